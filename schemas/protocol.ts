@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { Id } from './ids.ts';
+
+/**
+ * The wire protocol between the runner and its clients (designer, CLI, any Socket.IO client).
+ * One event stream for everyone: the canvas, the CLI and tests consume the same events.
+ */
+
+/** Session ids are crypto UUIDs; anything else is refused before it reaches a store. */
+export const SessionId = z.uuid({ message: 'must be a session id (UUID)' });
+export const MAX_MESSAGE_CHARS = 32_000;
+
+export const ApiError = z.object({
+  code: z.string(),
+  message: z.string(),
+  details: z.unknown().optional(),
+});
+export type ApiError = z.infer<typeof ApiError>;
+
+// ---- client → server (every event is acknowledged with an Ack) ----
+
+export const CreateSession = z.object({ graphId: Id, version: z.number().int().min(1).optional(), user: z.string().max(200).optional() }).strict();
+export const JoinSession = z.object({ sessionId: SessionId, afterMessageId: z.string().max(100).optional() }).strict();
+export const LeaveSession = z.object({ sessionId: SessionId }).strict();
+export const SendMessage = z
+  .object({
+    sessionId: SessionId,
+    content: z.string().min(1, 'must not be empty').max(MAX_MESSAGE_CHARS, `must be at most ${MAX_MESSAGE_CHARS} characters`),
+    /** Client-chosen id: resending the same id never duplicates the message. */
+    messageId: z.string().min(1).max(100).regex(/^[\w-]+$/).optional(),
+  })
+  .strict();
+export const InputReply = z
+  .object({ sessionId: SessionId, requestId: z.string().min(1).max(100), content: z.string().max(MAX_MESSAGE_CHARS) })
+  .strict();
+export const TurnControl = z.object({ sessionId: SessionId }).strict();
+
+/** Event name → payload schema. Anything else gets an `unknown_event` error. */
+export const ClientEvents = {
+  'session:create': CreateSession,
+  'session:join': JoinSession,
+  'session:leave': LeaveSession,
+  'session:send': SendMessage,
+  'session:input': InputReply,
+  'session:close': TurnControl,
+  'turn:pause': TurnControl,
+  'turn:resume': TurnControl,
+  'turn:abort': TurnControl,
+} as const;
+export type ClientEventName = keyof typeof ClientEvents;
+
+export type Ack<T = Record<string, unknown>> = ({ ok: true } & T) | { ok: false; error: ApiError };
+
+// ---- server → client ----
+
+export type Role = 'user' | 'assistant' | 'tool' | 'system';
+
+/** One message published on a topic of a session: the unit of transcripts and traces. */
+export interface MessageEvent {
+  sessionId: string;
+  id: string;
+  turnId: string;
+  topic: { type: string; source: string };
+  /** Agent type that published it, or "user" for the person in the session. */
+  sender: string;
+  /** Agent types the message was delivered to. */
+  recipients: string[];
+  role: Role;
+  content: string;
+  /** True when the topic is one of the graph's outputs (what the chat view shows). */
+  output: boolean;
+  time: number;
+}
+
+export interface TokenEvent { sessionId: string; turnId: string; agent: string; messageId: string; delta: string }
+export interface AgentEvent {
+  sessionId: string;
+  turnId: string;
+  agent: string;
+  phase: 'start' | 'finish' | 'error';
+  /** Topic type whose message woke the agent (so the canvas can pulse the edge). */
+  topic?: string;
+  error?: string;
+  time: number;
+}
+export interface InputRequestEvent { sessionId: string; turnId: string; requestId: string; agent: string; prompt: string; timeoutMs: number }
+export type TurnEndReason =
+  | 'completed'
+  | 'terminated'
+  | 'max_messages'
+  | 'token_budget'
+  | 'timeout'
+  | 'aborted'
+  | 'input_timeout'
+  | 'error';
+export interface TurnEndEvent { sessionId: string; turnId: string; reason: TurnEndReason; detail?: string; time: number }
+export interface Usage { promptTokens: number; completionTokens: number; cost: number; estimated: boolean }
+export interface UsageEvent { sessionId: string; turnId: string; agent: string; usage: Usage; session: Usage }
+export type SessionState = 'idle' | 'running' | 'paused' | 'waiting_input' | 'closed';
+export interface SessionStateEvent { sessionId: string; state: SessionState; time: number }
+export interface WarningEvent { sessionId?: string; code: string; message: string }
+
+export interface ServerEvents {
+  message: MessageEvent;
+  token: TokenEvent;
+  agent: AgentEvent;
+  input_request: InputRequestEvent;
+  turn_end: TurnEndEvent;
+  usage: UsageEvent;
+  session: SessionStateEvent;
+  warning: WarningEvent;
+  error: ApiError;
+}
+export type ServerEventName = keyof ServerEvents;
+
+/** What REST and `session:join` return about a session. */
+export interface SessionInfo {
+  id: string;
+  tenant: string;
+  user?: string;
+  graphId: string;
+  graphVersion: number;
+  state: SessionState;
+  createdAt: number;
+  lastActiveAt: number;
+  turns: number;
+  usage: Usage;
+  owner?: string;
+}
