@@ -1,0 +1,41 @@
+import type { Graph } from '../../schemas/graph.ts';
+import type { ServerEvents, TurnEndReason } from '../../schemas/protocol.ts';
+import type { ModelClient } from '../models/types.ts';
+
+/**
+ * What an agent may use from its session. The sessions layer implements it; agents never see
+ * the store, the server or another session.
+ */
+export interface SessionContext {
+  readonly sessionId: string;
+  readonly tenant: string;
+  readonly user?: string;
+  /** Id of the turn in progress. */
+  turnId(): string;
+  /** Aborted when the turn is aborted or runs out of budget. */
+  readonly signal: AbortSignal;
+  emit<E extends keyof ServerEvents>(event: E, payload: Omit<ServerEvents[E], 'sessionId'>): void;
+  recordUsage(agent: string, usage: { promptTokens: number; completionTokens: number; estimated: boolean }, modelId?: string): void;
+  /** Asks the session's client for input; rejects on timeout or abort. */
+  requestInput(agent: string, prompt: string, timeoutMs: number): Promise<string>;
+  endTurn(reason: TurnEndReason, detail?: string): void;
+  /** Value of a tenant-scoped credential from the runner config, never from process env. */
+  credential(name: string): string | undefined;
+  /** Long-term memory of this session's user, scoped to the tenant. */
+  readonly memory: UserMemory;
+}
+
+export interface UserMemory {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string): Promise<void>;
+  list(): Promise<Record<string, string>>;
+}
+
+/** Shared by every session of a graph version. */
+export interface AgentEnv {
+  readonly graph: Graph;
+  /** Shared model client for a model id of the graph. */
+  model(modelId: string): ModelClient;
+  /** The session an agent key belongs to (key = session id). */
+  session(key: string): SessionContext;
+}

@@ -1,0 +1,28 @@
+/** The contract every model client (openai, scripted) implements; clients are shared by sessions. */
+export interface ModelMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string;
+  name?: string;
+  toolCalls?: ToolCall[];
+  toolCallId?: string;
+}
+export interface ToolCall { id: string; name: string; arguments: string }
+export interface ToolSpec { name: string; description: string; parameters: Record<string, unknown> }
+
+export interface ChatRequest {
+  messages: ModelMessage[];
+  tools?: ToolSpec[];
+  signal?: AbortSignal;
+  /** Streamed content deltas; omitted for non-streaming calls. */
+  onToken?: (delta: string) => void;
+  /** Who is calling, for scripted rules and logs. */
+  agent: string;
+}
+export interface ChatResult {
+  content: string;
+  toolCalls: ToolCall[];
+  usage: { promptTokens: number; completionTokens: number; estimated: boolean };
+}
+export interface ModelClient {
+  chat(request: ChatRequest): Promise<ChatResult>;
+}
