@@ -1,0 +1,50 @@
+import type { Graph } from '../../schemas/graph.ts';
+import type { MessageEvent, SessionInfo } from '../../schemas/protocol.ts';
+import type { KeySnapshot } from '../runtime/types.ts';
+
+/** A saved graph version. Versions are immutable; an update writes version + 1. */
+export interface StoredGraph {
+  tenant: string;
+  id: string;
+  version: number;
+  graph: Graph;
+  /** Saved as a draft: stored but not runnable. */
+  draft: boolean;
+  updatedAt: number;
+}
+
+/** Everything persisted about one session, written as one unit after each turn. */
+export interface SessionRecord {
+  info: SessionInfo;
+  transcript: MessageEvent[];
+  /** The runtime snapshot of this session's agents and undelivered messages. */
+  snapshot?: KeySnapshot;
+  /** Ids of user messages already accepted, so a resend is not a duplicate. */
+  acceptedMessageIds: string[];
+}
+
+/**
+ * Storage for the runner. Every write concerns one record, so its cost does not grow with the
+ * number of stored sessions. `fence` (when given) must be ≥ the highest fence seen for that
+ * session, or the write is rejected: this is how a stale cluster owner is kept out.
+ */
+export interface Store {
+  listGraphs(tenant: string): Promise<StoredGraph[]>;
+  getGraph(tenant: string, id: string, version?: number): Promise<StoredGraph | undefined>;
+  listGraphVersions(tenant: string, id: string): Promise<number[]>;
+  putGraph(record: StoredGraph): Promise<void>;
+  deleteGraph(tenant: string, id: string): Promise<void>;
+
+  getSession(tenant: string, id: string): Promise<SessionRecord | undefined>;
+  /** Session ids and summaries, from an index rather than by reading every record. */
+  listSessions(tenant: string, filter?: { graphId?: string; state?: string; user?: string }): Promise<SessionInfo[]>;
+  putSession(record: SessionRecord, options?: { fence?: number }): Promise<void>;
+  deleteSession(tenant: string, id: string): Promise<void>;
+
+  getMemory(tenant: string, user: string): Promise<Record<string, string>>;
+  setMemory(tenant: string, user: string, key: string, value: string): Promise<void>;
+
+  /** Drops transcripts and sessions past the retention policy; returns how many were pruned. */
+  prune(policy: { maxAgeMs?: number; maxSessionsPerTenant?: number }): Promise<number>;
+  close(): Promise<void>;
+}
