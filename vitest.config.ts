@@ -11,7 +11,19 @@ export default defineConfig({
       { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000, fileParallelism: false } },
       { test: { name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 300_000, fileParallelism: false } },
       { test: { name: 'cluster', include: ['test/cluster/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 120_000, fileParallelism: false } },
-      { test: { name: 'hardening', include: ['test/hardening/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 120_000, fileParallelism: false } },
+      {
+        test: {
+          name: 'hardening',
+          include: ['test/hardening/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+          // Sums the counters the suite files write and prints the one-line summary at the end.
+          globalSetup: ['test/hardening/harness/global-setup.ts'],
+          // The leak test compares heap before and after, which needs gc() on demand.
+          execArgv: ['--expose-gc'],
+        },
+      },
     ],
   },
 });
