@@ -1,0 +1,130 @@
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../store/redis-keys.ts';
+
+/**
+ * One owner per session: a lease key "<owner> <token>" with a PX expiry. Acquiring INCRs the
+ * session's fence key, the same key RedisStore checks on every putSession, so the moment a new
+ * owner holds the lease every write of the previous owner is already stale.
+ */
+const ACQUIRE = `
+local held = redis.call('GET', KEYS[1])
+if held then
+  local owner, token = string.match(held, '^(%S+) (%d+)$')
+  if owner ~= ARGV[1] then return {0, owner} end
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return {1, token}
+end
+local token = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. token, 'PX', ARGV[2])
+redis.call('SADD', KEYS[3], ARGV[3])
+return {1, tostring(token)}`;
+
+// KEYS: lease keys; ARGV[1] ttl, ARGV[2..] expected values. Returns 1/0 per key.
+const RENEW = `
+local kept = {}
+for i, key in ipairs(KEYS) do
+  if redis.call('GET', key) == ARGV[i + 1] then
+    redis.call('PEXPIRE', key, ARGV[1]); kept[i] = 1
+  else kept[i] = 0 end
+end
+return kept`;
+
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+redis.call('SREM', KEYS[2], ARGV[2])
+return 1`;
+
+type Scripted = Redis & {
+  leaseAcquire(lease: string, fence: string, owned: string, owner: string, ttl: string, sessionId: string): Promise<[number, string]>;
+  leaseRenew(...args: string[]): Promise<number[]>;
+  leaseRelease(lease: string, owned: string, value: string, sessionId: string): Promise<number>;
+};
+
+export interface LeaseOptions {
+  redis: Redis;
+  keys: RedisKeys;
+  /** This process's id: the lease value names it. */
+  owner: string;
+  /** How long a lease outlives its owner's last renewal: bounds failover time. */
+  ttlMs?: number;
+  /** Called when a renewal finds the lease gone or taken: stop working on that session. */
+  onLost?: (sessionId: string) => void;
+}
+
+export type AcquireResult = { acquired: true; token: number } | { acquired: false; owner: string };
+
+export const DEFAULT_LEASE_TTL_MS = 2000;
+
+/** The leases this process holds, renewed together in one round trip per interval. */
+export class Leases {
+  readonly ttlMs: number;
+  private readonly redis: Scripted;
+  private readonly held = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: LeaseOptions) {
+    this.ttlMs = options.ttlMs ?? DEFAULT_LEASE_TTL_MS;
+    options.redis.defineCommand('leaseAcquire', { numberOfKeys: 3, lua: ACQUIRE });
+    options.redis.defineCommand('leaseRenew', { lua: RENEW });
+    options.redis.defineCommand('leaseRelease', { numberOfKeys: 2, lua: RELEASE });
+    this.redis = options.redis as Scripted;
+  }
+
+  /** The fencing token of a lease this process holds, to pass to every state write. */
+  token(sessionId: string): number | undefined {
+    return this.held.get(sessionId);
+  }
+
+  sessions(): string[] {
+    return [...this.held.keys()];
+  }
+
+  async acquire(sessionId: string): Promise<AcquireResult> {
+    const { keys, owner } = this.options;
+    const [ok, value] = await this.redis.leaseAcquire(keys.lease(sessionId), keys.fence(sessionId), keys.owned(owner), owner, String(this.ttlMs), sessionId);
+    if (ok !== 1) return { acquired: false, owner: value };
+    const token = Number(value);
+    this.held.set(sessionId, token);
+    return { acquired: true, token };
+  }
+
+  /** Who holds a session's lease now, if anyone. */
+  async ownerOf(sessionId: string): Promise<string | undefined> {
+    const held = await this.redis.get(this.options.keys.lease(sessionId));
+    return held?.split(' ')[0];
+  }
+
+  async release(sessionId: string): Promise<void> {
+    const token = this.held.get(sessionId);
+    this.held.delete(sessionId);
+    const { keys, owner } = this.options;
+    await this.redis.leaseRelease(keys.lease(sessionId), keys.owned(owner), `${owner} ${token}`, sessionId);
+  }
+
+  /** Renews every held lease; the ones found lost are dropped and reported. */
+  async renewAll(): Promise<string[]> {
+    const ids = [...this.held.keys()];
+    if (!ids.length) return [];
+    const { keys, owner } = this.options;
+    const kept = await this.redis.leaseRenew(ids.length, ...ids.map(keys.lease), String(this.ttlMs), ...ids.map((id) => `${owner} ${this.held.get(id)}`));
+    const lost = ids.filter((id, i) => kept[i] !== 1 && this.held.get(id) !== undefined);
+    for (const id of lost) {
+      this.held.delete(id);
+      this.options.onLost?.(id);
+    }
+    if (lost.length) await this.redis.srem(keys.owned(owner), ...lost);
+    return lost;
+  }
+
+  /** Renews at a third of the TTL, so two missed renewals still keep the lease. */
+  start(): void {
+    this.timer ??= setInterval(() => void this.renewAll().catch(() => undefined), Math.max(50, Math.floor(this.ttlMs / 3)));
+    this.timer.unref();
+  }
+
+  async stop(options: { release: boolean }): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    if (options.release) await Promise.all(this.sessions().map((id) => this.release(id)));
+  }
+}

@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectTestRedis, flushPrefix, testPrefix } from '../cluster/test-redis.ts';
+import { RedisStore, StaleFenceError } from './redis-store.ts';
+import type { SessionRecord, StoredGraph } from './types.ts';
+
+let redis: Redis;
+let prefix: string;
+let store: RedisStore;
+
+beforeAll(async () => {
+  redis = await connectTestRedis();
+  prefix = testPrefix('redis-store');
+  store = new RedisStore({ redis, prefix });
+});
+afterAll(async () => {
+  await flushPrefix(redis, prefix);
+  redis.disconnect();
+});
+
+const graph = (tenant: string, id: string, version: number): StoredGraph => ({
+  tenant, id, version, draft: false, updatedAt: version,
+  graph: { id, version } as unknown as StoredGraph['graph'],
+});
+
+const session = (tenant: string, patch: Partial<SessionRecord['info']> = {}): SessionRecord => ({
+  info: {
+    id: randomUUID(), tenant, graphId: 'g', graphVersion: 1, state: 'idle', createdAt: Date.now(), lastActiveAt: Date.now(), turns: 0,
+    usage: { promptTokens: 0, completionTokens: 0, cost: 0, estimated: false }, ...patch,
+  },
+  transcript: [],
+  acceptedMessageIds: [],
+});
+
+describe('RedisStore specifics', () => {
+  it('keeps the latest graph version when an older one is written after it', async () => {
+    await store.putGraph(graph('t-order', 'g', 2));
+    await store.putGraph(graph('t-order', 'g', 1));
+    expect((await store.getGraph('t-order', 'g'))?.version).toBe(2);
+    expect(await store.listGraphVersions('t-order', 'g')).toEqual([1, 2]);
+  });
+
+  it('does not mix tenants whose names contain the key separator', async () => {
+    await store.setMemory('a:b', 'c', 'k', 'one');
+    await store.setMemory('a', 'b:c', 'k', 'two');
+    expect(await store.getMemory('a:b', 'c')).toEqual({ k: 'one' });
+    expect(await store.getMemory('a', 'b:c')).toEqual({ k: 'two' });
+  });
+
+  it('rejects a write fenced below the highest fence, atomically under concurrency', async () => {
+    const record = session('t-fence');
+    await store.putSession(record, { fence: 5 });
+    await expect(store.putSession({ ...record, transcript: [] }, { fence: 4 })).rejects.toBeInstanceOf(StaleFenceError);
+    // Racing writers: whatever order they land in, the stored record is the highest fence's.
+    const writes = Array.from({ length: 20 }, (_, i) => store.putSession({ ...record, info: { ...record.info, turns: 6 + i } }, { fence: 6 + i }).catch(() => 'stale'));
+    await Promise.all(writes);
+    expect((await store.getSession('t-fence', record.info.id))?.info.turns).toBe(25);
+    expect(await redis.get(store.keys.fence(record.info.id))).toBe('25');
+  });
+
+  it('honours a fence bumped by a lease before the new owner wrote anything', async () => {
+    const record = session('t-lease');
+    await store.putSession(record, { fence: 1 });
+    await redis.incr(store.keys.fence(record.info.id)); // what a lease acquisition does
+    await expect(store.putSession(record, { fence: 1 })).rejects.toMatchObject({ code: 'stale_fence' });
+    await store.putSession(record, { fence: 2 });
+  });
+
+  it('deletes a session with its index entries and fence', async () => {
+    const record = session('t-del');
+    await store.putSession(record, { fence: 3 });
+    await store.deleteSession('t-del', record.info.id);
+    expect(await store.getSession('t-del', record.info.id)).toBeUndefined();
+    expect(await store.listSessions('t-del')).toEqual([]);
+    expect(await redis.exists(store.keys.fence(record.info.id), store.keys.sessionActive('t-del'))).toBe(0);
+  });
+});

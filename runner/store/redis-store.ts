@@ -1,0 +1,159 @@
+import { Redis } from 'ioredis';
+import { AppError } from '../errors.ts';
+import type { SessionInfo } from '../../schemas/protocol.ts';
+import { redisKeys, type RedisKeys } from './redis-keys.ts';
+import type { SessionRecord, Store, StoredGraph } from './types.ts';
+
+/** A write carried a fencing token older than one already issued: a newer owner exists. */
+export class StaleFenceError extends AppError {
+  constructor(sessionId: string, fence: number, current: number) {
+    super('stale_fence', 409, `session "${sessionId}" write rejected: fence ${fence} is older than ${current}`, { sessionId, fence, current });
+  }
+}
+
+// One round trip per write, and the fence check cannot race the write it guards.
+const PUT_SESSION = `
+local fence = ARGV[1]
+if fence ~= '' then
+  local current = tonumber(redis.call('GET', KEYS[4]) or '0')
+  if tonumber(fence) < current then return {0, current} end
+  if tonumber(fence) > current then redis.call('SET', KEYS[4], fence) end
+end
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
+redis.call('ZADD', KEYS[3], ARGV[5], ARGV[3])
+redis.call('SADD', KEYS[5], ARGV[6])
+return {1, 0}`;
+
+// The "latest" hash only moves forward, so writing an old version never hides a newer one.
+const PUT_GRAPH = `
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+local latest = redis.call('HGET', KEYS[2], ARGV[2])
+if (not latest) or tonumber(cjson.decode(latest).version) <= tonumber(ARGV[1]) then
+  redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+end
+redis.call('SADD', KEYS[3], ARGV[4])
+return 1`;
+
+type Scripted = Redis & {
+  putSessionScript(k1: string, k2: string, k3: string, k4: string, k5: string, ...argv: string[]): Promise<[number, number]>;
+  putGraphScript(k1: string, k2: string, k3: string, ...argv: string[]): Promise<number>;
+};
+
+export interface RedisStoreOptions {
+  /** Connection URL (redis://host:port/db) or an existing client the caller keeps ownership of. */
+  redis: string | Redis;
+  /** Namespace for every key, so several deployments or test runs share one Redis. */
+  prefix?: string;
+}
+
+/** The Store on Redis: what cluster mode runs on, so every process sees the same state. */
+export class RedisStore implements Store {
+  readonly keys: RedisKeys;
+  private readonly redis: Scripted;
+  private readonly ownsClient: boolean;
+
+  constructor(options: RedisStoreOptions) {
+    this.ownsClient = typeof options.redis === 'string';
+    const client = typeof options.redis === 'string' ? new Redis(options.redis, { maxRetriesPerRequest: 3 }) : options.redis;
+    client.defineCommand('putSessionScript', { numberOfKeys: 5, lua: PUT_SESSION });
+    client.defineCommand('putGraphScript', { numberOfKeys: 3, lua: PUT_GRAPH });
+    this.redis = client as Scripted;
+    this.keys = redisKeys(options.prefix ?? 'sb:');
+  }
+
+  async listGraphs(tenant: string): Promise<StoredGraph[]> {
+    const all = await this.redis.hvals(this.keys.graphLatest(tenant));
+    return all.map((s) => JSON.parse(s) as StoredGraph).sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  async getGraph(tenant: string, id: string, version?: number): Promise<StoredGraph | undefined> {
+    const raw =
+      version === undefined
+        ? await this.redis.hget(this.keys.graphLatest(tenant), id)
+        : await this.redis.hget(this.keys.graphVersions(tenant, id), String(version));
+    return raw ? (JSON.parse(raw) as StoredGraph) : undefined;
+  }
+
+  async listGraphVersions(tenant: string, id: string): Promise<number[]> {
+    const versions = await this.redis.hkeys(this.keys.graphVersions(tenant, id));
+    return versions.map(Number).sort((a, b) => a - b);
+  }
+
+  async putGraph(record: StoredGraph): Promise<void> {
+    const k = this.keys;
+    await this.redis.putGraphScript(
+      k.graphVersions(record.tenant, record.id), k.graphLatest(record.tenant), k.tenants,
+      String(record.version), record.id, JSON.stringify(record), record.tenant,
+    );
+  }
+
+  async deleteGraph(tenant: string, id: string): Promise<void> {
+    await this.redis.multi().del(this.keys.graphVersions(tenant, id)).hdel(this.keys.graphLatest(tenant), id).exec();
+  }
+
+  async getSession(tenant: string, id: string): Promise<SessionRecord | undefined> {
+    const raw = await this.redis.get(this.keys.session(tenant, id));
+    return raw ? (JSON.parse(raw) as SessionRecord) : undefined;
+  }
+
+  async listSessions(tenant: string, filter: { graphId?: string; state?: string; user?: string } = {}): Promise<SessionInfo[]> {
+    const all = (await this.redis.hvals(this.keys.sessionInfo(tenant))).map((s) => JSON.parse(s) as SessionInfo);
+    return all
+      .filter((s) => (filter.graphId === undefined || s.graphId === filter.graphId) && (filter.state === undefined || s.state === filter.state) && (filter.user === undefined || s.user === filter.user))
+      .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+  }
+
+  async putSession(record: SessionRecord, options: { fence?: number } = {}): Promise<void> {
+    const { info } = record;
+    const k = this.keys;
+    const [ok, current] = await this.redis.putSessionScript(
+      k.session(info.tenant, info.id), k.sessionInfo(info.tenant), k.sessionActive(info.tenant), k.fence(info.id), k.tenants,
+      options.fence === undefined ? '' : String(options.fence), JSON.stringify(record), info.id, JSON.stringify(info), String(info.lastActiveAt), info.tenant,
+    );
+    if (ok !== 1) throw new StaleFenceError(info.id, options.fence!, current);
+  }
+
+  async deleteSession(tenant: string, id: string): Promise<void> {
+    await this.deleteSessions(tenant, [id]);
+  }
+
+  async getMemory(tenant: string, user: string): Promise<Record<string, string>> {
+    return this.redis.hgetall(this.keys.memory(tenant, user));
+  }
+
+  async setMemory(tenant: string, user: string, key: string, value: string): Promise<void> {
+    await this.redis.hset(this.keys.memory(tenant, user), key, value);
+  }
+
+  async prune(policy: { maxAgeMs?: number; maxSessionsPerTenant?: number }): Promise<number> {
+    let pruned = 0;
+    for (const tenant of await this.redis.smembers(this.keys.tenants)) {
+      const active = this.keys.sessionActive(tenant);
+      const doomed = new Set<string>();
+      if (policy.maxAgeMs !== undefined) {
+        for (const id of await this.redis.zrangebyscore(active, '-inf', `(${Date.now() - policy.maxAgeMs}`)) doomed.add(id);
+      }
+      if (policy.maxSessionsPerTenant !== undefined) {
+        const excess = (await this.redis.zcard(active)) - policy.maxSessionsPerTenant;
+        if (excess > 0) for (const id of await this.redis.zrange(active, 0, excess - 1)) doomed.add(id);
+      }
+      pruned += await this.deleteSessions(tenant, [...doomed]);
+    }
+    return pruned;
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsClient) await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  /** Deletes in one round trip; returns how many sessions existed. */
+  private async deleteSessions(tenant: string, ids: string[]): Promise<number> {
+    if (!ids.length) return 0;
+    const k = this.keys;
+    const tx = this.redis.multi();
+    for (const id of ids) tx.del(k.session(tenant, id)).hdel(k.sessionInfo(tenant), id).zrem(k.sessionActive(tenant), id).del(k.fence(id));
+    const results = (await tx.exec()) ?? [];
+    return results.filter((_, i) => i % 4 === 0).reduce((n, [, deleted]) => n + Number(deleted), 0);
+  }
+}
