@@ -1,0 +1,127 @@
+import { scanJson } from './json-scan.ts';
+import { problem, type PathSegment, type Problem } from './problem.ts';
+
+/**
+ * The first gate for any graph document, before zod sees it: absurd sizes, absurd nesting and
+ * prototype-pollution keys are refused with a plain reason. Nothing here recurses, so hostile
+ * input cannot blow the stack.
+ */
+export const GUARD_LIMITS = {
+  /** Characters of JSON text (about 5 MB of ASCII). */
+  maxChars: 5_000_000,
+  /** Nested objects/arrays; a real graph needs about 8. */
+  maxDepth: 64,
+  /** Values (objects, arrays, scalars) in an already-parsed document. */
+  maxValues: 1_000_000,
+} as const;
+
+/** Keys that reach Object.prototype when a careless consumer merges or assigns them. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+export type GuardResult = { ok: true; value: unknown; problems: [] } | { ok: false; problems: Problem[] };
+
+const fail = (segments: PathSegment[], code: string, message: string): GuardResult => ({
+  ok: false,
+  problems: [problem('error', segments, code, message)],
+});
+
+function lineAndColumn(text: string, position: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < position; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: position - lineStart + 1 };
+}
+
+/** Parses JSON text of a graph document, refusing what could hurt before building any value. */
+export function parseGraphText(text: string): GuardResult {
+  if (typeof text !== 'string') return fail([], 'not_text', 'the document must be JSON text');
+  if (text.length > GUARD_LIMITS.maxChars) {
+    return fail([], 'too_large', `the document is ${text.length} characters; the limit is ${GUARD_LIMITS.maxChars}`);
+  }
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const scanned = scanJson(body, GUARD_LIMITS.maxDepth);
+  if (scanned) {
+    const { line, column } = lineAndColumn(body, scanned.position);
+    const where = `line ${line}, column ${column} (position ${scanned.position})`;
+    return scanned.kind === 'depth'
+      ? fail(scanned.path, 'too_deep', `${scanned.message}, at ${where}`)
+      : fail(scanned.path, 'invalid_json', `invalid JSON at ${where}: ${scanned.message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch (e) {
+    // The scanner accepts exactly JSON, so this is a safety net rather than an expected path.
+    return fail([], 'invalid_json', `invalid JSON: ${(e as Error).message}`);
+  }
+  return checkDocumentResult(value);
+}
+
+function checkDocumentResult(value: unknown): GuardResult {
+  const problems = checkDocument(value);
+  return problems.length ? { ok: false, problems } : { ok: true, value, problems: [] };
+}
+
+/**
+ * Checks an already-parsed value (e.g. a request body) for depth, size, cycles, non-JSON values
+ * and forbidden keys. Iterative; every problem found is returned, each with its path.
+ */
+export function checkDocument(value: unknown): Problem[] {
+  const problems: Problem[] = [];
+  const onPath = new Set<object>();
+  // Children are pushed in reverse so they pop in document order; `leave` marks the end of a
+  // container so `onPath` holds exactly the ancestors (a cycle is an ancestor seen again).
+  const stack: { value: unknown; path: PathSegment[]; leave?: object; forbidden?: boolean }[] = [{ value, path: [] }];
+  let count = 0;
+  while (stack.length) {
+    const item = stack.pop()!;
+    if (item.leave) {
+      onPath.delete(item.leave);
+      continue;
+    }
+    if (item.forbidden) {
+      const key = item.path[item.path.length - 1];
+      problems.push(problem('error', item.path, 'forbidden_key', `the key "${key}" is not allowed (it could alter object prototypes)`));
+      continue;
+    }
+    if (++count > GUARD_LIMITS.maxValues) {
+      problems.push(problem('error', [], 'too_large', `the document holds more than ${GUARD_LIMITS.maxValues} values`));
+      break;
+    }
+    const v = item.value;
+    const t = typeof v;
+    if (v === null || t === 'string' || t === 'boolean') continue;
+    if (t === 'number') {
+      if (!Number.isFinite(v)) problems.push(problem('error', item.path, 'not_json', 'must be a finite number'));
+      continue;
+    }
+    if (t !== 'object') {
+      problems.push(problem('error', item.path, 'not_json', `a ${t} is not a JSON value`));
+      continue;
+    }
+    const obj = v as object;
+    if (item.path.length >= GUARD_LIMITS.maxDepth) {
+      problems.push(problem('error', item.path, 'too_deep', `nesting is deeper than ${GUARD_LIMITS.maxDepth} levels`));
+      continue;
+    }
+    if (onPath.has(obj)) {
+      problems.push(problem('error', item.path, 'circular', 'refers back to a value that contains it (circular)'));
+      continue;
+    }
+    onPath.add(obj);
+    stack.push({ value: undefined, path: item.path, leave: obj });
+    const isArray = Array.isArray(obj);
+    const keys = isArray ? null : Object.keys(obj);
+    const entries: [PathSegment, unknown][] = isArray
+      ? (obj as unknown[]).map((x, i) => [i, x])
+      : keys!.map((k) => [k, (obj as Record<string, unknown>)[k]]);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, child] = entries[i]!;
+      stack.push({ value: child, path: [...item.path, key], forbidden: !isArray && FORBIDDEN_KEYS.has(key as string) });
+    }
+  }
+  return problems;
+}

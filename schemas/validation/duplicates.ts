@@ -1,0 +1,68 @@
+import { pointer, problem, type Problem } from '../problem.ts';
+import type { GraphView, NodeOrEdge } from './view.ts';
+
+const COLLECTION: Record<NodeOrEdge, string> = {
+  agent: 'agents',
+  topic: 'topics',
+  subscription: 'subscriptions',
+  publication: 'publications',
+  model: 'models',
+};
+
+const mark = (kind: NodeOrEdge, id: string) =>
+  kind === 'agent' || kind === 'topic' ? { nodeId: id } : kind === 'subscription' || kind === 'publication' ? { edgeId: id } : {};
+
+/** Ids are unique across every collection (an edge and a node may not share one); type names within theirs. */
+export function duplicateProblems(view: GraphView): Problem[] {
+  const problems: Problem[] = [];
+  const firstById = new Map<string, string>();
+  const collections: [NodeOrEdge, { index: number; item: { id: string } }[]][] = [
+    ['agent', view.agents],
+    ['topic', view.topics],
+    ['subscription', view.subscriptions],
+    ['publication', view.publications],
+    ['model', view.models],
+  ];
+  for (const [kind, items] of collections) {
+    for (const { index, item } of items) {
+      const at = [COLLECTION[kind], index];
+      const first = firstById.get(item.id);
+      if (first) {
+        problems.push(problem('error', [...at, 'id'], 'duplicate_id', `id "${item.id}" is already used at ${first}`, mark(kind, item.id)));
+      } else firstById.set(item.id, pointer(at));
+    }
+  }
+
+  const uniqueNames = (kind: 'agent' | 'topic', items: { index: number; item: { id: string; type: string } }[]) => {
+    const seen = new Map<string, string>();
+    for (const { index, item } of items) {
+      const owner = seen.get(item.type);
+      if (owner !== undefined) {
+        problems.push(
+          problem('error', [COLLECTION[kind], index, 'type'], `duplicate_${kind}_type`, `${kind} type "${item.type}" is already used by ${kind} "${owner}"`, {
+            nodeId: item.id,
+          }),
+        );
+      } else seen.set(item.type, item.id);
+    }
+  };
+  uniqueNames('agent', view.agents);
+  uniqueNames('topic', view.topics);
+
+  const uniqueEdges = (kind: 'subscription' | 'publication', items: { index: number; item: { id: string; agent: string; topic: string } }[]) => {
+    const seen = new Map<string, string>();
+    for (const { index, item } of items) {
+      const key = `${item.topic}\u0000${item.agent}`;
+      const owner = seen.get(key);
+      const [from, to] = kind === 'subscription' ? [item.topic, item.agent] : [item.agent, item.topic];
+      if (owner !== undefined) {
+        problems.push(
+          problem('error', [COLLECTION[kind], index], 'duplicate_edge', `${kind} "${from}" → "${to}" repeats ${kind} "${owner}"`, { edgeId: item.id }),
+        );
+      } else seen.set(key, item.id);
+    }
+  };
+  uniqueEdges('subscription', view.subscriptions);
+  uniqueEdges('publication', view.publications);
+  return problems;
+}

@@ -1,0 +1,73 @@
+import { problem, type Problem } from '../problem.ts';
+import type { GraphView } from './view.ts';
+
+/**
+ * Rules about how messages move through the whole graph. They need every node and edge, so they
+ * run only on a structurally valid document.
+ */
+export function flowProblems(view: GraphView): Problem[] {
+  if (!view.complete) return [];
+  const problems: Problem[] = [];
+  const topicType = new Map(view.topics.map(({ item }) => [item.id, item.type]));
+
+  // topic id → agent ids it is delivered to, with AutoGen's matching: a "type" subscription
+  // takes exactly its topic, a "prefix" subscription every topic whose type starts with its topic's type.
+  const deliveredTo = new Map<string, Set<string>>(view.topics.map(({ item }) => [item.id, new Set<string>()]));
+  for (const { item: sub } of view.subscriptions) {
+    const subType = topicType.get(sub.topic);
+    if (subType === undefined) continue;
+    for (const { item: topic } of view.topics) {
+      const match = sub.kind === 'type' ? topic.id === sub.topic : topic.type.startsWith(subType);
+      if (match) deliveredTo.get(topic.id)!.add(sub.agent);
+    }
+  }
+  const publishes = new Map<string, string[]>();
+  for (const { item } of view.publications) publishes.set(item.agent, [...(publishes.get(item.agent) ?? []), item.topic]);
+  const outputs = new Set(view.output.map(({ item }) => item));
+
+  const entryKnown = view.entry !== undefined && topicType.has(view.entry);
+  const entryServed = entryKnown && deliveredTo.get(view.entry!)!.size > 0;
+  if (entryKnown && !entryServed) {
+    problems.push(problem('error', ['entry'], 'entry_unsubscribed', `no agent subscribes to the entry topic "${view.entry}", so a user's message goes nowhere`));
+  }
+
+  const reached = new Set<string>();
+  const queue = entryKnown ? [view.entry!] : [];
+  const seenTopics = new Set(queue);
+  while (queue.length) {
+    for (const agent of deliveredTo.get(queue.shift()!) ?? []) {
+      if (reached.has(agent)) continue;
+      reached.add(agent);
+      for (const topic of publishes.get(agent) ?? []) {
+        if (!seenTopics.has(topic) && topicType.has(topic)) {
+          seenTopics.add(topic);
+          queue.push(topic);
+        }
+      }
+    }
+  }
+  for (const { index, item: agent } of view.agents) {
+    // Without a working entry every agent would be flagged; the entry problem already says why.
+    if (entryServed && !reached.has(agent.id)) {
+      problems.push(problem('error', ['agents', index], 'unreachable', `agent "${agent.id}" cannot be reached from the entry topic: no chain of subscriptions and publications leads to it`, { nodeId: agent.id }));
+    }
+    if (agent.kind !== 'terminator' && !publishes.has(agent.id)) {
+      problems.push(problem('warning', ['agents', index], 'no_publication', `agent "${agent.id}" publishes to no topic, so its results go nowhere`, { nodeId: agent.id }));
+    }
+  }
+
+  for (const { index, item: pub } of view.publications) {
+    const receivers = deliveredTo.get(pub.topic);
+    if (receivers && receivers.size === 0 && !outputs.has(pub.topic)) {
+      problems.push(problem('warning', ['publications', index, 'topic'], 'no_subscriber', `publishes to topic "${pub.topic}", which no agent subscribes to and which is not an output, so messages there go nowhere`, { edgeId: pub.id }));
+    }
+  }
+
+  const publishedTopics = new Set(view.publications.map(({ item }) => item.topic));
+  for (const { index, item: topic } of view.output) {
+    if (topicType.has(topic) && !publishedTopics.has(topic) && topic !== view.entry) {
+      problems.push(problem('warning', ['output', index], 'output_unpublished', `no agent publishes to the output topic "${topic}", so the user never sees anything there`, { nodeId: topic }));
+    }
+  }
+  return problems;
+}

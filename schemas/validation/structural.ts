@@ -1,0 +1,101 @@
+import type { z } from 'zod';
+import { agentCommon } from '../kinds/common.ts';
+import { problem, type PathSegment, type Problem } from '../problem.ts';
+
+const describe = (v: unknown): string =>
+  v === undefined ? 'nothing' : v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
+
+const article = (noun: string) => (/^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`);
+
+function valueAt(doc: unknown, path: readonly PathSegment[]): unknown {
+  let v = doc;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object' || !Object.hasOwn(v, key)) return undefined;
+    v = (v as Record<string, unknown>)[key as string];
+  }
+  return v;
+}
+
+/** The node or edge a path points into, so the canvas can mark it. */
+export function marksFor(doc: unknown, path: readonly PathSegment[]): Pick<Problem, 'nodeId' | 'edgeId'> {
+  const [collection, index] = path;
+  if (typeof index !== 'number') return {};
+  const id = valueAt(doc, [collection!, index, 'id']);
+  if (typeof id !== 'string') return {};
+  if (collection === 'agents' || collection === 'topics') return { nodeId: id };
+  if (collection === 'subscriptions' || collection === 'publications') return { edgeId: id };
+  return {};
+}
+
+const isDefaultMessage = (m: string) => /^(Invalid|Too (big|small)|Unrecognized)/.test(m);
+
+function plainMessage(issue: z.core.$ZodIssue, value: unknown): { code: string; message: string } {
+  const custom = !isDefaultMessage(issue.message);
+  switch (issue.code) {
+    case 'invalid_type':
+      if (value === undefined) return { code: 'required', message: `is required (${article(issue.expected)})` };
+      return { code: 'invalid_type', message: `must be ${article(issue.expected)}, not ${describe(value)}` };
+    case 'invalid_union': {
+      const options = (issue as { options?: unknown[] }).options;
+      if (options) {
+        const list = options.map((o) => JSON.stringify(o)).join(', ');
+        return value === undefined
+          ? { code: 'required', message: `is required (one of ${list})` }
+          : { code: 'invalid_value', message: `${describe(value)} is not one of ${list}` };
+      }
+      return { code: 'invalid_union', message: `does not match any allowed shape (${describe(value)})` };
+    }
+    case 'invalid_value': {
+      const list = issue.values.map((o) => JSON.stringify(o)).join(', ');
+      return { code: 'invalid_value', message: issue.values.length === 1 ? `must be ${list}, not ${describe(value)}` : `must be one of ${list}, not ${describe(value)}` };
+    }
+    case 'too_big':
+    case 'too_small': {
+      if (custom) return { code: issue.code, message: issue.message };
+      const bound = issue.code === 'too_big' ? 'at most' : 'at least';
+      const limit = issue.code === 'too_big' ? issue.maximum : issue.minimum;
+      const unit = issue.origin === 'array' ? ' items' : issue.origin === 'string' ? ' characters' : '';
+      return { code: issue.code, message: `must be ${bound} ${String(limit)}${unit}` };
+    }
+    case 'invalid_format':
+      if (custom) return { code: 'invalid_format', message: issue.message };
+      return { code: 'invalid_format', message: `must be a valid ${issue.format}` };
+    default:
+      return { code: issue.code, message: issue.message };
+  }
+}
+
+/** zod issues as Problems: JSON Pointer paths, plain messages, one problem per unknown key. */
+export function structuralProblems(error: z.ZodError, doc: unknown): Problem[] {
+  const problems: Problem[] = [];
+  for (const issue of error.issues) {
+    const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) as PathSegment[];
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        problems.push(problem('error', [...path, key], 'unknown_field', `"${key}" is not a known field here`, marksFor(doc, path)));
+      }
+      continue;
+    }
+    const { code, message } = plainMessage(issue, valueAt(doc, path));
+    problems.push(problem('error', path, code, message, marksFor(doc, path)));
+  }
+  return problems;
+}
+
+const AGENT_FIELDS = new Set([...Object.keys(agentCommon), 'kind', 'config']);
+
+/** Agent fields the schema silently drops; said out loud so a typo ("lable") is not lost quietly. */
+export function droppedFieldProblems(doc: unknown): Problem[] {
+  const agents = valueAt(doc, ['agents']);
+  if (!Array.isArray(agents)) return [];
+  const problems: Problem[] = [];
+  agents.forEach((agent, index) => {
+    if (agent === null || typeof agent !== 'object' || Array.isArray(agent)) return;
+    for (const key of Object.keys(agent)) {
+      if (!AGENT_FIELDS.has(key)) {
+        problems.push(problem('warning', ['agents', index, key], 'unknown_field', `"${key}" is not a field of an agent and is dropped`, marksFor(doc, ['agents', index])));
+      }
+    }
+  });
+  return problems;
+}
