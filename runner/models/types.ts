@@ -17,6 +17,11 @@ export interface ChatRequest {
   onToken?: (delta: string) => void;
   /** Who is calling, for scripted rules and logs. */
   agent: string;
+  /**
+   * 1-based number of the caller's reply in its session (tool rounds of one reply share it), so a
+   * stateless scripted model can match "the n-th call" even after the context window dropped turns.
+   */
+  call?: number;
 }
 export interface ChatResult {
   content: string;
