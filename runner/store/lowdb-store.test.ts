@@ -1,0 +1,102 @@
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LowdbStore } from './lowdb-store.ts';
+import { describeStoreContract, graphRecord, sessionRecord } from './store-contract.ts';
+
+const dirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'sb-lowdb-'));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+describeStoreContract('lowdb', async () => new LowdbStore(await tempDir()));
+
+describe('LowdbStore specifics', () => {
+  it('refuses ids that could leave the data dir', async () => {
+    const store = new LowdbStore(await tempDir());
+    for (const bad of ['..', '../x', 'a/b', 'a\\b', '', 'a b', 'x'.repeat(65)]) {
+      await expect(store.getSession(bad, 'abc')).rejects.toMatchObject({ code: 'invalid' });
+      await expect(store.getSession('t', bad)).rejects.toMatchObject({ code: 'invalid' });
+      await expect(store.getGraph('t', bad)).rejects.toMatchObject({ code: 'invalid' });
+      await expect(store.putSession(sessionRecord(bad))).rejects.toMatchObject({ code: 'invalid' });
+    }
+    await expect(store.putGraph(graphRecord('t', '../../etc', 1))).rejects.toMatchObject({ code: 'invalid' });
+    await expect(store.getMemory('t', '')).rejects.toMatchObject({ code: 'invalid' });
+    await store.setMemory('t', '../../etc/passwd', 'k', 'v');
+    expect(await store.getMemory('t', '../../etc/passwd')).toEqual({ k: 'v' });
+  });
+
+  it('keeps each session in its own file and leaves no temp files behind', async () => {
+    const dir = await tempDir();
+    const store = new LowdbStore(dir);
+    const records = Array.from({ length: 5 }, () => sessionRecord('acme'));
+    await Promise.all(records.map((r) => store.putSession(r)));
+    const files = await readdir(join(dir, 'tenants', 'acme', 'sessions'));
+    expect(files.sort()).toEqual(records.map((r) => `${r.info.id}.json`).sort());
+  });
+
+  it('reports a corrupt session file as a clear error and keeps serving the others', async () => {
+    const dir = await tempDir();
+    const store = new LowdbStore(dir);
+    const bad = sessionRecord('acme');
+    const good = sessionRecord('acme');
+    await store.putSession(bad);
+    await store.putSession(good);
+    await writeFile(join(dir, 'tenants', 'acme', 'sessions', `${bad.info.id}.json`), '{"info": {"id": tru');
+    await expect(store.getSession('acme', bad.info.id)).rejects.toMatchObject({ code: 'corrupt_record', message: expect.stringContaining('corrupt') });
+    expect(await store.getSession('acme', good.info.id)).toEqual(good);
+    await store.putSession(bad);
+    expect(await store.getSession('acme', bad.info.id)).toEqual(bad);
+  });
+
+  it('skips a torn index line left by a crash and keeps appending after it', async () => {
+    const dir = await tempDir();
+    const a = sessionRecord('acme');
+    const b = sessionRecord('acme');
+    await new LowdbStore(dir).putSession(a);
+    await appendFile(join(dir, 'tenants', 'acme', 'sessions.index.jsonl'), '{"i":{"id":"half');
+    const store = new LowdbStore(dir);
+    await store.putSession(b);
+    expect((await store.listSessions('acme')).map((s) => s.id).sort()).toEqual([a.info.id, b.info.id].sort());
+  });
+
+  it('compacts the index so it does not grow with the number of writes', async () => {
+    const dir = await tempDir();
+    const store = new LowdbStore(dir);
+    const record = sessionRecord('acme');
+    for (let turn = 0; turn < 400; turn++) await store.putSession({ ...record, info: { ...record.info, turns: turn } });
+    const lines = (await readFile(join(dir, 'tenants', 'acme', 'sessions.index.jsonl'), 'utf8')).trim().split('\n');
+    expect(lines.length).toBeLessThanOrEqual(256);
+    expect((await store.listSessions('acme'))[0]?.turns).toBe(399);
+  }, 30_000);
+
+  it('rejects a failed write clearly and leaves the stored record intact', async () => {
+    const dir = await tempDir();
+    const store = new LowdbStore(dir);
+    const record = sessionRecord('acme');
+    await store.putSession(record);
+    // A directory where the temp file goes makes the write fail for any user, root included.
+    const sessions = join(dir, 'tenants', 'acme', 'sessions');
+    await mkdir(join(sessions, `.${record.info.id}.json.tmp`));
+    await expect(store.putSession({ ...record, info: { ...record.info, turns: 7 } })).rejects.toMatchObject({
+      code: 'store_unavailable',
+      message: expect.stringContaining(`could not write session "${record.info.id}"`),
+    });
+    expect(await store.getSession('acme', record.info.id)).toEqual(record);
+  });
+
+  it('rejects writes under a data dir that cannot be created', async () => {
+    const dir = await tempDir();
+    const blocker = join(dir, 'file');
+    await writeFile(blocker, 'x');
+    const store = new LowdbStore(blocker);
+    await expect(store.putSession(sessionRecord('acme'))).rejects.toMatchObject({ code: 'store_unavailable' });
+    await expect(store.setMemory('acme', 'ann', 'k', 'v')).rejects.toMatchObject({ code: 'store_unavailable' });
+  });
+});

@@ -1,0 +1,115 @@
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { SessionInfo } from '../../schemas/protocol.ts';
+import { storeError, writeText } from './json-file.ts';
+
+/** One line of the log: the latest summary of a session, or its removal. */
+type Entry = { i: SessionInfo } | { d: string };
+
+interface LogState {
+  lines: number;
+  /** Live sessions when the log was last folded: compaction waits until the log is 3× that. */
+  liveAtFold: number;
+  /** The file does not end with a newline (a torn append after a crash): start a fresh line. */
+  tornTail: boolean;
+}
+
+const MIN_COMPACT_LINES = 256;
+
+/**
+ * A tenant's session summaries as an append-only JSON-lines log: a write appends one line
+ * whatever the number of sessions, and the log is folded and rewritten (atomically) only when it
+ * has grown to three times its live size, so the amortised cost per write stays constant.
+ * A torn last line (kill -9 during an append) is skipped on read.
+ */
+export class SessionIndex {
+  private readonly state = new Map<string, LogState>();
+
+  constructor(private readonly file: (tenant: string) => string) {}
+
+  async put(tenant: string, info: SessionInfo): Promise<void> {
+    await this.append(tenant, { i: info });
+  }
+
+  async remove(tenant: string, id: string): Promise<void> {
+    await this.append(tenant, { d: id });
+  }
+
+  async list(tenant: string): Promise<SessionInfo[]> {
+    return [...(await this.fold(tenant)).values()];
+  }
+
+  /** Callers serialise calls per tenant. */
+  private async append(tenant: string, entry: Entry): Promise<void> {
+    const path = this.file(tenant);
+    const state = this.state.get(tenant) ?? (await this.load(tenant));
+    const line = `${state.tornTail ? '\n' : ''}${JSON.stringify(entry)}\n`;
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      await appendFile(path, line, 'utf8');
+    } catch (error) {
+      // A partial append may have reached the disk: the next line starts on a fresh one.
+      state.tornTail = true;
+      throw storeError('write', `the session index of tenant "${tenant}"`, error);
+    }
+    state.tornTail = false;
+    state.lines += 1;
+    if (state.lines > Math.max(MIN_COMPACT_LINES, 3 * state.liveAtFold)) await this.compact(tenant, state);
+  }
+
+  private async load(tenant: string): Promise<LogState> {
+    const text = await this.read(tenant);
+    const entries = parse(text);
+    const state: LogState = {
+      lines: entries.length,
+      liveAtFold: foldEntries(entries).size,
+      tornTail: text.length > 0 && !text.endsWith('\n'),
+    };
+    this.state.set(tenant, state);
+    return state;
+  }
+
+  private async compact(tenant: string, state: LogState): Promise<void> {
+    const live = await this.fold(tenant);
+    const text = [...live.values()].map((info) => `${JSON.stringify({ i: info })}\n`).join('');
+    await writeText(this.file(tenant), text, `the session index of tenant "${tenant}"`);
+    state.lines = live.size;
+    state.liveAtFold = live.size;
+    state.tornTail = false;
+  }
+
+  private async fold(tenant: string): Promise<Map<string, SessionInfo>> {
+    return foldEntries(parse(await this.read(tenant)));
+  }
+
+  private async read(tenant: string): Promise<string> {
+    try {
+      return await readFile(this.file(tenant), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+      throw storeError('read', `the session index of tenant "${tenant}"`, error);
+    }
+  }
+}
+
+function parse(text: string): Entry[] {
+  const entries: Entry[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    try {
+      entries.push(JSON.parse(line) as Entry);
+    } catch {
+      // a torn line from an interrupted append: the session file itself is intact
+    }
+  }
+  return entries;
+}
+
+function foldEntries(entries: Entry[]): Map<string, SessionInfo> {
+  const live = new Map<string, SessionInfo>();
+  for (const entry of entries) {
+    if ('d' in entry) live.delete(entry.d);
+    else if (entry.i && typeof entry.i.id === 'string') live.set(entry.i.id, entry.i);
+  }
+  return live;
+}
