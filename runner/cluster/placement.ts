@@ -1,0 +1,121 @@
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../store/redis-keys.ts';
+
+/** What a process publishes about itself; `/api/cluster` lists these. */
+export interface ProcessLoad {
+  id: string;
+  /** Where clients or operators reach it (http://host:port). */
+  url?: string;
+  pid: number;
+  liveSessions: number;
+  queueDepth: number;
+  eventLoopLagMs: number;
+  /** Sessions whose lease it holds, read live from Redis (not from the published snapshot). */
+  ownedSessions: number;
+  at: number;
+}
+
+export type LoadSample = Pick<ProcessLoad, 'liveSessions' | 'queueDepth' | 'eventLoopLagMs'>;
+
+export interface PlacementOptions {
+  redis: Redis;
+  keys: RedisKeys;
+  processId: string;
+  url?: string;
+  sample: () => LoadSample;
+  /** A process whose load key is older than this is gone. */
+  ttlMs?: number;
+  publishEveryMs?: number;
+  /** Past this event-loop lag or queue depth a process only gets new sessions if all are busy. */
+  busyLagMs?: number;
+  busyQueueDepth?: number;
+}
+
+export const DEFAULT_LOAD_TTL_MS = 2000;
+
+/**
+ * Load-aware placement: each process publishes its load with a TTL; a new session goes to the
+ * least-loaded live process. The count of owned sessions is read at decision time from the
+ * owned sets (updated atomically by lease acquisition), so a burst of creations spreads evenly
+ * even between two publications.
+ */
+export class Placement {
+  private timer: NodeJS.Timeout | undefined;
+  readonly ttlMs: number;
+
+  constructor(private readonly options: PlacementOptions) {
+    this.ttlMs = options.ttlMs ?? DEFAULT_LOAD_TTL_MS;
+  }
+
+  async publish(): Promise<void> {
+    const { redis, keys, processId, url } = this.options;
+    const load = { id: processId, url, pid: process.pid, ...this.options.sample(), at: Date.now() };
+    await redis.multi().set(keys.load(processId), JSON.stringify(load), 'PX', this.ttlMs).zadd(keys.processes, load.at, processId).exec();
+  }
+
+  async start(): Promise<void> {
+    await this.publish();
+    this.timer ??= setInterval(() => void this.publish().catch(() => undefined), this.options.publishEveryMs ?? Math.floor(this.ttlMs / 4));
+    this.timer.unref();
+  }
+
+  /** Leaves the cluster: others stop placing sessions here at once. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    const { redis, keys, processId } = this.options;
+    await redis.multi().del(keys.load(processId)).zrem(keys.processes, processId).exec();
+  }
+
+  /** Live processes with their load; one round trip for the ids, one for the rest. */
+  async list(): Promise<ProcessLoad[]> {
+    const { redis, keys } = this.options;
+    const ids = await redis.zrange(keys.processes, 0, -1);
+    if (!ids.length) return [];
+    const tx = redis.multi().mget(...ids.map(keys.load));
+    for (const id of ids) tx.scard(keys.owned(id));
+    const results = (await tx.exec()) ?? [];
+    const loads = results[0][1] as (string | null)[];
+    return ids.flatMap((id, i) => {
+      const raw = loads[i];
+      if (!raw) return [];
+      return [{ ...(JSON.parse(raw) as Omit<ProcessLoad, 'ownedSessions'>), ownedSessions: Number(results[i + 1][1]) }];
+    });
+  }
+
+  /** Processes that joined and whose load key expired without a graceful leave. */
+  async dead(): Promise<string[]> {
+    const { redis, keys } = this.options;
+    const ids = await redis.zrange(keys.processes, 0, -1);
+    if (!ids.length) return [];
+    const loads = await redis.mget(...ids.map(keys.load));
+    return ids.filter((_, i) => loads[i] === null);
+  }
+
+  /** Forgets a process once a survivor has taken over everything it had. */
+  async forget(processId: string): Promise<void> {
+    const { redis, keys } = this.options;
+    await redis.multi().zrem(keys.processes, processId).del(keys.owned(processId), keys.inbox(processId)).exec();
+  }
+
+  /** The process a new session should live on. */
+  async choose(): Promise<ProcessLoad | undefined> {
+    return pickLeastLoaded(await this.list(), this.options);
+  }
+}
+
+export function isBusy(load: ProcessLoad, limits: { busyLagMs?: number; busyQueueDepth?: number } = {}): boolean {
+  return load.eventLoopLagMs > (limits.busyLagMs ?? 100) || load.queueDepth > (limits.busyQueueDepth ?? 200);
+}
+
+export function pickLeastLoaded(loads: ProcessLoad[], limits: { busyLagMs?: number; busyQueueDepth?: number } = {}): ProcessLoad | undefined {
+  const calm = loads.filter((l) => !isBusy(l, limits));
+  const pool = calm.length ? calm : loads;
+  if (!pool.length) return undefined;
+  // Queued messages weigh like sessions: both are work waiting on that event loop.
+  const score = (l: ProcessLoad) => l.ownedSessions + l.queueDepth;
+  const least = Math.min(...pool.map(score));
+  // Near-ties are broken at random, so processes deciding at the same instant do not all pick one.
+  const near = pool.filter((l) => score(l) <= least + Math.max(1, least * 0.02));
+  return near[Math.floor(Math.random() * near.length)];
+}
