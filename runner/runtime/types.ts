@@ -66,7 +66,12 @@ export interface HandlerError {
 export interface KeySnapshot {
   key: string;
   agents: Record<string, unknown>;
-  pending: Array<{ topic: string; message: unknown; sender: string | null; messageId: string }>;
+  /**
+   * Undelivered publishes, oldest first. `recipients` ("type/key") names the mailboxes still
+   * holding the message (others may have handled it already); without it, loading routes the
+   * message again by the current subscriptions.
+   */
+  pending: Array<{ topic: string; message: unknown; sender: string | null; messageId: string; recipients?: string[] }>;
 }
 
 export interface AgentRuntime {

@@ -1,0 +1,52 @@
+import type { MessageContext } from './types.ts';
+
+/** The caller's side of a send: settled once, by the response, an error, an abort or a close. */
+export class PendingCall {
+  settled = false;
+  private readonly onAbort: (() => void) | null = null;
+
+  constructor(
+    private readonly resolveFn: (value: unknown) => void,
+    private readonly rejectFn: (error: unknown) => void,
+    private readonly signal: AbortSignal | null,
+  ) {
+    if (signal !== null) {
+      this.onAbort = () => this.reject(signal.reason);
+      signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+  }
+
+  resolve(value: unknown): void {
+    if (this.settle()) this.resolveFn(value);
+  }
+
+  reject(error: unknown): void {
+    if (this.settle()) this.rejectFn(error);
+  }
+
+  private settle(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    if (this.onAbort !== null) this.signal!.removeEventListener('abort', this.onAbort);
+    return true;
+  }
+}
+
+/**
+ * One message on its way: a publish shares a single envelope (and its frozen message) between
+ * all its recipients' mailboxes; a send has exactly one and carries the caller's PendingCall.
+ */
+export class Envelope {
+  constructor(
+    readonly message: unknown,
+    readonly ctx: MessageContext,
+    readonly call: PendingCall | null,
+    /** Runtime-wide arrival number: orders a key's undelivered messages in a snapshot. */
+    readonly seq: number,
+  ) {}
+
+  /** Nothing to deliver any more: the caller gave up (abort) or was already answered. */
+  get cancelled(): boolean {
+    return this.call !== null ? this.call.settled : this.ctx.signal.aborted;
+  }
+}

@@ -1,0 +1,663 @@
+import { randomUUID } from 'node:crypto';
+import { handlerScope, type HandlerScope } from './context.ts';
+import { Envelope, PendingCall } from './envelope.ts';
+import { KeyClosedError, MessageDroppedError, RecipientNotFoundError } from './errors.ts';
+import { deepFreeze } from './freeze.ts';
+import { AgentId, TopicId } from './ids.ts';
+import { intervene, isThenable } from './interventions.ts';
+import { KeyState } from './key-state.ts';
+import { Mailbox } from './mailbox.ts';
+import { SubscriptionRegistry } from './subscription-registry.ts';
+import { DROP } from './types.ts';
+import type {
+  Agent,
+  AgentFactory,
+  AgentRuntime,
+  HandlerError,
+  InterventionHandler,
+  KeySnapshot,
+  MessageContext,
+  PublishOptions,
+  SendOptions,
+  Subscription,
+} from './types.ts';
+
+export interface RuntimeOptions {
+  interventions?: InterventionHandler[];
+}
+
+/** Returned by every publish that was queued synchronously: no promise per message. */
+const DONE: Promise<void> = Promise.resolve();
+/** The signal of messages sent without one. */
+const NEVER: AbortSignal = new AbortController().signal;
+const noop = (): void => {};
+
+/**
+ * AutoGen core's SingleThreadedAgentRuntime semantics, with these differences:
+ * - each instance has a mailbox: one message at a time, in arrival order (AutoGen runs every
+ *   envelope in its own task, so one instance may run handlers concurrently);
+ * - an instance receives a publish once even when several subscriptions map to it;
+ * - messages (and responses) are deep-frozen plain data shared by all recipients (see freeze.ts);
+ * - an intervention handler returning undefined means "no change", and one that throws rejects
+ *   the publish (AutoGen only logs it);
+ * - a key (session) can be closed, snapshotted and restored with its undelivered messages, and
+ *   nothing of a closed key stays in memory (AutoGen never releases instances or caches);
+ * - publishing `{ type }` without a source outside a handler is an error, not source "default":
+ *   in a multi-session runtime a forgotten session id must not merge sessions into one.
+ * Sends inside one key may deadlock like any mailbox system: an agent that awaits a send to an
+ * agent that awaits a send back waits forever; a send to itself from its own handler is refused.
+ */
+export class SingleThreadedAgentRuntime implements AgentRuntime {
+  private readonly factories = new Map<string, AgentFactory>();
+  private readonly subscriptions = new SubscriptionRegistry((type) => this.factories.has(type));
+  private readonly keys = new Map<string, KeyState>();
+  private readonly errorListeners = new Set<(e: HandlerError) => void>();
+  private interventions: InterventionHandler[] = [];
+  private publishHooks: InterventionHandler[] = [];
+  private sendHooks: InterventionHandler[] = [];
+  private responseHooks: InterventionHandler[] = [];
+
+  /** Mailboxes with something to do, started together by one microtask. */
+  private ready: Mailbox[] = [];
+  private spare: Mailbox[] = [];
+  private flushScheduled = false;
+
+  private seq = 0;
+  private live = 0;
+  private queued = 0;
+  private running = 0;
+  private inflight = 0;
+  private pausedAll = 0;
+  private frozenAll = 0;
+  private idleWaiters: Array<() => void> = [];
+  private quietWaiters: Array<() => void> = [];
+
+  constructor(options: RuntimeOptions = {}) {
+    for (const handler of options.interventions ?? []) this.addIntervention(handler);
+  }
+
+  registerFactory(type: string, factory: AgentFactory): void {
+    new AgentId(type, '');
+    if (typeof factory !== 'function') throw new TypeError(`factory for agent type "${type}" must be a function`);
+    if (this.factories.has(type)) throw new Error(`agent type "${type}" is already registered`);
+    this.factories.set(type, factory);
+    this.subscriptions.invalidate();
+  }
+
+  addSubscription(subscription: Subscription): void {
+    this.subscriptions.add(subscription);
+  }
+
+  removeSubscription(id: string): void {
+    this.subscriptions.remove(id);
+  }
+
+  addIntervention(handler: InterventionHandler): void {
+    this.interventions = [...this.interventions, handler];
+    this.publishHooks = this.interventions.filter((h) => h.onPublish);
+    this.sendHooks = this.interventions.filter((h) => h.onSend);
+    this.responseHooks = this.interventions.filter((h) => h.onResponse);
+  }
+
+  onHandlerError(listener: (e: HandlerError) => void): () => void {
+    this.errorListeners.add(listener);
+    return () => this.errorListeners.delete(listener);
+  }
+
+  // ── publish and send ──────────────────────────────────────────────────────────────────────
+
+  publishMessage(message: unknown, topic: TopicId | { type: string; source?: string }, options?: PublishOptions): Promise<void> {
+    try {
+      const scope = this.scope();
+      if (scope?.closed) return DONE;
+      const topicId = this.topicOf(topic, scope);
+      const sender = options?.sender !== undefined ? options.sender : scope !== undefined ? scope.id : null;
+      const signal = options?.signal ?? NEVER;
+      if (signal.aborted) return Promise.reject(signal.reason);
+      const messageId = options?.messageId ?? randomUUID();
+      const frozen = deepFreeze(message);
+      if (this.publishHooks.length === 0) {
+        this.route(frozen, topicId, sender, messageId, signal);
+        return DONE;
+      }
+      const home = this.keyState(topicId.source);
+      const ctx = { sender, topicId, messageId };
+      return this.admit(
+        home,
+        () => intervene(this.publishHooks, frozen, (h, m) => h.onPublish?.(m, ctx)),
+        (m) => {
+          if (m !== DROP && !home.closed && !signal.aborted) this.route(m, topicId, sender, messageId, signal);
+        },
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  sendMessage(message: unknown, recipient: AgentId, options?: SendOptions): Promise<unknown> {
+    try {
+      const scope = this.scope();
+      if (scope?.closed) return Promise.reject(new KeyClosedError(scope.id.key));
+      if (!this.factories.has(recipient.type)) return Promise.reject(new RecipientNotFoundError(`${recipient.type}/${recipient.key}`));
+      if (scope !== undefined && scope.id.type === recipient.type && scope.id.key === recipient.key) {
+        return Promise.reject(new Error(`agent "${scope.id}" cannot send to itself from its own handler: its mailbox is busy with that handler`));
+      }
+      const sender = options?.sender !== undefined ? options.sender : scope !== undefined ? scope.id : null;
+      const signal = options?.signal ?? null;
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      const messageId = options?.messageId ?? randomUUID();
+      const frozen = deepFreeze(message);
+      const home = this.keyState(recipient.key);
+      return new Promise((resolve, reject) => {
+        const call = new PendingCall(resolve, reject, signal);
+        const ctx: MessageContext = { sender, topicId: null, isRpc: true, messageId, signal: signal ?? NEVER };
+        const deliver = (m: unknown): void => {
+          if (call.settled) return;
+          if (m === DROP) return call.reject(new MessageDroppedError(messageId, 'send'));
+          if (home.closed) return call.reject(new KeyClosedError(home.key));
+          this.enqueue(home, recipient.type, new Envelope(m, ctx, call, this.seq++));
+        };
+        if (this.sendHooks.length === 0) return deliver(frozen);
+        const hookCtx = { sender, recipient, messageId };
+        this.admit(home, () => intervene(this.sendHooks, frozen, (h, m) => h.onSend?.(m, hookCtx)), deliver).catch((e) => call.reject(e));
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Runs a message's intervention phase, then `deliver`. Synchronous handlers deliver at once;
+   * while one message of a key waits for an asynchronous handler, later messages of that key
+   * wait behind it, so mailboxes still see arrival order.
+   */
+  private admit(home: KeyState, phase: () => unknown, deliver: (message: unknown) => void): Promise<void> {
+    let outcome: unknown;
+    if (home.inflight === 0) {
+      outcome = phase();
+      if (!(outcome instanceof Promise)) {
+        deliver(outcome);
+        this.settle(home);
+        return DONE;
+      }
+    } else {
+      outcome = home.tail!.then(phase);
+    }
+    home.inflight++;
+    this.inflight++;
+    const done = (outcome as Promise<unknown>).then(deliver).finally(() => {
+      if (home.closed) return;
+      home.inflight--;
+      this.inflight--;
+      if (home.inflight === 0) home.tail = null;
+      this.settle(home);
+    });
+    home.tail = done.then(noop, noop);
+    return done;
+  }
+
+  private route(message: unknown, topicId: TopicId, sender: AgentId | null, messageId: string, signal: AbortSignal): void {
+    const types = this.subscriptions.agentTypes(topicId.type);
+    const others = this.subscriptions.other;
+    if (types.length === 0 && others.length === 0) return;
+    const ctx: MessageContext = { sender, topicId, isRpc: false, messageId, signal };
+    const envelope = new Envelope(message, ctx, null, this.seq++);
+    const source = topicId.source;
+    let home: KeyState | undefined;
+    for (let i = 0; i < types.length; i++) {
+      const type = types[i];
+      if (sender !== null && sender.key === source && sender.type === type) continue;
+      home ??= this.keyState(source);
+      this.enqueue(home, type, envelope);
+    }
+    if (others.length > 0) this.routeOthers(envelope, topicId, sender, types);
+  }
+
+  /** Subscriptions that are not source-keyed: matched per message, and still delivered once per instance. */
+  private routeOthers(envelope: Envelope, topicId: TopicId, sender: AgentId | null, keyedTypes: readonly string[]): void {
+    const seen = new Set(keyedTypes.map((t) => `${t}/${topicId.source}`));
+    if (sender !== null) seen.add(`${sender.type}/${sender.key}`);
+    for (const s of this.subscriptions.other) {
+      if (!s.isMatch(topicId)) continue;
+      const id = s.mapToAgent(topicId);
+      const name = `${id.type}/${id.key}`;
+      if (seen.has(name) || !this.factories.has(id.type)) continue;
+      seen.add(name);
+      this.enqueue(this.keyState(id.key), id.type, envelope);
+    }
+  }
+
+  // ── mailboxes ─────────────────────────────────────────────────────────────────────────────
+
+  private enqueue(home: KeyState, type: string, envelope: Envelope): void {
+    let box = home.instances.get(type);
+    if (box === undefined) {
+      box = new Mailbox(new AgentId(type, home.key), home);
+      home.instances.set(type, box);
+    }
+    box.push(envelope);
+    home.queued++;
+    this.queued++;
+    this.schedule(box);
+  }
+
+  private schedule(box: Mailbox): void {
+    if (box.busy) return;
+    box.busy = true;
+    this.ready.push(box);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      void DONE.then(this.flush);
+    }
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const ready = this.ready;
+    this.ready = this.spare;
+    this.spare = ready;
+    for (let i = 0; i < ready.length; i++) handlerScope.run(ready[i], this.drain, ready[i]);
+    ready.length = 0;
+  };
+
+  /** Handles a mailbox's messages one by one until it is empty, paused or closed. Never throws. */
+  private readonly drain = async (box: Mailbox): Promise<void> => {
+    const home = box.home;
+    for (;;) {
+      if (box.closed) return;
+      const envelope = this.next(box, home);
+      if (envelope === undefined) break;
+      home.queued--;
+      this.queued--;
+      if (envelope.cancelled) {
+        this.settle(home);
+        continue;
+      }
+      home.running++;
+      this.running++;
+      box.current = envelope;
+      try {
+        const agent = box.agent ?? (await this.instantiate(box));
+        let result = agent.onMessage(envelope.message, envelope.ctx);
+        if (isThenable(result)) result = await result;
+        if (!box.closed && envelope.call !== null) this.respond(box, envelope.call, envelope.ctx, result);
+      } catch (error) {
+        if (!box.closed) this.fail(box, envelope, error);
+      }
+      if (box.closed) return;
+      box.current = null;
+      home.running--;
+      this.running--;
+      this.settle(home);
+    }
+    box.busy = false;
+  };
+
+  private next(box: Mailbox, home: KeyState): Envelope | undefined {
+    if (home.paused === 0 && this.pausedAll === 0) return box.shift();
+    if (home.frozen > 0 || this.frozenAll > 0) return undefined;
+    return box.takeCall();
+  }
+
+  private instantiate(box: Mailbox): Agent | Promise<Agent> {
+    if (box.creating !== null) return box.creating;
+    const made = this.factories.get(box.id.type)!(box.id, this);
+    if (!isThenable(made)) return this.adopt(box, made);
+    box.creating = Promise.resolve(made).then(
+      (agent) => this.adopt(box, agent),
+      (error) => {
+        box.creating = null;
+        throw error;
+      },
+    );
+    return box.creating;
+  }
+
+  private adopt(box: Mailbox, agent: Agent): Agent {
+    box.creating = null;
+    if (typeof agent?.onMessage !== 'function') throw new TypeError(`factory for agent type "${box.id.type}" returned no agent with an onMessage method`);
+    if (box.closed) {
+      void Promise.resolve()
+        .then(() => agent.close?.())
+        .catch((error) => this.report({ error, agent: box.id, messageId: '', topicId: null }));
+      throw new KeyClosedError(box.id.key);
+    }
+    box.agent = agent;
+    box.home.live++;
+    this.live++;
+    return agent;
+  }
+
+  private respond(box: Mailbox, call: PendingCall, ctx: MessageContext, result: unknown): void {
+    try {
+      const frozen = deepFreeze(result);
+      if (this.responseHooks.length === 0) return call.resolve(frozen);
+      const hookCtx = { sender: box.id, recipient: ctx.sender, messageId: ctx.messageId };
+      const answer = intervene(this.responseHooks, frozen, (h, m) => h.onResponse?.(m, hookCtx));
+      const settle = (m: unknown): void => (m === DROP ? call.reject(new MessageDroppedError(ctx.messageId, 'response')) : call.resolve(m));
+      if (answer instanceof Promise) answer.then(settle, (e) => call.reject(e));
+      else settle(answer);
+    } catch (error) {
+      call.reject(error);
+    }
+  }
+
+  private fail(box: Mailbox, envelope: Envelope, error: unknown): void {
+    if (envelope.call !== null) return envelope.call.reject(error);
+    this.report({ error, agent: box.id, messageId: envelope.ctx.messageId, topicId: envelope.ctx.topicId });
+  }
+
+  private report(e: HandlerError): void {
+    if (this.errorListeners.size === 0) {
+      console.error(`handler of ${e.agent} failed on message ${e.messageId}:`, e.error);
+      return;
+    }
+    for (const listener of this.errorListeners) {
+      try {
+        listener(e);
+      } catch {
+        // A failing listener must not stop the runtime or the other listeners.
+      }
+    }
+  }
+
+  /** Wakes whoever waits for this key (or the runtime) to be idle or quiet; forgets an empty key. */
+  private settle(home: KeyState): void {
+    if (home.work === 0) {
+      if (home.idleWaiters !== null) {
+        const waiters = home.idleWaiters;
+        home.idleWaiters = null;
+        for (const wake of waiters) wake();
+      }
+      if (home.instances.size === 0 && home.paused === 0 && this.keys.get(home.key) === home) this.keys.delete(home.key);
+    }
+    if (home.paused > 0 && home.running === 0 && home.quietWaiters !== null) {
+      const waiters = home.quietWaiters;
+      home.quietWaiters = null;
+      for (const wake of waiters) wake();
+    }
+    this.settleRuntime();
+  }
+
+  private settleRuntime(): void {
+    if (this.idleWaiters.length > 0 && this.queued + this.running + this.inflight === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+    if (this.quietWaiters.length > 0 && this.running === 0) {
+      const waiters = this.quietWaiters;
+      this.quietWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  private keyState(key: string): KeyState {
+    let home = this.keys.get(key);
+    if (home === undefined) {
+      home = new KeyState(key, this);
+      this.keys.set(key, home);
+    }
+    return home;
+  }
+
+  /** The handler this code runs in, if it belongs to this runtime. */
+  private scope(): HandlerScope | undefined {
+    const scope = handlerScope.getStore();
+    return scope !== undefined && scope.owner === this ? scope : undefined;
+  }
+
+  private topicOf(topic: TopicId | { type: string; source?: string }, scope: HandlerScope | undefined): TopicId {
+    if (topic instanceof TopicId) return topic;
+    if (typeof topic !== 'object' || topic === null || typeof topic.type !== 'string') {
+      throw new TypeError('topic must be a TopicId or { type: string, source?: string }');
+    }
+    if (topic.source === undefined) {
+      if (scope === undefined) {
+        throw new TypeError(`topic "${topic.type}" has no source: outside a handler, pass the source (the session id) explicitly`);
+      }
+      return new TopicId(topic.type, scope.id.key);
+    }
+    if (typeof topic.source !== 'string') throw new TypeError(`topic "${topic.type}": source must be a string`);
+    return new TopicId(topic.type, topic.source);
+  }
+
+  // ── state ─────────────────────────────────────────────────────────────────────────────────
+
+  async saveState(): Promise<Record<string, unknown>> {
+    return this.whileQuiet(undefined, 'saveState', async () => {
+      const state: Record<string, unknown> = {};
+      for (const home of this.keys.values()) await this.saveAgents(home, state);
+      return state;
+    });
+  }
+
+  async loadState(state: Record<string, unknown>): Promise<void> {
+    if (typeof state !== 'object' || state === null || Array.isArray(state)) throw new TypeError('runtime state must be an object of "type/key": state');
+    const entries = Object.entries(state).map(([name, s]) => [AgentId.parse(name), s] as const);
+    await this.whileQuiet(undefined, 'loadState', async () => {
+      for (const [id, s] of entries) if (this.factories.has(id.type)) await this.loadAgent(this.keyState(id.key), id.type, s);
+    });
+  }
+
+  async agentSaveState(id: AgentId): Promise<unknown> {
+    this.requireType(id.type);
+    return this.whileQuiet(id.key, 'agentSaveState', async () => {
+      const agent = await this.ensureAgent(this.keyState(id.key), id.type);
+      return agent.saveState?.();
+    });
+  }
+
+  async agentLoadState(id: AgentId, state: unknown): Promise<void> {
+    this.requireType(id.type);
+    await this.whileQuiet(id.key, 'agentLoadState', () => this.loadAgent(this.keyState(id.key), id.type, state));
+  }
+
+  async saveKey(key: string): Promise<KeySnapshot> {
+    if (typeof key !== 'string') throw new TypeError('saveKey: key must be a string');
+    return this.whileQuiet(key, 'saveKey', async () => {
+      const snapshot: KeySnapshot = { key, agents: {}, pending: [] };
+      const home = this.keys.get(key);
+      if (home === undefined) return snapshot;
+      await this.saveAgents(home, snapshot.agents);
+      const recipients = new Map<Envelope, string[]>();
+      for (const box of home.instances.values()) {
+        for (const envelope of box.pending()) {
+          // A send's caller is a live promise that no snapshot can carry over.
+          if (envelope.call !== null || envelope.cancelled) continue;
+          let names = recipients.get(envelope);
+          if (names === undefined) recipients.set(envelope, (names = []));
+          names.push(box.id.toString());
+        }
+      }
+      const ordered = [...recipients].sort(([a], [b]) => a.seq - b.seq);
+      snapshot.pending = ordered.map(([envelope, names]) => ({
+        topic: envelope.ctx.topicId!.toString(),
+        message: envelope.message,
+        sender: envelope.ctx.sender?.toString() ?? null,
+        messageId: envelope.ctx.messageId,
+        recipients: names,
+      }));
+      return snapshot;
+    });
+  }
+
+  async loadKey(snapshot: KeySnapshot): Promise<void> {
+    const { key, agents, pending } = checkSnapshot(snapshot);
+    const states = Object.entries(agents).map(([name, state]) => {
+      const id = AgentId.parse(name);
+      if (id.key !== key) throw new TypeError(`loadKey: agents["${name}"] belongs to key "${id.key}", not "${key}"`);
+      return [id, state] as const;
+    });
+    const messages = pending.map((p, i) => {
+      const topicId = TopicId.parse(p.topic);
+      if (topicId.source !== key) throw new TypeError(`loadKey: pending[${i}].topic "${p.topic}" belongs to source "${topicId.source}", not "${key}"`);
+      const recipients = p.recipients?.map((r) => AgentId.parse(r));
+      const stray = recipients?.find((r) => r.key !== key);
+      if (stray) throw new TypeError(`loadKey: pending[${i}].recipients names "${stray}", not an agent of key "${key}"`);
+      return { topicId, recipients, message: deepFreeze(p.message), sender: p.sender === null ? null : AgentId.parse(p.sender), messageId: p.messageId };
+    });
+    await this.whileQuiet(key, 'loadKey', async () => {
+      const home = this.keyState(key);
+      for (const [id, state] of states) if (this.factories.has(id.type)) await this.loadAgent(home, id.type, state);
+      // Interventions saw these messages when they were first published: they are not run again.
+      for (const m of messages) {
+        if (m.recipients === undefined) {
+          this.route(m.message, m.topicId, m.sender, m.messageId, NEVER);
+          continue;
+        }
+        const ctx: MessageContext = { sender: m.sender, topicId: m.topicId, isRpc: false, messageId: m.messageId, signal: NEVER };
+        const envelope = new Envelope(m.message, ctx, null, this.seq++);
+        for (const r of m.recipients) if (this.factories.has(r.type)) this.enqueue(home, r.type, envelope);
+      }
+    });
+  }
+
+  private async saveAgents(home: KeyState, into: Record<string, unknown>): Promise<void> {
+    for (const box of home.instances.values()) {
+      if (box.agent?.saveState) into[box.id.toString()] = await box.agent.saveState();
+    }
+  }
+
+  private async loadAgent(home: KeyState, type: string, state: unknown): Promise<void> {
+    const agent = await this.ensureAgent(home, type);
+    await agent.loadState?.(state);
+  }
+
+  /** The instance of `type` for this key, made now if it does not exist yet (AutoGen's load_state does the same). */
+  private async ensureAgent(home: KeyState, type: string): Promise<Agent> {
+    let box = home.instances.get(type);
+    if (box === undefined) {
+      box = new Mailbox(new AgentId(type, home.key), home);
+      home.instances.set(type, box);
+    }
+    return box.agent ?? (await this.instantiate(box));
+  }
+
+  private requireType(type: string): void {
+    if (!this.factories.has(type)) throw new RecipientNotFoundError(type);
+  }
+
+  /**
+   * Runs `body` on a consistent cut of one key (or of the runtime): first no new message starts
+   * except sends (a running handler may be waiting for one), then, once no handler runs, nothing
+   * starts until `body` is done.
+   */
+  private async whileQuiet<T>(key: string | undefined, operation: string, body: () => Promise<T>): Promise<T> {
+    const scope = this.scope();
+    if (scope !== undefined && (key === undefined || scope.id.key === key)) {
+      throw new Error(`${operation} cannot run inside a handler of ${key === undefined ? 'this runtime' : `key "${key}"`}: it waits for that handler to finish`);
+    }
+    if (key === undefined) {
+      this.pausedAll++;
+      try {
+        if (this.running > 0) await new Promise<void>((wake) => this.quietWaiters.push(wake));
+        this.frozenAll++;
+        try {
+          return await body();
+        } finally {
+          this.frozenAll--;
+        }
+      } finally {
+        this.pausedAll--;
+        if (this.pausedAll === 0) for (const home of this.keys.values()) this.resume(home);
+      }
+    }
+    const home = this.keyState(key);
+    home.paused++;
+    try {
+      if (home.running > 0) await new Promise<void>((wake) => (home.quietWaiters ??= []).push(wake));
+      home.frozen++;
+      try {
+        return await body();
+      } finally {
+        home.frozen--;
+      }
+    } finally {
+      home.paused--;
+      if (!home.closed) {
+        this.resume(home);
+        this.settle(home);
+      }
+    }
+  }
+
+  private resume(home: KeyState): void {
+    for (const box of home.instances.values()) if (box.size > 0) this.schedule(box);
+  }
+
+  // ── lifecycle ─────────────────────────────────────────────────────────────────────────────
+
+  async closeKey(key: string): Promise<void> {
+    const home = this.keys.get(key);
+    if (home === undefined) return;
+    this.keys.delete(key);
+    home.closed = true;
+    this.live -= home.live;
+    this.queued -= home.queued;
+    this.running -= home.running;
+    this.inflight -= home.inflight;
+    const closed = new KeyClosedError(key);
+    const closing: Array<Promise<void>> = [];
+    for (const box of home.instances.values()) {
+      box.closed = true;
+      for (const envelope of box.clear()) envelope.call?.reject(closed);
+      box.current?.call?.reject(closed);
+      box.current = null;
+      if (box.agent !== null) closing.push(this.closeAgent(box.id, box.agent));
+      box.agent = null;
+    }
+    home.instances.clear();
+    home.tail = null;
+    for (const wake of [...(home.idleWaiters ?? []), ...(home.quietWaiters ?? [])]) wake();
+    home.idleWaiters = home.quietWaiters = null;
+    this.settleRuntime();
+    await Promise.all(closing);
+  }
+
+  private async closeAgent(id: AgentId, agent: Agent): Promise<void> {
+    try {
+      await agent.close?.();
+    } catch (error) {
+      this.report({ error, agent: id, messageId: '', topicId: null });
+    }
+  }
+
+  idle(key?: string): Promise<void> {
+    if (key === undefined) {
+      if (this.queued + this.running + this.inflight === 0) return DONE;
+      return new Promise((wake) => this.idleWaiters.push(wake));
+    }
+    const home = this.keys.get(key);
+    if (home === undefined || home.work === 0) return DONE;
+    return new Promise((wake) => (home.idleWaiters ??= []).push(wake));
+  }
+
+  liveInstances(key?: string): number {
+    if (key === undefined) return this.live;
+    return this.keys.get(key)?.live ?? 0;
+  }
+
+  queueDepth(key?: string): number {
+    if (key === undefined) return this.queued;
+    return this.keys.get(key)?.queued ?? 0;
+  }
+}
+
+function checkSnapshot(snapshot: KeySnapshot): KeySnapshot {
+  if (typeof snapshot !== 'object' || snapshot === null) throw new TypeError('loadKey: snapshot must be an object');
+  if (typeof snapshot.key !== 'string') throw new TypeError('loadKey: snapshot.key must be a string');
+  if (typeof snapshot.agents !== 'object' || snapshot.agents === null || Array.isArray(snapshot.agents)) {
+    throw new TypeError('loadKey: snapshot.agents must be an object of "type/key": state');
+  }
+  if (!Array.isArray(snapshot.pending)) throw new TypeError('loadKey: snapshot.pending must be an array');
+  snapshot.pending.forEach((p, i) => {
+    if (typeof p?.topic !== 'string') throw new TypeError(`loadKey: pending[${i}].topic must be a "type/source" string`);
+    if (typeof p.messageId !== 'string') throw new TypeError(`loadKey: pending[${i}].messageId must be a string`);
+    if (p.sender !== null && typeof p.sender !== 'string') throw new TypeError(`loadKey: pending[${i}].sender must be a "type/key" string or null`);
+    if (p.recipients !== undefined && !(Array.isArray(p.recipients) && p.recipients.every((r) => typeof r === 'string'))) {
+      throw new TypeError(`loadKey: pending[${i}].recipients must be an array of "type/key" strings`);
+    }
+  });
+  return snapshot;
+}
