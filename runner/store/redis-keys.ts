@@ -1,28 +1,30 @@
+import { segment, userFileName } from './store-paths.ts';
+
 /**
  * Every Redis key Switchboard uses, in one place, so the store and the cluster agree on them
- * (the session fence key is shared: the lease bumps it, the store checks it).
- * Tenants and users are free-form strings, so they are URI-encoded: "a:b"/"c" and "a"/"b:c"
- * must never land on the same key.
+ * (the session fence key is shared: the lease bumps it, the store checks it). Ids are checked
+ * with the embedded store's rules, so no id can contain the ":" separator, and a user is named
+ * as the embedded store names its memory file, so a data folder migrates key for key.
  */
-const part = (s: string) => encodeURIComponent(s);
+const tenantPart = (tenant: string) => segment('tenant', tenant);
 
 export function redisKeys(prefix: string) {
   return {
     prefix,
     tenants: `${prefix}tenants`,
     /** Hash graph id → latest StoredGraph JSON (what listGraphs and getGraph without a version read). */
-    graphLatest: (tenant: string) => `${prefix}graph-latest:${part(tenant)}`,
+    graphLatest: (tenant: string) => `${prefix}graph-latest:${tenantPart(tenant)}`,
     /** Hash version → StoredGraph JSON. */
-    graphVersions: (tenant: string, id: string) => `${prefix}graph:${part(tenant)}:${id}`,
-    session: (tenant: string, id: string) => `${prefix}session:${part(tenant)}:${id}`,
+    graphVersions: (tenant: string, id: string) => `${prefix}graph:${tenantPart(tenant)}:${segment('graph', id)}`,
+    session: (tenant: string, id: string) => `${prefix}session:${tenantPart(tenant)}:${segment('session', id)}`,
     /** Hash session id → SessionInfo JSON: the index listSessions reads. */
-    sessionInfo: (tenant: string) => `${prefix}session-info:${part(tenant)}`,
+    sessionInfo: (tenant: string) => `${prefix}session-info:${tenantPart(tenant)}`,
     /** Sorted set session id by lastActiveAt: the index prune reads. */
-    sessionActive: (tenant: string) => `${prefix}session-active:${part(tenant)}`,
+    sessionActive: (tenant: string) => `${prefix}session-active:${tenantPart(tenant)}`,
     /** Highest fencing token issued or written for a session (session ids are global UUIDs). */
-    fence: (sessionId: string) => `${prefix}fence:${sessionId}`,
-    memory: (tenant: string, user: string) => `${prefix}memory:${part(tenant)}:${part(user)}`,
-    lease: (sessionId: string) => `${prefix}lease:${sessionId}`,
+    fence: (sessionId: string) => `${prefix}fence:${segment('session', sessionId)}`,
+    memory: (tenant: string, user: string) => `${prefix}memory:${tenantPart(tenant)}:${userFileName(user)}`,
+    lease: (sessionId: string) => `${prefix}lease:${segment('session', sessionId)}`,
     /** Stream of messages for sessions a process owns, read by that process's consumer group. */
     inbox: (processId: string) => `${prefix}inbox:${processId}`,
     /** Sorted set process id by last heartbeat: who is (or was) in the cluster. */
@@ -33,8 +35,6 @@ export function redisKeys(prefix: string) {
     owned: (processId: string) => `${prefix}owned:${processId}`,
     /** Short lock so only one survivor reaps a dead process. */
     reap: (processId: string) => `${prefix}reap:${processId}`,
-    /** Where a session lives for its tenant, so a process that gets a bare session id can find it. */
-    sessionTenant: (sessionId: string) => `${prefix}session-tenant:${sessionId}`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectTestRedis, flushPrefix, testPrefix } from '../cluster/test-redis.ts';
-import { RedisStore, StaleFenceError } from './redis-store.ts';
+import { StaleFenceError } from './lowdb-store.ts';
+import { RedisStore } from './redis-store.ts';
+import { describeStoreContract } from './store-contract.ts';
 import type { SessionRecord, StoredGraph } from './types.ts';
 
 let redis: Redis;
@@ -41,11 +43,18 @@ describe('RedisStore specifics', () => {
     expect(await store.listGraphVersions('t-order', 'g')).toEqual([1, 2]);
   });
 
-  it('does not mix tenants whose names contain the key separator', async () => {
-    await store.setMemory('a:b', 'c', 'k', 'one');
-    await store.setMemory('a', 'b:c', 'k', 'two');
-    expect(await store.getMemory('a:b', 'c')).toEqual({ k: 'one' });
-    expect(await store.getMemory('a', 'b:c')).toEqual({ k: 'two' });
+  it('refuses ids that could break out of their key, naming the field', async () => {
+    await expect(store.getSession('a:b', randomUUID())).rejects.toMatchObject({ code: 'invalid', details: { field: 'tenant' } });
+    await expect(store.putGraph(graph('t', 'x:y', 1))).rejects.toMatchObject({ code: 'invalid', details: { field: 'graph' } });
+    await expect(store.putGraph(graph('t', 'x', 0))).rejects.toMatchObject({ code: 'invalid', details: { field: 'version' } });
+  });
+
+  it('keeps a user memory full at its limit, even under concurrent writers', async () => {
+    await Promise.all(Array.from({ length: 1010 }, (_, i) => store.setMemory('t-full', 'u:1', `k${i}`, 'v').catch(() => 'full')));
+    expect(Object.keys(await store.getMemory('t-full', 'u:1'))).toHaveLength(1000);
+    await expect(store.setMemory('t-full', 'u:1', 'more', 'v')).rejects.toMatchObject({ code: 'invalid', details: { limit: 1000 } });
+    await store.setMemory('t-full', 'u:1', 'k1', 'replaced');
+    expect((await store.getMemory('t-full', 'u:1')).k1).toBe('replaced');
   });
 
   it('rejects a write fenced below the highest fence, atomically under concurrency', async () => {
@@ -76,3 +85,5 @@ describe('RedisStore specifics', () => {
     expect(await redis.exists(store.keys.fence(record.info.id), store.keys.sessionActive('t-del'))).toBe(0);
   });
 });
+
+describeStoreContract('RedisStore', () => new RedisStore({ redis, prefix }));

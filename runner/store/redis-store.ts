@@ -1,15 +1,15 @@
 import { Redis } from 'ioredis';
-import { AppError } from '../errors.ts';
+import { invalid } from '../errors.ts';
 import type { SessionInfo } from '../../schemas/protocol.ts';
+import { StaleFenceError } from './lowdb-store.ts';
 import { redisKeys, type RedisKeys } from './redis-keys.ts';
+import { segment } from './store-paths.ts';
 import type { SessionRecord, Store, StoredGraph } from './types.ts';
 
-/** A write carried a fencing token older than one already issued: a newer owner exists. */
-export class StaleFenceError extends AppError {
-  constructor(sessionId: string, fence: number, current: number) {
-    super('stale_fence', 409, `session "${sessionId}" write rejected: fence ${fence} is older than ${current}`, { sessionId, fence, current });
-  }
-}
+// The same limits as the embedded store, so moving to Redis changes no behaviour.
+const MAX_MEMORY_KEYS = 1000;
+const MAX_MEMORY_KEY = 200;
+const MAX_MEMORY_VALUE = 10_000;
 
 // One round trip per write, and the fence check cannot race the write it guards.
 const PUT_SESSION = `
@@ -25,6 +25,12 @@ redis.call('ZADD', KEYS[3], ARGV[5], ARGV[3])
 redis.call('SADD', KEYS[5], ARGV[6])
 return {1, 0}`;
 
+// Counting and writing in one step, so concurrent writers cannot overfill a user's memory.
+const SET_MEMORY = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 and redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1`;
+
 // The "latest" hash only moves forward, so writing an old version never hides a newer one.
 const PUT_GRAPH = `
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
@@ -38,6 +44,7 @@ return 1`;
 type Scripted = Redis & {
   putSessionScript(k1: string, k2: string, k3: string, k4: string, k5: string, ...argv: string[]): Promise<[number, number]>;
   putGraphScript(k1: string, k2: string, k3: string, ...argv: string[]): Promise<number>;
+  setMemoryScript(key: string, field: string, value: string, max: string): Promise<number>;
 };
 
 export interface RedisStoreOptions {
@@ -58,6 +65,7 @@ export class RedisStore implements Store {
     const client = typeof options.redis === 'string' ? new Redis(options.redis, { maxRetriesPerRequest: 3 }) : options.redis;
     client.defineCommand('putSessionScript', { numberOfKeys: 5, lua: PUT_SESSION });
     client.defineCommand('putGraphScript', { numberOfKeys: 3, lua: PUT_GRAPH });
+    client.defineCommand('setMemoryScript', { numberOfKeys: 1, lua: SET_MEMORY });
     this.redis = client as Scripted;
     this.keys = redisKeys(options.prefix ?? 'sb:');
   }
@@ -81,6 +89,7 @@ export class RedisStore implements Store {
   }
 
   async putGraph(record: StoredGraph): Promise<void> {
+    if (!Number.isInteger(record.version) || record.version < 1) throw invalid(`graph version ${JSON.stringify(record.version)} must be a positive integer`, { field: 'version' });
     const k = this.keys;
     await this.redis.putGraphScript(
       k.graphVersions(record.tenant, record.id), k.graphLatest(record.tenant), k.tenants,
@@ -123,7 +132,10 @@ export class RedisStore implements Store {
   }
 
   async setMemory(tenant: string, user: string, key: string, value: string): Promise<void> {
-    await this.redis.hset(this.keys.memory(tenant, user), key, value);
+    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_MEMORY_KEY) throw invalid(`memory key must be 1-${MAX_MEMORY_KEY} characters`, { field: 'key' });
+    if (typeof value !== 'string' || value.length > MAX_MEMORY_VALUE) throw invalid(`memory value must be at most ${MAX_MEMORY_VALUE} characters`, { field: 'value' });
+    const stored = await this.redis.setMemoryScript(this.keys.memory(tenant, user), key, value, String(MAX_MEMORY_KEYS));
+    if (stored !== 1) throw invalid(`the memory of user "${user}" is full: at most ${MAX_MEMORY_KEYS} keys`, { limit: MAX_MEMORY_KEYS });
   }
 
   async prune(policy: { maxAgeMs?: number; maxSessionsPerTenant?: number }): Promise<number> {
