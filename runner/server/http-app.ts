@@ -1,0 +1,74 @@
+import express, { type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import type { Config } from '../config.ts';
+import { AppError } from '../errors.ts';
+import type { Sessions } from '../sessions/types.ts';
+import type { Store } from '../store/types.ts';
+import { requireCaller, type Auth } from './auth.ts';
+import { designerRouter } from './designer-static.ts';
+import { errorHandler, methodNotAllowed, notFoundHandler } from './http-errors.ts';
+import type { Metrics } from './metrics.ts';
+import { openaiRouter } from './openai-endpoint.ts';
+import { rateLimit } from './rate-limit.ts';
+import { examplesRouter } from './routes/examples.ts';
+import { graphsRouter } from './routes/graphs.ts';
+import { sessionsRouter } from './routes/sessions.ts';
+
+export interface HttpDeps {
+  config: Config;
+  auth: Auth;
+  store: Store;
+  sessions: Sessions;
+  metrics: Metrics;
+  examplesDir: string;
+  version: string;
+  log: (err: unknown) => void;
+}
+
+/** Requests that carry a body must say it is JSON: anything else is refused before parsing. */
+const requireJson: RequestHandler = (req, _res, next) => {
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (hasBody && !req.is('application/json')) {
+    next(new AppError('unsupported_media_type', 415, 'request bodies must be JSON (Content-Type: application/json)', { contentType: req.headers['content-type'] ?? null }));
+    return;
+  }
+  next();
+};
+
+export function createHttpApp(deps: HttpDeps): Express {
+  const { config, auth, store, sessions, metrics } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(helmet());
+  app.use((req, res, next) => {
+    res.on('finish', () => metrics.httpRequests.inc({ method: req.method, status: String(res.statusCode) }));
+    next();
+  });
+
+  app
+    .route('/api/health')
+    .get((_req, res) => {
+      res.json({ ok: true, version: deps.version, uptimeMs: Math.round(process.uptime() * 1000), auth: auth.noAuth ? 'none' : 'token', stats: sessions.stats() });
+    })
+    .all(methodNotAllowed(['GET']));
+  app
+    .route('/metrics')
+    .get(async (_req, res) => {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    })
+    .all(methodNotAllowed(['GET']));
+
+  const body = express.json({ limit: config.limits.bodyBytes, strict: true, type: 'application/json' });
+  const guarded = [requireCaller(auth), rateLimit(config.limits.http), requireJson, body];
+  app.use('/api/graphs', ...guarded, graphsRouter(store));
+  app.use('/api/sessions', ...guarded, sessionsRouter(sessions, () => metrics.userMessages.inc()));
+  app.use('/api/examples', ...guarded, examplesRouter(deps.examplesDir));
+  app.use('/v1', ...guarded, openaiRouter(store, sessions));
+  app.use('/api', notFoundHandler);
+
+  app.use(designerRouter(config.designerDir));
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.log));
+  return app;
+}

@@ -1,0 +1,31 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Sessions } from '../sessions/types.ts';
+
+/**
+ * Prometheus metrics of one runner. Gauges read their values at scrape time, so nothing runs
+ * between scrapes; each runner has its own registry (tests start several in one process).
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpRequests: Counter<'method' | 'status'>;
+  readonly socketEvents: Counter<'event' | 'outcome'>;
+  readonly socketConnections: Gauge;
+  readonly userMessages: Counter;
+  readonly turns: Counter<'reason'>;
+  readonly messages: Counter;
+
+  constructor(sessions: Pick<Sessions, 'stats'>) {
+    const registers = [this.registry];
+    // Includes the event-loop lag (switchboard_nodejs_eventloop_lag_*_seconds).
+    collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' });
+    new Gauge({ name: 'switchboard_live_sessions', help: 'Sessions with agents in memory', registers, collect() { this.set(sessions.stats().liveSessions); } });
+    new Gauge({ name: 'switchboard_agent_instances', help: 'Agent instances in memory', registers, collect() { this.set(sessions.stats().instances); } });
+    new Gauge({ name: 'switchboard_queue_depth', help: 'Messages queued in the runtime', registers, collect() { this.set(sessions.stats().queueDepth); } });
+    this.httpRequests = new Counter({ name: 'switchboard_http_requests_total', help: 'HTTP requests by method and status', labelNames: ['method', 'status'], registers });
+    this.socketEvents = new Counter({ name: 'switchboard_socket_events_total', help: 'Inbound Socket.IO events by name and outcome', labelNames: ['event', 'outcome'], registers });
+    this.socketConnections = new Gauge({ name: 'switchboard_socket_connections', help: 'Connected sockets', registers });
+    this.userMessages = new Counter({ name: 'switchboard_user_messages_total', help: 'User messages accepted', registers });
+    this.turns = new Counter({ name: 'switchboard_turns_total', help: 'Turns ended, by reason', labelNames: ['reason'], registers });
+    this.messages = new Counter({ name: 'switchboard_messages_total', help: 'Messages published in sessions', registers });
+  }
+}

@@ -1,0 +1,208 @@
+import type { Server as HttpServer } from 'node:http';
+import { Server, type Socket } from 'socket.io';
+import type { z } from 'zod';
+import { ClientEvents, type Ack, type ApiError, type ClientEventName, type ServerEventName } from '../../schemas/protocol.ts';
+import type { Config } from '../config.ts';
+import { AppError } from '../errors.ts';
+import type { Caller, Sessions } from '../sessions/types.ts';
+import { bearerToken, type Auth } from './auth.ts';
+import { toAppError } from './http-errors.ts';
+import type { Metrics } from './metrics.ts';
+import { problemsOf } from './problems.ts';
+import { callerWithUser } from './routes/sessions.ts';
+import { TokenBucket } from './token-bucket.ts';
+
+export interface SocketDeps {
+  config: Config;
+  auth: Auth;
+  sessions: Sessions;
+  metrics: Metrics;
+  log: (err: unknown) => void;
+}
+
+/** How long a disconnected client can come back and get the events it missed replayed. */
+const RECOVERY_MS = 2 * 60_000;
+
+/**
+ * Rooms are named after the tenant and the session, so a room can be re-subscribed from its name
+ * alone when Socket.IO restores a recovered socket into it.
+ */
+const roomOf = (tenant: string, sessionId: string) => `s:${tenant}:${sessionId}`;
+function parseRoom(room: string): { tenant: string; sessionId: string } | undefined {
+  const m = /^s:([^:]+):(.+)$/.exec(room);
+  return m ? { tenant: m[1], sessionId: m[2] } : undefined;
+}
+
+type Handler<N extends ClientEventName> = (socket: Socket, payload: z.infer<(typeof ClientEvents)[N]>) => Promise<Record<string, unknown>>;
+
+export interface SocketServer {
+  io: Server;
+  /** Disconnects every client and drops every Sessions subscription. */
+  close(): Promise<void>;
+}
+
+export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketServer {
+  const { config, auth, sessions, metrics } = deps;
+  const io = new Server(http, {
+    serveClient: false,
+    maxHttpBufferSize: config.limits.socketPayloadBytes,
+    connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_MS, skipMiddlewares: true },
+  });
+  const adapter = io.of('/').adapter;
+
+  /**
+   * One Sessions subscription per room, not per socket. It outlives the room by the recovery
+   * window so events keep being recorded for a client that is reconnecting.
+   */
+  const subscriptions = new Map<string, { ready: Promise<() => void>; drop?: NodeJS.Timeout }>();
+  const subscribeRoom = (room: string) => {
+    const existing = subscriptions.get(room);
+    if (existing) {
+      clearTimeout(existing.drop);
+      existing.drop = undefined;
+      return existing.ready;
+    }
+    const target = parseRoom(room);
+    if (!target) return undefined;
+    const ready = sessions.subscribe({ tenant: target.tenant }, target.sessionId, (event: ServerEventName, payload: unknown) => {
+      io.to(room).emit(event, payload);
+    });
+    subscriptions.set(room, { ready });
+    ready.catch((err) => {
+      subscriptions.delete(room);
+      deps.log(err);
+    });
+    return ready;
+  };
+  const releaseRoom = (room: string) => {
+    const sub = subscriptions.get(room);
+    if (!sub) return;
+    sub.drop = setTimeout(() => {
+      subscriptions.delete(room);
+      void sub.ready.then((unsubscribe) => unsubscribe(), () => undefined);
+    }, RECOVERY_MS).unref();
+  };
+  adapter.on('create-room', (room: string) => void subscribeRoom(room));
+  adapter.on('delete-room', (room: string) => releaseRoom(room));
+
+  async function joinRoom(socket: Socket, caller: Caller, sessionId: string): Promise<void> {
+    const room = roomOf(caller.tenant, sessionId);
+    await socket.join(room);
+    await subscribeRoom(room);
+  }
+
+  io.use((socket, next) => {
+    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    const caller = auth.callerFor(typeof token === 'string' ? token : bearerToken(socket.handshake.headers.authorization));
+    if (!caller) {
+      const err = new Error('unauthorized: missing or unknown API token (handshake auth.token)') as Error & { data?: ApiError };
+      err.data = { code: 'unauthorized', message: err.message };
+      next(err);
+      return;
+    }
+    socket.data.caller = caller;
+    next();
+  });
+
+  const handlers: { [N in ClientEventName]: Handler<N> } = {
+    'session:create': async (socket, p) => {
+      const caller = callerWithUser(callerOf(socket), p.user);
+      const session = await sessions.create(caller, { graphId: p.graphId, version: p.version });
+      await joinRoom(socket, caller, session.id);
+      return { session };
+    },
+    'session:join': async (socket, p) => {
+      const caller = callerOf(socket);
+      const session = await sessions.get(caller, p.sessionId);
+      await joinRoom(socket, caller, p.sessionId);
+      const messages = await sessions.transcript(caller, p.sessionId, p.afterMessageId ? { afterMessageId: p.afterMessageId } : {});
+      return { session, messages };
+    },
+    'session:leave': async (socket, p) => {
+      await socket.leave(roomOf(callerOf(socket).tenant, p.sessionId));
+      return {};
+    },
+    'session:send': async (socket, p) => {
+      const accepted = await sessions.send(callerOf(socket), p.sessionId, { content: p.content, messageId: p.messageId });
+      metrics.userMessages.inc();
+      return accepted;
+    },
+    'session:input': async (socket, p) => {
+      await sessions.reply(callerOf(socket), p.sessionId, p.requestId, p.content);
+      return {};
+    },
+    'session:close': async (socket, p) => {
+      await sessions.close(callerOf(socket), p.sessionId);
+      return {};
+    },
+    'turn:pause': async (socket, p) => (await sessions.pause(callerOf(socket), p.sessionId), {}),
+    'turn:resume': async (socket, p) => (await sessions.resume(callerOf(socket), p.sessionId), {}),
+    'turn:abort': async (socket, p) => (await sessions.abort(callerOf(socket), p.sessionId), {}),
+  };
+
+  io.on('connection', (socket) => {
+    metrics.socketConnections.inc();
+    socket.on('disconnect', () => metrics.socketConnections.dec());
+    const flood = new TokenBucket(config.limits.socket.perSecond, config.limits.socket.burst);
+
+    const answer = (event: string, ack: ((r: Ack) => void) | undefined, result: Ack) => {
+      metrics.socketEvents.inc({ event: event in ClientEvents ? event : 'unknown', outcome: result.ok ? 'ok' : 'error' });
+      if (ack) ack(result);
+      else if (!result.ok) socket.emit('error', result.error);
+    };
+    const refuse = (event: string, ack: ((r: Ack) => void) | undefined, error: AppError) => answer(event, ack, { ok: false, error: error.toJSON() as ApiError });
+
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      if (typeof event === 'string' && Object.hasOwn(ClientEvents, event)) return;
+      const ack = typeof args.at(-1) === 'function' ? (args.at(-1) as (r: Ack) => void) : undefined;
+      refuse(String(event), ack, new AppError('unknown_event', 400, `unknown event "${String(event).slice(0, 100)}"; events are ${Object.keys(ClientEvents).join(', ')}`));
+    });
+
+    for (const name of Object.keys(ClientEvents) as ClientEventName[]) {
+      socket.on(name, async (...args: unknown[]) => {
+        const ack = typeof args.at(-1) === 'function' ? (args.pop() as (r: Ack) => void) : undefined;
+        const wait = flood.take();
+        if (wait > 0) return refuse(name, ack, new AppError('rate_limited', 429, `too many events; retry in ${wait} ms`, { retryAfterMs: wait }));
+        if (args.length !== 1) return refuse(name, ack, new AppError('invalid', 400, `"${name}" takes exactly one payload object`));
+        const size = payloadSize(args[0]);
+        if (size > config.limits.socketPayloadBytes) {
+          return refuse(name, ack, new AppError('payload_too_large', 413, `payload is ${size} bytes; the limit is ${config.limits.socketPayloadBytes}`, { limit: config.limits.socketPayloadBytes }));
+        }
+        const parsed = ClientEvents[name].safeParse(args[0]);
+        if (!parsed.success) return refuse(name, ack, new AppError('invalid', 400, `invalid "${name}" payload`, { problems: problemsOf(parsed.error) }));
+        try {
+          const result = await (handlers[name] as Handler<typeof name>)(socket, parsed.data as never);
+          answer(name, ack, { ok: true, ...result });
+        } catch (err) {
+          const error = toAppError(err);
+          if (error.status >= 500) deps.log(err);
+          answer(name, ack, { ok: false, error: error.toJSON() as ApiError });
+        }
+      });
+    }
+  });
+
+  return {
+    io,
+    async close() {
+      io.disconnectSockets(true);
+      const subs = [...subscriptions.values()];
+      subscriptions.clear();
+      for (const sub of subs) clearTimeout(sub.drop);
+      await Promise.all(subs.map((s) => s.ready.then((unsubscribe) => unsubscribe(), () => undefined)));
+    },
+  };
+}
+
+function callerOf(socket: Socket): Caller {
+  return socket.data.caller as Caller;
+}
+
+/** Bytes of a payload as JSON; circular or exotic values count as too large. */
+function payloadSize(value: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(value) ?? '');
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
