@@ -93,7 +93,15 @@ export type TurnEndReason =
   | 'aborted'
   | 'input_timeout'
   | 'error';
-export interface TurnEndEvent { sessionId: string; turnId: string; reason: TurnEndReason; detail?: string; time: number }
+export interface TurnEndEvent {
+  sessionId: string;
+  turnId: string;
+  reason: TurnEndReason;
+  detail?: string;
+  time: number;
+  /** Tokens and cost of this turn, all agents together. */
+  usage?: Usage;
+}
 export interface Usage { promptTokens: number; completionTokens: number; cost: number; estimated: boolean }
 export interface UsageEvent { sessionId: string; turnId: string; agent: string; usage: Usage; session: Usage }
 export type SessionState = 'idle' | 'running' | 'paused' | 'waiting_input' | 'closed';
@@ -125,5 +133,7 @@ export interface SessionInfo {
   lastActiveAt: number;
   turns: number;
   usage: Usage;
+  /** Session totals per agent type. */
+  agentUsage?: Record<string, Usage>;
   owner?: string;
 }

@@ -21,6 +21,18 @@ export interface SessionRecord {
   snapshot?: KeySnapshot;
   /** Ids of user messages already accepted, so a resend is not a duplicate. */
   acceptedMessageIds: string[];
+  /**
+   * User messages accepted but whose turn has not ended, oldest first; while a turn runs the
+   * first one is its input. Kept so a restart loses no acknowledged message.
+   */
+  inbox?: InboxItem[];
+}
+
+/** An accepted user message waiting for (or driving) its turn. */
+export interface InboxItem {
+  messageId: string;
+  turnId: string;
+  content: string;
 }
 
 /**
