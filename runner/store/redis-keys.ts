@@ -6,6 +6,9 @@ import { segment, userFileName } from './store-paths.ts';
  * with the embedded store's rules, so no id can contain the ":" separator, and a user is named
  * as the embedded store names its memory file, so a data folder migrates key for key.
  */
+/** What every runner of one deployment shares unless REDIS_PREFIX says otherwise. */
+export const DEFAULT_REDIS_PREFIX = 'sb:';
+
 const tenantPart = (tenant: string) => segment('tenant', tenant);
 
 export function redisKeys(prefix: string) {
@@ -24,6 +27,8 @@ export function redisKeys(prefix: string) {
     /** Highest fencing token issued or written for a session (session ids are global UUIDs). */
     fence: (sessionId: string) => `${prefix}fence:${segment('session', sessionId)}`,
     memory: (tenant: string, user: string) => `${prefix}memory:${tenantPart(tenant)}:${userFileName(user)}`,
+    /** The same key from the embedded store's memory file name (which may be a hash of the user). */
+    memoryOfFile: (tenant: string, fileName: string) => `${prefix}memory:${tenantPart(tenant)}:${fileName}`,
     lease: (sessionId: string) => `${prefix}lease:${segment('session', sessionId)}`,
     /** Stream of messages for sessions a process owns, read by that process's consumer group. */
     inbox: (processId: string) => `${prefix}inbox:${processId}`,

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { invalid } from '../errors.ts';
 import type { SessionInfo } from '../../schemas/protocol.ts';
 import { StaleFenceError } from './lowdb-store.ts';
-import { redisKeys, type RedisKeys } from './redis-keys.ts';
+import { DEFAULT_REDIS_PREFIX, redisKeys, type RedisKeys } from './redis-keys.ts';
 import { segment } from './store-paths.ts';
 import type { SessionRecord, Store, StoredGraph } from './types.ts';
 
@@ -67,7 +67,7 @@ export class RedisStore implements Store {
     client.defineCommand('putGraphScript', { numberOfKeys: 3, lua: PUT_GRAPH });
     client.defineCommand('setMemoryScript', { numberOfKeys: 1, lua: SET_MEMORY });
     this.redis = client as Scripted;
-    this.keys = redisKeys(options.prefix ?? 'sb:');
+    this.keys = redisKeys(options.prefix ?? DEFAULT_REDIS_PREFIX);
   }
 
   async listGraphs(tenant: string): Promise<StoredGraph[]> {
