@@ -106,7 +106,7 @@ describe('hostile graph documents', () => {
       { name: 'fractional message budget', input: () => graphWith((g) => (g.limits = { maxMessagesPerTurn: 1.5 })), expect: { code: 'invalid_type', path: '/limits/maxMessagesPerTurn' } },
       { name: 'zero message budget', input: () => graphWith((g) => (g.limits = { maxMessagesPerTurn: 0 })), expect: { code: 'too_small', path: '/limits/maxMessagesPerTurn', message: 'must be at least 1' } },
       { name: 'Infinity as a position', input: () => graphWith((g) => (g.layout = { nodes: { echo: { x: Infinity, y: 0 } } })), expect: { code: 'not_json', path: '/layout/nodes/echo/x' } },
-      { name: 'a function as a value', input: () => graphWith((g) => (g.name = () => 'x')), expect: { code: 'not_json', path: '/name', message: 'a function is not a JSON value' } },
+      { name: 'a function as a value', input: () => graphWith((g) => (g.name = () => 'x')), expect: { code: 'not_json', path: '/name', message: /function/ } },
       { name: 'a bigint as a value', input: () => graphWith((g) => (g.name = 1n)), expect: { code: 'not_json', path: '/name' } },
       { name: 'a circular value', input: () => graphWith((g) => (g.meta = { tags: [], self: g })), expect: { code: 'circular', path: '/meta/self' } },
       // ---- ids: duplicates, references, and ids that could become file paths
