@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Id, Text, TopicTypeName } from './ids.ts';
 import { Agent } from './kinds/index.ts';
 import { ModelDef } from './models.ts';
+import { Manifest } from './manifest.ts';
 
 export const GRAPH_FORMAT = 'switchboard/graph';
 export const GRAPH_VERSION = 1;
@@ -82,6 +83,8 @@ export const Graph = z
     limits: Limits.default(Limits.parse({})),
     layout: Layout.default({ nodes: {} }),
     meta: Meta.default({ tags: [] }),
+    /** Written by exportGraph: what the graph needs to run elsewhere. Informational; validation warns when stale. */
+    manifest: Manifest.optional(),
   })
   .strict();
 

@@ -93,13 +93,14 @@ export function checkDocument(value: unknown): Problem[] {
     }
     const v = item.value;
     const t = typeof v;
-    if (v === null || t === 'string' || t === 'boolean') continue;
+    // undefined is how in-memory objects say "absent" (JSON.stringify drops it), so it passes.
+    if (v === null || v === undefined || t === 'string' || t === 'boolean') continue;
     if (t === 'number') {
       if (!Number.isFinite(v)) problems.push(problem('error', item.path, 'not_json', 'must be a finite number'));
       continue;
     }
     if (t !== 'object') {
-      problems.push(problem('error', item.path, 'not_json', `a ${t} is not a JSON value`));
+      problems.push(problem('error', item.path, 'not_json', `${t} values are not allowed in JSON`));
       continue;
     }
     const obj = v as object;

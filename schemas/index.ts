@@ -9,3 +9,5 @@ export * from './problem.ts';
 export { GUARD_LIMITS, FORBIDDEN_KEYS, parseGraphText, checkDocument, type GuardResult } from './guard.ts';
 export { migrate, type MigrationResult } from './migrate.ts';
 export { validateGraph, type ValidationResult } from './validate.ts';
+export { Manifest, graphManifest, exportGraph, manifestIsStale, DEFAULT_OPENAI_CREDENTIAL } from './manifest.ts';
+export { graphJsonSchema } from './json-schema.ts';

@@ -7,7 +7,8 @@ import type { PathSegment } from './problem.ts';
  */
 export type ScanFailure = { kind: 'syntax' | 'depth'; position: number; path: PathSegment[]; message: string };
 
-type Frame = { container: 'object' | 'array'; key: PathSegment };
+/** `key` is the member being read; undefined in an object before its first key. */
+type Frame = { container: 'object' | 'array'; key: PathSegment | undefined };
 type Expect = 'value' | 'valueOrClose' | 'key' | 'keyOrClose' | 'commaOrClose';
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
@@ -19,7 +20,7 @@ export function scanJson(text: string, maxDepth: number): ScanFailure | undefine
   const stack: Frame[] = [];
   let expect: Expect = 'value';
   let i = 0;
-  const path = () => stack.map((f) => f.key);
+  const path = () => stack.flatMap((f) => (f.key === undefined ? [] : [f.key]));
   const fail = (message: string, at = i): ScanFailure => ({ kind: 'syntax', position: at, path: path(), message });
 
   /** Reads a string starting at the opening quote; returns its end index (after the closing quote) or a failure. */
@@ -96,7 +97,7 @@ export function scanJson(text: string, maxDepth: number): ScanFailure | undefine
         return { kind: 'depth', position: i, path: path(), message: `nesting is deeper than ${maxDepth} levels` };
       }
       const container = ch === '{' ? 'object' : 'array';
-      stack.push({ container, key: container === 'array' ? 0 : '' });
+      stack.push({ container, key: container === 'array' ? 0 : undefined });
       i++;
       expect = container === 'object' ? 'keyOrClose' : 'valueOrClose';
     } else if (ch === '"') {

@@ -31,3 +31,6 @@ export function problem(
 }
 
 export const hasErrors = (problems: readonly Problem[]): boolean => problems.some((p) => p.severity === 'error');
+
+/** "a topic", "an agent": for messages that name what was expected. */
+export const article = (noun: string): string => (/^[aeiou]/i.test(noun) ? `an ${noun}` : `a ${noun}`);

@@ -1,5 +1,6 @@
 import { Graph, GRAPH_VERSION } from './graph.ts';
 import { checkDocument } from './guard.ts';
+import { manifestIsStale } from './manifest.ts';
 import { migrate } from './migrate.ts';
 import { hasErrors, problem, type Problem } from './problem.ts';
 import { agentProblems } from './validation/agents.ts';
@@ -43,6 +44,9 @@ function validate(value: unknown): ValidationResult {
   const structural = parsed.success ? [] : structuralProblems(parsed.error, doc);
   const view = parsed.success ? viewOfGraph(parsed.data) : viewOfDocument(doc);
   const semantic = semanticRules.flatMap((rule) => rule(view));
+  if (parsed.success && manifestIsStale(parsed.data)) {
+    semantic.push(problem('warning', ['manifest'], 'stale_manifest', 'the manifest no longer matches the graph; export the graph again to refresh it'));
+  }
   const problems = [...notes, ...structural, ...droppedFieldProblems(doc), ...semantic];
   return { ok: !hasErrors(problems), graph: parsed.success ? parsed.data : undefined, problems };
 }

@@ -1,4 +1,4 @@
-import { problem, type PathSegment, type Problem } from '../problem.ts';
+import { article, problem, type PathSegment, type Problem } from '../problem.ts';
 import type { GraphView, NodeOrEdge } from './view.ts';
 
 /** Every id a graph refers to names something of the right kind. */
@@ -14,7 +14,7 @@ export function referenceProblems(view: GraphView): Problem[] {
     const actual: NodeOrEdge | undefined = view.declared.get(id);
     if (actual === expected) return;
     const message = actual
-      ? `refers to "${id}", which is a ${actual}, not a ${expected}`
+      ? `refers to "${id}", which is ${article(actual)}, not ${article(expected)}`
       : `refers to unknown ${expected} "${id}"`;
     problems.push(problem('error', path, `unknown_${expected}`, message, marks));
   };

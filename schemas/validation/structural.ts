@@ -1,11 +1,9 @@
 import type { z } from 'zod';
 import { agentCommon } from '../kinds/common.ts';
-import { problem, type PathSegment, type Problem } from '../problem.ts';
+import { article, problem, type PathSegment, type Problem } from '../problem.ts';
 
 const describe = (v: unknown): string =>
   v === undefined ? 'nothing' : v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
-
-const article = (noun: string) => (/^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`);
 
 function valueAt(doc: unknown, path: readonly PathSegment[]): unknown {
   let v = doc;
