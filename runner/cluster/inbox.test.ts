@@ -30,7 +30,7 @@ const pendingCount = async (stream: string) => ((await redis.xpending(stream, 'o
 describe('Inbox', () => {
   it('delivers to the lease owner, in order per session, and acknowledges after the handler', async () => {
     const sessionId = randomUUID();
-    await new Leases({ redis, keys: keys(), owner: 'owner1' }).acquire(sessionId);
+    await new Leases({ redis, keys: keys(), owner: 'owner1' }).acquire({ tenant: 't', sessionId });
     const seen: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
@@ -62,7 +62,7 @@ describe('Inbox', () => {
 
   it('lets a survivor claim a dead owner\'s pending and unread entries', async () => {
     const sessionId = randomUUID();
-    await new Leases({ redis, keys: keys(), owner: 'doomed' }).acquire(sessionId);
+    await new Leases({ redis, keys: keys(), owner: 'doomed' }).acquire({ tenant: 't', sessionId });
     const started: string[] = [];
     let unblock!: () => void;
     const hang = new Promise<void>((r) => (unblock = r));

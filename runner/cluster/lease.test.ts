@@ -31,20 +31,29 @@ describe('Leases', () => {
     const id = randomUUID();
     const a = leases('a');
     const b = leases('b');
-    const first = await a.acquire(id);
+    const first = await a.acquire({ tenant: 't', sessionId: id });
     expect(first).toMatchObject({ acquired: true });
-    expect(await b.acquire(id)).toEqual({ acquired: false, owner: 'a' });
-    expect(await a.acquire(id)).toEqual(first); // re-acquiring keeps the token
+    expect(await b.acquire({ tenant: 't', sessionId: id })).toEqual({ acquired: false, owner: 'a' });
+    expect(await a.acquire({ tenant: 't', sessionId: id })).toEqual(first); // re-acquiring keeps the token
     await a.release(id);
-    const second = await b.acquire(id);
+    const second = await b.acquire({ tenant: 't', sessionId: id });
     expect(second.acquired && first.acquired && second.token > first.token).toBe(true);
     expect(await b.ownerOf(id)).toBe('b');
-    expect(await redis.smembers(redisKeys(prefix).owned('b'))).toEqual([id]);
+    expect(await redis.smembers(redisKeys(prefix).owned('b'))).toEqual([`t/${id}`]);
+  });
+
+  it('places a session on another process, which adopts it with the same token', async () => {
+    const id = randomUUID();
+    const placed = await leases('creator').acquire({ tenant: 't', sessionId: id }, 'target');
+    expect(await leases('x').ownerOf(id)).toBe('target');
+    const target = leases('target');
+    expect(await target.acquire({ tenant: 't', sessionId: id })).toEqual(placed);
+    expect(target.token(id)).toBe(placed.acquired && placed.token);
   });
 
   it('lets only one of many racing processes win', async () => {
     const id = randomUUID();
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => leases(`p${i}`).acquire(id)));
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => leases(`p${i}`).acquire({ tenant: 't', sessionId: id })));
     expect(results.filter((r) => r.acquired)).toHaveLength(1);
   });
 
@@ -53,15 +62,15 @@ describe('Leases', () => {
     const dropped = randomUUID();
     const lost: string[] = [];
     const a = leases('a', 300, (id) => lost.push(id));
-    await a.acquire(kept);
-    await a.acquire(dropped);
+    await a.acquire({ tenant: 't', sessionId: kept });
+    await a.acquire({ tenant: 't', sessionId: dropped });
     a.start();
     await redis.del(redisKeys(prefix).lease(dropped)); // as if it expired while the process was stopped
-    await leases('b').acquire(dropped);
+    await leases('b').acquire({ tenant: 't', sessionId: dropped });
     await waitFor(() => lost.includes(dropped));
     await new Promise((r) => setTimeout(r, 600)); // two TTLs: only renewal can keep it
     expect(await leases('c').ownerOf(kept)).toBe('a');
-    expect(a.sessions()).toEqual([kept]);
+    expect(a.sessions()).toEqual([{ tenant: 't', sessionId: kept }]);
     await a.stop({ release: true });
     expect(await leases('c').ownerOf(kept)).toBeUndefined();
   });
@@ -70,7 +79,7 @@ describe('Leases', () => {
     const store = new RedisStore({ redis, prefix });
     const id = randomUUID();
     const old = leases('old', 100);
-    const taken = await old.acquire(id);
+    const taken = await old.acquire({ tenant: 't', sessionId: id });
     const record = {
       info: { id, tenant: 't', graphId: 'g', graphVersion: 1, state: 'idle' as const, createdAt: 1, lastActiveAt: 1, turns: 1, usage: { promptTokens: 0, completionTokens: 0, cost: 0, estimated: false } },
       transcript: [], acceptedMessageIds: [],
@@ -78,7 +87,7 @@ describe('Leases', () => {
     await store.putSession(record, { fence: old.token(id) });
     await waitFor(async () => (await old.ownerOf(id)) === undefined);
     const fresh = leases('new');
-    await fresh.acquire(id);
+    await fresh.acquire({ tenant: 't', sessionId: id });
     await expect(store.putSession({ ...record, info: { ...record.info, turns: 99 } }, { fence: taken.acquired ? taken.token : 0 })).rejects.toMatchObject({ code: 'stale_fence' });
     await store.putSession({ ...record, info: { ...record.info, turns: 2 } }, { fence: fresh.token(id) });
     expect((await store.getSession('t', id))?.info.turns).toBe(2);

@@ -35,9 +35,9 @@ redis.call('SREM', KEYS[2], ARGV[2])
 return 1`;
 
 type Scripted = Redis & {
-  leaseAcquire(lease: string, fence: string, owned: string, owner: string, ttl: string, sessionId: string): Promise<[number, string]>;
+  leaseAcquire(lease: string, fence: string, owned: string, owner: string, ttl: string, member: string): Promise<[number, string]>;
   leaseRenew(...args: string[]): Promise<number[]>;
-  leaseRelease(lease: string, owned: string, value: string, sessionId: string): Promise<number>;
+  leaseRelease(lease: string, owned: string, value: string, member: string): Promise<number>;
 };
 
 export interface LeaseOptions {
@@ -51,6 +51,17 @@ export interface LeaseOptions {
   onLost?: (sessionId: string) => void;
 }
 
+/** A session as the owned sets hold it: the tenant is needed to load it after a takeover. */
+export interface OwnedSession {
+  tenant: string;
+  sessionId: string;
+}
+export const ownedMember = (s: OwnedSession) => `${s.tenant}/${s.sessionId}`;
+export function parseOwnedMember(member: string): OwnedSession {
+  const slash = member.indexOf('/');
+  return { tenant: member.slice(0, slash), sessionId: member.slice(slash + 1) };
+}
+
 export type AcquireResult = { acquired: true; token: number } | { acquired: false; owner: string };
 
 export const DEFAULT_LEASE_TTL_MS = 2000;
@@ -59,7 +70,7 @@ export const DEFAULT_LEASE_TTL_MS = 2000;
 export class Leases {
   readonly ttlMs: number;
   private readonly redis: Scripted;
-  private readonly held = new Map<string, number>();
+  private readonly held = new Map<string, { token: number; tenant: string }>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: LeaseOptions) {
@@ -72,19 +83,23 @@ export class Leases {
 
   /** The fencing token of a lease this process holds, to pass to every state write. */
   token(sessionId: string): number | undefined {
-    return this.held.get(sessionId);
+    return this.held.get(sessionId)?.token;
   }
 
-  sessions(): string[] {
-    return [...this.held.keys()];
+  sessions(): OwnedSession[] {
+    return [...this.held].map(([sessionId, { tenant }]) => ({ tenant, sessionId }));
   }
 
-  async acquire(sessionId: string): Promise<AcquireResult> {
-    const { keys, owner } = this.options;
-    const [ok, value] = await this.redis.leaseAcquire(keys.lease(sessionId), keys.fence(sessionId), keys.owned(owner), owner, String(this.ttlMs), sessionId);
+  /**
+   * Takes the lease when it is free (or already ours). `owner` lets a process place a session on
+   * another one: the lease names that process, which adopts it with a second acquire.
+   */
+  async acquire(session: OwnedSession, owner = this.options.owner): Promise<AcquireResult> {
+    const { keys } = this.options;
+    const [ok, value] = await this.redis.leaseAcquire(keys.lease(session.sessionId), keys.fence(session.sessionId), keys.owned(owner), owner, String(this.ttlMs), ownedMember(session));
     if (ok !== 1) return { acquired: false, owner: value };
     const token = Number(value);
-    this.held.set(sessionId, token);
+    if (owner === this.options.owner) this.held.set(session.sessionId, { token, tenant: session.tenant });
     return { acquired: true, token };
   }
 
@@ -95,10 +110,11 @@ export class Leases {
   }
 
   async release(sessionId: string): Promise<void> {
-    const token = this.held.get(sessionId);
+    const held = this.held.get(sessionId);
+    if (!held) return;
     this.held.delete(sessionId);
     const { keys, owner } = this.options;
-    await this.redis.leaseRelease(keys.lease(sessionId), keys.owned(owner), `${owner} ${token}`, sessionId);
+    await this.redis.leaseRelease(keys.lease(sessionId), keys.owned(owner), `${owner} ${held.token}`, ownedMember({ tenant: held.tenant, sessionId }));
   }
 
   /** Renews every held lease; the ones found lost are dropped and reported. */
@@ -106,13 +122,13 @@ export class Leases {
     const ids = [...this.held.keys()];
     if (!ids.length) return [];
     const { keys, owner } = this.options;
-    const kept = await this.redis.leaseRenew(ids.length, ...ids.map(keys.lease), String(this.ttlMs), ...ids.map((id) => `${owner} ${this.held.get(id)}`));
-    const lost = ids.filter((id, i) => kept[i] !== 1 && this.held.get(id) !== undefined);
-    for (const id of lost) {
-      this.held.delete(id);
-      this.options.onLost?.(id);
-    }
-    if (lost.length) await this.redis.srem(keys.owned(owner), ...lost);
+    const expected = ids.map((id) => this.held.get(id)!);
+    const kept = await this.redis.leaseRenew(ids.length, ...ids.map(keys.lease), String(this.ttlMs), ...expected.map((h) => `${owner} ${h.token}`));
+    // Only drop what is still the lease we asked about (it may have been released meanwhile).
+    const lost = ids.filter((id, i) => kept[i] !== 1 && this.held.get(id) === expected[i]);
+    for (const id of lost) this.held.delete(id);
+    if (lost.length) await this.redis.srem(keys.owned(owner), ...lost.map((id) => ownedMember({ tenant: expected[ids.indexOf(id)].tenant, sessionId: id })));
+    for (const id of lost) this.options.onLost?.(id);
     return lost;
   }
 
@@ -125,6 +141,6 @@ export class Leases {
   async stop(options: { release: boolean }): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
-    if (options.release) await Promise.all(this.sessions().map((id) => this.release(id)));
+    if (options.release) await Promise.all(this.sessions().map((s) => this.release(s.sessionId)));
   }
 }

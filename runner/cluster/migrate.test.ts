@@ -67,5 +67,5 @@ describe('migrateLowdbToRedis', () => {
 
     const failed = await run(process.execPath, ['--import', 'tsx', script, '--data', dir, '--redis', 'redis://127.0.0.1:1'], { timeout: 30_000 }).catch((e: { code: number; stderr: string }) => e);
     expect(failed).toMatchObject({ code: 1, stderr: expect.stringContaining('migrate-to-redis:') });
-  });
+  }, 60_000);
 });

@@ -41,7 +41,7 @@ describe('Placement on Redis', () => {
     // Creations as a runner does them: ask where, then the chosen process takes the lease.
     for (let i = 0; i < 300; i++) {
       const target = await processes[i % 3].placement.choose();
-      await byId.get(target!.id)!.leases.acquire(randomUUID());
+      await byId.get(target!.id)!.leases.acquire({ tenant: 't', sessionId: randomUUID() });
     }
     const listed = await processes[0].placement.list();
     expect(listed.map((l) => l.id).sort()).toEqual(['p1', 'p2', 'p3']);
@@ -59,7 +59,7 @@ describe('Placement on Redis', () => {
     const crashed = new Placement({ redis, keys: k, processId: 'crashed', sample: sample(), ttlMs: 100 });
     await alive.publish();
     await crashed.publish(); // and never again, as after kill -9
-    await new Leases({ redis, keys: k, owner: 'crashed' }).acquire(randomUUID());
+    await new Leases({ redis, keys: k, owner: 'crashed' }).acquire({ tenant: 't', sessionId: randomUUID() });
     const deadline = Date.now() + 3000;
     while (!(await alive.dead()).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(await alive.dead()).toEqual(['crashed']);
@@ -78,7 +78,7 @@ describe('Placement on Redis', () => {
     const calmLeases = new Leases({ redis, keys: busyPrefix, owner: 'calm' });
     for (let i = 0; i < 20; i++) {
       expect((await busy.choose())?.id).toBe('calm');
-      await calmLeases.acquire(randomUUID());
+      await calmLeases.acquire({ tenant: 't', sessionId: randomUUID() });
     }
   });
 });
