@@ -1,0 +1,28 @@
+import { memo } from 'react';
+import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { useTranslation } from 'react-i18next';
+import type { AgentFlowNode } from './types.ts';
+import { KindIcon } from './KindIcon.tsx';
+import { MarkBadge } from './MarkBadge.tsx';
+
+/** An agent: its kind, AutoGen type name and model; the runner's live state shows as a glow. */
+export const AgentNode = memo(function AgentNode({ data, selected }: NodeProps<AgentFlowNode>) {
+  const { t } = useTranslation();
+  const { agent, modelLabel, mark, working } = data;
+  const classes = ['node', 'agent-node', `kind-${agent.kind}`, selected ? 'selected' : '', working ? 'working' : '', mark ? `mark-${mark.severity}` : ''];
+  return (
+    <div className={classes.filter(Boolean).join(' ')} data-testid={`node-agent-${agent.type}`} data-working={working || undefined}>
+      <Handle type="target" position={Position.Left} id="in" aria-label={t('canvas.handleIn')} />
+      <div className="node-head">
+        <KindIcon kind={agent.kind} />
+        <span className="node-kind">{t(`kinds.${agent.kind}.name`)}</span>
+        {working && <span className="working-dot" aria-label={t('canvas.working')} role="status" />}
+        <MarkBadge mark={mark} />
+      </div>
+      <div className="node-title" title={agent.type}>{agent.label || agent.type}</div>
+      {agent.label && <div className="node-sub">{agent.type}</div>}
+      {modelLabel && <div className="node-meta" data-testid="node-model">⚙ {modelLabel}</div>}
+      <Handle type="source" position={Position.Right} id="out" aria-label={t('canvas.handleOut')} />
+    </div>
+  );
+});

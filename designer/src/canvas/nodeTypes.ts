@@ -1,0 +1,6 @@
+import type { NodeTypes } from '@xyflow/react';
+import { AgentNode } from './AgentNode.tsx';
+import { TopicNode } from './TopicNode.tsx';
+
+/** Defined once at module level: a new object per render would remount every node. */
+export const nodeTypes: NodeTypes = { agent: AgentNode, topic: TopicNode };

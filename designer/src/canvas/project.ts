@@ -1,0 +1,105 @@
+import type { Graph } from '../../../schemas/graph.ts';
+import type { Selection, Size } from '../store/editorStore.ts';
+import { agentModel } from '../model/kinds.ts';
+import type { FlowEdge, FlowNode, Mark } from './types.ts';
+
+export type Marks = { nodes: Record<string, Mark>; edges: Record<string, Mark> };
+export type Live = { working: ReadonlySet<string>; pulsing: ReadonlySet<string> };
+export type ProjectInput = { graph: Graph; selection: Selection; measured: Record<string, Size>; marks: Marks; live: Live };
+
+const GRID_FALLBACK = 40;
+
+/**
+ * Turns the graph into React Flow nodes and edges. Objects are reused while their inputs are
+ * unchanged, so React Flow and the memoised node components skip them: dragging one node of a
+ * thousand rebuilds one node.
+ */
+export function createProjector() {
+  const nodeCache = new Map<string, { key: unknown[]; node: FlowNode }>();
+  const edgeCache = new Map<string, { key: unknown[]; edge: FlowEdge }>();
+
+  function reuse<T>(cache: Map<string, { key: unknown[]; value?: T }>, id: string, key: unknown[], build: () => T): T {
+    const hit = cache.get(id);
+    if (hit && hit.key.length === key.length && hit.key.every((k, i) => k === key[i])) return hit.value as T;
+    const value = build();
+    cache.set(id, { key, value });
+    return value;
+  }
+
+  return function project({ graph, selection, measured, marks, live }: ProjectInput): { nodes: FlowNode[]; edges: FlowEdge[] } {
+    const selectedNodes = new Set(selection.nodes);
+    const selectedEdges = new Set(selection.edges);
+    const subscribers = new Map<string, number>();
+    for (const s of graph.subscriptions) subscribers.set(s.topic, (subscribers.get(s.topic) ?? 0) + 1);
+    const modelLabels = new Map(graph.models.map((m) => [m.id, m.label ?? (m.provider === 'openai' ? m.model : m.id)]));
+    const outputs = new Set(graph.output);
+    const position = (id: string, index: number) =>
+      graph.layout.nodes[id] ?? { x: (index % 8) * 240, y: Math.floor(index / 8) * 160 + GRID_FALLBACK };
+
+    const nodes: FlowNode[] = [];
+    graph.topics.forEach((topic, index) => {
+      const pos = position(topic.id, index);
+      const key = [topic, pos, selectedNodes.has(topic.id), measured[topic.id], marks.nodes[topic.id], subscribers.get(topic.id) ?? 0, graph.entry === topic.id, outputs.has(topic.id)];
+      nodes.push(
+        reuse(nodeCache as never, topic.id, key, (): FlowNode => ({
+          id: topic.id,
+          type: 'topic',
+          position: pos,
+          selected: selectedNodes.has(topic.id),
+          measured: measured[topic.id],
+          data: { topic, subscribers: subscribers.get(topic.id) ?? 0, entry: graph.entry === topic.id, output: outputs.has(topic.id), mark: marks.nodes[topic.id] },
+        })),
+      );
+    });
+    graph.agents.forEach((agent, index) => {
+      const pos = position(agent.id, index + graph.topics.length);
+      const model = agentModel(agent);
+      const modelLabel = model ? (modelLabels.get(model) ?? model) : undefined;
+      const working = live.working.has(agent.type);
+      const key = [agent, pos, selectedNodes.has(agent.id), measured[agent.id], marks.nodes[agent.id], modelLabel, working];
+      nodes.push(
+        reuse(nodeCache as never, agent.id, key, (): FlowNode => ({
+          id: agent.id,
+          type: 'agent',
+          position: pos,
+          selected: selectedNodes.has(agent.id),
+          measured: measured[agent.id],
+          data: { agent, modelLabel, mark: marks.nodes[agent.id], working },
+        })),
+      );
+    });
+
+    const edges: FlowEdge[] = [];
+    const edge = (id: string, source: string, target: string, kind: 'subscription' | 'publication', label?: string) => {
+      const mark = marks.edges[id];
+      const pulsing = live.pulsing.has(id);
+      const selected = selectedEdges.has(id);
+      const key = [source, target, kind, label, mark, pulsing, selected];
+      edges.push(
+        reuse(edgeCache as never, id, key, (): FlowEdge => ({
+          id,
+          source,
+          target,
+          selected,
+          label,
+          data: { kind },
+          className: ['edge', kind, mark ? `mark-${mark.severity}` : '', pulsing ? 'pulse' : ''].filter(Boolean).join(' '),
+          animated: pulsing,
+          ariaLabel: `${kind} ${source} → ${target}`,
+        })),
+      );
+    };
+    for (const s of graph.subscriptions) edge(s.id, s.topic, s.agent, 'subscription', s.kind === 'prefix' ? 'prefix' : undefined);
+    for (const p of graph.publications) edge(p.id, p.agent, p.topic, 'publication');
+
+    pruneCache(nodeCache, nodes);
+    pruneCache(edgeCache, edges);
+    return { nodes, edges };
+  };
+}
+
+function pruneCache(cache: Map<string, unknown>, live: { id: string }[]) {
+  if (cache.size <= live.length) return;
+  const ids = new Set(live.map((x) => x.id));
+  for (const id of cache.keys()) if (!ids.has(id)) cache.delete(id);
+}

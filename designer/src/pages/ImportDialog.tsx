@@ -1,0 +1,81 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { importDocument, type ImportResult } from '../model/transfer.ts';
+import { useUi } from '../store/uiStore.ts';
+import { Dialog } from './Dialog.tsx';
+import { navigate } from './router.ts';
+import { storeNewGraph } from './persist.ts';
+
+/** Import from a file or pasted JSON: problems are shown before anything is stored or opened. */
+export function ImportDialog({ onClose }: { onClose: () => void }) {
+  const { t } = useTranslation();
+  const toast = useUi((s) => s.toast);
+  const [text, setText] = useState('');
+  const [result, setResult] = useState<ImportResult>();
+  const [busy, setBusy] = useState(false);
+
+  const check = (value: string) => {
+    setText(value);
+    setResult(value.trim() ? importDocument(value) : undefined);
+  };
+  const open = async () => {
+    if (!result?.graph) return;
+    setBusy(true);
+    try {
+      const id = await storeNewGraph(result.graph);
+      onClose();
+      navigate({ page: 'editor', graphId: id });
+    } catch (e) {
+      toast('error', (e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog title={t('import.title')} onClose={onClose} testId="import-dialog">
+      <div className="import">
+        <label className="file">
+          {t('import.file')}{' '}
+          <input
+            type="file"
+            accept="application/json,.json"
+            data-testid="import-file"
+            onChange={(e) => {
+              const file = e.target.files?.[0];
+              if (file) void file.text().then(check);
+            }}
+          />
+        </label>
+        <label htmlFor="import-text">{t('import.paste')}</label>
+        <textarea id="import-text" className="code" rows={10} value={text} onChange={(e) => check(e.target.value)} data-testid="import-text" placeholder='{"format":"switchboard/graph", …}' />
+        {result && (
+          <div className={`import-result ${result.ok ? 'ok' : 'bad'}`} data-testid="import-result">
+            {result.graph ? (
+              <p>
+                {t('import.summary', { name: result.graph.name, agents: result.graph.agents.length, topics: result.graph.topics.length })}
+              </p>
+            ) : (
+              <p role="alert">{t('import.unreadable')}</p>
+            )}
+            {result.problems.length > 0 && (
+              <ul className="problems" data-testid="import-problems">
+                {result.problems.map((p, i) => (
+                  <li key={i} className={p.severity}>
+                    <code>{p.path || '/'}</code> {p.message}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+        )}
+        <footer>
+          <button type="button" onClick={onClose}>{t('import.cancel')}</button>
+          <button type="button" className="primary" disabled={!result?.graph || busy} onClick={() => void open()} data-testid="import-confirm">
+            {result?.graph && !result.ok ? t('import.openDraft') : t('import.open')}
+          </button>
+        </footer>
+      </div>
+    </Dialog>
+  );
+}

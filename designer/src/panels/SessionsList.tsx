@@ -1,0 +1,81 @@
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { SessionInfo } from '../../../schemas/protocol.ts';
+import { sessionsApi } from '../api/sessions.ts';
+import { sessionCalls } from '../api/socket.ts';
+import { attachSession } from '../run/actions.ts';
+import { useUi } from '../store/uiStore.ts';
+
+const POLL_MS = 3000;
+
+function idle(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+}
+
+/** Every session of this graph on the runner, whoever started it: attach, pause, resume, end. */
+export function SessionsList({ graphId }: { graphId: string }) {
+  const { t } = useTranslation();
+  const toast = useUi((s) => s.toast);
+  const [sessions, setSessions] = useState<SessionInfo[]>([]);
+  const [error, setError] = useState<string>();
+  const [now, setNow] = useState(Date.now());
+
+  useEffect(() => {
+    let stopped = false;
+    const load = () =>
+      sessionsApi
+        .list(graphId)
+        .then((list) => {
+          if (stopped) return;
+          setSessions(list);
+          setNow(Date.now());
+          setError(undefined);
+        })
+        .catch((e: Error) => !stopped && setError(e.message));
+    void load();
+    const timer = setInterval(load, POLL_MS);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [graphId]);
+
+  const act = (what: () => Promise<unknown>) => what().catch((e: Error) => toast('error', e.message));
+
+  return (
+    <div className="sessions" data-testid="sessions-list">
+      {error && <p className="field-error" role="alert">{error}</p>}
+      <table>
+        <thead>
+          <tr>
+            <th>{t('sessions.id')}</th>
+            <th>{t('sessions.state')}</th>
+            <th>{t('sessions.owner')}</th>
+            <th>{t('sessions.idle')}</th>
+            <th>{t('sessions.tokens')}</th>
+            <th>{t('sessions.actions')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {sessions.map((s) => (
+            <tr key={s.id} data-testid="session-row">
+              <td className="mono" title={s.id}>{s.id.slice(0, 8)}</td>
+              <td><span className={`state state-${s.state}`}>{t(`state.${s.state}`)}</span></td>
+              <td>{s.owner ?? s.user ?? '—'}</td>
+              <td>{idle(now - s.lastActiveAt)}</td>
+              <td>{s.usage.promptTokens + s.usage.completionTokens}</td>
+              <td className="actions">
+                <button type="button" className="small" onClick={() => act(() => attachSession(s))}>{t('sessions.attach')}</button>
+                <button type="button" className="small" onClick={() => act(() => sessionCalls.pause(s.id))}>{t('run.pause')}</button>
+                <button type="button" className="small" onClick={() => act(() => sessionCalls.resume(s.id))}>{t('run.resume')}</button>
+                <button type="button" className="small danger" onClick={() => act(() => sessionCalls.close(s.id))} disabled={s.state === 'closed'}>{t('run.end')}</button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {sessions.length === 0 && !error && <p className="muted empty">{t('sessions.none')}</p>}
+    </div>
+  );
+}

@@ -1,0 +1,24 @@
+import { onServer } from '../api/socket.ts';
+import { useRun } from './runStore.ts';
+import { useUi } from '../store/uiStore.ts';
+
+let wired = false;
+
+/** Routes the runner's events into the run store; events of sessions not open here are ignored. */
+export function wireRunnerEvents(): void {
+  if (wired) return;
+  wired = true;
+  const run = () => useRun.getState();
+  onServer('message', (e) => run().onMessage(e));
+  onServer('token', (e) => run().onToken(e));
+  onServer('agent', (e) => run().onAgent(e));
+  onServer('input_request', (e) => run().onInputRequest(e));
+  onServer('turn_end', (e) => run().onTurnEnd(e));
+  onServer('usage', (e) => run().onUsage(e));
+  onServer('session', (e) => run().onState(e.sessionId, e.state));
+  onServer('warning', (e) => {
+    if (e.sessionId && run().sessions[e.sessionId]) run().onError(e.sessionId, `⚠ ${e.message}`);
+    else useUi.getState().toast('info', e.message);
+  });
+  onServer('error', (e) => useUi.getState().toast('error', `${e.code}: ${e.message}`));
+}
