@@ -23,6 +23,17 @@ export interface SessionContext {
   credential(name: string): string | undefined;
   /** Long-term memory of this session's user, scoped to the tenant. */
   readonly memory: UserMemory;
+  /**
+   * Optional. Tokens recorded by recordUsage in the current turn; a terminator's `maxTokens`
+   * uses it, and falls back to estimating the messages it saw when a session does not provide it.
+   */
+  turnTokens?(): number;
+  /**
+   * Optional. Keeps the current turn open (not "completed" on runtime idle) until the returned
+   * function is called: an aggregator waiting for its timeout holds the turn this way. Releasing
+   * twice is harmless; a turn that ends otherwise (abort, budget) ignores its holds.
+   */
+  holdTurn?(): () => void;
 }
 
 export interface UserMemory {
