@@ -6,7 +6,9 @@ import type { Agent } from './types.ts';
 
 /**
  * One agent instance and its mailbox: the instance handles one envelope at a time, in arrival
- * order. The slot exists from the first message on; the agent once the factory has made it.
+ * order. The mailbox exists from the first message on; the agent once the factory has made it.
+ * A mailbox usually holds zero or one envelope, so the oldest one sits in a field and only a
+ * backlog allocates an array.
  */
 export class Mailbox implements HandlerScope {
   agent: Agent | null = null;
@@ -16,7 +18,13 @@ export class Mailbox implements HandlerScope {
   closed = false;
   /** The envelope being handled, so closing the key can fail its caller at once. */
   current: Envelope | null = null;
-  private queue: Envelope[] = [];
+  /** Next mailbox in the runtime's ready list. */
+  nextReady: Mailbox | null = null;
+  /** Continuations of asynchronous handlers, made once per instance that needs them. */
+  resolved: ((value: unknown) => void) | null = null;
+  rejected: ((error: unknown) => void) | null = null;
+  private first: Envelope | null = null;
+  private backlog: Envelope[] | null = null;
   private head = 0;
 
   constructor(
@@ -29,47 +37,56 @@ export class Mailbox implements HandlerScope {
   }
 
   get size(): number {
-    return this.queue.length - this.head;
+    return this.first === null ? 0 : 1 + (this.backlog === null ? 0 : this.backlog.length - this.head);
   }
 
   push(envelope: Envelope): void {
-    this.queue.push(envelope);
+    if (this.first === null) this.first = envelope;
+    else (this.backlog ??= []).push(envelope);
   }
 
   shift(): Envelope | undefined {
-    if (this.head === this.queue.length) return undefined;
-    const envelope = this.queue[this.head];
-    if (++this.head === this.queue.length) {
-      this.queue.length = 0;
-      this.head = 0;
+    const envelope = this.first;
+    if (envelope === null) return undefined;
+    const backlog = this.backlog;
+    if (backlog === null) {
+      this.first = null;
     } else {
-      (this.queue as Array<Envelope | undefined>)[this.head - 1] = undefined;
+      this.first = backlog[this.head];
+      if (++this.head === backlog.length) {
+        this.backlog = null;
+        this.head = 0;
+      }
     }
     return envelope;
   }
 
   /** Takes the first queued send out of turn: a paused key still answers the sends its running handlers wait for. */
   takeCall(): Envelope | undefined {
-    for (let i = this.head; i < this.queue.length; i++) {
-      if (this.queue[i].call !== null) {
-        const [envelope] = this.queue.splice(i, 1);
-        if (this.head === this.queue.length) this.clear();
-        return envelope;
-      }
-    }
-    return undefined;
+    const all = this.pending();
+    const i = all.findIndex((e) => e.call !== null);
+    if (i < 0) return undefined;
+    const [envelope] = all.splice(i, 1);
+    this.refill(all);
+    return envelope;
   }
 
   /** The envelopes still queued, oldest first. */
   pending(): Envelope[] {
-    return this.queue.slice(this.head);
+    if (this.first === null) return [];
+    return this.backlog === null ? [this.first] : [this.first, ...this.backlog.slice(this.head)];
   }
 
   /** Empties the mailbox and returns what it held. */
   clear(): Envelope[] {
     const left = this.pending();
-    this.queue = [];
-    this.head = 0;
+    this.refill([]);
     return left;
+  }
+
+  private refill(envelopes: Envelope[]): void {
+    this.first = envelopes[0] ?? null;
+    this.backlog = envelopes.length > 1 ? envelopes.slice(1) : null;
+    this.head = 0;
   }
 }

@@ -58,11 +58,14 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
   private responseHooks: InterventionHandler[] = [];
 
   /** Mailboxes with something to do, started together by one microtask. */
-  private ready: Mailbox[] = [];
-  private spare: Mailbox[] = [];
+  private readyHead: Mailbox | null = null;
+  private readyTail: Mailbox | null = null;
   private flushScheduled = false;
 
   private seq = 0;
+  /** Generated message ids: unique across runtimes and restarts without a random draw per message. */
+  private readonly idPrefix = `${randomUUID()}-`;
+  private nextId = 0;
   private live = 0;
   private queued = 0;
   private running = 0;
@@ -114,7 +117,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
       const sender = options?.sender !== undefined ? options.sender : scope !== undefined ? scope.id : null;
       const signal = options?.signal ?? NEVER;
       if (signal.aborted) return Promise.reject(signal.reason);
-      const messageId = options?.messageId ?? randomUUID();
+      const messageId = options?.messageId ?? this.idPrefix + this.nextId++;
       const frozen = deepFreeze(message);
       if (this.publishHooks.length === 0) {
         this.route(frozen, topicId, sender, messageId, signal);
@@ -145,7 +148,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
       const sender = options?.sender !== undefined ? options.sender : scope !== undefined ? scope.id : null;
       const signal = options?.signal ?? null;
       if (signal?.aborted) return Promise.reject(signal.reason);
-      const messageId = options?.messageId ?? randomUUID();
+      const messageId = options?.messageId ?? this.idPrefix + this.nextId++;
       const frozen = deepFreeze(message);
       const home = this.keyState(recipient.key);
       return new Promise((resolve, reject) => {
@@ -244,7 +247,9 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
   private schedule(box: Mailbox): void {
     if (box.busy) return;
     box.busy = true;
-    this.ready.push(box);
+    if (this.readyTail === null) this.readyHead = box;
+    else this.readyTail.nextReady = box;
+    this.readyTail = box;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       void DONE.then(this.flush);
@@ -253,20 +258,29 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
 
   private readonly flush = (): void => {
     this.flushScheduled = false;
-    const ready = this.ready;
-    this.ready = this.spare;
-    this.spare = ready;
-    for (let i = 0; i < ready.length; i++) handlerScope.run(ready[i], this.drain, ready[i]);
-    ready.length = 0;
+    let box = this.readyHead;
+    this.readyHead = this.readyTail = null;
+    while (box !== null) {
+      const next = box.nextReady;
+      box.nextReady = null;
+      handlerScope.run(box, this.drain, box);
+      box = next;
+    }
   };
 
-  /** Handles a mailbox's messages one by one until it is empty, paused or closed. Never throws. */
-  private readonly drain = async (box: Mailbox): Promise<void> => {
+  /**
+   * Handles a mailbox's envelopes one by one until it is empty, paused or closed, or a handler
+   * goes asynchronous (its continuation calls drain again). Runs inside the mailbox's scope.
+   */
+  private readonly drain = (box: Mailbox): void => {
     const home = box.home;
     for (;;) {
       if (box.closed) return;
       const envelope = this.next(box, home);
-      if (envelope === undefined) break;
+      if (envelope === undefined) {
+        box.busy = false;
+        return;
+      }
       home.queued--;
       this.queued--;
       if (envelope.cancelled) {
@@ -276,22 +290,78 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
       home.running++;
       this.running++;
       box.current = envelope;
-      try {
-        const agent = box.agent ?? (await this.instantiate(box));
-        let result = agent.onMessage(envelope.message, envelope.ctx);
-        if (isThenable(result)) result = await result;
-        if (!box.closed && envelope.call !== null) this.respond(box, envelope.call, envelope.ctx, result);
-      } catch (error) {
-        if (!box.closed) this.fail(box, envelope, error);
-      }
-      if (box.closed) return;
-      box.current = null;
-      home.running--;
-      this.running--;
-      this.settle(home);
+      if (box.agent === null) return this.create(box, envelope);
+      if (!this.handle(box, box.agent, envelope)) return;
     }
-    box.busy = false;
   };
+
+  /** Calls the handler; true when it finished synchronously, false when a continuation will resume the mailbox. */
+  private handle(box: Mailbox, agent: Agent, envelope: Envelope): boolean {
+    let result: unknown;
+    try {
+      result = agent.onMessage(envelope.message, envelope.ctx);
+    } catch (error) {
+      this.failed(box, error);
+      return true;
+    }
+    if (!isThenable(result)) {
+      this.handled(box, result);
+      return true;
+    }
+    box.resolved ??= (value) => {
+      this.handled(box, value);
+      handlerScope.run(box, this.drain, box);
+    };
+    box.rejected ??= (error) => {
+      this.failed(box, error);
+      handlerScope.run(box, this.drain, box);
+    };
+    // Promise.resolve adopts foreign thenables, so the continuation keeps the handler scope.
+    Promise.resolve(result).then(box.resolved, box.rejected);
+    return false;
+  }
+
+  /** First message of an instance: make the agent (maybe asynchronously), then handle the message. */
+  private create(box: Mailbox, envelope: Envelope): void {
+    const proceed = (agent: Agent): void => {
+      if (box.closed) return;
+      if (this.handle(box, agent, envelope)) this.drain(box);
+    };
+    const failure = (error: unknown): void => {
+      this.failed(box, error);
+      handlerScope.run(box, this.drain, box);
+    };
+    try {
+      const made = this.instantiate(box);
+      if (made instanceof Promise) made.then(proceed, failure);
+      else proceed(made);
+    } catch (error) {
+      failure(error);
+    }
+  }
+
+  private handled(box: Mailbox, result: unknown): void {
+    if (box.closed) return;
+    const envelope = box.current!;
+    box.current = null;
+    if (envelope.call !== null) this.respond(box, envelope.call, envelope.ctx, result);
+    this.finished(box.home);
+  }
+
+  private failed(box: Mailbox, error: unknown): void {
+    if (box.closed) return;
+    const envelope = box.current!;
+    box.current = null;
+    if (envelope.call !== null) envelope.call.reject(error);
+    else this.report({ error, agent: box.id, messageId: envelope.ctx.messageId, topicId: envelope.ctx.topicId });
+    this.finished(box.home);
+  }
+
+  private finished(home: KeyState): void {
+    home.running--;
+    this.running--;
+    this.settle(home);
+  }
 
   private next(box: Mailbox, home: KeyState): Envelope | undefined {
     if (home.paused === 0 && this.pausedAll === 0) return box.shift();
@@ -340,11 +410,6 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
     } catch (error) {
       call.reject(error);
     }
-  }
-
-  private fail(box: Mailbox, envelope: Envelope, error: unknown): void {
-    if (envelope.call !== null) return envelope.call.reject(error);
-    this.report({ error, agent: box.id, messageId: envelope.ctx.messageId, topicId: envelope.ctx.topicId });
   }
 
   private report(e: HandlerError): void {
