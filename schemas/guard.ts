@@ -65,16 +65,29 @@ function checkDocumentResult(value: unknown): GuardResult {
   return problems.length ? { ok: false, problems } : { ok: true, value, problems: [] };
 }
 
+const isPlainScalar = (v: unknown): boolean =>
+  v === null || v === undefined || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+
+/** A path as a linked list from the leaf, so walking a million values allocates no arrays. */
+type PathLink = { key: PathSegment; parent: PathLink | undefined; depth: number } | undefined;
+
+function segments(link: PathLink): PathSegment[] {
+  const out: PathSegment[] = [];
+  for (let l = link; l; l = l.parent) out.push(l.key);
+  return out.reverse();
+}
+
 /**
  * Checks an already-parsed value (e.g. a request body) for depth, size, cycles, non-JSON values
- * and forbidden keys. Iterative; every problem found is returned, each with its path.
+ * and forbidden keys. Iterative; every problem found is returned in document order, each with its path.
  */
 export function checkDocument(value: unknown): Problem[] {
   const problems: Problem[] = [];
+  const report = (at: PathLink, code: string, message: string) => problems.push(problem('error', segments(at), code, message));
   const onPath = new Set<object>();
   // Children are pushed in reverse so they pop in document order; `leave` marks the end of a
   // container so `onPath` holds exactly the ancestors (a cycle is an ancestor seen again).
-  const stack: { value: unknown; path: PathSegment[]; leave?: object; forbidden?: boolean }[] = [{ value, path: [] }];
+  const stack: { value: unknown; at: PathLink; leave?: object }[] = [{ value, at: undefined }];
   let count = 0;
   while (stack.length) {
     const item = stack.pop()!;
@@ -82,46 +95,57 @@ export function checkDocument(value: unknown): Problem[] {
       onPath.delete(item.leave);
       continue;
     }
-    if (item.forbidden) {
-      const key = item.path[item.path.length - 1];
-      problems.push(problem('error', item.path, 'forbidden_key', `the key "${key}" is not allowed (it could alter object prototypes)`));
-      continue;
-    }
     if (++count > GUARD_LIMITS.maxValues) {
-      problems.push(problem('error', [], 'too_large', `the document holds more than ${GUARD_LIMITS.maxValues} values`));
+      report(undefined, 'too_large', `the document holds more than ${GUARD_LIMITS.maxValues} values`);
       break;
     }
-    const v = item.value;
-    const t = typeof v;
+    const { value: v, at } = item;
+    if (at && typeof at.key === 'string' && FORBIDDEN_KEYS.has(at.key)) {
+      report(at, 'forbidden_key', `the key "${at.key}" is not allowed (it could alter object prototypes)`);
+      continue;
+    }
     // undefined is how in-memory objects say "absent" (JSON.stringify drops it), so it passes.
-    if (v === null || v === undefined || t === 'string' || t === 'boolean') continue;
+    if (isPlainScalar(v)) continue;
+    const t = typeof v;
     if (t === 'number') {
-      if (!Number.isFinite(v)) problems.push(problem('error', item.path, 'not_json', 'must be a finite number'));
+      report(at, 'not_json', 'must be a finite number');
       continue;
     }
     if (t !== 'object') {
-      problems.push(problem('error', item.path, 'not_json', `${t} values are not allowed in JSON`));
+      report(at, 'not_json', `${t} values are not allowed in JSON`);
       continue;
     }
     const obj = v as object;
-    if (item.path.length >= GUARD_LIMITS.maxDepth) {
-      problems.push(problem('error', item.path, 'too_deep', `nesting is deeper than ${GUARD_LIMITS.maxDepth} levels`));
+    const depth = at ? at.depth : 0;
+    if (depth >= GUARD_LIMITS.maxDepth) {
+      report(at, 'too_deep', `nesting is deeper than ${GUARD_LIMITS.maxDepth} levels`);
       continue;
     }
     if (onPath.has(obj)) {
-      problems.push(problem('error', item.path, 'circular', 'refers back to a value that contains it (circular)'));
+      report(at, 'circular', 'refers back to a value that contains it (circular)');
       continue;
     }
     onPath.add(obj);
-    stack.push({ value: undefined, path: item.path, leave: obj });
-    const isArray = Array.isArray(obj);
-    const keys = isArray ? null : Object.keys(obj);
-    const entries: [PathSegment, unknown][] = isArray
-      ? (obj as unknown[]).map((x, i) => [i, x])
-      : keys!.map((k) => [k, (obj as Record<string, unknown>)[k]]);
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const [key, child] = entries[i]!;
-      stack.push({ value: child, path: [...item.path, key], forbidden: !isArray && FORBIDDEN_KEYS.has(key as string) });
+    stack.push({ value: undefined, at, leave: obj });
+    // Plain scalars (almost every value) are counted here rather than pushed: that keeps a
+    // million-value document fast. Anything that may be a problem is pushed so it is reported in order.
+    if (Array.isArray(obj)) {
+      for (let i = obj.length - 1; i >= 0; i--) {
+        if (isPlainScalar(obj[i])) count++;
+        else stack.push({ value: obj[i], at: { key: i, parent: at, depth: depth + 1 } });
+      }
+    } else {
+      const keys = Object.keys(obj);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const key = keys[i]!;
+        const child = (obj as Record<string, unknown>)[key];
+        if (isPlainScalar(child) && !FORBIDDEN_KEYS.has(key)) count++;
+        else stack.push({ value: child, at: { key, parent: at, depth: depth + 1 } });
+      }
+    }
+    if (count > GUARD_LIMITS.maxValues) {
+      report(undefined, 'too_large', `the document holds more than ${GUARD_LIMITS.maxValues} values`);
+      break;
     }
   }
   return problems;
