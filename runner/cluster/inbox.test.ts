@@ -55,6 +55,24 @@ describe('Inbox', () => {
     await owner.stop();
   });
 
+  it('moves on to the next entry once one is accepted, acknowledging it only when its turn is done', async () => {
+    const sessionId = randomUUID();
+    await new Leases({ redis, keys: keys(), owner: 'owner4' }).acquire({ tenant: 't', sessionId });
+    let finishTurn!: () => void;
+    const turn = new Promise<void>((r) => (finishTurn = r));
+    const accepted: number[] = [];
+    const owner = new Inbox({ redis, keys: keys(), processId: 'owner4', handle: async (e) => (accepted.push(Number(e.body.n)), { ackWhen: turn }) });
+    await owner.start();
+    await owner.post('owner4', { sessionId, kind: 'send', body: { n: 1 } });
+    await owner.post('owner4', { sessionId, kind: 'send', body: { n: 2 } });
+    await waitFor(() => accepted.length === 2);
+    expect(await pendingCount(owner.stream)).toBe(2);
+    finishTurn();
+    await owner.idle();
+    expect(await pendingCount(owner.stream)).toBe(0);
+    await owner.stop();
+  });
+
   it('reports an unowned session instead of losing the message', async () => {
     const sender = new Inbox({ redis, keys: keys(), processId: 'sender2', handle: async () => undefined });
     expect(await sender.deliver({ sessionId: randomUUID(), kind: 'send', body: {} })).toEqual({ delivered: false });

@@ -23,7 +23,11 @@ export interface InboxEntry extends InboxMessage {
   entryId: string;
 }
 
-export type InboxHandler = (entry: InboxEntry) => Promise<void>;
+/**
+ * Handles one entry. The next entry of the same session starts when this resolves; the entry is
+ * acknowledged when `ackWhen` settles (a turn that was accepted now and persists later).
+ */
+export type InboxHandler = (entry: InboxEntry) => Promise<void | { ackWhen: Promise<unknown> }>;
 
 const GROUP = 'owners';
 
@@ -58,6 +62,7 @@ export class Inbox {
   private loop: Promise<void> | undefined;
   /** Per-session chains: one session's entries are handled in order, different sessions in parallel. */
   private readonly chains = new Map<string, Promise<void>>();
+  private readonly acking = new Set<Promise<void>>();
 
   constructor(private readonly options: InboxOptions) {
     options.redis.defineCommand('inboxDeliver', { numberOfKeys: 1, lua: DELIVER });
@@ -73,6 +78,11 @@ export class Inbox {
     const { keys } = this.options;
     const [ok, owner] = await this.redis.inboxDeliver(keys.lease(message.sessionId), keys.inbox(''), message.sessionId, message.kind, JSON.stringify(message.body));
     return ok === 1 ? { delivered: true, owner } : { delivered: false };
+  }
+
+  /** Appends to one process's stream, whoever owns the session (replies, placements, handovers). */
+  async post(processId: string, message: InboxMessage): Promise<void> {
+    await this.redis.xadd(this.options.keys.inbox(processId), '*', 's', message.sessionId, 'k', message.kind, 'b', JSON.stringify(message.body));
   }
 
   async start(): Promise<void> {
@@ -91,7 +101,7 @@ export class Inbox {
   }
 
   async idle(): Promise<void> {
-    while (this.chains.size) await Promise.all(this.chains.values());
+    while (this.chains.size || this.acking.size) await Promise.all([...this.chains.values(), ...this.acking]);
   }
 
   /**
@@ -127,7 +137,9 @@ export class Inbox {
         if (read) this.dispatch(this.stream, read[0][1]);
       } catch (error) {
         if (this.stopped) return;
-        this.options.onError?.(error, { stream: this.stream, entryId: '', sessionId: '', kind: 'read', body: {} });
+        // A process that was stopped (SIGSTOP) and given up for dead finds its stream deleted.
+        if ((error as Error).message.includes('NOGROUP')) await ensureGroup(this.options.redis, this.stream).catch(() => undefined);
+        else this.options.onError?.(error, { stream: this.stream, entryId: '', sessionId: '', kind: 'read', body: {} });
         await new Promise((r) => setTimeout(r, 200));
       }
     }
@@ -137,24 +149,34 @@ export class Inbox {
     for (const [entryId, fields] of entries) {
       if (!fields) continue; // deleted while pending: nothing left to handle
       const entry = parseEntry(stream, entryId, fields);
-      const previous = this.chains.get(entry.sessionId) ?? Promise.resolve();
+      // Entries of no session (replies, creations) need no ordering.
+      const chainKey = entry.sessionId || entryId;
+      const previous = this.chains.get(chainKey) ?? Promise.resolve();
       const next = previous.then(() => this.handleOne(entry));
-      this.chains.set(entry.sessionId, next);
+      this.chains.set(chainKey, next);
       void next.then(() => {
-        if (this.chains.get(entry.sessionId) === next) this.chains.delete(entry.sessionId);
+        if (this.chains.get(chainKey) === next) this.chains.delete(chainKey);
       });
     }
     return entries.length;
   }
 
   private async handleOne(entry: InboxEntry): Promise<void> {
+    let ackWhen: Promise<unknown> | undefined;
     try {
-      await this.options.handle(entry);
+      ackWhen = (await this.options.handle(entry))?.ackWhen;
     } catch (error) {
       this.options.onError?.(error, entry);
     }
-    // The entry is done with: acknowledge and drop it in one round trip.
-    await this.redis.multi().xack(entry.stream, GROUP, entry.entryId).xdel(entry.stream, entry.entryId).exec().catch(() => undefined);
+    const ack = async () => {
+      await ackWhen?.catch((error: unknown) => this.options.onError?.(error, entry));
+      // The entry is done with: acknowledge and drop it in one round trip.
+      await this.redis.multi().xack(entry.stream, GROUP, entry.entryId).xdel(entry.stream, entry.entryId).exec().catch(() => undefined);
+    };
+    if (!ackWhen) return ack();
+    const pending = ack();
+    this.acking.add(pending);
+    void pending.finally(() => this.acking.delete(pending));
   }
 }
 

@@ -71,8 +71,18 @@ describe('Leases', () => {
     await new Promise((r) => setTimeout(r, 600)); // two TTLs: only renewal can keep it
     expect(await leases('c').ownerOf(kept)).toBe('a');
     expect(a.sessions()).toEqual([{ tenant: 't', sessionId: kept }]);
+    expect(a.token(kept)).toBeGreaterThan(0);
     await a.stop({ release: true });
     expect(await leases('c').ownerOf(kept)).toBeUndefined();
+  });
+
+  it('stops handing out a token once the lease may have expired, before any renewal notices', async () => {
+    const id = randomUUID();
+    const paused = leases('paused', 100);
+    await paused.acquire({ tenant: 't', sessionId: id });
+    expect(paused.token(id)).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 150)); // as if SIGSTOPped: no renewal ran
+    expect(paused.token(id)).toBeUndefined();
   });
 
   it('makes the old owner\'s store writes stale the moment a new owner acquires', async () => {

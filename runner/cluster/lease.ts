@@ -70,7 +70,8 @@ export const DEFAULT_LEASE_TTL_MS = 2000;
 export class Leases {
   readonly ttlMs: number;
   private readonly redis: Scripted;
-  private readonly held = new Map<string, { token: number; tenant: string }>();
+  /** `validUntil` is counted from when the request was sent, so it never outlives the Redis key. */
+  private readonly held = new Map<string, { token: number; tenant: string; validUntil: number }>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: LeaseOptions) {
@@ -81,9 +82,13 @@ export class Leases {
     this.redis = options.redis as Scripted;
   }
 
-  /** The fencing token of a lease this process holds, to pass to every state write. */
+  /**
+   * The fencing token of a lease this process holds, to pass to every state write; undefined once
+   * the lease may have expired (a process that was paused past its TTL must not act as owner).
+   */
   token(sessionId: string): number | undefined {
-    return this.held.get(sessionId)?.token;
+    const held = this.held.get(sessionId);
+    return held && Date.now() < held.validUntil ? held.token : undefined;
   }
 
   sessions(): OwnedSession[] {
@@ -96,10 +101,11 @@ export class Leases {
    */
   async acquire(session: OwnedSession, owner = this.options.owner): Promise<AcquireResult> {
     const { keys } = this.options;
+    const sentAt = Date.now();
     const [ok, value] = await this.redis.leaseAcquire(keys.lease(session.sessionId), keys.fence(session.sessionId), keys.owned(owner), owner, String(this.ttlMs), ownedMember(session));
     if (ok !== 1) return { acquired: false, owner: value };
     const token = Number(value);
-    if (owner === this.options.owner) this.held.set(session.sessionId, { token, tenant: session.tenant });
+    if (owner === this.options.owner) this.held.set(session.sessionId, { token, tenant: session.tenant, validUntil: sentAt + this.ttlMs });
     return { acquired: true, token };
   }
 
@@ -123,9 +129,13 @@ export class Leases {
     if (!ids.length) return [];
     const { keys, owner } = this.options;
     const expected = ids.map((id) => this.held.get(id)!);
-    const kept = await this.redis.leaseRenew(ids.length, ...ids.map(keys.lease), String(this.ttlMs), ...expected.map((h) => `${owner} ${h.token}`));
+    const sentAt = Date.now();
+    const kept = await this.redis.leaseRenew(String(ids.length), ...ids.map(keys.lease), String(this.ttlMs), ...expected.map((h) => `${owner} ${h.token}`));
     // Only drop what is still the lease we asked about (it may have been released meanwhile).
     const lost = ids.filter((id, i) => kept[i] !== 1 && this.held.get(id) === expected[i]);
+    ids.forEach((id, i) => {
+      if (kept[i] === 1) expected[i].validUntil = sentAt + this.ttlMs;
+    });
     for (const id of lost) this.held.delete(id);
     if (lost.length) await this.redis.srem(keys.owned(owner), ...lost.map((id) => ownedMember({ tenant: expected[ids.indexOf(id)].tenant, sessionId: id })));
     for (const id of lost) this.options.onLost?.(id);

@@ -70,7 +70,7 @@ export class Placement {
   /** Live processes with their load; one round trip for the ids, one for the rest. */
   async list(): Promise<ProcessLoad[]> {
     const { redis, keys } = this.options;
-    const ids = await redis.zrange(keys.processes, 0, -1);
+    const ids = await redis.zrange(keys.processes, '0', '-1');
     if (!ids.length) return [];
     const tx = redis.multi().mget(...ids.map(keys.load));
     for (const id of ids) tx.scard(keys.owned(id));
@@ -86,7 +86,7 @@ export class Placement {
   /** Processes that joined and whose load key expired without a graceful leave. */
   async dead(): Promise<string[]> {
     const { redis, keys } = this.options;
-    const ids = await redis.zrange(keys.processes, 0, -1);
+    const ids = await redis.zrange(keys.processes, '0', '-1');
     if (!ids.length) return [];
     const loads = await redis.mget(...ids.map(keys.load));
     return ids.filter((_, i) => loads[i] === null);

@@ -38,8 +38,10 @@ export function redisKeys(prefix: string) {
     load: (processId: string) => `${prefix}load:${processId}`,
     /** Set of session ids a process owns, so a survivor knows what to take over. */
     owned: (processId: string) => `${prefix}owned:${processId}`,
-    /** Short lock so only one survivor reaps a dead process. */
-    reap: (processId: string) => `${prefix}reap:${processId}`,
+    /** Pub/sub channel of a watched session's events. */
+    events: (sessionId: string) => `${prefix}events:${sessionId}`,
+    /** Hash session id → how many processes watch it from elsewhere. */
+    watchers: `${prefix}watchers`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

@@ -79,6 +79,8 @@ describe('RedisStore specifics', () => {
   it('deletes a session with its index entries and fence', async () => {
     const record = session('t-del');
     await store.putSession(record, { fence: 3 });
+    expect(await store.hasSession('t-del', record.info.id)).toBe(true);
+    expect(await store.hasSession('t-other', record.info.id)).toBe(false);
     await store.deleteSession('t-del', record.info.id);
     expect(await store.getSession('t-del', record.info.id)).toBeUndefined();
     expect(await store.listSessions('t-del')).toEqual([]);

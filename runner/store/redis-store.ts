@@ -106,6 +106,11 @@ export class RedisStore implements Store {
     return raw ? (JSON.parse(raw) as SessionRecord) : undefined;
   }
 
+  /** Whether the tenant has this session, without reading its record. */
+  async hasSession(tenant: string, id: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.session(tenant, id))) === 1;
+  }
+
   async listSessions(tenant: string, filter: { graphId?: string; state?: string; user?: string } = {}): Promise<SessionInfo[]> {
     const all = (await this.redis.hvals(this.keys.sessionInfo(tenant))).map((s) => JSON.parse(s) as SessionInfo);
     return all
@@ -148,7 +153,7 @@ export class RedisStore implements Store {
       }
       if (policy.maxSessionsPerTenant !== undefined) {
         const excess = (await this.redis.zcard(active)) - policy.maxSessionsPerTenant;
-        if (excess > 0) for (const id of await this.redis.zrange(active, 0, excess - 1)) doomed.add(id);
+        if (excess > 0) for (const id of await this.redis.zrange(active, '0', String(excess - 1))) doomed.add(id);
       }
       pruned += await this.deleteSessions(tenant, [...doomed]);
     }
