@@ -387,3 +387,56 @@ describe('validateGraph: reports everything at once', () => {
     ]);
   });
 });
+
+describe('validateGraph: entry and output', () => {
+  it('reports a missing entry and a missing output list', () => {
+    const ps = problemsAfter((g) => {
+      delete (g as Partial<Doc>).entry;
+      delete (g as Partial<Doc>).output;
+    });
+    expect(ps).toEqual([
+      { severity: 'error', path: '/entry', code: 'required', message: 'is required (a string)' },
+      { severity: 'error', path: '/output', code: 'required', message: 'is required (an array)' },
+    ]);
+  });
+});
+
+describe('validateGraph: patterns and tools', () => {
+  it('a router regex that does not compile', () => {
+    const ps = problemsAfter((g) => ((g.agents[0]!.config as { rules: unknown[] }).rules = [{ match: 'regex', value: '(unclosed', topic: 'billing-q' }]));
+    expect(ps).toHaveLength(1);
+    expect(ps[0]).toMatchObject({ severity: 'error', path: '/agents/0/config/rules/0/value', code: 'invalid_regex', nodeId: 'triage' });
+    expect(ps[0]!.message).toMatch(/^is not a valid regular expression: .*unclosed/);
+  });
+
+  it('a scripted model regex that does not compile', () => {
+    const ps = problemsAfter((g) => (g.models![0] = { id: 'm', provider: 'scripted', rules: [{ match: { regex: '[z-a]' } }] }));
+    expect(ps).toHaveLength(1);
+    expect(ps[0]).toMatchObject({ severity: 'error', path: '/models/0/rules/0/match/regex', code: 'invalid_regex' });
+  });
+
+  it('a scripted tool call the assistant does not enable', () => {
+    const ps = problemsAfter((g) => (g.models![0] = { id: 'm', provider: 'scripted', rules: [{ match: {}, toolCalls: [{ name: 'calculator', arguments: {} }] }] }));
+    expect(ps).toEqual([
+      { severity: 'warning', path: '/agents/1/config/tools', code: 'tool_not_enabled', message: 'its model "m" calls the tool "calculator", which this assistant does not enable', nodeId: 'billing' },
+      { severity: 'warning', path: '/agents/2/config/tools', code: 'tool_not_enabled', message: 'its model "m" calls the tool "calculator", which this assistant does not enable', nodeId: 'tech' },
+    ]);
+  });
+
+  it('http_get with no allowed hosts', () => {
+    const ps = problemsAfter((g) => {
+      g.agents[1]!.config = { model: 'm', tools: ['http_get'] };
+      g.agents.push({ id: 'fetch', type: 'fetch', kind: 'tool', config: { tool: 'http_get' } });
+      g.subscriptions.push({ id: 's-fetch', topic: 'tech-q', agent: 'fetch' });
+      g.publications.push({ id: 'p-fetch', agent: 'fetch', topic: 'out' });
+    });
+    expect(ps).toEqual([
+      { severity: 'warning', path: '/agents/1/config/tools', code: 'no_allowed_hosts', message: 'uses http_get, but limits.allowedHosts is empty, so every request will be refused', nodeId: 'billing' },
+      { severity: 'warning', path: '/agents/3/config/tool', code: 'no_allowed_hosts', message: 'uses http_get, but limits.allowedHosts is empty, so every request will be refused', nodeId: 'fetch' },
+    ]);
+    expect(problemsAfter((g) => {
+      g.agents[1]!.config = { model: 'm', tools: ['http_get'] };
+      g.limits = { allowedHosts: ['example.com'] };
+    })).toEqual([]);
+  });
+});

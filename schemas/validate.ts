@@ -7,6 +7,7 @@ import { agentProblems } from './validation/agents.ts';
 import { duplicateProblems } from './validation/duplicates.ts';
 import { flowProblems } from './validation/flow.ts';
 import { layoutProblems } from './validation/layout.ts';
+import { patternProblems } from './validation/patterns.ts';
 import { referenceProblems } from './validation/references.ts';
 import { droppedFieldProblems, structuralProblems } from './validation/structural.ts';
 import { viewOfDocument, viewOfGraph, type GraphView } from './validation/view.ts';
@@ -24,6 +25,7 @@ const semanticRules: ((view: GraphView) => Problem[])[] = [
   duplicateProblems,
   referenceProblems,
   agentProblems,
+  patternProblems,
   flowProblems,
   layoutProblems,
 ];

@@ -10,9 +10,29 @@ export function agentProblems(view: GraphView): Problem[] {
     published.get(item.agent)!.add(item.topic);
   }
 
+  const scriptedToolCalls = new Map(
+    view.models.map(({ item }) => [item.id, item.provider === 'scripted' ? item.rules.flatMap((r) => r.toolCalls ?? []).map((c) => c.name) : []]),
+  );
+  const noHosts = view.allowedHosts !== undefined && view.allowedHosts.length === 0;
+  const http = 'http_get';
+
   for (const { index, item: agent } of view.agents) {
     const at: PathSegment[] = ['agents', index, 'config'];
     const nodeId = { nodeId: agent.id };
+    if (agent.kind === 'assistant') {
+      const enabled = new Set<string>(agent.config.tools);
+      for (const name of new Set(scriptedToolCalls.get(agent.config.model) ?? [])) {
+        if (!enabled.has(name)) {
+          problems.push(problem('warning', [...at, 'tools'], 'tool_not_enabled', `its model "${agent.config.model}" calls the tool "${name}", which this assistant does not enable`, nodeId));
+        }
+      }
+      if (noHosts && enabled.has(http)) {
+        problems.push(problem('warning', [...at, 'tools'], 'no_allowed_hosts', `uses ${http}, but limits.allowedHosts is empty, so every request will be refused`, nodeId));
+      }
+    }
+    if (agent.kind === 'tool' && noHosts && agent.config.tool === http) {
+      problems.push(problem('warning', [...at, 'tool'], 'no_allowed_hosts', `uses ${http}, but limits.allowedHosts is empty, so every request will be refused`, nodeId));
+    }
     if (agent.kind === 'router') {
       const { mode, rules, defaultTopic, model } = agent.config;
       if (mode === 'model' && model === undefined) {

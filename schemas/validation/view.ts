@@ -23,6 +23,8 @@ export interface GraphView {
   entry?: string;
   output: Indexed<string>[];
   layoutNodes: string[];
+  /** Hosts http_get may reach; undefined when the limits are not valid (unknown, so not judged). */
+  allowedHosts?: readonly string[];
   /** Every id the document declares, valid item or not, so references to a broken item are not also called dangling. */
   declared: Map<string, NodeOrEdge>;
 }
@@ -49,6 +51,7 @@ export function viewOfGraph(graph: Graph): GraphView {
     entry: graph.entry,
     output: indexed(graph.output),
     layoutNodes: Object.keys(graph.layout.nodes),
+    allowedHosts: graph.limits.allowedHosts,
     declared,
   };
 }
