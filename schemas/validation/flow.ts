@@ -10,23 +10,41 @@ export function flowProblems(view: GraphView): Problem[] {
   const problems: Problem[] = [];
   const topicType = new Map(view.topics.map(({ item }) => [item.id, item.type]));
 
-  // topic id → agent ids it is delivered to, with AutoGen's matching: a "type" subscription
-  // takes exactly its topic, a "prefix" subscription every topic whose type starts with its topic's type.
-  const deliveredTo = new Map<string, Set<string>>(view.topics.map(({ item }) => [item.id, new Set<string>()]));
+  // AutoGen's matching: a "type" subscription takes exactly its topic, a "prefix" subscription
+  // every topic whose type starts with its topic's type. Looking a topic's type prefixes up in a
+  // map keeps this linear in the graph's size, even for hostile graphs with thousands of edges.
+  const exact = new Map<string, string[]>();
+  const byPrefix = new Map<string, string[]>();
   for (const { item: sub } of view.subscriptions) {
     const subType = topicType.get(sub.topic);
     if (subType === undefined) continue;
-    for (const { item: topic } of view.topics) {
-      const match = sub.kind === 'type' ? topic.id === sub.topic : topic.type.startsWith(subType);
-      if (match) deliveredTo.get(topic.id)!.add(sub.agent);
-    }
+    const [map, key] = sub.kind === 'type' ? [exact, sub.topic] : [byPrefix, subType];
+    const list = map.get(key);
+    if (list) list.push(sub.agent);
+    else map.set(key, [sub.agent]);
   }
+  const memo = new Map<string, string[]>();
+  const receivers = (topicId: string): string[] => {
+    const known = memo.get(topicId);
+    if (known) return known;
+    const type = topicType.get(topicId);
+    const out = [...(exact.get(topicId) ?? [])];
+    for (let k = 1; type !== undefined && k <= type.length; k++) {
+      for (const agent of byPrefix.get(type.slice(0, k)) ?? []) out.push(agent);
+    }
+    memo.set(topicId, out);
+    return out;
+  };
   const publishes = new Map<string, string[]>();
-  for (const { item } of view.publications) publishes.set(item.agent, [...(publishes.get(item.agent) ?? []), item.topic]);
+  for (const { item } of view.publications) {
+    const list = publishes.get(item.agent);
+    if (list) list.push(item.topic);
+    else publishes.set(item.agent, [item.topic]);
+  }
   const outputs = new Set(view.output.map(({ item }) => item));
 
   const entryKnown = view.entry !== undefined && topicType.has(view.entry);
-  const entryServed = entryKnown && deliveredTo.get(view.entry!)!.size > 0;
+  const entryServed = entryKnown && receivers(view.entry!).length > 0;
   if (entryKnown && !entryServed) {
     problems.push(problem('error', ['entry'], 'entry_unsubscribed', `no agent subscribes to the entry topic "${view.entry}", so a user's message goes nowhere`));
   }
@@ -35,7 +53,7 @@ export function flowProblems(view: GraphView): Problem[] {
   const queue = entryKnown ? [view.entry!] : [];
   const seenTopics = new Set(queue);
   while (queue.length) {
-    for (const agent of deliveredTo.get(queue.shift()!) ?? []) {
+    for (const agent of receivers(queue.shift()!)) {
       if (reached.has(agent)) continue;
       reached.add(agent);
       for (const topic of publishes.get(agent) ?? []) {
@@ -57,8 +75,7 @@ export function flowProblems(view: GraphView): Problem[] {
   }
 
   for (const { index, item: pub } of view.publications) {
-    const receivers = deliveredTo.get(pub.topic);
-    if (receivers && receivers.size === 0 && !outputs.has(pub.topic)) {
+    if (topicType.has(pub.topic) && receivers(pub.topic).length === 0 && !outputs.has(pub.topic)) {
       problems.push(problem('warning', ['publications', index, 'topic'], 'no_subscriber', `publishes to topic "${pub.topic}", which no agent subscribes to and which is not an output, so messages there go nowhere`, { edgeId: pub.id }));
     }
   }
