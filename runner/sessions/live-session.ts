@@ -1,0 +1,178 @@
+import type { MessageEvent, ServerEventName, ServerEvents, SessionInfo, SessionState, TurnEndReason } from '../../schemas/protocol.ts';
+import type { SessionContext } from '../agents/env.ts';
+import type { KeySnapshot } from '../runtime/types.ts';
+import type { InboxItem, SessionRecord } from '../store/types.ts';
+import type { GraphVersion } from './graph-versions.ts';
+import type { SessionListener } from './types.ts';
+import { zeroUsage } from './usage.ts';
+
+const MAX_ACCEPTED_IDS = 1000;
+
+interface PendingInput {
+  resolve(content: string): void;
+  reject(error: Error): void;
+}
+
+/** One running turn: its budget counters, timers, pause gate and open input requests. */
+export class Turn {
+  readonly controller = new AbortController();
+  readonly startedAt = Date.now();
+  readonly usage = zeroUsage();
+  messages = 0;
+  ended: { reason: TurnEndReason; detail?: string } | undefined;
+  paused = false;
+  /** Wall time left when paused; the clock stops while a person holds the turn. */
+  remainingMs = 0;
+  deadline = 0;
+  wallTimer: NodeJS.Timeout | undefined;
+  checkpointTimer: NodeJS.Timeout | undefined;
+  readonly inputs = new Map<string, PendingInput>();
+  private held: Array<() => void> = [];
+  /** Agents keeping the turn open past runtime idle (an aggregator waiting for its timeout). */
+  private holds = 0;
+  private holdWaiters: Array<() => void> = [];
+
+  constructor(readonly item: InboxItem) {}
+
+  get id(): string {
+    return this.item.turnId;
+  }
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Keeps a message until the turn resumes or ends. */
+  hold(release: () => void): void {
+    this.held.push(release);
+  }
+
+  /** Keeps the turn from completing until the returned function is called (once). */
+  holdOpen(): () => void {
+    this.holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holds--;
+      if (this.holds === 0) this.wakeHoldWaiters();
+    };
+  }
+
+  get heldOpen(): boolean {
+    return this.holds > 0;
+  }
+
+  /** Resolves when no agent holds the turn open any more, or the turn ended. */
+  holdsReleased(): Promise<void> {
+    if (this.holds === 0 || this.ended) return Promise.resolve();
+    return new Promise((resolve) => this.holdWaiters.push(resolve));
+  }
+
+  wakeHoldWaiters(): void {
+    const waiters = this.holdWaiters;
+    this.holdWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  releaseHeld(): void {
+    const held = this.held;
+    this.held = [];
+    for (const release of held) release();
+  }
+
+  clearTimers(): void {
+    clearTimeout(this.wallTimer);
+    clearInterval(this.checkpointTimer);
+    this.wallTimer = this.checkpointTimer = undefined;
+  }
+}
+
+/**
+ * A session while it is in memory: summary, transcript, inbox and listeners. Its agents live in
+ * the runtime under the session id; `restoreNeeded` says they were paged out to the store.
+ */
+export class LiveSession {
+  info: SessionInfo;
+  transcript: MessageEvent[];
+  inbox: InboxItem[];
+  snapshot: KeySnapshot | undefined;
+  readonly listeners = new Set<SessionListener>();
+  turn: Turn | undefined;
+  version: GraphVersion | undefined;
+  /** The runtime holds no instances for this session; the next turn restores `snapshot` first. */
+  restoreNeeded: boolean;
+  /** The chain of writes of this session, so records reach the store in order. */
+  saving: Promise<void> = Promise.resolve();
+  settledWaiters: Array<() => void> = [];
+  context: SessionContext | undefined;
+  /** API calls in progress on this session: it stays in memory until they finish. */
+  busy = 0;
+  /** Deleted from the store: nothing may write it back. */
+  deleted = false;
+  private readonly accepted: string[];
+  private readonly acceptedSet: Set<string>;
+
+  constructor(record: SessionRecord) {
+    this.info = structuredClone(record.info);
+    this.transcript = record.transcript;
+    this.inbox = record.inbox ?? [];
+    this.snapshot = record.snapshot;
+    this.restoreNeeded = record.snapshot !== undefined;
+    this.accepted = [...record.acceptedMessageIds];
+    this.acceptedSet = new Set(this.accepted);
+  }
+
+  get id(): string {
+    return this.info.id;
+  }
+  get closed(): boolean {
+    return this.info.state === 'closed';
+  }
+  /** No turn running and nothing waiting: the session may be paged out. */
+  get quiet(): boolean {
+    return this.turn === undefined && this.inbox.length === 0;
+  }
+
+  hasAccepted(messageId: string): boolean {
+    return this.acceptedSet.has(messageId);
+  }
+
+  accept(messageId: string): void {
+    this.accepted.push(messageId);
+    this.acceptedSet.add(messageId);
+    if (this.accepted.length > MAX_ACCEPTED_IDS) this.acceptedSet.delete(this.accepted.shift()!);
+  }
+
+  forget(messageId: string): void {
+    const i = this.accepted.lastIndexOf(messageId);
+    if (i >= 0) this.accepted.splice(i, 1);
+    this.acceptedSet.delete(messageId);
+  }
+
+  setState(state: SessionState): boolean {
+    if (this.info.state === state) return false;
+    this.info.state = state;
+    this.emit('session', { sessionId: this.id, state, time: Date.now() });
+    return true;
+  }
+
+  emit<E extends ServerEventName>(event: E, payload: ServerEvents[E]): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event, payload);
+      } catch {
+        // a broken listener must not stop the session or the other listeners
+      }
+    }
+  }
+
+  record(snapshot: KeySnapshot | undefined = this.snapshot): SessionRecord {
+    return {
+      info: structuredClone(this.info),
+      transcript: this.transcript,
+      snapshot,
+      acceptedMessageIds: [...this.accepted],
+      inbox: [...this.inbox],
+    };
+  }
+}
