@@ -118,7 +118,7 @@ describe('OpenAIModelClient against a local OpenAI-compatible server', () => {
 
   it('reports a stream whose connection is cut as a ModelError', async () => {
     fake.enqueue({ truncate: 'destroy', reply: { content: 'cut short' }, afterChunks: 2 });
-    await expect(client({ maxRetries: 0 }).chat(ask('x', { onToken: () => {} }))).rejects.toMatchObject({ name: 'ModelError' });
+    await expect(client({ maxRetries: 0 }).chat(ask('x', { onToken: () => {} }))).rejects.toMatchObject({ code: 'bad_response', message: expect.stringContaining('the stream broke off') });
   });
 
   it('maps a refused request (401) to bad_response naming the status', async () => {

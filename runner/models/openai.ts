@@ -66,7 +66,7 @@ export class OpenAIModelClient implements ModelClient {
   private async complete(request: ChatRequest, signal: AbortSignal): Promise<ChatResult> {
     const res = await this.client.chat.completions.create({ ...this.body(request), stream: false }, { signal });
     const choice = res.choices?.[0];
-    if (!choice?.message) throw new ModelError('bad_response', `model "${this.def.id}": the response has no choices`);
+    if (!choice?.message) throw new ModelError('bad_response', `model "${this.def.id}": the response has no choices (empty or malformed body)`);
     const content = choice.message.content ?? '';
     const toolCalls: ToolCall[] = (choice.message.tool_calls ?? []).flatMap((c) =>
       c.type === 'function' ? [{ id: c.id, name: c.function.name, arguments: c.function.arguments ?? '' }] : [],
@@ -112,6 +112,10 @@ export class OpenAIModelClient implements ModelClient {
           if (part.function?.arguments) call.arguments += part.function.arguments;
         }
       }
+    } catch (e) {
+      // Past the headers the server was reached: a failure now is a broken reply, not a connection problem.
+      if (controller.signal.aborted) throw e;
+      throw new ModelError('bad_response', `model "${this.def.id}": the stream broke off after ${content.length} characters: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
       clearTimeout(idle);
     }
@@ -145,6 +149,6 @@ export class OpenAIModelClient implements ModelClient {
       return new ModelError('server_error', `${who}: cannot reach ${this.client.baseURL}: ${e.message}`);
     if (e instanceof APIError)
       return new ModelError('bad_response', `${who}: request refused (HTTP ${e.status ?? '?'}): ${e.message}`, { status: e.status });
-    return new ModelError('bad_response', `${who}: ${e instanceof Error ? e.message : String(e)}`);
+    return new ModelError('bad_response', `${who}: the response could not be read: ${e instanceof Error ? e.message : String(e)}`);
   }
 }

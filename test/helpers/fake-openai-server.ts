@@ -230,5 +230,6 @@ function truncate(res: ServerResponse, t: FakeTruncate, id: string, model: strin
     for (const c of chunks.slice(0, Math.min(t.afterChunks ?? 2, chunks.length - 1))) res.write(sse(c));
   }
   if (t.truncate === 'end') res.end();
-  else if (t.truncate === 'destroy') res.socket?.destroy();
+  // Cut only once what was written has left, so the client sees a reply that breaks off.
+  else if (t.truncate === 'destroy') res.write('', () => res.socket?.destroy());
 }
