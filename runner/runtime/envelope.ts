@@ -33,8 +33,8 @@ export class PendingCall {
 }
 
 /**
- * One message on its way: a publish shares a single envelope (and its frozen message) between
- * all its recipients' mailboxes; a send has exactly one and carries the caller's PendingCall.
+ * One message on its way: a publish shares a single envelope (and the runtime's copy of the
+ * message) between all its recipients' mailboxes; a send has exactly one and carries the caller's PendingCall.
  */
 export class Envelope {
   constructor(
@@ -44,6 +44,9 @@ export class Envelope {
     /** Runtime-wide arrival number: orders a key's undelivered messages in a snapshot. */
     readonly seq: number,
   ) {}
+
+  /** Mailboxes still holding this envelope: the last one to take it needs no copy of the message. */
+  holders = 0;
 
   /** Nothing to deliver any more: the caller gave up (abort) or was already answered. */
   get cancelled(): boolean {

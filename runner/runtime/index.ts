@@ -16,4 +16,4 @@ export type {
 export { SourceKeyedSubscription, TypePrefixSubscription, TypeSubscription } from './subscriptions.ts';
 export { SingleThreadedAgentRuntime, type RuntimeOptions } from './single-threaded-runtime.ts';
 export { KeyClosedError, MessageDroppedError, RecipientNotFoundError } from './errors.ts';
-export { deepFreeze, MessageShapeError } from './freeze.ts';
+export { copyMessage, MessageShapeError } from './copy.ts';

@@ -1,4 +1,4 @@
-import { deepFreeze } from './freeze.ts';
+import { copyMessage } from './copy.ts';
 import { DROP } from './types.ts';
 import type { InterventionHandler } from './types.ts';
 
@@ -7,7 +7,7 @@ export type Hook = (handler: InterventionHandler, message: unknown) => unknown;
 /**
  * Passes a message through intervention handlers in order. Stays synchronous while they answer
  * synchronously (so plain tracing costs no tick) and returns a Promise from the first one that
- * does not. The result is DROP or the message, frozen again if a handler rewrote it; undefined
+ * does not. The result is DROP or the message, copied again if a handler rewrote it; undefined
  * means "no change" (AutoGen documents this but replaces the message with None).
  */
 export function intervene(handlers: readonly InterventionHandler[], message: unknown, hook: Hook, from = 0): unknown {
@@ -28,7 +28,7 @@ export function intervene(handlers: readonly InterventionHandler[], message: unk
 
 function apply(answer: unknown, message: unknown): unknown {
   if (answer === DROP) return DROP;
-  return answer === undefined ? message : deepFreeze(answer);
+  return answer === undefined ? message : copyMessage(answer);
 }
 
 export function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { handlerScope, type HandlerScope } from './context.ts';
 import { Envelope, PendingCall } from './envelope.ts';
 import { KeyClosedError, MessageDroppedError, RecipientNotFoundError } from './errors.ts';
-import { deepFreeze } from './freeze.ts';
+import { copyMessage } from './copy.ts';
 import { AgentId, TopicId } from './ids.ts';
 import { intervene, isThenable } from './interventions.ts';
 import { KeyState } from './key-state.ts';
@@ -37,7 +37,8 @@ const noop = (): void => {};
  * - each instance has a mailbox: one message at a time, in arrival order (AutoGen runs every
  *   envelope in its own task, so one instance may run handlers concurrently);
  * - an instance receives a publish once even when several subscriptions map to it;
- * - messages (and responses) are deep-frozen plain data shared by all recipients (see freeze.ts);
+ * - messages (and responses) are plain data, copied at publish; each recipient gets its own copy
+ *   (see copy.ts), so nobody shares a mutable object with the publisher or another recipient;
  * - an intervention handler returning undefined means "no change", and one that throws rejects
  *   the publish (AutoGen only logs it);
  * - a key (session) can be closed, snapshotted and restored with its undelivered messages, and
@@ -118,16 +119,16 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
       const signal = options?.signal ?? NEVER;
       if (signal.aborted) return Promise.reject(signal.reason);
       const messageId = options?.messageId ?? this.idPrefix + this.nextId++;
-      const frozen = deepFreeze(message);
+      const owned = copyMessage(message);
       if (this.publishHooks.length === 0) {
-        this.route(frozen, topicId, sender, messageId, signal);
+        this.route(owned, topicId, sender, messageId, signal);
         return DONE;
       }
       const home = this.keyState(topicId.source);
       const ctx = { sender, topicId, messageId };
       return this.admit(
         home,
-        () => intervene(this.publishHooks, frozen, (h, m) => h.onPublish?.(m, ctx)),
+        () => intervene(this.publishHooks, owned, (h, m) => h.onPublish?.(m, ctx)),
         (m) => {
           if (m !== DROP && !home.closed && !signal.aborted) this.route(m, topicId, sender, messageId, signal);
         },
@@ -149,7 +150,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
       const signal = options?.signal ?? null;
       if (signal?.aborted) return Promise.reject(signal.reason);
       const messageId = options?.messageId ?? this.idPrefix + this.nextId++;
-      const frozen = deepFreeze(message);
+      const owned = copyMessage(message);
       const home = this.keyState(recipient.key);
       return new Promise((resolve, reject) => {
         const call = new PendingCall(resolve, reject, signal);
@@ -160,9 +161,9 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
           if (home.closed) return call.reject(new KeyClosedError(home.key));
           this.enqueue(home, recipient.type, new Envelope(m, ctx, call, this.seq++));
         };
-        if (this.sendHooks.length === 0) return deliver(frozen);
+        if (this.sendHooks.length === 0) return deliver(owned);
         const hookCtx = { sender, recipient, messageId };
-        this.admit(home, () => intervene(this.sendHooks, frozen, (h, m) => h.onSend?.(m, hookCtx)), deliver).catch((e) => call.reject(e));
+        this.admit(home, () => intervene(this.sendHooks, owned, (h, m) => h.onSend?.(m, hookCtx)), deliver).catch((e) => call.reject(e));
       });
     } catch (error) {
       return Promise.reject(error);
@@ -239,6 +240,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
       home.instances.set(type, box);
     }
     box.push(envelope);
+    envelope.holders++;
     home.queued++;
     this.queued++;
     this.schedule(box);
@@ -283,23 +285,26 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
       }
       home.queued--;
       this.queued--;
+      // The last mailbox to take a message gets the runtime's copy itself; the others copy it.
+      const last = --envelope.holders === 0;
       if (envelope.cancelled) {
         this.settle(home);
         continue;
       }
+      const message = last ? envelope.message : copyMessage(envelope.message);
       home.running++;
       this.running++;
       box.current = envelope;
-      if (box.agent === null) return this.create(box, envelope);
-      if (!this.handle(box, box.agent, envelope)) return;
+      if (box.agent === null) return this.create(box, envelope, message);
+      if (!this.handle(box, box.agent, envelope, message)) return;
     }
   };
 
   /** Calls the handler; true when it finished synchronously, false when a continuation will resume the mailbox. */
-  private handle(box: Mailbox, agent: Agent, envelope: Envelope): boolean {
+  private handle(box: Mailbox, agent: Agent, envelope: Envelope, message: unknown): boolean {
     let result: unknown;
     try {
-      result = agent.onMessage(envelope.message, envelope.ctx);
+      result = agent.onMessage(message, envelope.ctx);
     } catch (error) {
       this.failed(box, error);
       return true;
@@ -308,24 +313,25 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
       this.handled(box, result);
       return true;
     }
+    // The continuation runs in the scope of the promise it reacts to, made inside this handler's
+    // scope (Promise.resolve adopts foreign thenables into such a promise): no need to enter it again.
     box.resolved ??= (value) => {
       this.handled(box, value);
-      handlerScope.run(box, this.drain, box);
+      this.drain(box);
     };
     box.rejected ??= (error) => {
       this.failed(box, error);
-      handlerScope.run(box, this.drain, box);
+      this.drain(box);
     };
-    // Promise.resolve adopts foreign thenables, so the continuation keeps the handler scope.
     Promise.resolve(result).then(box.resolved, box.rejected);
     return false;
   }
 
   /** First message of an instance: make the agent (maybe asynchronously), then handle the message. */
-  private create(box: Mailbox, envelope: Envelope): void {
+  private create(box: Mailbox, envelope: Envelope, message: unknown): void {
     const proceed = (agent: Agent): void => {
       if (box.closed) return;
-      if (this.handle(box, agent, envelope)) this.drain(box);
+      if (this.handle(box, agent, envelope, message)) this.drain(box);
     };
     const failure = (error: unknown): void => {
       this.failed(box, error);
@@ -400,10 +406,10 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
 
   private respond(box: Mailbox, call: PendingCall, ctx: MessageContext, result: unknown): void {
     try {
-      const frozen = deepFreeze(result);
-      if (this.responseHooks.length === 0) return call.resolve(frozen);
+      const owned = copyMessage(result);
+      if (this.responseHooks.length === 0) return call.resolve(owned);
       const hookCtx = { sender: box.id, recipient: ctx.sender, messageId: ctx.messageId };
-      const answer = intervene(this.responseHooks, frozen, (h, m) => h.onResponse?.(m, hookCtx));
+      const answer = intervene(this.responseHooks, owned, (h, m) => h.onResponse?.(m, hookCtx));
       const settle = (m: unknown): void => (m === DROP ? call.reject(new MessageDroppedError(ctx.messageId, 'response')) : call.resolve(m));
       if (answer instanceof Promise) answer.then(settle, (e) => call.reject(e));
       else settle(answer);
@@ -538,7 +544,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
       const ordered = [...recipients].sort(([a], [b]) => a.seq - b.seq);
       snapshot.pending = ordered.map(([envelope, names]) => ({
         topic: envelope.ctx.topicId!.toString(),
-        message: envelope.message,
+        message: copyMessage(envelope.message),
         sender: envelope.ctx.sender?.toString() ?? null,
         messageId: envelope.ctx.messageId,
         recipients: names,
@@ -560,7 +566,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
       const recipients = p.recipients?.map((r) => AgentId.parse(r));
       const stray = recipients?.find((r) => r.key !== key);
       if (stray) throw new TypeError(`loadKey: pending[${i}].recipients names "${stray}", not an agent of key "${key}"`);
-      return { topicId, recipients, message: deepFreeze(p.message), sender: p.sender === null ? null : AgentId.parse(p.sender), messageId: p.messageId };
+      return { topicId, recipients, message: copyMessage(p.message), sender: p.sender === null ? null : AgentId.parse(p.sender), messageId: p.messageId };
     });
     await this.whileQuiet(key, 'loadKey', async () => {
       const home = this.keyState(key);
