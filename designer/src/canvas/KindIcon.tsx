@@ -3,7 +3,7 @@ import type { AgentKind } from '../../../schemas/kinds/index.ts';
 const glyphs: Record<AgentKind, string> = {
   assistant: '✦',
   user: '☺',
-  router: '⑂',
+  router: '⇉',
   tool: '⚒',
   aggregator: '∑',
   terminator: '■',

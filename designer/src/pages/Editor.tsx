@@ -1,4 +1,4 @@
-import { useCallback, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useReactFlow } from '@xyflow/react';
 import { useTranslation } from 'react-i18next';
 import { Canvas } from '../canvas/Canvas.tsx';
@@ -53,6 +53,12 @@ export function Editor() {
   const [importing, setImporting] = useState(false);
   const [help, setHelp] = useState(false);
   const pasteCount = useRef(0);
+  const selection = useEditor((s) => s.selection);
+
+  // Choosing something on the canvas means "show me its form".
+  useEffect(() => {
+    if (selection.nodes.length || selection.edges.length) setSide('inspector');
+  }, [selection]);
 
   const save = useCallback(
     async (options: { overwrite?: number } = {}): Promise<number | undefined> => {
@@ -207,7 +213,7 @@ export function Editor() {
           value={side}
           onChange={setSide}
           tabs={[
-            { id: 'inspector', label: t('inspector.title') },
+            { id: 'inspector', label: t('inspector.title'), testId: 'tab-inspector' },
             { id: 'problems', label: t('validation.titleCount', { count: problemCount }), className: validation.runnable ? '' : 'has-errors', testId: 'tab-problems' },
           ]}
         />

@@ -55,12 +55,12 @@ export function ChatColumn({ session, graphId }: Props) {
         <span className={`state state-${session.state}`} data-testid="session-state">{t(`state.${session.state}`)}</span>
         <span className="muted">{t('run.tokens', { count: tokens })}</span>
         <span className="spacer" />
-        <button type="button" className="icon" aria-label={t('run.pause')} title={t('run.pause')} onClick={() => act(() => sessionCalls.pause(session.id))}>⏸</button>
+        <button type="button" className="icon" aria-label={t('run.pause')} title={t('run.pause')} onClick={() => act(() => sessionCalls.pause(session.id))}>❚❚</button>
         <button type="button" className="icon" aria-label={t('run.resume')} title={t('run.resume')} onClick={() => act(() => sessionCalls.resume(session.id))}>▶</button>
-        <button type="button" className="icon" aria-label={t('run.abort')} title={t('run.abort')} onClick={() => act(() => sessionCalls.abort(session.id))}>⏹</button>
+        <button type="button" className="icon" aria-label={t('run.abort')} title={t('run.abort')} onClick={() => act(() => sessionCalls.abort(session.id))}>■</button>
         <button type="button" className="icon" aria-label={t('run.replay')} title={t('run.replay')} onClick={replay} data-testid="replay-session">⟲</button>
         <button type="button" className="icon" aria-label={t('run.saveTest')} title={t('run.saveTest')} onClick={saveAsTest} disabled={session.trace.length === 0} data-testid="save-test">✓</button>
-        <button type="button" className="icon" aria-label={t('run.end')} title={t('run.end')} onClick={() => act(() => sessionCalls.close(session.id))}>⏏</button>
+        <button type="button" className="icon" aria-label={t('run.end')} title={t('run.end')} onClick={() => act(() => sessionCalls.close(session.id))}>⊘</button>
         <button type="button" className="icon" aria-label={t('run.dismiss')} title={t('run.dismiss')} onClick={() => useRun.getState().dismiss(session.id)}>✕</button>
       </header>
       <label className="chat-toggle">
@@ -94,7 +94,7 @@ function ChatLine({ item, internal, sessionId }: { item: ChatItem; internal: boo
       if (m.sender === 'user') return <li className="bubble user" data-testid="msg-user">{m.content}</li>;
       if (!m.output && !internal) return null;
       return (
-        <li className={m.output ? 'bubble agent' : 'internal'} data-testid={m.output ? 'msg-output' : 'msg-internal'}>
+        <li className={m.output ? 'bubble agent' : 'internal'} data-testid={m.output ? 'msg-output' : 'msg-internal'} data-streamed={item.streamed || undefined}>
           <span className="who">{m.sender} → #{m.topic.type}</span>
           <span className="text">{m.content}</span>
         </li>

@@ -13,7 +13,7 @@ import type {
 import type { Hop } from './flow.ts';
 
 export type ChatItem =
-  | { kind: 'message'; id: string; message: MessageEvent }
+  | { kind: 'message'; id: string; message: MessageEvent; streamed?: boolean }
   | { kind: 'stream'; id: string; agent: string; text: string }
   | { kind: 'input'; id: string; request: InputRequestEvent; answer?: string }
   | { kind: 'turn_end'; id: string; event: TurnEndEvent }
@@ -101,7 +101,7 @@ export const useRun = create<RunState>((set, get) => {
       update(message.sessionId, (s) => {
         if (s.trace.some((m) => m.id === message.id)) return {};
         const streamed = s.items.findIndex((i) => i.kind === 'stream' && i.id === message.id);
-        const item: ChatItem = { kind: 'message', id: message.id, message };
+        const item: ChatItem = { kind: 'message', id: message.id, message, streamed: streamed >= 0 };
         const items = streamed >= 0 ? s.items.map((i, n) => (n === streamed ? item : i)) : [...s.items, item];
         return { items, trace: [...s.trace, message] };
       });

@@ -1,0 +1,74 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
+import '../i18n/index.ts';
+import i18n from '../i18n/index.ts';
+import { Inspector } from './Inspector.tsx';
+import { EditorProvider } from '../store/editorContext.tsx';
+import { createEditorStore } from '../store/editorStore.ts';
+import { newGraph } from '../model/newGraph.ts';
+
+afterEach(async () => {
+  cleanup();
+  await i18n.changeLanguage('en');
+});
+
+function setup() {
+  const store = createEditorStore(newGraph('inspector'));
+  render(
+    <EditorProvider store={store}>
+      <Inspector />
+    </EditorProvider>,
+  );
+  return store;
+}
+
+describe('Inspector', () => {
+  it('renders the form from the kind schema and commits an edit as one undo step', async () => {
+    await i18n.changeLanguage('en');
+    const store = setup();
+    act(() => void store.getState().addAgent('assistant', { x: 0, y: 0 }));
+    const prompt = screen.getByLabelText('System message');
+    expect(screen.getByLabelText('Context window (messages)')).toHaveProperty('value', '50');
+    expect((screen.getByLabelText('Model') as HTMLSelectElement).value).toBe('scripted');
+    const before = store.temporal.getState().pastStates.length;
+    fireEvent.change(prompt, { target: { value: 'Be brief.' } });
+    fireEvent.change(prompt, { target: { value: 'Be brief and kind.' } });
+    fireEvent.blur(prompt);
+    expect(store.getState().graph.agents[0]!.config).toMatchObject({ systemMessage: 'Be brief and kind.' });
+    expect(store.temporal.getState().pastStates.length).toBe(before + 1);
+  });
+
+  it('edits router rules as a list and subscription kinds on edges', () => {
+    const store = setup();
+    let router = '';
+    act(() => {
+      router = store.getState().addAgent('router', { x: 0, y: 0 });
+    });
+    fireEvent.click(screen.getByTestId('config-rules-add'));
+    expect(store.getState().graph.agents[0]!.config).toMatchObject({ rules: [{ match: 'keyword', topic: 'input', caseSensitive: false }] });
+
+    act(() => {
+      const result = store.getState().connect('input', router);
+      if (result.ok) store.getState().setSelection({ nodes: [], edges: [result.id] });
+    });
+    fireEvent.change(screen.getByTestId('field-subscription-kind'), { target: { value: 'prefix' } });
+    expect(store.getState().graph.subscriptions[0]!.kind).toBe('prefix');
+  });
+
+  it('switches language at run time', async () => {
+    const store = setup();
+    act(() => void store.getState().addAgent('assistant', { x: 0, y: 0 }));
+    expect(screen.getByText('System message')).toBeTruthy();
+    await act(() => i18n.changeLanguage('zh'));
+    expect(screen.getByText('系统提示词')).toBeTruthy();
+  });
+
+  it('marks a topic as entry or output', () => {
+    const store = setup();
+    act(() => store.getState().setSelection({ nodes: ['output'], edges: [] }));
+    fireEvent.click(screen.getByTestId('mark-entry'));
+    expect(store.getState().graph.entry).toBe('output');
+    fireEvent.click(screen.getByTestId('mark-output'));
+    expect(store.getState().graph.output).toEqual([]);
+  });
+});
