@@ -29,8 +29,13 @@ export function writeJson(path: string, value: unknown, what: string): Promise<v
 
 export async function writeText(path: string, text: string, what: string): Promise<void> {
   try {
-    await mkdir(dirname(path), { recursive: true });
-    await new TextFile(path).write(text);
+    const file = new TextFile(path);
+    // The folder exists on every write but the first: create it only when missing.
+    await file.write(text).catch(async (error: NodeJS.ErrnoException) => {
+      if (error?.code !== 'ENOENT') throw error;
+      await mkdir(dirname(path), { recursive: true });
+      await file.write(text);
+    });
   } catch (error) {
     // The rename never happened, so the stored document is intact; only the temp file may be left.
     await rm(join(dirname(path), `.${basename(path)}.tmp`), { force: true }).catch(() => undefined);

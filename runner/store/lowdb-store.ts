@@ -80,7 +80,7 @@ export class LowdbStore implements Store {
 
   async listSessions(tenant: string, filter: { graphId?: string; state?: string; user?: string } = {}): Promise<SessionInfo[]> {
     segment('tenant', tenant);
-    return (await this.lock.run(indexKey(tenant), () => this.index.list(tenant)))
+    return (await this.index.list(tenant))
       .filter(
         (s) =>
           (filter.graphId === undefined || s.graphId === filter.graphId) &&
@@ -99,7 +99,7 @@ export class LowdbStore implements Store {
       if (fence !== undefined) await this.checkFence(tenant, id, fence);
       await writeJson(path, record, `session "${id}"`);
     });
-    await this.lock.run(indexKey(tenant), () => this.index.put(tenant, record.info));
+    await this.index.put(tenant, record.info);
   }
 
   async deleteSession(tenant: string, id: string): Promise<void> {
@@ -112,7 +112,7 @@ export class LowdbStore implements Store {
         throw storeError('delete', `session "${id}"`, error);
       }
     });
-    await this.lock.run(indexKey(tenant), () => this.index.remove(tenant, id));
+    await this.index.remove(tenant, id);
   }
 
   // ---- memory ----
@@ -183,5 +183,4 @@ export class LowdbStore implements Store {
   }
 }
 
-const indexKey = (tenant: string) => `index:${tenant}`;
 const isSegment = (name: string) => /^[A-Za-z0-9_-]{1,64}$/.test(name);

@@ -12,6 +12,10 @@ interface LogState {
   liveAtFold: number;
   /** The file does not end with a newline (a torn append after a crash): start a fresh line. */
   tornTail: boolean;
+  /** Lines waiting for the append in flight to finish: they go out together in the next one. */
+  queued: string[];
+  waiters: Array<{ resolve(): void; reject(error: unknown): void }>;
+  flushing: boolean;
 }
 
 const MIN_COMPACT_LINES = 256;
@@ -20,53 +24,78 @@ const MIN_COMPACT_LINES = 256;
  * A tenant's session summaries as an append-only JSON-lines log: a write appends one line
  * whatever the number of sessions, and the log is folded and rewritten (atomically) only when it
  * has grown to three times its live size, so the amortised cost per write stays constant.
- * A torn last line (kill -9 during an append) is skipped on read.
+ * Concurrent writes share one append (group commit). A torn last line (kill -9 during an
+ * append) is skipped on read.
  */
 export class SessionIndex {
-  private readonly state = new Map<string, LogState>();
+  private readonly state = new Map<string, Promise<LogState>>();
 
   constructor(private readonly file: (tenant: string) => string) {}
 
-  async put(tenant: string, info: SessionInfo): Promise<void> {
-    await this.append(tenant, { i: info });
+  put(tenant: string, info: SessionInfo): Promise<void> {
+    return this.append(tenant, { i: info });
   }
 
-  async remove(tenant: string, id: string): Promise<void> {
-    await this.append(tenant, { d: id });
+  remove(tenant: string, id: string): Promise<void> {
+    return this.append(tenant, { d: id });
   }
 
   async list(tenant: string): Promise<SessionInfo[]> {
     return [...(await this.fold(tenant)).values()];
   }
 
-  /** Callers serialise calls per tenant. */
   private async append(tenant: string, entry: Entry): Promise<void> {
-    const path = this.file(tenant);
-    const state = this.state.get(tenant) ?? (await this.load(tenant));
-    const line = `${state.tornTail ? '\n' : ''}${JSON.stringify(entry)}\n`;
-    try {
-      await mkdir(dirname(path), { recursive: true });
-      await appendFile(path, line, 'utf8');
-    } catch (error) {
-      // A partial append may have reached the disk: the next line starts on a fresh one.
-      state.tornTail = true;
-      throw storeError('write', `the session index of tenant "${tenant}"`, error);
+    let loading = this.state.get(tenant);
+    if (!loading) {
+      loading = this.load(tenant);
+      this.state.set(tenant, loading);
+      loading.catch(() => this.state.delete(tenant));
     }
-    state.tornTail = false;
-    state.lines += 1;
-    if (state.lines > Math.max(MIN_COMPACT_LINES, 3 * state.liveAtFold)) await this.compact(tenant, state);
+    const state = await loading;
+    state.queued.push(JSON.stringify(entry));
+    const done = new Promise<void>((resolve, reject) => state.waiters.push({ resolve, reject }));
+    if (!state.flushing) void this.flush(tenant, state);
+    return done;
+  }
+
+  private async flush(tenant: string, state: LogState): Promise<void> {
+    state.flushing = true;
+    const path = this.file(tenant);
+    while (state.queued.length) {
+      const lines = state.queued.splice(0);
+      const waiters = state.waiters.splice(0);
+      try {
+        const text = `${state.tornTail ? '\n' : ''}${lines.join('\n')}\n`;
+        await appendFile(path, text, 'utf8').catch(async (error: NodeJS.ErrnoException) => {
+          if (error?.code !== 'ENOENT') throw error;
+          await mkdir(dirname(path), { recursive: true });
+          await appendFile(path, text, 'utf8');
+        });
+        state.tornTail = false;
+        state.lines += lines.length;
+        if (state.lines > Math.max(MIN_COMPACT_LINES, 3 * state.liveAtFold)) await this.compact(tenant, state).catch(() => undefined);
+        for (const w of waiters) w.resolve();
+      } catch (error) {
+        // A partial append may have reached the disk: the next line starts on a fresh one.
+        state.tornTail = true;
+        const failure = storeError('write', `the session index of tenant "${tenant}"`, error);
+        for (const w of waiters) w.reject(failure);
+      }
+    }
+    state.flushing = false;
   }
 
   private async load(tenant: string): Promise<LogState> {
     const text = await this.read(tenant);
     const entries = parse(text);
-    const state: LogState = {
+    return {
       lines: entries.length,
       liveAtFold: foldEntries(entries).size,
       tornTail: text.length > 0 && !text.endsWith('\n'),
+      queued: [],
+      waiters: [],
+      flushing: false,
     };
-    this.state.set(tenant, state);
-    return state;
   }
 
   private async compact(tenant: string, state: LogState): Promise<void> {
