@@ -28,9 +28,13 @@ export class OpenAIModelClient implements ModelClient {
 
   /** `apiKey` comes from the tenant's named credential (resolved by the caller), never from env here. */
   constructor(private readonly def: OpenAIModelDef, apiKey: string) {
+    // Everything explicit: left undefined, the package would read OPENAI_BASE_URL, OPENAI_ORG_ID...
+    // from the process env, which may belong to another tenant.
     this.client = new OpenAI({
       apiKey,
-      baseURL: def.baseUrl,
+      baseURL: def.baseUrl ?? 'https://api.openai.com/v1',
+      organization: null,
+      project: null,
       maxRetries: def.maxRetries,
       timeout: def.timeoutMs,
     });
