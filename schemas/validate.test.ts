@@ -440,3 +440,21 @@ describe('validateGraph: patterns and tools', () => {
     })).toEqual([]);
   });
 });
+
+describe('validateGraph: fields the schema drops', () => {
+  it('warns about a mistyped scripted rule field (it would otherwise match everything)', () => {
+    const ps = problemsAfter((g) => (g.models![0] = { id: 'm', provider: 'scripted', rules: [{ match: { contain: 'x' } as never, reply: 'r', replies: [] } as never], tokensize: 2 } as never));
+    expect(ps).toEqual([
+      { severity: 'warning', path: '/models/0/tokensize', code: 'unknown_field', message: '"tokensize" is not a field of a scripted model and is dropped' },
+      { severity: 'warning', path: '/models/0/rules/0/replies', code: 'unknown_field', message: '"replies" is not a field of a scripted rule and is dropped' },
+      { severity: 'warning', path: '/models/0/rules/0/match/contain', code: 'unknown_field', message: '"contain" is not a field of a rule match and is dropped' },
+    ]);
+  });
+
+  it('warns about unknown fields of an openai model', () => {
+    const ps = problemsAfter((g) => g.models!.push({ id: 'o', provider: 'openai', model: 'gpt-4o', apiKey: 'sk-oops' } as never));
+    expect(ps).toEqual([
+      { severity: 'warning', path: '/models/1/apiKey', code: 'unknown_field', message: '"apiKey" is not a field of an openai model and is dropped; secrets belong in the runner config, named by "credential"' },
+    ]);
+  });
+});

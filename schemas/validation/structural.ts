@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { agentCommon } from '../kinds/common.ts';
+import { OpenAIModel, ScriptedModel, ScriptedRule } from '../models.ts';
 import { article, problem, type PathSegment, type Problem } from '../problem.ts';
 
 const describe = (v: unknown): string =>
@@ -81,19 +82,43 @@ export function structuralProblems(error: z.ZodError, doc: unknown): Problem[] {
 }
 
 const AGENT_FIELDS = new Set([...Object.keys(agentCommon), 'kind', 'config']);
+const MODEL_FIELDS: Record<string, Set<string>> = {
+  scripted: new Set(Object.keys(ScriptedModel.shape)),
+  openai: new Set(Object.keys(OpenAIModel.shape)),
+};
+const RULE_FIELDS = new Set(Object.keys(ScriptedRule.shape));
+const MATCH_FIELDS = new Set(Object.keys(ScriptedRule.shape.match.shape));
 
-/** Agent fields the schema silently drops; said out loud so a typo ("lable") is not lost quietly. */
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Fields the schema silently drops (agents, models and scripted rules are not strict), said out
+ * loud: a typo there is otherwise lost quietly, and a mistyped `match` key even turns a scripted
+ * rule into one that matches everything.
+ */
 export function droppedFieldProblems(doc: unknown): Problem[] {
-  const agents = valueAt(doc, ['agents']);
-  if (!Array.isArray(agents)) return [];
   const problems: Problem[] = [];
-  agents.forEach((agent, index) => {
-    if (agent === null || typeof agent !== 'object' || Array.isArray(agent)) return;
-    for (const key of Object.keys(agent)) {
-      if (!AGENT_FIELDS.has(key)) {
-        problems.push(problem('warning', ['agents', index, key], 'unknown_field', `"${key}" is not a field of an agent and is dropped`, marksFor(doc, ['agents', index])));
-      }
+  const check = (value: unknown, path: PathSegment[], allowed: Set<string>, what: string) => {
+    if (!isObject(value)) return;
+    for (const key of Object.keys(value)) {
+      if (allowed.has(key)) continue;
+      const secret = /(api[-_]?key|secret|password|token)$/i.test(key) ? '; secrets belong in the runner config, named by "credential"' : '';
+      problems.push(problem('warning', [...path, key], 'unknown_field', `"${key}" is not a field of ${what} and is dropped${secret}`, marksFor(doc, path)));
     }
+  };
+  const list = (path: PathSegment[]) => {
+    const v = valueAt(doc, path);
+    return Array.isArray(v) ? v : [];
+  };
+  list(['agents']).forEach((agent, i) => check(agent, ['agents', i], AGENT_FIELDS, 'an agent'));
+  list(['models']).forEach((model, i) => {
+    const fields = isObject(model) && typeof model.provider === 'string' ? MODEL_FIELDS[model.provider] : undefined;
+    if (!fields) return;
+    check(model, ['models', i], fields, article(`${model.provider as string} model`));
+    list(['models', i, 'rules']).forEach((rule, k) => {
+      check(rule, ['models', i, 'rules', k], RULE_FIELDS, 'a scripted rule');
+      check(isObject(rule) ? rule.match : undefined, ['models', i, 'rules', k, 'match'], MATCH_FIELDS, 'a rule match');
+    });
   });
   return problems;
 }
