@@ -5,6 +5,8 @@ import { MAX_MESSAGE_CHARS, type MessageEvent, type Role, type SessionInfo, type
 import type { AgentEnv, SessionContext, UserMemory } from '../agents/env.ts';
 import type { ChatMessage } from '../agents/message.ts';
 import { AppError, conflict, invalid, notFound } from '../errors.ts';
+import { loadGraph } from '../agents/load-graph.ts';
+import { ModelRegistry } from '../models/registry.ts';
 import type { ModelClient } from '../models/types.ts';
 import { DROP, type AgentRuntime, type HandlerError, type InterventionHandler, type KeySnapshot } from '../runtime/types.ts';
 import type { AgentId, TopicId } from '../runtime/ids.ts';
@@ -39,9 +41,12 @@ export interface ModelSource {
 
 export interface SessionManagerDeps {
   store: Store;
+  /** The one runtime every session shares; this manager must be its only user. */
   runtime: AgentRuntime;
-  loadGraph: GraphLoader;
-  models: ModelSource;
+  /** Defaults to the agents' loadGraph. */
+  loadGraph?: GraphLoader;
+  /** Defaults to a ModelRegistry: clients shared per tenant and model definition. */
+  models?: ModelSource;
   config?: SessionManagerConfig;
 }
 
@@ -64,6 +69,7 @@ export class SessionManager implements Sessions {
   private readonly pageOut: DeadlineQueue;
   private readonly store: Store;
   private readonly runtime: AgentRuntime;
+  private readonly models: ModelSource;
   private readonly config: Required<Omit<SessionManagerConfig, 'limits' | 'credentials' | 'retention'>> & SessionManagerConfig;
   private retentionTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -71,7 +77,7 @@ export class SessionManager implements Sessions {
   /** Sessions whose agents may be in the runtime (a turn ran and they were not freed since). */
   private readonly loaded = new Set<string>();
 
-  constructor(private readonly deps: SessionManagerDeps) {
+  constructor(deps: SessionManagerDeps) {
     this.store = deps.store;
     this.runtime = deps.runtime;
     this.config = {
@@ -82,10 +88,11 @@ export class SessionManager implements Sessions {
       defaultUser: 'anonymous',
       ...deps.config,
     };
+    this.models = deps.models ?? new ModelRegistry();
     this.versions = new GraphVersions({
       store: this.store,
       runtime: this.runtime,
-      loadGraph: deps.loadGraph,
+      loadGraph: deps.loadGraph ?? loadGraph,
       env: (tenant, graph) => this.agentEnv(tenant, graph),
       ceilings: this.config.limits ?? {},
     });
@@ -544,7 +551,7 @@ export class SessionManager implements Sessions {
       model: (modelId) => {
         const def = graph.models.find((m) => m.id === modelId);
         if (!def) throw invalid(`graph "${graph.id}" has no model "${modelId}"`, { model: modelId });
-        return this.deps.models.get(tenant, def, credential);
+        return this.models.get(tenant, def, credential);
       },
       session: (key) => {
         const s = this.live.get(key);
