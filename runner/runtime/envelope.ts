@@ -1,5 +1,8 @@
 import type { MessageContext } from './types.ts';
 
+/** The signal of messages sent without one: never aborts, so nobody needs to ask it. */
+export const NEVER: AbortSignal = new AbortController().signal;
+
 /** The caller's side of a send: settled once, by the response, an error, an abort or a close. */
 export class PendingCall {
   settled = false;
@@ -50,6 +53,8 @@ export class Envelope {
 
   /** Nothing to deliver any more: the caller gave up (abort) or was already answered. */
   get cancelled(): boolean {
-    return this.call !== null ? this.call.settled : this.ctx.signal.aborted;
+    if (this.call !== null) return this.call.settled;
+    const signal = this.ctx.signal;
+    return signal !== NEVER && signal.aborted;
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { handlerScope, type HandlerScope } from './context.ts';
-import { Envelope, PendingCall } from './envelope.ts';
+import { Envelope, NEVER, PendingCall } from './envelope.ts';
 import { KeyClosedError, MessageDroppedError, RecipientNotFoundError } from './errors.ts';
 import { copyMessage } from './copy.ts';
 import { AgentId, TopicId } from './ids.ts';
@@ -28,8 +28,6 @@ export interface RuntimeOptions {
 
 /** Returned by every publish that was queued synchronously: no promise per message. */
 const DONE: Promise<void> = Promise.resolve();
-/** The signal of messages sent without one. */
-const NEVER: AbortSignal = new AbortController().signal;
 const noop = (): void => {};
 
 /**
@@ -117,25 +115,28 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
       const topicId = this.topicOf(topic, scope);
       const sender = options?.sender !== undefined ? options.sender : scope !== undefined ? scope.id : null;
       const signal = options?.signal ?? NEVER;
-      if (signal.aborted) return Promise.reject(signal.reason);
+      if (signal !== NEVER && signal.aborted) return Promise.reject(signal.reason);
       const messageId = options?.messageId ?? this.idPrefix + this.nextId++;
       const owned = copyMessage(message);
-      if (this.publishHooks.length === 0) {
-        this.route(owned, topicId, sender, messageId, signal);
-        return DONE;
-      }
-      const home = this.keyState(topicId.source);
-      const ctx = { sender, topicId, messageId };
-      return this.admit(
-        home,
-        () => intervene(this.publishHooks, owned, (h, m) => h.onPublish?.(m, ctx)),
-        (m) => {
-          if (m !== DROP && !home.closed && !signal.aborted) this.route(m, topicId, sender, messageId, signal);
-        },
-      );
+      if (this.publishHooks.length > 0) return this.publishIntervened(owned, topicId, sender, messageId, signal);
+      this.route(owned, topicId, sender, messageId, signal);
+      return DONE;
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** Kept apart from publishMessage: its closures would cost the hot path a context allocation. */
+  private publishIntervened(message: unknown, topicId: TopicId, sender: AgentId | null, messageId: string, signal: AbortSignal): Promise<void> {
+    const home = this.keyState(topicId.source);
+    const ctx = { sender, topicId, messageId };
+    return this.admit(
+      home,
+      () => intervene(this.publishHooks, message, (h, m) => h.onPublish?.(m, ctx)),
+      (m) => {
+        if (m !== DROP && !home.closed && !(signal !== NEVER && signal.aborted)) this.route(m, topicId, sender, messageId, signal);
+      },
+    );
   }
 
   sendMessage(message: unknown, recipient: AgentId, options?: SendOptions): Promise<unknown> {
@@ -265,10 +266,15 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
     while (box !== null) {
       const next = box.nextReady;
       box.nextReady = null;
-      handlerScope.run(box, this.drain, box);
+      this.starting = box;
+      handlerScope.run(box, this.drainStarting);
       box = next;
     }
   };
+
+  /** The mailbox flush is starting: passed by field so entering the scope allocates no argument list. */
+  private starting: Mailbox | null = null;
+  private readonly drainStarting = (): void => this.drain(this.starting!);
 
   /**
    * Handles a mailbox's envelopes one by one until it is empty, paused or closed, or a handler
@@ -313,18 +319,25 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
       this.handled(box, result);
       return true;
     }
-    // The continuation runs in the scope of the promise it reacts to, made inside this handler's
-    // scope (Promise.resolve adopts foreign thenables into such a promise): no need to enter it again.
-    box.resolved ??= (value) => {
+    if (box.resolved === null) this.makeContinuations(box);
+    Promise.resolve(result).then(box.resolved, box.rejected);
+    return false;
+  }
+
+  /**
+   * Once per instance, outside handle() so its closures cost the hot path no context allocation.
+   * They run in the scope of the promise they react to, made inside the handler's scope
+   * (Promise.resolve adopts foreign thenables into such a promise): no need to enter it again.
+   */
+  private makeContinuations(box: Mailbox): void {
+    box.resolved = (value) => {
       this.handled(box, value);
       this.drain(box);
     };
-    box.rejected ??= (error) => {
+    box.rejected = (error) => {
       this.failed(box, error);
       this.drain(box);
     };
-    Promise.resolve(result).then(box.resolved, box.rejected);
-    return false;
   }
 
   /** First message of an instance: make the agent (maybe asynchronously), then handle the message. */
