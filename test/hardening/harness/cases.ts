@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { count } from './tally.ts';
+import { count, type Tally } from './tally.ts';
 
 /** What a hostile input must produce: a stable code plus whatever locates the problem. */
 export interface ExpectedError {
@@ -24,14 +24,19 @@ export interface HostileCase<Input> {
 export type ObservedError = ExpectedError | undefined;
 
 /**
- * One `it` per case: tries the input, counts it, and asserts the exact error. Observed fields
- * not named in the expectation are ignored, so a case states only what it is about.
+ * One `it` per case: tries the input, counts it (as a hostile case, or as an injected fault),
+ * and asserts the exact error. Observed fields not named in the expectation are ignored, so a
+ * case states only what it is about.
  */
-export function hostileCases<Input>(cases: HostileCase<Input>[], attempt: (input: Input) => Promise<ObservedError> | ObservedError) {
+export function hostileCases<Input>(
+  cases: HostileCase<Input>[],
+  attempt: (input: Input) => Promise<ObservedError> | ObservedError,
+  tally: keyof Tally = 'cases',
+) {
   for (const c of cases) {
     it(c.name, async () => {
       const input = typeof c.input === 'function' ? await (c.input as () => Input | Promise<Input>)() : c.input;
-      count({ cases: 1 });
+      count({ [tally]: 1 });
       const observed = await attempt(input);
       expect(observed, `${c.name}: no error`).toBeDefined();
       const { message, ...rest } = c.expect;
