@@ -116,6 +116,6 @@ export function pickLeastLoaded(loads: ProcessLoad[], limits: { busyLagMs?: numb
   const score = (l: ProcessLoad) => l.ownedSessions + l.queueDepth;
   const least = Math.min(...pool.map(score));
   // Near-ties are broken at random, so processes deciding at the same instant do not all pick one.
-  const near = pool.filter((l) => score(l) <= least + Math.max(1, least * 0.02));
+  const near = pool.filter((l) => score(l) <= least + Math.floor(least * 0.02));
   return near[Math.floor(Math.random() * near.length)];
 }

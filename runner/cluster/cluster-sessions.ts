@@ -1,0 +1,348 @@
+import { randomUUID } from 'node:crypto';
+import { SessionId, type MessageEvent, type ServerEventName, type ServerEvents, type SessionInfo } from '../../schemas/protocol.ts';
+import { AppError, invalid, notFound } from '../errors.ts';
+import type { Caller, SessionListener, Sessions } from '../sessions/types.ts';
+import type { RedisStore } from '../store/redis-store.ts';
+import type { CallBody, ClusterNode } from './cluster-node.ts';
+import type { InboxEntry } from './inbox.ts';
+import type { OwnedSession } from './lease.ts';
+import { eventLoopLag } from './loop-lag.ts';
+import { pickLeastLoaded } from './placement.ts';
+
+/** The session manager of this process. */
+export interface LocalSessions extends Sessions {
+  /**
+   * Drops a session from memory without writing it: another process owns it now. Without it a
+   * stale copy still leaves on its own (its writes are fenced off, and a quiet session nobody
+   * listens to is paged out), only later.
+   */
+  evict?(id: string): Promise<void>;
+}
+
+export type RoomEmitter = <E extends ServerEventName>(tenant: string, sessionId: string, event: E, payload: ServerEvents[E]) => void;
+
+/** Operations that run where the session lives; their arguments travel as JSON. */
+type SessionOp = 'get' | 'transcript' | 'send' | 'settled' | 'reply' | 'pause' | 'resume' | 'abort' | 'close' | 'delete';
+interface OpArgs {
+  caller: Caller;
+  id: string;
+  args: unknown[];
+}
+
+const MAX_ROUTING_ATTEMPTS = 3;
+
+/**
+ * Sessions across processes. Each session has one owner (the lease holder), where its agents run
+ * and its state is written with the lease's fencing token. An operation on a session owned
+ * elsewhere travels to the owner through Redis and its answer comes back the same way; a session
+ * nobody owns (new, or its owner died) is taken by the process that touches it first. Reads of a
+ * session owned elsewhere come from the store, so they never load it here.
+ *
+ * The owner emits the session's events to its Socket.IO room; the Redis adapter carries them to
+ * clients connected to any process.
+ */
+export class ClusterSessions implements Sessions {
+  /** Set by the server once Socket.IO is up. */
+  emitToRoom: RoomEmitter | undefined;
+  private readonly relays = new Map<string, Promise<() => void>>();
+  /** Owned sessions that a process elsewhere listens to. */
+  private readonly watched = new Set<string>();
+  private readonly lag = eventLoopLag();
+  private leaving = false;
+
+  constructor(
+    private readonly local: LocalSessions,
+    private readonly store: RedisStore,
+    readonly node: ClusterNode,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.node.start({
+      handle: (entry) => this.handle(entry),
+      lost: (id) => void this.drop(id),
+      takenOver: (session) => this.adopt(session),
+      sample: () => ({ ...pickLoad(this.local.stats()), eventLoopLagMs: this.lag.sampleMs() }),
+    });
+  }
+
+  // ───────────── placement ─────────────
+
+  async create(caller: Caller, options: { graphId: string; version?: number }): Promise<SessionInfo> {
+    const target = this.leaving ? undefined : await this.node.placement.choose();
+    if (!target || target.id === this.node.id) return this.createHere(caller, options);
+    try {
+      return (await this.node.call(target.id, '', 'create', { caller, options })) as SessionInfo;
+    } catch (error) {
+      if (error instanceof AppError && error.status < 500) throw error;
+      return this.createHere(caller, options); // the chosen process did not answer: keep it here
+    }
+  }
+
+  private async createHere(caller: Caller, options: { graphId: string; version?: number }): Promise<SessionInfo> {
+    const info = await this.local.create(caller, options);
+    const session = { tenant: info.tenant, sessionId: info.id };
+    await this.node.leases.acquire(session);
+    await this.adopt(session);
+    return { ...info, owner: this.node.id };
+  }
+
+  // ───────────── reads: from the owner (it holds what is not persisted yet), else the store ─────────────
+
+  async get(caller: Caller, id: string): Promise<SessionInfo> {
+    checkId(id);
+    if (this.owns(id)) return { ...(await this.local.get(caller, id)), owner: this.node.id };
+    const remote = await this.node.callOwner(id, 'get', { caller, id, args: [] } satisfies OpArgs);
+    if (remote) return remote.value as SessionInfo;
+    const record = await this.store.getSession(caller.tenant, id);
+    if (!record) throw notFound('session', id);
+    return record.info;
+  }
+
+  list(caller: Caller, filter?: { graphId?: string; state?: string; user?: string }): Promise<SessionInfo[]> {
+    return this.local.list(caller, filter);
+  }
+
+  async transcript(caller: Caller, id: string, options: { afterMessageId?: string } = {}): Promise<MessageEvent[]> {
+    checkId(id);
+    if (this.owns(id)) return this.local.transcript(caller, id, options);
+    const remote = await this.node.callOwner(id, 'transcript', { caller, id, args: [options] } satisfies OpArgs);
+    if (remote) return remote.value as MessageEvent[];
+    const record = await this.store.getSession(caller.tenant, id);
+    if (!record) throw notFound('session', id);
+    const after = options.afterMessageId === undefined ? -1 : record.transcript.findIndex((m) => m.id === options.afterMessageId);
+    return record.transcript.slice(after + 1);
+  }
+
+  // ───────────── operations: run by the owner ─────────────
+
+  send(caller: Caller, id: string, message: { content: string; messageId?: string }): Promise<{ messageId: string; turnId: string }> {
+    // The id is fixed here, so a redelivery after a crash is recognised as the same message.
+    return this.routed(caller, id, 'send', [{ ...message, messageId: message.messageId ?? randomUUID() }]) as Promise<{ messageId: string; turnId: string }>;
+  }
+  async settled(caller: Caller, id: string): Promise<void> {
+    await this.routed(caller, id, 'settled', []);
+  }
+  async reply(caller: Caller, id: string, requestId: string, content: string): Promise<void> {
+    await this.routed(caller, id, 'reply', [requestId, content]);
+  }
+  async pause(caller: Caller, id: string): Promise<void> {
+    await this.routed(caller, id, 'pause', []);
+  }
+  async resume(caller: Caller, id: string): Promise<void> {
+    await this.routed(caller, id, 'resume', []);
+  }
+  async abort(caller: Caller, id: string): Promise<void> {
+    await this.routed(caller, id, 'abort', []);
+  }
+  async close(caller: Caller, id: string): Promise<void> {
+    await this.routed(caller, id, 'close', []);
+  }
+  async delete(caller: Caller, id: string): Promise<void> {
+    await this.routed(caller, id, 'delete', []);
+  }
+
+  /**
+   * Live events of a session, for in-process consumers (the OpenAI endpoint; sockets get theirs
+   * through the room the owner emits to). A session owned elsewhere is watched over Redis pub/sub:
+   * its owner publishes the events of watched sessions only, so unwatched ones cost nothing.
+   */
+  async subscribe(caller: Caller, id: string, listener: SessionListener): Promise<() => void> {
+    checkId(id);
+    for (let attempt = 0; attempt < MAX_ROUTING_ATTEMPTS; attempt++) {
+      if (this.owns(id) || (await this.takeIfFree(caller, id))) return this.local.subscribe(caller, id, listener);
+      const stop = await this.node.watch(id, listener as (event: string, payload: unknown) => void);
+      const watching = await this.node.callOwner(id, 'watch', { caller, id, args: [] } satisfies OpArgs).catch(async (error: unknown) => {
+        await stop();
+        throw error;
+      });
+      // Unsubscribing is fire-and-forget for callers: a Redis hiccup then must not surface.
+      if (watching) return () => void stop().catch(() => undefined);
+      await stop();
+    }
+    throw new AppError('unavailable', 503, `session "${id}" changed owner ${MAX_ROUTING_ATTEMPTS} times during one request; retry`);
+  }
+
+  stats(): { liveSessions: number; instances: number; queueDepth: number } {
+    return this.local.stats();
+  }
+
+  /** Graceful leave: checkpoint everything, hand each session to a live peer, go. */
+  async shutdown(): Promise<void> {
+    if (this.leaving) return;
+    this.leaving = true;
+    await this.node.leave(async (sessions) => {
+      await this.local.shutdown();
+      const peers = (await this.node.placement.list()).filter((p) => p.id !== this.node.id);
+      for (const session of sessions) {
+        await this.unrelay(session.sessionId);
+        await this.node.leases.release(session.sessionId);
+        const target = pickLeastLoaded(peers);
+        if (!target) continue; // last one out: the sessions wait in the store for the next runner
+        target.ownedSessions += 1;
+        await this.node.inbox.post(target.id, { sessionId: session.sessionId, kind: 'adopt', body: { tenant: session.tenant } });
+      }
+    });
+    this.lag.stop();
+  }
+
+  // ───────────── ownership ─────────────
+
+  private owns(id: string): boolean {
+    return this.node.leases.token(id) !== undefined;
+  }
+
+  private async routed(caller: Caller, id: string, op: SessionOp, args: unknown[]): Promise<unknown> {
+    checkId(id);
+    for (let attempt = 0; attempt < MAX_ROUTING_ATTEMPTS; attempt++) {
+      if (this.owns(id)) return this.runHere({ caller, id, args }, op);
+      const remote = await this.node.callOwner(id, op, { caller, id, args } satisfies OpArgs);
+      if (remote) return remote.value;
+      if (await this.takeIfFree(caller, id)) return this.runHere({ caller, id, args }, op);
+    }
+    throw new AppError('unavailable', 503, `session "${id}" changed owner ${MAX_ROUTING_ATTEMPTS} times during one request; retry`);
+  }
+
+  /** Takes a session nobody owns; false when another process holds it. */
+  private async takeIfFree(caller: Caller, id: string): Promise<boolean> {
+    if (this.leaving) return false;
+    if (!(await this.store.hasSession(caller.tenant, id))) throw notFound('session', id);
+    const taken = await this.node.leases.acquire({ tenant: caller.tenant, sessionId: id });
+    if (!taken.acquired) return false;
+    await this.adopt({ tenant: caller.tenant, sessionId: id });
+    return true;
+  }
+
+  /** Loads a session this process now owns (resuming an interrupted turn) and relays its events. */
+  private async adopt(session: OwnedSession): Promise<void> {
+    const { tenant, sessionId } = session;
+    if (this.relays.has(sessionId)) return;
+    if (await this.node.hasWatchers(sessionId)) this.watched.add(sessionId);
+    const relay = this.local.subscribe({ tenant }, sessionId, (event, payload) => {
+      // A process paused past its lease may wake mid-turn: its events are no longer the session's.
+      if (!this.owns(sessionId)) return;
+      this.emitToRoom?.(tenant, sessionId, event, payload);
+      if (this.watched.has(sessionId)) this.node.publishEvent(sessionId, event, payload);
+    });
+    this.relays.set(sessionId, relay);
+    try {
+      await relay;
+    } catch (error) {
+      this.relays.delete(sessionId);
+      await this.node.leases.release(sessionId);
+      throw error;
+    }
+  }
+
+  private async unrelay(id: string): Promise<void> {
+    const relay = this.relays.get(id);
+    this.relays.delete(id);
+    this.watched.delete(id);
+    await relay?.then((unsubscribe) => unsubscribe(), () => undefined);
+  }
+
+  /** The lease was lost: whatever this process holds of the session is stale. */
+  private async drop(id: string): Promise<void> {
+    await this.unrelay(id);
+    await this.local.evict?.(id);
+  }
+
+  private async runHere({ caller, id, args }: OpArgs, op: SessionOp): Promise<unknown> {
+    switch (op) {
+      case 'get':
+        return { ...(await this.local.get(caller, id)), owner: this.node.id };
+      case 'transcript':
+        return this.local.transcript(caller, id, args[0] as { afterMessageId?: string });
+      case 'send':
+        return this.local.send(caller, id, args[0] as { content: string; messageId?: string });
+      case 'settled':
+        return this.local.settled(caller, id);
+      case 'reply':
+        return this.local.reply(caller, id, String(args[0]), String(args[1]));
+      case 'pause':
+        return this.local.pause(caller, id);
+      case 'resume':
+        return this.local.resume(caller, id);
+      case 'abort':
+        return this.local.abort(caller, id);
+      case 'close':
+        return this.local.close(caller, id);
+      case 'delete': {
+        await this.local.delete(caller, id);
+        await this.unrelay(id);
+        await this.node.leases.release(id);
+        return undefined;
+      }
+    }
+  }
+
+  // ───────────── the inbox: what other processes ask of this one ─────────────
+
+  private async handle(entry: InboxEntry): Promise<void | { ackWhen: Promise<unknown> }> {
+    if (entry.kind === 'adopt') {
+      const session = { tenant: String(entry.body.tenant), sessionId: entry.sessionId };
+      if (this.leaving) {
+        await this.node.forward(entry);
+        return;
+      }
+      const taken = await this.node.leases.acquire(session);
+      if (taken.acquired) await this.adopt(session);
+      return;
+    }
+    if (entry.kind !== 'call') return;
+    const call = entry.body as unknown as CallBody;
+    if (call.op === 'create') {
+      const { caller, options } = call.args as { caller: Caller; options: { graphId: string; version?: number } };
+      await this.answer(call, () => this.createHere(caller, options));
+      return;
+    }
+    const args = call.args as OpArgs;
+    if (!this.owns(args.id)) {
+      // The lease moved since the sender looked (or lapsed here): take the session if it is free
+      // or still ours, else pass the call on to its owner.
+      let taken: boolean;
+      try {
+        taken = await this.takeIfFree(args.caller, args.id);
+      } catch (error) {
+        await this.node.answer(call, { error });
+        return;
+      }
+      if (!taken) {
+        if (await this.node.forward(entry)) return;
+        await this.node.answer(call, { error: new AppError('unavailable', 503, `session "${args.id}" has no owner that can take it; retry`) });
+        return;
+      }
+    }
+    const op = call.op as SessionOp | 'watch';
+    if (op === 'watch') {
+      await this.answer(call, async () => {
+        await this.local.get(args.caller, args.id); // the access check: a foreign session is "not found"
+        this.watched.add(args.id);
+        return null;
+      });
+      return;
+    }
+    if (op === 'settled') return { ackWhen: this.answer(call, () => this.runHere(args, op)) };
+    const answered = await this.answer(call, () => this.runHere(args, op));
+    // A message is acknowledged once its turn is over and persisted, not when it is accepted.
+    if (op === 'send' && answered) return { ackWhen: this.local.settled(args.caller, args.id) };
+  }
+
+  private async answer(call: CallBody, run: () => Promise<unknown>): Promise<boolean> {
+    try {
+      const value = await run();
+      await this.node.answer(call, { value: value ?? null });
+      return true;
+    } catch (error) {
+      await this.node.answer(call, { error });
+      return false;
+    }
+  }
+}
+
+function checkId(id: string): void {
+  if (!SessionId.safeParse(id).success) throw invalid(`session id ${JSON.stringify(id)} is not a session id (UUID)`, { field: 'sessionId' });
+}
+
+function pickLoad(stats: { liveSessions: number; queueDepth: number }) {
+  return { liveSessions: stats.liveSessions, queueDepth: stats.queueDepth };
+}

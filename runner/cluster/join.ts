@@ -1,0 +1,72 @@
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { Router } from 'express';
+import { Gauge, type Registry } from 'prom-client';
+import type { Server } from 'socket.io';
+import { RedisStore } from '../store/redis-store.ts';
+import type { Store } from '../store/types.ts';
+import { ClusterNode, type ClusterOptions } from './cluster-node.ts';
+import { ClusterSessions, type LocalSessions, type RoomEmitter } from './cluster-sessions.ts';
+import { fencedStore } from './fenced-store.ts';
+import { RoundTrips } from './round-trips.ts';
+
+/** What the runner gets back when it joins a cluster. */
+export interface ClusterMember {
+  node: ClusterNode;
+  /** The Redis store without fencing, for graphs and for reads. */
+  store: RedisStore;
+  sessions: ClusterSessions;
+  roundTrips: RoundTrips;
+  /** Socket.IO options: the Redis Streams adapter (events and connection-state recovery across processes). */
+  socketAdapter(): ReturnType<typeof createAdapter>;
+  /** Once Socket.IO is up: the owner of a session emits its events to the session's room. */
+  emitWith(emit: RoomEmitter): void;
+  /** Per-process cluster figures on the runner's /metrics. */
+  registerMetrics(registry: Registry): void;
+  /** GET /api/cluster: the processes and their load (mount behind the caller check). */
+  router(): Router;
+}
+
+/**
+ * Connects this runner to Redis as a cluster member: the Redis store (every session write fenced
+ * by this process's lease), the session manager built by `makeSessions` on it, and the cluster
+ * layer that routes each session to its owner. Fails at once when Redis is unreachable.
+ */
+export async function joinCluster(options: ClusterOptions & { makeSessions: (store: Store) => LocalSessions }): Promise<ClusterMember> {
+  const roundTrips = new RoundTrips();
+  const node = await ClusterNode.connect({ ...options, watch: (client) => roundTrips.watch(client) });
+  const store = new RedisStore({ redis: node.redis, prefix: node.keys.prefix });
+  const local = options.makeSessions(fencedStore(store, (id) => node.leases.token(id)));
+  const sessions = new ClusterSessions(local, store, node);
+  await sessions.start();
+  const prefix = node.keys.prefix;
+
+  return {
+    node,
+    store,
+    sessions,
+    roundTrips,
+    socketAdapter: () =>
+      createAdapter(node.redis, { streamName: `${prefix}socket.io`, channelPrefix: `${prefix}socket.io`, sessionKeyPrefix: `${prefix}sio:session:`, onlyPlaintext: true }),
+    emitWith(emit) {
+      sessions.emitToRoom = emit;
+    },
+    registerMetrics(registry) {
+      const registers = [registry];
+      const labels = { process: node.id };
+      new Gauge({ name: 'switchboard_cluster_owned_sessions', help: 'Sessions whose lease this process holds', labelNames: ['process'], registers, collect() { this.set(labels, node.leases.sessions().length); } });
+      new Gauge({ name: 'switchboard_cluster_redis_round_trips', help: 'Round trips to Redis made by this process since it started', labelNames: ['process'], registers, collect() { this.set(labels, roundTrips.total); } });
+      new Gauge({ name: 'switchboard_cluster_processes', help: 'Live runner processes in the cluster, as last published', registers, async collect() { this.set((await node.placement.list()).length); } });
+    },
+    router() {
+      const router = Router();
+      router.get('/', async (_req, res, next) => {
+        try {
+          res.json({ self: node.id, processes: await node.placement.list() });
+        } catch (error) {
+          next(error);
+        }
+      });
+      return router;
+    },
+  };
+}
