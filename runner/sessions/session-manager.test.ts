@@ -5,7 +5,7 @@ import { ModelRegistry } from '../models/registry.ts';
 import { graphNamespace } from '../agents/graph-names.ts';
 import type { ModelSource } from './session-manager.ts';
 import type { Caller } from './types.ts';
-import { approvalGraph, echoGraph, listen, loopGraph, memoryGraph, putGraph, startRunner, tempDataDir, type Runner } from './test-support.ts';
+import { approvalGraph, echoGraph, gatherGraph, listen, loopGraph, memoryGraph, putGraph, startRunner, tempDataDir, type Runner } from './test-support.ts';
 
 const acme: Caller = { tenant: 'acme', user: 'ann' };
 const globex: Caller = { tenant: 'globex', user: 'gus' };
@@ -196,6 +196,40 @@ describe('SessionManager', () => {
     expect(ev.of('turn_end')).toEqual([expect.objectContaining({ reason: 'timeout' })]);
     expect((await runner.manager.get(acme, info.id)).state).toBe('idle');
   });
+
+  it('keeps a turn open while an agent holds it (aggregator waiting for its timeout)', async () => {
+    const { runner } = await setup();
+    await putGraph(runner.store, 'acme', gatherGraph(200));
+    const info = await runner.manager.create(acme, { graphId: 'gather' });
+    const ev = await listen(runner.manager, acme, info.id);
+    await runner.manager.send(acme, info.id, { content: 'x' });
+    await runner.manager.settled(acme, info.id);
+    expect(ev.of('turn_end')).toEqual([expect.objectContaining({ reason: 'completed' })]);
+    expect((await runner.manager.transcript(acme, info.id)).filter((m) => m.output).map((m) => [m.sender, m.content])).toEqual([['gather', expect.stringContaining('part: x')]]);
+  });
+
+  it('checkpoints a turn while it runs', async () => {
+    const { runner } = await setup({ checkpointEveryMs: 50 });
+    await putGraph(runner.store, 'acme', approvalGraph());
+    const info = await runner.manager.create(acme, { graphId: 'approval' });
+    const ev = await listen(runner.manager, acme, info.id);
+    await runner.manager.send(acme, info.id, { content: 'go' });
+    expect((await runner.store.getSession('acme', info.id))?.info.state).toBe('idle');
+    await waitFor(async () => expect((await runner.store.getSession('acme', info.id))?.info.state).toBe('waiting_input'));
+    await runner.manager.reply(acme, info.id, ev.of('input_request')[0]!.requestId, 'done');
+    await runner.manager.settled(acme, info.id);
+    expect((await runner.store.getSession('acme', info.id))?.info.state).toBe('idle');
+  });
+
+  it('stops agents that answer each other without yielding at the wall time', async () => {
+    const { runner } = await setup();
+    await putGraph(runner.store, 'acme', loopGraph({ maxMessagesPerTurn: 100_000, maxTurnMs: 300, maxTokensPerSession: 1_000_000_000 }));
+    const info = await runner.manager.create(acme, { graphId: 'loop' });
+    const ev = await listen(runner.manager, acme, info.id);
+    await runner.manager.send(acme, info.id, { content: 'go' });
+    await runner.manager.settled(acme, info.id);
+    expect(ev.of('turn_end')).toEqual([expect.objectContaining({ reason: 'timeout' })]);
+  }, 30_000);
 
   it('asks the client for input and continues on the reply', async () => {
     const { runner } = await setup();

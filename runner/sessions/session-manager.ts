@@ -440,11 +440,14 @@ export class SessionManager implements Sessions {
   }
 
   private async checkpoint(s: LiveSession, turn: Turn): Promise<void> {
-    // A snapshot waits for running handlers; during an input wait that would stall the turn.
-    if (turn.ended || turn.inputs.size || turn.paused) return;
-    const snapshot = await this.snapshotOf(s.id);
     if (turn.ended) return;
-    if (snapshot) s.snapshot = snapshot;
+    // A snapshot waits for running handlers; during an input wait or a pause that would stall
+    // the turn, so those checkpoints keep the previous snapshot and save the rest.
+    if (!turn.inputs.size && !turn.paused) {
+      const snapshot = await this.snapshotOf(s.id);
+      if (turn.ended) return;
+      if (snapshot) s.snapshot = snapshot;
+    }
     await this.persist(s).catch((error) => s.emit('warning', { sessionId: s.id, code: 'checkpoint_failed', message: describe(error) }));
   }
 
@@ -510,6 +513,11 @@ export class SessionManager implements Sessions {
 
   private admit(s: LiveSession, turn: Turn, message: unknown, sender: AgentId, topicId: TopicId, messageId: string): unknown {
     const version = s.version!;
+    // Agents answering each other without yielding starve timers: the wall clock is also read here.
+    if (Date.now() > turn.deadline) {
+      this.endTurn(s, turn, 'timeout', `the turn ran longer than ${version.limits.maxTurnMs} ms`);
+      return DROP;
+    }
     turn.messages += 1;
     if (turn.messages > version.limits.maxMessagesPerTurn) {
       this.endTurn(s, turn, 'max_messages', `the turn reached its limit of ${version.limits.maxMessagesPerTurn} messages`);

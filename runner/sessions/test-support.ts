@@ -121,3 +121,19 @@ export function memoryGraph(): GraphInput {
     entry: 'in', output: ['out'],
   };
 }
+
+/** in → echo → parts → gather (aggregator waiting for 3 parts, only 1 comes) → out. */
+export function gatherGraph(timeoutMs: number): GraphInput {
+  return {
+    ...base, id: 'gather', name: 'Gather',
+    models: [{ id: 'm', provider: 'scripted', fallback: 'part: {input}' }],
+    agents: [
+      { id: 'echo', type: 'echo', kind: 'assistant', config: { model: 'm', stream: false } },
+      { id: 'gather', type: 'gather', kind: 'aggregator', config: { count: 3, timeoutMs } },
+    ],
+    topics: [{ id: 'in', type: 'gather.in' }, { id: 'parts', type: 'gather.parts' }, { id: 'out', type: 'gather.out' }],
+    subscriptions: [{ id: 's1', topic: 'in', agent: 'echo' }, { id: 's2', topic: 'parts', agent: 'gather' }],
+    publications: [{ id: 'p1', agent: 'echo', topic: 'parts' }, { id: 'p2', agent: 'gather', topic: 'out' }],
+    entry: 'in', output: ['out'],
+  };
+}
