@@ -45,7 +45,9 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
   const { config, auth, sessions, metrics } = deps;
   const io = new Server(http, {
     serveClient: false,
-    maxHttpBufferSize: config.limits.socketPayloadBytes,
+    // Headroom over the per-event limit, so a slightly oversized event gets a clear error ack;
+    // a packet past twice the limit closes the connection before it is parsed.
+    maxHttpBufferSize: config.limits.socketPayloadBytes * 2,
     connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_MS, skipMiddlewares: true },
   });
   const adapter = io.of('/').adapter;
@@ -65,6 +67,8 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
     const target = parseRoom(room);
     if (!target) return undefined;
     const ready = sessions.subscribe({ tenant: target.tenant }, target.sessionId, (event: ServerEventName, payload: unknown) => {
+      if (event === 'message') metrics.messages.inc();
+      else if (event === 'turn_end') metrics.turns.inc({ reason: (payload as { reason: string }).reason });
       io.to(room).emit(event, payload);
     });
     subscriptions.set(room, { ready });

@@ -5,6 +5,7 @@ import { Id, Text } from '../../../schemas/ids.ts';
 import { AppError, conflict, invalid, notFound } from '../../errors.ts';
 import type { Store, StoredGraph } from '../../store/types.ts';
 import { callerOf } from '../auth.ts';
+import { exportGraph, graphManifest } from '../../../schemas/manifest.ts';
 import { checkGraph } from '../graph-check.ts';
 import { methodNotAllowed } from '../http-errors.ts';
 import { KeyedLock } from '../keyed-lock.ts';
@@ -175,19 +176,14 @@ export function graphsRouter(store: Store): Router {
       const version = intQuery('version', req.query.version);
       const stored = await store.getGraph(tenant, id, version);
       if (!stored) throw notFound('graph', id);
-      const graph = stored.graph as Partial<Graph>;
+      // A runnable graph travels with its manifest (what it needs elsewhere); a draft with the
+      // credential names found in it, since its structure cannot be trusted.
+      const runnable = checkGraph(stored.graph).graph;
+      const needs = runnable ? graphManifest(runnable) : { credentials: credentialNames(stored.graph) };
       res.setHeader('Content-Disposition', `attachment; filename="${id}.json"`);
       res.json({
-        graph: stored.graph,
-        manifest: {
-          format: 'switchboard/export',
-          exportedAt: new Date().toISOString(),
-          graphId: id,
-          version: stored.version,
-          draft: stored.draft,
-          credentials: credentialNames(stored.graph),
-          models: (graph.models ?? []).map((m) => ({ id: m.id, provider: m.provider, ...('model' in m ? { model: m.model } : {}) })),
-        },
+        graph: runnable ? exportGraph(runnable) : stored.graph,
+        manifest: { format: 'switchboard/export', exportedAt: new Date().toISOString(), graphId: id, version: stored.version, draft: stored.draft, ...needs },
       });
     })
     .all(methodNotAllowed(['GET']));

@@ -1,0 +1,138 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino, type Logger } from 'pino';
+import { loadGraph } from './agents/load-graph.ts';
+import { loadConfig, type Config, type ConfigInput } from './config.ts';
+import { ModelRegistry } from './models/registry.ts';
+import { SingleThreadedAgentRuntime } from './runtime/index.ts';
+import { createAuth } from './server/auth.ts';
+import { createHttpApp } from './server/http-app.ts';
+import { Metrics } from './server/metrics.ts';
+import { attachSocketServer } from './server/socket.ts';
+import { SessionManager } from './sessions/session-manager.ts';
+import type { Sessions } from './sessions/types.ts';
+import { LowdbStore } from './store/lowdb-store.ts';
+import { RedisStore } from './store/redis-store.ts';
+import type { Store } from './store/types.ts';
+
+/**
+ * The composition root: store + runtime + sessions (the core) and, for `serve`, the HTTP and
+ * Socket.IO server on top. The CLI, the tests and the benchmarks all start the runner here.
+ */
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const EXAMPLES_DIR = join(ROOT, 'examples');
+const VERSION = '0.1.0';
+
+export interface Core {
+  config: Config;
+  store: Store;
+  sessions: Sessions;
+  log: Logger;
+  /** Checkpoints every session, then closes the store. */
+  close(): Promise<void>;
+}
+
+export function createLogger(config: Config): Logger {
+  return pino({ level: config.logLevel, base: { pid: process.pid } }, pino.destination(2));
+}
+
+/** Store and sessions without any network: what `switchboard run` uses. */
+export function createCore(config: Config, log: Logger = createLogger(config)): Core {
+  // Redis when configured (shared by every process of a cluster), else files under dataDir.
+  const store: Store = config.redisUrl ? new RedisStore({ redis: config.redisUrl }) : new LowdbStore(resolve(config.dataDir));
+  const runtime = new SingleThreadedAgentRuntime();
+  const sessions = new SessionManager({
+    store,
+    runtime,
+    loadGraph,
+    models: new ModelRegistry(),
+    config: {
+      idleTimeoutMs: config.idleTimeoutMs,
+      credentials: Object.fromEntries(Object.entries(config.tenants).map(([tenant, t]) => [tenant, t.credentials])),
+      retention: config.retention,
+    },
+  });
+  return {
+    config,
+    store,
+    sessions,
+    log,
+    async close() {
+      await sessions.shutdown();
+      await store.close();
+    },
+  };
+}
+
+export interface RunnerOptions {
+  /** A parsed config; otherwise it is loaded from SWITCHBOARD_CONFIG + env + `overrides`. */
+  config?: Config;
+  overrides?: ConfigInput;
+  configFile?: string;
+  examplesDir?: string;
+  /** Close gracefully on SIGTERM/SIGINT (the CLI sets it; tests do not). */
+  handleSignals?: boolean;
+}
+
+export interface Runner {
+  url: string;
+  port: number;
+  config: Config;
+  store: Store;
+  sessions: Sessions;
+  metrics: Metrics;
+  http: HttpServer;
+  close(): Promise<void>;
+}
+
+export async function startRunner(options: RunnerOptions = {}): Promise<Runner> {
+  const config = options.config ?? loadConfig({ file: options.configFile, overrides: options.overrides });
+  const core = createCore(config);
+  const { store, sessions, log } = core;
+  const metrics = new Metrics(sessions);
+  const auth = createAuth(config);
+  const onError = (err: unknown) => log.error({ err }, 'request failed');
+  const app = createHttpApp({ config, auth, store, sessions, metrics, examplesDir: options.examplesDir ?? EXAMPLES_DIR, version: VERSION, log: onError });
+  const http = createServer(app);
+  const socket = attachSocketServer(http, { config, auth, sessions, metrics, log: onError });
+
+  await new Promise<void>((ok, fail) => {
+    http.once('error', fail);
+    http.listen(config.port, config.host, () => {
+      http.off('error', fail);
+      ok();
+    });
+  });
+  const port = (http.address() as AddressInfo).port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await socket.close();
+      await new Promise<void>((ok) => socket.io.close(() => ok()));
+      http.closeAllConnections();
+      await core.close();
+    })());
+
+  if (options.handleSignals) {
+    const onSignal = (signal: NodeJS.Signals) => {
+      log.info({ signal }, 'shutting down: checkpointing sessions');
+      close().then(
+        () => process.exit(0),
+        (err) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+  log.info({ url, auth: auth.noAuth ? 'none (loopback only)' : 'token', store: config.redisUrl ? 'redis' : resolve(config.dataDir) }, 'switchboard runner listening');
+  return { url, port, config, store, sessions, metrics, http, close };
+}
