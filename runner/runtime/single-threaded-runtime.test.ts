@@ -152,6 +152,20 @@ describe('registration and lazy creation', () => {
     expect(runtime.liveInstances('nobody')).toBe(0);
   });
 
+  it('keeps keys isolated: each key has its own instance, state and messages', async () => {
+    const { runtime, made, log, register } = setup();
+    register('counter');
+    runtime.addSubscription(new TypeSubscription('t', 'counter'));
+    for (const key of ['alice', 'bob', 'alice']) await runtime.publishMessage({ from: key }, new TopicId('t', key));
+    await runtime.idle();
+    expect(made.map((a) => [a.id.key, a.count])).toEqual([
+      ['alice', 2],
+      ['bob', 1],
+    ]);
+    expect(log.of('counter/alice')).toEqual([{ from: 'alice' }, { from: 'alice' }]);
+    expect(log.of('counter/bob')).toEqual([{ from: 'bob' }]);
+  });
+
   it('supports async factories and passes (id, runtime) to them', async () => {
     const { runtime, log } = setup();
     const seen: unknown[] = [];

@@ -315,6 +315,11 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
       this.failed(box, error);
       return true;
     }
+    if (result instanceof Promise) {
+      if (box.resolved === null) this.makeContinuations(box);
+      result.then(box.resolved, box.rejected);
+      return false;
+    }
     if (!isThenable(result)) {
       this.handled(box, result);
       return true;
