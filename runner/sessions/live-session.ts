@@ -166,13 +166,8 @@ export class LiveSession {
     }
   }
 
-  record(snapshot: KeySnapshot | undefined = this.snapshot): SessionRecord {
-    return {
-      info: structuredClone(this.info),
-      transcript: this.transcript,
-      snapshot,
-      acceptedMessageIds: [...this.accepted],
-      inbox: [...this.inbox],
-    };
+  /** The live objects, not copies: a store serialises them when it writes, so a later write always holds the later state. */
+  record(): SessionRecord {
+    return { info: this.info, transcript: this.transcript, snapshot: this.snapshot, acceptedMessageIds: this.accepted, inbox: this.inbox };
   }
 }

@@ -49,6 +49,8 @@ describe('SessionManager', () => {
     const after = await manager.get(acme, info.id);
     expect(after).toMatchObject({ state: 'idle', turns: 1 });
     expect(after.usage.completionTokens).toBeGreaterThan(0);
+    expect(after.usage.cost).toBeCloseTo((after.usage.promptTokens * 1 + after.usage.completionTokens * 2) / 1_000_000, 12);
+    expect(ev.of('turn_end')[0]?.usage).toEqual(after.usage);
     expect(after.agentUsage?.echo?.completionTokens).toBe(after.usage.completionTokens);
     expect(ev.of('usage')[0]).toMatchObject({ agent: 'echo', turnId, session: after.usage });
 

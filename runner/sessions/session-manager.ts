@@ -104,6 +104,7 @@ export class SessionManager implements Sessions {
     if (retention && (retention.maxAgeMs !== undefined || retention.maxSessionsPerTenant !== undefined)) {
       this.retentionTimer = setInterval(() => void this.prune().catch(() => undefined), retention.intervalMs ?? 3_600_000);
       this.retentionTimer.unref();
+      void this.prune().catch(() => undefined);
     }
   }
 
@@ -286,6 +287,31 @@ export class SessionManager implements Sessions {
       this.wakeSettled(s);
       s.listeners.clear();
     });
+  }
+
+  /**
+   * Cluster mode: drops a session from memory without writing it, because another process holds
+   * its lease now. What this copy has is stale; its writes would be fenced off anyway.
+   */
+  async evict(id: string): Promise<void> {
+    const s = this.live.get(id);
+    if (!s) return;
+    this.live.delete(id);
+    s.deleted = true; // persist() writes nothing for this copy from now on
+    const turn = s.turn;
+    if (turn && !turn.ended) {
+      const moved = new AppError('moved', 409, `session "${id}" moved to another runner`);
+      turn.ended = { reason: 'aborted', detail: moved.message };
+      turn.clearTimers();
+      turn.controller.abort(moved);
+      for (const input of turn.inputs.values()) input.reject(moved);
+      turn.releaseHeld();
+      turn.wakeHoldWaiters();
+    }
+    this.forgetTimers(id);
+    if (this.loaded.delete(id)) await this.runtime.closeKey(id);
+    this.wakeSettled(s);
+    s.listeners.clear();
   }
 
   subscribe(caller: Caller, id: string, listener: SessionListener): Promise<() => void> {

@@ -61,7 +61,7 @@ const base = { format: 'switchboard/graph', version: 1 } as const;
 export function echoGraph(id = 'echo', reply = 'echo: {input}'): GraphInput {
   return {
     ...base, id, name: 'Echo',
-    models: [{ id: 'm', provider: 'scripted', fallback: reply }],
+    models: [{ id: 'm', provider: 'scripted', fallback: reply, pricing: { inputPerMillion: 1, outputPerMillion: 2 } }],
     agents: [{ id: 'echo', type: 'echo', kind: 'assistant', config: { model: 'm', stream: false } }],
     topics: [{ id: 'in', type: `${id}.in` }, { id: 'out', type: `${id}.out` }],
     subscriptions: [{ id: 's1', topic: 'in', agent: 'echo' }],
