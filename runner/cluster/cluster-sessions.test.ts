@@ -105,6 +105,23 @@ describe('ClusterSessions', () => {
     expect((await survivor.node.placement.list()).map((p) => p.id)).toEqual([survivor.node.id]);
   });
 
+  it('drops its copy of a session whose lease it lost, and routes to the new owner', async () => {
+    const [a, b] = await cluster(2, { leaseTtlMs: 600 });
+    const info = await a.sessions.create(acme, { graphId: 'echo' });
+    const [former, next] = info.owner === 'p0' ? [a, b] : [b, a];
+    await former.sessions.send(acme, info.id, { content: 'one' });
+    await former.sessions.settled(acme, info.id);
+    expect(former.sessions.stats().liveSessions).toBe(1);
+    await redis.del(former.node.keys.lease(info.id)); // as after a pause past the TTL
+    await next.sessions.send(acme, info.id, { content: 'two' }); // nobody owns it: next takes it
+    await next.sessions.settled(acme, info.id);
+    await waitFor(() => expect(former.sessions.stats().liveSessions).toBe(0)); // renewal found it lost
+    await former.sessions.send(acme, info.id, { content: 'three' });
+    await former.sessions.settled(acme, info.id);
+    expect((await former.sessions.transcript(acme, info.id)).map((m) => m.content)).toEqual(['one', 'echo: one', 'two', 'echo: two', 'three', 'echo: three']);
+    expect(await former.sessions.get(acme, info.id)).toMatchObject({ owner: next.node.id, turns: 3 });
+  });
+
   it('hands its sessions over on a graceful leave', async () => {
     const [a, b] = await cluster(2);
     const info = await a.sessions.create(acme, { graphId: 'echo' });
