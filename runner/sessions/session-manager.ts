@@ -86,7 +86,8 @@ export class SessionManager implements Sessions {
       checkpointEveryMs: 5000,
       shutdownGraceMs: 10_000,
       defaultUser: 'anonymous',
-      ...deps.config,
+      // An option given as undefined keeps its default.
+      ...Object.fromEntries(Object.entries(deps.config ?? {}).filter(([, value]) => value !== undefined)),
     };
     this.models = deps.models ?? new ModelRegistry();
     this.versions = new GraphVersions({
