@@ -1,6 +1,9 @@
 import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LowdbStore } from './lowdb-store.ts';
 import { describeStoreContract, graphRecord, sessionRecord } from './store-contract.ts';
@@ -99,4 +102,26 @@ describe('LowdbStore specifics', () => {
     await expect(store.putSession(sessionRecord('acme'))).rejects.toMatchObject({ code: 'store_unavailable' });
     await expect(store.setMemory('acme', 'ann', 'k', 'v')).rejects.toMatchObject({ code: 'store_unavailable' });
   });
+
+  it('never leaves a torn session file when the writer is killed with SIGKILL', async () => {
+    const dir = await tempDir();
+    const id = randomUUID();
+    const fixture = join(dirname(fileURLToPath(import.meta.url)), 'crash-writer.fixture.ts');
+    for (let round = 0; round < 3; round++) {
+      const child = spawn(process.execPath, ['--import', 'tsx', fixture, dir, id], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.once('data', () => resolve());
+        child.once('exit', (code) => reject(new Error(`writer exited early with ${code}`)));
+      });
+      await new Promise((r) => setTimeout(r, 50 + round * 70));
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+      const store = new LowdbStore(dir);
+      const record = await store.getSession('acme', id);
+      expect(record?.info.id).toBe(id);
+      expect(record?.transcript).toHaveLength(record!.info.turns + 1);
+      expect((await store.listSessions('acme')).map((s) => s.id)).toEqual([id]);
+    }
+  }, 60_000);
 });
