@@ -6,8 +6,8 @@
  *
  * Both loops run the same traffic: rounds in which each of the 1k sources publishes one message
  * (its sessions are concurrent), awaited round by round; handlers are async and trivial. Rates
- * are per second of process CPU time, best of three runs, so other work on a shared machine
- * skews them less than wall time would.
+ * are per second of process CPU time, best of five runs after a warm-up run, so other work on a
+ * shared machine skews them less than wall time would.
  *
  * The bare loop is measured first, before the runtime turns AsyncLocalStorage on: on Node 20
  * that enables async_hooks' promise hooks for the whole process, and every promise pays for
@@ -18,7 +18,7 @@ import { AgentId, SingleThreadedAgentRuntime, TopicId, TypeSubscription, type Ag
 
 const MESSAGES = 1_000_000;
 const SOURCES = 1_000;
-const RUNS = 3;
+const RUNS = 5;
 const INSTANCES = 100_000;
 
 type Handler = (message: unknown) => Promise<void>;
@@ -48,9 +48,9 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
   };
 }
 
-/** Best rate of RUNS runs of MESSAGES, after a warm-up run of a tenth. */
+/** Best rate of RUNS runs of MESSAGES, after a warm-up run that lets the JIT settle. */
 async function best(loop: (n: number) => Promise<number>): Promise<number> {
-  await loop(MESSAGES / 10);
+  await loop(MESSAGES);
   let rate = 0;
   for (let i = 0; i < RUNS; i++) rate = Math.max(rate, await loop(MESSAGES));
   return rate;
