@@ -102,6 +102,14 @@ describe('interventions', () => {
     await Promise.all(published);
   });
 
+  it('leave nothing behind for a key whose only messages were dropped', async () => {
+    const { runtime } = setup([{ onPublish: () => DROP, onSend: async () => DROP }]);
+    await runtime.publishMessage('x', new TopicId('t', 'k1'));
+    await expect(runtime.sendMessage('x', new AgentId('a', 'k2'))).rejects.toThrow(MessageDroppedError);
+    await runtime.idle();
+    expect((runtime as unknown as { keys: Map<string, unknown> }).keys.size).toBe(0);
+  });
+
   it('can be added after construction', async () => {
     const { runtime, log } = setup([]);
     runtime.addIntervention({ onPublish: (m) => `traced ${m}` });

@@ -246,6 +246,28 @@ describe('closeKey', () => {
     expect(runtime.liveInstances()).toBe(0);
   });
 
+  it('closes an agent whose async factory finishes after its key was closed', async () => {
+    const runtime = new SingleThreadedAgentRuntime();
+    const log = new DeliveryLog();
+    let finish!: () => void;
+    const made: RecordingAgent[] = [];
+    runtime.registerFactory('slow', async (id) => {
+      await new Promise<void>((r) => (finish = r));
+      const agent = new RecordingAgent(id, log);
+      made.push(agent);
+      return agent;
+    });
+    runtime.addSubscription(new TypeSubscription('t', 'slow'));
+    await runtime.publishMessage('m', new TopicId('t', 'k'));
+    await tick();
+    await runtime.closeKey('k');
+    finish();
+    await tick();
+    expect(made[0].closed).toBe(true);
+    expect(log.deliveries).toEqual([]);
+    expect(runtime.liveInstances()).toBe(0);
+  });
+
   it('resolves idle waiters of the closed key', async () => {
     const { runtime } = setup(() => new Promise(() => {}));
     await runtime.publishMessage('forever', new TopicId('t', 'k'));
