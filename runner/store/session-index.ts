@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { SessionInfo } from '../../schemas/protocol.ts';
 import { storeError, writeText } from './json-file.ts';
@@ -7,9 +7,9 @@ import { storeError, writeText } from './json-file.ts';
 type Entry = { i: SessionInfo } | { d: string };
 
 interface LogState {
-  lines: number;
-  /** Live sessions when the log was last folded: compaction waits until the log is 3× that. */
-  liveAtFold: number;
+  bytes: number;
+  /** Size of the log when it was last folded (or first seen): compaction waits until it is 3× that. */
+  bytesAtFold: number;
   /** The file does not end with a newline (a torn append after a crash): start a fresh line. */
   tornTail: boolean;
   /** Lines waiting for the append in flight to finish: they go out together in the next one. */
@@ -18,12 +18,13 @@ interface LogState {
   flushing: boolean;
 }
 
-const MIN_COMPACT_LINES = 256;
+const MIN_COMPACT_BYTES = 64 * 1024;
 
 /**
  * A tenant's session summaries as an append-only JSON-lines log: a write appends one line
  * whatever the number of sessions, and the log is folded and rewritten (atomically) only when it
- * has grown to three times its live size, so the amortised cost per write stays constant.
+ * has grown to three times its size after the last fold, so the amortised cost per write stays
+ * constant; opening it reads only its size and last byte.
  * Concurrent writes share one append (group commit). A torn last line (kill -9 during an
  * append) is skipped on read.
  */
@@ -72,8 +73,8 @@ export class SessionIndex {
           await appendFile(path, text, 'utf8');
         });
         state.tornTail = false;
-        state.lines += lines.length;
-        if (state.lines > Math.max(MIN_COMPACT_LINES, 3 * state.liveAtFold)) await this.compact(tenant, state).catch(() => undefined);
+        state.bytes += Buffer.byteLength(text);
+        if (state.bytes > Math.max(MIN_COMPACT_BYTES, 3 * state.bytesAtFold)) await this.compact(tenant, state).catch(() => undefined);
         for (const w of waiters) w.resolve();
       } catch (error) {
         // A partial append may have reached the disk: the next line starts on a fresh one.
@@ -86,24 +87,33 @@ export class SessionIndex {
   }
 
   private async load(tenant: string): Promise<LogState> {
-    const text = await this.read(tenant);
-    const entries = parse(text);
-    return {
-      lines: entries.length,
-      liveAtFold: foldEntries(entries).size,
-      tornTail: text.length > 0 && !text.endsWith('\n'),
-      queued: [],
-      waiters: [],
-      flushing: false,
-    };
+    const { size, lastByte } = await this.tail(tenant);
+    return { bytes: size, bytesAtFold: size, tornTail: size > 0 && lastByte !== 0x0a, queued: [], waiters: [], flushing: false };
+  }
+
+  private async tail(tenant: string): Promise<{ size: number; lastByte: number | undefined }> {
+    let handle;
+    try {
+      handle = await open(this.file(tenant), 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { size: 0, lastByte: undefined };
+      throw storeError('read', `the session index of tenant "${tenant}"`, error);
+    }
+    try {
+      const { size } = await handle.stat();
+      if (size === 0) return { size, lastByte: undefined };
+      const { buffer } = await handle.read(Buffer.alloc(1), 0, 1, size - 1);
+      return { size, lastByte: buffer[0] };
+    } finally {
+      await handle.close();
+    }
   }
 
   private async compact(tenant: string, state: LogState): Promise<void> {
     const live = await this.fold(tenant);
     const text = [...live.values()].map((info) => `${JSON.stringify({ i: info })}\n`).join('');
     await writeText(this.file(tenant), text, `the session index of tenant "${tenant}"`);
-    state.lines = live.size;
-    state.liveAtFold = live.size;
+    state.bytes = state.bytesAtFold = Buffer.byteLength(text);
     state.tornTail = false;
   }
 
