@@ -2,15 +2,17 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import express from 'express';
 import { pino, type Logger } from 'pino';
+import { joinCluster, type ClusterMember } from './cluster/join.ts';
 import { loadGraph } from './agents/load-graph.ts';
 import { loadConfig, type Config, type ConfigInput } from './config.ts';
 import { ModelRegistry } from './models/registry.ts';
 import { SingleThreadedAgentRuntime } from './runtime/index.ts';
-import { createAuth } from './server/auth.ts';
+import { createAuth, requireCaller } from './server/auth.ts';
 import { createHttpApp } from './server/http-app.ts';
 import { Metrics } from './server/metrics.ts';
-import { attachSocketServer } from './server/socket.ts';
+import { attachSocketServer, roomOf } from './server/socket.ts';
 import { SessionManager } from './sessions/session-manager.ts';
 import type { Sessions } from './sessions/types.ts';
 import { LowdbStore } from './store/lowdb-store.ts';
@@ -42,19 +44,8 @@ export function createLogger(config: Config): Logger {
 /** Store and sessions without any network: what `switchboard run` uses. */
 export function createCore(config: Config, log: Logger = createLogger(config)): Core {
   // Redis when configured (shared by every process of a cluster), else files under dataDir.
-  const store: Store = config.redisUrl ? new RedisStore({ redis: config.redisUrl }) : new LowdbStore(resolve(config.dataDir));
-  const runtime = new SingleThreadedAgentRuntime();
-  const sessions = new SessionManager({
-    store,
-    runtime,
-    loadGraph,
-    models: new ModelRegistry(),
-    config: {
-      idleTimeoutMs: config.idleTimeoutMs,
-      credentials: Object.fromEntries(Object.entries(config.tenants).map(([tenant, t]) => [tenant, t.credentials])),
-      retention: config.retention,
-    },
-  });
+  const store: Store = config.redisUrl ? new RedisStore({ redis: config.redisUrl, prefix: config.redisPrefix }) : new LowdbStore(resolve(config.dataDir));
+  const sessions = createSessionManager(config, store);
   return {
     config,
     store,
@@ -65,6 +56,38 @@ export function createCore(config: Config, log: Logger = createLogger(config)): 
       await store.close();
     },
   };
+}
+
+/**
+ * Cluster mode (`serve` with Redis): this process joins the others on Redis; its session manager
+ * runs behind the cluster layer, which sends each session's work to the process holding its lease.
+ */
+async function createClusterCore(config: Config, log: Logger): Promise<Core & { cluster: ClusterMember }> {
+  const cluster = await joinCluster({ redisUrl: config.redisUrl!, prefix: config.redisPrefix, makeSessions: (store) => createSessionManager(config, store) });
+  return {
+    config,
+    store: cluster.store,
+    sessions: cluster.sessions,
+    log,
+    cluster,
+    // Graceful leave: checkpoint, hand every session to a peer, then disconnect.
+    close: () => cluster.sessions.shutdown(),
+  };
+}
+
+function createSessionManager(config: Config, store: Store): SessionManager {
+  const runtime = new SingleThreadedAgentRuntime();
+  return new SessionManager({
+    store,
+    runtime,
+    loadGraph,
+    models: new ModelRegistry(),
+    config: {
+      idleTimeoutMs: config.idleTimeoutMs,
+      credentials: Object.fromEntries(Object.entries(config.tenants).map(([tenant, t]) => [tenant, t.credentials])),
+      retention: config.retention,
+    },
+  });
 }
 
 export interface RunnerOptions {
@@ -90,14 +113,25 @@ export interface Runner {
 
 export async function startRunner(options: RunnerOptions = {}): Promise<Runner> {
   const config = options.config ?? loadConfig({ file: options.configFile, overrides: options.overrides });
-  const core = createCore(config);
-  const { store, sessions, log } = core;
+  const log = createLogger(config);
+  const clustered = config.redisUrl ? await createClusterCore(config, log) : undefined;
+  const core: Core = clustered ?? createCore(config, log);
+  const cluster = clustered?.cluster;
+  const { store, sessions } = core;
   const metrics = new Metrics(sessions);
   const auth = createAuth(config);
   const onError = (err: unknown) => log.error({ err }, 'request failed');
   const app = createHttpApp({ config, auth, store, sessions, metrics, examplesDir: options.examplesDir ?? EXAMPLES_DIR, version: VERSION, log: onError });
-  const http = createServer(app);
-  const socket = attachSocketServer(http, { config, auth, sessions, metrics, log: onError });
+  const http = createServer(cluster ? withClusterApi(app, cluster, requireCaller(auth)) : app);
+  const socket = attachSocketServer(http, { config, auth, sessions, metrics, log: onError, ...(cluster ? { adapter: cluster.socketAdapter(), externalRoomEvents: true } : {}) });
+  if (cluster) {
+    cluster.registerMetrics(metrics.registry);
+    cluster.emitWith((tenant, sessionId, event, payload) => {
+      if (event === 'message') metrics.messages.inc();
+      else if (event === 'turn_end') metrics.turns.inc({ reason: (payload as { reason: string }).reason });
+      socket.io.to(roomOf(tenant, sessionId)).emit(event, payload);
+    });
+  }
 
   await new Promise<void>((ok, fail) => {
     http.once('error', fail);
@@ -109,6 +143,7 @@ export async function startRunner(options: RunnerOptions = {}): Promise<Runner> 
   const port = (http.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
+  cluster?.advertise(url);
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -133,6 +168,15 @@ export async function startRunner(options: RunnerOptions = {}): Promise<Runner> 
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
   }
-  log.info({ url, auth: auth.noAuth ? 'none (loopback only)' : 'token', store: config.redisUrl ? 'redis' : resolve(config.dataDir) }, 'switchboard runner listening');
+  log.info({ url, auth: auth.noAuth ? 'none (loopback only)' : 'token', store: config.redisUrl ? 'redis' : resolve(config.dataDir), ...(cluster ? { process: cluster.node.id } : {}) }, 'switchboard runner listening');
   return { url, port, config, store, sessions, metrics, http, close };
+}
+
+/** GET /api/cluster (processes and their load) in front of the app, behind the same token check. */
+function withClusterApi(app: express.Express, cluster: ClusterMember, auth: express.RequestHandler): express.Express {
+  const outer = express();
+  outer.disable('x-powered-by');
+  outer.use('/api/cluster', auth, cluster.router());
+  outer.use(app);
+  return outer;
 }

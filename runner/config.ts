@@ -67,6 +67,8 @@ export const ConfigSchema = z
     host: z.string().min(1).max(253).default('127.0.0.1'),
     dataDir: z.string().min(1).default('./data'),
     redisUrl: z.url().optional(),
+    /** Namespace of every Redis key, so several deployments (or test runs) can share one Redis. */
+    redisPrefix: z.string().regex(/^[\w.:-]{1,64}$/, 'may only contain letters, digits, "_", ".", ":" and "-" (1-64)').default('sb:'),
     /** A session with no activity for this long is checkpointed and its agents freed. */
     idleTimeoutMs: z.number().int().min(100).max(30 * 24 * 3_600_000).default(15 * 60_000),
     tokens: z.array(TokenEntry).max(10_000).default([]),
@@ -171,6 +173,7 @@ function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.HOST) out.host = env.HOST;
   if (env.DATA_DIR) out.dataDir = env.DATA_DIR;
   if (env.REDIS_URL) out.redisUrl = env.REDIS_URL;
+  if (env.REDIS_PREFIX) out.redisPrefix = env.REDIS_PREFIX;
   if (num('IDLE_TIMEOUT_MS') !== undefined) out.idleTimeoutMs = num('IDLE_TIMEOUT_MS');
   if (env.LOG_LEVEL) out.logLevel = env.LOG_LEVEL;
   if (env.SWITCHBOARD_TOKENS) out.tokens = parseTokenList(env.SWITCHBOARD_TOKENS);

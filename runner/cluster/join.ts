@@ -24,6 +24,8 @@ export interface ClusterMember {
   registerMetrics(registry: Registry): void;
   /** GET /api/cluster: the processes and their load (mount behind the caller check). */
   router(): Router;
+  /** The URL this process serves on, shown to the others. */
+  advertise(url: string): void;
 }
 
 /**
@@ -56,6 +58,9 @@ export async function joinCluster(options: ClusterOptions & { makeSessions: (sto
       new Gauge({ name: 'switchboard_cluster_owned_sessions', help: 'Sessions whose lease this process holds', labelNames: ['process'], registers, collect() { this.set(labels, node.leases.sessions().length); } });
       new Gauge({ name: 'switchboard_cluster_redis_round_trips', help: 'Round trips to Redis made by this process since it started', labelNames: ['process'], registers, collect() { this.set(labels, roundTrips.total); } });
       new Gauge({ name: 'switchboard_cluster_processes', help: 'Live runner processes in the cluster, as last published', registers, async collect() { this.set((await node.placement.list()).length); } });
+    },
+    advertise(url) {
+      node.placement.url = url;
     },
     router() {
       const router = Router();

@@ -42,14 +42,17 @@ export const DEFAULT_LOAD_TTL_MS = 2000;
 export class Placement {
   private timer: NodeJS.Timeout | undefined;
   readonly ttlMs: number;
+  /** Known once the server listens. */
+  url: string | undefined;
 
   constructor(private readonly options: PlacementOptions) {
     this.ttlMs = options.ttlMs ?? DEFAULT_LOAD_TTL_MS;
+    this.url = options.url;
   }
 
   async publish(): Promise<void> {
-    const { redis, keys, processId, url } = this.options;
-    const load = { id: processId, url, pid: process.pid, ...this.options.sample(), at: Date.now() };
+    const { redis, keys, processId } = this.options;
+    const load = { id: processId, url: this.url, pid: process.pid, ...this.options.sample(), at: Date.now() };
     await redis.multi().set(keys.load(processId), JSON.stringify(load), 'PX', this.ttlMs).zadd(keys.processes, load.at, processId).exec();
   }
 

@@ -1,5 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
-import { Server, type Socket } from 'socket.io';
+import { Server, type ServerOptions, type Socket } from 'socket.io';
 import type { z } from 'zod';
 import { ClientEvents, type Ack, type ApiError, type ClientEventName, type ServerEventName } from '../../schemas/protocol.ts';
 import type { Config } from '../config.ts';
@@ -18,6 +18,10 @@ export interface SocketDeps {
   sessions: Sessions;
   metrics: Metrics;
   log: (err: unknown) => void;
+  /** Cluster mode: the adapter every runner process shares (events and connection-state recovery across them). */
+  adapter?: ServerOptions['adapter'];
+  /** Cluster mode: a session's owner emits its events to the room, wherever the room's sockets are. */
+  externalRoomEvents?: boolean;
 }
 
 /** How long a disconnected client can come back and get the events it missed replayed. */
@@ -27,7 +31,7 @@ const RECOVERY_MS = 2 * 60_000;
  * Rooms are named after the tenant and the session, so a room can be re-subscribed from its name
  * alone when Socket.IO restores a recovered socket into it.
  */
-const roomOf = (tenant: string, sessionId: string) => `s:${tenant}:${sessionId}`;
+export const roomOf = (tenant: string, sessionId: string) => `s:${tenant}:${sessionId}`;
 function parseRoom(room: string): { tenant: string; sessionId: string } | undefined {
   const m = /^s:([^:]+):(.+)$/.exec(room);
   return m ? { tenant: m[1], sessionId: m[2] } : undefined;
@@ -49,6 +53,7 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
     // a packet past twice the limit closes the connection before it is parsed.
     maxHttpBufferSize: config.limits.socketPayloadBytes * 2,
     connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_MS, skipMiddlewares: true },
+    ...(deps.adapter ? { adapter: deps.adapter } : {}),
   });
   const adapter = io.of('/').adapter;
 
@@ -58,6 +63,7 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
    */
   const subscriptions = new Map<string, { ready: Promise<() => void>; drop?: NodeJS.Timeout }>();
   const subscribeRoom = (room: string) => {
+    if (deps.externalRoomEvents) return undefined;
     const existing = subscriptions.get(room);
     if (existing) {
       clearTimeout(existing.drop);
