@@ -336,10 +336,13 @@ export class SessionManager implements Sessions {
     this.idle.clear();
     this.pageOut.clear();
     const running = [...this.live.values()].filter((s) => !s.quiet);
+    let grace: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.all(running.map((s) => new Promise<void>((resolve) => (s.quiet ? resolve() : s.settledWaiters.push(resolve))))),
-      new Promise((resolve) => setTimeout(resolve, this.config.shutdownGraceMs).unref()),
+      // Kept referenced: the process must live until everything is written.
+      new Promise((resolve) => (grace = setTimeout(resolve, this.config.shutdownGraceMs))),
     ]);
+    clearTimeout(grace);
     // Turns still running are checkpointed as they are; the next runner resumes them.
     for (const s of this.live.values()) {
       const turn = s.turn;
