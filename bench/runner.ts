@@ -1,0 +1,452 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Server } from 'socket.io';
+import { io, type Socket } from 'socket.io-client';
+import type { GraphInput } from '../schemas/graph.ts';
+import { Graph } from '../schemas/graph.ts';
+import type { MessageEvent, SessionInfo } from '../schemas/protocol.ts';
+import { createCore, startRunner, type Core } from '../runner/app.ts';
+import { LOCAL_TENANT, parseConfig } from '../runner/config.ts';
+
+/**
+ * Group `runner`: end-to-end turns over Socket.IO against a bare Socket.IO round trip, scaling,
+ * persistence cost against the number of stored sessions, idle memory and CPU, and the same
+ * three-agent conversation in LangGraph.js. Servers run in child processes (this file, started
+ * with SB_BENCH_ROLE); the clients run here, so they never share an event loop with a server.
+ */
+
+const SELF = fileURLToPath(import.meta.url);
+const caller = { tenant: LOCAL_TENANT };
+
+// ───────────────────────────── graphs ─────────────────────────────
+
+/** One scripted assistant, no streaming: the turn the e2e figures measure. */
+const ECHO: GraphInput = {
+  format: 'switchboard/graph',
+  version: 1,
+  id: 'bench-echo',
+  name: 'Bench echo',
+  models: [{ id: 'm', provider: 'scripted', fallback: 'ok: {input}' }],
+  agents: [{ id: 'echo', type: 'echo', kind: 'assistant', config: { model: 'm', stream: false } }],
+  topics: [
+    { id: 'in', type: 'bench.in' },
+    { id: 'out', type: 'bench.out' },
+  ],
+  subscriptions: [{ id: 's1', topic: 'in', agent: 'echo' }],
+  publications: [{ id: 'p1', agent: 'echo', topic: 'out' }],
+  entry: 'in',
+  output: ['out'],
+};
+
+/** planner → researcher → writer, each with a fixed scripted reply: the LangGraph comparison. */
+const THREE_AGENTS: GraphInput = {
+  format: 'switchboard/graph',
+  version: 1,
+  id: 'bench-three',
+  name: 'Bench three agents',
+  models: [
+    { id: 'planner-m', provider: 'scripted', fallback: 'Plan: look it up, then write it down.' },
+    { id: 'researcher-m', provider: 'scripted', fallback: 'Findings: three facts worth telling.' },
+    { id: 'writer-m', provider: 'scripted', fallback: 'Answer: here are the three facts, plainly.' },
+  ],
+  agents: [
+    { id: 'planner', type: 'planner', kind: 'assistant', config: { model: 'planner-m', stream: false } },
+    { id: 'researcher', type: 'researcher', kind: 'assistant', config: { model: 'researcher-m', stream: false } },
+    { id: 'writer', type: 'writer', kind: 'assistant', config: { model: 'writer-m', stream: false } },
+  ],
+  topics: [
+    { id: 'ask', type: 'three.ask' },
+    { id: 'plan', type: 'three.plan' },
+    { id: 'facts', type: 'three.facts' },
+    { id: 'answer', type: 'three.answer' },
+  ],
+  subscriptions: [
+    { id: 's1', topic: 'ask', agent: 'planner' },
+    { id: 's2', topic: 'plan', agent: 'researcher' },
+    { id: 's3', topic: 'facts', agent: 'writer' },
+  ],
+  publications: [
+    { id: 'p1', agent: 'planner', topic: 'plan' },
+    { id: 'p2', agent: 'researcher', topic: 'facts' },
+    { id: 'p3', agent: 'writer', topic: 'answer' },
+  ],
+  entry: 'ask',
+  output: ['answer'],
+};
+const SCRIPT = ['Plan: look it up, then write it down.', 'Findings: three facts worth telling.', 'Answer: here are the three facts, plainly.'];
+
+async function putGraph(core: Pick<Core, 'store'>, input: GraphInput): Promise<void> {
+  const graph = Graph.parse(input);
+  await core.store.putGraph({ tenant: LOCAL_TENANT, id: graph.id, version: 1, graph, draft: false, updatedAt: Date.now() });
+}
+
+// ───────────────────────────── child processes ─────────────────────────────
+
+/** Runs in a child: a runner (or a bare Socket.IO echo server) that prints its URL. */
+async function serve(role: string): Promise<void> {
+  if (role === 'bare') {
+    const http = createServer();
+    const server = new Server(http, { serveClient: false });
+    server.on('connection', (socket) => socket.on('ping', (payload: unknown, ack: (r: unknown) => void) => ack({ ok: true, payload })));
+    http.listen(0, '127.0.0.1', () => process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` })}\n`));
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'sb-bench-server-'));
+  const runner = await startRunner({
+    config: parseConfig({
+      port: 0,
+      dataDir: dir,
+      logLevel: 'error',
+      designerDir: join(dir, 'none'),
+      limits: { socket: { perSecond: 100_000, burst: 100_000 }, http: { perSecond: 100_000, burst: 100_000 } },
+    }),
+  });
+  await putGraph(runner, ECHO);
+  process.stdout.write(`${JSON.stringify({ url: runner.url })}\n`);
+  process.once('SIGTERM', () => void runner.close().finally(() => {
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(0);
+  }));
+}
+
+async function spawnRole(role: 'runner' | 'bare'): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', SELF], { env: { ...process.env, SB_BENCH_ROLE: role }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve((JSON.parse(line) as { url: string }).url);
+    });
+    child.once('exit', (code) => reject(new Error(`bench ${role} server exited with ${code}`)));
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return { url, child, stop: () => (child.kill('SIGTERM'), exited) };
+}
+
+// ───────────────────────────── client-side measurements ─────────────────────────────
+
+async function connectMany(url: string, n: number): Promise<Socket[]> {
+  const sockets: Socket[] = [];
+  for (let i = 0; i < n; i += 100) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(100, n - i) }, () => {
+        const s = io(url, { transports: ['websocket'], reconnection: false, forceNew: true });
+        return new Promise<Socket>((ok, fail) => {
+          s.once('connect', () => ok(s));
+          s.once('connect_error', fail);
+        });
+      }),
+    );
+    sockets.push(...batch);
+  }
+  return sockets;
+}
+
+/** Runs `step` in a closed loop on every client; counts completions inside the measured window. */
+async function closedLoop(clients: number, step: (i: number) => Promise<void>, warmupMs: number, measureMs: number): Promise<number> {
+  let counting = false;
+  let done = 0;
+  let stop = false;
+  const loops = Array.from({ length: clients }, async (_, i) => {
+    while (!stop) {
+      await step(i);
+      if (counting) done++;
+    }
+  });
+  await sleep(warmupMs);
+  counting = true;
+  const started = performance.now();
+  await sleep(measureMs);
+  counting = false;
+  const elapsed = performance.now() - started;
+  stop = true;
+  await Promise.all(loops);
+  return (done / elapsed) * 1000;
+}
+
+async function bareRoundTrips(url: string, clients: number, log: (s: string) => void): Promise<number> {
+  const sockets = await connectMany(url, clients);
+  const rate = await closedLoop(clients, (i) => sockets[i].emitWithAck('ping', { n: i }).then(() => undefined), 1000, 4000);
+  for (const s of sockets) s.disconnect();
+  log(`bare Socket.IO emit+ack, ${clients} clients: ${rate.toFixed(0)} round trips/s`);
+  return rate;
+}
+
+/** A turn: session:send in, the echo agent's reply message back. */
+async function e2eTurns(url: string, sessions: number, log: (s: string) => void): Promise<number> {
+  const sockets = await connectMany(url, sessions);
+  const ids = await Promise.all(
+    sockets.map(async (s) => {
+      const ack = (await s.emitWithAck('session:create', { graphId: 'bench-echo' })) as { ok: boolean; session: SessionInfo };
+      if (!ack.ok) throw new Error(`session:create failed: ${JSON.stringify(ack)}`);
+      return ack.session.id;
+    }),
+  );
+  const waiting: Array<(() => void) | undefined> = [];
+  sockets.forEach((s, i) =>
+    s.on('message', (m: MessageEvent) => {
+      if (m.output && m.sender !== 'user') waiting[i]?.();
+    }),
+  );
+  let n = 0;
+  const step = (i: number) =>
+    new Promise<void>((resolve, reject) => {
+      waiting[i] = resolve;
+      sockets[i].emitWithAck('session:send', { sessionId: ids[i], content: `m${n++}` }).then((ack: { ok: boolean }) => {
+        if (!ack.ok) reject(new Error(`session:send failed: ${JSON.stringify(ack)}`));
+      }, reject);
+    });
+  const rate = await closedLoop(sessions, step, 2000, 5000);
+  for (const s of sockets) s.disconnect();
+  log(`runner turns (send → reply) at ${sessions} concurrent sessions: ${rate.toFixed(0)} turns/s`);
+  return rate;
+}
+
+// ───────────────────────────── in-process measurements ─────────────────────────────
+
+function core(dir: string, overrides: Record<string, unknown> = {}): Core {
+  return createCore(parseConfig({ dataDir: dir, logLevel: 'error', ...overrides }));
+}
+
+async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-bench-'));
+  try {
+    return await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function turn(c: Core, id: string, content: string): Promise<void> {
+  await c.sessions.send(caller, id, { content });
+  await c.sessions.settled(caller, id);
+}
+
+async function createSessions(c: Core, graphId: string, n: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i += 200) {
+    const batch = await Promise.all(Array.from({ length: Math.min(200, n - i) }, () => c.sessions.create(caller, { graphId })));
+    ids.push(...batch.map((s) => s.id));
+  }
+  return ids;
+}
+
+/** Mean ms per persisted turn (send, run, persist) over `turns` sequential turns. */
+async function persistedTurnMs(c: Core, ids: string[], turns: number): Promise<number> {
+  const started = performance.now();
+  for (let i = 0; i < turns; i++) await turn(c, ids[i % ids.length], `t ${i}`);
+  return (performance.now() - started) / turns;
+}
+
+/**
+ * Two stores side by side, one holding 100 sessions and one 10,000; turns on 100 sessions of
+ * each are timed in alternating rounds so machine noise hits both alike, medians compared.
+ */
+async function persistCost(log: (s: string) => void): Promise<number> {
+  return withTempDir(async (dir) => {
+    const small = core(join(dir, 'small'));
+    const large = core(join(dir, 'large'));
+    try {
+      for (const c of [small, large]) await putGraph(c, ECHO);
+      const probeSmall = await createSessions(small, 'bench-echo', 100);
+      const probeLarge = await createSessions(large, 'bench-echo', 100);
+      await createSessions(large, 'bench-echo', 9_900);
+      await persistedTurnMs(small, probeSmall, 100);
+      await persistedTurnMs(large, probeLarge, 100);
+      const at100: number[] = [];
+      const at10k: number[] = [];
+      for (let round = 0; round < 5; round++) {
+        at100.push(await persistedTurnMs(small, probeSmall, 100));
+        at10k.push(await persistedTurnMs(large, probeLarge, 100));
+      }
+      const [m100, m10k] = [median(at100), median(at10k)];
+      log(`persisted turn (median of 5 rounds): ${m100.toFixed(3)} ms with 100 stored sessions, ${m10k.toFixed(3)} ms with 10,000`);
+      return m10k / m100;
+    } finally {
+      await small.close();
+      await large.close();
+    }
+  });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function heapUsed(): number {
+  for (let i = 0; i < 4; i++) globalThis.gc?.();
+  return process.memoryUsage().heapUsed;
+}
+
+async function heapPerIdleSession(log: (s: string) => void): Promise<number> {
+  return withTempDir(async (dir) => {
+    const c = core(dir, { idleTimeoutMs: 200 });
+    try {
+      await putGraph(c, ECHO);
+      const warm = await createSessions(c, 'bench-echo', 50);
+      for (const id of warm) await turn(c, id, 'warm');
+      await sleep(600);
+      const before = heapUsed();
+      const n = 2000;
+      const ids = await createSessions(c, 'bench-echo', n);
+      for (let i = 0; i < n; i += 100) await Promise.all(ids.slice(i, i + 100).map((id) => turn(c, id, 'hello')));
+      await sleep(800);
+      const after = heapUsed();
+      const perSession = Math.max(0, after - before) / n;
+      log(`heap after ${n} sessions ran one turn and went idle: ${((after - before) / 1024).toFixed(0)} KiB total, ${perSession.toFixed(0)} B/session (stats ${JSON.stringify(c.sessions.stats())})`);
+      return perSession;
+    } finally {
+      await c.close();
+    }
+  });
+}
+
+async function idleCpu(log: (s: string) => void): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-bench-idle-'));
+  const runner = await startRunner({ config: parseConfig({ port: 0, dataDir: dir, logLevel: 'error', designerDir: join(dir, 'none'), idleTimeoutMs: 1000 }) });
+  try {
+    await putGraph(runner, ECHO);
+    const c = { sessions: runner.sessions } as Core;
+    const ids = await createSessions(c, 'bench-echo', 1000);
+    for (let i = 0; i < ids.length; i += 100) await Promise.all(ids.slice(i, i + 100).map((id) => turn(c, id, 'hello')));
+    await sleep(2500);
+    const start = process.cpuUsage();
+    await sleep(10_000);
+    const used = process.cpuUsage(start);
+    const ms = (used.user + used.system) / 1000;
+    log(`idle runner with 1000 sessions, 10 s: ${ms.toFixed(1)} ms CPU (stats ${JSON.stringify(runner.sessions.stats())})`);
+    return ms;
+  } finally {
+    await runner.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ───────────────────────────── LangGraph.js comparison ─────────────────────────────
+
+interface Conversation {
+  name: string;
+  /** Creates the per-session state (a session or a thread id). */
+  open(i: number): Promise<string>;
+  turn(id: string, content: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function ours(dir: string): Promise<Conversation> {
+  const c = core(dir);
+  await putGraph(c, THREE_AGENTS);
+  return {
+    name: 'switchboard',
+    open: async () => (await c.sessions.create(caller, { graphId: 'bench-three' })).id,
+    turn: (id, content) => turn(c, id, content),
+    close: () => c.close(),
+  };
+}
+
+async function langgraph(): Promise<Conversation> {
+  const { StateGraph, MessagesAnnotation, MemorySaver, START, END } = await import('@langchain/langgraph');
+  const { AIMessage, HumanMessage } = await import('@langchain/core/messages');
+  const reply = (text: string, name: string) => () => ({ messages: [new AIMessage({ content: text, name })] });
+  const app = new StateGraph(MessagesAnnotation)
+    .addNode('planner', reply(SCRIPT[0], 'planner'))
+    .addNode('researcher', reply(SCRIPT[1], 'researcher'))
+    .addNode('writer', reply(SCRIPT[2], 'writer'))
+    .addEdge(START, 'planner')
+    .addEdge('planner', 'researcher')
+    .addEdge('researcher', 'writer')
+    .addEdge('writer', END)
+    .compile({ checkpointer: new MemorySaver() });
+  return {
+    name: 'langgraph',
+    open: async (i) => `thread-${i}`,
+    turn: async (id, content) => {
+      await app.invoke({ messages: [new HumanMessage(content)] }, { configurable: { thread_id: id } });
+    },
+    close: async () => undefined,
+  };
+}
+
+/** Turns per second with `sessions` conversations running concurrently for `rounds` rounds. */
+async function throughput(conv: Conversation, sessions: number, rounds: number): Promise<number> {
+  const ids = await Promise.all(Array.from({ length: sessions }, (_, i) => conv.open(i)));
+  await Promise.all(ids.map((id) => conv.turn(id, 'warm up')));
+  const started = performance.now();
+  for (let r = 0; r < rounds; r++) await Promise.all(ids.map((id) => conv.turn(id, `question ${r}`)));
+  return ((sessions * rounds) / (performance.now() - started)) * 1000;
+}
+
+/** Heap growth per session after 5 turns each. */
+async function memoryPerSession(make: () => Promise<Conversation>, sessions: number): Promise<number> {
+  const conv = await make();
+  await conv.turn(await conv.open(-1), 'warm up');
+  await sleep(200);
+  const before = heapUsed();
+  const ids = await Promise.all(Array.from({ length: sessions }, (_, i) => conv.open(i)));
+  for (let r = 0; r < 5; r++) {
+    for (let i = 0; i < ids.length; i += 100) await Promise.all(ids.slice(i, i + 100).map((id) => conv.turn(id, `question ${r}`)));
+  }
+  await sleep(500);
+  const after = heapUsed();
+  await conv.close();
+  return Math.max(0, after - before) / sessions;
+}
+
+// ───────────────────────────── the group ─────────────────────────────
+
+export async function run(log: (s: string) => void): Promise<Record<string, number>> {
+  const figures: Record<string, number> = {};
+
+  const bare = await spawnRole('bare');
+  const bareRate = await bareRoundTrips(bare.url, 100, log);
+  await bare.stop();
+  const server = await spawnRole('runner');
+  try {
+    const at100 = await e2eTurns(server.url, 100, log);
+    const at1000 = await e2eTurns(server.url, 1000, log);
+    figures.e2e_ratio_vs_bare_socketio_100 = at100 / bareRate;
+    figures.scaling_ratio_1000_vs_100 = at1000 / at100;
+    figures.e2e_turns_per_s_100 = at100;
+    figures.e2e_turns_per_s_1000 = at1000;
+    figures.bare_socketio_round_trips_per_s_100 = bareRate;
+  } finally {
+    await server.stop();
+  }
+
+  figures.persist_cost_ratio_10k_vs_100 = await persistCost(log);
+  figures.heap_bytes_per_idle_session = await heapPerIdleSession(log);
+  figures.idle_cpu_ms_1000_sessions_10s = await idleCpu(log);
+
+  const oursRate = await withTempDir(async (dir) => {
+    const conv = await ours(dir);
+    try {
+      return await throughput(conv, 100, 10);
+    } finally {
+      await conv.close();
+    }
+  });
+  const lgConv = await langgraph();
+  const lgRate = await throughput(lgConv, 100, 10);
+  log(`three-agent turns/s: switchboard ${oursRate.toFixed(0)}, langgraph ${lgRate.toFixed(0)}`);
+  figures.throughput_ratio_vs_langgraph = oursRate / lgRate;
+
+  const oursMem = await withTempDir((dir) => memoryPerSession(() => ours(dir), 300));
+  const lgMem = await memoryPerSession(langgraph, 300);
+  log(`heap per session after 5 turns: switchboard ${oursMem.toFixed(0)} B, langgraph ${lgMem.toFixed(0)} B`);
+  figures.memory_ratio_vs_langgraph = oursMem / lgMem;
+  figures.three_agent_turns_per_s_switchboard = oursRate;
+  figures.three_agent_turns_per_s_langgraph = lgRate;
+  return figures;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+if (process.env.SB_BENCH_ROLE && process.argv[1] === SELF) await serve(process.env.SB_BENCH_ROLE);
