@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Ack, MessageEvent } from '../../schemas/protocol.ts';
+import { api, call, connect, nextEvent, ok, startTestRunner, type TestRunner } from '../integration/helpers.ts';
+import { hostileCases, type ObservedError } from './harness/cases.ts';
+import { count } from './harness/tally.ts';
+import { echoGraph } from './fixtures/graphs.ts';
+
+/**
+ * Hostile Socket.IO traffic against a real runner. Every bad event gets an error ack (or an
+ * `error` event when the client asked for no ack); the server never crashes, and a bystander
+ * session of another tenant keeps completing turns with only its own messages meanwhile.
+ */
+const ACME = 'acme-token-0123456789abcdef';
+const GLOBEX = 'globex-token-0123456789abcdef';
+const PAYLOAD_LIMIT = 50_000;
+let runner: TestRunner;
+let attacker: Socket;
+let acmeSession: string;
+let globexSession: string;
+const opened: Socket[] = [];
+
+async function open(token = ACME): Promise<Socket> {
+  const socket = await connect(runner.url, token);
+  opened.push(socket);
+  return socket;
+}
+
+beforeAll(async () => {
+  runner = await startTestRunner({
+    tokens: [
+      { token: ACME, tenant: 'acme' },
+      { token: GLOBEX, tenant: 'globex' },
+    ],
+    limits: { socketPayloadBytes: PAYLOAD_LIMIT, socket: { perSecond: 50, burst: 100 } },
+  });
+  for (const token of [ACME, GLOBEX]) expect((await api(runner.url, 'POST', '/api/graphs', { token, body: { graph: echoGraph('echo') } })).status).toBe(201);
+  attacker = await open(ACME);
+  acmeSession = ok(await call<{ session: { id: string } }>(attacker, 'session:create', { graphId: 'echo' })).session.id;
+  const globex = await open(GLOBEX);
+  globexSession = ok(await call<{ session: { id: string } }>(globex, 'session:create', { graphId: 'echo' })).session.id;
+});
+afterAll(async () => {
+  for (const s of opened) s.disconnect();
+  await runner?.stop();
+});
+
+/** A bystander: another tenant's client that keeps running turns while the attacks go on. */
+function bystander() {
+  let stop = false;
+  const contents: string[] = [];
+  const done = (async () => {
+    const socket = await open(GLOBEX);
+    const session = ok(await call<{ session: { id: string } }>(socket, 'session:create', { graphId: 'echo' })).session.id;
+    const seen: MessageEvent[] = [];
+    socket.on('message', (m: MessageEvent) => seen.push(m));
+    for (let turn = 0; !stop || turn < 3; turn++) {
+      const content = `bystander turn ${turn}`;
+      const ended = nextEvent(socket, 'turn_end', (e) => e.sessionId === session);
+      ok(await call(socket, 'session:send', { sessionId: session, content }));
+      expect(await ended).toMatchObject({ reason: 'completed' });
+      contents.push(content);
+    }
+    return { session, seen };
+  })();
+  return {
+    async finish() {
+      stop = true;
+      const { session, seen } = await done;
+      expect(seen.every((m) => m.sessionId === session && m.topic.source === session)).toBe(true);
+      expect(seen.filter((m) => m.sender === 'user').map((m) => m.content)).toEqual(contents);
+      return contents.length;
+    },
+  };
+}
+
+type Attempt = { event: string; args: unknown[] };
+
+/** Emits with an ack and reports the error it carried. */
+async function refusal({ event, args }: Attempt): Promise<ObservedError> {
+  const ack = (await attacker.timeout(10_000).emitWithAck(event, ...args)) as Ack;
+  return ack.ok ? undefined : { ...ack.error, status: undefined };
+}
+
+const send = (sessionId: () => string, content: unknown, extra: Record<string, unknown> = {}): (() => Attempt) => () => ({ event: 'session:send', args: [{ sessionId: sessionId(), content, ...extra }] });
+
+describe('hostile Socket.IO events', () => {
+  let watcher: ReturnType<typeof bystander>;
+  beforeAll(() => {
+    watcher = bystander();
+  });
+
+  hostileCases<Attempt | (() => Attempt)>(
+    [
+      { name: 'an unknown event', input: { event: 'admin:shutdown', args: [{}] }, expect: { code: 'unknown_event', message: /^unknown event "admin:shutdown"; events are session:create/ } },
+      { name: 'an event named like a prototype method', input: { event: 'toString', args: [{}] }, expect: { code: 'unknown_event' } },
+      { name: 'an event named __proto__', input: { event: '__proto__', args: [{}] }, expect: { code: 'unknown_event' } },
+      { name: 'a string instead of an object', input: { event: 'session:create', args: ['echo'] }, expect: { code: 'invalid', message: 'invalid "session:create" payload' } },
+      { name: 'null payload', input: { event: 'session:join', args: [null] }, expect: { code: 'invalid', message: 'invalid "session:join" payload' } },
+      { name: 'an array payload', input: { event: 'session:send', args: [[acmeSession, 'hi']] }, expect: { code: 'invalid' } },
+      { name: 'no payload at all', input: { event: 'session:create', args: [] }, expect: { code: 'invalid', message: '"session:create" takes exactly one payload object' } },
+      { name: 'two payloads', input: { event: 'session:create', args: [{ graphId: 'echo' }, { graphId: 'echo' }] }, expect: { code: 'invalid', message: '"session:create" takes exactly one payload object' } },
+      { name: 'a binary payload', input: { event: 'session:create', args: [Buffer.from('graphId')] }, expect: { code: 'invalid' } },
+      { name: 'a graph id with a path', input: { event: 'session:create', args: [{ graphId: '../../etc' }] }, expect: { code: 'invalid', details: { problems: [expect.objectContaining({ path: '/graphId' })] } } },
+      { name: 'an unknown field', input: { event: 'session:create', args: [{ graphId: 'echo', tenant: 'globex' }] }, expect: { code: 'invalid' } },
+      { name: 'a __proto__ field', input: () => ({ event: 'session:create', args: [JSON.parse('{"graphId":"echo","__proto__":{"admin":true}}')] }), expect: { code: 'invalid' } },
+      { name: 'a version that is not a number', input: { event: 'session:create', args: [{ graphId: 'echo', version: '1' }] }, expect: { code: 'invalid' } },
+      { name: "a graph of another tenant's only", input: { event: 'session:create', args: [{ graphId: 'nothing-here' }] }, expect: { code: 'not_found' } },
+      { name: 'joining a malformed session id', input: { event: 'session:join', args: [{ sessionId: '../../x' }] }, expect: { code: 'invalid', details: { problems: [expect.objectContaining({ path: '/sessionId' })] } } },
+      { name: 'joining a session that does not exist', input: () => ({ event: 'session:join', args: [{ sessionId: randomUUID() }] }), expect: { code: 'not_found' } },
+      { name: "joining another tenant's session", input: () => ({ event: 'session:join', args: [{ sessionId: globexSession }] }), expect: { code: 'not_found' } },
+      { name: "sending into another tenant's session", input: send(() => globexSession, 'hijack'), expect: { code: 'not_found' } },
+      { name: "closing another tenant's session", input: () => ({ event: 'session:close', args: [{ sessionId: globexSession }] }), expect: { code: 'not_found' } },
+      { name: "aborting another tenant's turn", input: () => ({ event: 'turn:abort', args: [{ sessionId: globexSession }] }), expect: { code: 'not_found' } },
+      { name: "answering another tenant's input request", input: () => ({ event: 'session:input', args: [{ sessionId: globexSession, requestId: 'r1', content: 'yes' }] }), expect: { code: 'not_found' } },
+      { name: 'an empty message', input: send(() => acmeSession, ''), expect: { code: 'invalid' } },
+      { name: 'a message over 32,000 characters', input: send(() => acmeSession, 'x'.repeat(32_001)), expect: { code: 'invalid' } },
+      { name: 'a message that is an object', input: send(() => acmeSession, { $gt: '' }), expect: { code: 'invalid' } },
+      { name: 'a message id with a path', input: send(() => acmeSession, 'hi', { messageId: '../x' }), expect: { code: 'invalid' } },
+      { name: 'a payload over the size limit', input: send(() => acmeSession, 'x'.repeat(30_000), { padding: 'y'.repeat(PAYLOAD_LIMIT) }), expect: { code: 'payload_too_large', message: /the limit is 50000$/ } },
+      { name: 'an answer to an input request nobody made', input: () => ({ event: 'session:input', args: [{ sessionId: acmeSession, requestId: 'never-asked', content: 'yes' }] }), expect: { code: 'not_found' } },
+    ],
+    async (input) => refusal(typeof input === 'function' ? input() : input),
+  );
+
+  it('an unknown event without an ack is answered with an error event', async () => {
+    const error = nextEvent(attacker, 'error');
+    attacker.emit('admin:shutdown', { now: true });
+    expect(await error).toMatchObject({ code: 'unknown_event' });
+    count({ cases: 1 });
+  });
+
+  it('sending before joining: accepted for an own session (REST allows it too), but no events reach the unjoined socket', async () => {
+    const early = await open(ACME);
+    const leaked: unknown[] = [];
+    early.onAny((event) => leaked.push(event));
+    const ended = nextEvent(attacker, 'turn_end', (e) => e.sessionId === acmeSession);
+    const accepted = ok(await call<{ turnId: string }>(early, 'session:send', { sessionId: acmeSession, content: 'sent before joining' }));
+    count({ cases: 1 });
+    expect(await ended).toMatchObject({ turnId: accepted.turnId, reason: 'completed' });
+    expect(leaked).toEqual([]);
+  });
+
+  it('a handshake without a token, or with a forged one, is refused', async () => {
+    for (const token of [undefined, 'forged-token-0123456789abcdef']) {
+      const refused = await connect(runner.url, token).then(
+        (s) => (s.disconnect(), undefined),
+        (e: Error & { data?: unknown }) => e.data,
+      );
+      expect(refused).toMatchObject({ code: 'unauthorized' });
+      count({ cases: 1 });
+    }
+  });
+
+  it('a flood from one socket is rate limited with acks, then the socket recovers', async () => {
+    const flooder = await open(ACME);
+    const acks = await Promise.all(Array.from({ length: 300 }, () => call(flooder, 'session:join', { sessionId: acmeSession }, 30_000)));
+    count({ cases: acks.length });
+    const refused = acks.filter((a) => !a.ok);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.every((a) => !a.ok && a.error.code === 'rate_limited')).toBe(true);
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(ok(await call(flooder, 'session:join', { sessionId: acmeSession }))).toMatchObject({ session: { id: acmeSession } });
+  });
+
+  it('a packet far over the limit disconnects only that socket', async () => {
+    const victim = await open(ACME);
+    const gone = new Promise<string>((r) => victim.once('disconnect', (reason) => r(reason)));
+    victim.emit('session:send', { sessionId: acmeSession, content: 'z'.repeat(5 * PAYLOAD_LIMIT) });
+    expect(await gone).toBe('transport close');
+    count({ cases: 1 });
+    expect(ok(await call(attacker, 'session:join', { sessionId: acmeSession }))).toMatchObject({ session: { id: acmeSession } });
+  });
+
+  it('the bystander session completed every turn with only its own messages', async () => {
+    expect(await watcher.finish()).toBeGreaterThanOrEqual(3);
+    expect((await api(runner.url, 'GET', '/api/health')).status).toBe(200);
+  });
+});
