@@ -69,6 +69,28 @@ describe('validateGraph: structural', () => {
     expect(ps[0]).toMatchObject({ path: '/agents/1/config/tools', code: 'too_big', message: 'must be at most 16 items' });
   });
 
+  it('explains a bad record key with the id rule', () => {
+    const ps = problemsAfter((g) => (g.layout!.nodes!['a b'] = { x: 0, y: 0 }));
+    expect(ps[0]).toEqual({ severity: 'error', path: '/layout/nodes/a b', code: 'invalid_key', message: 'the key "a b" is not allowed: it may only contain letters, digits, "_" and "-"' });
+  });
+
+  it('says "whole number", "must not be empty" and "URL" in plain words', () => {
+    const ps = problemsAfter((g) => {
+      g.limits = { maxMessagesPerTurn: 1.5 };
+      g.models!.push({ id: 'o', provider: 'openai', model: '', baseUrl: 'not a url' });
+    });
+    expect(ps.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      '/models/1/model: must not be empty',
+      '/models/1/baseUrl: must be a valid URL',
+      '/limits/maxMessagesPerTurn: must be a whole number, not number 1.5',
+    ]);
+  });
+
+  it('does not flood with dangling references when a whole collection is unreadable', () => {
+    const ps = problemsAfter((g) => ((g as Record<string, unknown>).agents = {}));
+    expect(ps).toEqual([{ severity: 'error', path: '/agents', code: 'invalid_type', message: 'must be an array, not an object' }]);
+  });
+
   it('refuses a wrong format with the expected value', () => {
     const ps = problemsAfter((g) => ((g as Record<string, unknown>).format = 'flowise'));
     expect(ps).toEqual([{ severity: 'error', path: '/format', code: 'invalid_value', message: 'must be "switchboard/graph", not string "flowise"' }]);
@@ -154,6 +176,19 @@ describe('validateGraph: duplicates', () => {
     const ps = problemsAfter((g) => g.publications.push({ id: 'p-again', agent: 'tech', topic: 'out' }));
     expect(ps).toEqual([
       { severity: 'error', path: '/publications/4', code: 'duplicate_edge', message: 'publication "tech" → "out" repeats publication "p-tech"', edgeId: 'p-again' },
+    ]);
+  });
+});
+
+describe('validateGraph: reserved names', () => {
+  it('refuses ids and type names that misbehave as object keys', () => {
+    const ps = problemsAfter((g) => {
+      g.topics[3]!.type = 'constructor';
+      g.models!.push({ id: '__proto__', provider: 'scripted' });
+    });
+    expect(ps).toEqual([
+      { severity: 'error', path: '/models/1/id', code: 'reserved_id', message: '"__proto__" cannot be used as an id' },
+      { severity: 'error', path: '/topics/3/type', code: 'reserved_id', message: '"constructor" cannot be used as a topic type name', nodeId: 'out' },
     ]);
   });
 });
@@ -449,6 +484,12 @@ describe('validateGraph: fields the schema drops', () => {
       { severity: 'warning', path: '/models/0/rules/0/replies', code: 'unknown_field', message: '"replies" is not a field of a scripted rule and is dropped' },
       { severity: 'warning', path: '/models/0/rules/0/match/contain', code: 'unknown_field', message: '"contain" is not a field of a rule match and is dropped' },
     ]);
+  });
+
+  it('is not fooled by a provider named like an Object.prototype member', () => {
+    const ps = problemsAfter((g) => (g.models![0] = { id: 'm', provider: '__proto__' } as never));
+    expect(ps[0]).toMatchObject({ path: '/models/0/provider', code: 'invalid_value' });
+    expect(ps.map((p) => p.code)).not.toContain('internal_error');
   });
 
   it('warns about unknown fields of an openai model', () => {

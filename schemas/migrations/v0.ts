@@ -64,10 +64,10 @@ export function migrateV0(doc: unknown): unknown {
     }
   });
 
-  const positions: Record<string, { x: number; y: number }> = {};
-  for (const n of nodes) {
-    if (typeof n.x === 'number' && typeof n.y === 'number') positions[String(n.id)] = { x: n.x, y: n.y };
-  }
+  // fromEntries defines own properties, so an id like "__proto__" cannot reach a prototype.
+  const positions = Object.fromEntries(
+    nodes.filter((n) => typeof n.x === 'number' && typeof n.y === 'number').map((n) => [String(n.id), { x: n.x as number, y: n.y as number }]),
+  );
   return {
     format: GRAPH_FORMAT,
     version: 1,

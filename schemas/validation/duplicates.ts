@@ -1,3 +1,4 @@
+import { FORBIDDEN_KEYS } from '../guard.ts';
 import { pointer, problem, type Problem } from '../problem.ts';
 import type { GraphView, NodeOrEdge } from './view.ts';
 
@@ -26,6 +27,10 @@ export function duplicateProblems(view: GraphView): Problem[] {
   for (const [kind, items] of collections) {
     for (const { index, item } of items) {
       const at = [COLLECTION[kind], index];
+      // Ids become object keys (layout positions, and maps in clients), where these names misbehave.
+      if (FORBIDDEN_KEYS.has(item.id)) {
+        problems.push(problem('error', [...at, 'id'], 'reserved_id', `"${item.id}" cannot be used as an id`, mark(kind, item.id)));
+      }
       const first = firstById.get(item.id);
       if (first) {
         problems.push(problem('error', [...at, 'id'], 'duplicate_id', `id "${item.id}" is already used at ${first}`, mark(kind, item.id)));
@@ -36,6 +41,9 @@ export function duplicateProblems(view: GraphView): Problem[] {
   const uniqueNames = (kind: 'agent' | 'topic', items: { index: number; item: { id: string; type: string } }[]) => {
     const seen = new Map<string, string>();
     for (const { index, item } of items) {
+      if (FORBIDDEN_KEYS.has(item.type)) {
+        problems.push(problem('error', [COLLECTION[kind], index, 'type'], 'reserved_id', `"${item.type}" cannot be used as a ${kind} type name`, { nodeId: item.id }));
+      }
       const owner = seen.get(item.type);
       if (owner !== undefined) {
         problems.push(

@@ -3,6 +3,7 @@ import type { GraphView } from './view.ts';
 
 /** Positions for nodes that no longer exist are harmless but are leftovers worth cleaning. */
 export function layoutProblems(view: GraphView): Problem[] {
+  if (view.unreadable.has('agent') || view.unreadable.has('topic')) return [];
   return view.layoutNodes
     .filter((id) => {
       const kind = view.declared.get(id);

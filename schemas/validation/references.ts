@@ -10,7 +10,7 @@ export function referenceProblems(view: GraphView): Problem[] {
     path: PathSegment[],
     marks: Pick<Problem, 'nodeId' | 'edgeId'>,
   ) => {
-    if (id === undefined) return;
+    if (id === undefined || view.unreadable.has(expected)) return;
     const actual: NodeOrEdge | undefined = view.declared.get(id);
     if (actual === expected) return;
     const message = actual

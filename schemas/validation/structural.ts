@@ -31,9 +31,16 @@ const isDefaultMessage = (m: string) => /^(Invalid|Too (big|small)|Unrecognized)
 function plainMessage(issue: z.core.$ZodIssue, value: unknown): { code: string; message: string } {
   const custom = !isDefaultMessage(issue.message);
   switch (issue.code) {
-    case 'invalid_type':
-      if (value === undefined) return { code: 'required', message: `is required (${article(issue.expected)})` };
-      return { code: 'invalid_type', message: `must be ${article(issue.expected)}, not ${describe(value)}` };
+    case 'invalid_type': {
+      const expected = issue.expected === 'int' ? 'whole number' : issue.expected;
+      if (value === undefined) return { code: 'required', message: `is required (${article(expected)})` };
+      return { code: 'invalid_type', message: `must be ${article(expected)}, not ${describe(value)}` };
+    }
+    case 'invalid_key': {
+      const inner = issue.issues[0]?.message;
+      const key = issue.path[issue.path.length - 1];
+      return { code: 'invalid_key', message: `the key ${JSON.stringify(String(key))} is not allowed${inner && !isDefaultMessage(inner) ? `: it ${inner}` : ''}` };
+    }
     case 'invalid_union': {
       const options = (issue as { options?: unknown[] }).options;
       if (options) {
@@ -52,13 +59,17 @@ function plainMessage(issue: z.core.$ZodIssue, value: unknown): { code: string; 
     case 'too_small': {
       if (custom) return { code: issue.code, message: issue.message };
       const bound = issue.code === 'too_big' ? 'at most' : 'at least';
-      const limit = issue.code === 'too_big' ? issue.maximum : issue.minimum;
-      const unit = issue.origin === 'array' ? ' items' : issue.origin === 'string' ? ' characters' : '';
-      return { code: issue.code, message: `must be ${bound} ${String(limit)}${unit}` };
+      const limit = Number(issue.code === 'too_big' ? issue.maximum : issue.minimum);
+      if (issue.code === 'too_small' && limit === 1 && (issue.origin === 'string' || issue.origin === 'array')) {
+        return { code: issue.code, message: 'must not be empty' };
+      }
+      const noun = issue.origin === 'array' ? ' item' : issue.origin === 'string' ? ' character' : '';
+      const unit = noun && limit !== 1 ? `${noun}s` : noun;
+      return { code: issue.code, message: `must be ${bound} ${limit}${unit}` };
     }
     case 'invalid_format':
       if (custom) return { code: 'invalid_format', message: issue.message };
-      return { code: 'invalid_format', message: `must be a valid ${issue.format}` };
+      return { code: 'invalid_format', message: `must be a valid ${issue.format === 'url' ? 'URL' : issue.format}` };
     default:
       return { code: issue.code, message: issue.message };
   }
@@ -82,10 +93,11 @@ export function structuralProblems(error: z.ZodError, doc: unknown): Problem[] {
 }
 
 const AGENT_FIELDS = new Set([...Object.keys(agentCommon), 'kind', 'config']);
-const MODEL_FIELDS: Record<string, Set<string>> = {
-  scripted: new Set(Object.keys(ScriptedModel.shape)),
-  openai: new Set(Object.keys(OpenAIModel.shape)),
-};
+// A Map, not an object: the provider comes from the document, and "__proto__" must find nothing.
+const MODEL_FIELDS = new Map<string, Set<string>>([
+  ['scripted', new Set(Object.keys(ScriptedModel.shape))],
+  ['openai', new Set(Object.keys(OpenAIModel.shape))],
+]);
 const RULE_FIELDS = new Set(Object.keys(ScriptedRule.shape));
 const MATCH_FIELDS = new Set(Object.keys(ScriptedRule.shape.match.shape));
 
@@ -112,7 +124,7 @@ export function droppedFieldProblems(doc: unknown): Problem[] {
   };
   list(['agents']).forEach((agent, i) => check(agent, ['agents', i], AGENT_FIELDS, 'an agent'));
   list(['models']).forEach((model, i) => {
-    const fields = isObject(model) && typeof model.provider === 'string' ? MODEL_FIELDS[model.provider] : undefined;
+    const fields = isObject(model) && typeof model.provider === 'string' ? MODEL_FIELDS.get(model.provider) : undefined;
     if (!fields) return;
     check(model, ['models', i], fields, article(`${model.provider as string} model`));
     list(['models', i, 'rules']).forEach((rule, k) => {

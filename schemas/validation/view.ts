@@ -27,6 +27,8 @@ export interface GraphView {
   allowedHosts?: readonly string[];
   /** Every id the document declares, valid item or not, so references to a broken item are not also called dangling. */
   declared: Map<string, NodeOrEdge>;
+  /** Kinds whose whole collection is unreadable (not an array): references to them cannot be judged. */
+  unreadable: Set<NodeOrEdge>;
 }
 
 const indexed = <T>(items: readonly T[]): Indexed<T>[] => items.map((item, index) => ({ index, item }));
@@ -53,6 +55,7 @@ export function viewOfGraph(graph: Graph): GraphView {
     layoutNodes: Object.keys(graph.layout.nodes),
     allowedHosts: graph.limits.allowedHosts,
     declared,
+    unreadable: new Set(),
   };
 }
 
@@ -72,6 +75,7 @@ function validItems<T>(schema: z.ZodType<T>, raw: unknown): Indexed<T>[] {
 export function viewOfDocument(doc: unknown): GraphView {
   const root = asRecord(doc);
   const declared = new Map<string, NodeOrEdge>();
+  const unreadable = new Set<NodeOrEdge>();
   const kinds: [NodeOrEdge, string][] = [
     ['agent', 'agents'],
     ['topic', 'topics'],
@@ -80,6 +84,8 @@ export function viewOfDocument(doc: unknown): GraphView {
     ['model', 'models'],
   ];
   for (const [kind, field] of kinds) {
+    // `models` may be left out (it has a default); the others are required anyway.
+    if (!Array.isArray(root[field]) && !(field === 'models' && root[field] === undefined)) unreadable.add(kind);
     for (const item of asArray(root[field])) {
       const id = asRecord(item).id;
       if (typeof id === 'string' && !declared.has(id)) declared.set(id, kind);
@@ -97,5 +103,6 @@ export function viewOfDocument(doc: unknown): GraphView {
     output: validItems(Id, root.output),
     layoutNodes: Object.keys(asRecord(asRecord(root.layout).nodes)),
     declared,
+    unreadable,
   };
 }
