@@ -542,6 +542,12 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
     await this.whileQuiet(id.key, 'agentLoadState', () => this.loadAgent(this.keyState(id.key), id.type, state));
   }
 
+  /**
+   * A consistent cut of one key: waits for its running handlers to finish (meanwhile its queued
+   * publishes wait and only sends run, since a running handler may be awaiting one), then takes
+   * the agents' states and the publishes still queued, each with the mailboxes that still hold
+   * it. Queued sends are left out: their callers are live promises no snapshot can carry.
+   */
   async saveKey(key: string): Promise<KeySnapshot> {
     if (typeof key !== 'string') throw new TypeError('saveKey: key must be a string');
     return this.whileQuiet(key, 'saveKey', async () => {
@@ -571,6 +577,12 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
     });
   }
 
+  /**
+   * Restores a key from saveKey: agents are created and given their states (types no longer
+   * registered are skipped, like loadState), then the pending messages are queued again, to the
+   * recorded mailboxes or, without `recipients`, by the current subscriptions. Interventions are
+   * not run again: they saw these messages when they were first published.
+   */
   async loadKey(snapshot: KeySnapshot): Promise<void> {
     const { key, agents, pending } = checkSnapshot(snapshot);
     const states = Object.entries(agents).map(([name, state]) => {
@@ -589,7 +601,6 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
     await this.whileQuiet(key, 'loadKey', async () => {
       const home = this.keyState(key);
       for (const [id, state] of states) if (this.factories.has(id.type)) await this.loadAgent(home, id.type, state);
-      // Interventions saw these messages when they were first published: they are not run again.
       for (const m of messages) {
         if (m.recipients === undefined) {
           this.route(m.message, m.topicId, m.sender, m.messageId, NEVER);
@@ -677,6 +688,11 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
 
   // ── lifecycle ─────────────────────────────────────────────────────────────────────────────
 
+  /**
+   * Forgets a key at once: queued messages are dropped, pending sends (and a send being handled)
+   * rejected with KeyClosedError, instances closed; a handler still running finishes unheard and
+   * whatever it publishes or sends is dropped. The next message to the key starts it afresh.
+   */
   async closeKey(key: string): Promise<void> {
     const home = this.keys.get(key);
     if (home === undefined) return;
