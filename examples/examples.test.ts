@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseGraphText, validateGraph } from '../schemas/index.ts';
+import { exportGraph, parseGraphText, validateGraph } from '../schemas/index.ts';
 
 const dir = new URL('./', import.meta.url);
 const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
@@ -26,6 +26,12 @@ describe('examples', () => {
       const again = validateGraph(JSON.parse(JSON.stringify(graph)));
       expect(again.problems).toEqual([]);
       expect(again.graph).toEqual(graph);
+    });
+
+    it('exports with a manifest that validates as a graph', () => {
+      const exported = exportGraph(validateGraph(JSON.parse(text)).graph!);
+      expect(exported.manifest?.credentials).toEqual([]);
+      expect(validateGraph(JSON.parse(JSON.stringify(exported))).problems).toEqual([]);
     });
 
     it('runs without an API key: every model is scripted', () => {
