@@ -161,6 +161,9 @@ describe('per-key snapshots', () => {
     await expect(runtime.loadKey({ key: 'k', agents: {}, pending: [{ topic: 't/k', message: 1, sender: null, messageId: 'm', recipients: ['a/x'] }] })).rejects.toThrow(
       'pending[0].recipients names "a/x"',
     );
+    await expect(runtime.loadKey({ key: 'k', agents: {}, pending: [{ topic: 't/k', message: { f: () => 1 }, sender: null, messageId: 'm' }] })).rejects.toThrow(
+      'loadKey: pending[0].message: message is not plain data: a function at $.f',
+    );
     expect(runtime.liveInstances()).toBe(0);
   });
 

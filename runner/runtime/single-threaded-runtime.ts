@@ -596,7 +596,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
       const recipients = p.recipients?.map((r) => AgentId.parse(r));
       const stray = recipients?.find((r) => r.key !== key);
       if (stray) throw new TypeError(`loadKey: pending[${i}].recipients names "${stray}", not an agent of key "${key}"`);
-      return { topicId, recipients, message: copyMessage(p.message), sender: p.sender === null ? null : AgentId.parse(p.sender), messageId: p.messageId };
+      return { topicId, recipients, message: restored(p.message, i), sender: p.sender === null ? null : AgentId.parse(p.sender), messageId: p.messageId };
     });
     await this.whileQuiet(key, 'loadKey', async () => {
       const home = this.keyState(key);
@@ -746,6 +746,14 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
   queueDepth(key?: string): number {
     if (key === undefined) return this.queued;
     return this.keys.get(key)?.queued ?? 0;
+  }
+}
+
+function restored(message: unknown, i: number): unknown {
+  try {
+    return copyMessage(message);
+  } catch (error) {
+    throw new TypeError(`loadKey: pending[${i}].message: ${(error as Error).message}`);
   }
 }
 
