@@ -271,6 +271,22 @@ describe('closeKey', () => {
     expect(runtime.liveInstances()).toBe(0);
   });
 
+  it('keeps its counters right when an error listener closes the failing key', async () => {
+    const { runtime } = setup(async (m) => {
+      if (m === 'fail') throw new Error('give up');
+    });
+    runtime.onHandlerError((e) => void runtime.closeKey(e.agent.key));
+    await runtime.publishMessage('fail', new TopicId('t', 'k'));
+    await runtime.publishMessage('next', new TopicId('t', 'k'));
+    await runtime.idle();
+    await tick();
+    expect(runtime.queueDepth()).toBe(0);
+    expect(runtime.liveInstances()).toBe(0);
+    await publishTo(runtime, 'k', 1);
+    expect(runtime.liveInstances()).toBe(2);
+    expect(runtime.queueDepth()).toBe(0);
+  });
+
   it('resolves idle waiters of the closed key', async () => {
     const { runtime } = setup(() => new Promise(() => {}));
     await runtime.publishMessage('forever', new TopicId('t', 'k'));

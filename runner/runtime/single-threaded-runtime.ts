@@ -364,21 +364,23 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
     }
   }
 
+  // Both count the message as finished before telling anyone: a listener or an intervention may
+  // close the key right there, and closing subtracts whatever the key still counts.
   private handled(box: Mailbox, result: unknown): void {
     if (box.closed) return;
     const envelope = box.current!;
     box.current = null;
-    if (envelope.call !== null) this.respond(box, envelope.call, envelope.ctx, result);
     this.finished(box.home);
+    if (envelope.call !== null) this.respond(box, envelope.call, envelope.ctx, result);
   }
 
   private failed(box: Mailbox, error: unknown): void {
     if (box.closed) return;
     const envelope = box.current!;
     box.current = null;
+    this.finished(box.home);
     if (envelope.call !== null) envelope.call.reject(error);
     else this.report({ error, agent: box.id, messageId: envelope.ctx.messageId, topicId: envelope.ctx.topicId });
-    this.finished(box.home);
   }
 
   private finished(home: KeyState): void {
