@@ -1,6 +1,6 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Router } from 'express';
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Server } from 'socket.io';
 import { RedisStore } from '../store/redis-store.ts';
 import type { Store } from '../store/types.ts';
@@ -37,7 +37,8 @@ export async function joinCluster(options: ClusterOptions & { makeSessions: (sto
   const roundTrips = new RoundTrips();
   const node = await ClusterNode.connect({ ...options, watch: (client) => roundTrips.watch(client) });
   const store = new RedisStore({ redis: node.redis, prefix: node.keys.prefix });
-  const local = options.makeSessions(fencedStore(store, (id) => node.leases.token(id)));
+  let staleWrites = 0;
+  const local = options.makeSessions(fencedStore(store, (id) => node.leases.token(id), () => (staleWrites += 1)));
   const sessions = new ClusterSessions(local, store, node);
   await sessions.start();
   const prefix = node.keys.prefix;
@@ -57,6 +58,7 @@ export async function joinCluster(options: ClusterOptions & { makeSessions: (sto
       const labels = { process: node.id };
       new Gauge({ name: 'switchboard_cluster_owned_sessions', help: 'Sessions whose lease this process holds', labelNames: ['process'], registers, collect() { this.set(labels, node.leases.sessions().length); } });
       new Gauge({ name: 'switchboard_cluster_redis_round_trips', help: 'Round trips to Redis made by this process since it started', labelNames: ['process'], registers, collect() { this.set(labels, roundTrips.total); } });
+      new Counter({ name: 'switchboard_cluster_stale_writes_total', help: 'Session writes of this process the fencing token turned away (it had lost the lease)', labelNames: ['process'], registers, collect() { this.reset(); this.inc(labels, staleWrites); } });
       new Gauge({ name: 'switchboard_cluster_processes', help: 'Live runner processes in the cluster, as last published', registers, async collect() { this.set((await node.placement.list()).length); } });
     },
     advertise(url) {
