@@ -235,6 +235,23 @@ describe('mailboxes', () => {
     await runtime.idle();
   });
 
+  it('refuses to wait for idle from inside a handler of that key', async () => {
+    const { runtime, register } = setup();
+    const outcomes: unknown[] = [];
+    register('a', async () => {
+      outcomes.push(await runtime.idle('k').catch((e: Error) => e.message));
+      outcomes.push(await runtime.idle().catch((e: Error) => e.message));
+      await runtime.idle('other');
+      outcomes.push('other key is fine');
+    });
+    await runtime.sendMessage(1, new AgentId('a', 'k'));
+    expect(outcomes).toEqual([
+      'idle("k") inside a handler of key "k" would wait for that handler itself',
+      'idle() inside a handler of key "k" would wait for that handler itself',
+      'other key is fine',
+    ]);
+  });
+
   it('reports queue depth and idles per key', async () => {
     const { runtime, register } = setup();
     let release!: () => void;

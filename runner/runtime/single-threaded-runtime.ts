@@ -731,6 +731,10 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
   }
 
   idle(key?: string): Promise<void> {
+    const scope = this.scope();
+    if (scope !== undefined && (key === undefined || scope.id.key === key)) {
+      return Promise.reject(new Error(`idle(${key === undefined ? '' : `"${key}"`}) inside a handler of key "${scope.id.key}" would wait for that handler itself`));
+    }
     if (key === undefined) {
       if (this.queued + this.running + this.inflight === 0) return DONE;
       return new Promise((wake) => this.idleWaiters.push(wake));
