@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useRef, type DragEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import {
   Background,
   Controls,
@@ -36,6 +36,12 @@ export function Canvas({ marks, live }: Props) {
   const project = useMemo(createProjector, []);
   const { nodes, edges } = project({ graph, selection, measured, marks, live });
   const initialViewport = useRef(graph.layout.viewport);
+  // The minimap draws every node: mount it after the first paint so a large graph shows sooner.
+  const [minimap, setMinimap] = useState(false);
+  useEffect(() => {
+    const frame = requestAnimationFrame(() => setTimeout(() => setMinimap(true)));
+    return () => cancelAnimationFrame(frame);
+  }, []);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<FlowNode>[]) => {
@@ -150,7 +156,7 @@ export function Canvas({ marks, live }: Props) {
         aria-label={t('canvas.label')}
       >
         <Background gap={20} />
-        <MiniMap pannable zoomable ariaLabel={t('canvas.minimap')} nodeClassName={(n) => String(n.type)} />
+        {minimap && <MiniMap pannable zoomable ariaLabel={t('canvas.minimap')} nodeClassName={(n) => String(n.type)} />}
         <Controls aria-label={t('canvas.controls')} />
       </ReactFlow>
     </div>

@@ -1,0 +1,154 @@
+import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import type { Page } from 'playwright-core';
+import { ensureChromium, ensureDesignerBuilt, launchChromium, type Browser } from './chromium.ts';
+import { startTestRunner, type TestRunner } from './runner.ts';
+
+const SHOTS = 'test-output';
+const GRAPH_NAME = 'Browser built pipeline';
+
+let runner: TestRunner;
+let browser: Browser;
+let page: Page;
+let graphId: string;
+
+beforeAll(async () => {
+  ensureChromium();
+  ensureDesignerBuilt();
+  runner = await startTestRunner();
+  browser = await launchChromium();
+  page = await browser.context.newPage();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await runner?.close();
+});
+
+/** A screenshot of the page as it was when a step failed, named after the step. */
+function screenshotOnFailure(ctx: TestContext) {
+  ctx.onTestFailed(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: `${SHOTS}/browser-${ctx.task.name.replace(/\W+/g, '-')}.png`, fullPage: true });
+  });
+}
+
+async function centre(selector: string) {
+  const box = await page.locator(selector).boundingBox();
+  if (!box) throw new Error(`${selector} is not on screen`);
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+/** Drags from one handle to another with real mouse events, as a person would. */
+async function connect(from: string, to: string) {
+  const a = await centre(`${from} .react-flow__handle.source`);
+  const b = await centre(`${to} .react-flow__handle.target`);
+  await page.mouse.move(a.x, a.y);
+  await page.mouse.down();
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 8 });
+  await page.mouse.move(b.x, b.y, { steps: 8 });
+  await page.mouse.up();
+}
+
+async function dropFromPalette(item: string, at: { x: number; y: number }) {
+  await page.dragAndDrop(`[data-testid=palette-${item}]`, '[data-testid=canvas] .react-flow__pane', { targetPosition: at });
+}
+
+const edgeCount = () => page.locator('.react-flow__edge').count();
+
+describe('designer in Chromium against the real runner', () => {
+  it('builds a two-agent graph by dragging from the palette and connecting handles', async (ctx) => {
+    screenshotOnFailure(ctx);
+    await page.goto(`${runner.url}/`);
+    await page.click('[data-testid=new-graph]');
+    await page.waitForSelector('[data-testid=node-topic-user_input]');
+    graphId = /#\/g\/(.+)$/.exec(page.url())![1]!;
+
+    await dropFromPalette('agent-assistant', { x: 200, y: 80 });
+    await page.waitForSelector('[data-testid=node-agent-assistant]');
+    await dropFromPalette('topic', { x: 330, y: 300 });
+    await page.waitForSelector('[data-testid=node-topic-topic]');
+    await dropFromPalette('agent-assistant', { x: 480, y: 80 });
+    await page.waitForSelector('[data-testid=node-agent-assistant_2]');
+
+    await connect('[data-testid=node-topic-user_input]', '[data-testid=node-agent-assistant]');
+    await connect('[data-testid=node-agent-assistant]', '[data-testid=node-topic-topic]');
+    await connect('[data-testid=node-topic-topic]', '[data-testid=node-agent-assistant_2]');
+    await connect('[data-testid=node-agent-assistant_2]', '[data-testid=node-topic-reply]');
+    await expect.poll(edgeCount).toBe(4);
+    await expect.poll(() => page.locator('[data-testid=node-topic-topic] [data-testid=topic-subscribers]').textContent()).toBe('1 subscriber');
+    await page.click('[data-testid=tab-problems]');
+    await expect.poll(() => page.locator('[data-testid=validation-panel]').textContent()).toContain('No problems');
+  });
+
+  it('refuses an agent → agent connection with a visible hint', async (ctx) => {
+    screenshotOnFailure(ctx);
+    await connect('[data-testid=node-agent-assistant]', '[data-testid=node-agent-assistant_2]');
+    await expect.poll(() => page.locator('[data-testid=connection-hint]').textContent()).toContain('agent → topic → agent');
+    expect(await edgeCount()).toBe(4);
+  });
+
+  it('saves, and finds the graph again after a reload', async (ctx) => {
+    screenshotOnFailure(ctx);
+    await page.click('.react-flow__pane', { position: { x: 20, y: 20 } });
+    await page.click('[data-testid=tab-inspector]');
+    await page.fill('[data-testid=graph-name]', GRAPH_NAME);
+    await page.press('[data-testid=graph-name]', 'Enter');
+    await page.click('[data-testid=save]');
+    await expect.poll(() => page.locator('[data-testid=save-status]').textContent()).toBe('Saved · v2');
+
+    await page.goto(`${runner.url}/#/`);
+    await page.reload();
+    await page.fill('[data-testid=graph-search]', 'browser built');
+    const card = page.locator(`[data-testid=graph-card][data-graph-id="${graphId}"]`);
+    await expect.poll(() => card.textContent()).toContain(GRAPH_NAME);
+    expect(await page.locator('[data-testid=graph-card]').count()).toBe(1);
+    await card.locator('a').click();
+    await page.waitForSelector('[data-testid=node-agent-assistant_2]');
+    expect(await edgeCount()).toBe(4);
+  });
+
+  it('runs a session: a streamed reply arrives and the edges it travelled pulse', async (ctx) => {
+    screenshotOnFailure(ctx);
+    // Pulses fade after a moment: record that one was ever shown.
+    await page.evaluate(() => {
+      const seen = ((window as unknown as { __pulsed: boolean }).__pulsed = false);
+      void seen;
+      new MutationObserver(() => {
+        if (document.querySelector('.react-flow__edge.pulse')) (window as unknown as { __pulsed: boolean }).__pulsed = true;
+      }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['class'], childList: true });
+    });
+    await page.click('[data-testid=tab-run]');
+    await page.click('[data-testid=start-session]');
+    await page.waitForSelector('[data-testid=chat]');
+    await page.fill('[data-testid=chat-input]', 'hello graph');
+    await page.click('[data-testid=chat-send]');
+    const reply = page.locator('[data-testid=msg-output]').last();
+    await expect.poll(() => reply.textContent(), { timeout: 30_000 }).toContain('hello graph');
+    expect(await reply.getAttribute('data-streamed')).toBe('true');
+    expect(await reply.textContent()).toContain('assistant_2');
+    await expect.poll(() => page.evaluate(() => (window as unknown as { __pulsed: boolean }).__pulsed)).toBe(true);
+    await expect.poll(() => page.locator('[data-testid=turn-end]').count()).toBeGreaterThan(0);
+  });
+
+  it('exports, and re-imports to an equal graph', async (ctx) => {
+    screenshotOnFailure(ctx);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export]')]);
+    const exported = JSON.parse(await readFile((await download.path())!, 'utf8')) as Record<string, unknown>;
+    expect(exported.manifest).toMatchObject({ agentKinds: ['assistant'] });
+
+    await page.click('[data-testid=import-open]');
+    await page.fill('[data-testid=import-text]', JSON.stringify(exported));
+    await expect.poll(() => page.locator('[data-testid=import-result]').textContent()).toContain(GRAPH_NAME);
+    await page.click('[data-testid=import-confirm]');
+    await page.waitForURL((url) => !url.hash.endsWith(graphId));
+    await page.waitForSelector('[data-testid=node-agent-assistant_2]');
+    const importedId = /#\/g\/(.+)$/.exec(page.url())![1]!;
+
+    const stored = (await (await fetch(`${runner.url}/api/graphs/${importedId}`)).json()) as { graph: Record<string, unknown> };
+    const { manifest: _m, id: _exportedId, ...expected } = exported;
+    const { id: _importedId, ...actual } = stored.graph;
+    expect(actual).toEqual(expected);
+  });
+});
