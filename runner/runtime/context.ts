@@ -10,6 +10,12 @@ export interface HandlerScope {
   readonly id: AgentId;
   /** Set once the instance's key was closed: whatever it still publishes or sends goes nowhere. */
   readonly closed: boolean;
+  /**
+   * The instance is handling a message right now. Work a handler started (a timer, a promise it
+   * did not await) keeps its scope after the handler returned; waiting for the key from there
+   * cannot deadlock, so only a handling scope is refused that.
+   */
+  readonly handling: boolean;
   /** The runtime that runs the handler: a scope only counts inside its own runtime. */
   readonly owner: object;
 }

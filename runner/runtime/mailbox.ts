@@ -36,6 +36,10 @@ export class Mailbox implements HandlerScope {
     return this.home.owner;
   }
 
+  get handling(): boolean {
+    return this.current !== null;
+  }
+
   get size(): number {
     return this.first === null ? 0 : 1 + (this.backlog === null ? 0 : this.backlog.length - this.head);
   }

@@ -87,6 +87,20 @@ describe('state', () => {
     expect(outcome).toMatch(/saveKey cannot run inside a handler of key "k"/);
   });
 
+  it('lets work a handler left behind snapshot its key once the handler returned', async () => {
+    const { runtime } = setup();
+    let later!: Promise<KeySnapshot>;
+    runtime.registerFactory('spawner', (id) => ({
+      id,
+      onMessage: () => {
+        // Still in the handler's scope, but after it returned: no deadlock to fear.
+        later = new Promise((resolve, reject) => setTimeout(() => runtime.saveKey(id.key).then(resolve, reject), 5));
+      },
+    }));
+    await runtime.sendMessage('x', new AgentId('spawner', 'k'));
+    await expect(later).resolves.toMatchObject({ key: 'k' });
+  });
+
   it('still answers the sends a running handler awaits while a snapshot waits', async () => {
     const { runtime } = setup();
     let release!: () => void;

@@ -144,7 +144,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
       const scope = this.scope();
       if (scope?.closed) return Promise.reject(new KeyClosedError(scope.id.key));
       if (!this.factories.has(recipient.type)) return Promise.reject(new RecipientNotFoundError(`${recipient.type}/${recipient.key}`));
-      if (scope !== undefined && scope.id.type === recipient.type && scope.id.key === recipient.key) {
+      if (scope?.handling && scope.id.type === recipient.type && scope.id.key === recipient.key) {
         return Promise.reject(new Error(`agent "${scope.id}" cannot send to itself from its own handler: its mailbox is busy with that handler`));
       }
       const sender = options?.sender !== undefined ? options.sender : scope !== undefined ? scope.id : null;
@@ -647,7 +647,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
    */
   private async whileQuiet<T>(key: string | undefined, operation: string, body: () => Promise<T>): Promise<T> {
     const scope = this.scope();
-    if (scope !== undefined && (key === undefined || scope.id.key === key)) {
+    if (scope?.handling && (key === undefined || scope.id.key === key)) {
       throw new Error(`${operation} cannot run inside a handler of ${key === undefined ? 'this runtime' : `key "${key}"`}: it waits for that handler to finish`);
     }
     if (key === undefined) {
@@ -732,7 +732,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
 
   idle(key?: string): Promise<void> {
     const scope = this.scope();
-    if (scope !== undefined && (key === undefined || scope.id.key === key)) {
+    if (scope?.handling && (key === undefined || scope.id.key === key)) {
       return Promise.reject(new Error(`idle(${key === undefined ? '' : `"${key}"`}) inside a handler of key "${scope.id.key}" would wait for that handler itself`));
     }
     if (key === undefined) {
