@@ -20,6 +20,8 @@ const TokenEntry = z
     tenant: TenantName,
     /** Sessions created with this token belong to this user (for filters and long-term memory). */
     user: z.string().min(1).max(200).optional(),
+    /** After this instant (ISO 8601) the token is refused like an unknown one. */
+    expiresAt: z.iso.datetime({ offset: true }).optional(),
   })
   .strict();
 

@@ -16,13 +16,18 @@ export interface Auth {
 }
 
 export function createAuth(config: Config): Auth {
-  const index = new Map<string, Caller>();
-  for (const t of config.tokens) index.set(digest(t.token), { tenant: t.tenant, ...(t.user ? { user: t.user } : {}) });
+  const index = new Map<string, { caller: Caller; expiresAt: number }>();
+  for (const t of config.tokens) {
+    const caller = { tenant: t.tenant, ...(t.user ? { user: t.user } : {}) };
+    index.set(digest(t.token), { caller, expiresAt: t.expiresAt ? Date.parse(t.expiresAt) : Infinity });
+  }
   return {
     noAuth: config.noAuth,
     callerFor(token) {
       if (config.noAuth) return { tenant: LOCAL_TENANT };
-      return token ? index.get(digest(token)) : undefined;
+      const entry = token ? index.get(digest(token)) : undefined;
+      // Checked on every request and socket handshake; sockets already connected keep their session.
+      return entry && Date.now() < entry.expiresAt ? entry.caller : undefined;
     },
   };
 }
