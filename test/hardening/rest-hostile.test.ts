@@ -11,6 +11,7 @@ import { echoGraph } from './fixtures/graphs.ts';
  */
 const ACME = 'acme-token-0123456789abcdef';
 const GLOBEX = 'globex-token-0123456789abcdef';
+const EXPIRED = 'acme-expired-0123456789abcdef';
 let runner: TestRunner;
 let globexGraph: string;
 let globexSession: string;
@@ -21,6 +22,7 @@ beforeAll(async () => {
     tokens: [
       { token: ACME, tenant: 'acme' },
       { token: GLOBEX, tenant: 'globex' },
+      { token: EXPIRED, tenant: 'acme', expiresAt: '2020-01-01T00:00:00Z' },
     ],
     limits: { bodyBytes: 100_000 },
   });
@@ -106,6 +108,7 @@ describe('hostile REST requests', () => {
       { name: "deleting another tenant's session", input: { method: 'DELETE', path: () => `/api/sessions/${globexSession}` }, expect: { status: 404, code: 'not_found' } },
       // ---- tokens
       { name: 'no token', input: { method: 'GET', path: '/api/graphs', token: null }, expect: { status: 401, code: 'unauthorized', authenticate: 'Bearer' } },
+      { name: 'expired token', input: { method: 'GET', path: '/api/graphs', token: EXPIRED }, expect: { status: 401, code: 'unauthorized', authenticate: 'Bearer' } },
       { name: 'forged token', input: { method: 'GET', path: '/api/graphs', token: 'forged-token-0123456789abcdef' }, expect: { status: 401, code: 'unauthorized' } },
       { name: 'a real token with one character changed', input: { method: 'GET', path: '/api/graphs', token: ACME.slice(0, -1) + 'X' }, expect: { status: 401, code: 'unauthorized' } },
       { name: 'a real token as Basic auth', input: { method: 'GET', path: '/api/graphs', token: null, headers: { authorization: `Basic ${ACME}` } }, expect: { status: 401, code: 'unauthorized' } },

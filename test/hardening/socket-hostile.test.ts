@@ -14,6 +14,7 @@ import { echoGraph } from './fixtures/graphs.ts';
  */
 const ACME = 'acme-token-0123456789abcdef';
 const GLOBEX = 'globex-token-0123456789abcdef';
+const EXPIRED = 'acme-expired-0123456789abcdef';
 const PAYLOAD_LIMIT = 50_000;
 let runner: TestRunner;
 let attacker: Socket;
@@ -32,6 +33,7 @@ beforeAll(async () => {
     tokens: [
       { token: ACME, tenant: 'acme' },
       { token: GLOBEX, tenant: 'globex' },
+      { token: EXPIRED, tenant: 'acme', expiresAt: '2020-01-01T00:00:00Z' },
     ],
     limits: { socketPayloadBytes: PAYLOAD_LIMIT, socket: { perSecond: 50, burst: 100 } },
   });
@@ -61,6 +63,8 @@ function bystander() {
       ok(await call(socket, 'session:send', { sessionId: session, content }));
       expect(await ended).toMatchObject({ reason: 'completed' });
       contents.push(content);
+      // A person's pace, well under the per-socket event limit.
+      await new Promise((r) => setTimeout(r, 100));
     }
     return { session, seen };
   })();
@@ -142,8 +146,8 @@ describe('hostile Socket.IO events', () => {
     expect(leaked).toEqual([]);
   });
 
-  it('a handshake without a token, or with a forged one, is refused', async () => {
-    for (const token of [undefined, 'forged-token-0123456789abcdef']) {
+  it('a handshake without a token, with a forged one or with an expired one, is refused', async () => {
+    for (const token of [undefined, 'forged-token-0123456789abcdef', EXPIRED]) {
       const refused = await connect(runner.url, token).then(
         (s) => (s.disconnect(), undefined),
         (e: Error & { data?: unknown }) => e.data,
