@@ -72,3 +72,21 @@ describe('Inspector', () => {
     expect(store.getState().graph.output).toEqual([]);
   });
 });
+
+describe('Inspector connections', () => {
+  it('wires and unwires a node without a pointer, as one undo step each', () => {
+    const store = setup();
+    let agent = '';
+    act(() => {
+      agent = store.getState().addAgent('assistant', { x: 0, y: 0 });
+    });
+    fireEvent.change(screen.getByTestId('connect-subscribe'), { target: { value: 'input' } });
+    fireEvent.change(screen.getByTestId('connect-publish'), { target: { value: 'output' } });
+    expect(store.getState().graph.subscriptions).toEqual([expect.objectContaining({ topic: 'input', agent })]);
+    expect(store.getState().graph.publications).toEqual([expect.objectContaining({ agent, topic: 'output' })]);
+    fireEvent.click(screen.getAllByRole('button', { name: 'Disconnect' })[0]!);
+    expect(store.getState().graph.subscriptions).toEqual([]);
+    store.temporal.getState().undo();
+    expect(store.getState().graph.subscriptions).toHaveLength(1);
+  });
+});

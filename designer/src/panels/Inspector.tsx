@@ -7,6 +7,7 @@ import { toFieldSchema } from '../model/jsonSchema.ts';
 import { SchemaForm } from './SchemaForm.tsx';
 import { Row, TextInput } from './fields.tsx';
 import { ModelsEditor } from './ModelsEditor.tsx';
+import { useUi } from '../store/uiStore.ts';
 
 const limitsSchema = toFieldSchema(Limits);
 
@@ -15,7 +16,8 @@ export function Inspector() {
   const { t } = useTranslation();
   const graph = useEditor((s) => s.graph);
   const selection = useEditor((s) => s.selection);
-  const nodes = selection.nodes.filter((id) => graph.layout.nodes[id] !== undefined || graph.agents.some((a) => a.id === id) || graph.topics.some((tp) => tp.id === id));
+  // Undo can remove what was selected: only what still exists counts.
+  const nodes = selection.nodes.filter((id) => graph.agents.some((a) => a.id === id) || graph.topics.some((tp) => tp.id === id));
   const count = nodes.length + selection.edges.length;
 
   let body;
@@ -109,23 +111,65 @@ function TopicForm({ topic, graph }: { topic: Topic; graph: Graph }) {
   );
 }
 
+/**
+ * The node's edges, each removable, and pickers that add one: the keyboard way to wire a graph
+ * (dragging handles needs a pointer).
+ */
 function Connections({ id, graph }: { id: string; graph: Graph }) {
   const { t } = useTranslation();
+  const store = useEditorStore();
+  const toast = useUi((s) => s.toast);
   const name = (nodeId: string) => graph.agents.find((a) => a.id === nodeId)?.type ?? graph.topics.find((tp) => tp.id === nodeId)?.type ?? nodeId;
+  const isAgent = graph.agents.some((a) => a.id === id);
   const subs = graph.subscriptions.filter((s) => s.agent === id || s.topic === id);
   const pubs = graph.publications.filter((p) => p.agent === id || p.topic === id);
-  if (!subs.length && !pubs.length) return <p className="muted">{t('inspector.unconnected')}</p>;
+  const others = isAgent ? graph.topics.map((tp) => ({ id: tp.id, text: `#${tp.type}` })) : graph.agents.map((a) => ({ id: a.id, text: a.type }));
+  const connect = (source: string, target: string) => {
+    const result = store.getState().connect(source, target);
+    if (!result.ok) toast('hint', t(`connect.refused.${result.reason}`), 'connection-hint');
+  };
+  const remove = (edgeId: string) => store.getState().removeEdge(edgeId);
+  const picker = (label: string, testId: string, onPick: (other: string) => void) => (
+    <Row label={label}>
+      {(fieldId) => (
+        <select id={fieldId} data-testid={testId} value="" onChange={(e) => e.target.value && onPick(e.target.value)}>
+          <option value="">{t('inspector.choose')}</option>
+          {others.map((o) => (
+            <option key={o.id} value={o.id}>{o.text}</option>
+          ))}
+        </select>
+      )}
+    </Row>
+  );
   return (
     <div className="connections">
       <h4>{t('inspector.connections')}</h4>
+      {!subs.length && !pubs.length && <p className="muted">{t('inspector.unconnected')}</p>}
       <ul>
         {subs.map((s) => (
-          <li key={s.id}>⇢ {t('inspector.subscriptionLine', { topic: name(s.topic), agent: name(s.agent), kind: s.kind })}</li>
+          <li key={s.id}>
+            ⇢ {t('inspector.subscriptionLine', { topic: name(s.topic), agent: name(s.agent), kind: s.kind })}{' '}
+            <button type="button" className="ghost small" aria-label={t('inspector.disconnect')} title={t('inspector.disconnect')} onClick={() => remove(s.id)}>✕</button>
+          </li>
         ))}
         {pubs.map((p) => (
-          <li key={p.id}>⇠ {t('inspector.publicationLine', { topic: name(p.topic), agent: name(p.agent) })}</li>
+          <li key={p.id}>
+            ⇠ {t('inspector.publicationLine', { topic: name(p.topic), agent: name(p.agent) })}{' '}
+            <button type="button" className="ghost small" aria-label={t('inspector.disconnect')} title={t('inspector.disconnect')} onClick={() => remove(p.id)}>✕</button>
+          </li>
         ))}
       </ul>
+      {isAgent ? (
+        <>
+          {picker(t('inspector.subscribeTo'), 'connect-subscribe', (topic) => connect(topic, id))}
+          {picker(t('inspector.publishTo'), 'connect-publish', (topic) => connect(id, topic))}
+        </>
+      ) : (
+        <>
+          {picker(t('inspector.deliverTo'), 'connect-deliver', (agent) => connect(id, agent))}
+          {picker(t('inspector.receiveFrom'), 'connect-receive', (agent) => connect(agent, id))}
+        </>
+      )}
     </div>
   );
 }

@@ -29,6 +29,7 @@ export interface EditorState {
   addTopic(at: edit.Position): string;
   connect(source: string, target: string): { ok: true; id: string } | { ok: false; reason: ConnectionRefusal };
   deleteSelection(): void;
+  removeEdge(id: string): void;
   updateAgent(id: string, patch: Partial<Agent>): void;
   updateTopic(id: string, patch: Partial<Topic>): void;
   updateSubscription(id: string, patch: Partial<Subscription>): void;
@@ -90,6 +91,7 @@ export function createEditorStore(initial: Graph): EditorStore {
             const { selection, graph } = get();
             set({ graph: edit.remove(graph, selection.nodes, selection.edges), selection: { nodes: [], edges: [] } });
           },
+          removeEdge: (id) => change(edit.remove(get().graph, [], [id])),
           updateAgent: (id, patch) => change(edit.updateAgent(get().graph, id, patch)),
           updateTopic: (id, patch) => change(edit.updateTopic(get().graph, id, patch)),
           updateSubscription: (id, patch) => change(edit.updateSubscription(get().graph, id, patch)),
