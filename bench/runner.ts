@@ -89,6 +89,8 @@ async function putGraph(core: Pick<Core, 'store'>, input: GraphInput): Promise<v
 
 /** Runs in a child: a runner (or a bare Socket.IO echo server) that prints its URL. */
 async function serve(role: string): Promise<void> {
+  // The parent asks for this process's CPU time, to compare server cost per operation.
+  process.on('message', (m) => m === 'cpu' && process.send?.(process.cpuUsage()));
   if (role === 'bare') {
     const http = createServer();
     const server = new Server(http, { serveClient: false });
@@ -114,8 +116,16 @@ async function serve(role: string): Promise<void> {
   }));
 }
 
-async function spawnRole(role: 'runner' | 'bare'): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', SELF], { env: { ...process.env, SB_BENCH_ROLE: role }, stdio: ['ignore', 'pipe', 'inherit'] });
+interface Served {
+  url: string;
+  child: ChildProcess;
+  /** CPU time (user + system) the server process has used so far, in ms. */
+  cpuMs(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+async function spawnRole(role: 'runner' | 'bare'): Promise<Served> {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', SELF], { env: { ...process.env, SB_BENCH_ROLE: role }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
@@ -126,7 +136,12 @@ async function spawnRole(role: 'runner' | 'bare'): Promise<{ url: string; child:
     child.once('exit', (code) => reject(new Error(`bench ${role} server exited with ${code}`)));
   });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  return { url, child, stop: () => (child.kill('SIGTERM'), exited) };
+  const cpuMs = () =>
+    new Promise<number>((resolve) => {
+      child.once('message', (u) => resolve(((u as NodeJS.CpuUsage).user + (u as NodeJS.CpuUsage).system) / 1000));
+      child.send('cpu');
+    });
+  return { url, child, cpuMs, stop: () => (child.kill('SIGTERM'), exited) };
 }
 
 // ───────────────────────────── client-side measurements ─────────────────────────────
@@ -170,17 +185,41 @@ async function closedLoop(clients: number, step: (i: number) => Promise<void>, w
   return (done / elapsed) * 1000;
 }
 
-async function bareRoundTrips(url: string, clients: number, log: (s: string) => void): Promise<number> {
-  const sockets = await connectMany(url, clients);
-  const rate = await closedLoop(clients, (i) => sockets[i].emitWithAck('ping', { n: i }).then(() => undefined), 1000, 4000);
+/** Operations per second, and server CPU µs per operation over the same window. */
+interface Rate {
+  perSecond: number;
+  serverCpuUs: number;
+}
+
+async function measured(server: Served, clients: number, step: (i: number) => Promise<void>): Promise<Rate> {
+  let cpuAtStart = 0;
+  let ops = 0;
+  let cpuAtEnd = 0;
+  const counting = async (i: number) => {
+    await step(i);
+    ops++;
+  };
+  const started = sleep(1000).then(async () => {
+    ops = 0;
+    cpuAtStart = await server.cpuMs();
+  });
+  const perSecond = await closedLoop(clients, counting, 1000, 5000);
+  await started;
+  cpuAtEnd = await server.cpuMs();
+  return { perSecond, serverCpuUs: ((cpuAtEnd - cpuAtStart) * 1000) / Math.max(1, ops) };
+}
+
+async function bareRoundTrips(server: Served, clients: number, log: (s: string) => void): Promise<Rate> {
+  const sockets = await connectMany(server.url, clients);
+  const rate = await measured(server, clients, (i) => sockets[i].emitWithAck('ping', { n: i }).then(() => undefined));
   for (const s of sockets) s.disconnect();
-  log(`bare Socket.IO emit+ack, ${clients} clients: ${rate.toFixed(0)} round trips/s`);
+  log(`bare Socket.IO emit+ack, ${clients} clients: ${rate.perSecond.toFixed(0)} round trips/s, ${rate.serverCpuUs.toFixed(0)} µs server CPU each`);
   return rate;
 }
 
 /** A turn: session:send in, the echo agent's reply message back. */
-async function e2eTurns(url: string, sessions: number, log: (s: string) => void): Promise<number> {
-  const sockets = await connectMany(url, sessions);
+async function e2eTurns(server: Served, sessions: number, log: (s: string) => void): Promise<Rate> {
+  const sockets = await connectMany(server.url, sessions);
   const ids = await Promise.all(
     sockets.map(async (s) => {
       const ack = (await s.emitWithAck('session:create', { graphId: 'bench-echo' })) as { ok: boolean; session: SessionInfo };
@@ -202,9 +241,11 @@ async function e2eTurns(url: string, sessions: number, log: (s: string) => void)
         if (!ack.ok) reject(new Error(`session:send failed: ${JSON.stringify(ack)}`));
       }, reject);
     });
-  const rate = await closedLoop(sessions, step, 2000, 5000);
+  // Every session runs one turn first, so agents exist and the graph is loaded before timing.
+  await Promise.all(ids.map((_, i) => step(i)));
+  const rate = await measured(server, sessions, step);
   for (const s of sockets) s.disconnect();
-  log(`runner turns (send → reply) at ${sessions} concurrent sessions: ${rate.toFixed(0)} turns/s`);
+  log(`runner turns (send → reply) at ${sessions} concurrent sessions: ${rate.perSecond.toFixed(0)} turns/s, ${rate.serverCpuUs.toFixed(0)} µs server CPU each`);
   return rate;
 }
 
@@ -404,17 +445,19 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
   const figures: Record<string, number> = {};
 
   const bare = await spawnRole('bare');
-  const bareRate = await bareRoundTrips(bare.url, 100, log);
+  const bareRate = await bareRoundTrips(bare, 100, log);
   await bare.stop();
   const server = await spawnRole('runner');
   try {
-    const at100 = await e2eTurns(server.url, 100, log);
-    const at1000 = await e2eTurns(server.url, 1000, log);
-    figures.e2e_ratio_vs_bare_socketio_100 = at100 / bareRate;
-    figures.scaling_ratio_1000_vs_100 = at1000 / at100;
-    figures.e2e_turns_per_s_100 = at100;
-    figures.e2e_turns_per_s_1000 = at1000;
-    figures.bare_socketio_round_trips_per_s_100 = bareRate;
+    const at100 = await e2eTurns(server, 100, log);
+    const at1000 = await e2eTurns(server, 1000, log);
+    figures.e2e_ratio_vs_bare_socketio_100 = at100.perSecond / bareRate.perSecond;
+    figures.scaling_ratio_1000_vs_100 = at1000.perSecond / at100.perSecond;
+    figures.e2e_turns_per_s_100 = at100.perSecond;
+    figures.e2e_turns_per_s_1000 = at1000.perSecond;
+    figures.bare_socketio_round_trips_per_s_100 = bareRate.perSecond;
+    figures.e2e_server_cpu_us_per_turn_100 = at100.serverCpuUs;
+    figures.bare_server_cpu_us_per_round_trip_100 = bareRate.serverCpuUs;
   } finally {
     await server.stop();
   }
