@@ -151,4 +151,46 @@ describe('designer in Chromium against the real runner', () => {
     const { id: _importedId, ...actual } = stored.graph;
     expect(actual).toEqual(expected);
   });
+
+  it('shows a conflict when another tab saved first, and overwrites nothing', async (ctx) => {
+    screenshotOnFailure(ctx);
+    await page.goto(`${runner.url}/#/g/${graphId}`);
+    await page.waitForSelector('[data-testid=node-agent-assistant]');
+    const other = await browser.context.newPage();
+    try {
+      await other.goto(`${runner.url}/#/g/${graphId}`);
+      await other.waitForSelector('[data-testid=node-agent-assistant]');
+      await other.fill('[data-testid=graph-name]', 'Renamed in another tab');
+      await other.press('[data-testid=graph-name]', 'Enter');
+      await other.click('[data-testid=save]');
+      await expect.poll(() => other.locator('[data-testid=save-status]').textContent()).toBe('Saved · v3');
+    } finally {
+      await other.close();
+    }
+    await page.fill('[data-testid=graph-name]', 'Renamed here');
+    await page.press('[data-testid=graph-name]', 'Enter');
+    await page.click('[data-testid=save]');
+    await expect.poll(() => page.locator('[data-testid=conflict]').textContent()).toContain('version 3');
+    const stored = (await (await fetch(`${runner.url}/api/graphs/${graphId}`)).json()) as { version: number; graph: { name: string } };
+    expect(stored).toMatchObject({ version: 3, graph: { name: 'Renamed in another tab' } });
+  });
+
+  it('copies nodes as JSON on the clipboard and pastes them into another graph in another tab', async (ctx) => {
+    screenshotOnFailure(ctx);
+    await page.click('[data-testid=node-agent-assistant_2]');
+    await page.keyboard.press('ControlOrMeta+C');
+    const other = await browser.context.newPage();
+    try {
+      await other.goto(`${runner.url}/`);
+      await other.click('[data-testid=new-graph]');
+      await other.waitForSelector('[data-testid=node-topic-user_input]');
+      await other.click('.react-flow__pane', { position: { x: 30, y: 30 } });
+      await other.keyboard.press('ControlOrMeta+V');
+      await other.waitForSelector('[data-testid=node-agent-assistant_2]');
+      await other.keyboard.press('ControlOrMeta+Z');
+      await expect.poll(() => other.locator('[data-testid=node-agent-assistant_2]').count()).toBe(0);
+    } finally {
+      await other.close();
+    }
+  });
 });
