@@ -102,3 +102,25 @@ describe('OpenAI-compatible endpoint with the openai package as client', () => {
     await expect(bad.models.list()).rejects.toMatchObject({ status: 401 });
   });
 });
+
+describe('OpenAI endpoint with a human in the loop', () => {
+  it("returns a user agent's question and answers it with the next request on the session", async () => {
+    const runner = await startTestRunner();
+    try {
+      expect((await api(runner.url, 'POST', '/api/graphs', { body: { graph: exampleGraph('approval') } })).status).toBe(201);
+      const client = new OpenAI({ baseURL: `${runner.url}/v1`, apiKey: 'unused-in-no-auth-mode', maxRetries: 0 });
+      const asked = await client.chat.completions.create({ model: 'approval', messages: [{ role: 'user', content: 'dark mode' }] }).withResponse();
+      const sessionId = asked.response.headers.get('x-switchboard-session')!;
+      expect(asked.data.choices[0].message.content).toContain('Approve this draft?');
+      const answered = await client.chat.completions.create(
+        { model: 'approval', messages: [{ role: 'user', content: 'approve' }] },
+        { headers: { 'x-switchboard-session': sessionId } },
+      );
+      expect(answered.choices[0].message.content).toContain('Published');
+      const info = await api(runner.url, 'GET', `/api/sessions/${sessionId}`);
+      expect(info.json).toMatchObject({ state: 'idle', turns: 1 });
+    } finally {
+      await runner.stop();
+    }
+  });
+});
