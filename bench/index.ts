@@ -1,3 +1,4 @@
+export {};
 /**
  * `npm run bench [-- --json] [group...]`: runs benchmark groups and prints a table, or one JSON
  * object of `name: number` with --json. Each group is bench/<group>.ts exporting `run()`.
