@@ -27,8 +27,7 @@ describe('every example runs on the scripted model', () => {
     it('prints the event stream as JSON lines and exits 0', async () => {
       const args = ['run', `${EXAMPLES}/${c.name}.json`, '--message', c.message, '--json', ...('reply' in c ? ['--reply', c.reply] : [])];
       const result = await runCli(args);
-      expect(result.stderr).toBe('');
-      expect(result.code).toBe(0);
+      expect(result.code, result.stderr).toBe(0);
       const events = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string } & Record<string, unknown>);
       const ends = events.filter((e) => e.event === 'turn_end') as unknown as TurnEndEvent[];
       expect(ends).toHaveLength(1);

@@ -148,7 +148,7 @@ describe('REST API', () => {
     try {
       const statuses: number[] = [];
       let retryAfter: string | null = null;
-      for (let i = 0; i < 6; i++) {
+      for (let i = 0; i < 20; i++) {
         const res = await api(limited.url, 'GET', '/api/graphs');
         statuses.push(res.status);
         if (res.status === 429) {
@@ -192,5 +192,34 @@ describe('REST API', () => {
 
     expect((await acme('DELETE', `/api/sessions/${id}`)).status).toBe(204);
     expect((await acme('GET', `/api/sessions/${id}`)).status).toBe(404);
+  });
+});
+
+describe('designer hosting', () => {
+  it('serves the built designer with an SPA fallback, and a build hint when it is missing', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tempDir } = await import('./helpers.ts');
+    const dir = tempDir('sb-designer-');
+    const built = await startTestRunner({ designerDir: dir.path });
+    try {
+      const hint = await api(built.url, 'GET', '/', { headers: { accept: 'text/html' } });
+      expect(hint.status).toBe(200);
+      expect(hint.text).toContain('npm run build');
+
+      mkdirSync(join(dir.path, 'assets'));
+      writeFileSync(join(dir.path, 'index.html'), '<!doctype html><title>designer</title>');
+      writeFileSync(join(dir.path, 'assets', 'app.js'), 'console.log(1)');
+      expect((await api(built.url, 'GET', '/')).text).toContain('<title>designer</title>');
+      expect((await api(built.url, 'GET', '/graphs/support/edit', { headers: { accept: 'text/html' } })).text).toContain('<title>designer</title>');
+      expect((await api(built.url, 'GET', '/assets/app.js')).text).toBe('console.log(1)');
+      const apiMiss = await api(built.url, 'GET', '/api/nope', { headers: { accept: 'text/html' } });
+      expect(apiMiss.status).toBe(404);
+      expect(apiMiss.json.error.code).toBe('not_found');
+      expect((await api(built.url, 'GET', '/missing.js')).status).toBe(404);
+    } finally {
+      await built.stop();
+      dir.remove();
+    }
   });
 });
