@@ -105,6 +105,8 @@ export class LiveSession {
   saving: Promise<void> = Promise.resolve();
   settledWaiters: Array<() => void> = [];
   context: SessionContext | undefined;
+  /** Transcript entries the store holds, as written by this process; undefined: not known. */
+  persistedTranscript: number | undefined;
   /** API calls in progress on this session: it stays in memory until they finish. */
   busy = 0;
   /** Deleted from the store: nothing may write it back. */
@@ -115,6 +117,7 @@ export class LiveSession {
   constructor(record: SessionRecord) {
     this.info = structuredClone(record.info);
     this.transcript = record.transcript;
+    this.persistedTranscript = record.transcript.length;
     this.inbox = record.inbox ?? [];
     this.snapshot = record.snapshot;
     this.restoreNeeded = record.snapshot !== undefined;
@@ -166,8 +169,11 @@ export class LiveSession {
     }
   }
 
-  /** The live objects, not copies: a store serialises them when it writes, so a later write always holds the later state. */
+  /**
+   * The live objects, not copies (a store serialises them when it writes, so a later write always
+   * holds the later state), except the transcript's length, which the write is counted against.
+   */
   record(): SessionRecord {
-    return { info: this.info, transcript: this.transcript, snapshot: this.snapshot, acceptedMessageIds: this.accepted, inbox: this.inbox };
+    return { info: this.info, transcript: this.transcript.slice(), snapshot: this.snapshot, acceptedMessageIds: this.accepted, inbox: this.inbox };
   }
 }

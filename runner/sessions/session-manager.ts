@@ -208,6 +208,7 @@ export class SessionManager implements Sessions {
         s.inbox.splice(s.inbox.indexOf(item), 1);
         s.forget(item.messageId);
         s.transcript.splice(s.transcript.indexOf(event), 1);
+        s.persistedTranscript = undefined;
         throw error;
       }
       s.emit('message', event);
@@ -732,19 +733,31 @@ export class SessionManager implements Sessions {
     return (s.version ??= await this.versions.get(s.info.tenant, s.info.graphId, s.info.graphVersion));
   }
 
+  /** Writes are chained per session; each sends only the transcript entries the store lacks. */
   private persist(s: LiveSession): Promise<void> {
     if (s.deleted) return Promise.resolve();
-    const write = s.saving.then(
-      () => this.store.putSession(s.record()),
-      () => this.store.putSession(s.record()),
-    );
-    s.saving = write.catch(() => undefined);
-    return write;
+    const write = async () => {
+      const record = s.record();
+      const from = s.persistedTranscript;
+      try {
+        await this.store.putSession(record, from === undefined ? {} : { transcriptFrom: from });
+        s.persistedTranscript = record.transcript.length;
+      } catch (error) {
+        s.persistedTranscript = undefined; // unknown now: the next write sends it whole
+        throw error;
+      }
+    };
+    const done = s.saving.then(write, write);
+    s.saving = done.catch(() => undefined);
+    return done;
   }
 
   private trimTranscript(s: LiveSession): void {
     const max = this.config.retention?.maxTranscriptEntries;
-    if (max !== undefined && s.transcript.length > max) s.transcript.splice(0, s.transcript.length - max);
+    if (max !== undefined && s.transcript.length > max) {
+      s.transcript.splice(0, s.transcript.length - max);
+      s.persistedTranscript = undefined;
+    }
   }
 
   /** A quiet session frees its agents after the idle timeout, and leaves memory when nobody listens. */

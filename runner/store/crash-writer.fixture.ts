@@ -16,8 +16,8 @@ for (let turn = 0; ; turn++) {
   record.info.turns = turn;
   record.transcript.push({
     sessionId: id, id: `m${turn}`, turnId: `t${turn}`, topic: { type: 'in', source: id }, sender: 'user', recipients: [], role: 'user',
-    content: 'x'.repeat(20_000), output: false, time: turn,
+    content: 'x'.repeat(2_000), output: false, time: turn,
   });
-  await store.putSession(record);
+  await store.putSession(record, { transcriptFrom: turn });
   if (turn === 0) process.stdout.write('ready\n');
 }

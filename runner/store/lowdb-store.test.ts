@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LowdbStore } from './lowdb-store.ts';
-import { describeStoreContract, graphRecord, sessionRecord } from './store-contract.ts';
+import { CHUNK } from './transcript-log.ts';
+import { describeStoreContract, graphRecord, message, sessionRecord } from './store-contract.ts';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -56,6 +57,29 @@ describe('LowdbStore specifics', () => {
     expect(await store.getSession('acme', good.info.id)).toEqual(good);
     await store.putSession(bad);
     expect(await store.getSession('acme', bad.info.id)).toEqual(bad);
+  });
+
+  it('ignores transcript log lines past the stored count and survives a torn line', async () => {
+    const dir = await tempDir();
+    const store = new LowdbStore(dir);
+    const record = sessionRecord('acme');
+    const entries = Array.from({ length: 2 * CHUNK + 3 }, (_, i) => ({ ...message(record.info.id), content: `e${i}` }));
+    await store.putSession({ ...record, transcript: entries.slice(0, CHUNK + 1) });
+    const log = join(dir, 'tenants', 'acme', 'sessions', `${record.info.id}.transcript.jsonl`);
+    // an append whose session write never landed, then a torn line
+    await appendFile(log, `${JSON.stringify({ n: CHUNK, e: { ...entries[0], content: 'orphan' } })}\n{"n":${CHUNK + 1},"e":{"tor`);
+    expect((await store.getSession('acme', record.info.id))?.transcript.map((m) => m.content)).toEqual(entries.slice(0, CHUNK + 1).map((e) => e.content));
+    await store.putSession({ ...record, transcript: entries }, { transcriptFrom: CHUNK + 1 });
+    expect((await store.getSession('acme', record.info.id))?.transcript.map((m) => m.content)).toEqual(entries.map((e) => e.content));
+  });
+
+  it('reports a transcript log with missing entries as corrupt', async () => {
+    const dir = await tempDir();
+    const store = new LowdbStore(dir);
+    const record = sessionRecord('acme');
+    await store.putSession({ ...record, transcript: Array.from({ length: CHUNK }, () => message(record.info.id)) });
+    await writeFile(join(dir, 'tenants', 'acme', 'sessions', `${record.info.id}.transcript.jsonl`), '');
+    await expect(store.getSession('acme', record.info.id)).rejects.toMatchObject({ code: 'corrupt_record', message: expect.stringContaining(`${CHUNK} of ${CHUNK} logged entries are missing`) });
   });
 
   it('skips a torn index line left by a crash and keeps appending after it', async () => {

@@ -4,6 +4,7 @@ import { AppError, invalid } from '../errors.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { readJson, storeError, writeJson } from './json-file.ts';
 import { SessionIndex } from './session-index.ts';
+import { readTranscript, writeTranscript, type TranscriptParts } from './transcript-log.ts';
 import { StorePaths, segment } from './store-paths.ts';
 import type { SessionRecord, Store, StoredGraph } from './types.ts';
 
@@ -13,17 +14,23 @@ export class StaleFenceError extends AppError {
   }
 }
 
+/** The session file: the record with only its recent transcript entries (see transcript-log.ts). */
+type SessionHead = Omit<SessionRecord, 'transcript'> & TranscriptParts;
+
 const MAX_MEMORY_KEYS = 1000;
 const MAX_MEMORY_KEY = 200;
 const MAX_MEMORY_VALUE = 10_000;
 
 /**
  * The embedded store: lowdb JSON files under one data dir, one file per session, per graph
- * version and per user memory, written atomically (temp file + rename). Session summaries live
+ * version and per user memory, written atomically (temp file + rename); a session's older
+ * transcript entries are appended to a log, so a turn's write does not grow with the session's
+ * history. Session summaries live
  * in a per-tenant append-only index, so persisting a turn touches one session file and appends
  * one index line, whatever the number of stored sessions.
  *
- *   <dir>/tenants/<tenant>/sessions/<id>.json        SessionRecord
+ *   <dir>/tenants/<tenant>/sessions/<id>.json        SessionRecord with its recent transcript entries
+ *   <dir>/tenants/<tenant>/sessions/<id>.transcript.jsonl  older entries, appended a chunk at a time
  *   <dir>/tenants/<tenant>/sessions/<id>.fence.json  highest fence seen (cluster owners only)
  *   <dir>/tenants/<tenant>/sessions.index.jsonl      summaries, append-only
  *   <dir>/tenants/<tenant>/graphs/<id>/<version>.json
@@ -75,7 +82,11 @@ export class LowdbStore implements Store {
   // ---- sessions ----
 
   async getSession(tenant: string, id: string): Promise<SessionRecord | undefined> {
-    return readJson<SessionRecord>(this.paths.sessionFile(tenant, id), `session "${id}"`);
+    const head = await readJson<SessionHead>(this.paths.sessionFile(tenant, id), `session "${id}"`);
+    if (!head) return undefined;
+    const { logged, recent, ...rest } = head;
+    const transcript = await readTranscript(this.paths.transcriptFile(tenant, id), { logged, recent }, `the transcript of session "${id}"`);
+    return { ...rest, transcript };
   }
 
   async listSessions(tenant: string, filter: { graphId?: string; state?: string; user?: string } = {}): Promise<SessionInfo[]> {
@@ -90,14 +101,18 @@ export class LowdbStore implements Store {
       .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
   }
 
-  async putSession(record: SessionRecord, options: { fence?: number } = {}): Promise<void> {
+  async putSession(record: SessionRecord, options: { fence?: number; transcriptFrom?: number } = {}): Promise<void> {
     const { tenant, id } = record.info;
     const path = this.paths.sessionFile(tenant, id);
     const fence = options.fence;
     if (fence !== undefined && !Number.isFinite(fence)) throw invalid(`fence ${fence} must be a number`);
     await this.lock.run(path, async () => {
       if (fence !== undefined) await this.checkFence(tenant, id, fence);
-      await writeJson(path, record, `session "${id}"`);
+      // Log first: until the session file names the new count, extra log lines are ignored.
+      const { transcript, ...rest } = record;
+      const parts = await writeTranscript(this.paths.transcriptFile(tenant, id), transcript, options.transcriptFrom, `the transcript of session "${id}"`);
+      const head: SessionHead = { ...rest, ...parts };
+      await writeJson(path, head, `session "${id}"`);
     });
     await this.index.put(tenant, record.info);
   }
@@ -107,6 +122,7 @@ export class LowdbStore implements Store {
     await this.lock.run(path, async () => {
       try {
         await rm(path, { force: true });
+        await rm(this.paths.transcriptFile(tenant, id), { force: true });
         await rm(this.fenceFile(tenant, id), { force: true });
       } catch (error) {
         throw storeError('delete', `session "${id}"`, error);

@@ -59,6 +59,34 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.getSession(tenant, randomUUID())).toBeUndefined();
     });
 
+    it('writes only the new transcript entries when told the rest is unchanged, and all of them otherwise', async () => {
+      const record = sessionRecord(tenant);
+      const id = record.info.id;
+      const t = [message(id, 'a'), message(id, 'b')];
+      await store.putSession({ ...record, transcript: t });
+      await store.putSession({ ...record, transcript: [...t, message(id, 'c')] }, { transcriptFrom: 2 });
+      await store.putSession({ ...record, transcript: [...t, message(id, 'c')] }, { transcriptFrom: 3 });
+      expect((await store.getSession(tenant, id))?.transcript.map((m) => m.content)).toEqual(['a', 'b', 'c']);
+      // trimmed from the front: written whole
+      const trimmed = [message(id, 'c'), message(id, 'd')];
+      await store.putSession({ ...record, transcript: trimmed });
+      expect((await store.getSession(tenant, id))?.transcript.map((m) => m.content)).toEqual(['c', 'd']);
+      await store.putSession({ ...record, transcript: [...trimmed, message(id, 'e')] }, { transcriptFrom: 2 });
+      expect((await store.getSession(tenant, id))?.transcript.map((m) => m.content)).toEqual(['c', 'd', 'e']);
+    });
+
+    it('keeps a long transcript written a few entries at a time', async () => {
+      const record = sessionRecord(tenant);
+      const transcript: MessageEvent[] = [];
+      for (let turn = 0; turn < 100; turn++) {
+        const from = transcript.length;
+        transcript.push(message(record.info.id, `q${turn}`), message(record.info.id, `a${turn}`));
+        await store.putSession({ ...record, transcript: [...transcript] }, { transcriptFrom: from });
+      }
+      const stored = await store.getSession(tenant, record.info.id);
+      expect(stored?.transcript.map((m) => m.content)).toEqual(transcript.map((m) => m.content));
+    });
+
     it('lists session summaries with filters, oldest first', async () => {
       const a = sessionRecord(tenant, { graphId: 'g1', user: 'ann', createdAt: 1 });
       const b = sessionRecord(tenant, { graphId: 'g2', user: 'bob', createdAt: 2, state: 'closed' });
@@ -168,7 +196,7 @@ export function sessionRecord(tenant: string, patch: Partial<SessionInfo> = {}):
   };
 }
 
-function message(sessionId: string, content: string): MessageEvent {
+export function message(sessionId: string, content = 'hello'): MessageEvent {
   return {
     sessionId, id: randomUUID(), turnId: randomUUID(), topic: { type: 'in', source: sessionId }, sender: 'user', recipients: ['a'],
     role: 'user', content, output: false, time: Date.now(),

@@ -48,6 +48,10 @@ export class StorePaths {
   sessionFile(tenant: string, id: string): string {
     return join(this.sessionsDir(tenant), `${segment('session', id)}.json`);
   }
+  /** The session's transcript as JSON lines, appended to turn by turn. */
+  transcriptFile(tenant: string, id: string): string {
+    return join(this.sessionsDir(tenant), `${segment('session', id)}.transcript.jsonl`);
+  }
   sessionIndex(tenant: string): string {
     return join(this.tenantDir(tenant), 'sessions.index.jsonl');
   }

@@ -50,7 +50,12 @@ export interface Store {
   getSession(tenant: string, id: string): Promise<SessionRecord | undefined>;
   /** Session ids and summaries, from an index rather than by reading every record. */
   listSessions(tenant: string, filter?: { graphId?: string; state?: string; user?: string }): Promise<SessionInfo[]>;
-  putSession(record: SessionRecord, options?: { fence?: number }): Promise<void>;
+  /**
+   * `transcriptFrom`: the transcript's first entries up to this index are unchanged since this
+   * writer's last successful write of the session, so a store may write only the rest. Omitted:
+   * the whole transcript is written (needed after entries were trimmed).
+   */
+  putSession(record: SessionRecord, options?: { fence?: number; transcriptFrom?: number }): Promise<void>;
   deleteSession(tenant: string, id: string): Promise<void>;
 
   getMemory(tenant: string, user: string): Promise<Record<string, string>>;
