@@ -1,0 +1,87 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { MessageEvent } from '../../schemas/protocol.ts';
+import { LowdbStore } from '../../runner/store/lowdb-store.ts';
+import { api, call, connect, exampleGraph, spawnServer, tempDir } from '../integration/helpers.ts';
+import { count } from './harness/tally.ts';
+
+/**
+ * kill -9 of a spawned runner at random points of a turn, 20 times, on the embedded store. After
+ * every kill the data files must be readable, every user message whose send was acknowledged
+ * must be in the transcript exactly once after the restart, and the session must run a new turn.
+ */
+const RUNS = 20;
+const TENANT = 'local';
+const dir = tempDir('hardening-kill9-');
+let server: { url: string; child: ChildProcess; exited: Promise<number | null> } | undefined;
+
+afterAll(async () => {
+  if (server) {
+    server.child.kill('SIGKILL');
+    await server.exited;
+  }
+  dir.remove();
+});
+
+/** Every JSON file the store wrote parses; the store itself can list and load every session. */
+async function assertReadable(root: string): Promise<void> {
+  const files = await readdir(root, { recursive: true, withFileTypes: true });
+  for (const f of files) {
+    // Dot files are steno's temp files: a write the kill interrupted, never read back.
+    if (!f.isFile() || f.name.startsWith('.') || !f.name.endsWith('.json')) continue;
+    const text = await readFile(join(f.parentPath, f.name), 'utf8');
+    expect(() => JSON.parse(text), `${f.name} is torn`).not.toThrow();
+  }
+  const store = new LowdbStore(root);
+  for (const info of await store.listSessions(TENANT)) expect(await store.getSession(TENANT, info.id)).toBeDefined();
+  await store.close();
+}
+
+const userContents = (messages: MessageEvent[]) => messages.filter((m) => m.sender === 'user').map((m) => m.content);
+
+describe('kill -9 during turns', () => {
+  it(`${RUNS} kills at random points: readable files, no acknowledged message lost, the session continues`, async () => {
+    server = await spawnServer(['--data', dir.path]);
+    expect((await api(server.url, 'POST', '/api/graphs', { body: { graph: exampleGraph('writer-critic') } })).status).toBe(201);
+    const sessionId: string = (await api(server.url, 'POST', '/api/sessions', { body: { graphId: 'writer-critic' } })).json.id;
+    const acknowledged: string[] = [];
+
+    for (let run = 0; run < RUNS; run++) {
+      const socket = await connect(server.url);
+      await call(socket, 'session:join', { sessionId });
+      // Messages go out back to back, so the kill lands while turns run and messages queue.
+      let killed = false;
+      const gone = new Promise<undefined>((r) => socket.once('disconnect', () => r(undefined)));
+      const sending = (async () => {
+        for (let n = 0; !killed && n < 5; n++) {
+          const content = `run ${run} message ${n}`;
+          // An ack still in flight when the process dies never comes: stop waiting at the disconnect.
+          const ack = await Promise.race([call(socket, 'session:send', { sessionId, content }).catch(() => undefined), gone]);
+          if (ack?.ok && !killed) acknowledged.push(content);
+        }
+      })();
+      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 250)));
+      killed = true;
+      server.child.kill('SIGKILL');
+      await server.exited;
+      count({ faults: 1 });
+      socket.disconnect();
+      await sending;
+
+      await assertReadable(dir.path);
+      server = await spawnServer(['--data', dir.path]);
+      const turn = await api(server.url, 'POST', `/api/sessions/${sessionId}/messages`, { body: { content: `after kill ${run}`, wait: true } });
+      expect(turn.status, turn.text).toBe(200);
+      acknowledged.push(`after kill ${run}`);
+
+      const { messages } = (await api(server.url, 'GET', `/api/sessions/${sessionId}/transcript`)).json as { messages: MessageEvent[] };
+      const seen = userContents(messages);
+      const missing = acknowledged.filter((c) => !seen.includes(c));
+      count({ checked: acknowledged.length, lost: missing.length });
+      expect(missing).toEqual([]);
+      expect(new Set(seen).size, 'a user message was stored twice').toBe(seen.length);
+    }
+  });
+});
