@@ -193,4 +193,42 @@ describe('designer in Chromium against the real runner', () => {
       await other.close();
     }
   });
+
+  it('re-runs a recorded session against the edited graph and shows where it diverges', async (ctx) => {
+    screenshotOnFailure(ctx);
+    await page.goto(`${runner.url}/#/g/${graphId}`);
+    await page.reload();
+    await page.waitForSelector('[data-testid=node-agent-assistant_2]');
+    await page.click('[data-testid=start-session]');
+    await page.fill('[data-testid=chat-input]', 'record me');
+    await page.click('[data-testid=chat-send]');
+    await page.waitForSelector('[data-testid=turn-end]');
+    await page.click('[data-testid=save-test]');
+
+    await page.click('[data-testid=tab-tests]');
+    await page.click('[data-testid=rerun-test]');
+    await page.waitForSelector('[data-testid=test-pass]');
+
+    await page.click('[data-testid=node-agent-assistant_2]');
+    await page.fill('[data-testid=field-type]', 'finisher');
+    await page.press('[data-testid=field-type]', 'Enter');
+    await page.click('[data-testid=rerun-test]');
+    await expect.poll(() => page.locator('[data-testid=test-diverged]').textContent(), { timeout: 30_000 }).toContain('Diverges at step 2');
+    expect(await page.locator('[data-testid=test-diverged] tr.diverged').textContent()).toContain('finisher: assistant: record me');
+  });
+
+  it('replays a finished session on the canvas with a time slider', async (ctx) => {
+    screenshotOnFailure(ctx);
+    await page.click('[data-testid=tab-run]');
+    await page.locator('[data-testid=replay-session]').first().click();
+    await page.click('[data-testid=tab-trace]');
+    await page.locator('[data-testid=replay-slider]').fill('0');
+    await expect.poll(() => page.locator('[data-testid=replay]').textContent()).toContain('user → #user_input');
+    await expect.poll(() => page.locator('.react-flow__edge.pulse').count()).toBe(1);
+    await page.locator('[data-testid=replay-slider]').fill('1');
+    await expect.poll(() => page.locator('[data-testid=replay]').textContent()).toContain('assistant → #topic');
+    expect(await page.locator('[data-testid=trace-row]').count()).toBe(2);
+    await page.click('[data-testid=replay-stop]');
+    expect(await page.locator('[data-testid=replay]').count()).toBe(0);
+  });
 });

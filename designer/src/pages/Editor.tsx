@@ -239,14 +239,21 @@ export function Editor() {
             {bottomOpen ? '▾' : '▴'}
           </button>
         </div>
-        {bottomOpen && (
-          <div className="bottom-body">
-            {bottom === 'run' && <RunPanel graphId={graph.id} runnable={validation.runnable} onStart={() => void start()} busy={starting} />}
-            {bottom === 'trace' && <TracePanel />}
-            {bottom === 'sessions' && <SessionsList graphId={graph.id} />}
-            {bottom === 'tests' && <TestsPanel graphId={graph.id} ensureSaved={ensureSaved} />}
+        {/* Panels stay mounted while hidden: chats, filters and test results survive a tab switch. */}
+        <div className="bottom-body" hidden={!bottomOpen}>
+          <div hidden={bottom !== 'run'}>
+            <RunPanel graphId={graph.id} runnable={validation.runnable} onStart={() => void start()} busy={starting} />
           </div>
-        )}
+          <div hidden={bottom !== 'trace'}>
+            <TracePanel />
+          </div>
+          <div hidden={bottom !== 'sessions'}>
+            <SessionsList graphId={graph.id} active={bottomOpen && bottom === 'sessions'} />
+          </div>
+          <div hidden={bottom !== 'tests'}>
+            <TestsPanel graphId={graph.id} ensureSaved={ensureSaved} />
+          </div>
+        </div>
       </section>
       {importing && <ImportDialog onClose={() => setImporting(false)} />}
       {help && <ShortcutsHelp onClose={() => setHelp(false)} />}

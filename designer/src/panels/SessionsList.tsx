@@ -13,8 +13,8 @@ function idle(ms: number): string {
   return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
 }
 
-/** Every session of this graph on the runner, whoever started it: attach, pause, resume, end. */
-export function SessionsList({ graphId }: { graphId: string }) {
+/** Every session of this graph on the runner, whoever started it: attach, pause, resume, end. Polls while shown. */
+export function SessionsList({ graphId, active }: { graphId: string; active: boolean }) {
   const { t } = useTranslation();
   const toast = useUi((s) => s.toast);
   const [sessions, setSessions] = useState<SessionInfo[]>([]);
@@ -22,6 +22,7 @@ export function SessionsList({ graphId }: { graphId: string }) {
   const [now, setNow] = useState(Date.now());
 
   useEffect(() => {
+    if (!active) return;
     let stopped = false;
     const load = () =>
       sessionsApi
@@ -39,7 +40,7 @@ export function SessionsList({ graphId }: { graphId: string }) {
       stopped = true;
       clearInterval(timer);
     };
-  }, [graphId]);
+  }, [graphId, active]);
 
   const act = (what: () => Promise<unknown>) => what().catch((e: Error) => toast('error', e.message));
 
