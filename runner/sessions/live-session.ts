@@ -6,7 +6,8 @@ import type { GraphVersion } from './graph-versions.ts';
 import type { SessionListener } from './types.ts';
 import { zeroUsage } from './usage.ts';
 
-const MAX_ACCEPTED_IDS = 1000;
+/** Enough for any client retrying after a reconnect; older ids are forgotten. */
+const MAX_ACCEPTED_IDS = 256;
 
 interface PendingInput {
   resolve(content: string): void;
