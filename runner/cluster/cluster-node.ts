@@ -64,6 +64,7 @@ export class ClusterNode {
   private sweeping: Promise<void> | undefined;
   private handlers: ClusterHandlers | undefined;
   private subscriber: Redis | undefined;
+  private readonly adopted: Redis[] = [];
   private readonly watchers = new Map<string, Set<(event: string, payload: unknown) => void>>();
 
   private constructor(
@@ -79,6 +80,12 @@ export class ClusterNode {
       onError: (error) => console.error(`cluster ${this.id}: inbox entry failed:`, (error as Error).message),
     });
     this.placement = new Placement({ redis, keys: this.keys, processId: this.id, url: options.url, ttlMs: options.loadTtlMs, sample: () => this.handlers?.sample() ?? { liveSessions: 0, queueDepth: 0, eventLoopLagMs: 0 } });
+  }
+
+  /** Takes a client made for this member (the Socket.IO adapter's) to disconnect it with the rest. */
+  adopt(client: Redis): Redis {
+    this.adopted.push(client);
+    return client;
   }
 
   /** Connects or fails at once with the URL in the message (a runner must not start half-clustered). */
@@ -187,6 +194,7 @@ export class ClusterNode {
     await this.inbox.drain(this.id);
     await this.placement.forget(this.id);
     this.subscriber?.disconnect();
+    for (const client of this.adopted) client.disconnect();
     this.redis.disconnect();
   }
 
@@ -202,6 +210,7 @@ export class ClusterNode {
     }
     this.pending.clear();
     this.subscriber?.disconnect();
+    for (const client of this.adopted) client.disconnect();
     this.redis.disconnect();
   }
 

@@ -1,5 +1,6 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Router } from 'express';
+import { Redis } from 'ioredis';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Server } from 'socket.io';
 import { RedisStore } from '../store/redis-store.ts';
@@ -15,7 +16,8 @@ export interface ClusterMember {
   /** The Redis store without fencing, for graphs and for reads. */
   store: RedisStore;
   sessions: ClusterSessions;
-  roundTrips: RoundTrips;
+  /** Requests to Redis for sessions (store, leases, inboxes, placement) and for Socket.IO (the adapter). */
+  roundTrips: { sessions: RoundTrips; socketio: RoundTrips };
   /** Socket.IO options: the Redis Streams adapter (events and connection-state recovery across processes). */
   socketAdapter(): ReturnType<typeof createAdapter>;
   /** Once Socket.IO is up: the owner of a session emits its events to the session's room. */
@@ -34,8 +36,8 @@ export interface ClusterMember {
  * layer that routes each session to its owner. Fails at once when Redis is unreachable.
  */
 export async function joinCluster(options: ClusterOptions & { makeSessions: (store: Store) => LocalSessions }): Promise<ClusterMember> {
-  const roundTrips = new RoundTrips();
-  const node = await ClusterNode.connect({ ...options, watch: (client) => roundTrips.watch(client) });
+  const roundTrips = { sessions: new RoundTrips(), socketio: new RoundTrips() };
+  const node = await ClusterNode.connect({ ...options, watch: (client) => roundTrips.sessions.watch(client) });
   const store = new RedisStore({ redis: node.redis, prefix: node.keys.prefix });
   let staleWrites = 0;
   const local = options.makeSessions(fencedStore(store, (id) => node.leases.token(id), () => (staleWrites += 1)));
@@ -49,7 +51,8 @@ export async function joinCluster(options: ClusterOptions & { makeSessions: (sto
     sessions,
     roundTrips,
     socketAdapter: () =>
-      createAdapter(node.redis, { streamName: `${prefix}socket.io`, channelPrefix: `${prefix}socket.io`, sessionKeyPrefix: `${prefix}sio:session:`, onlyPlaintext: true }),
+      // A client of its own, so the adapter's traffic is counted apart from the sessions'.
+      createAdapter(node.adopt(roundTrips.socketio.watch(new Redis(options.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 3 }))), { streamName: `${prefix}socket.io`, channelPrefix: `${prefix}socket.io`, sessionKeyPrefix: `${prefix}sio:session:`, onlyPlaintext: true }),
     emitWith(emit) {
       sessions.emitToRoom = emit;
     },
@@ -57,7 +60,13 @@ export async function joinCluster(options: ClusterOptions & { makeSessions: (sto
       const registers = [registry];
       const labels = { process: node.id };
       new Gauge({ name: 'switchboard_cluster_owned_sessions', help: 'Sessions whose lease this process holds', labelNames: ['process'], registers, collect() { this.set(labels, node.leases.sessions().length); } });
-      new Gauge({ name: 'switchboard_cluster_redis_round_trips', help: 'Round trips to Redis made by this process since it started', labelNames: ['process'], registers, collect() { this.set(labels, roundTrips.total); } });
+      new Gauge({
+        name: 'switchboard_cluster_redis_round_trips', help: 'Requests to Redis made by this process since it started (a script or a transaction counts one), for sessions or for Socket.IO', labelNames: ['process', 'for'], registers,
+        collect() {
+          this.set({ ...labels, for: 'sessions' }, roundTrips.sessions.total);
+          this.set({ ...labels, for: 'socketio' }, roundTrips.socketio.total);
+        },
+      });
       new Counter({ name: 'switchboard_cluster_stale_writes_total', help: 'Session writes of this process the fencing token turned away (it had lost the lease)', labelNames: ['process'], registers, collect() { this.reset(); this.inc(labels, staleWrites); } });
       new Gauge({ name: 'switchboard_cluster_processes', help: 'Live runner processes in the cluster, as last published', registers, async collect() { this.set((await node.placement.list()).length); } });
     },

@@ -1,27 +1,26 @@
 import type { Redis } from 'ioredis';
 
 /**
- * Counts network round trips to Redis made by this process: a single command is one, and a
- * pipeline, a MULTI or an auto-pipelined batch is one (its commands share one write, which ioredis
- * marks with one stream object). Redis's own counters cannot tell this: they count every command,
- * including the ones a Lua script runs inside one call.
+ * Counts the requests this process makes to Redis, each one a round trip it would wait for if
+ * nothing were batched: a command is one, a MULTI/EXEC transaction is one, a Lua script is one
+ * (Redis's own counters cannot tell: they also count every command a script runs). Auto-pipelining
+ * may put several of them in one network write; they still count one each.
  */
 export class RoundTrips {
   total = 0;
 
-  /** Counts the client's traffic, and that of every client duplicated from it. */
+  /** Counts the client's requests, and those of every client duplicated from it. */
   watch<T extends Redis>(client: T): T {
     const counter = this;
-    const send = client.sendCommand.bind(client);
-    let batch: unknown;
-    client.sendCommand = ((command: Parameters<Redis['sendCommand']>[0], stream?: unknown) => {
-      if (stream === undefined) counter.total += 1;
-      else if (stream !== batch) {
-        batch = stream;
-        counter.total += 1;
-      }
-      return (send as (c: unknown, s?: unknown) => unknown)(command, stream);
-    }) as Redis['sendCommand'];
+    const send = client.sendCommand.bind(client) as (command: unknown, stream?: unknown) => unknown;
+    let transaction: unknown;
+    client.sendCommand = ((command: { name: string }, stream?: unknown) => {
+      if (command.name === 'multi') transaction = stream ?? command;
+      else if (command.name === 'exec' && transaction !== undefined) transaction = undefined;
+      else if (transaction !== undefined && stream === transaction) return send(command, stream);
+      if (command.name !== 'exec') counter.total += 1;
+      return send(command, stream);
+    }) as unknown as Redis['sendCommand'];
     const duplicate = client.duplicate.bind(client);
     client.duplicate = ((...args: Parameters<Redis['duplicate']>) => counter.watch(duplicate(...args))) as Redis['duplicate'];
     return client;

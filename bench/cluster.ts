@@ -1,0 +1,263 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { io, type Socket } from 'socket.io-client';
+import type { GraphInput } from '../schemas/graph.ts';
+import type { SessionInfo } from '../schemas/protocol.ts';
+import type { ProcessLoad } from '../runner/cluster/placement.ts';
+
+/**
+ * Group `cluster`: the price of going distributed, with the scripted model. Every runner is a real
+ * `switchboard serve` child process; the clients (Socket.IO, closed loop: send, wait for the turn's
+ * end, send again) run here. CPU is read from /proc/<pid>/stat for every runner and redis-server.
+ * Each client is attached to the process that owns its session, as the placement put it there.
+ */
+
+const ROOT = join(fileURLToPath(import.meta.url), '../..');
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SESSIONS = 40;
+const WARMUP_MS = 2000;
+const MEASURE_MS = 6000;
+
+const ECHO: GraphInput = {
+  format: 'switchboard/graph', version: 1, id: 'bench-echo', name: 'Bench echo',
+  models: [{ id: 'm', provider: 'scripted', fallback: 'ok: {input}' }],
+  agents: [{ id: 'echo', type: 'echo', kind: 'assistant', config: { model: 'm', stream: false } }],
+  topics: [{ id: 'in', type: 'bench.in' }, { id: 'out', type: 'bench.out' }],
+  subscriptions: [{ id: 's1', topic: 'in', agent: 'echo' }],
+  publications: [{ id: 'p1', agent: 'echo', topic: 'out' }],
+  entry: 'in', output: ['out'],
+};
+
+interface Runner {
+  url: string;
+  child: ChildProcess;
+  exited: Promise<unknown>;
+  dir: string;
+}
+
+interface Run {
+  turns: number;
+  seconds: number;
+  cpuSeconds: number;
+  roundTrips: number;
+  /** The part of roundTrips that is the Socket.IO adapter's (one XADD per event, plus its reads). */
+  socketioTrips: number;
+}
+
+export async function run(log: (s: string) => void): Promise<Record<string, number>> {
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  await redis.connect().catch((e: Error) => Promise.reject(new Error(`bench cluster needs Redis at ${REDIS_URL}: ${e.message}`)));
+  const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]);
+  const prefixes: string[] = [];
+  const runners: Runner[] = [];
+  const start = async (clustered: boolean, prefix?: string) => {
+    const r = await spawnRunner(clustered ? ['--redis', REDIS_URL] : [], prefix);
+    runners.push(r);
+    return r;
+  };
+
+  try {
+    // The embedded single process: lowdb files, no Redis.
+    const embedded = await start(false);
+    const base = await measure([embedded], redisPid);
+    log(`embedded: ${rate(base)} turns/s, ${cpuMs(base)} ms CPU per turn (runner + redis-server)`);
+    await stop(embedded);
+
+    // One cluster-mode process: the Redis store, leases, the Streams adapter.
+    const one = newPrefix(prefixes);
+    const single = await start(true, one);
+    const c1 = await measure([single], redisPid);
+    log(`cluster, 1 process: ${rate(c1)} turns/s, ${cpuMs(c1)} ms CPU per turn, ${(c1.roundTrips / c1.turns).toFixed(2)} Redis round trips per turn`);
+    await stop(single);
+
+    // Two cluster-mode processes sharing the sessions.
+    const two = newPrefix(prefixes);
+    const pair = [await start(true, two), await start(true, two)];
+    await waitForMembers(pair[0], 2);
+    const c2 = await measure(pair, redisPid);
+    log(`cluster, 2 processes: ${rate(c2)} turns/s, ${cpuMs(c2)} ms CPU per turn, ${(c2.roundTrips / c2.turns).toFixed(2)} Redis round trips per turn (${(c2.socketioTrips / c2.turns).toFixed(2)} of them the Socket.IO adapter's)`);
+
+    const takeoverMs = await takeover(pair);
+    log(`takeover after kill -9 of the owner: ${takeoverMs} ms until a message sent to the survivor was answered`);
+
+    return {
+      cluster_cpu_per_turn_ratio: (c2.cpuSeconds / c2.turns) / (base.cpuSeconds / base.turns),
+      cluster_scaling_2_vs_1: c2.turns / c2.seconds / (c1.turns / c1.seconds),
+      redis_roundtrips_per_turn: c2.roundTrips / c2.turns,
+      takeover_ms_after_kill: takeoverMs,
+    };
+  } finally {
+    for (const r of runners) await stop(r);
+    for (const p of prefixes) await unlinkPrefix(redis, p);
+    redis.disconnect();
+  }
+}
+
+// ───────────────────────────── load ─────────────────────────────
+
+async function measure(runners: Runner[], redisPid: number): Promise<Run> {
+  await post(runners[0].url, '/api/graphs', { graph: ECHO }).catch(() => undefined); // already there in a shared Redis
+  const urls = await ownerUrls(runners[0], runners);
+  const sessions: SessionInfo[] = [];
+  for (let i = 0; i < SESSIONS; i++) sessions.push((await post(runners[i % runners.length].url, '/api/sessions', { graphId: ECHO.id })) as SessionInfo);
+  const clients = await Promise.all(sessions.map((s) => attach(urls.get(s.owner ?? '') || runners[0].url, s.id)));
+  const pids = [...runners.map((r) => r.child.pid!), redisPid];
+  let turns = 0;
+  let running = true;
+  const loops = clients.map(async ({ socket, sessionId }) => {
+    while (running) {
+      const ended = new Promise<void>((resolve) => socket.once('turn_end', () => resolve()));
+      await socket.timeout(30_000).emitWithAck('session:send', { sessionId, content: 'ping' });
+      await ended;
+      turns += 1;
+    }
+  });
+  await sleep(WARMUP_MS);
+  const cpu0 = cpuSeconds(pids);
+  const trips0 = await roundTrips(runners);
+  const socketio0 = await roundTrips(runners, 'socketio');
+  const turns0 = turns;
+  const t0 = performance.now();
+  await sleep(MEASURE_MS);
+  const result: Run = {
+    turns: turns - turns0,
+    seconds: (performance.now() - t0) / 1000,
+    cpuSeconds: cpuSeconds(pids) - cpu0,
+    roundTrips: (await roundTrips(runners)) - trips0,
+    socketioTrips: (await roundTrips(runners, 'socketio')) - socketio0,
+  };
+  running = false;
+  await Promise.all(loops);
+  for (const c of clients) c.socket.disconnect();
+  return result;
+}
+
+async function takeover(pair: Runner[]): Promise<number> {
+  const urls = await ownerUrls(pair[0], pair);
+  let session: SessionInfo;
+  do session = (await post(pair[0].url, '/api/sessions', { graphId: ECHO.id })) as SessionInfo;
+  while (urls.get(session.owner ?? '') !== pair[0].url);
+  await post(pair[1].url, `/api/sessions/${session.id}/messages`, { content: 'before', wait: true });
+  const t0 = performance.now();
+  pair[0].child.kill('SIGKILL');
+  await post(pair[1].url, `/api/sessions/${session.id}/messages`, { content: 'after', wait: true });
+  return Math.round(performance.now() - t0);
+}
+
+async function attach(url: string, sessionId: string): Promise<{ socket: Socket; sessionId: string }> {
+  const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true });
+  await new Promise<void>((ok, fail) => {
+    socket.once('connect', () => ok());
+    socket.once('connect_error', fail);
+  });
+  const ack = (await socket.timeout(30_000).emitWithAck('session:join', { sessionId })) as { ok: boolean };
+  if (!ack.ok) throw new Error(`join failed: ${JSON.stringify(ack)}`);
+  return { socket, sessionId };
+}
+
+// ───────────────────────────── processes ─────────────────────────────
+
+async function spawnRunner(args: string[], prefix?: string): Promise<Runner> {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-bench-cluster-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'runner/cli.ts'), 'serve', '--port', '0', '--data', dir, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, REDIS_URL: '', LOG_LEVEL: 'error', ...(prefix ? { REDIS_PREFIX: prefix } : {}) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise((ok) => child.once('exit', ok));
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  const url = await new Promise<string>((ok, fail) => {
+    let out = '';
+    const timer = setTimeout(() => fail(new Error(`runner did not start: ${err}`)), 60_000);
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /runner on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        ok(m[1]);
+      }
+    });
+    void exited.then(() => fail(new Error(`runner exited: ${err}`)));
+  });
+  return { url, child, exited, dir };
+}
+
+async function stop(r: Runner): Promise<void> {
+  if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+  await r.exited;
+  rmSync(r.dir, { recursive: true, force: true });
+}
+
+async function waitForMembers(via: Runner, n: number): Promise<void> {
+  const until = Date.now() + 20_000;
+  while ((await get<{ processes: ProcessLoad[] }>(via.url, '/api/cluster')).processes.length < n) {
+    if (Date.now() > until) throw new Error(`cluster did not reach ${n} members`);
+    await sleep(100);
+  }
+}
+
+/** Cluster process id → the URL of that runner (matched by pid: the advertised URL may lag). */
+async function ownerUrls(via: Runner, runners: Runner[]): Promise<Map<string, string>> {
+  const { processes } = await get<{ processes: ProcessLoad[] }>(via.url, '/api/cluster').catch(() => ({ processes: [] as ProcessLoad[] }));
+  return new Map(processes.map((p) => [p.id, runners.find((r) => r.child.pid === p.pid)?.url ?? '']));
+}
+
+/** Sum over the runners of the Redis requests each counted (the embedded runner has none). */
+async function roundTrips(runners: Runner[], only?: 'sessions' | 'socketio'): Promise<number> {
+  let total = 0;
+  for (const r of runners) {
+    const text = await (await fetch(`${r.url}/metrics`)).text();
+    for (const [, labels, value] of text.matchAll(/^switchboard_cluster_redis_round_trips\{([^}]*)\} (\S+)/gm)) {
+      if (!only || labels.includes(`for="${only}"`)) total += Number(value);
+    }
+  }
+  return total;
+}
+
+/** utime + stime of each process, from /proc (clock ticks of 1/100 s). */
+function cpuSeconds(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / 100;
+}
+
+async function post(url: string, path: string, body: unknown): Promise<unknown> {
+  const res = await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = (await res.json()) as unknown;
+  if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function get<T>(url: string, path: string): Promise<T> {
+  const res = await fetch(url + path);
+  if (!res.ok) throw new Error(`GET ${path}: ${res.status}`);
+  return (await res.json()) as T;
+}
+
+function newPrefix(all: string[]): string {
+  const p = `sbbench:${process.pid}:${all.length}:`;
+  all.push(p);
+  return p;
+}
+
+async function unlinkPrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}
+
+const rate = (r: Run) => (r.turns / r.seconds).toFixed(0);
+const cpuMs = (r: Run) => ((r.cpuSeconds / r.turns) * 1000).toFixed(3);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
