@@ -40,7 +40,9 @@ export function createHttpApp(deps: HttpDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(helmet());
+  // No upgrade-insecure-requests: the runner is often reached over plain http on a LAN or in a
+  // container, where that directive would send the designer's asset requests to https.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use((req, res, next) => {
     res.on('finish', () => metrics.httpRequests.inc({ method: req.method, status: String(res.statusCode) }));
     next();
