@@ -82,6 +82,31 @@ describe('LowdbStore specifics', () => {
     await expect(store.getSession('acme', record.info.id)).rejects.toMatchObject({ code: 'corrupt_record', message: expect.stringContaining(`${CHUNK} of ${CHUNK} logged entries are missing`) });
   });
 
+  it('appends hinted writes to a side file, read back by a fresh store, and folds them into a full write now and then', async () => {
+    const dir = await tempDir();
+    const store = new LowdbStore(dir);
+    const record = sessionRecord('acme');
+    const sessions = join(dir, 'tenants', 'acme', 'sessions');
+    const side = join(sessions, `${record.info.id}.log.jsonl`);
+    await store.putSession(record);
+    const main = await readFile(join(sessions, `${record.info.id}.json`), 'utf8');
+    for (let turn = 1; turn <= 5; turn++) await store.putSession({ ...record, info: { ...record.info, turns: turn } }, { transcriptFrom: 0 });
+    expect(await readFile(join(sessions, `${record.info.id}.json`), 'utf8')).toBe(main);
+    expect((await readFile(side, 'utf8')).trim().split('\n').filter(Boolean)).toHaveLength(5);
+    expect((await new LowdbStore(dir).getSession('acme', record.info.id))?.info.turns).toBe(5);
+    // a torn last line (kill -9 during an append) falls back to the line before it
+    await appendFile(side, '\n{"gen":"x","head":{"inf');
+    expect((await new LowdbStore(dir).getSession('acme', record.info.id))?.info.turns).toBe(5);
+    for (let turn = 6; turn <= 40; turn++) await store.putSession({ ...record, info: { ...record.info, turns: turn } }, { transcriptFrom: 0 });
+    expect((await readFile(side, 'utf8').catch(() => '')).trim().split('\n').filter(Boolean).length).toBeLessThanOrEqual(16);
+    expect((await new LowdbStore(dir).getSession('acme', record.info.id))?.info.turns).toBe(40);
+    // a write without the hint is a full one, and older side lines no longer count
+    await store.putSession({ ...record, info: { ...record.info, turns: 41 } });
+    expect((await new LowdbStore(dir).getSession('acme', record.info.id))?.info.turns).toBe(41);
+    await store.deleteSession('acme', record.info.id);
+    expect(await readdir(sessions)).toEqual([]);
+  });
+
   it('skips a torn index line left by a crash and keeps appending after it', async () => {
     const dir = await tempDir();
     const a = sessionRecord('acme');

@@ -3,6 +3,7 @@ import type { SessionInfo } from '../../schemas/protocol.ts';
 import { AppError, invalid } from '../errors.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { readJson, storeError, writeJson } from './json-file.ts';
+import { SessionHeads } from './session-heads.ts';
 import { SessionIndex } from './session-index.ts';
 import { readTranscript, writeTranscript, type TranscriptParts } from './transcript-log.ts';
 import { StorePaths, segment } from './store-paths.ts';
@@ -30,6 +31,7 @@ const MAX_MEMORY_VALUE = 10_000;
  * one index line, whatever the number of stored sessions.
  *
  *   <dir>/tenants/<tenant>/sessions/<id>.json        SessionRecord with its recent transcript entries
+ *   <dir>/tenants/<tenant>/sessions/<id>.log.jsonl   newer versions of it, appended (see session-heads.ts)
  *   <dir>/tenants/<tenant>/sessions/<id>.transcript.jsonl  older entries, appended a chunk at a time
  *   <dir>/tenants/<tenant>/sessions/<id>.fence.json  highest fence seen (cluster owners only)
  *   <dir>/tenants/<tenant>/sessions.index.jsonl      summaries, append-only
@@ -40,6 +42,7 @@ export class LowdbStore implements Store {
   private readonly paths: StorePaths;
   private readonly lock = new KeyedLock();
   private readonly index: SessionIndex;
+  private readonly heads = new SessionHeads();
 
   constructor(readonly dir: string) {
     this.paths = new StorePaths(dir);
@@ -82,7 +85,7 @@ export class LowdbStore implements Store {
   // ---- sessions ----
 
   async getSession(tenant: string, id: string): Promise<SessionRecord | undefined> {
-    const head = await readJson<SessionHead>(this.paths.sessionFile(tenant, id), `session "${id}"`);
+    const head = await this.heads.read<SessionHead>(this.paths.sessionFile(tenant, id), `session "${id}"`);
     if (!head) return undefined;
     const { logged, recent, ...rest } = head;
     const transcript = await readTranscript(this.paths.transcriptFile(tenant, id), { logged, recent }, `the transcript of session "${id}"`);
@@ -112,7 +115,7 @@ export class LowdbStore implements Store {
       const { transcript, ...rest } = record;
       const parts = await writeTranscript(this.paths.transcriptFile(tenant, id), transcript, options.transcriptFrom, `the transcript of session "${id}"`);
       const head: SessionHead = { ...rest, ...parts };
-      await writeJson(path, head, `session "${id}"`);
+      await this.heads.write(path, head, options.transcriptFrom !== undefined, `session "${id}"`);
     });
     await this.index.put(tenant, record.info);
   }
@@ -122,6 +125,7 @@ export class LowdbStore implements Store {
     await this.lock.run(path, async () => {
       try {
         await rm(path, { force: true });
+        await this.heads.remove(path);
         await rm(this.paths.transcriptFile(tenant, id), { force: true });
         await rm(this.fenceFile(tenant, id), { force: true });
       } catch (error) {
