@@ -18,6 +18,10 @@ describe('pickLeastLoaded', () => {
   it('prefers fewer owned sessions and queued messages', () => {
     expect(pickLeastLoaded([load('a', { ownedSessions: 10 }), load('b', { ownedSessions: 3 }), load('c', { ownedSessions: 2, queueDepth: 5 })])?.id).toBe('b');
   });
+  it('weighs event-loop lag, so of two busy processes the less lagging one is chosen', () => {
+    expect(pickLeastLoaded([load('a', { ownedSessions: 100, eventLoopLagMs: 600 }), load('b', { ownedSessions: 110, eventLoopLagMs: 150 })])?.id).toBe('b');
+  });
+
   it('avoids a busy process while a calm one exists, and still places when all are busy', () => {
     expect(pickLeastLoaded([load('idle-but-lagging', { eventLoopLagMs: 500 }), load('b', { ownedSessions: 50 })])?.id).toBe('b');
     expect(pickLeastLoaded([load('a', { eventLoopLagMs: 500, ownedSessions: 1 }), load('b', { eventLoopLagMs: 900, ownedSessions: 9 })])?.id).toBe('a');

@@ -115,8 +115,9 @@ export function pickLeastLoaded(loads: ProcessLoad[], limits: { busyLagMs?: numb
   const calm = loads.filter((l) => !isBusy(l, limits));
   const pool = calm.length ? calm : loads;
   if (!pool.length) return undefined;
-  // Queued messages weigh like sessions: both are work waiting on that event loop.
-  const score = (l: ProcessLoad) => l.ownedSessions + l.queueDepth;
+  // Queued messages weigh like sessions (work waiting on that event loop), and every 10 ms of lag
+  // like one more session: among processes that are all somewhat busy, the least lagging wins.
+  const score = (l: ProcessLoad) => l.ownedSessions + l.queueDepth + l.eventLoopLagMs / 10;
   const least = Math.min(...pool.map(score));
   // Near-ties are broken at random, so processes deciding at the same instant do not all pick one.
   const near = pool.filter((l) => score(l) <= least + Math.floor(least * 0.02));
