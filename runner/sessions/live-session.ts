@@ -7,7 +7,7 @@ import type { SessionListener } from './types.ts';
 import { zeroUsage } from './usage.ts';
 
 /** Enough for any client retrying after a reconnect; older ids are forgotten. */
-const MAX_ACCEPTED_IDS = 256;
+const MAX_ACCEPTED_IDS = 100;
 
 interface PendingInput {
   resolve(content: string): void;

@@ -65,9 +65,10 @@ describe('SessionManager', () => {
     const { runner } = await setup();
     await putGraph(runner.store, 'acme', approvalGraph());
     const info = await runner.manager.create(acme, { graphId: 'approval' });
-    const { messageId } = await runner.manager.send(acme, info.id, { content: 'ship it?' });
+    const { messageId } = await runner.manager.send(acme, info.id, { content: 'ship it?', messageId: 'client-7' });
+    expect(messageId).toBe('client-7');
     const stored = await runner.store.getSession('acme', info.id);
-    expect(stored?.acceptedMessageIds).toContain(messageId);
+    expect(stored?.acceptedMessageIds).toEqual(['client-7']);
     expect(stored?.inbox?.map((i) => i.messageId)).toEqual([messageId]);
     expect(stored?.transcript.map((m) => m.content)).toEqual(['ship it?']);
   });

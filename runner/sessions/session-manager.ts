@@ -197,7 +197,8 @@ export class SessionManager implements Sessions {
         time: Date.now(),
       };
       s.inbox.push(item);
-      s.accept(item.messageId);
+      // Only a client's own ids can come back in a resend.
+      if (message.messageId !== undefined) s.accept(item.messageId);
       s.transcript.push(event);
       s.info.lastActiveAt = event.time;
       this.forgetTimers(s.id);
@@ -206,7 +207,7 @@ export class SessionManager implements Sessions {
       } catch (error) {
         // Not acknowledged, so not accepted: a retry with the same id must go through.
         s.inbox.splice(s.inbox.indexOf(item), 1);
-        s.forget(item.messageId);
+        if (message.messageId !== undefined) s.forget(item.messageId);
         s.transcript.splice(s.transcript.indexOf(event), 1);
         s.persistedTranscript = undefined;
         throw error;

@@ -13,7 +13,7 @@ import { storeError, writeText } from './json-file.ts';
  * line for an index wins, and every append starts a fresh line so a torn last line (kill -9)
  * never swallows the next one.
  */
-export const CHUNK = 64;
+export const CHUNK = 16;
 const MAX_ENTRIES = 10_000_000;
 
 export interface TranscriptParts {
