@@ -6,6 +6,7 @@ import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { Caller, Sessions } from '../sessions/types.ts';
 import { bearerToken, type Auth } from './auth.ts';
+import { cutOffWhenBacklogged } from './backlog-guard.ts';
 import { toAppError } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
 import { problemsOf } from './problems.ts';
@@ -26,6 +27,16 @@ export interface SocketDeps {
 
 /** How long a disconnected client can come back and get the events it missed replayed. */
 const RECOVERY_MS = 2 * 60_000;
+
+/** Bytes of events queued for a client that is not reading before it is cut off; a healthy one holds a few messages at most. */
+const MAX_QUEUED_BYTES = 4_000_000;
+
+/**
+ * Progress events whose content a later event repeats (a message carries the whole text its
+ * tokens streamed; SessionInfo carries usage). Sent volatile: Socket.IO keeps no recovery copy
+ * of them, which keeps the replay buffer to the events a reconnecting client needs.
+ */
+const LOSSY_EVENTS = new Set<ServerEventName>(['token', 'agent', 'usage']);
 
 /**
  * Rooms are named after the tenant and the session, so a room can be re-subscribed from its name
@@ -75,7 +86,8 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
     const ready = sessions.subscribe({ tenant: target.tenant }, target.sessionId, (event: ServerEventName, payload: unknown) => {
       if (event === 'message') metrics.messages.inc();
       else if (event === 'turn_end') metrics.turns.inc({ reason: (payload as { reason: string }).reason });
-      io.to(room).emit(event, payload);
+      if (LOSSY_EVENTS.has(event)) io.to(room).volatile.emit(event, payload);
+      else io.to(room).emit(event, payload);
     });
     subscriptions.set(room, { ready });
     ready.catch((err) => {
@@ -98,7 +110,12 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
   async function joinRoom(socket: Socket, caller: Caller, sessionId: string): Promise<void> {
     const room = roomOf(caller.tenant, sessionId);
     await socket.join(room);
-    await subscribeRoom(room);
+    try {
+      await subscribeRoom(room);
+    } catch (err) {
+      await socket.leave(room);
+      throw err;
+    }
   }
 
   io.use((socket, next) => {
@@ -153,6 +170,7 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
   io.on('connection', (socket) => {
     metrics.socketConnections.inc();
     socket.on('disconnect', () => metrics.socketConnections.dec());
+    cutOffWhenBacklogged(socket, MAX_QUEUED_BYTES, (bytes) => deps.log(new AppError('slow_client', 503, `socket ${socket.id} stopped reading with ${bytes} bytes of events queued; disconnected`)));
     const flood = new TokenBucket(config.limits.socket.perSecond, config.limits.socket.burst);
 
     const answer = (event: string, ack: ((r: Ack) => void) | undefined, result: Ack) => {
