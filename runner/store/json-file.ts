@@ -1,3 +1,4 @@
+import { appendFile } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DataFile, TextFile } from 'lowdb/node';
@@ -53,4 +54,22 @@ export function storeError(op: 'read' | 'write' | 'delete', what: string, error:
     : code === 'EDQUOT' ? 'the disk quota is exceeded'
     : (error as Error)?.message ?? String(error);
   return new AppError('store_unavailable', 503, `could not ${op} ${what}: ${reason}`, code ? { errno: code } : undefined);
+}
+
+/**
+ * Appends text, creating the folder when missing. The callback form: the promise API opens a
+ * FileHandle object per call, which costs more than the write itself for short lines.
+ */
+export async function appendText(path: string, text: string): Promise<void> {
+  try {
+    await append(path, text);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException)?.code !== 'ENOENT') throw error;
+    await mkdir(dirname(path), { recursive: true });
+    await append(path, text);
+  }
+}
+
+function append(path: string, text: string): Promise<void> {
+  return new Promise((resolve, reject) => appendFile(path, text, 'utf8', (error) => (error ? reject(error) : resolve())));
 }

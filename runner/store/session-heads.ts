@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { appendFile, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { AppError } from '../errors.ts';
-import { readJson, storeError, writeJson } from './json-file.ts';
+import { appendText, readJson, storeError, writeJson } from './json-file.ts';
 
 /** Between two full writes, at most this many turns go to the session's append-only side file. */
 const MAX_APPENDS = 16;
@@ -25,7 +25,7 @@ export class SessionHeads {
     this.known.delete(path); // re-inserted below: the map's order is least recently written first
     try {
       if (appendable && known && known.appends < MAX_APPENDS) {
-        await appendFile(sideFile(path), `\n${JSON.stringify({ gen: known.gen, head })}\n`, 'utf8');
+        await appendText(sideFile(path), `\n${JSON.stringify({ gen: known.gen, head })}\n`);
         this.remember(path, { gen: known.gen, appends: known.appends + 1 });
         return;
       }

@@ -1,7 +1,6 @@
-import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open, readFile } from 'node:fs/promises';
 import type { SessionInfo } from '../../schemas/protocol.ts';
-import { storeError, writeText } from './json-file.ts';
+import { appendText, storeError, writeText } from './json-file.ts';
 
 /** One line of the log: the latest summary of a session, or its removal. */
 type Entry = { i: SessionInfo } | { d: string };
@@ -67,11 +66,7 @@ export class SessionIndex {
       const waiters = state.waiters.splice(0);
       try {
         const text = `${state.tornTail ? '\n' : ''}${lines.join('\n')}\n`;
-        await appendFile(path, text, 'utf8').catch(async (error: NodeJS.ErrnoException) => {
-          if (error?.code !== 'ENOENT') throw error;
-          await mkdir(dirname(path), { recursive: true });
-          await appendFile(path, text, 'utf8');
-        });
+        await appendText(path, text);
         state.tornTail = false;
         state.bytes += Buffer.byteLength(text);
         if (state.bytes > Math.max(MIN_COMPACT_BYTES, 3 * state.bytesAtFold)) await this.compact(tenant, state).catch(() => undefined);

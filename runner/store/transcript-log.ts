@@ -1,8 +1,7 @@
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { MessageEvent } from '../../schemas/protocol.ts';
 import { AppError } from '../errors.ts';
-import { storeError, writeText } from './json-file.ts';
+import { appendText, storeError, writeText } from './json-file.ts';
 
 /**
  * A session's transcript in two parts, so a turn's write does not grow with the history: whole
@@ -38,11 +37,7 @@ export async function writeTranscript(path: string, transcript: readonly Message
   if (logged > loggedBefore) {
     const text = `\n${lines(transcript, loggedBefore, logged)}`;
     try {
-      await appendFile(path, text, 'utf8').catch(async (error: NodeJS.ErrnoException) => {
-        if (error?.code !== 'ENOENT') throw error;
-        await mkdir(dirname(path), { recursive: true });
-        await appendFile(path, text, 'utf8');
-      });
+      await appendText(path, text);
     } catch (error) {
       throw storeError('write', what, error);
     }
