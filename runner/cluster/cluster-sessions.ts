@@ -30,6 +30,9 @@ interface OpArgs {
 }
 
 const MAX_ROUTING_ATTEMPTS = 3;
+/** A process moves idle sessions away once it owns this much more than the average. */
+const REBALANCE_ABOVE = 1.2;
+const REBALANCE_EVERY_MS = 5000;
 
 /**
  * Sessions across processes. Each session has one owner (the lease holder), where its agents run
@@ -49,6 +52,7 @@ export class ClusterSessions implements Sessions {
   private readonly watched = new Set<string>();
   private readonly lag = eventLoopLag();
   private leaving = false;
+  private rebalancer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly local: LocalSessions,
@@ -63,6 +67,36 @@ export class ClusterSessions implements Sessions {
       takenOver: (session) => this.adopt(session),
       sample: () => ({ ...pickLoad(this.local.stats()), eventLoopLagMs: this.lag.sampleMs() }),
     });
+    this.rebalancer = setInterval(() => void this.rebalance().catch(() => undefined), REBALANCE_EVERY_MS);
+    this.rebalancer.unref();
+  }
+
+  /**
+   * Moves idle sessions to the least-loaded peers while this process owns clearly more than its
+   * share (placement only steers new sessions). Returns how many moved.
+   */
+  async rebalance(): Promise<number> {
+    if (this.leaving) return 0;
+    const loads = await this.node.placement.list();
+    const mine = loads.find((l) => l.id === this.node.id);
+    const peers = loads.filter((l) => l.id !== this.node.id);
+    if (!mine || !peers.length) return 0;
+    const average = loads.reduce((n, l) => n + l.ownedSessions, 0) / loads.length;
+    if (mine.ownedSessions <= average * REBALANCE_ABOVE) return 0;
+    let excess = Math.floor(mine.ownedSessions - average);
+    let moved = 0;
+    for (const session of this.node.leases.sessions()) {
+      if (excess <= 0 || this.leaving) break;
+      const info = await this.local.get({ tenant: session.tenant }, session.sessionId).catch(() => undefined);
+      if (info?.state !== 'idle') continue;
+      const target = pickLeastLoaded(peers)!;
+      // A message accepted meanwhile is safe: it is in the stored record, and the new owner runs it.
+      await this.handOver(session, target.id);
+      target.ownedSessions += 1;
+      excess -= 1;
+      moved += 1;
+    }
+    return moved;
   }
 
   // ───────────── placement ─────────────
@@ -174,14 +208,12 @@ export class ClusterSessions implements Sessions {
       await this.local.shutdown();
       const peers = (await this.node.placement.list()).filter((p) => p.id !== this.node.id);
       for (const session of sessions) {
-        await this.unrelay(session.sessionId);
-        await this.node.leases.release(session.sessionId);
         const target = pickLeastLoaded(peers);
-        if (!target) continue; // last one out: the sessions wait in the store for the next runner
-        target.ownedSessions += 1;
-        await this.node.inbox.post(target.id, { sessionId: session.sessionId, kind: 'adopt', body: { tenant: session.tenant } });
+        await this.handOver(session, target?.id); // none: last one out, the sessions wait in the store
+        if (target) target.ownedSessions += 1;
       }
     });
+    clearInterval(this.rebalancer);
     this.lag.stop();
   }
 
@@ -231,6 +263,14 @@ export class ClusterSessions implements Sessions {
       await this.node.leases.release(sessionId);
       throw error;
     }
+  }
+
+  /** Gives a session up (its state is in the store) and tells `target` to take it. */
+  private async handOver(session: OwnedSession, target: string | undefined): Promise<void> {
+    await this.unrelay(session.sessionId);
+    await this.local.evict?.(session.sessionId);
+    await this.node.leases.release(session.sessionId);
+    if (target) await this.node.inbox.post(target, { sessionId: session.sessionId, kind: 'adopt', body: { tenant: session.tenant } });
   }
 
   private async unrelay(id: string): Promise<void> {
