@@ -27,7 +27,8 @@ function newestMtime(dir: string): number {
 export function ensureDesignerBuilt(): void {
   const sources = Math.max(newestMtime(join(ROOT, 'designer')), newestMtime(join(ROOT, 'schemas')));
   if (existsSync(DIST_INDEX) && statSync(DIST_INDEX).mtimeMs >= sources) return;
-  execSync('npx vite build --logLevel warn', { cwd: ROOT, stdio: 'inherit', timeout: 300_000 });
+  // vitest sets NODE_ENV=test, which would make Vite bundle React's slow development build.
+  execSync('npx vite build --logLevel warn', { cwd: ROOT, stdio: 'inherit', timeout: 300_000, env: { ...process.env, NODE_ENV: 'production' } });
 }
 
 export type Browser = { context: BrowserContext; close(): Promise<void> };

@@ -7,6 +7,8 @@ import { startTestRunner, type TestRunner } from './runner.ts';
 
 const SHOTS = 'test-output';
 const GRAPH_NAME = 'Browser built pipeline';
+/** Generous: CI machines are shared, and a worker or a turn may take a while to start. */
+const POLL = { timeout: 30_000, interval: 100 };
 
 let runner: TestRunner;
 let browser: Browser;
@@ -76,16 +78,16 @@ describe('designer in Chromium against the real runner', () => {
     await connect('[data-testid=node-agent-assistant]', '[data-testid=node-topic-topic]');
     await connect('[data-testid=node-topic-topic]', '[data-testid=node-agent-assistant_2]');
     await connect('[data-testid=node-agent-assistant_2]', '[data-testid=node-topic-reply]');
-    await expect.poll(edgeCount).toBe(4);
-    await expect.poll(() => page.locator('[data-testid=node-topic-topic] [data-testid=topic-subscribers]').textContent()).toBe('1 subscriber');
+    await expect.poll(edgeCount, POLL).toBe(4);
+    await expect.poll(() => page.locator('[data-testid=node-topic-topic] [data-testid=topic-subscribers]').textContent(), POLL).toBe('1 subscriber');
     await page.click('[data-testid=tab-problems]');
-    await expect.poll(() => page.locator('[data-testid=validation-panel]').textContent()).toContain('No problems');
+    await expect.poll(() => page.locator('[data-testid=validation-panel]').textContent(), POLL).toContain('No problems');
   });
 
   it('refuses an agent → agent connection with a visible hint', async (ctx) => {
     screenshotOnFailure(ctx);
     await connect('[data-testid=node-agent-assistant]', '[data-testid=node-agent-assistant_2]');
-    await expect.poll(() => page.locator('[data-testid=connection-hint]').textContent()).toContain('agent → topic → agent');
+    await expect.poll(() => page.locator('[data-testid=connection-hint]').textContent(), POLL).toContain('agent → topic → agent');
     expect(await edgeCount()).toBe(4);
   });
 
@@ -96,13 +98,13 @@ describe('designer in Chromium against the real runner', () => {
     await page.fill('[data-testid=graph-name]', GRAPH_NAME);
     await page.press('[data-testid=graph-name]', 'Enter');
     await page.click('[data-testid=save]');
-    await expect.poll(() => page.locator('[data-testid=save-status]').textContent()).toBe('Saved · v2');
+    await expect.poll(() => page.locator('[data-testid=save-status]').textContent(), POLL).toBe('Saved · v2');
 
     await page.goto(`${runner.url}/#/`);
     await page.reload();
     await page.fill('[data-testid=graph-search]', 'browser built');
     const card = page.locator(`[data-testid=graph-card][data-graph-id="${graphId}"]`);
-    await expect.poll(() => card.textContent()).toContain(GRAPH_NAME);
+    await expect.poll(() => card.textContent(), POLL).toContain(GRAPH_NAME);
     expect(await page.locator('[data-testid=graph-card]').count()).toBe(1);
     await card.locator('a').click();
     await page.waitForSelector('[data-testid=node-agent-assistant_2]');
@@ -125,11 +127,11 @@ describe('designer in Chromium against the real runner', () => {
     await page.fill('[data-testid=chat-input]', 'hello graph');
     await page.click('[data-testid=chat-send]');
     const reply = page.locator('[data-testid=msg-output]').last();
-    await expect.poll(() => reply.textContent(), { timeout: 30_000 }).toContain('hello graph');
+    await expect.poll(() => reply.textContent(), POLL).toContain('hello graph');
     expect(await reply.getAttribute('data-streamed')).toBe('true');
     expect(await reply.textContent()).toContain('assistant_2');
-    await expect.poll(() => page.evaluate(() => (window as unknown as { __pulsed: boolean }).__pulsed)).toBe(true);
-    await expect.poll(() => page.locator('[data-testid=turn-end]').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.evaluate(() => (window as unknown as { __pulsed: boolean }).__pulsed), POLL).toBe(true);
+    await expect.poll(() => page.locator('[data-testid=turn-end]').count(), POLL).toBeGreaterThan(0);
   });
 
   it('exports, and re-imports to an equal graph', async (ctx) => {
@@ -140,7 +142,7 @@ describe('designer in Chromium against the real runner', () => {
 
     await page.click('[data-testid=import-open]');
     await page.fill('[data-testid=import-text]', JSON.stringify(exported));
-    await expect.poll(() => page.locator('[data-testid=import-result]').textContent()).toContain(GRAPH_NAME);
+    await expect.poll(() => page.locator('[data-testid=import-result]').textContent(), POLL).toContain(GRAPH_NAME);
     await page.click('[data-testid=import-confirm]');
     await page.waitForURL((url) => !url.hash.endsWith(graphId));
     await page.waitForSelector('[data-testid=node-agent-assistant_2]');
@@ -163,14 +165,14 @@ describe('designer in Chromium against the real runner', () => {
       await other.fill('[data-testid=graph-name]', 'Renamed in another tab');
       await other.press('[data-testid=graph-name]', 'Enter');
       await other.click('[data-testid=save]');
-      await expect.poll(() => other.locator('[data-testid=save-status]').textContent()).toBe('Saved · v3');
+      await expect.poll(() => other.locator('[data-testid=save-status]').textContent(), POLL).toBe('Saved · v3');
     } finally {
       await other.close();
     }
     await page.fill('[data-testid=graph-name]', 'Renamed here');
     await page.press('[data-testid=graph-name]', 'Enter');
     await page.click('[data-testid=save]');
-    await expect.poll(() => page.locator('[data-testid=conflict]').textContent()).toContain('version 3');
+    await expect.poll(() => page.locator('[data-testid=conflict]').textContent(), POLL).toContain('version 3');
     const stored = (await (await fetch(`${runner.url}/api/graphs/${graphId}`)).json()) as { version: number; graph: { name: string } };
     expect(stored).toMatchObject({ version: 3, graph: { name: 'Renamed in another tab' } });
   });
@@ -188,7 +190,7 @@ describe('designer in Chromium against the real runner', () => {
       await other.keyboard.press('ControlOrMeta+V');
       await other.waitForSelector('[data-testid=node-agent-assistant_2]');
       await other.keyboard.press('ControlOrMeta+Z');
-      await expect.poll(() => other.locator('[data-testid=node-agent-assistant_2]').count()).toBe(0);
+      await expect.poll(() => other.locator('[data-testid=node-agent-assistant_2]').count(), POLL).toBe(0);
     } finally {
       await other.close();
     }
@@ -213,7 +215,7 @@ describe('designer in Chromium against the real runner', () => {
     await page.fill('[data-testid=field-type]', 'finisher');
     await page.press('[data-testid=field-type]', 'Enter');
     await page.click('[data-testid=rerun-test]');
-    await expect.poll(() => page.locator('[data-testid=test-diverged]').textContent(), { timeout: 30_000 }).toContain('Diverges at step 2');
+    await expect.poll(() => page.locator('[data-testid=test-diverged]').textContent(), POLL).toContain('Diverges at step 2');
     expect(await page.locator('[data-testid=test-diverged] tr.diverged').textContent()).toContain('finisher: assistant: record me');
   });
 
@@ -223,12 +225,36 @@ describe('designer in Chromium against the real runner', () => {
     await page.locator('[data-testid=replay-session]').first().click();
     await page.click('[data-testid=tab-trace]');
     await page.locator('[data-testid=replay-slider]').fill('0');
-    await expect.poll(() => page.locator('[data-testid=replay]').textContent()).toContain('user → #user_input');
-    await expect.poll(() => page.locator('.react-flow__edge.pulse').count()).toBe(1);
+    await expect.poll(() => page.locator('[data-testid=replay]').textContent(), POLL).toContain('user → #user_input');
+    await expect.poll(() => page.locator('.react-flow__edge.pulse').count(), POLL).toBe(1);
     await page.locator('[data-testid=replay-slider]').fill('1');
-    await expect.poll(() => page.locator('[data-testid=replay]').textContent()).toContain('assistant → #topic');
+    await expect.poll(() => page.locator('[data-testid=replay]').textContent(), POLL).toContain('assistant → #topic');
     expect(await page.locator('[data-testid=trace-row]').count()).toBe(2);
     await page.click('[data-testid=replay-stop]');
     expect(await page.locator('[data-testid=replay]').count()).toBe(0);
+  });
+
+  it('lays the graph out with ELK in a worker, as one undo step', async (ctx) => {
+    screenshotOnFailure(ctx);
+    const node = page.locator('.react-flow__node', { has: page.locator('[data-testid=node-agent-assistant]') });
+    const before = await node.getAttribute('style');
+    await page.click('[data-testid=auto-layout]');
+    await expect.poll(() => node.getAttribute('style'), POLL).not.toBe(before);
+    await page.click('[data-testid=undo]');
+    await expect.poll(() => node.getAttribute('style'), POLL).toBe(before);
+  });
+
+  it('duplicates and deletes graphs from the start page', async (ctx) => {
+    screenshotOnFailure(ctx);
+    await page.goto(`${runner.url}/#/`);
+    await page.fill('[data-testid=graph-search]', 'renamed in another tab');
+    const cards = page.locator('[data-testid=graph-card]');
+    await expect.poll(() => cards.count(), POLL).toBe(1);
+    await cards.first().getByRole('button', { name: /^Duplicate/ }).click();
+    await expect.poll(() => cards.count(), POLL).toBe(2);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.locator(`[data-testid=graph-card][data-graph-id="${graphId}"]`).getByRole('button', { name: /^Delete/ }).click();
+    await expect.poll(() => cards.count(), POLL).toBe(1);
+    expect(await cards.first().getAttribute('data-graph-id')).toBe(`${graphId}-copy`);
   });
 });

@@ -1,3 +1,4 @@
+import { Position, type NodeHandle } from '@xyflow/react';
 import type { Graph } from '../../../schemas/graph.ts';
 import type { Selection, Size } from '../store/editorStore.ts';
 import { agentModel } from '../model/kinds.ts';
@@ -8,6 +9,22 @@ export type Live = { working: ReadonlySet<string>; pulsing: ReadonlySet<string> 
 export type ProjectInput = { graph: Graph; selection: Selection; measured: Record<string, Size>; marks: Marks; live: Live };
 
 const GRID_FALLBACK = 40;
+/** Sizes assumed until React Flow has measured a node. */
+const ESTIMATED = { agent: { width: 190, height: 84 }, topic: { width: 170, height: 66 } };
+const HANDLE = 10;
+
+/**
+ * Where the in (left) and out (right) handles sit, as styles.css places them. Declaring them
+ * lets React Flow skip mounting every node once to find its handles, so with
+ * `onlyRenderVisibleElements` a first render mounts only what is on screen.
+ */
+function handlesFor(size: Size): NodeHandle[] {
+  const y = size.height / 2 - HANDLE / 2;
+  return [
+    { id: 'in', type: 'target', position: Position.Left, x: -HANDLE / 2, y, width: HANDLE, height: HANDLE },
+    { id: 'out', type: 'source', position: Position.Right, x: size.width - HANDLE / 2, y, width: HANDLE, height: HANDLE },
+  ];
+}
 
 /**
  * Turns the graph into React Flow nodes and edges. Objects are reused while their inputs are
@@ -46,7 +63,8 @@ export function createProjector() {
           type: 'topic',
           position: pos,
           selected: selectedNodes.has(topic.id),
-          measured: measured[topic.id],
+          measured: measured[topic.id] ?? ESTIMATED.topic,
+          handles: handlesFor(measured[topic.id] ?? ESTIMATED.topic),
           data: { topic, subscribers: subscribers.get(topic.id) ?? 0, entry: graph.entry === topic.id, output: outputs.has(topic.id), mark: marks.nodes[topic.id] },
         })),
       );
@@ -63,7 +81,8 @@ export function createProjector() {
           type: 'agent',
           position: pos,
           selected: selectedNodes.has(agent.id),
-          measured: measured[agent.id],
+          measured: measured[agent.id] ?? ESTIMATED.agent,
+          handles: handlesFor(measured[agent.id] ?? ESTIMATED.agent),
           data: { agent, modelLabel, mark: marks.nodes[agent.id], working },
         })),
       );
