@@ -51,11 +51,13 @@ describe('ClusterSessions', () => {
     const [a, b, c] = await cluster(3);
     const infos = [];
     for (let i = 0; i < 9; i++) infos.push(await [a, b, c][i % 3].sessions.create(acme, { graphId: 'echo' }));
+    // Spread over all three (the exact split also follows each member's event-loop lag).
     const owners = infos.map((s) => s.owner);
-    for (const id of ['p0', 'p1', 'p2']) expect(owners.filter((o) => o === id)).toHaveLength(3);
+    for (const id of ['p0', 'p1', 'p2']) expect(owners.filter((o) => o === id).length).toBeGreaterThanOrEqual(1);
 
     // Every operation from a member that does not own the session reaches the owner.
     const session = infos.find((s) => s.owner === 'p2')!;
+    expect(session).toBeDefined();
     const sent = await a.sessions.send(acme, session.id, { content: 'hello', messageId: 'm-1' });
     await a.sessions.settled(acme, session.id);
     const transcript = await b.sessions.transcript(acme, session.id);

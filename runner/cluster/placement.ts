@@ -107,6 +107,9 @@ export class Placement {
   }
 }
 
+/** Lag below this is scheduling noise, not load. */
+const LAG_NOISE_MS = 50;
+
 export function isBusy(load: ProcessLoad, limits: { busyLagMs?: number; busyQueueDepth?: number } = {}): boolean {
   return load.eventLoopLagMs > (limits.busyLagMs ?? 100) || load.queueDepth > (limits.busyQueueDepth ?? 200);
 }
@@ -116,8 +119,9 @@ export function pickLeastLoaded(loads: ProcessLoad[], limits: { busyLagMs?: numb
   const pool = calm.length ? calm : loads;
   if (!pool.length) return undefined;
   // Queued messages weigh like sessions (work waiting on that event loop), and every 10 ms of lag
-  // like one more session: among processes that are all somewhat busy, the least lagging wins.
-  const score = (l: ProcessLoad) => l.ownedSessions + l.queueDepth + l.eventLoopLagMs / 10;
+  // past a noise floor like one more session: among processes that are all somewhat busy, the
+  // least lagging wins.
+  const score = (l: ProcessLoad) => l.ownedSessions + l.queueDepth + Math.max(0, l.eventLoopLagMs - LAG_NOISE_MS) / 10;
   const least = Math.min(...pool.map(score));
   // Near-ties are broken at random, so processes deciding at the same instant do not all pick one.
   const near = pool.filter((l) => score(l) <= least + Math.floor(least * 0.02));
