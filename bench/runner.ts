@@ -203,22 +203,30 @@ async function measured(server: Served, clients: number, step: (i: number) => Pr
     ops = 0;
     cpuAtStart = await server.cpuMs();
   });
-  const perSecond = await closedLoop(clients, counting, 1000, 5000);
+  const perSecond = await closedLoop(clients, counting, 1000, 3000);
   await started;
   cpuAtEnd = await server.cpuMs();
   return { perSecond, serverCpuUs: ((cpuAtEnd - cpuAtStart) * 1000) / Math.max(1, ops) };
 }
 
-async function bareRoundTrips(server: Served, clients: number, log: (s: string) => void): Promise<Rate> {
-  const sockets = await connectMany(server.url, clients);
-  const rate = await measured(server, clients, (i) => sockets[i].emitWithAck('ping', { n: i }).then(() => undefined));
-  for (const s of sockets) s.disconnect();
-  log(`bare Socket.IO emit+ack, ${clients} clients: ${rate.perSecond.toFixed(0)} round trips/s, ${rate.serverCpuUs.toFixed(0)} µs server CPU each`);
-  return rate;
+/** Connected clients ready to run one operation each in a closed loop. */
+interface Clients {
+  size: number;
+  step(i: number): Promise<void>;
+  close(): void;
 }
 
-/** A turn: session:send in, the echo agent's reply message back. */
-async function e2eTurns(server: Served, sessions: number, log: (s: string) => void): Promise<Rate> {
+async function bareClients(server: Served, clients: number): Promise<Clients> {
+  const sockets = await connectMany(server.url, clients);
+  return {
+    size: clients,
+    step: (i) => sockets[i].emitWithAck('ping', { n: i }).then(() => undefined),
+    close: () => sockets.forEach((s) => s.disconnect()),
+  };
+}
+
+/** One session per client; a step is a turn: session:send in, the echo agent's reply message back. */
+async function turnClients(server: Served, sessions: number): Promise<Clients> {
   const sockets = await connectMany(server.url, sessions);
   const ids = await Promise.all(
     sockets.map(async (s) => {
@@ -243,10 +251,23 @@ async function e2eTurns(server: Served, sessions: number, log: (s: string) => vo
     });
   // Every session runs one turn first, so agents exist and the graph is loaded before timing.
   await Promise.all(ids.map((_, i) => step(i)));
-  const rate = await measured(server, sessions, step);
-  for (const s of sockets) s.disconnect();
-  log(`runner turns (send → reply) at ${sessions} concurrent sessions: ${rate.perSecond.toFixed(0)} turns/s, ${rate.serverCpuUs.toFixed(0)} µs server CPU each`);
-  return rate;
+  return { size: sessions, step, close: () => sockets.forEach((s) => s.disconnect()) };
+}
+
+/**
+ * Measures several client sets in alternating rounds (A, B, A, B…) so a change in machine load
+ * hits every set alike; returns the median rate of each set.
+ */
+async function alternating(sets: Array<{ name: string; server: Served; clients: Clients }>, rounds: number, log: (s: string) => void): Promise<Rate[]> {
+  const runs: Rate[][] = sets.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    for (const [k, set] of sets.entries()) runs[k].push(await measured(set.server, set.clients.size, set.clients.step));
+  }
+  return sets.map((set, k) => {
+    const rate = { perSecond: median(runs[k].map((x) => x.perSecond)), serverCpuUs: median(runs[k].map((x) => x.serverCpuUs)) };
+    log(`${set.name}: ${rate.perSecond.toFixed(0)}/s (median of ${rounds}; ${runs[k].map((x) => x.perSecond.toFixed(0)).join(', ')}), ${rate.serverCpuUs.toFixed(0)} µs server CPU each`);
+    return rate;
+  });
 }
 
 // ───────────────────────────── in-process measurements ─────────────────────────────
@@ -349,24 +370,35 @@ async function heapPerIdleSession(log: (s: string) => void): Promise<number> {
   });
 }
 
+/**
+ * CPU of a runner process (a fresh child, nothing else in it) holding 1000 sessions that each
+ * ran one turn, over 10 quiet seconds, read from the process itself.
+ */
 async function idleCpu(log: (s: string) => void): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), 'sb-bench-idle-'));
-  const runner = await startRunner({ config: parseConfig({ port: 0, dataDir: dir, logLevel: 'error', designerDir: join(dir, 'none'), idleTimeoutMs: 1000 }) });
+  const server = await spawnRole('runner');
   try {
-    await putGraph(runner, ECHO);
-    const c = { sessions: runner.sessions } as Core;
-    const ids = await createSessions(c, 'bench-echo', 1000);
-    for (let i = 0; i < ids.length; i += 100) await Promise.all(ids.slice(i, i + 100).map((id) => turn(c, id, 'hello')));
-    await sleep(2500);
-    const start = process.cpuUsage();
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(server.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+      return (await res.json()) as { id: string };
+    };
+    for (let i = 0; i < 1000; i += 50) {
+      await Promise.all(
+        Array.from({ length: 50 }, async () => {
+          const { id } = await post('/api/sessions', { graphId: 'bench-echo' });
+          await post(`/api/sessions/${id}/messages`, { content: 'hello', wait: true });
+        }),
+      );
+    }
+    await sleep(3000);
+    const before = await server.cpuMs();
     await sleep(10_000);
-    const used = process.cpuUsage(start);
-    const ms = (used.user + used.system) / 1000;
-    log(`idle runner with 1000 sessions, 10 s: ${ms.toFixed(1)} ms CPU (stats ${JSON.stringify(runner.sessions.stats())})`);
+    const ms = (await server.cpuMs()) - before;
+    const stats = (await (await fetch(`${server.url}/api/health`)).json()) as { stats: unknown };
+    log(`idle runner process with 1000 sessions, 10 s: ${ms.toFixed(1)} ms CPU (stats ${JSON.stringify(stats.stats)})`);
     return ms;
   } finally {
-    await runner.close();
-    rmSync(dir, { recursive: true, force: true });
+    await server.stop();
   }
 }
 
@@ -414,9 +446,9 @@ async function langgraph(): Promise<Conversation> {
   };
 }
 
-/** Turns per second with `sessions` conversations running concurrently for `rounds` rounds. */
-async function throughput(conv: Conversation, sessions: number, rounds: number): Promise<number> {
-  const ids = await Promise.all(Array.from({ length: sessions }, (_, i) => conv.open(i)));
+/** Turns per second with `sessions` new conversations running concurrently for `rounds` rounds. */
+async function throughput(conv: Conversation, sessions: number, rounds: number, batch: number): Promise<number> {
+  const ids = await Promise.all(Array.from({ length: sessions }, (_, i) => conv.open(batch * sessions + i)));
   await Promise.all(ids.map((id) => conv.turn(id, 'warm up')));
   const started = performance.now();
   for (let r = 0; r < rounds; r++) await Promise.all(ids.map((id) => conv.turn(id, `question ${r}`)));
@@ -445,20 +477,39 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
   const figures: Record<string, number> = {};
 
   const bare = await spawnRole('bare');
-  const bareRate = await bareRoundTrips(bare, 100, log);
-  await bare.stop();
   const server = await spawnRole('runner');
   try {
-    const at100 = await e2eTurns(server, 100, log);
-    const at1000 = await e2eTurns(server, 1000, log);
+    const bare100 = await bareClients(bare, 100);
+    const turns100 = await turnClients(server, 100);
+    const [bareRate, at100] = await alternating(
+      [
+        { name: 'bare Socket.IO emit+ack, 100 clients', server: bare, clients: bare100 },
+        { name: 'runner turns (send → reply), 100 sessions', server, clients: turns100 },
+      ],
+      3,
+      log,
+    );
+    bare100.close();
+    const turns1000 = await turnClients(server, 1000);
+    const [again100, at1000] = await alternating(
+      [
+        { name: 'runner turns (send → reply), 100 sessions', server, clients: turns100 },
+        { name: 'runner turns (send → reply), 1000 sessions', server, clients: turns1000 },
+      ],
+      3,
+      log,
+    );
+    turns100.close();
+    turns1000.close();
     figures.e2e_ratio_vs_bare_socketio_100 = at100.perSecond / bareRate.perSecond;
-    figures.scaling_ratio_1000_vs_100 = at1000.perSecond / at100.perSecond;
+    figures.scaling_ratio_1000_vs_100 = at1000.perSecond / again100.perSecond;
     figures.e2e_turns_per_s_100 = at100.perSecond;
     figures.e2e_turns_per_s_1000 = at1000.perSecond;
     figures.bare_socketio_round_trips_per_s_100 = bareRate.perSecond;
     figures.e2e_server_cpu_us_per_turn_100 = at100.serverCpuUs;
     figures.bare_server_cpu_us_per_round_trip_100 = bareRate.serverCpuUs;
   } finally {
+    await bare.stop();
     await server.stop();
   }
 
@@ -466,17 +517,21 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
   figures.heap_bytes_per_idle_session = await heapPerIdleSession(log);
   figures.idle_cpu_ms_1000_sessions_10s = await idleCpu(log);
 
-  const oursRate = await withTempDir(async (dir) => {
-    const conv = await ours(dir);
+  const [oursRate, lgRate] = await withTempDir(async (dir) => {
+    const mine = await ours(dir);
+    const theirs = await langgraph();
     try {
-      return await throughput(conv, 100, 10);
+      const rates: [number[], number[]] = [[], []];
+      for (let r = 0; r < 3; r++) {
+        rates[0].push(await throughput(mine, 100, 5, r));
+        rates[1].push(await throughput(theirs, 100, 5, r));
+      }
+      return [median(rates[0]), median(rates[1])];
     } finally {
-      await conv.close();
+      await mine.close();
     }
   });
-  const lgConv = await langgraph();
-  const lgRate = await throughput(lgConv, 100, 10);
-  log(`three-agent turns/s: switchboard ${oursRate.toFixed(0)}, langgraph ${lgRate.toFixed(0)}`);
+  log(`three-agent turns/s (median of 3 alternating rounds): switchboard ${oursRate.toFixed(0)}, langgraph ${lgRate.toFixed(0)}`);
   figures.throughput_ratio_vs_langgraph = oursRate / lgRate;
 
   const oursMem = await withTempDir((dir) => memoryPerSession(() => ours(dir), 300));
