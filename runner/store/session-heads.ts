@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { AppError } from '../errors.ts';
 import { appendText, readJson, storeError, writeJson } from './json-file.ts';
@@ -6,7 +6,7 @@ import { appendText, readJson, storeError, writeJson } from './json-file.ts';
 /** Between two full writes, at most this many turns go to the session's append-only side file. */
 const MAX_APPENDS = 16;
 /** Sessions whose write generation this process remembers (the hot ones); others get a full write. */
-const MAX_REMEMBERED = 4096;
+const MAX_REMEMBERED = 1024;
 
 /**
  * Writes a session file cheaply and atomically. A full write replaces `<id>.json` (temp file +
@@ -29,7 +29,7 @@ export class SessionHeads {
         this.remember(path, { gen: known.gen, appends: known.appends + 1 });
         return;
       }
-      const gen = randomUUID();
+      const gen = randomBytes(6).toString('base64url');
       await writeJson(path, { ...head, gen }, what);
       // Side lines of the old generation are ignored anyway; dropping them keeps reads short.
       if (known && known.appends > 0) await rm(sideFile(path), { force: true });
