@@ -111,7 +111,7 @@ describe('designer in Chromium against the real runner', () => {
     expect(await edgeCount()).toBe(4);
   });
 
-  it('runs a session: the reply arrives in the chat and the edges it travelled pulse', async (ctx) => {
+  it('runs a session: the reply arrives in the chat, the working agent and the edges it travelled light up', async (ctx) => {
     screenshotOnFailure(ctx);
     // Pulses fade after a moment: record that one was ever shown.
     await page.evaluate(() => {
@@ -119,6 +119,7 @@ describe('designer in Chromium against the real runner', () => {
       void seen;
       new MutationObserver(() => {
         if (document.querySelector('.react-flow__edge.pulse')) (window as unknown as { __pulsed: boolean }).__pulsed = true;
+        if (document.querySelector('[data-working]')) (window as unknown as { __worked: boolean }).__worked = true;
       }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['class'], childList: true });
     });
     await page.click('[data-testid=tab-run]');
@@ -130,6 +131,7 @@ describe('designer in Chromium against the real runner', () => {
     await expect.poll(() => reply.textContent(), POLL).toContain('hello graph');
     expect(await reply.textContent()).toContain('assistant_2');
     await expect.poll(() => page.evaluate(() => (window as unknown as { __pulsed: boolean }).__pulsed), POLL).toBe(true);
+    await expect.poll(() => page.evaluate(() => (window as unknown as { __worked: boolean }).__worked), POLL).toBe(true);
     await expect.poll(() => page.locator('[data-testid=turn-end]').count(), POLL).toBeGreaterThan(0);
   });
 

@@ -37,6 +37,17 @@ describe('run store', () => {
     expect(useRun.getState().hops).toHaveLength(2);
   });
 
+  it('shows recipients as working until they publish or the turn ends, even without agent events', () => {
+    const run = useRun.getState();
+    run.open({ id: SID, state: 'idle' });
+    run.onMessage(message({ id: 'u', sender: 'user', recipients: ['planner', 'critic'] }));
+    expect(useRun.getState().sessions[SID]!.working).toEqual(['planner', 'critic']);
+    run.onMessage(message({ id: 'p', sender: 'planner', recipients: [] }));
+    expect(useRun.getState().sessions[SID]!.working).toEqual(['critic']);
+    run.onTurnEnd({ sessionId: SID, turnId: 't1', reason: 'completed', time: 2 });
+    expect(useRun.getState().sessions[SID]!.working).toEqual([]);
+  });
+
   it('ignores events of sessions not open in this tab, keeping sessions isolated', () => {
     const other = '00000000-0000-4000-8000-000000000002';
     useRun.getState().open({ id: SID, state: 'idle' });

@@ -103,7 +103,9 @@ export const useRun = create<RunState>((set, get) => {
         const streamed = s.items.findIndex((i) => i.kind === 'stream' && i.id === message.id);
         const item: ChatItem = { kind: 'message', id: message.id, message, streamed: streamed >= 0 };
         const items = streamed >= 0 ? s.items.map((i, n) => (n === streamed ? item : i)) : [...s.items, item];
-        return { items, trace: [...s.trace, message] };
+        // Agent events are sent lossy; the message itself says who now has work: its recipients.
+        const working = [...new Set([...s.working.filter((a) => a !== message.sender), ...message.recipients])];
+        return { items, trace: [...s.trace, message], working };
       });
       if (!get().sessions[message.sessionId]) return;
       const until = Date.now() + PULSE_MS;
