@@ -66,7 +66,13 @@ export class ScriptedModelClient implements ModelClient {
 
     if (request.onToken && content) {
       const size = this.def.tokenSize;
-      for (let i = 0; i < content.length; i += size) request.onToken(content.slice(i, i + size));
+      for (let i = 0; i < content.length; i += size) {
+        // Yield between tokens as a real stream does, so transports get to send each one
+        // (lossy events are dropped while a client's transport is still busy with the last).
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (request.signal?.aborted) throw new ModelError('aborted', `model "${this.def.id}": call aborted`);
+        request.onToken(content.slice(i, i + size));
+      }
     }
     return {
       content,
