@@ -1,6 +1,6 @@
 import type { Socket } from 'socket.io-client';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { TurnEndEvent } from '../../schemas/protocol.ts';
+import type { TokenEvent, TurnEndEvent } from '../../schemas/protocol.ts';
 import { api, call, connect, ok, startTestRunner, type TestRunner } from '../integration/helpers.ts';
 import { count } from './harness/tally.ts';
 import { echoGraph } from './fixtures/graphs.ts';
@@ -61,7 +61,9 @@ describe('a slow client that never reads', () => {
     sockets.push(reader);
     ok(await call(reader, 'session:join', { sessionId }));
     const ends: TurnEndEvent[] = [];
+    let streamed = 0;
     reader.on('turn_end', (e: TurnEndEvent) => ends.push(e));
+    reader.on('token', (t: TokenEvent) => (streamed += t.delta.length));
 
     await stalledClient(runner.url, sessionId);
     expect(await connections()).toBe(2);
@@ -78,5 +80,7 @@ describe('a slow client that never reads', () => {
 
     await expect.poll(() => ends.length).toBe(TURNS);
     expect(ends.every((e) => e.reason === 'completed')).toBe(true);
+    // Token deltas are lossy (volatile) events, but a reader that keeps up gets the stream.
+    expect(streamed, 'the reader got the streamed text').toBeGreaterThan(0);
   });
 });
