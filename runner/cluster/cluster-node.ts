@@ -93,11 +93,17 @@ export class ClusterNode {
     // Auto-pipelining: what one tick asks of Redis (a turn's events, say) goes in one write.
     const client = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3, connectTimeout: 5000, enableAutoPipelining: true });
     const redis = options.watch?.(client) ?? client;
+    // The failure is reported once, below, with its cause, not as an "unhandled error event".
+    let cause: Error | undefined;
+    const quiet = (error: Error) => (cause = error);
+    redis.on('error', quiet);
     try {
       await redis.connect();
     } catch (error) {
       redis.disconnect();
-      throw new Error(`cannot reach Redis at ${options.redisUrl}: ${(error as Error).message}`);
+      throw new AppError('redis_unreachable', 503, `cannot reach Redis at ${options.redisUrl}: ${(cause ?? (error as Error)).message}`);
+    } finally {
+      redis.off('error', quiet);
     }
     return new ClusterNode(redis, options);
   }
