@@ -42,7 +42,8 @@ async function assertReadable(root: string): Promise<void> {
 const userContents = (messages: MessageEvent[]) => messages.filter((m) => m.sender === 'user').map((m) => m.content);
 
 describe('kill -9 during turns', () => {
-  it(`${RUNS} kills at random points: readable files, no acknowledged message lost, the session continues`, async () => {
+  // Each run spawns a runner (~2 s alone, far more on a loaded machine): a timeout of its own.
+  it(`${RUNS} kills at random points: readable files, no acknowledged message lost, the session continues`, { timeout: 900_000 }, async () => {
     server = await spawnServer(['--data', dir.path]);
     expect((await api(server.url, 'POST', '/api/graphs', { body: { graph: exampleGraph('writer-critic') } })).status).toBe(201);
     const sessionId: string = (await api(server.url, 'POST', '/api/sessions', { body: { graphId: 'writer-critic' } })).json.id;
