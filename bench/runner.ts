@@ -189,24 +189,36 @@ async function closedLoop(clients: number, step: (i: number) => Promise<void>, w
 interface Rate {
   perSecond: number;
   serverCpuUs: number;
+  /** CPU µs the client process spent per operation: shows when the clients, not the server, are the limit. */
+  clientCpuUs: number;
 }
 
+/**
+ * A closed loop of n clients has a per-operation latency of n / rate: at 1000 sessions a turn can
+ * take seconds, so the warm-up and window grow with n or the window would end before any turn.
+ */
 async function measured(server: Served, clients: number, step: (i: number) => Promise<void>): Promise<Rate> {
+  const warmupMs = clients > 100 ? 4000 : 1000;
+  const windowMs = clients > 100 ? 8000 : 3000;
   let cpuAtStart = 0;
   let ops = 0;
   let cpuAtEnd = 0;
+  let clientAtStart = process.cpuUsage();
   const counting = async (i: number) => {
     await step(i);
     ops++;
   };
-  const started = sleep(1000).then(async () => {
+  const started = sleep(warmupMs).then(async () => {
     ops = 0;
+    clientAtStart = process.cpuUsage();
     cpuAtStart = await server.cpuMs();
   });
-  const perSecond = await closedLoop(clients, counting, 1000, 3000);
+  const perSecond = await closedLoop(clients, counting, warmupMs, windowMs);
   await started;
   cpuAtEnd = await server.cpuMs();
-  return { perSecond, serverCpuUs: ((cpuAtEnd - cpuAtStart) * 1000) / Math.max(1, ops) };
+  const client = process.cpuUsage(clientAtStart);
+  const n = Math.max(1, ops);
+  return { perSecond, serverCpuUs: ((cpuAtEnd - cpuAtStart) * 1000) / n, clientCpuUs: (client.user + client.system) / n };
 }
 
 /** Connected clients ready to run one operation each in a closed loop. */
@@ -264,8 +276,12 @@ async function alternating(sets: Array<{ name: string; server: Served; clients: 
     for (const [k, set] of sets.entries()) runs[k].push(await measured(set.server, set.clients.size, set.clients.step));
   }
   return sets.map((set, k) => {
-    const rate = { perSecond: median(runs[k].map((x) => x.perSecond)), serverCpuUs: median(runs[k].map((x) => x.serverCpuUs)) };
-    log(`${set.name}: ${rate.perSecond.toFixed(0)}/s (median of ${rounds}; ${runs[k].map((x) => x.perSecond.toFixed(0)).join(', ')}), ${rate.serverCpuUs.toFixed(0)} µs server CPU each`);
+    const pick = (f: (x: Rate) => number) => median(runs[k].map(f));
+    const rate = { perSecond: pick((x) => x.perSecond), serverCpuUs: pick((x) => x.serverCpuUs), clientCpuUs: pick((x) => x.clientCpuUs) };
+    log(
+      `${set.name}: ${rate.perSecond.toFixed(0)}/s (median of ${rounds}; ${runs[k].map((x) => x.perSecond.toFixed(0)).join(', ')}), ` +
+        `CPU per operation ${rate.serverCpuUs.toFixed(0)} µs server, ${rate.clientCpuUs.toFixed(0)} µs clients`,
+    );
     return rate;
   });
 }
