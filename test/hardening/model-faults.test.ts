@@ -80,7 +80,7 @@ async function underFault(fault: Fault): Promise<ObservedError> {
     .map((m) => m.content);
   fake.fallback = echo;
   const after = await turn('after the fault');
-  expect(after.end.reason).toBe('completed');
+  expect(after.end.reason, after.end.detail).toBe('completed');
   expect(after.outputs.map((m) => m.content)).toEqual(['echo: after the fault']);
   return {
     code: end.reason,
