@@ -32,13 +32,6 @@ const RECOVERY_MS = 2 * 60_000;
 const MAX_QUEUED_BYTES = 4_000_000;
 
 /**
- * Progress events whose content a later event repeats (a message carries the whole text its
- * tokens streamed; SessionInfo carries usage). Sent volatile: Socket.IO keeps no recovery copy
- * of them, which keeps the replay buffer to the events a reconnecting client needs.
- */
-const LOSSY_EVENTS = new Set<ServerEventName>(['token', 'agent', 'usage']);
-
-/**
  * Rooms are named after the tenant and the session, so a room can be re-subscribed from its name
  * alone when Socket.IO restores a recovered socket into it.
  */
@@ -86,8 +79,9 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
     const ready = sessions.subscribe({ tenant: target.tenant }, target.sessionId, (event: ServerEventName, payload: unknown) => {
       if (event === 'message') metrics.messages.inc();
       else if (event === 'turn_end') metrics.turns.inc({ reason: (payload as { reason: string }).reason });
-      if (LOSSY_EVENTS.has(event)) io.to(room).volatile.emit(event, payload);
-      else io.to(room).emit(event, payload);
+      // Not volatile, even for tokens: engine.io marks a websocket unwritable while a send is in
+      // flight, so volatile events emitted in a burst (a token stream) would mostly be dropped.
+      io.to(room).emit(event, payload);
     });
     subscriptions.set(room, { ready });
     ready.catch((err) => {

@@ -1,6 +1,6 @@
 import type { Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { MessageEvent, SessionInfo } from '../../schemas/protocol.ts';
+import type { AgentEvent, MessageEvent, SessionInfo, TokenEvent } from '../../schemas/protocol.ts';
 import { api, call, connect, exampleGraph, nextEvent, ok, startTestRunner, type TestRunner } from './helpers.ts';
 
 const ACME = 'acme-token-0123456789';
@@ -40,10 +40,19 @@ describe('Socket.IO protocol', () => {
     const { session } = ok(await call<{ session: SessionInfo }>(socket, 'session:create', { graphId: 'hello' }));
     const reply = nextEvent(socket, 'message', (m) => m.output && m.sender !== 'user');
     const end = nextEvent(socket, 'turn_end');
+    const tokens: TokenEvent[] = [];
+    const agents: AgentEvent[] = [];
+    socket.on('token', (t: TokenEvent) => tokens.push(t));
+    socket.on('agent', (a: AgentEvent) => agents.push(a));
     const sent = ok(await call<{ messageId: string; turnId: string }>(socket, 'session:send', { sessionId: session.id, content: 'hi' }));
     expect(sent.turnId).toBeTruthy();
-    expect((await reply).content).toContain('Switchboard greeter');
+    const answer = await reply;
+    expect(answer.content).toContain('Switchboard greeter');
     expect(await end).toMatchObject({ sessionId: session.id, turnId: sent.turnId, reason: 'completed' });
+    // Every streamed token arrives: together they spell the reply.
+    expect(tokens.length).toBeGreaterThan(3);
+    expect(tokens.map((t) => t.delta).join('')).toBe(answer.content);
+    expect(agents.map((a) => `${a.agent}:${a.phase}`)).toEqual(['greeter:start', 'greeter:finish']);
   });
 
   it('answers wrong shapes, unknown events and oversized payloads with errors, and keeps serving', async () => {
