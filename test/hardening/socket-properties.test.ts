@@ -78,7 +78,8 @@ describe('random event sequences', () => {
       fc.asyncProperty(fc.array(step, { minLength: 5, maxLength: 25 }), async (steps) => {
         for (const s of steps) {
           // Contents are tagged with the sending tenant, so a leak is recognisable wherever it lands.
-          const extra = typeof s.extra.content === 'string' ? { ...s.extra, content: `[${s.from}] ${s.extra.content}` } : s.extra;
+          const fields = s.extra as Record<string, unknown>;
+          const extra = typeof fields.content === 'string' ? { ...fields, content: `[${s.from}] ${fields.content}` } : fields;
           const payload = s.raw ?? payloadFor(s.from, s.ref, extra);
           const ack = (await sockets[s.from].timeout(10_000).emitWithAck(s.event, payload)) as Ack;
           if (ack.ok && s.event === 'session:create') sessions[s.from].push((ack as unknown as { session: { id: string } }).session.id);
