@@ -22,9 +22,11 @@ describe('pickLeastLoaded', () => {
     expect(pickLeastLoaded([load('a', { ownedSessions: 100, eventLoopLagMs: 600 }), load('b', { ownedSessions: 110, eventLoopLagMs: 150 })])?.id).toBe('b');
   });
 
-  it('avoids a busy process while a calm one exists, and still places when all are busy', () => {
-    expect(pickLeastLoaded([load('idle-but-lagging', { eventLoopLagMs: 500 }), load('b', { ownedSessions: 50 })])?.id).toBe('b');
-    expect(pickLeastLoaded([load('a', { eventLoopLagMs: 500, ownedSessions: 1 }), load('b', { eventLoopLagMs: 900, ownedSessions: 9 })])?.id).toBe('a');
+  it('keeps new sessions off a lagging process until the others have caught up with it', () => {
+    // 500 ms of lag weighs like 40 sessions past the 100 ms noise floor.
+    expect(pickLeastLoaded([load('lagging', { eventLoopLagMs: 500 }), load('b', { ownedSessions: 30 })])?.id).toBe('b');
+    expect(pickLeastLoaded([load('lagging', { eventLoopLagMs: 500 }), load('b', { ownedSessions: 50 })])?.id).toBe('lagging');
+    expect(pickLeastLoaded([load('noisy', { eventLoopLagMs: 90 }), load('b', { ownedSessions: 1 })])?.id).toBe('noisy');
     expect(pickLeastLoaded([])).toBeUndefined();
   });
 });

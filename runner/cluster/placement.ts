@@ -26,9 +26,6 @@ export interface PlacementOptions {
   /** A process whose load key is older than this is gone. */
   ttlMs?: number;
   publishEveryMs?: number;
-  /** Past this event-loop lag or queue depth a process only gets new sessions if all are busy. */
-  busyLagMs?: number;
-  busyQueueDepth?: number;
 }
 
 export const DEFAULT_LOAD_TTL_MS = 2000;
@@ -103,27 +100,27 @@ export class Placement {
 
   /** The process a new session should live on. */
   async choose(): Promise<ProcessLoad | undefined> {
-    return pickLeastLoaded(await this.list(), this.options);
+    return pickLeastLoaded(await this.list());
   }
 }
 
-/** Lag below this is scheduling noise, not load. */
-const LAG_NOISE_MS = 50;
+/** Lag below this is scheduling noise (a loaded machine shows tens of ms everywhere), not load. */
+const LAG_NOISE_MS = 100;
+/** Lag that weighs like one more session. */
+const LAG_PER_SESSION_MS = 10;
 
-export function isBusy(load: ProcessLoad, limits: { busyLagMs?: number; busyQueueDepth?: number } = {}): boolean {
-  return load.eventLoopLagMs > (limits.busyLagMs ?? 100) || load.queueDepth > (limits.busyQueueDepth ?? 200);
-}
-
-export function pickLeastLoaded(loads: ProcessLoad[], limits: { busyLagMs?: number; busyQueueDepth?: number } = {}): ProcessLoad | undefined {
-  const calm = loads.filter((l) => !isBusy(l, limits));
-  const pool = calm.length ? calm : loads;
-  if (!pool.length) return undefined;
-  // Queued messages weigh like sessions (work waiting on that event loop), and every 10 ms of lag
-  // past a noise floor like one more session: among processes that are all somewhat busy, the
-  // least lagging wins.
-  const score = (l: ProcessLoad) => l.ownedSessions + l.queueDepth + Math.max(0, l.eventLoopLagMs - LAG_NOISE_MS) / 10;
-  const least = Math.min(...pool.map(score));
+/**
+ * The least-loaded process. Load is a score, not a busy/calm cut: a cut flips on every lag spike
+ * and sends a whole burst of sessions to whichever process happened to look calm. Queued messages
+ * weigh like sessions (work waiting on that event loop); lag past the noise floor adds one
+ * session per 10 ms, so a process made busy by long turns is avoided until the others have
+ * caught up with it by that much.
+ */
+export function pickLeastLoaded(loads: ProcessLoad[]): ProcessLoad | undefined {
+  if (!loads.length) return undefined;
+  const score = (l: ProcessLoad) => l.ownedSessions + l.queueDepth + Math.max(0, l.eventLoopLagMs - LAG_NOISE_MS) / LAG_PER_SESSION_MS;
+  const least = Math.min(...loads.map(score));
   // Near-ties are broken at random, so processes deciding at the same instant do not all pick one.
-  const near = pool.filter((l) => score(l) <= least + Math.floor(least * 0.02));
+  const near = loads.filter((l) => score(l) <= least + Math.floor(least * 0.02));
   return near[Math.floor(Math.random() * near.length)];
 }
