@@ -1,13 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { io, type Socket } from 'socket.io-client';
 import type { GraphInput } from '../schemas/graph.ts';
 import type { SessionInfo } from '../schemas/protocol.ts';
 import type { ProcessLoad } from '../runner/cluster/placement.ts';
+import { flushPrefix } from '../runner/cluster/test-redis.ts';
+import { spawnServer } from '../test/helpers/spawn-runner.ts';
 
 /**
  * Group `cluster`: the price of going distributed, with the scripted model. Every runner is a real
@@ -16,7 +17,6 @@ import type { ProcessLoad } from '../runner/cluster/placement.ts';
  * Each client is attached to the process that owns its session, as the placement put it there.
  */
 
-const ROOT = join(fileURLToPath(import.meta.url), '../..');
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SESSIONS = 40;
 const WARMUP_MS = 2000;
@@ -92,7 +92,7 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
     };
   } finally {
     for (const r of runners) await stop(r);
-    for (const p of prefixes) await unlinkPrefix(redis, p);
+    for (const p of prefixes) await flushPrefix(redis, p);
     redis.disconnect();
   }
 }
@@ -163,28 +163,8 @@ async function attach(url: string, sessionId: string): Promise<{ socket: Socket;
 
 async function spawnRunner(args: string[], prefix?: string): Promise<Runner> {
   const dir = mkdtempSync(join(tmpdir(), 'sb-bench-cluster-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'runner/cli.ts'), 'serve', '--port', '0', '--data', dir, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, REDIS_URL: '', LOG_LEVEL: 'error', ...(prefix ? { REDIS_PREFIX: prefix } : {}) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise((ok) => child.once('exit', ok));
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  const url = await new Promise<string>((ok, fail) => {
-    let out = '';
-    const timer = setTimeout(() => fail(new Error(`runner did not start: ${err}`)), 60_000);
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /runner on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        ok(m[1]);
-      }
-    });
-    void exited.then(() => fail(new Error(`runner exited: ${err}`)));
-  });
-  return { url, child, exited, dir };
+  const started = await spawnServer(['--data', dir, ...args], prefix ? { REDIS_PREFIX: prefix } : {});
+  return { ...started, dir };
 }
 
 async function stop(r: Runner): Promise<void> {
@@ -249,14 +229,6 @@ function newPrefix(all: string[]): string {
   return p;
 }
 
-async function unlinkPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.unlink(...keys);
-  } while (cursor !== '0');
-}
 
 const rate = (r: Run) => (r.turns / r.seconds).toFixed(0);
 const cpuMs = (r: Run) => ((r.cpuSeconds / r.turns) * 1000).toFixed(3);

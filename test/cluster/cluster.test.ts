@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Redis } from 'ioredis';
 import type { Socket } from 'socket.io-client';
+import { eventually } from '../helpers/eventually.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageEvent, ServerEvents, SessionInfo } from '../../schemas/protocol.ts';
 import type { ProcessLoad } from '../../runner/cluster/placement.ts';
@@ -36,16 +37,6 @@ async function startMember(): Promise<Member> {
   const member = { ...started, id: self };
   members.push(member);
   return member;
-}
-
-async function eventually<T>(probe: () => Promise<T>, done: (v: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (done(v)) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}; last value ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const cluster = async (via: Member) => (await api(via.url, 'GET', '/api/cluster')).json.processes as ProcessLoad[];

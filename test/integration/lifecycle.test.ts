@@ -1,19 +1,10 @@
 import type { Socket } from 'socket.io-client';
+import { eventually } from '../helpers/eventually.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { MessageEvent, SessionInfo } from '../../schemas/protocol.ts';
 import { api, call, connect, exampleGraph, ok, spawnServer, startTestRunner, tempDir } from './helpers.ts';
 
 const gauge = (metrics: string, name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(metrics)?.[1] ?? NaN);
-
-async function eventually<T>(probe: () => Promise<T>, done: (v: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (done(v)) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}; last value ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('idle timeout', () => {
   it('frees every agent instance of idle sessions and brings them back on the next message', async () => {
