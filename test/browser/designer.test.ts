@@ -111,7 +111,7 @@ describe('designer in Chromium against the real runner', () => {
     expect(await edgeCount()).toBe(4);
   });
 
-  it('runs a session: the reply arrives in the chat, the working agent and the edges it travelled light up', async (ctx) => {
+  it('runs a session: the reply streams into the chat, the working agent and the edges it travelled light up', async (ctx) => {
     screenshotOnFailure(ctx);
     // Pulses fade after a moment: record that one was ever shown.
     await page.evaluate(() => {
@@ -120,6 +120,7 @@ describe('designer in Chromium against the real runner', () => {
       new MutationObserver(() => {
         if (document.querySelector('.react-flow__edge.pulse')) (window as unknown as { __pulsed: boolean }).__pulsed = true;
         if (document.querySelector('[data-working]')) (window as unknown as { __worked: boolean }).__worked = true;
+        if (document.querySelector('[data-testid=msg-stream]')) (window as unknown as { __streamed: boolean }).__streamed = true;
       }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['class'], childList: true });
     });
     await page.click('[data-testid=tab-run]');
@@ -130,6 +131,9 @@ describe('designer in Chromium against the real runner', () => {
     const reply = page.locator('[data-testid=msg-output]').last();
     await expect.poll(() => reply.textContent(), POLL).toContain('hello graph');
     expect(await reply.textContent()).toContain('assistant_2');
+    // Tokens arrived before the final message: the chat showed a streaming line that the reply replaced.
+    expect(await reply.getAttribute('data-streamed')).toBe('true');
+    expect(await page.evaluate(() => (window as unknown as { __streamed?: boolean }).__streamed)).toBe(true);
     await expect.poll(() => page.evaluate(() => (window as unknown as { __pulsed: boolean }).__pulsed), POLL).toBe(true);
     await expect.poll(() => page.evaluate(() => (window as unknown as { __worked: boolean }).__worked), POLL).toBe(true);
     await expect.poll(() => page.locator('[data-testid=turn-end]').count(), POLL).toBeGreaterThan(0);
