@@ -1,10 +1,10 @@
-import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Router } from 'express';
 import { Redis } from 'ioredis';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Server } from 'socket.io';
 import { RedisStore } from '../store/redis-store.ts';
 import type { Store } from '../store/types.ts';
+import { createBatchedAdapter } from './batched-adapter.ts';
 import { ClusterNode, type ClusterOptions } from './cluster-node.ts';
 import { ClusterSessions, type LocalSessions, type RoomEmitter } from './cluster-sessions.ts';
 import { fencedStore } from './fenced-store.ts';
@@ -18,8 +18,8 @@ export interface ClusterMember {
   sessions: ClusterSessions;
   /** Requests to Redis for sessions (store, leases, inboxes, placement) and for Socket.IO (the adapter). */
   roundTrips: { sessions: RoundTrips; socketio: RoundTrips };
-  /** Socket.IO options: the Redis Streams adapter (events and connection-state recovery across processes). */
-  socketAdapter(): ReturnType<typeof createAdapter>;
+  /** Socket.IO options: the Redis Streams adapter, batched (events and connection-state recovery across processes). */
+  socketAdapter(): ReturnType<typeof createBatchedAdapter>;
   /** Once Socket.IO is up: the owner of a session emits its events to the session's room. */
   emitWith(emit: RoomEmitter): void;
   /** Per-process cluster figures on the runner's /metrics. */
@@ -52,7 +52,7 @@ export async function joinCluster(options: ClusterOptions & { makeSessions: (sto
     roundTrips,
     socketAdapter: () =>
       // A client of its own, so the adapter's traffic is counted apart from the sessions'.
-      createAdapter(node.adopt(roundTrips.socketio.watch(new Redis(options.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 3 }))), { streamName: `${prefix}socket.io`, channelPrefix: `${prefix}socket.io`, sessionKeyPrefix: `${prefix}sio:session:`, onlyPlaintext: true }),
+      createBatchedAdapter(node.adopt(roundTrips.socketio.watch(new Redis(options.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 3 }))), { streamName: `${prefix}socket.io`, channelPrefix: `${prefix}socket.io`, sessionKeyPrefix: `${prefix}sio:session:`, onlyPlaintext: true }),
     emitWith(emit) {
       sessions.emitToRoom = emit;
     },
