@@ -20,6 +20,8 @@ export function redisKeys(prefix: string) {
     /** Hash version → StoredGraph JSON. */
     graphVersions: (tenant: string, id: string) => `${prefix}graph:${tenantPart(tenant)}:${segment('graph', id)}`,
     session: (tenant: string, id: string) => `${prefix}session:${tenantPart(tenant)}:${segment('session', id)}`,
+    /** List of a session's transcript entries (JSON), kept apart from its record so a turn appends only its own. */
+    transcript: (tenant: string, id: string) => `${prefix}transcript:${tenantPart(tenant)}:${segment('session', id)}`,
     /** Hash session id → SessionInfo JSON: the index listSessions reads. */
     sessionInfo: (tenant: string) => `${prefix}session-info:${tenantPart(tenant)}`,
     /** Sorted set session id by lastActiveAt: the index prune reads. */

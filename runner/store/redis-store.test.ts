@@ -84,7 +84,25 @@ describe('RedisStore specifics', () => {
     await store.deleteSession('t-del', record.info.id);
     expect(await store.getSession('t-del', record.info.id)).toBeUndefined();
     expect(await store.listSessions('t-del')).toEqual([]);
-    expect(await redis.exists(store.keys.fence(record.info.id), store.keys.sessionActive('t-del'))).toBe(0);
+    expect(await redis.exists(store.keys.fence(record.info.id), store.keys.sessionActive('t-del'), store.keys.transcript('t-del', record.info.id))).toBe(0);
+  });
+
+  it('appends only the new transcript entries, and reads and upgrades a record stored whole by an older version', async () => {
+    const record = session('t-append');
+    const entry = (content: string) => ({ type: 'message', id: randomUUID(), sessionId: record.info.id, role: 'user', content, createdAt: 1 }) as unknown as SessionRecord['transcript'][number];
+    const key = store.keys.transcript('t-append', record.info.id);
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map(entry);
+    await store.putSession({ ...record, transcript: [a, b] });
+    await store.putSession({ ...record, transcript: [a, b, c] }, { transcriptFrom: 2 });
+    expect(await redis.llen(key)).toBe(3);
+    expect(JSON.parse((await redis.get(store.keys.session('t-append', record.info.id)))!)).not.toHaveProperty('transcript');
+    // An older version kept the transcript inside the record; an append to it rewrites it as a list.
+    await redis.del(key);
+    await redis.set(store.keys.session('t-append', record.info.id), JSON.stringify({ ...record, transcript: [a, b, c] }));
+    expect((await store.getSession('t-append', record.info.id))?.transcript).toEqual([a, b, c]);
+    await store.putSession({ ...record, transcript: [a, b, c, d] }, { transcriptFrom: 3 });
+    expect((await store.getSession('t-append', record.info.id))?.transcript).toEqual([a, b, c, d]);
+    expect(await redis.llen(key)).toBe(4);
   });
 });
 

@@ -11,14 +11,26 @@ const MAX_MEMORY_KEYS = 1000;
 const MAX_MEMORY_KEY = 200;
 const MAX_MEMORY_VALUE = 10_000;
 
-// One round trip per write, and the fence check cannot race the write it guards.
+// One round trip per write, and the fence check cannot race the write it guards. The transcript
+// is a list beside the record: a write says from which index its entries are new (ARGV[7]) and
+// appends only those; '' rewrites the list. Returns {2, length} when the list is shorter than the
+// writer believes (a record stored whole by an older version), and the writer sends it all.
 const PUT_SESSION = `
 local fence = ARGV[1]
 if fence ~= '' then
   local current = tonumber(redis.call('GET', KEYS[4]) or '0')
   if tonumber(fence) < current then return {0, current} end
-  if tonumber(fence) > current then redis.call('SET', KEYS[4], fence) end
 end
+local from = tonumber(ARGV[7])
+if from ~= nil then
+  local length = redis.call('LLEN', KEYS[6])
+  if length < from then return {2, length} end
+  if from == 0 then redis.call('DEL', KEYS[6]) elseif length > from then redis.call('LTRIM', KEYS[6], 0, from - 1) end
+else
+  redis.call('DEL', KEYS[6])
+end
+for i = 8, #ARGV, 1000 do redis.call('RPUSH', KEYS[6], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
+if fence ~= '' and tonumber(fence) > tonumber(redis.call('GET', KEYS[4]) or '0') then redis.call('SET', KEYS[4], fence) end
 redis.call('SET', KEYS[1], ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
 redis.call('ZADD', KEYS[3], ARGV[5], ARGV[3])
@@ -42,7 +54,7 @@ redis.call('SADD', KEYS[3], ARGV[4])
 return 1`;
 
 type Scripted = Redis & {
-  putSessionScript(k1: string, k2: string, k3: string, k4: string, k5: string, ...argv: string[]): Promise<[number, number]>;
+  putSessionScript(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: string[]): Promise<[number, number]>;
   putGraphScript(k1: string, k2: string, k3: string, ...argv: string[]): Promise<number>;
   setMemoryScript(key: string, field: string, value: string, max: string): Promise<number>;
 };
@@ -63,7 +75,7 @@ export class RedisStore implements Store {
   constructor(options: RedisStoreOptions) {
     this.ownsClient = typeof options.redis === 'string';
     const client = typeof options.redis === 'string' ? new Redis(options.redis, { maxRetriesPerRequest: 3 }) : options.redis;
-    client.defineCommand('putSessionScript', { numberOfKeys: 5, lua: PUT_SESSION });
+    client.defineCommand('putSessionScript', { numberOfKeys: 6, lua: PUT_SESSION });
     client.defineCommand('putGraphScript', { numberOfKeys: 3, lua: PUT_GRAPH });
     client.defineCommand('setMemoryScript', { numberOfKeys: 1, lua: SET_MEMORY });
     this.redis = client as Scripted;
@@ -102,8 +114,12 @@ export class RedisStore implements Store {
   }
 
   async getSession(tenant: string, id: string): Promise<SessionRecord | undefined> {
-    const raw = await this.redis.get(this.keys.session(tenant, id));
-    return raw ? (JSON.parse(raw) as SessionRecord) : undefined;
+    const [[, raw], [, entries]] = (await this.redis.multi().get(this.keys.session(tenant, id)).lrange(this.keys.transcript(tenant, id), 0, -1).exec()) as [[unknown, string | null], [unknown, string[]]];
+    if (!raw) return undefined;
+    const record = JSON.parse(raw) as SessionRecord;
+    // A record stored whole by an older version still carries its transcript.
+    if (record.transcript === undefined) record.transcript = entries.map((e) => JSON.parse(e) as SessionRecord['transcript'][number]);
+    return record;
   }
 
   /** Whether the tenant has this session, without reading its record. */
@@ -118,13 +134,19 @@ export class RedisStore implements Store {
       .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
   }
 
-  async putSession(record: SessionRecord, options: { fence?: number } = {}): Promise<void> {
+  async putSession(record: SessionRecord, options: { fence?: number; transcriptFrom?: number } = {}): Promise<void> {
     const { info } = record;
     const k = this.keys;
-    const [ok, current] = await this.redis.putSessionScript(
-      k.session(info.tenant, info.id), k.sessionInfo(info.tenant), k.sessionActive(info.tenant), k.fence(info.id), k.tenants,
-      options.fence === undefined ? '' : String(options.fence), JSON.stringify(record), info.id, JSON.stringify(info), String(info.lastActiveAt), info.tenant,
-    );
+    const { transcript, ...rest } = record;
+    const write = (from: number | undefined) =>
+      this.redis.putSessionScript(
+        k.session(info.tenant, info.id), k.sessionInfo(info.tenant), k.sessionActive(info.tenant), k.fence(info.id), k.tenants, k.transcript(info.tenant, info.id),
+        options.fence === undefined ? '' : String(options.fence), JSON.stringify(rest), info.id, JSON.stringify(info), String(info.lastActiveAt), info.tenant,
+        from === undefined ? '' : String(from), ...transcript.slice(from ?? 0).map((m) => JSON.stringify(m)),
+      );
+    const from = options.transcriptFrom !== undefined && options.transcriptFrom <= transcript.length ? options.transcriptFrom : undefined;
+    let [ok, current] = await write(from);
+    if (ok === 2) [ok, current] = await write(undefined);
     if (ok !== 1) throw new StaleFenceError(info.id, options.fence!, current);
   }
 
@@ -169,8 +191,8 @@ export class RedisStore implements Store {
     if (!ids.length) return 0;
     const k = this.keys;
     const tx = this.redis.multi();
-    for (const id of ids) tx.del(k.session(tenant, id)).hdel(k.sessionInfo(tenant), id).zrem(k.sessionActive(tenant), id).del(k.fence(id));
+    for (const id of ids) tx.del(k.session(tenant, id)).hdel(k.sessionInfo(tenant), id).zrem(k.sessionActive(tenant), id).del(k.fence(id)).del(k.transcript(tenant, id));
     const results = (await tx.exec()) ?? [];
-    return results.filter((_, i) => i % 4 === 0).reduce((n, [, deleted]) => n + Number(deleted), 0);
+    return results.filter((_, i) => i % 5 === 0).reduce((n, [, deleted]) => n + Number(deleted), 0);
   }
 }
