@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import type { Problem } from '../schemas/problem.ts';
 import type { ServerEventName, ServerEvents, TurnEndReason } from '../schemas/protocol.ts';
+import { parseGraphText } from '../schemas/guard.ts';
 import { validateGraph } from '../schemas/validate.ts';
 import { EventPrinter } from './cli-print.ts';
 import { AppError } from './errors.ts';
@@ -81,11 +82,10 @@ function readJson(file: string): unknown {
   } catch (e) {
     throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
   }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`${file} is not valid JSON: ${(e as Error).message}`);
-  }
+  // The same guard as the server: size and depth limits, a located syntax error.
+  const parsed = parseGraphText(text);
+  if (!parsed.ok) throw new UsageError(`${file} cannot be read as a graph: ${parsed.problems.map(formatProblem).join('; ')}`);
+  return parsed.value;
 }
 
 /** Runs each message as one turn on an in-process runner; the exit code says how turns ended. */
