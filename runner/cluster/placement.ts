@@ -105,7 +105,7 @@ export class Placement {
 }
 
 /** Lag below this is scheduling noise (a loaded machine shows tens of ms everywhere), not load. */
-const LAG_NOISE_MS = 100;
+export const LAG_NOISE_MS = 100;
 /** Lag that weighs like one more session. */
 const LAG_PER_SESSION_MS = 10;
 
