@@ -2,7 +2,7 @@ import { Position, type NodeHandle } from '@xyflow/react';
 import type { Graph } from '../../../schemas/graph.ts';
 import type { Selection, Size } from '../store/editorStore.ts';
 import { agentModel } from '../model/kinds.ts';
-import type { FlowEdge, FlowNode, Mark } from './types.ts';
+import type { AgentFlowNode, FlowEdge, FlowNode, Mark, TopicFlowNode } from './types.ts';
 
 export type Marks = { nodes: Record<string, Mark>; edges: Record<string, Mark> };
 export type Live = { working: ReadonlySet<string>; pulsing: ReadonlySet<string> };
@@ -54,38 +54,26 @@ export function createProjector() {
       graph.layout.nodes[id] ?? { x: (index % 8) * 240, y: Math.floor(index / 8) * 160 + GRID_FALLBACK };
 
     const nodes: FlowNode[] = [];
+    // One builder for both node types: what differs is the data (built only on a cache miss) and
+    // what it depends on.
+    const place = <N extends FlowNode>(type: N['type'] & keyof typeof ESTIMATED, id: string, index: number, depends: unknown[], data: () => N['data']) => {
+      const pos = position(id, index);
+      const size = measured[id] ?? ESTIMATED[type];
+      const selected = selectedNodes.has(id);
+      const key = [...depends, pos, selected, measured[id], marks.nodes[id]];
+      nodes.push(reuse(nodeCache as never, id, key, () => ({ id, type, position: pos, selected, measured: size, handles: handlesFor(size), data: data() }) as N));
+    };
     graph.topics.forEach((topic, index) => {
-      const pos = position(topic.id, index);
-      const key = [topic, pos, selectedNodes.has(topic.id), measured[topic.id], marks.nodes[topic.id], subscribers.get(topic.id) ?? 0, graph.entry === topic.id, outputs.has(topic.id)];
-      nodes.push(
-        reuse(nodeCache as never, topic.id, key, (): FlowNode => ({
-          id: topic.id,
-          type: 'topic',
-          position: pos,
-          selected: selectedNodes.has(topic.id),
-          measured: measured[topic.id] ?? ESTIMATED.topic,
-          handles: handlesFor(measured[topic.id] ?? ESTIMATED.topic),
-          data: { topic, subscribers: subscribers.get(topic.id) ?? 0, entry: graph.entry === topic.id, output: outputs.has(topic.id), mark: marks.nodes[topic.id] },
-        })),
-      );
+      const count = subscribers.get(topic.id) ?? 0;
+      const entry = graph.entry === topic.id;
+      const output = outputs.has(topic.id);
+      place<TopicFlowNode>('topic', topic.id, index, [topic, count, entry, output], () => ({ topic, subscribers: count, entry, output, mark: marks.nodes[topic.id] }));
     });
     graph.agents.forEach((agent, index) => {
-      const pos = position(agent.id, index + graph.topics.length);
       const model = agentModel(agent);
       const modelLabel = model ? (modelLabels.get(model) ?? model) : undefined;
       const working = live.working.has(agent.type);
-      const key = [agent, pos, selectedNodes.has(agent.id), measured[agent.id], marks.nodes[agent.id], modelLabel, working];
-      nodes.push(
-        reuse(nodeCache as never, agent.id, key, (): FlowNode => ({
-          id: agent.id,
-          type: 'agent',
-          position: pos,
-          selected: selectedNodes.has(agent.id),
-          measured: measured[agent.id] ?? ESTIMATED.agent,
-          handles: handlesFor(measured[agent.id] ?? ESTIMATED.agent),
-          data: { agent, modelLabel, mark: marks.nodes[agent.id], working },
-        })),
-      );
+      place<AgentFlowNode>('agent', agent.id, index + graph.topics.length, [agent, modelLabel, working], () => ({ agent, modelLabel, mark: marks.nodes[agent.id], working }));
     });
 
     const edges: FlowEdge[] = [];
