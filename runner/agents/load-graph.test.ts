@@ -38,17 +38,7 @@ describe('loadGraph', () => {
   it('keeps two sessions of one graph apart, each with its own agent instance and context', async () => {
     const runtime = new SingleThreadedAgentRuntime();
     const published = recordPublished(runtime);
-    const env = new TestEnv(
-      compactGraph({
-        models: [{ id: 'echo', provider: 'scripted', fallback: 'reply #{call} to {input}' }],
-        agents: [{ id: 'bot', type: 'bot', kind: 'assistant', config: { model: 'echo' } }],
-        topics: ['inbox', 'reply'],
-        subscriptions: [['inbox', 'bot']],
-        publications: [['bot', 'reply']],
-        entry: 'inbox',
-        output: ['reply'],
-      }),
-    );
+    const env = new TestEnv(echoGraph('reply #{call} to {input}'));
     const g = loadGraph(runtime, env.graph, env, 'g1');
     const [s1, s2] = [randomUUID(), randomUUID()];
     await Promise.all([userSays(runtime, g, env, s1, 'one'), userSays(runtime, g, env, s2, 'uno')]);
