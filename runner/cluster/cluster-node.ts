@@ -79,7 +79,7 @@ export class ClusterNode {
       handle: (entry) => this.route(entry),
       onError: (error) => console.error(`cluster ${this.id}: inbox entry failed:`, (error as Error).message),
     });
-    this.placement = new Placement({ redis, keys: this.keys, processId: this.id, url: options.url, ttlMs: options.loadTtlMs, sample: () => this.handlers?.sample() ?? { liveSessions: 0, queueDepth: 0, eventLoopLagMs: 0 } });
+    this.placement = new Placement({ redis, keys: this.keys, processId: this.id, url: options.url, ttlMs: options.loadTtlMs, sample: () => this.handlers?.sample() ?? { liveSessions: 0, queueDepth: 0, eventLoopLagMs: 0, eventLoopUtilization: 0 } });
   }
 
   /** Takes a client made for this member (the Socket.IO adapter's) to disconnect it with the rest. */

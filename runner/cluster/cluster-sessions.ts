@@ -6,7 +6,7 @@ import type { RedisStore } from '../store/redis-store.ts';
 import type { CallBody, ClusterNode } from './cluster-node.ts';
 import type { InboxEntry } from './inbox.ts';
 import type { OwnedSession } from './lease.ts';
-import { eventLoopLag } from './loop-lag.ts';
+import { eventLoopLoad } from './loop-load.ts';
 import { pickLeastLoaded } from './placement.ts';
 
 /** The session manager of this process. */
@@ -50,7 +50,7 @@ export class ClusterSessions implements Sessions {
   private readonly relays = new Map<string, Promise<() => void>>();
   /** Owned sessions that a process elsewhere listens to. */
   private readonly watched = new Set<string>();
-  private readonly lag = eventLoopLag();
+  private readonly loop = eventLoopLoad();
   private leaving = false;
   private rebalancer: NodeJS.Timeout | undefined;
 
@@ -65,7 +65,7 @@ export class ClusterSessions implements Sessions {
       handle: (entry) => this.handle(entry),
       lost: (id) => void this.drop(id),
       takenOver: (session) => this.adopt(session),
-      sample: () => ({ ...pickLoad(this.local.stats()), eventLoopLagMs: this.lag.sampleMs() }),
+      sample: () => ({ ...pickLoad(this.local.stats()), ...this.loop.sample() }),
     });
     this.rebalancer = setInterval(() => void this.rebalance().catch(() => undefined), REBALANCE_EVERY_MS);
     this.rebalancer.unref();
@@ -214,7 +214,7 @@ export class ClusterSessions implements Sessions {
       }
     });
     clearInterval(this.rebalancer);
-    this.lag.stop();
+    this.loop.stop();
   }
 
   // ───────────── ownership ─────────────

@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => redis.disconnect());
 
-const load = (id: string, patch: Partial<ProcessLoad> = {}): ProcessLoad => ({ id, pid: 1, liveSessions: 0, queueDepth: 0, eventLoopLagMs: 1, ownedSessions: 0, at: 0, ...patch });
+const load = (id: string, patch: Partial<ProcessLoad> = {}): ProcessLoad => ({ id, pid: 1, liveSessions: 0, queueDepth: 0, eventLoopLagMs: 1, eventLoopUtilization: 0.1, ownedSessions: 0, at: 0, ...patch });
 
 describe('pickLeastLoaded', () => {
   it('prefers fewer owned sessions and queued messages', () => {
@@ -29,13 +29,26 @@ describe('pickLeastLoaded', () => {
     expect(pickLeastLoaded([load('noisy', { eventLoopLagMs: 90 }), load('b', { ownedSessions: 1 })])?.id).toBe('noisy');
     expect(pickLeastLoaded([])).toBeUndefined();
   });
+
+  it('keeps new sessions off a process whose event loop is nearly full, even when every process lags', () => {
+    // A CPU-starved machine: everyone lags alike, only the busy process runs code all the time.
+    const starved = { eventLoopLagMs: 550 };
+    const busy = load('busy', { ...starved, ownedSessions: 110, eventLoopUtilization: 0.95 });
+    expect(pickLeastLoaded([busy, load('b', { ...starved, ownedSessions: 120 }), load('c', { ...starved, ownedSessions: 119 })])?.id).not.toBe('busy');
+    // 75% busy counts double: avoided until the others own about twice as much.
+    const half = load('half', { ownedSessions: 100, eventLoopUtilization: 0.75 });
+    expect(pickLeastLoaded([half, load('b', { ownedSessions: 190 })])?.id).toBe('b');
+    expect(pickLeastLoaded([half, load('b', { ownedSessions: 210 })])?.id).toBe('half');
+    // Headroom: serving bursts of requests at 40% does not count against a process.
+    expect(pickLeastLoaded([load('bursty', { ownedSessions: 10, eventLoopUtilization: 0.4 }), load('b', { ownedSessions: 12 })])?.id).toBe('bursty');
+  });
 });
 
 describe('Placement on Redis', () => {
   const prefix = testPrefix('placement');
   afterAll(() => flushPrefix(redis, prefix));
   const keys = redisKeys(prefix);
-  const sample = (s: Partial<LoadSample> = {}) => () => ({ liveSessions: 0, queueDepth: 0, eventLoopLagMs: 1, ...s });
+  const sample = (s: Partial<LoadSample> = {}) => () => ({ liveSessions: 0, queueDepth: 0, eventLoopLagMs: 1, eventLoopUtilization: 0.1, ...s });
 
   it('lists live processes with their owned sessions, spreads sessions evenly, and spots the dead', async () => {
     const processes = ['p1', 'p2', 'p3'].map((id) => ({

@@ -10,12 +10,14 @@ export interface ProcessLoad {
   liveSessions: number;
   queueDepth: number;
   eventLoopLagMs: number;
+  /** Share of wall time (0..1) the event loop spent running code. */
+  eventLoopUtilization: number;
   /** Sessions whose lease it holds, read live from Redis (not from the published snapshot). */
   ownedSessions: number;
   at: number;
 }
 
-export type LoadSample = Pick<ProcessLoad, 'liveSessions' | 'queueDepth' | 'eventLoopLagMs'>;
+export type LoadSample = Pick<ProcessLoad, 'liveSessions' | 'queueDepth' | 'eventLoopLagMs' | 'eventLoopUtilization'>;
 
 export interface PlacementOptions {
   redis: Redis;
@@ -108,17 +110,24 @@ export class Placement {
 export const LAG_NOISE_MS = 100;
 /** Lag that weighs like one more session. */
 const LAG_PER_SESSION_MS = 10;
+/** Utilisation up to this is headroom: serving requests in bursts never looks full. */
+export const UTILIZATION_HEADROOM = 0.5;
 
 /**
  * The least-loaded process. Load is a score, not a busy/calm cut: a cut flips on every lag spike
  * and sends a whole burst of sessions to whichever process happened to look calm. Queued messages
  * weigh like sessions (work waiting on that event loop); lag past the noise floor adds one
- * session per 10 ms, so a process made busy by long turns is avoided until the others have
- * caught up with it by that much.
+ * session per 10 ms. Utilisation past the headroom scales the score by how little of the loop is
+ * left (75% busy: twice the load, 90%: five times), so a process made busy by long turns is
+ * avoided until the others have caught up with it, whatever the session counts are.
  */
 export function pickLeastLoaded(loads: ProcessLoad[]): ProcessLoad | undefined {
   if (!loads.length) return undefined;
-  const score = (l: ProcessLoad) => l.ownedSessions + l.queueDepth + Math.max(0, l.eventLoopLagMs - LAG_NOISE_MS) / LAG_PER_SESSION_MS;
+  const score = (l: ProcessLoad) => {
+    const base = 1 + l.ownedSessions + l.queueDepth + Math.max(0, l.eventLoopLagMs - LAG_NOISE_MS) / LAG_PER_SESSION_MS;
+    const busy = Math.min(l.eventLoopUtilization ?? 0, 0.99);
+    return busy > UTILIZATION_HEADROOM ? (base * (1 - UTILIZATION_HEADROOM)) / (1 - busy) : base;
+  };
   const least = Math.min(...loads.map(score));
   // Near-ties are broken at random, so processes deciding at the same instant do not all pick one.
   const near = loads.filter((l) => score(l) <= least + Math.floor(least * 0.02));

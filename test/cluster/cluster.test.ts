@@ -4,7 +4,7 @@ import type { Socket } from 'socket.io-client';
 import { eventually } from '../helpers/eventually.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageEvent, ServerEvents, SessionInfo } from '../../schemas/protocol.ts';
-import { LAG_NOISE_MS, type ProcessLoad } from '../../runner/cluster/placement.ts';
+import { LAG_NOISE_MS, UTILIZATION_HEADROOM, type ProcessLoad } from '../../runner/cluster/placement.ts';
 import { connectTestRedis, flushPrefix, TEST_REDIS_URL, testPrefix } from '../../runner/cluster/test-redis.ts';
 import { echoGraph } from '../../runner/sessions/test-support.ts';
 import { api, call, connect, ok, spawnServer, tempDir } from '../integration/helpers.ts';
@@ -208,7 +208,7 @@ describe('cluster mode, three runner processes on one Redis', () => {
     const live = alive();
     // Equal load first: a process that has just started (or was just starved) reports event-loop
     // lag for a while, and placement rightly weighs it, which is not what "even" is about.
-    await eventually(() => cluster(live[0]), (list) => list.length === live.length && list.every((p) => p.eventLoopLagMs <= LAG_NOISE_MS), 'every process to report calm event loops', 30_000);
+    await eventually(() => cluster(live[0]), (list) => list.length === live.length && list.every((p) => p.eventLoopLagMs <= LAG_NOISE_MS && p.eventLoopUtilization <= UTILIZATION_HEADROOM), 'every process to report calm event loops', 30_000);
     const countsBefore = new Map((await cluster(live[0])).map((p) => [p.id, p.ownedSessions]));
     const created: SessionInfo[] = [];
     for (let batch = 0; batch < 30; batch++) {
@@ -233,11 +233,11 @@ describe('cluster mode, three runner processes on one Redis', () => {
       for (let n = 0; !stop; n++) await api(busy.url, 'POST', `/api/sessions/${s.id}/messages`, { body: { content: `spin ${i}.${n}`, wait: true } });
     });
     try {
-      await eventually(() => cluster(live[0]), (list) => (list.find((p) => p.id === busy.id)?.eventLoopLagMs ?? 0) > 100, 'the busy process to publish its lag');
+      await eventually(() => cluster(live[0]), (list) => (list.find((p) => p.id === busy.id)?.eventLoopUtilization ?? 0) > 0.75, 'the busy process to publish its load');
       const placed: SessionInfo[] = [];
       for (let i = 0; i < 30; i++) placed.push(await createSession(live[i % 2], 'echo'));
       const onBusy = placed.filter((s) => s.owner === busy.id).length;
-      const loads = (await cluster(live[0])).map((p) => ({ id: p.id, owned: p.ownedSessions, lag: p.eventLoopLagMs, queue: p.queueDepth }));
+      const loads = (await cluster(live[0])).map((p) => ({ id: p.id, owned: p.ownedSessions, lag: p.eventLoopLagMs, busy: p.eventLoopUtilization, queue: p.queueDepth }));
       expect(onBusy, `${onBusy} of 30 new sessions went to the busy process ${busy.id}; loads now ${JSON.stringify(loads)}`).toBeLessThanOrEqual(3);
     } finally {
       stop = true;
