@@ -44,6 +44,13 @@ export const isChatMessage = (m: unknown): m is ChatMessage =>
  * their small per-session state, so many idle sessions stay cheap.
  */
 export abstract class GraphAgent<D extends AgentNode = AgentNode> implements Agent {
+  /**
+   * The runtime as this instance sees it (the same for each of its messages): once its session's
+   * key is closed, whatever it still publishes goes nowhere. Until its first message (a restored
+   * aggregation's timer) it publishes through the shared runtime, with its id as sender.
+   */
+  private runtime: AgentRuntime | undefined;
+
   constructor(
     readonly id: AgentId,
     protected readonly setup: AgentSetup<D>,
@@ -54,6 +61,7 @@ export abstract class GraphAgent<D extends AgentNode = AgentNode> implements Age
   }
 
   async onMessage(message: unknown, ctx: MessageContext): Promise<void> {
+    this.runtime = ctx.runtime;
     const session = this.setup.env.session(this.id.key);
     const agent = this.def.type;
     if (!isChatMessage(message)) {
@@ -82,11 +90,12 @@ export abstract class GraphAgent<D extends AgentNode = AgentNode> implements Age
    * session. `firstId` lets a streamed reply keep the id its token events announced.
    */
   protected async publish(turnId: string, content: string, role: Role, outlets: readonly Outlet[] = this.setup.outlets, firstId?: string): Promise<void> {
+    const runtime = this.runtime ?? this.setup.runtime;
     const pending: Promise<void>[] = [];
     for (let i = 0; i < outlets.length; i++) {
       const id = i === 0 && firstId ? firstId : randomUUID();
       const message: ChatMessage = { id, turnId, role, content, sender: this.def.type };
-      pending.push(this.setup.runtime.publishMessage(message, new TopicId(outlets[i].runtimeType, this.id.key), { sender: this.id, messageId: id }));
+      pending.push(runtime.publishMessage(message, new TopicId(outlets[i].runtimeType, this.id.key), { sender: this.id, messageId: id }));
     }
     await Promise.all(pending);
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { SingleThreadedAgentRuntime } from '../runtime/index.ts';
+import { SingleThreadedAgentRuntime, TopicId } from '../runtime/index.ts';
+import { tick } from '../runtime/test-kit.ts';
 import { loadGraph } from './load-graph.ts';
 import { compactGraph, recordPublished, TestEnv, userSays } from './test-env.ts';
 
@@ -40,6 +41,23 @@ describe('user agent', () => {
     const s = await userSays(t.runtime, t.graph, t.env, t.sid, 'draft');
     expect(s.ends).toEqual([{ turnId: s.turnId(), reason: 'input_timeout', detail: 'approver: no answer within 60000 ms (input request timed out)' }]);
     expect(t.published.filter((p) => p.message.sender === 'approver')).toEqual([]);
+    expect(s.eventsOf('agent').map((e) => e.phase)).toEqual(['start', 'finish']);
+  });
+
+  it('publishes nothing once its session was closed while it waited for the answer', async () => {
+    const t = setup();
+    const s = t.env.session(t.sid);
+    let answer!: (text: string) => void;
+    s.requestInput = () => new Promise((resolve) => (answer = resolve));
+    const turnId = s.newTurn();
+    await t.runtime.publishMessage({ id: randomUUID(), turnId, role: 'user', content: 'draft', sender: 'user' }, new TopicId(t.graph.entryTopicType, t.sid));
+    await tick();
+    expect(t.runtime.liveInstances(t.sid)).toBe(1);
+    await t.runtime.closeKey(t.sid);
+    answer('approved, too late');
+    await tick();
+    expect(t.published.filter((p) => p.message.sender === 'approver')).toEqual([]);
+    expect(t.runtime.liveInstances()).toBe(0);
     expect(s.eventsOf('agent').map((e) => e.phase)).toEqual(['start', 'finish']);
   });
 });

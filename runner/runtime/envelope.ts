@@ -1,4 +1,6 @@
-import type { MessageContext } from './types.ts';
+import type { AgentId, TopicId } from './ids.ts';
+import type { Mailbox } from './mailbox.ts';
+import type { AgentRuntime, MessageContext } from './types.ts';
 
 /** The signal of messages sent without one: never aborts, so nobody needs to ask it. */
 export const NEVER: AbortSignal = new AbortController().signal;
@@ -42,7 +44,12 @@ export class PendingCall {
 export class Envelope {
   constructor(
     readonly message: unknown,
-    readonly ctx: MessageContext,
+    /** Sender agent, or null when the message came from outside the runtime. */
+    readonly sender: AgentId | null,
+    /** Set for a publish, null for a send. */
+    readonly topicId: TopicId | null,
+    readonly messageId: string,
+    readonly signal: AbortSignal,
     readonly call: PendingCall | null,
     /** Runtime-wide arrival number: orders a key's undelivered messages in a snapshot. */
     readonly seq: number,
@@ -54,7 +61,30 @@ export class Envelope {
   /** Nothing to deliver any more: the caller gave up (abort) or was already answered. */
   get cancelled(): boolean {
     if (this.call !== null) return this.call.settled;
-    const signal = this.ctx.signal;
+    const signal = this.signal;
     return signal !== NEVER && signal.aborted;
+  }
+}
+
+/** What one recipient's handler gets: the envelope's context, and the runtime as that instance sees it. */
+export class Delivery implements MessageContext {
+  readonly sender: AgentId | null;
+  readonly topicId: TopicId | null;
+  readonly isRpc: boolean;
+  readonly messageId: string;
+  readonly signal: AbortSignal;
+  readonly #instance: Mailbox;
+
+  constructor(envelope: Envelope, instance: Mailbox) {
+    this.sender = envelope.sender;
+    this.topicId = envelope.topicId;
+    this.isRpc = envelope.call !== null;
+    this.messageId = envelope.messageId;
+    this.signal = envelope.signal;
+    this.#instance = instance;
+  }
+
+  get runtime(): AgentRuntime {
+    return this.#instance.runtime();
   }
 }

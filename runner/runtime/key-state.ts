@@ -1,4 +1,5 @@
 import type { Mailbox } from './mailbox.ts';
+import type { SingleThreadedAgentRuntime } from './single-threaded-runtime.ts';
 
 /**
  * Everything the runtime holds for one key (one session): its instances and its counters, so
@@ -24,7 +25,7 @@ export class KeyState {
 
   constructor(
     readonly key: string,
-    readonly owner: object,
+    readonly owner: SingleThreadedAgentRuntime,
   ) {}
 
   get work(): number {

@@ -1,5 +1,5 @@
+import { InstanceRuntime } from './context.ts';
 import type { AgentId } from './ids.ts';
-import type { HandlerScope } from './context.ts';
 import type { Envelope } from './envelope.ts';
 import type { KeyState } from './key-state.ts';
 import type { Agent } from './types.ts';
@@ -10,7 +10,7 @@ import type { Agent } from './types.ts';
  * A mailbox usually holds zero or one envelope, so the oldest one sits in a field and only a
  * backlog allocates an array.
  */
-export class Mailbox implements HandlerScope {
+export class Mailbox {
   agent: Agent | null = null;
   creating: Promise<Agent> | null = null;
   /** Scheduled or draining: a second drain must not start. */
@@ -23,6 +23,7 @@ export class Mailbox implements HandlerScope {
   /** Continuations of asynchronous handlers, made once per instance that needs them. */
   resolved: ((value: unknown) => void) | null = null;
   rejected: ((error: unknown) => void) | null = null;
+  private view: InstanceRuntime | null = null;
   private first: Envelope | null = null;
   private backlog: Envelope[] | null = null;
   private head = 0;
@@ -32,12 +33,14 @@ export class Mailbox implements HandlerScope {
     readonly home: KeyState,
   ) {}
 
-  get owner(): object {
-    return this.home.owner;
-  }
-
+  /** Handling a message right now: waiting for its own key from here would wait for itself. */
   get handling(): boolean {
     return this.current !== null;
+  }
+
+  /** The runtime as this instance sees it; made on first use, since most handlers never ask. */
+  runtime(): InstanceRuntime {
+    return (this.view ??= new InstanceRuntime(this.home.owner, this));
   }
 
   get size(): number {

@@ -4,6 +4,7 @@ import { TopicId } from './ids.ts';
 import { SingleThreadedAgentRuntime } from './single-threaded-runtime.ts';
 import { TypePrefixSubscription, TypeSubscription } from './subscriptions.ts';
 import type { AgentId } from './ids.ts';
+import type { MessageContext } from './types.ts';
 
 const step = fc.record({
   source: fc.integer({ min: 0, max: 19 }),
@@ -19,14 +20,14 @@ describe('isolation between sources (property)', () => {
         const seen = new Map<string, number[]>();
         const agent = (id: AgentId) => ({
           id,
-          onMessage: async (m: unknown) => {
+          onMessage: async (m: unknown, ctx: MessageContext) => {
             const { source, n } = m as { source: string; n: number };
             if (source !== id.key) wrong.push(`${id} got ${n} of ${source}`);
             seen.set(id.toString(), [...(seen.get(id.toString()) ?? []), n]);
             // A scheduled await lets fast-check interleave handlers of every source.
             await s.schedule(Promise.resolve(), `handle ${n} in ${id}`);
-            // Relays re-publish with an implicit source: the handler scope must pick this key.
-            if (id.type === 'relay' && n >= 0) await runtime.publishMessage({ source: id.key, n: -n - 1 }, { type: 'chat' });
+            // Relays re-publish with an implicit source: the instance's runtime must pick this key.
+            if (id.type === 'relay' && n >= 0) await ctx.runtime.publishMessage({ source: id.key, n: -n - 1 }, { type: 'chat' });
           },
         });
         runtime.registerFactory('listener', agent);

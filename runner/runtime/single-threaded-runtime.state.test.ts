@@ -79,8 +79,8 @@ describe('state', () => {
     let outcome: unknown;
     runtime.registerFactory('saver', (id) => ({
       id,
-      onMessage: async () => {
-        outcome = await runtime.saveKey(id.key).catch((e: Error) => e.message);
+      onMessage: async (_m, ctx) => {
+        outcome = await ctx.runtime.saveKey(id.key).catch((e: Error) => e.message);
       },
     }));
     await runtime.sendMessage('x', new AgentId('saver', 'k'));
@@ -92,9 +92,9 @@ describe('state', () => {
     let later!: Promise<KeySnapshot>;
     runtime.registerFactory('spawner', (id) => ({
       id,
-      onMessage: () => {
-        // Still in the handler's scope, but after it returned: no deadlock to fear.
-        later = new Promise((resolve, reject) => setTimeout(() => runtime.saveKey(id.key).then(resolve, reject), 5));
+      onMessage: (_m, ctx) => {
+        // The instance's runtime, kept past the handler's return: no deadlock to fear.
+        later = new Promise((resolve, reject) => setTimeout(() => ctx.runtime.saveKey(id.key).then(resolve, reject), 5));
       },
     }));
     await runtime.sendMessage('x', new AgentId('spawner', 'k'));
@@ -108,9 +108,9 @@ describe('state', () => {
     runtime.registerFactory('helper', (id) => ({ id, onMessage: (m) => `done ${m}` }));
     runtime.registerFactory('boss', (id) => ({
       id,
-      onMessage: async () => {
+      onMessage: async (_m, ctx) => {
         await gate;
-        return runtime.sendMessage('job', new AgentId('helper', 'k'));
+        return ctx.runtime.sendMessage('job', new AgentId('helper', 'k'));
       },
     }));
     const answer = runtime.sendMessage('go', new AgentId('boss', 'k'));
@@ -235,9 +235,9 @@ describe('closeKey', () => {
     const gate = new Promise<void>((r) => (release = r));
     runtime.registerFactory('talker', (id) => ({
       id,
-      onMessage: async () => {
+      onMessage: async (_m, ctx) => {
         await gate;
-        await runtime.publishMessage('late', { type: 'out' });
+        await ctx.runtime.publishMessage('late', { type: 'out' });
       },
     }));
     runtime.registerFactory('listener', (id) => new RecordingAgent(id, log));
@@ -255,7 +255,7 @@ describe('closeKey', () => {
 
   it('lets a handler close its own key', async () => {
     const runtime = new SingleThreadedAgentRuntime();
-    runtime.registerFactory('terminator', (id) => ({ id, onMessage: () => runtime.closeKey(id.key) }));
+    runtime.registerFactory('terminator', (id) => ({ id, onMessage: (_m, ctx) => ctx.runtime.closeKey(id.key) }));
     runtime.addSubscription(new TypeSubscription('end', 'terminator'));
     await runtime.publishMessage('bye', new TopicId('end', 'k'));
     await runtime.idle();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AgentId, TopicId } from './ids.ts';
-import { RecipientNotFoundError } from './errors.ts';
+import { KeyClosedError, RecipientNotFoundError } from './errors.ts';
 import { SingleThreadedAgentRuntime } from './single-threaded-runtime.ts';
 import { TypePrefixSubscription, TypeSubscription } from './subscriptions.ts';
 import { DeliveryLog, RecordingAgent, tick } from './test-kit.ts';
@@ -238,10 +238,10 @@ describe('mailboxes', () => {
   it('refuses to wait for idle from inside a handler of that key', async () => {
     const { runtime, register } = setup();
     const outcomes: unknown[] = [];
-    register('a', async () => {
-      outcomes.push(await runtime.idle('k').catch((e: Error) => e.message));
-      outcomes.push(await runtime.idle().catch((e: Error) => e.message));
-      await runtime.idle('other');
+    register('a', async (_m, ctx) => {
+      outcomes.push(await ctx.runtime.idle('k').catch((e: Error) => e.message));
+      outcomes.push(await ctx.runtime.idle().catch((e: Error) => e.message));
+      await ctx.runtime.idle('other');
       outcomes.push('other key is fine');
     });
     await runtime.sendMessage(1, new AgentId('a', 'k'));
@@ -326,14 +326,14 @@ describe('send', () => {
 
   it('refuses a send to itself from its own handler instead of deadlocking', async () => {
     const { runtime, register } = setup();
-    register('self', (_m, _c, self) => runtime.sendMessage('again', self.id));
+    register('self', (_m, ctx, self) => ctx.runtime.sendMessage('again', self.id));
     await expect(runtime.sendMessage('x', new AgentId('self', 'k'))).rejects.toThrow(/cannot send to itself/);
   });
 
   it('lets a handler send to another agent and defaults the sender to itself', async () => {
     const { runtime, log, register } = setup();
     register('helper', (m) => `helped ${m}`);
-    register('boss', (m) => runtime.sendMessage(m, new AgentId('helper', 'k')));
+    register('boss', (m, ctx) => ctx.runtime.sendMessage(m, new AgentId('helper', 'k')));
     await expect(runtime.sendMessage('task', new AgentId('boss', 'k'))).resolves.toBe('helped task');
     expect(log.deliveries.find((d) => d.agent === 'helper/k')!.ctx.sender).toEqual(new AgentId('boss', 'k'));
   });
@@ -482,9 +482,9 @@ describe('messages are never shared mutable objects', () => {
 describe('implicit source inside a handler', () => {
   it('publishes { type } to the handling agent\'s key and names it as sender', async () => {
     const { runtime, log, register } = setup();
-    register('first', async () => {
-      await tick(1); // the scope survives awaits
-      await runtime.publishMessage('next', { type: 'step2' });
+    register('first', async (_m, ctx) => {
+      await tick(1);
+      await ctx.runtime.publishMessage('next', { type: 'step2' });
     });
     register('second');
     runtime.addSubscription(new TypeSubscription('step1', 'first'));
@@ -515,15 +515,21 @@ describe('implicit source inside a handler', () => {
     await expect(runtime.publishMessage(1, null as never)).rejects.toThrow(/topic must be a TopicId/);
   });
 
-  it('does not let one runtime\'s handler scope leak into another runtime', async () => {
-    const { runtime, register } = setup();
+  it('takes calls on the runtime itself (or another one) as from outside, even inside a handler', async () => {
+    const { runtime, log, register } = setup();
     const other = new SingleThreadedAgentRuntime();
-    let outcome: unknown;
+    const outcomes: unknown[] = [];
     register('a', async () => {
-      outcome = await other.publishMessage('x', { type: 't' }).catch((e: Error) => e.message);
+      outcomes.push(await runtime.publishMessage('x', { type: 't' }).catch((e: Error) => e.message));
+      outcomes.push(await other.publishMessage('x', { type: 't' }).catch((e: Error) => e.message));
+      await runtime.publishMessage('plain', new TopicId('t', 'k'));
     });
+    register('b');
+    runtime.addSubscription(new TypeSubscription('t', 'b'));
     await runtime.sendMessage(1, new AgentId('a', 'k'));
-    expect(outcome).toMatch(/has no source/);
+    await runtime.idle();
+    expect(outcomes).toEqual([expect.stringMatching(/has no source/), expect.stringMatching(/has no source/)]);
+    expect(log.deliveries.find((d) => d.agent === 'b/k')!.ctx.sender).toBeNull();
   });
 
   it('gives the handler its message context', async () => {
@@ -537,5 +543,63 @@ describe('implicit source inside a handler', () => {
     await runtime.idle();
     expect(ctx).toMatchObject({ messageId: 'fixed', isRpc: false, sender: new AgentId('user', 'k') });
     expect(ctx!.signal.aborted).toBe(false);
+  });
+});
+
+describe('the instance\'s runtime (ctx.runtime)', () => {
+  it('is one object per instance, the same for each of its messages', async () => {
+    const { runtime, log, register } = setup();
+    register('a');
+    register('b');
+    runtime.addSubscription(new TypeSubscription('t', 'a'));
+    runtime.addSubscription(new TypeSubscription('t', 'b'));
+    await runtime.publishMessage(1, new TopicId('t', 'k1'));
+    await runtime.publishMessage(2, new TopicId('t', 'k1'));
+    await runtime.publishMessage(3, new TopicId('t', 'k2'));
+    await runtime.idle();
+    const views = new Map<string, Set<unknown>>();
+    for (const d of log.deliveries) views.set(d.agent, (views.get(d.agent) ?? new Set()).add(d.ctx.runtime));
+    expect([...views.values()].map((v) => v.size)).toEqual([1, 1, 1, 1]);
+    expect(new Set([...views.values()].map((v) => [...v][0])).size).toBe(4);
+    expect(log.deliveries.every((d) => d.ctx.runtime !== runtime)).toBe(true);
+  });
+
+  it('keeps speaking for its instance after the handler returned, so a timer publishes as the agent', async () => {
+    const { runtime, log, register } = setup();
+    let later!: Promise<void>;
+    register('a', (_m, ctx) => {
+      later = new Promise((resolve, reject) => setTimeout(() => ctx.runtime.publishMessage('later', { type: 'out' }).then(resolve, reject), 5));
+    });
+    register('b');
+    runtime.addSubscription(new TypeSubscription('in', 'a'));
+    runtime.addSubscription(new TypeSubscription('out', 'b'));
+    await runtime.publishMessage('go', new TopicId('in', 'k'));
+    await runtime.idle();
+    await later;
+    await runtime.idle();
+    const delivery = log.deliveries.find((d) => d.agent === 'b/k')!;
+    expect([delivery.message, delivery.ctx.topicId, delivery.ctx.sender]).toEqual(['later', new TopicId('out', 'k'), new AgentId('a', 'k')]);
+  });
+
+  it('goes silent once its key is closed: publishes go nowhere, sends reject with KeyClosedError', async () => {
+    const { runtime, log, register } = setup();
+    let kept: MessageContext['runtime'] | undefined;
+    register('a', (_m, ctx) => void (kept ??= ctx.runtime));
+    register('b');
+    runtime.addSubscription(new TypeSubscription('t', 'a'));
+    runtime.addSubscription(new TypeSubscription('out', 'b'));
+    await runtime.publishMessage('go', new TopicId('t', 'k'));
+    await runtime.idle();
+    await runtime.closeKey('k');
+    await kept!.publishMessage('ghost', { type: 'out' });
+    await kept!.publishMessage('ghost', new TopicId('out', 'k'));
+    await expect(kept!.sendMessage('ghost', new AgentId('b', 'k'))).rejects.toThrow(KeyClosedError);
+    await runtime.idle();
+    expect(log.agents()).toEqual(['a/k']);
+    expect(runtime.liveInstances()).toBe(0);
+    // The key itself starts afresh for everyone else, with a new view for the new instance.
+    await runtime.publishMessage('again', new TopicId('t', 'k'));
+    await runtime.idle();
+    expect(log.deliveries[1].ctx.runtime).not.toBe(kept);
   });
 });

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { handlerScope, type HandlerScope } from './context.ts';
-import { Envelope, NEVER, PendingCall } from './envelope.ts';
+import { Delivery, Envelope, NEVER, PendingCall } from './envelope.ts';
 import { KeyClosedError, MessageDroppedError, RecipientNotFoundError } from './errors.ts';
 import { copyMessage } from './copy.ts';
 import { AgentId, TopicId } from './ids.ts';
@@ -16,7 +15,6 @@ import type {
   HandlerError,
   InterventionHandler,
   KeySnapshot,
-  MessageContext,
   PublishOptions,
   SendOptions,
   Subscription,
@@ -42,7 +40,9 @@ const noop = (): void => {};
  * - a key (session) can be closed, snapshotted and restored with its undelivered messages, and
  *   nothing of a closed key stays in memory (AutoGen never releases instances or caches);
  * - publishing `{ type }` without a source outside a handler is an error, not source "default":
- *   in a multi-session runtime a forgotten session id must not merge sessions into one.
+ *   in a multi-session runtime a forgotten session id must not merge sessions into one;
+ * - "inside a handler" means through the handler's `ctx.runtime` (see InstanceRuntime), which
+ *   passes the instance explicitly: the runtime keeps no ambient async context.
  * Sends inside one key may deadlock like any mailbox system: an agent that awaits a send to an
  * agent that awaits a send back waits forever; a send to itself from its own handler is refused.
  */
@@ -108,12 +108,12 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
 
   // ── publish and send ──────────────────────────────────────────────────────────────────────
 
-  publishMessage(message: unknown, topic: TopicId | { type: string; source?: string }, options?: PublishOptions): Promise<void> {
+  /** `from`: the instance publishing, passed by its InstanceRuntime. */
+  publishMessage(message: unknown, topic: TopicId | { type: string; source?: string }, options?: PublishOptions, from?: Mailbox): Promise<void> {
     try {
-      const scope = this.scope();
-      if (scope?.closed) return DONE;
-      const topicId = this.topicOf(topic, scope);
-      const sender = options?.sender !== undefined ? options.sender : scope !== undefined ? scope.id : null;
+      if (from?.closed) return DONE;
+      const topicId = this.topicOf(topic, from);
+      const sender = options?.sender !== undefined ? options.sender : from !== undefined ? from.id : null;
       const signal = options?.signal ?? NEVER;
       if (signal !== NEVER && signal.aborted) return Promise.reject(signal.reason);
       const messageId = options?.messageId ?? this.idPrefix + this.nextId++;
@@ -139,15 +139,15 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
     );
   }
 
-  sendMessage(message: unknown, recipient: AgentId, options?: SendOptions): Promise<unknown> {
+  /** `from`: the instance sending, passed by its InstanceRuntime. */
+  sendMessage(message: unknown, recipient: AgentId, options?: SendOptions, from?: Mailbox): Promise<unknown> {
     try {
-      const scope = this.scope();
-      if (scope?.closed) return Promise.reject(new KeyClosedError(scope.id.key));
+      if (from?.closed) return Promise.reject(new KeyClosedError(from.id.key));
       if (!this.factories.has(recipient.type)) return Promise.reject(new RecipientNotFoundError(`${recipient.type}/${recipient.key}`));
-      if (scope?.handling && scope.id.type === recipient.type && scope.id.key === recipient.key) {
-        return Promise.reject(new Error(`agent "${scope.id}" cannot send to itself from its own handler: its mailbox is busy with that handler`));
+      if (from?.handling && from.id.type === recipient.type && from.id.key === recipient.key) {
+        return Promise.reject(new Error(`agent "${from.id}" cannot send to itself from its own handler: its mailbox is busy with that handler`));
       }
-      const sender = options?.sender !== undefined ? options.sender : scope !== undefined ? scope.id : null;
+      const sender = options?.sender !== undefined ? options.sender : from !== undefined ? from.id : null;
       const signal = options?.signal ?? null;
       if (signal?.aborted) return Promise.reject(signal.reason);
       const messageId = options?.messageId ?? this.idPrefix + this.nextId++;
@@ -155,12 +155,11 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
       const home = this.keyState(recipient.key);
       return new Promise((resolve, reject) => {
         const call = new PendingCall(resolve, reject, signal);
-        const ctx: MessageContext = { sender, topicId: null, isRpc: true, messageId, signal: signal ?? NEVER };
         const deliver = (m: unknown): void => {
           if (call.settled) return;
           if (m === DROP) return call.reject(new MessageDroppedError(messageId, 'send'));
           if (home.closed) return call.reject(new KeyClosedError(home.key));
-          this.enqueue(home, recipient.type, new Envelope(m, ctx, call, this.seq++));
+          this.enqueue(home, recipient.type, new Envelope(m, sender, null, messageId, signal ?? NEVER, call, this.seq++));
         };
         if (this.sendHooks.length === 0) return deliver(owned);
         const hookCtx = { sender, recipient, messageId };
@@ -205,8 +204,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
     const types = this.subscriptions.agentTypes(topicId.type);
     const others = this.subscriptions.other;
     if (types.length === 0 && others.length === 0) return;
-    const ctx: MessageContext = { sender, topicId, isRpc: false, messageId, signal };
-    const envelope = new Envelope(message, ctx, null, this.seq++);
+    const envelope = new Envelope(message, sender, topicId, messageId, signal, null, this.seq++);
     const source = topicId.source;
     let home: KeyState | undefined;
     for (let i = 0; i < types.length; i++) {
@@ -266,21 +264,16 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
     while (box !== null) {
       const next = box.nextReady;
       box.nextReady = null;
-      this.starting = box;
-      handlerScope.run(box, this.drainStarting);
+      this.drain(box);
       box = next;
     }
   };
 
-  /** The mailbox flush is starting: passed by field so entering the scope allocates no argument list. */
-  private starting: Mailbox | null = null;
-  private readonly drainStarting = (): void => this.drain(this.starting!);
-
   /**
    * Handles a mailbox's envelopes one by one until it is empty, paused or closed, or a handler
-   * goes asynchronous (its continuation calls drain again). Runs inside the mailbox's scope.
+   * goes asynchronous (its continuation calls drain again).
    */
-  private readonly drain = (box: Mailbox): void => {
+  private drain(box: Mailbox): void {
     const home = box.home;
     for (;;) {
       if (box.closed) return;
@@ -304,13 +297,13 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
       if (box.agent === null) return this.create(box, envelope, message);
       if (!this.handle(box, box.agent, envelope, message)) return;
     }
-  };
+  }
 
   /** Calls the handler; true when it finished synchronously, false when a continuation will resume the mailbox. */
   private handle(box: Mailbox, agent: Agent, envelope: Envelope, message: unknown): boolean {
     let result: unknown;
     try {
-      result = agent.onMessage(message, envelope.ctx);
+      result = agent.onMessage(message, new Delivery(envelope, box));
     } catch (error) {
       this.failed(box, error);
       return true;
@@ -329,11 +322,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
     return false;
   }
 
-  /**
-   * Once per instance, outside handle() so its closures cost the hot path no context allocation.
-   * They run in the scope of the promise they react to, made inside the handler's scope
-   * (Promise.resolve adopts foreign thenables into such a promise): no need to enter it again.
-   */
+  /** Once per instance, outside handle() so its closures cost the hot path no context allocation. */
   private makeContinuations(box: Mailbox): void {
     box.resolved = (value) => {
       this.handled(box, value);
@@ -353,7 +342,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
     };
     const failure = (error: unknown): void => {
       this.failed(box, error);
-      handlerScope.run(box, this.drain, box);
+      this.drain(box);
     };
     try {
       const made = this.instantiate(box);
@@ -371,7 +360,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
     const envelope = box.current!;
     box.current = null;
     this.finished(box.home);
-    if (envelope.call !== null) this.respond(box, envelope.call, envelope.ctx, result);
+    if (envelope.call !== null) this.respond(box, envelope, envelope.call, result);
   }
 
   private failed(box: Mailbox, error: unknown): void {
@@ -380,7 +369,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
     box.current = null;
     this.finished(box.home);
     if (envelope.call !== null) envelope.call.reject(error);
-    else this.report({ error, agent: box.id, messageId: envelope.ctx.messageId, topicId: envelope.ctx.topicId });
+    else this.report({ error, agent: box.id, messageId: envelope.messageId, topicId: envelope.topicId });
   }
 
   private finished(home: KeyState): void {
@@ -424,13 +413,14 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
     return agent;
   }
 
-  private respond(box: Mailbox, call: PendingCall, ctx: MessageContext, result: unknown): void {
+  private respond(box: Mailbox, envelope: Envelope, call: PendingCall, result: unknown): void {
     try {
       const owned = copyMessage(result);
       if (this.responseHooks.length === 0) return call.resolve(owned);
-      const hookCtx = { sender: box.id, recipient: ctx.sender, messageId: ctx.messageId };
+      const { messageId } = envelope;
+      const hookCtx = { sender: box.id, recipient: envelope.sender, messageId };
       const answer = intervene(this.responseHooks, owned, (h, m) => h.onResponse?.(m, hookCtx));
-      const settle = (m: unknown): void => (m === DROP ? call.reject(new MessageDroppedError(ctx.messageId, 'response')) : call.resolve(m));
+      const settle = (m: unknown): void => (m === DROP ? call.reject(new MessageDroppedError(messageId, 'response')) : call.resolve(m));
       if (answer instanceof Promise) answer.then(settle, (e) => call.reject(e));
       else settle(answer);
     } catch (error) {
@@ -492,22 +482,16 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
     return home;
   }
 
-  /** The handler this code runs in, if it belongs to this runtime. */
-  private scope(): HandlerScope | undefined {
-    const scope = handlerScope.getStore();
-    return scope !== undefined && scope.owner === this ? scope : undefined;
-  }
-
-  private topicOf(topic: TopicId | { type: string; source?: string }, scope: HandlerScope | undefined): TopicId {
+  private topicOf(topic: TopicId | { type: string; source?: string }, from: Mailbox | undefined): TopicId {
     if (topic instanceof TopicId) return topic;
     if (typeof topic !== 'object' || topic === null || typeof topic.type !== 'string') {
       throw new TypeError('topic must be a TopicId or { type: string, source?: string }');
     }
     if (topic.source === undefined) {
-      if (scope === undefined) {
-        throw new TypeError(`topic "${topic.type}" has no source: outside a handler, pass the source (the session id) explicitly`);
+      if (from === undefined) {
+        throw new TypeError(`topic "${topic.type}" has no source: outside a handler's ctx.runtime, pass the source (the session id) explicitly`);
       }
-      return new TopicId(topic.type, scope.id.key);
+      return new TopicId(topic.type, from.id.key);
     }
     if (typeof topic.source !== 'string') throw new TypeError(`topic "${topic.type}": source must be a string`);
     return new TopicId(topic.type, topic.source);
@@ -515,33 +499,35 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
 
   // ── state ─────────────────────────────────────────────────────────────────────────────────
 
-  async saveState(): Promise<Record<string, unknown>> {
-    return this.whileQuiet(undefined, 'saveState', async () => {
+  // `from` below: the instance asking, passed by its InstanceRuntime.
+
+  async saveState(from?: Mailbox): Promise<Record<string, unknown>> {
+    return this.whileQuiet(from, undefined, 'saveState', async () => {
       const state: Record<string, unknown> = {};
       for (const home of this.keys.values()) await this.saveAgents(home, state);
       return state;
     });
   }
 
-  async loadState(state: Record<string, unknown>): Promise<void> {
+  async loadState(state: Record<string, unknown>, from?: Mailbox): Promise<void> {
     if (typeof state !== 'object' || state === null || Array.isArray(state)) throw new TypeError('runtime state must be an object of "type/key": state');
     const entries = Object.entries(state).map(([name, s]) => [AgentId.parse(name), s] as const);
-    await this.whileQuiet(undefined, 'loadState', async () => {
+    await this.whileQuiet(from, undefined, 'loadState', async () => {
       for (const [id, s] of entries) if (this.factories.has(id.type)) await this.loadAgent(this.keyState(id.key), id.type, s);
     });
   }
 
-  async agentSaveState(id: AgentId): Promise<unknown> {
+  async agentSaveState(id: AgentId, from?: Mailbox): Promise<unknown> {
     this.requireType(id.type);
-    return this.whileQuiet(id.key, 'agentSaveState', async () => {
+    return this.whileQuiet(from, id.key, 'agentSaveState', async () => {
       const agent = await this.ensureAgent(this.keyState(id.key), id.type);
       return agent.saveState?.();
     });
   }
 
-  async agentLoadState(id: AgentId, state: unknown): Promise<void> {
+  async agentLoadState(id: AgentId, state: unknown, from?: Mailbox): Promise<void> {
     this.requireType(id.type);
-    await this.whileQuiet(id.key, 'agentLoadState', () => this.loadAgent(this.keyState(id.key), id.type, state));
+    await this.whileQuiet(from, id.key, 'agentLoadState', () => this.loadAgent(this.keyState(id.key), id.type, state));
   }
 
   /**
@@ -550,9 +536,9 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
    * the agents' states and the publishes still queued, each with the mailboxes that still hold
    * it. Queued sends are left out: their callers are live promises no snapshot can carry.
    */
-  async saveKey(key: string): Promise<KeySnapshot> {
+  async saveKey(key: string, from?: Mailbox): Promise<KeySnapshot> {
     if (typeof key !== 'string') throw new TypeError('saveKey: key must be a string');
-    return this.whileQuiet(key, 'saveKey', async () => {
+    return this.whileQuiet(from, key, 'saveKey', async () => {
       const snapshot: KeySnapshot = { key, agents: {}, pending: [] };
       const home = this.keys.get(key);
       if (home === undefined) return snapshot;
@@ -569,10 +555,10 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
       }
       const ordered = [...recipients].sort(([a], [b]) => a.seq - b.seq);
       snapshot.pending = ordered.map(([envelope, names]) => ({
-        topic: envelope.ctx.topicId!.toString(),
+        topic: envelope.topicId!.toString(),
         message: copyMessage(envelope.message),
-        sender: envelope.ctx.sender?.toString() ?? null,
-        messageId: envelope.ctx.messageId,
+        sender: envelope.sender?.toString() ?? null,
+        messageId: envelope.messageId,
         recipients: names,
       }));
       return snapshot;
@@ -585,7 +571,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
    * recorded mailboxes or, without `recipients`, by the current subscriptions. Interventions are
    * not run again: they saw these messages when they were first published.
    */
-  async loadKey(snapshot: KeySnapshot): Promise<void> {
+  async loadKey(snapshot: KeySnapshot, from?: Mailbox): Promise<void> {
     const { key, agents, pending } = checkSnapshot(snapshot);
     const states = Object.entries(agents).map(([name, state]) => {
       const id = AgentId.parse(name);
@@ -600,7 +586,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
       if (stray) throw new TypeError(`loadKey: pending[${i}].recipients names "${stray}", not an agent of key "${key}"`);
       return { topicId, recipients, message: restored(p.message, i), sender: p.sender === null ? null : AgentId.parse(p.sender), messageId: p.messageId };
     });
-    await this.whileQuiet(key, 'loadKey', async () => {
+    await this.whileQuiet(from, key, 'loadKey', async () => {
       const home = this.keyState(key);
       for (const [id, state] of states) if (this.factories.has(id.type)) await this.loadAgent(home, id.type, state);
       for (const m of messages) {
@@ -608,8 +594,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
           this.route(m.message, m.topicId, m.sender, m.messageId, NEVER);
           continue;
         }
-        const ctx: MessageContext = { sender: m.sender, topicId: m.topicId, isRpc: false, messageId: m.messageId, signal: NEVER };
-        const envelope = new Envelope(m.message, ctx, null, this.seq++);
+        const envelope = new Envelope(m.message, m.sender, m.topicId, m.messageId, NEVER, null, this.seq++);
         for (const r of m.recipients) if (this.factories.has(r.type)) this.enqueue(home, r.type, envelope);
       }
     });
@@ -645,9 +630,8 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
    * except sends (a running handler may be waiting for one), then, once no handler runs, nothing
    * starts until `body` is done.
    */
-  private async whileQuiet<T>(key: string | undefined, operation: string, body: () => Promise<T>): Promise<T> {
-    const scope = this.scope();
-    if (scope?.handling && (key === undefined || scope.id.key === key)) {
+  private async whileQuiet<T>(from: Mailbox | undefined, key: string | undefined, operation: string, body: () => Promise<T>): Promise<T> {
+    if (from?.handling && (key === undefined || from.id.key === key)) {
       throw new Error(`${operation} cannot run inside a handler of ${key === undefined ? 'this runtime' : `key "${key}"`}: it waits for that handler to finish`);
     }
     if (key === undefined) {
@@ -730,10 +714,10 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
     }
   }
 
-  idle(key?: string): Promise<void> {
-    const scope = this.scope();
-    if (scope?.handling && (key === undefined || scope.id.key === key)) {
-      return Promise.reject(new Error(`idle(${key === undefined ? '' : `"${key}"`}) inside a handler of key "${scope.id.key}" would wait for that handler itself`));
+  /** `from`: the instance asking, passed by its InstanceRuntime. */
+  idle(key?: string, from?: Mailbox): Promise<void> {
+    if (from?.handling && (key === undefined || from.id.key === key)) {
+      return Promise.reject(new Error(`idle(${key === undefined ? '' : `"${key}"`}) inside a handler of key "${from.id.key}" would wait for that handler itself`));
     }
     if (key === undefined) {
       if (this.queued + this.running + this.inflight === 0) return DONE;

@@ -9,6 +9,14 @@ export interface MessageContext {
   isRpc: boolean;
   messageId: string;
   signal: AbortSignal;
+  /**
+   * The runtime as the handling instance sees it: publishes and sends default their sender to
+   * the instance, `{ type }` without a source publishes to its key, nothing goes out once its key
+   * was closed, and waiting for its own key while handling is refused. Handlers publish through
+   * it, not through the runtime they were made by, which takes every call as from outside. The
+   * same object for every message of the instance, so it may be kept for later work (a timer).
+   */
+  readonly runtime: AgentRuntime;
 }
 
 /** An agent instance. One exists per (type, key); the runtime creates it lazily from a factory. */

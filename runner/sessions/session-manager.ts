@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Graph } from '../../schemas/graph.ts';
 import type { ModelDef } from '../../schemas/models.ts';
@@ -54,8 +53,6 @@ export interface SessionManagerDeps {
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A snapshot waits for running handlers; one stuck in a hung call must not stall persistence. */
 const SNAPSHOT_TIMEOUT_MS = 2000;
-/** Runs a function in the async context of module load: outside any agent handler. */
-const outsideHandlers = AsyncLocalStorage.snapshot();
 const NO_TURN = AbortSignal.abort(new AppError('no_turn', 409, 'no turn is running'));
 
 /**
@@ -392,9 +389,7 @@ export class SessionManager implements Sessions {
     this.idle.delete(s.id);
     this.pageOut.delete(s.id);
     s.setState('running');
-    // A turn may be started from inside an agent's handler (its error ends the previous turn);
-    // it must not inherit that handler's scope, or its own idle() counts as a self-wait.
-    void outsideHandlers(() => this.runTurn(s, turn)).catch((error) => this.endTurn(s, turn, 'error', describe(error)));
+    void this.runTurn(s, turn).catch((error) => this.endTurn(s, turn, 'error', describe(error)));
   }
 
   private async runTurn(s: LiveSession, turn: Turn): Promise<void> {
