@@ -1,9 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import type { AgentId, TopicId } from './ids.ts';
 import type { Mailbox } from './mailbox.ts';
 import type { AgentRuntime, MessageContext } from './types.ts';
 
 /** The signal of messages sent without one: never aborts, so nobody needs to ask it. */
 export const NEVER: AbortSignal = new AbortController().signal;
+
+/** Generated message ids: unique across runtimes and restarts without a random draw per message. */
+const ID_PREFIX = `${randomUUID()}-`;
+let generated = 0;
+
+export function newMessageId(): string {
+  return ID_PREFIX + generated++;
+}
 
 /** The caller's side of a send: settled once, by the response, an error, an abort or a close. */
 export class PendingCall {
@@ -48,12 +57,17 @@ export class Envelope {
     readonly sender: AgentId | null,
     /** Set for a publish, null for a send. */
     readonly topicId: TopicId | null,
-    readonly messageId: string,
+    /** Made on first read when the publisher gave none: most messages are never asked for theirs. */
+    private id: string | undefined,
     readonly signal: AbortSignal,
     readonly call: PendingCall | null,
     /** Runtime-wide arrival number: orders a key's undelivered messages in a snapshot. */
     readonly seq: number,
   ) {}
+
+  get messageId(): string {
+    return (this.id ??= newMessageId());
+  }
 
   /** Mailboxes still holding this envelope: the last one to take it needs no copy of the message. */
   holders = 0;
@@ -66,22 +80,37 @@ export class Envelope {
   }
 }
 
-/** What one recipient's handler gets: the envelope's context, and the runtime as that instance sees it. */
+/**
+ * What one recipient's handler gets: the envelope's context, and the runtime as that instance
+ * sees it. Read through, so a delivery costs two fields and the message id is made only if read.
+ */
 export class Delivery implements MessageContext {
-  readonly sender: AgentId | null;
-  readonly topicId: TopicId | null;
-  readonly isRpc: boolean;
-  readonly messageId: string;
-  readonly signal: AbortSignal;
+  readonly #envelope: Envelope;
   readonly #instance: Mailbox;
 
   constructor(envelope: Envelope, instance: Mailbox) {
-    this.sender = envelope.sender;
-    this.topicId = envelope.topicId;
-    this.isRpc = envelope.call !== null;
-    this.messageId = envelope.messageId;
-    this.signal = envelope.signal;
+    this.#envelope = envelope;
     this.#instance = instance;
+  }
+
+  get sender(): AgentId | null {
+    return this.#envelope.sender;
+  }
+
+  get topicId(): TopicId | null {
+    return this.#envelope.topicId;
+  }
+
+  get isRpc(): boolean {
+    return this.#envelope.call !== null;
+  }
+
+  get messageId(): string {
+    return this.#envelope.messageId;
+  }
+
+  get signal(): AbortSignal {
+    return this.#envelope.signal;
   }
 
   get runtime(): AgentRuntime {

@@ -532,6 +532,27 @@ describe('implicit source inside a handler', () => {
     expect(log.deliveries.find((d) => d.agent === 'b/k')!.ctx.sender).toBeNull();
   });
 
+  it('gives every recipient of a publish the same generated message id, a new one per publish', async () => {
+    const { runtime, log, register, errors } = setup();
+    register('a', (m) => {
+      if (m === 2) throw new Error('no');
+    });
+    register('b');
+    runtime.addSubscription(new TypeSubscription('t', 'a'));
+    runtime.addSubscription(new TypeSubscription('t', 'b'));
+    await runtime.publishMessage(1, new TopicId('t', 'k'));
+    await runtime.publishMessage(2, new TopicId('t', 'k'));
+    await runtime.idle();
+    const ids = log.deliveries.map((d) => [d.message, d.ctx.messageId]);
+    const first = ids.filter(([m]) => m === 1).map(([, id]) => id);
+    const second = ids.filter(([m]) => m === 2).map(([, id]) => id);
+    expect(new Set(first).size).toBe(1);
+    expect(new Set(second).size).toBe(1);
+    expect(first[0]).not.toBe(second[0]);
+    expect(first[0]).toEqual(expect.any(String));
+    expect(errors.map((e) => e.messageId)).toEqual([second[0]]);
+  });
+
   it('gives the handler its message context', async () => {
     const { runtime, register } = setup();
     let ctx: MessageContext | undefined;

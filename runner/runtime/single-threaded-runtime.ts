@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { Delivery, Envelope, NEVER, PendingCall } from './envelope.ts';
+import { Delivery, Envelope, NEVER, newMessageId, PendingCall } from './envelope.ts';
 import { KeyClosedError, MessageDroppedError, RecipientNotFoundError } from './errors.ts';
 import { copyMessage } from './copy.ts';
 import { AgentId, TopicId } from './ids.ts';
@@ -62,9 +61,6 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
   private flushScheduled = false;
 
   private seq = 0;
-  /** Generated message ids: unique across runtimes and restarts without a random draw per message. */
-  private readonly idPrefix = `${randomUUID()}-`;
-  private nextId = 0;
   private live = 0;
   private queued = 0;
   private running = 0;
@@ -116,10 +112,9 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
       const sender = options?.sender !== undefined ? options.sender : from !== undefined ? from.id : null;
       const signal = options?.signal ?? NEVER;
       if (signal !== NEVER && signal.aborted) return Promise.reject(signal.reason);
-      const messageId = options?.messageId ?? this.idPrefix + this.nextId++;
       const owned = copyMessage(message);
-      if (this.publishHooks.length > 0) return this.publishIntervened(owned, topicId, sender, messageId, signal);
-      this.route(owned, topicId, sender, messageId, signal);
+      if (this.publishHooks.length > 0) return this.publishIntervened(owned, topicId, sender, options?.messageId ?? newMessageId(), signal);
+      this.route(owned, topicId, sender, options?.messageId, signal);
       return DONE;
     } catch (error) {
       return Promise.reject(error);
@@ -150,7 +145,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
       const sender = options?.sender !== undefined ? options.sender : from !== undefined ? from.id : null;
       const signal = options?.signal ?? null;
       if (signal?.aborted) return Promise.reject(signal.reason);
-      const messageId = options?.messageId ?? this.idPrefix + this.nextId++;
+      const messageId = options?.messageId ?? newMessageId();
       const owned = copyMessage(message);
       const home = this.keyState(recipient.key);
       return new Promise((resolve, reject) => {
@@ -200,7 +195,8 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
     return done;
   }
 
-  private route(message: unknown, topicId: TopicId, sender: AgentId | null, messageId: string, signal: AbortSignal): void {
+  /** `messageId` undefined: the envelope makes one if anybody asks for it. */
+  private route(message: unknown, topicId: TopicId, sender: AgentId | null, messageId: string | undefined, signal: AbortSignal): void {
     const types = this.subscriptions.agentTypes(topicId.type);
     const others = this.subscriptions.other;
     if (types.length === 0 && others.length === 0) return;
