@@ -12,7 +12,7 @@ import { SingleThreadedAgentRuntime } from './runtime/index.ts';
 import { createAuth, requireCaller } from './server/auth.ts';
 import { createHttpApp } from './server/http-app.ts';
 import { Metrics } from './server/metrics.ts';
-import { attachSocketServer, roomOf } from './server/socket.ts';
+import { attachSocketServer, roomFor } from './server/socket.ts';
 import { SessionManager } from './sessions/session-manager.ts';
 import type { Sessions } from './sessions/types.ts';
 import { LowdbStore } from './store/lowdb-store.ts';
@@ -44,7 +44,7 @@ export function createLogger(config: Config): Logger {
 /** Store and sessions without any network: what `switchboard run` uses. */
 export function createCore(config: Config, log: Logger = createLogger(config)): Core {
   // Redis when configured (shared by every process of a cluster), else files under dataDir.
-  const store: Store = config.redisUrl ? new RedisStore({ redis: config.redisUrl, prefix: config.redisPrefix }) : new LowdbStore(resolve(config.dataDir));
+  const store: Store = config.redisUrl ? new RedisStore({ redis: config.redisUrl, prefix: config.redisPrefix }) : new LowdbStore(resolve(config.dataDir), { onError: (err) => log.error({ err }, 'session checkpoint failed; the writes stay in the journal and the next checkpoint retries') });
   const sessions = createSessionManager(config, store);
   return {
     config,
@@ -129,7 +129,7 @@ export async function startRunner(options: RunnerOptions = {}): Promise<Runner> 
     cluster.emitWith((tenant, sessionId, event, payload) => {
       if (event === 'message') metrics.messages.inc();
       else if (event === 'turn_end') metrics.turns.inc({ reason: (payload as { reason: string }).reason });
-      socket.io.to(roomOf(tenant, sessionId)).emit(event, payload);
+      socket.io.to(roomFor(tenant, sessionId, event, payload)).emit(event, payload);
     });
   }
 

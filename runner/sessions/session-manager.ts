@@ -429,7 +429,7 @@ export class SessionManager implements Sessions {
     }
     if (midTurn) return true;
     // Interrupted after its agents answered but before the turn was closed: do not answer twice.
-    if (s.transcript.some((m) => m.turnId === turn.id && m.sender !== 'user')) {
+    if (answered(s.transcript, turn.id)) {
       this.endTurn(s, turn, 'completed', 'resumed after a restart');
     }
     return false;
@@ -816,4 +816,17 @@ function isRole(value: unknown): value is Role {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Whether an agent already answered in the turn. Its entries follow its user message, at the
+ * end of the transcript (behind them only messages queued for later turns), so the scan back
+ * stops there instead of reading the whole history on every turn.
+ */
+function answered(transcript: readonly MessageEvent[], turnId: string): boolean {
+  for (let i = transcript.length - 1; i >= 0; i--) {
+    const m = transcript[i]!;
+    if (m.turnId === turnId) return m.sender !== 'user';
+  }
+  return false;
 }

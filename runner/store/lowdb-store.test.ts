@@ -1,4 +1,4 @@
-import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -41,6 +41,7 @@ describe('LowdbStore specifics', () => {
     const store = new LowdbStore(dir);
     const records = Array.from({ length: 5 }, () => sessionRecord('acme'));
     await Promise.all(records.map((r) => store.putSession(r)));
+    await store.flush();
     const files = await readdir(join(dir, 'tenants', 'acme', 'sessions'));
     expect(files.sort()).toEqual(records.map((r) => `${r.info.id}.json`).sort());
   });
@@ -52,6 +53,7 @@ describe('LowdbStore specifics', () => {
     const good = sessionRecord('acme');
     await store.putSession(bad);
     await store.putSession(good);
+    await store.flush();
     await writeFile(join(dir, 'tenants', 'acme', 'sessions', `${bad.info.id}.json`), '{"info": {"id": tru');
     await expect(store.getSession('acme', bad.info.id)).rejects.toMatchObject({ code: 'corrupt_record', message: expect.stringContaining('corrupt') });
     expect(await store.getSession('acme', good.info.id)).toEqual(good);
@@ -65,12 +67,15 @@ describe('LowdbStore specifics', () => {
     const record = sessionRecord('acme');
     const entries = Array.from({ length: 2 * CHUNK + 3 }, (_, i) => ({ ...message(record.info.id), content: `e${i}` }));
     await store.putSession({ ...record, transcript: entries.slice(0, CHUNK + 1) });
+    await store.flush();
     const log = join(dir, 'tenants', 'acme', 'sessions', `${record.info.id}.transcript.jsonl`);
     // an append whose session write never landed, then a torn line
     await appendFile(log, `${JSON.stringify({ n: CHUNK, e: { ...entries[0], content: 'orphan' } })}\n{"n":${CHUNK + 1},"e":{"tor`);
     expect((await store.getSession('acme', record.info.id))?.transcript.map((m) => m.content)).toEqual(entries.slice(0, CHUNK + 1).map((e) => e.content));
     await store.putSession({ ...record, transcript: entries }, { transcriptFrom: CHUNK + 1 });
     expect((await store.getSession('acme', record.info.id))?.transcript.map((m) => m.content)).toEqual(entries.map((e) => e.content));
+    await store.close();
+    expect((await new LowdbStore(dir).getSession('acme', record.info.id))?.transcript.map((m) => m.content)).toEqual(entries.map((e) => e.content));
   });
 
   it('reports a transcript log with missing entries as corrupt', async () => {
@@ -78,31 +83,43 @@ describe('LowdbStore specifics', () => {
     const store = new LowdbStore(dir);
     const record = sessionRecord('acme');
     await store.putSession({ ...record, transcript: Array.from({ length: CHUNK }, () => message(record.info.id)) });
+    await store.flush();
     await writeFile(join(dir, 'tenants', 'acme', 'sessions', `${record.info.id}.transcript.jsonl`), '');
     await expect(store.getSession('acme', record.info.id)).rejects.toMatchObject({ code: 'corrupt_record', message: expect.stringContaining(`${CHUNK} of ${CHUNK} logged entries are missing`) });
   });
 
-  it('appends hinted writes to a side file, read back by a fresh store, and folds them into a full write now and then', async () => {
+  it('appends hinted writes to a side file at checkpoints, read back by a fresh store, and folds them into a full write now and then', async () => {
     const dir = await tempDir();
     const store = new LowdbStore(dir);
     const record = sessionRecord('acme');
     const sessions = join(dir, 'tenants', 'acme', 'sessions');
     const side = join(sessions, `${record.info.id}.log.jsonl`);
+    const put = async (turns: number, hinted = true) => {
+      await store.putSession({ ...record, info: { ...record.info, turns } }, hinted ? { transcriptFrom: 0 } : {});
+      await store.flush();
+    };
+    const fresh = async () => {
+      const reader = new LowdbStore(dir);
+      const turns = (await reader.getSession('acme', record.info.id))?.info.turns;
+      await reader.close();
+      return turns;
+    };
     await store.putSession(record);
+    await store.flush();
     const main = await readFile(join(sessions, `${record.info.id}.json`), 'utf8');
-    for (let turn = 1; turn <= 5; turn++) await store.putSession({ ...record, info: { ...record.info, turns: turn } }, { transcriptFrom: 0 });
+    for (let turn = 1; turn <= 5; turn++) await put(turn);
     expect(await readFile(join(sessions, `${record.info.id}.json`), 'utf8')).toBe(main);
     expect((await readFile(side, 'utf8')).trim().split('\n').filter(Boolean)).toHaveLength(5);
-    expect((await new LowdbStore(dir).getSession('acme', record.info.id))?.info.turns).toBe(5);
+    expect(await fresh()).toBe(5);
     // a torn last line (kill -9 during an append) falls back to the line before it
     await appendFile(side, '\n{"gen":"x","head":{"inf');
-    expect((await new LowdbStore(dir).getSession('acme', record.info.id))?.info.turns).toBe(5);
-    for (let turn = 6; turn <= 40; turn++) await store.putSession({ ...record, info: { ...record.info, turns: turn } }, { transcriptFrom: 0 });
+    expect(await fresh()).toBe(5);
+    for (let turn = 6; turn <= 40; turn++) await put(turn);
     expect((await readFile(side, 'utf8').catch(() => '')).trim().split('\n').filter(Boolean).length).toBeLessThanOrEqual(16);
-    expect((await new LowdbStore(dir).getSession('acme', record.info.id))?.info.turns).toBe(40);
+    expect(await fresh()).toBe(40);
     // a write without the hint is a full one, and older side lines no longer count
-    await store.putSession({ ...record, info: { ...record.info, turns: 41 } });
-    expect((await new LowdbStore(dir).getSession('acme', record.info.id))?.info.turns).toBe(41);
+    await put(41, false);
+    expect(await fresh()).toBe(41);
     await store.deleteSession('acme', record.info.id);
     expect(await readdir(sessions)).toEqual([]);
   });
@@ -111,7 +128,9 @@ describe('LowdbStore specifics', () => {
     const dir = await tempDir();
     const a = sessionRecord('acme');
     const b = sessionRecord('acme');
-    await new LowdbStore(dir).putSession(a);
+    const first = new LowdbStore(dir);
+    await first.putSession(a);
+    await first.close();
     await appendFile(join(dir, 'tenants', 'acme', 'sessions.index.jsonl'), '{"i":{"id":"half');
     const store = new LowdbStore(dir);
     await store.putSession(b);
@@ -122,25 +141,77 @@ describe('LowdbStore specifics', () => {
     const dir = await tempDir();
     const store = new LowdbStore(dir);
     const record = sessionRecord('acme');
-    for (let turn = 0; turn < 400; turn++) await store.putSession({ ...record, info: { ...record.info, turns: turn } });
+    for (let turn = 0; turn < 400; turn++) {
+      await store.putSession({ ...record, info: { ...record.info, turns: turn } });
+      await store.flush();
+    }
     const lines = (await readFile(join(dir, 'tenants', 'acme', 'sessions.index.jsonl'), 'utf8')).trim().split('\n');
     expect(lines.length).toBeLessThan(200);
     expect((await store.listSessions('acme'))[0]?.turns).toBe(399);
   }, 30_000);
 
-  it('rejects a failed write clearly and leaves the stored record intact', async () => {
+  it('keeps a write whose checkpoint fails in the journal, reports it, and folds it in once the fault is gone', async () => {
     const dir = await tempDir();
-    const store = new LowdbStore(dir);
+    const errors: unknown[] = [];
+    const store = new LowdbStore(dir, { onError: (e) => errors.push(e) });
     const record = sessionRecord('acme');
     await store.putSession(record);
-    // A directory where the temp file goes makes the write fail for any user, root included.
-    const sessions = join(dir, 'tenants', 'acme', 'sessions');
-    await mkdir(join(sessions, `.${record.info.id}.json.tmp`));
-    await expect(store.putSession({ ...record, info: { ...record.info, turns: 7 } })).rejects.toMatchObject({
-      code: 'store_unavailable',
-      message: expect.stringContaining(`could not write session "${record.info.id}"`),
-    });
+    await store.flush();
+    // A directory where the temp file goes makes the file write fail for any user, root included.
+    const obstacle = join(dir, 'tenants', 'acme', 'sessions', `.${record.info.id}.json.tmp`);
+    await mkdir(obstacle);
+    const next = { ...record, info: { ...record.info, turns: 7 } };
+    await store.putSession(next);
+    await expect(store.flush()).rejects.toMatchObject({ code: 'store_unavailable', message: expect.stringContaining(`could not write session "${record.info.id}"`) });
+    expect(await store.getSession('acme', record.info.id)).toEqual(next);
+    await rm(obstacle, { recursive: true });
+    await store.flush();
+    await store.close();
+    const reopened = new LowdbStore(dir);
+    expect(await reopened.getSession('acme', record.info.id)).toEqual(next);
+    await reopened.close();
+  });
+
+  it('rejects a write the journal cannot take (disk full) and keeps what was stored', async () => {
+    const dir = await tempDir();
+    const journal = join(dir, 'journal');
+    await mkdir(journal, { recursive: true });
+    const store = new LowdbStore(dir);
+    const record = sessionRecord('acme');
+    expect(await store.listSessions('acme')).toEqual([]); // opened: an empty journal, next segment 1
+    // Every segment the store could open next is /dev/full: the append fails with ENOSPC.
+    for (let seq = 1; seq <= 3; seq++) await symlink('/dev/full', join(journal, `${String(seq).padStart(12, '0')}.jsonl`));
+    await expect(store.putSession(record)).rejects.toMatchObject({ code: 'store_unavailable', message: `could not write session "${record.info.id}": the disk is full` });
+    expect(await store.getSession('acme', record.info.id)).toBeUndefined();
+    for (let seq = 1; seq <= 3; seq++) await rm(join(journal, `${String(seq).padStart(12, '0')}.jsonl`));
+    await store.putSession(record);
     expect(await store.getSession('acme', record.info.id)).toEqual(record);
+    await store.close();
+  });
+
+  it('replays the journal a crash left behind, drops a torn last line, and honours deletions', async () => {
+    const dir = await tempDir();
+    const kept = sessionRecord('acme');
+    const gone = sessionRecord('acme');
+    const crashed = new LowdbStore(dir);
+    await crashed.putSession(kept);
+    await crashed.putSession({ ...kept, transcript: [message(kept.info.id, 'a'), message(kept.info.id, 'b')] }, { transcriptFrom: 0 });
+    await crashed.putSession(gone);
+    await crashed.flush();
+    await crashed.putSession({ ...kept, info: { ...kept.info, turns: 3 }, transcript: [message(kept.info.id, 'a'), message(kept.info.id, 'b'), message(kept.info.id, 'c')] }, { transcriptFrom: 2 });
+    await crashed.deleteSession('acme', gone.info.id);
+    // no close: the process died here, mid-way through one more append
+    const [segment] = await readdir(join(dir, 'journal'));
+    await appendFile(join(dir, 'journal', segment!), '{"t":"put","s":"acme","id":"torn","fr');
+    const reopened = new LowdbStore(dir);
+    const back = await reopened.getSession('acme', kept.info.id);
+    expect(back?.info.turns).toBe(3);
+    expect(back?.transcript.map((m) => m.content)).toEqual(['a', 'b', 'c']);
+    expect(await reopened.getSession('acme', gone.info.id)).toBeUndefined();
+    expect((await reopened.listSessions('acme')).map((s) => s.id)).toEqual([kept.info.id]);
+    // recovery folded the journal into the files
+    expect(await readdir(join(dir, 'journal'))).toEqual([]);
+    await reopened.close();
   });
 
   it('rejects writes under a data dir that cannot be created', async () => {

@@ -1,11 +1,11 @@
 import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { SessionInfo } from '../../schemas/protocol.ts';
 import { AppError, invalid } from '../errors.ts';
+import { JournaledSessions } from './journaled-sessions.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { readJson, storeError, writeJson } from './json-file.ts';
-import { SessionHeads } from './session-heads.ts';
-import { SessionIndex } from './session-index.ts';
-import { readTranscript, writeTranscript, type TranscriptParts } from './transcript-log.ts';
+import { SessionFiles } from './session-files.ts';
 import { StorePaths, segment } from './store-paths.ts';
 import type { SessionRecord, Store, StoredGraph } from './types.ts';
 
@@ -15,38 +15,38 @@ export class StaleFenceError extends AppError {
   }
 }
 
-/** The session file: the record with only its recent transcript entries (see transcript-log.ts). */
-type SessionHead = Omit<SessionRecord, 'transcript'> & TranscriptParts;
-
 const MAX_MEMORY_KEYS = 1000;
 const MAX_MEMORY_KEY = 200;
 const MAX_MEMORY_VALUE = 10_000;
 
+export interface LowdbStoreOptions {
+  /** A background checkpoint of session writes failed (they stay safe in the journal). */
+  onError?: (error: unknown) => void;
+}
+
 /**
- * The embedded store: lowdb JSON files under one data dir, one file per session, per graph
- * version and per user memory, written atomically (temp file + rename); a session's older
- * transcript entries are appended to a log, so a turn's write does not grow with the session's
- * history. Session summaries live
- * in a per-tenant append-only index, so persisting a turn touches one session file and appends
- * one index line, whatever the number of stored sessions.
+ * The embedded store: lowdb JSON files under one data dir, one file per graph version and per
+ * user memory, written atomically (temp file + rename). Sessions, written on every turn, go
+ * through a journal first (see journaled-sessions.ts) and reach their own files (see
+ * session-files.ts) at checkpoints, so a turn's write costs a share of one append, whatever the
+ * number of stored sessions or the length of their history.
  *
- *   <dir>/tenants/<tenant>/sessions/<id>.json        SessionRecord with its recent transcript entries
- *   <dir>/tenants/<tenant>/sessions/<id>.log.jsonl   newer versions of it, appended (see session-heads.ts)
- *   <dir>/tenants/<tenant>/sessions/<id>.transcript.jsonl  older entries, appended a chunk at a time
+ *   <dir>/journal/<seq>.jsonl                        session writes not yet checkpointed
+ *   <dir>/tenants/<tenant>/sessions/…                sessions (session-files.ts)
  *   <dir>/tenants/<tenant>/sessions/<id>.fence.json  highest fence seen (cluster owners only)
- *   <dir>/tenants/<tenant>/sessions.index.jsonl      summaries, append-only
  *   <dir>/tenants/<tenant>/graphs/<id>/<version>.json
  *   <dir>/tenants/<tenant>/memory/<user>.json
  */
 export class LowdbStore implements Store {
   private readonly paths: StorePaths;
   private readonly lock = new KeyedLock();
-  private readonly index: SessionIndex;
-  private readonly heads = new SessionHeads();
+  private readonly files: SessionFiles;
+  private readonly sessions: JournaledSessions;
 
-  constructor(readonly dir: string) {
+  constructor(readonly dir: string, options: LowdbStoreOptions = {}) {
     this.paths = new StorePaths(dir);
-    this.index = new SessionIndex((tenant) => this.paths.sessionIndex(tenant));
+    this.files = new SessionFiles(this.paths);
+    this.sessions = new JournaledSessions(join(dir, 'journal'), this.files, options);
   }
 
   // ---- graphs ----
@@ -85,16 +85,13 @@ export class LowdbStore implements Store {
   // ---- sessions ----
 
   async getSession(tenant: string, id: string): Promise<SessionRecord | undefined> {
-    const head = await this.heads.read<SessionHead>(this.paths.sessionFile(tenant, id), `session "${id}"`);
-    if (!head) return undefined;
-    const { logged, recent, ...rest } = head;
-    const transcript = await readTranscript(this.paths.transcriptFile(tenant, id), { logged, recent }, `the transcript of session "${id}"`);
-    return { ...rest, transcript };
+    this.paths.sessionFile(tenant, id); // refuses ids that could leave the data dir
+    return await this.sessions.get(tenant, id);
   }
 
   async listSessions(tenant: string, filter: { graphId?: string; state?: string; user?: string } = {}): Promise<SessionInfo[]> {
     segment('tenant', tenant);
-    return (await this.index.list(tenant))
+    return (await this.sessions.list(tenant))
       .filter(
         (s) =>
           (filter.graphId === undefined || s.graphId === filter.graphId) &&
@@ -108,31 +105,25 @@ export class LowdbStore implements Store {
     const { tenant, id } = record.info;
     const path = this.paths.sessionFile(tenant, id);
     const fence = options.fence;
-    if (fence !== undefined && !Number.isFinite(fence)) throw invalid(`fence ${fence} must be a number`);
-    await this.lock.run(path, async () => {
-      if (fence !== undefined) await this.checkFence(tenant, id, fence);
-      // Log first: until the session file names the new count, extra log lines are ignored.
-      const { transcript, ...rest } = record;
-      const parts = await writeTranscript(this.paths.transcriptFile(tenant, id), transcript, options.transcriptFrom, `the transcript of session "${id}"`);
-      const head: SessionHead = { ...rest, ...parts };
-      await this.heads.write(path, head, options.transcriptFrom !== undefined, `session "${id}"`);
-    });
-    await this.index.put(tenant, record.info);
+    if (fence !== undefined) {
+      if (!Number.isFinite(fence)) throw invalid(`fence ${fence} must be a number`);
+      await this.files.lock.run(path, () => this.checkFence(tenant, id, fence));
+    }
+    try {
+      await this.sessions.put(record, options.transcriptFrom);
+    } catch (error) {
+      throw storeError('write', `session "${id}"`, error);
+    }
   }
 
   async deleteSession(tenant: string, id: string): Promise<void> {
-    const path = this.paths.sessionFile(tenant, id);
-    await this.lock.run(path, async () => {
-      try {
-        await rm(path, { force: true });
-        await this.heads.remove(path);
-        await rm(this.paths.transcriptFile(tenant, id), { force: true });
-        await rm(this.fenceFile(tenant, id), { force: true });
-      } catch (error) {
-        throw storeError('delete', `session "${id}"`, error);
-      }
-    });
-    await this.index.remove(tenant, id);
+    this.paths.sessionFile(tenant, id);
+    return await this.sessions.remove(tenant, id);
+  }
+
+  /** Writes every session changed since the last checkpoint to its own files now. */
+  flush(): Promise<void> {
+    return this.sessions.flush();
   }
 
   // ---- memory ----
@@ -158,6 +149,7 @@ export class LowdbStore implements Store {
   // ---- retention ----
 
   async prune(policy: { maxAgeMs?: number; maxSessionsPerTenant?: number }): Promise<number> {
+    await this.sessions.flush(); // tenants are found by their folders
     let pruned = 0;
     for (const tenant of (await this.dirNames(this.paths.tenantsDir())).filter(isSegment)) {
       const sessions = (await this.listSessions(tenant)).sort((a, b) => a.lastActiveAt - b.lastActiveAt);
@@ -176,18 +168,17 @@ export class LowdbStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.sessions.close();
+    await this.files.lock.drain();
     await this.lock.drain();
   }
 
   // ---- helpers ----
 
-  private fenceFile(tenant: string, id: string): string {
-    return this.paths.sessionFile(tenant, id).replace(/\.json$/, '.fence.json');
-  }
 
   /** Raises the stored fence to `fence`, or rejects when a newer owner has written. */
   private async checkFence(tenant: string, id: string, fence: number): Promise<void> {
-    const file = this.fenceFile(tenant, id);
+    const file = this.files.fenceFile(tenant, id);
     const current = (await readJson<number>(file, `the fence of session "${id}"`)) ?? -Infinity;
     if (fence < current) throw new StaleFenceError(id, fence, current);
     if (fence > current) await writeJson(file, fence, `the fence of session "${id}"`);

@@ -1,0 +1,245 @@
+import type { SessionInfo } from '../../schemas/protocol.ts';
+import { AppError } from '../errors.ts';
+import { Journal } from './journal.ts';
+import type { SessionFiles } from './session-files.ts';
+import type { SessionRecord } from './types.ts';
+
+/** A checkpoint runs this long after the first write since the last one. */
+const CHECKPOINT_AFTER_MS = 1000;
+/** …or as soon as the journal segment or the sessions waiting for one grow past these. */
+const MAX_SEGMENT_BYTES = 8 * 1024 * 1024;
+const MAX_DIRTY = 5000;
+/** Sessions written to their files at once during a checkpoint. */
+const CHECKPOINT_CONCURRENCY = 8;
+
+/** A session whose latest version is in the journal but not yet in its files. */
+interface Dirty {
+  tenant: string;
+  id: string;
+  /** The record without transcript and snapshot, as written (the caller keeps mutating its own). */
+  head: string;
+  snapshot: unknown;
+  snapshotJson: string;
+  transcript: SessionRecord['transcript'];
+  /** Transcript entries before this index are in the files already; undefined: none are known to be. */
+  from: number | undefined;
+}
+
+type Line =
+  | { t: 'put'; s: string; id: string; from: number; head: Omit<SessionRecord, 'transcript' | 'snapshot'>; snap?: unknown; tail: SessionRecord['transcript'] }
+  | { t: 'del'; s: string; id: string };
+
+export interface JournaledSessionsOptions {
+  /** A checkpoint failed; the journal keeps the writes and the next checkpoint tries again. */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Session writes as a write-ahead journal in front of the per-session files. A write appends
+ * one line to the journal (group commit: one system call for every write in flight) and is
+ * acknowledged once that line is on disk; reads see it at once. A checkpoint, a second after the
+ * first write or when the journal grows, writes each changed session to its files once, however
+ * many turns it ran meanwhile, and then deletes the journal segments it covered. On open, the
+ * segments left by a crash are replayed and checkpointed before anything is read or written.
+ *
+ * A line carries what changed: the record's head, the transcript entries from the caller's
+ * `transcriptFrom`, and the agents' snapshot only when it is a new object.
+ */
+export class JournaledSessions {
+  private readonly journal: Journal;
+  private readonly dirty = new Map<string, Dirty>();
+  private readonly removing = new Set<Promise<unknown>>();
+  private recovering: Promise<void> | undefined;
+  private checkpointing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    journalDir: string,
+    private readonly files: SessionFiles,
+    private readonly options: JournaledSessionsOptions = {},
+  ) {
+    this.journal = new Journal(journalDir);
+  }
+
+  async get(tenant: string, id: string): Promise<SessionRecord | undefined> {
+    await this.ready();
+    const d = this.dirty.get(key(tenant, id));
+    return d ? recordOf(d) : this.files.read(tenant, id);
+  }
+
+  async list(tenant: string): Promise<SessionInfo[]> {
+    await this.ready();
+    const listed = await this.files.list(tenant);
+    const byId = new Map(listed.map((s) => [s.id, s]));
+    for (const d of this.dirty.values()) if (d.tenant === tenant) byId.set(d.id, (JSON.parse(d.head) as { info: SessionInfo }).info);
+    return [...byId.values()];
+  }
+
+  async put(record: SessionRecord, transcriptFrom: number | undefined): Promise<void> {
+    await this.ready();
+    const { tenant, id } = record.info;
+    const k = key(tenant, id);
+    const { transcript, snapshot, ...rest } = record;
+    const from = transcriptFrom !== undefined && transcriptFrom >= 0 && transcriptFrom <= transcript.length ? transcriptFrom : undefined;
+    const head = JSON.stringify(rest);
+    // The caller may keep appending to its array; what was written must not change with it.
+    const owned = transcript.slice();
+    const before = this.dirty.get(k);
+    const sameSnapshot = before !== undefined && before.snapshot === snapshot;
+    const snapshotJson = sameSnapshot ? before.snapshotJson : JSON.stringify(snapshot ?? null);
+    const line =
+      `{"t":"put","s":${JSON.stringify(tenant)},"id":${JSON.stringify(id)},"from":${from ?? -1},"head":${head}` +
+      `${sameSnapshot ? '' : `,"snap":${snapshotJson}`},"tail":${JSON.stringify(from === undefined ? transcript : transcript.slice(from))}}`;
+    await this.journal.append({
+      line,
+      applied: () => {
+        // A checkpoint may have folded the previous version into the files since this line was built.
+        const previous = this.dirty.get(k);
+        this.dirty.set(k, { tenant, id, head, snapshot, snapshotJson, transcript: owned, from: previous ? earliest(previous.from, from) : from });
+      },
+    });
+    this.schedule();
+  }
+
+  async remove(tenant: string, id: string): Promise<void> {
+    await this.ready();
+    const k = key(tenant, id);
+    const removed = this.journal
+      .append({ line: JSON.stringify({ t: 'del', s: tenant, id }), applied: () => this.dirty.delete(k) })
+      .then(() => this.files.remove(tenant, id));
+    this.removing.add(removed);
+    try {
+      await removed;
+    } finally {
+      this.removing.delete(removed);
+    }
+  }
+
+  /** Writes every changed session to its files now; rejects when one could not be written. */
+  async flush(): Promise<void> {
+    await this.ready();
+    await this.checkpoint(true);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.recovering) await this.checkpoint(false).catch(() => undefined);
+    await this.journal.close();
+  }
+
+  private ready(): Promise<void> {
+    return (this.recovering ??= this.recover().catch((error) => {
+      this.recovering = undefined;
+      throw error;
+    }));
+  }
+
+  /** Replays what a crash left in the journal, oldest line first, then folds it into the files. */
+  private async recover(): Promise<void> {
+    const removed = new Map<string, { tenant: string; id: string }>();
+    for (const { lines } of await this.journal.open()) {
+      for (const text of lines) {
+        let line: Line;
+        try {
+          line = JSON.parse(text) as Line;
+        } catch {
+          continue; // torn by a crash mid-write: never acknowledged
+        }
+        if (typeof line?.s !== 'string' || typeof line.id !== 'string') continue;
+        const k = key(line.s, line.id);
+        if (line.t === 'del') {
+          this.dirty.delete(k);
+          removed.set(k, { tenant: line.s, id: line.id });
+        } else if (line.t === 'put' && Array.isArray(line.tail) && typeof line.from === 'number') {
+          removed.delete(k);
+          await this.replay(k, line);
+        }
+      }
+    }
+    for (const { tenant, id } of removed.values()) await this.files.remove(tenant, id);
+    await this.checkpoint(false);
+  }
+
+  private async replay(k: string, line: Extract<Line, { t: 'put' }>): Promise<void> {
+    const previous = this.dirty.get(k);
+    const needsBase = line.from > 0 || !('snap' in line);
+    const base = previous ? recordOf(previous) : needsBase ? await this.files.read(line.s, line.id).catch(() => undefined) : undefined;
+    if (needsBase && !base) return; // nothing to build on: the files were lost or damaged
+    const from = line.from >= 0 ? line.from : undefined;
+    const snapshot = 'snap' in line ? (line.snap ?? undefined) : base?.snapshot;
+    this.dirty.set(k, {
+      tenant: line.s,
+      id: line.id,
+      head: JSON.stringify(line.head),
+      snapshot,
+      snapshotJson: JSON.stringify(snapshot ?? null),
+      transcript: from ? base!.transcript.slice(0, from).concat(line.tail) : line.tail,
+      from: previous ? earliest(previous.from, from) : from,
+    });
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    if (this.journal.bytes > MAX_SEGMENT_BYTES || this.dirty.size > MAX_DIRTY) {
+      void this.checkpoint(false);
+      return;
+    }
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.checkpoint(false);
+    }, CHECKPOINT_AFTER_MS);
+    this.timer.unref();
+  }
+
+  /**
+   * Starts a new journal segment, writes every session changed before it to its files, and
+   * deletes the older segments once all of those writes succeeded. One runs at a time.
+   */
+  private checkpoint(strict: boolean): Promise<void> {
+    const run = (this.checkpointing ??= this.fold().finally(() => (this.checkpointing = undefined)));
+    return strict ? run : run.catch((error) => this.options.onError?.(error));
+  }
+
+  private async fold(): Promise<void> {
+    const last = await this.journal.rotate();
+    const batch = [...this.dirty.entries()];
+    let failure: unknown;
+    for (let i = 0; i < batch.length; i += CHECKPOINT_CONCURRENCY) {
+      await Promise.all(
+        batch.slice(i, i + CHECKPOINT_CONCURRENCY).map(async ([k, d]) => {
+          try {
+            await this.files.write(recordOf(d), d.from, () => this.dirty.has(k));
+            if (this.dirty.get(k) === d) this.dirty.delete(k);
+          } catch (error) {
+            failure ??= error;
+            const current = this.dirty.get(k);
+            if (current) current.from = undefined; // the files are in an unknown state: next time, whole
+          }
+        }),
+      );
+    }
+    if (failure) {
+      this.schedule();
+      throw failure instanceof AppError ? failure : new AppError('store_unavailable', 503, `could not checkpoint sessions: ${String(failure)}`);
+    }
+    // A removal whose tombstone is in these segments must have removed the files before they go.
+    await Promise.allSettled([...this.removing]);
+    await this.journal.drop(last);
+  }
+}
+
+const key = (tenant: string, id: string) => `${tenant}\u0000${id}`;
+
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || b === undefined ? undefined : Math.min(a, b);
+}
+
+function recordOf(d: Dirty): SessionRecord {
+  const head = JSON.parse(d.head) as Omit<SessionRecord, 'transcript' | 'snapshot'>;
+  const snapshot = JSON.parse(d.snapshotJson) as SessionRecord['snapshot'] | null;
+  return { ...head, ...(snapshot ? { snapshot } : {}), transcript: d.transcript.slice() };
+}
