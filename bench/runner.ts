@@ -237,12 +237,16 @@ async function bareClients(server: Served, clients: number): Promise<Clients> {
   };
 }
 
-/** One session per client; a step is a turn: session:send in, the echo agent's reply message back. */
+/**
+ * One session per client; a step is a turn: session:send in, the echo agent's reply message back.
+ * The clients join as chat clients (`events: 'chat'`): they get the messages and turn ends a chat
+ * window shows, not the designer's trace of agent activity and usage.
+ */
 async function turnClients(server: Served, sessions: number): Promise<Clients> {
   const sockets = await connectMany(server.url, sessions);
   const ids = await Promise.all(
     sockets.map(async (s) => {
-      const ack = (await s.emitWithAck('session:create', { graphId: 'bench-echo' })) as { ok: boolean; session: SessionInfo };
+      const ack = (await s.emitWithAck('session:create', { graphId: 'bench-echo', events: 'chat' })) as { ok: boolean; session: SessionInfo };
       if (!ack.ok) throw new Error(`session:create failed: ${JSON.stringify(ack)}`);
       return ack.session.id;
     }),

@@ -19,8 +19,15 @@ export type ApiError = z.infer<typeof ApiError>;
 
 // ---- client → server (every event is acknowledged with an Ack) ----
 
-export const CreateSession = z.object({ graphId: Id, version: z.number().int().min(1).optional(), user: z.string().max(200).optional() }).strict();
-export const JoinSession = z.object({ sessionId: SessionId, afterMessageId: z.string().max(100).optional() }).strict();
+/**
+ * Which of a session's events a socket receives: `all` (the designer's live view: agent activity,
+ * usage, state changes, messages between agents) or `chat` (what a chat client shows: the user's
+ * and the output messages, tokens, input requests, turn ends, warnings).
+ */
+export const EventScope = z.enum(['all', 'chat']);
+export type EventScope = z.infer<typeof EventScope>;
+export const CreateSession = z.object({ graphId: Id, version: z.number().int().min(1).optional(), user: z.string().max(200).optional(), events: EventScope.optional() }).strict();
+export const JoinSession = z.object({ sessionId: SessionId, afterMessageId: z.string().max(100).optional(), events: EventScope.optional() }).strict();
 export const LeaveSession = z.object({ sessionId: SessionId }).strict();
 export const SendMessage = z
   .object({
@@ -120,6 +127,22 @@ export interface ServerEvents {
   error: ApiError;
 }
 export type ServerEventName = keyof ServerEvents;
+
+/** The events a `chat` socket receives too; the rest go to `all` sockets only. */
+export function isChatEvent<E extends ServerEventName>(event: E, payload: ServerEvents[E]): boolean {
+  switch (event) {
+    case 'message': {
+      const m = payload as MessageEvent;
+      return m.output || m.sender === 'user';
+    }
+    case 'agent':
+    case 'usage':
+    case 'session':
+      return false;
+    default:
+      return true;
+  }
+}
 
 /** What REST and `session:join` return about a session. */
 export interface SessionInfo {

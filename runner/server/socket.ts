@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type ServerOptions, type Socket } from 'socket.io';
 import type { z } from 'zod';
-import { ClientEvents, type Ack, type ApiError, type ClientEventName, type ServerEventName } from '../../schemas/protocol.ts';
+import { ClientEvents, isChatEvent, type Ack, type ApiError, type ClientEventName, type EventScope, type ServerEventName, type ServerEvents } from '../../schemas/protocol.ts';
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { Caller, Sessions } from '../sessions/types.ts';
@@ -32,13 +32,16 @@ const RECOVERY_MS = 2 * 60_000;
 const MAX_QUEUED_BYTES = 4_000_000;
 
 /**
- * Rooms are named after the tenant and the session, so a room can be re-subscribed from its name
- * alone when Socket.IO restores a recovered socket into it.
+ * Two rooms per session: `s:` for the chat events every client gets, `t:` for the trace events
+ * only `all` sockets join (see isChatEvent). Nobody in a trace room means its events are never
+ * emitted at all. Rooms are named after the tenant and the session, so a room can be
+ * re-subscribed from its name alone when Socket.IO restores a recovered socket into it.
  */
-export const roomOf = (tenant: string, sessionId: string) => `s:${tenant}:${sessionId}`;
-function parseRoom(room: string): { tenant: string; sessionId: string } | undefined {
-  const m = /^s:([^:]+):(.+)$/.exec(room);
-  return m ? { tenant: m[1], sessionId: m[2] } : undefined;
+export const roomOf = (tenant: string, sessionId: string, chat = true) => `${chat ? 's' : 't'}:${tenant}:${sessionId}`;
+export const roomFor = <E extends ServerEventName>(tenant: string, sessionId: string, event: E, payload: ServerEvents[E]) => roomOf(tenant, sessionId, isChatEvent(event, payload));
+function parseRoom(room: string): { tenant: string; sessionId: string; chat: boolean } | undefined {
+  const m = /^([st]):([^:]+):(.+)$/.exec(room);
+  return m ? { chat: m[1] === 's', tenant: m[2]!, sessionId: m[3]! } : undefined;
 }
 
 type Handler<N extends ClientEventName> = (socket: Socket, payload: z.infer<(typeof ClientEvents)[N]>) => Promise<Record<string, unknown>>;
@@ -77,6 +80,7 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
     const target = parseRoom(room);
     if (!target) return undefined;
     const ready = sessions.subscribe({ tenant: target.tenant }, target.sessionId, (event: ServerEventName, payload: unknown) => {
+      if (isChatEvent(event, payload as never) !== target.chat) return; // the other room's
       if (event === 'message') metrics.messages.inc();
       else if (event === 'turn_end') metrics.turns.inc({ reason: (payload as { reason: string }).reason });
       // Not volatile, even for tokens: engine.io marks a websocket unwritable while a send is in
@@ -101,13 +105,15 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
   adapter.on('create-room', (room: string) => void subscribeRoom(room));
   adapter.on('delete-room', (room: string) => releaseRoom(room));
 
-  async function joinRoom(socket: Socket, caller: Caller, sessionId: string): Promise<void> {
-    const room = roomOf(caller.tenant, sessionId);
-    await socket.join(room);
+  async function joinRoom(socket: Socket, caller: Caller, sessionId: string, events: EventScope = 'all'): Promise<void> {
+    const rooms = events === 'all' ? [roomOf(caller.tenant, sessionId), roomOf(caller.tenant, sessionId, false)] : [roomOf(caller.tenant, sessionId)];
+    // A socket that joined with `all` and joins again with `chat` stops getting the trace.
+    if (events === 'chat') await socket.leave(roomOf(caller.tenant, sessionId, false));
+    await socket.join(rooms);
     try {
-      await subscribeRoom(room);
+      await Promise.all(rooms.map(subscribeRoom));
     } catch (err) {
-      await socket.leave(room);
+      for (const room of rooms) await socket.leave(room);
       throw err;
     }
   }
@@ -129,18 +135,20 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
     'session:create': async (socket, p) => {
       const caller = callerWithUser(callerOf(socket), p.user);
       const session = await sessions.create(caller, { graphId: p.graphId, version: p.version });
-      await joinRoom(socket, caller, session.id);
+      await joinRoom(socket, caller, session.id, p.events);
       return { session };
     },
     'session:join': async (socket, p) => {
       const caller = callerOf(socket);
       const session = await sessions.get(caller, p.sessionId);
-      await joinRoom(socket, caller, p.sessionId);
+      await joinRoom(socket, caller, p.sessionId, p.events);
       const messages = await sessions.transcript(caller, p.sessionId, p.afterMessageId ? { afterMessageId: p.afterMessageId } : {});
       return { session, messages };
     },
     'session:leave': async (socket, p) => {
-      await socket.leave(roomOf(callerOf(socket).tenant, p.sessionId));
+      const { tenant } = callerOf(socket);
+      await socket.leave(roomOf(tenant, p.sessionId));
+      await socket.leave(roomOf(tenant, p.sessionId, false));
       return {};
     },
     'session:send': async (socket, p) => {
