@@ -493,6 +493,7 @@ describe('SessionManager', () => {
     const { manager } = runner;
     const s = await manager.create(acme, { graphId: 'echo' });
     await waitFor(() => expect(manager.stats().liveSessions).toBe(0));
+    await runner.store.flush(); // the session's own file, not only the journal
     await writeFile(join(dir, 'tenants', 'acme', 'sessions', `${s.id}.json`), '{ not json');
     await expect(manager.get(acme, s.id)).rejects.toMatchObject({ code: 'corrupt_record' });
     await expect(manager.send(acme, s.id, { content: 'x' })).rejects.toMatchObject({ code: 'corrupt_record' });
