@@ -1,4 +1,4 @@
-import { InstanceRuntime } from './context.ts';
+import { InstanceRuntime } from './instance-runtime.ts';
 import type { AgentId } from './ids.ts';
 import type { Envelope } from './envelope.ts';
 import type { KeyState } from './key-state.ts';
