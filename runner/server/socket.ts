@@ -25,7 +25,7 @@ export interface SocketDeps {
   externalRoomEvents?: boolean;
 }
 
-/** How long a disconnected client can come back and get the events it missed replayed. */
+/** Cluster mode: how long a disconnected client can come back and get the events it missed replayed. */
 const RECOVERY_MS = 2 * 60_000;
 
 /** Bytes of events queued for a client that is not reading before it is cut off; a healthy one holds a few messages at most. */
@@ -59,8 +59,10 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
     // Headroom over the per-event limit, so a slightly oversized event gets a clear error ack;
     // a packet past twice the limit closes the connection before it is parsed.
     maxHttpBufferSize: config.limits.socketPayloadBytes * 2,
-    connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_MS, skipMiddlewares: true },
-    ...(deps.adapter ? { adapter: deps.adapter } : {}),
+    // Recovery only across a cluster, where the Redis Streams adapter keeps the missed events in
+    // Redis. In one process Socket.IO would keep every event of every room in memory for the
+    // whole window; a client catches up from the transcript instead (session:join afterMessageId).
+    ...(deps.adapter ? { adapter: deps.adapter, connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_MS, skipMiddlewares: true } } : {}),
   });
   const adapter = io.of('/').adapter;
 

@@ -18,8 +18,8 @@ interface Dirty {
   id: string;
   /** The record without transcript and snapshot, as written (the caller keeps mutating its own). */
   head: string;
-  snapshot: unknown;
-  snapshotJson: string;
+  /** Shared with the caller, which replaces its snapshot rather than changing it. */
+  snapshot: SessionRecord['snapshot'];
   transcript: SessionRecord['transcript'];
   /** Transcript entries before this index are in the files already; undefined: none are known to be. */
   from: number | undefined;
@@ -87,16 +87,15 @@ export class JournaledSessions {
     const owned = transcript.slice();
     const before = this.dirty.get(k);
     const sameSnapshot = before !== undefined && before.snapshot === snapshot;
-    const snapshotJson = sameSnapshot ? before.snapshotJson : JSON.stringify(snapshot ?? null);
     const line =
       `{"t":"put","s":${JSON.stringify(tenant)},"id":${JSON.stringify(id)},"from":${from ?? -1},"head":${head}` +
-      `${sameSnapshot ? '' : `,"snap":${snapshotJson}`},"tail":${JSON.stringify(from === undefined ? transcript : transcript.slice(from))}}`;
+      `${sameSnapshot ? '' : `,"snap":${JSON.stringify(snapshot ?? null)}`},"tail":${JSON.stringify(from === undefined ? transcript : transcript.slice(from))}}`;
     await this.journal.append({
       line,
       applied: () => {
         // A checkpoint may have folded the previous version into the files since this line was built.
         const previous = this.dirty.get(k);
-        this.dirty.set(k, { tenant, id, head, snapshot, snapshotJson, transcript: owned, from: previous ? earliest(previous.from, from) : from });
+        this.dirty.set(k, { tenant, id, head, snapshot, transcript: owned, from: previous ? earliest(previous.from, from) : from });
       },
     });
     this.schedule();
@@ -119,6 +118,8 @@ export class JournaledSessions {
   /** Writes every changed session to its files now; rejects when one could not be written. */
   async flush(): Promise<void> {
     await this.ready();
+    // One already running may have started before the latest writes: wait for it, then fold again.
+    await this.checkpointing?.catch(() => undefined);
     await this.checkpoint(true);
   }
 
@@ -169,13 +170,12 @@ export class JournaledSessions {
     const base = previous ? recordOf(previous) : needsBase ? await this.files.read(line.s, line.id).catch(() => undefined) : undefined;
     if (needsBase && !base) return; // nothing to build on: the files were lost or damaged
     const from = line.from >= 0 ? line.from : undefined;
-    const snapshot = 'snap' in line ? (line.snap ?? undefined) : base?.snapshot;
+    const snapshot = 'snap' in line ? ((line.snap ?? undefined) as SessionRecord['snapshot']) : base?.snapshot;
     this.dirty.set(k, {
       tenant: line.s,
       id: line.id,
       head: JSON.stringify(line.head),
       snapshot,
-      snapshotJson: JSON.stringify(snapshot ?? null),
       transcript: from ? base!.transcript.slice(0, from).concat(line.tail) : line.tail,
       from: previous ? earliest(previous.from, from) : from,
     });
@@ -200,7 +200,11 @@ export class JournaledSessions {
    * deletes the older segments once all of those writes succeeded. One runs at a time.
    */
   private checkpoint(strict: boolean): Promise<void> {
-    const run = (this.checkpointing ??= this.fold().finally(() => (this.checkpointing = undefined)));
+    const run = (this.checkpointing ??= this.fold().finally(() => {
+      this.checkpointing = undefined;
+      // Writes that came in while it ran wait for the next one.
+      if (this.dirty.size) this.schedule();
+    }));
     return strict ? run : run.catch((error) => this.options.onError?.(error));
   }
 
@@ -240,6 +244,5 @@ function earliest(a: number | undefined, b: number | undefined): number | undefi
 
 function recordOf(d: Dirty): SessionRecord {
   const head = JSON.parse(d.head) as Omit<SessionRecord, 'transcript' | 'snapshot'>;
-  const snapshot = JSON.parse(d.snapshotJson) as SessionRecord['snapshot'] | null;
-  return { ...head, ...(snapshot ? { snapshot } : {}), transcript: d.transcript.slice() };
+  return { ...head, ...(d.snapshot ? { snapshot: d.snapshot } : {}), transcript: d.transcript.slice() };
 }

@@ -8,8 +8,8 @@ import { count } from './harness/tally.ts';
 import { echoGraph } from './fixtures/graphs.ts';
 
 /**
- * Writes start failing under a running runner: every file the store could create next for one
- * session is taken by a directory (EISDIR, no root needed). The write must fail with a logged
+ * Writes start failing under a running runner: every journal segment the store could open next
+ * is taken by a directory (EISDIR, no root needed). The write must fail with a logged
  * error and an error or warning the client sees; another session stored before stays intact;
  * once the cause is gone the session carries on, and a restarted runner finds every
  * acknowledged message.
@@ -27,12 +27,24 @@ afterAll(async () => {
   dir.remove();
 });
 
-/** Directories where the store's next files for this session would go; returns what was blocked. */
-async function blockWrites(sessionsDir: string, id: string): Promise<string[]> {
-  const existing = new Set(await readdir(sessionsDir));
-  const candidates = [`.${id}.json.tmp`, `${id}.log.jsonl`, `${id}.transcript.jsonl`, `.${id}.log.jsonl.tmp`, `.${id}.transcript.jsonl.tmp`];
-  const blocked = candidates.filter((name) => !existing.has(name)).map((name) => join(sessionsDir, name));
+const SEGMENT = /^(\d+)\.jsonl$/;
+
+/**
+ * Directories where the store's next journal segments would go; returns what was blocked. Every
+ * session write appends to the open segment; once the store's checkpoint has closed it (within
+ * about a second of a write), the next write must open a new one, and fails.
+ */
+async function blockJournal(journalDir: string, poke: () => Promise<unknown>): Promise<string[]> {
+  const segments = async () => (await readdir(journalDir).catch(() => [] as string[])).flatMap((n) => (SEGMENT.test(n) ? [Number(SEGMENT.exec(n)![1])] : []));
+  let open = await segments();
+  while (!open.length) {
+    await poke(); // a write opens a segment
+    open = await segments();
+  }
+  const current = Math.max(...open);
+  const blocked = Array.from({ length: 50 }, (_, i) => join(journalDir, `${String(current + 1 + i).padStart(12, '0')}.jsonl`));
   for (const path of blocked) await mkdir(path);
+  await expect.poll(async () => (await segments()).includes(current), { timeout: 10_000 }).toBe(false);
   return blocked;
 }
 
@@ -54,7 +66,7 @@ describe('writes failing under a running runner', () => {
     await turn(stored, 'stored before the fault');
     const faulty = await create();
 
-    const blocked = await blockWrites(join(dir.path, 'tenants', 'local', 'sessions'), faulty);
+    const blocked = await blockJournal(join(dir.path, 'journal'), () => turn(stored, 'a turn that opens a journal segment'));
     count({ faults: 1 });
     const warnings: WarningEvent[] = [];
     socket.on('warning', (w: WarningEvent) => warnings.push(w));
@@ -77,7 +89,7 @@ describe('writes failing under a running runner', () => {
       expect(res.status, res.text).toBe(200);
       return (res.json.messages as MessageEvent[]).filter((m) => m.sender === 'user').map((m) => m.content);
     };
-    expect(await users(stored)).toEqual(['stored before the fault', 'stored after the fault']);
+    expect((await users(stored)).filter((c) => !c.startsWith('a turn that opens'))).toEqual(['stored before the fault', 'stored after the fault']);
     const recovered = await users(faulty);
     expect(recovered).toContain('after the fault');
     if (during.ok) expect(recovered).toContain('during the fault');

@@ -1,4 +1,4 @@
-import { onServer } from '../api/socket.ts';
+import { onServer, runnerSocket, sessionCalls } from '../api/socket.ts';
 import { useRun } from './runStore.ts';
 import { useUi } from '../store/uiStore.ts';
 
@@ -21,4 +21,23 @@ export function wireRunnerEvents(): void {
     else useUi.getState().toast('info', e.message);
   });
   onServer('error', (e) => useUi.getState().toast('error', `${e.code}: ${e.message}`));
+  // A reconnected socket is in no room, and the runner keeps no replay buffer per connection:
+  // each open session is joined again from the last message seen here, and what was missed
+  // arrives like live events (messages are de-duplicated by id).
+  let connected = runnerSocket().connected;
+  runnerSocket().on('connect', () => {
+    if (!connected) {
+      connected = true;
+      return;
+    }
+    for (const [id, s] of Object.entries(run().sessions)) {
+      void sessionCalls.join(id, s.trace.at(-1)?.id).then(
+        ({ session, messages }) => {
+          for (const m of messages) run().onMessage(m);
+          run().onState(id, session.state);
+        },
+        () => undefined,
+      );
+    }
+  });
 }
