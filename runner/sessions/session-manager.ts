@@ -445,10 +445,14 @@ export class SessionManager implements Sessions {
     if (turn.ended || s.turn !== turn) return;
     turn.ended = { reason, ...(detail === undefined ? {} : { detail }) };
     turn.clearTimers();
-    if (reason !== 'completed') turn.controller.abort(new AppError(reason, 409, detail ?? `the turn ended: ${reason}`));
-    const stopped = new AppError(reason, 409, detail ?? `the turn ended: ${reason}`);
-    for (const input of turn.inputs.values()) input.reject(stopped);
-    turn.inputs.clear();
+    // Errors only when someone gets them: capturing a stack costs more than the rest of a turn's end.
+    const stopped = () => new AppError(reason, 409, detail ?? `the turn ended: ${reason}`);
+    if (reason !== 'completed') turn.controller.abort(stopped());
+    if (turn.inputs.size) {
+      const error = stopped();
+      for (const input of turn.inputs.values()) input.reject(error);
+      turn.inputs.clear();
+    }
     turn.releaseHeld();
     turn.wakeHoldWaiters();
     s.turn = undefined;
