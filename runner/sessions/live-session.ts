@@ -171,10 +171,11 @@ export class LiveSession {
   }
 
   /**
-   * The live objects, not copies (a store serialises them when it writes, so a later write always
-   * holds the later state), except the transcript's length, which the write is counted against.
+   * The live objects, not copies: a store serialises them when it writes, so a later write always
+   * holds the later state. The transcript only grows at its end (trimming replaces the array), so
+   * its first `length` entries at the time of a write stay what they were; stores read no further.
    */
   record(): SessionRecord {
-    return { info: this.info, transcript: this.transcript.slice(), snapshot: this.snapshot, acceptedMessageIds: this.accepted, inbox: this.inbox };
+    return { info: this.info, transcript: this.transcript, snapshot: this.snapshot, acceptedMessageIds: this.accepted, inbox: this.inbox };
   }
 }

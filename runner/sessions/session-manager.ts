@@ -744,9 +744,10 @@ export class SessionManager implements Sessions {
     const write = async () => {
       const record = s.record();
       const from = s.persistedTranscript;
+      const length = record.transcript.length;
       try {
         await this.store.putSession(record, from === undefined ? {} : { transcriptFrom: from });
-        s.persistedTranscript = record.transcript.length;
+        s.persistedTranscript = length;
       } catch (error) {
         s.persistedTranscript = undefined; // unknown now: the next write sends it whole
         throw error;
@@ -760,7 +761,8 @@ export class SessionManager implements Sessions {
   private trimTranscript(s: LiveSession): void {
     const max = this.config.retention?.maxTranscriptEntries;
     if (max !== undefined && s.transcript.length > max) {
-      s.transcript.splice(0, s.transcript.length - max);
+      // A new array: a write in flight may still read the old one (see LiveSession.record).
+      s.transcript = s.transcript.slice(s.transcript.length - max);
       s.persistedTranscript = undefined;
     }
   }

@@ -1,6 +1,7 @@
 import type { SessionInfo } from '../../schemas/protocol.ts';
 import { AppError } from '../errors.ts';
 import { Journal } from './journal.ts';
+import { CHUNK } from './transcript-log.ts';
 import type { SessionFiles } from './session-files.ts';
 import type { SessionRecord } from './types.ts';
 
@@ -20,7 +21,12 @@ interface Dirty {
   head: string;
   /** Shared with the caller, which replaces its snapshot rather than changing it. */
   snapshot: SessionRecord['snapshot'];
-  transcript: SessionRecord['transcript'];
+  /**
+   * The transcript from `base` on: what the files lack, from the start of its log chunk (see
+   * transcript-log.ts), so a long history is not copied on every write.
+   */
+  entries: SessionRecord['transcript'];
+  base: number;
   /** Transcript entries before this index are in the files already; undefined: none are known to be. */
   from: number | undefined;
 }
@@ -65,7 +71,7 @@ export class JournaledSessions {
   async get(tenant: string, id: string): Promise<SessionRecord | undefined> {
     await this.ready();
     const d = this.dirty.get(key(tenant, id));
-    return d ? recordOf(d) : this.files.read(tenant, id);
+    return d ? this.recordOf(d) : this.files.read(tenant, id);
   }
 
   async list(tenant: string): Promise<SessionInfo[]> {
@@ -76,26 +82,32 @@ export class JournaledSessions {
     return [...byId.values()];
   }
 
-  async put(record: SessionRecord, transcriptFrom: number | undefined): Promise<void> {
+  /**
+   * `length`: how many transcript entries to write, counted when the caller handed the record
+   * over; the caller may append more meanwhile (see LiveSession.record).
+   */
+  async put(record: SessionRecord, transcriptFrom: number | undefined, length = record.transcript.length): Promise<void> {
     await this.ready();
     const { tenant, id } = record.info;
     const k = key(tenant, id);
     const { transcript, snapshot, ...rest } = record;
-    const from = transcriptFrom !== undefined && transcriptFrom >= 0 && transcriptFrom <= transcript.length ? transcriptFrom : undefined;
+    const from = transcriptFrom !== undefined && transcriptFrom >= 0 && transcriptFrom <= length ? transcriptFrom : undefined;
     const head = JSON.stringify(rest);
-    // The caller may keep appending to its array; what was written must not change with it.
-    const owned = transcript.slice();
     const before = this.dirty.get(k);
     const sameSnapshot = before !== undefined && before.snapshot === snapshot;
+    const merged = before ? earliest(before.from, from) : from;
+    const base = merged === undefined ? 0 : Math.floor(merged / CHUNK) * CHUNK;
+    // A copy: the caller may keep appending to its array, and what was written must not change.
+    const entries = transcript.slice(base, length);
     const line =
       `{"t":"put","s":${JSON.stringify(tenant)},"id":${JSON.stringify(id)},"from":${from ?? -1},"head":${head}` +
-      `${sameSnapshot ? '' : `,"snap":${JSON.stringify(snapshot ?? null)}`},"tail":${JSON.stringify(from === undefined ? transcript : transcript.slice(from))}}`;
+      `${sameSnapshot ? '' : `,"snap":${JSON.stringify(snapshot ?? null)}`},"tail":${JSON.stringify(transcript.slice(from ?? 0, length))}}`;
     await this.journal.append({
       line,
       applied: () => {
         // A checkpoint may have folded the previous version into the files since this line was built.
         const previous = this.dirty.get(k);
-        this.dirty.set(k, { tenant, id, head, snapshot, transcript: owned, from: previous ? earliest(previous.from, from) : from });
+        this.dirty.set(k, { tenant, id, head, snapshot, entries, base, from: previous ? earliest(previous.from, from) : from });
       },
     });
     this.schedule();
@@ -167,7 +179,7 @@ export class JournaledSessions {
   private async replay(k: string, line: Extract<Line, { t: 'put' }>): Promise<void> {
     const previous = this.dirty.get(k);
     const needsBase = line.from > 0 || !('snap' in line);
-    const base = previous ? recordOf(previous) : needsBase ? await this.files.read(line.s, line.id).catch(() => undefined) : undefined;
+    const base = previous ? await this.recordOf(previous) : needsBase ? await this.files.read(line.s, line.id).catch(() => undefined) : undefined;
     if (needsBase && !base) return; // nothing to build on: the files were lost or damaged
     const from = line.from >= 0 ? line.from : undefined;
     const snapshot = 'snap' in line ? ((line.snap ?? undefined) as SessionRecord['snapshot']) : base?.snapshot;
@@ -176,9 +188,16 @@ export class JournaledSessions {
       id: line.id,
       head: JSON.stringify(line.head),
       snapshot,
-      transcript: from ? base!.transcript.slice(0, from).concat(line.tail) : line.tail,
+      entries: from ? base!.transcript.slice(0, from).concat(line.tail) : line.tail,
+      base: 0,
       from: previous ? earliest(previous.from, from) : from,
     });
+  }
+
+  /** The whole record: the entries before `base` come from the files. */
+  private async recordOf(d: Dirty): Promise<SessionRecord> {
+    const older = d.base ? ((await this.files.read(d.tenant, d.id))?.transcript ?? []).slice(0, d.base) : [];
+    return { ...headOf(d), transcript: older.concat(d.entries) };
   }
 
   private schedule(): void {
@@ -216,12 +235,12 @@ export class JournaledSessions {
       await Promise.all(
         batch.slice(i, i + CHECKPOINT_CONCURRENCY).map(async ([k, d]) => {
           try {
-            await this.files.write(recordOf(d), d.from, () => this.dirty.has(k));
+            await this.files.write(writable(d), d.from, () => this.dirty.has(k));
             if (this.dirty.get(k) === d) this.dirty.delete(k);
           } catch (error) {
+            // The files still hold their last state whole (atomic renames, appends past the
+            // stored count ignored), so `from` stays right for the next try.
             failure ??= error;
-            const current = this.dirty.get(k);
-            if (current) current.from = undefined; // the files are in an unknown state: next time, whole
           }
         }),
       );
@@ -242,7 +261,12 @@ function earliest(a: number | undefined, b: number | undefined): number | undefi
   return a === undefined || b === undefined ? undefined : Math.min(a, b);
 }
 
-function recordOf(d: Dirty): SessionRecord {
+function headOf(d: Dirty): Omit<SessionRecord, 'transcript'> {
   const head = JSON.parse(d.head) as Omit<SessionRecord, 'transcript' | 'snapshot'>;
-  return { ...head, ...(d.snapshot ? { snapshot: d.snapshot } : {}), transcript: d.transcript.slice() };
+  return d.snapshot ? { ...head, snapshot: d.snapshot } : head;
+}
+
+/** What a checkpoint writes: only indexes from `base` on are read (see writeTranscript). */
+function writable(d: Dirty): SessionRecord {
+  return { ...headOf(d), transcript: d.base ? (new Array(d.base) as SessionRecord['transcript']).concat(d.entries) : d.entries };
 }

@@ -189,6 +189,21 @@ describe('LowdbStore specifics', () => {
     await store.close();
   });
 
+  it('reads a session written since the last checkpoint whole: its older entries from the files, the new ones from the journal', async () => {
+    const dir = await tempDir();
+    const store = new LowdbStore(dir);
+    const record = sessionRecord('acme');
+    const entries = Array.from({ length: 3 * CHUNK + 5 }, (_, i) => ({ ...message(record.info.id), content: `e${i}` }));
+    await store.putSession({ ...record, transcript: entries.slice(0, 2 * CHUNK + 3) });
+    await store.flush();
+    for (let n = 2 * CHUNK + 4; n <= entries.length; n++) await store.putSession({ ...record, transcript: entries.slice(0, n) }, { transcriptFrom: n - 1 });
+    const contents = entries.map((e) => e.content);
+    expect((await store.getSession('acme', record.info.id))?.transcript.map((m) => m.content)).toEqual(contents);
+    await store.flush();
+    expect((await store.getSession('acme', record.info.id))?.transcript.map((m) => m.content)).toEqual(contents);
+    await store.close();
+  });
+
   it('replays the journal a crash left behind, drops a torn last line, and honours deletions', async () => {
     const dir = await tempDir();
     const kept = sessionRecord('acme');

@@ -103,6 +103,7 @@ export class LowdbStore implements Store {
 
   async putSession(record: SessionRecord, options: { fence?: number; transcriptFrom?: number } = {}): Promise<void> {
     const { tenant, id } = record.info;
+    const length = record.transcript.length; // before any wait: the caller may append meanwhile
     const path = this.paths.sessionFile(tenant, id);
     const fence = options.fence;
     if (fence !== undefined) {
@@ -110,7 +111,7 @@ export class LowdbStore implements Store {
       await this.files.lock.run(path, () => this.checkFence(tenant, id, fence));
     }
     try {
-      await this.sessions.put(record, options.transcriptFrom);
+      await this.sessions.put(record, options.transcriptFrom, length);
     } catch (error) {
       throw storeError('write', `session "${id}"`, error);
     }

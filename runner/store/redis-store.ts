@@ -138,13 +138,14 @@ export class RedisStore implements Store {
     const { info } = record;
     const k = this.keys;
     const { transcript, ...rest } = record;
+    const length = transcript.length; // the caller may append while the first try is in flight
     const write = (from: number | undefined) =>
       this.redis.putSessionScript(
         k.session(info.tenant, info.id), k.sessionInfo(info.tenant), k.sessionActive(info.tenant), k.fence(info.id), k.tenants, k.transcript(info.tenant, info.id),
         options.fence === undefined ? '' : String(options.fence), JSON.stringify(rest), info.id, JSON.stringify(info), String(info.lastActiveAt), info.tenant,
-        from === undefined ? '' : String(from), ...transcript.slice(from ?? 0).map((m) => JSON.stringify(m)),
+        from === undefined ? '' : String(from), ...transcript.slice(from ?? 0, length).map((m) => JSON.stringify(m)),
       );
-    const from = options.transcriptFrom !== undefined && options.transcriptFrom <= transcript.length ? options.transcriptFrom : undefined;
+    const from = options.transcriptFrom !== undefined && options.transcriptFrom <= length ? options.transcriptFrom : undefined;
     let [ok, current] = await write(from);
     if (ok === 2) [ok, current] = await write(undefined);
     if (ok !== 1) throw new StaleFenceError(info.id, options.fence!, current);

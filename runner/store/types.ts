@@ -51,6 +51,8 @@ export interface Store {
   /** Session ids and summaries, from an index rather than by reading every record. */
   listSessions(tenant: string, filter?: { graphId?: string; state?: string; user?: string }): Promise<SessionInfo[]>;
   /**
+   * The record's transcript is read up to its length at the time of the call (the caller may
+   * append to it meanwhile, never change what is there).
    * `transcriptFrom`: the transcript's first entries up to this index are unchanged since this
    * writer's last successful write of the session, so a store may write only the rest. Omitted:
    * the whole transcript is written (needed after entries were trimmed).
