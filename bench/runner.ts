@@ -12,6 +12,7 @@ import { Graph } from '../schemas/graph.ts';
 import type { MessageEvent, SessionInfo } from '../schemas/protocol.ts';
 import { createCore, startRunner, type Core } from '../runner/app.ts';
 import { LOCAL_TENANT, parseConfig } from '../runner/config.ts';
+import { LowdbStore } from '../runner/store/lowdb-store.ts';
 
 /**
  * Group `runner`: end-to-end turns over Socket.IO against a bare Socket.IO round trip, scaling,
@@ -339,6 +340,8 @@ async function persistCost(log: (s: string) => void): Promise<number> {
       const probeSmall = await createSessions(small, 'bench-echo', 100);
       const probeLarge = await createSessions(large, 'bench-echo', 100);
       await createSessions(large, 'bench-echo', 9_900);
+      // Steady state: the large store's first checkpoint of 10,000 new sessions is done.
+      for (const c of [small, large]) if (c.store instanceof LowdbStore) await c.store.flush();
       await persistedTurnMs(small, probeSmall, 100);
       await persistedTurnMs(large, probeLarge, 100);
       const at100: number[] = [];

@@ -5,13 +5,16 @@ import { CHUNK } from './transcript-log.ts';
 import type { SessionFiles } from './session-files.ts';
 import type { SessionRecord } from './types.ts';
 
-/** A checkpoint runs this long after the first write since the last one. */
-const CHECKPOINT_AFTER_MS = 1000;
+/** A checkpoint runs this long after the first write since the last one: what it holds in memory until then is short-lived. */
+const CHECKPOINT_AFTER_MS = 500;
 /** …or as soon as the journal segment or the sessions waiting for one grow past these. */
 const MAX_SEGMENT_BYTES = 8 * 1024 * 1024;
 const MAX_DIRTY = 5000;
-/** Sessions written to their files at once during a checkpoint. */
-const CHECKPOINT_CONCURRENCY = 8;
+/**
+ * Sessions written to their files at once during a checkpoint: fewer than libuv's four threads,
+ * so a journal append never waits behind a large checkpoint's file writes.
+ */
+const CHECKPOINT_CONCURRENCY = 2;
 
 /** A session whose latest version is in the journal but not yet in its files. */
 interface Dirty {
@@ -43,7 +46,7 @@ export interface JournaledSessionsOptions {
 /**
  * Session writes as a write-ahead journal in front of the per-session files. A write appends
  * one line to the journal (group commit: one system call for every write in flight) and is
- * acknowledged once that line is on disk; reads see it at once. A checkpoint, a second after the
+ * acknowledged once that line is on disk; reads see it at once. A checkpoint, half a second after the
  * first write or when the journal grows, writes each changed session to its files once, however
  * many turns it ran meanwhile, and then deletes the journal segments it covered. On open, the
  * segments left by a crash are replayed and checkpointed before anything is read or written.

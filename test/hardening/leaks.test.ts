@@ -55,7 +55,7 @@ describe('leaks', () => {
       const start = settledHeap();
 
       await runSessions(core, SESSIONS);
-      // The embedded store holds the last writes in memory until its next checkpoint (about a
+      // The embedded store holds the last writes in memory until its next checkpoint (about half a
       // second); what matters is what stays after it.
       if (core.store instanceof LowdbStore) await core.store.flush();
       const stats = core.sessions.stats();

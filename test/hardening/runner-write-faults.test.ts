@@ -32,7 +32,7 @@ const SEGMENT = /^(\d+)\.jsonl$/;
 /**
  * Directories where the store's next journal segments would go; returns what was blocked. Every
  * session write appends to the open segment; once the store's checkpoint has closed it (within
- * about a second of a write), the next write must open a new one, and fails.
+ * about half a second of a write), the next write must open a new one, and fails.
  */
 async function blockJournal(journalDir: string, poke: () => Promise<unknown>): Promise<string[]> {
   const segments = async () => (await readdir(journalDir).catch(() => [] as string[])).flatMap((n) => (SEGMENT.test(n) ? [Number(SEGMENT.exec(n)![1])] : []));
