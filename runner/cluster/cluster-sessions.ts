@@ -6,7 +6,7 @@ import type { RedisStore } from '../store/redis-store.ts';
 import type { CallBody, ClusterNode } from './cluster-node.ts';
 import type { InboxEntry } from './inbox.ts';
 import type { OwnedSession } from './lease.ts';
-import { eventLoopLoad } from './loop-load.ts';
+import { eventLoopLoad, type LoopLoad } from './loop-load.ts';
 import { pickLeastLoaded } from './placement.ts';
 
 /** The session manager of this process. */
@@ -50,7 +50,6 @@ export class ClusterSessions implements Sessions {
   private readonly relays = new Map<string, Promise<() => void>>();
   /** Owned sessions that a process elsewhere listens to. */
   private readonly watched = new Set<string>();
-  private readonly loop = eventLoopLoad();
   private leaving = false;
   private rebalancer: NodeJS.Timeout | undefined;
 
@@ -58,6 +57,8 @@ export class ClusterSessions implements Sessions {
     private readonly local: LocalSessions,
     private readonly store: RedisStore,
     readonly node: ClusterNode,
+    /** How busy this process's event loop is; members that share one process (tests) share it too. */
+    private readonly loop: LoopLoad = eventLoopLoad(),
   ) {}
 
   async start(): Promise<void> {

@@ -20,7 +20,12 @@ export interface LoopSample {
  * neighbour lags as much as the busy one. Utilisation does not, because time spent descheduled
  * while waiting for I/O counts as idle.
  */
-export function eventLoopLoad(): { sample(): LoopSample; stop(): void } {
+export interface LoopLoad {
+  sample(): LoopSample;
+  stop(): void;
+}
+
+export function eventLoopLoad(): LoopLoad {
   const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   histogram.enable();
   let since: EventLoopUtilization = performance.eventLoopUtilization();
