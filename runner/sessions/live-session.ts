@@ -1,7 +1,7 @@
 import type { MessageEvent, ServerEventName, ServerEvents, SessionInfo, SessionState, TurnEndReason } from '../../schemas/protocol.ts';
 import type { SessionContext } from '../agents/env.ts';
 import type { KeySnapshot } from '../runtime/types.ts';
-import type { InboxItem, SessionRecord } from '../store/types.ts';
+import { WRITE_OVERLAP, type InboxItem, type SessionRecord } from '../store/types.ts';
 import type { GraphVersion } from './graph-versions.ts';
 import type { SessionListener } from './types.ts';
 import { zeroUsage } from './usage.ts';
@@ -94,7 +94,12 @@ export class Turn {
  */
 export class LiveSession {
   info: SessionInfo;
+  /**
+   * The end of the transcript, from entry `transcriptOffset` on: what turns and joining clients
+   * need. Older entries are in the store, so a long-lived session does not hold its whole history.
+   */
   transcript: MessageEvent[];
+  transcriptOffset = 0;
   inbox: InboxItem[];
   snapshot: KeySnapshot | undefined;
   readonly listeners = new Set<SessionListener>();
@@ -128,6 +133,22 @@ export class LiveSession {
 
   get id(): string {
     return this.info.id;
+  }
+  /** Entries in the whole transcript, stored ones included. */
+  get transcriptLength(): number {
+    return this.transcriptOffset + this.transcript.length;
+  }
+
+  /**
+   * Lets go of stored entries once the window has grown well past what it keeps: the last
+   * WRITE_OVERLAP stored entries stay, so a write can start before the entries it adds.
+   */
+  shedTranscript(): void {
+    const stored = (this.persistedTranscript ?? 0) - WRITE_OVERLAP - this.transcriptOffset;
+    if (this.transcript.length < 4 * WRITE_OVERLAP || stored < 2 * WRITE_OVERLAP) return;
+    // A new array: a write in flight may still read the old one (see record()).
+    this.transcript = this.transcript.slice(stored);
+    this.transcriptOffset += stored;
   }
   get closed(): boolean {
     return this.info.state === 'closed';
@@ -174,6 +195,7 @@ export class LiveSession {
    * The live objects, not copies: a store serialises them when it writes, so a later write always
    * holds the later state. The transcript only grows at its end (trimming replaces the array), so
    * its first `length` entries at the time of a write stay what they were; stores read no further.
+   * It starts at entry `transcriptOffset` (see Store.putSession).
    */
   record(): SessionRecord {
     return { info: this.info, transcript: this.transcript, snapshot: this.snapshot, acceptedMessageIds: this.accepted, inbox: this.inbox };

@@ -487,6 +487,33 @@ describe('SessionManager', () => {
     expect((await runner.store.getSession('acme', s.id))?.transcript.map((m) => m.content)).toEqual(['b', 'echo: b', 'c', 'echo: c']);
   });
 
+  it('keeps only the end of a long transcript in memory, and still serves all of it', async () => {
+    const { runner } = await setup({ retention: { maxTranscriptEntries: 500 } });
+    await putGraph(runner.store, 'acme', echoGraph());
+    const { manager } = runner;
+    const s = await manager.create(acme, { graphId: 'echo' });
+    await manager.subscribe(acme, s.id, () => undefined); // a listener keeps it in memory
+    const sent: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      sent.push(`m${i}`);
+      await manager.send(acme, s.id, { content: `m${i}` });
+      await manager.settled(acme, s.id);
+    }
+    const live = (manager as unknown as { live: Map<string, { transcript: unknown[]; transcriptOffset: number }> }).live.get(s.id)!;
+    expect(live.transcript.length).toBeLessThan(300);
+    expect(live.transcriptOffset).toBeGreaterThan(0);
+    const kept = sent.slice(-250);
+    const users = (messages: { sender: string; content: string }[]) => messages.filter((m) => m.sender === 'user').map((m) => m.content);
+    // the retention limit (500 entries) reaches back before the window: read from the store
+    expect(users(await manager.transcript(acme, s.id))).toEqual(kept);
+    expect(users((await runner.store.getSession('acme', s.id))!.transcript)).toEqual(kept);
+    const all = await manager.transcript(acme, s.id);
+    const old = all[10]!;
+    expect((await manager.transcript(acme, s.id, { afterMessageId: old.id })).map((m) => m.id)).toEqual(all.slice(11).map((m) => m.id));
+    // and a recent id is answered from memory
+    expect(await manager.transcript(acme, s.id, { afterMessageId: all.at(-2)!.id })).toEqual([all.at(-1)]);
+  });
+
   it('reports a corrupt session file as an error without crashing', async () => {
     const { dir, runner } = await setup();
     await putGraph(runner.store, 'acme', echoGraph());

@@ -162,7 +162,9 @@ export class SessionManager implements Sessions {
 
   transcript(caller: Caller, id: string, options: { afterMessageId?: string } = {}): Promise<MessageEvent[]> {
     return this.using(caller, id, async (s) => {
-      const all = s.transcript;
+      const inWindow = options.afterMessageId === undefined ? -1 : s.transcript.findIndex((m) => m.id === options.afterMessageId);
+      if (inWindow >= 0 || s.transcriptOffset === 0) return s.transcript.slice(inWindow + 1);
+      const all = (await this.olderEntries(s)).concat(s.transcript);
       const after = options.afterMessageId === undefined ? -1 : all.findIndex((m) => m.id === options.afterMessageId);
       return all.slice(after + 1);
     });
@@ -209,7 +211,6 @@ export class SessionManager implements Sessions {
         s.inbox.splice(s.inbox.indexOf(item), 1);
         if (message.messageId !== undefined) s.forget(item.messageId);
         s.transcript.splice(s.transcript.indexOf(event), 1);
-        s.persistedTranscript = undefined;
         throw error;
       }
       s.emit('message', event);
@@ -470,7 +471,7 @@ export class SessionManager implements Sessions {
       // An interrupted turn's leftovers must not replay after a restore.
       if (snapshot) s.snapshot = reason === 'completed' ? snapshot : { ...snapshot, pending: [] };
     }
-    this.trimTranscript(s);
+    await this.trimTranscript(s).catch(() => undefined);
     await this.persist(s).catch((error) => s.emit('warning', { sessionId: s.id, code: 'persist_failed', message: describe(error) }));
     this.pump(s);
   }
@@ -744,27 +745,35 @@ export class SessionManager implements Sessions {
     const write = async () => {
       const record = s.record();
       const from = s.persistedTranscript;
-      const length = record.transcript.length;
-      try {
-        await this.store.putSession(record, from === undefined ? {} : { transcriptFrom: from });
-        s.persistedTranscript = length;
-      } catch (error) {
-        s.persistedTranscript = undefined; // unknown now: the next write sends it whole
-        throw error;
-      }
+      const length = s.transcriptLength;
+      // A failed write leaves the store as it was (or, if it landed after all, writing from
+      // `from` again only rewrites the same entries), so what the store holds stays known.
+      await this.store.putSession(record, from === undefined ? {} : { transcriptFrom: from, transcriptOffset: s.transcriptOffset });
+      s.persistedTranscript = length;
+      s.shedTranscript();
     };
     const done = s.saving.then(write, write);
     s.saving = done.catch(() => undefined);
     return done;
   }
 
-  private trimTranscript(s: LiveSession): void {
+  private async trimTranscript(s: LiveSession): Promise<void> {
     const max = this.config.retention?.maxTranscriptEntries;
-    if (max !== undefined && s.transcript.length > max) {
-      // A new array: a write in flight may still read the old one (see LiveSession.record).
-      s.transcript = s.transcript.slice(s.transcript.length - max);
-      s.persistedTranscript = undefined;
-    }
+    if (max === undefined || s.transcriptLength <= max) return;
+    // The kept entries start before the window: the store has those.
+    const older = s.transcript.length < max ? await this.olderEntries(s) : [];
+    // A new array: a write in flight may still read the old one (see LiveSession.record).
+    s.transcript = older.concat(s.transcript).slice(-max);
+    s.transcriptOffset = 0;
+    s.persistedTranscript = undefined;
+  }
+
+  /** The stored entries before the session's window. */
+  private async olderEntries(s: LiveSession): Promise<MessageEvent[]> {
+    if (s.transcriptOffset === 0) return [];
+    await s.saving;
+    const stored = await this.store.getSession(s.info.tenant, s.id);
+    return (stored?.transcript ?? []).slice(0, s.transcriptOffset);
   }
 
   /** A quiet session frees its agents after the idle timeout, and leaves memory when nobody listens. */

@@ -1,5 +1,5 @@
 import type { SessionInfo } from '../../schemas/protocol.ts';
-import { AppError } from '../errors.ts';
+import { AppError, invalid } from '../errors.ts';
 import { Journal } from './journal.ts';
 import { CHUNK } from './transcript-log.ts';
 import type { SessionFiles } from './session-files.ts';
@@ -87,24 +87,31 @@ export class JournaledSessions {
 
   /**
    * `length`: how many transcript entries to write, counted when the caller handed the record
-   * over; the caller may append more meanwhile (see LiveSession.record).
+   * over; the caller may append more meanwhile (see LiveSession.record). `offset`: the record's
+   * transcript starts at this entry (see Store.putSession).
    */
-  async put(record: SessionRecord, transcriptFrom: number | undefined, length = record.transcript.length): Promise<void> {
+  async put(record: SessionRecord, transcriptFrom: number | undefined, length = record.transcript.length, offset = 0): Promise<void> {
     await this.ready();
     const { tenant, id } = record.info;
     const k = key(tenant, id);
     const { transcript, snapshot, ...rest } = record;
-    const from = transcriptFrom !== undefined && transcriptFrom >= 0 && transcriptFrom <= length ? transcriptFrom : undefined;
+    const from = transcriptFrom !== undefined && transcriptFrom >= offset && transcriptFrom <= length ? transcriptFrom : undefined;
+    if (from === undefined && offset > 0) throw invalid(`session "${id}": a transcript from entry ${offset} on can only add to what is stored (transcriptFrom ${transcriptFrom})`);
     const head = JSON.stringify(rest);
     const before = this.dirty.get(k);
     const sameSnapshot = before !== undefined && before.snapshot === snapshot;
     const merged = before ? earliest(before.from, from) : from;
     const base = merged === undefined ? 0 : Math.floor(merged / CHUNK) * CHUNK;
     // A copy: the caller may keep appending to its array, and what was written must not change.
-    const entries = transcript.slice(base, length);
+    // Entries before the caller's window are still held from its earlier writes.
+    const entries =
+      base >= offset ? transcript.slice(base - offset, length - offset)
+      : before && before.base <= base ? before.entries.slice(base - before.base, offset - before.base).concat(transcript.slice(0, length - offset))
+      : undefined;
+    if (!entries) throw invalid(`session "${id}": the transcript from entry ${offset} on lacks entries ${base}-${offset - 1} the files need`);
     const line =
       `{"t":"put","s":${JSON.stringify(tenant)},"id":${JSON.stringify(id)},"from":${from ?? -1},"head":${head}` +
-      `${sameSnapshot ? '' : `,"snap":${JSON.stringify(snapshot ?? null)}`},"tail":${JSON.stringify(transcript.slice(from ?? 0, length))}}`;
+      `${sameSnapshot ? '' : `,"snap":${JSON.stringify(snapshot ?? null)}`},"tail":${JSON.stringify(transcript.slice((from ?? 0) - offset, length - offset))}}`;
     await this.journal.append({
       line,
       applied: () => {

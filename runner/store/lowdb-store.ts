@@ -101,9 +101,10 @@ export class LowdbStore implements Store {
       .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
   }
 
-  async putSession(record: SessionRecord, options: { fence?: number; transcriptFrom?: number } = {}): Promise<void> {
+  async putSession(record: SessionRecord, options: { fence?: number; transcriptFrom?: number; transcriptOffset?: number } = {}): Promise<void> {
     const { tenant, id } = record.info;
-    const length = record.transcript.length; // before any wait: the caller may append meanwhile
+    const offset = options.transcriptOffset ?? 0;
+    const length = offset + record.transcript.length; // before any wait: the caller may append meanwhile
     const path = this.paths.sessionFile(tenant, id);
     const fence = options.fence;
     if (fence !== undefined) {
@@ -111,7 +112,7 @@ export class LowdbStore implements Store {
       await this.files.lock.run(path, () => this.checkFence(tenant, id, fence));
     }
     try {
-      await this.sessions.put(record, options.transcriptFrom, length);
+      await this.sessions.put(record, options.transcriptFrom, length, offset);
     } catch (error) {
       throw storeError('write', `session "${id}"`, error);
     }

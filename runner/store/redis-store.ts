@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { invalid } from '../errors.ts';
+import { AppError, invalid } from '../errors.ts';
 import type { SessionInfo } from '../../schemas/protocol.ts';
 import { StaleFenceError } from './lowdb-store.ts';
 import { DEFAULT_REDIS_PREFIX, redisKeys, type RedisKeys } from './redis-keys.ts';
@@ -134,20 +134,26 @@ export class RedisStore implements Store {
       .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
   }
 
-  async putSession(record: SessionRecord, options: { fence?: number; transcriptFrom?: number } = {}): Promise<void> {
+  async putSession(record: SessionRecord, options: { fence?: number; transcriptFrom?: number; transcriptOffset?: number } = {}): Promise<void> {
     const { info } = record;
     const k = this.keys;
     const { transcript, ...rest } = record;
-    const length = transcript.length; // the caller may append while the first try is in flight
+    const offset = options.transcriptOffset ?? 0;
+    const length = offset + transcript.length; // the caller may append while the first try is in flight
     const write = (from: number | undefined) =>
       this.redis.putSessionScript(
         k.session(info.tenant, info.id), k.sessionInfo(info.tenant), k.sessionActive(info.tenant), k.fence(info.id), k.tenants, k.transcript(info.tenant, info.id),
         options.fence === undefined ? '' : String(options.fence), JSON.stringify(rest), info.id, JSON.stringify(info), String(info.lastActiveAt), info.tenant,
-        from === undefined ? '' : String(from), ...transcript.slice(from ?? 0, length).map((m) => JSON.stringify(m)),
+        from === undefined ? '' : String(from), ...transcript.slice((from ?? 0) - offset, length - offset).map((m) => JSON.stringify(m)),
       );
-    const from = options.transcriptFrom !== undefined && options.transcriptFrom <= length ? options.transcriptFrom : undefined;
+    const from = options.transcriptFrom !== undefined && options.transcriptFrom >= offset && options.transcriptFrom <= length ? options.transcriptFrom : undefined;
+    if (from === undefined && offset > 0) throw invalid(`session "${info.id}": a transcript from entry ${offset} on can only add to what is stored`);
     let [ok, current] = await write(from);
-    if (ok === 2) [ok, current] = await write(undefined);
+    // The stored list is shorter than the writer believes: send what it lacks, if the writer has it.
+    if (ok === 2) {
+      if (current < offset) throw new AppError('corrupt_record', 500, `session "${info.id}": the stored transcript has ${current} entries, this write starts at ${offset}`);
+      [ok, current] = await write(offset === 0 ? undefined : current);
+    }
     if (ok !== 1) throw new StaleFenceError(info.id, options.fence!, current);
   }
 

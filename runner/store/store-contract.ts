@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MessageEvent, SessionInfo } from '../../schemas/protocol.ts';
-import type { SessionRecord, Store, StoredGraph } from './types.ts';
+import { WRITE_OVERLAP, type SessionRecord, type Store, type StoredGraph } from './types.ts';
 
 /**
  * The behaviour every Store implementation shares. Each test gets a fresh store from `makeStore`
@@ -85,6 +85,22 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       }
       const stored = await store.getSession(tenant, record.info.id);
       expect(stored?.transcript.map((m) => m.content)).toEqual(transcript.map((m) => m.content));
+    });
+
+    it('takes writes that carry only the end of the transcript, from an offset', async () => {
+      const record = sessionRecord(tenant);
+      const transcript: MessageEvent[] = [];
+      for (let turn = 0; turn < 120; turn++) {
+        const from = transcript.length;
+        transcript.push(message(record.info.id, `q${turn}`), message(record.info.id, `a${turn}`));
+        // the writer keeps WRITE_OVERLAP entries before what it adds, like a live session
+        const offset = Math.max(0, from - WRITE_OVERLAP);
+        await store.putSession({ ...record, transcript: transcript.slice(offset) }, { transcriptFrom: from, transcriptOffset: offset });
+      }
+      expect((await store.getSession(tenant, record.info.id))?.transcript.map((m) => m.content)).toEqual(transcript.map((m) => m.content));
+      // without a transcriptFrom, an offset cannot be written: it would lose the entries before it
+      await expect(store.putSession({ ...record, transcript: transcript.slice(100) }, { transcriptOffset: 100 })).rejects.toMatchObject({ code: 'invalid' });
+      expect((await store.getSession(tenant, record.info.id))?.transcript).toHaveLength(transcript.length);
     });
 
     it('lists session summaries with filters, oldest first', async () => {

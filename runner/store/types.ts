@@ -35,6 +35,9 @@ export interface InboxItem {
   content: string;
 }
 
+/** Entries a write with a transcript offset carries before its `transcriptFrom` (see putSession). */
+export const WRITE_OVERLAP = 64;
+
 /**
  * Storage for the runner. Every write concerns one record, so its cost does not grow with the
  * number of stored sessions. `fence` (when given) must be ≥ the highest fence seen for that
@@ -53,11 +56,14 @@ export interface Store {
   /**
    * The record's transcript is read up to its length at the time of the call (the caller may
    * append to it meanwhile, never change what is there).
+   * `transcriptOffset`: the record carries only the end of its transcript, from this entry on
+   * (`record.transcript[i]` is entry `transcriptOffset + i`); it comes with `transcriptFrom` and
+   * carries at least the WRITE_OVERLAP entries before it, when there are that many.
    * `transcriptFrom`: the transcript's first entries up to this index are unchanged since this
    * writer's last successful write of the session, so a store may write only the rest. Omitted:
    * the whole transcript is written (needed after entries were trimmed).
    */
-  putSession(record: SessionRecord, options?: { fence?: number; transcriptFrom?: number }): Promise<void>;
+  putSession(record: SessionRecord, options?: { fence?: number; transcriptFrom?: number; transcriptOffset?: number }): Promise<void>;
   deleteSession(tenant: string, id: string): Promise<void>;
 
   getMemory(tenant: string, user: string): Promise<Record<string, string>>;
