@@ -1,0 +1,86 @@
+import { mkdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page, WebSocket } from 'playwright-core';
+import { ensureChromium, ensureDesignerBuilt, launchChromium, type Browser } from './chromium.ts';
+import { startTestRunner, type TestRunner } from './runner.ts';
+
+/** Generous: CI machines are shared, and a reconnect backs off for up to a few seconds. */
+const POLL = { timeout: 30_000, interval: 100 };
+
+let runner: TestRunner;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  ensureChromium();
+  ensureDesignerBuilt();
+  runner = await startTestRunner();
+  browser = await launchChromium();
+  page = await browser.context.newPage();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await runner?.close();
+});
+
+const texts = (testid: string) => page.locator(`[data-testid=chat] [data-testid=${testid}]`).allTextContents();
+
+describe('designer after its socket reconnects', () => {
+  it('rejoins the open session: shows what was said while it was away, then live events again', async (ctx) => {
+    ctx.onTestFailed(async () => {
+      mkdirSync('test-output', { recursive: true });
+      await page.screenshot({ path: 'test-output/browser-reconnect.png', fullPage: true });
+    });
+    const sockets: WebSocket[] = [];
+    page.on('websocket', (ws) => {
+      if (ws.url().includes('/socket.io/')) sockets.push(ws);
+    });
+
+    await page.goto(`${runner.url}/`);
+    await page.click('[data-testid=example-hello]');
+    await page.waitForSelector('[data-testid=node-agent-greeter]');
+    await page.click('[data-testid=tab-run]');
+    await page.click('[data-testid=start-session]');
+    const chat = page.locator('[data-testid=chat]');
+    await chat.waitFor();
+    const sessionId = (await chat.getAttribute('data-session'))!;
+    await page.fill('[data-testid=chat-input]', 'hello there');
+    await page.click('[data-testid=chat-send]');
+    await expect.poll(() => texts('msg-output'), POLL).toEqual([expect.stringContaining('I am the Switchboard greeter')]);
+    // A reload would lose this mark: the catch-up has to happen in the same document.
+    await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
+
+    expect(sockets).toHaveLength(1);
+    const dropped = sockets[0]!;
+    const closed = dropped.waitForEvent('close');
+    await browser.context.setOffline(true);
+    await closed;
+
+    const res = await fetch(`${runner.url}/api/sessions/${sessionId}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ content: 'sent while away', wait: true }),
+    });
+    expect(res.status).toBe(200);
+    const sent = (await res.json()) as { messages: { sender: string; content: string }[] };
+    expect(sent.messages.at(-1)).toMatchObject({ sender: 'greeter', content: 'You said: sent while away' });
+    expect(await texts('msg-user')).toEqual(['hello there']);
+
+    await browser.context.setOffline(false);
+    await expect.poll(() => texts('msg-user'), POLL).toEqual(['hello there', 'sent while away']);
+    await expect.poll(() => texts('msg-output'), POLL).toEqual([expect.stringContaining('I am the Switchboard greeter'), expect.stringContaining('You said: sent while away')]);
+    expect(sockets.length).toBeGreaterThan(1);
+    expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+
+    // The reply to this one reaches the page only through the session's room.
+    await page.fill('[data-testid=chat-input]', 'bye for now');
+    await page.click('[data-testid=chat-send]');
+    await expect.poll(() => texts('msg-output'), POLL).toEqual([
+      expect.stringContaining('I am the Switchboard greeter'),
+      expect.stringContaining('You said: sent while away'),
+      expect.stringContaining('Goodbye, and thanks for trying Switchboard.'),
+    ]);
+    expect(await texts('msg-user')).toEqual(['hello there', 'sent while away', 'bye for now']);
+  });
+});
