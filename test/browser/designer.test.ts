@@ -1,32 +1,24 @@
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import type { Page } from 'playwright-core';
-import { ensureChromium, ensureDesignerBuilt, launchChromium, type Browser } from './chromium.ts';
-import { startTestRunner, type TestRunner } from './runner.ts';
+import { designerPage } from './designer-page.ts';
+import type { TestRunner } from './runner.ts';
+import type { Browser } from './chromium.ts';
 
 const SHOTS = 'test-output';
 const GRAPH_NAME = 'Browser built pipeline';
 /** Generous: CI machines are shared, and a worker or a turn may take a while to start. */
 const POLL = { timeout: 30_000, interval: 100 };
 
+const opened = designerPage();
 let runner: TestRunner;
 let browser: Browser;
 let page: Page;
+beforeAll(() => {
+  ({ runner, browser, page } = opened);
+});
 let graphId: string;
-
-beforeAll(async () => {
-  ensureChromium();
-  ensureDesignerBuilt();
-  runner = await startTestRunner();
-  browser = await launchChromium();
-  page = await browser.context.newPage();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await runner?.close();
-});
 
 /** A screenshot of the page as it was when a step failed, named after the step. */
 function screenshotOnFailure(ctx: TestContext) {

@@ -1,27 +1,19 @@
 import { mkdirSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page, WebSocket } from 'playwright-core';
-import { ensureChromium, ensureDesignerBuilt, launchChromium, type Browser } from './chromium.ts';
-import { startTestRunner, type TestRunner } from './runner.ts';
+import { designerPage } from './designer-page.ts';
+import type { TestRunner } from './runner.ts';
+import type { Browser } from './chromium.ts';
 
 /** Generous: CI machines are shared, and a reconnect backs off for up to a few seconds. */
 const POLL = { timeout: 30_000, interval: 100 };
 
+const opened = designerPage();
 let runner: TestRunner;
 let browser: Browser;
 let page: Page;
-
-beforeAll(async () => {
-  ensureChromium();
-  ensureDesignerBuilt();
-  runner = await startTestRunner();
-  browser = await launchChromium();
-  page = await browser.context.newPage();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await runner?.close();
+beforeAll(() => {
+  ({ runner, browser, page } = opened);
 });
 
 const texts = (testid: string) => page.locator(`[data-testid=chat] [data-testid=${testid}]`).allTextContents();

@@ -1,0 +1,36 @@
+import { afterAll, beforeAll } from 'vitest';
+import type { Page } from 'playwright-core';
+import { ensureChromium, ensureDesignerBuilt, launchChromium, type Browser } from './chromium.ts';
+import { startTestRunner, type TestRunner } from './runner.ts';
+
+/**
+ * A runner serving the built designer and one Chromium page for a test file's tests: started
+ * before them, closed after them. Read the fields inside tests or hooks, once they are set.
+ */
+export function designerPage(): { readonly runner: TestRunner; readonly browser: Browser; readonly page: Page } {
+  let runner: TestRunner | undefined;
+  let browser: Browser | undefined;
+  let page: Page | undefined;
+  beforeAll(async () => {
+    ensureChromium();
+    ensureDesignerBuilt();
+    runner = await startTestRunner();
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await runner?.close();
+  });
+  return {
+    get runner() {
+      return runner!;
+    },
+    get browser() {
+      return browser!;
+    },
+    get page() {
+      return page!;
+    },
+  };
+}
