@@ -85,7 +85,7 @@ export class LowdbStore implements Store {
   // ---- sessions ----
 
   async getSession(tenant: string, id: string): Promise<SessionRecord | undefined> {
-    this.paths.sessionFile(tenant, id); // refuses ids that could leave the data dir
+    sessionIds(tenant, id); // refuses ids that could leave the data dir
     return await this.sessions.get(tenant, id);
   }
 
@@ -105,11 +105,11 @@ export class LowdbStore implements Store {
     const { tenant, id } = record.info;
     const offset = options.transcriptOffset ?? 0;
     const length = offset + record.transcript.length; // before any wait: the caller may append meanwhile
-    const path = this.paths.sessionFile(tenant, id);
+    sessionIds(tenant, id);
     const fence = options.fence;
     if (fence !== undefined) {
       if (!Number.isFinite(fence)) throw invalid(`fence ${fence} must be a number`);
-      await this.files.lock.run(path, () => this.checkFence(tenant, id, fence));
+      await this.files.lock.run(this.paths.sessionFile(tenant, id), () => this.checkFence(tenant, id, fence));
     }
     try {
       await this.sessions.put(record, options.transcriptFrom, length, offset);
@@ -119,7 +119,7 @@ export class LowdbStore implements Store {
   }
 
   async deleteSession(tenant: string, id: string): Promise<void> {
-    this.paths.sessionFile(tenant, id);
+    sessionIds(tenant, id);
     return await this.sessions.remove(tenant, id);
   }
 
@@ -194,6 +194,12 @@ export class LowdbStore implements Store {
       throw storeError('read', 'a store folder', error);
     }
   }
+}
+
+/** The checks a session's file path makes, without building it: every write makes them. */
+function sessionIds(tenant: string, id: string): void {
+  segment('tenant', tenant);
+  segment('session', id);
 }
 
 const isSegment = (name: string) => /^[A-Za-z0-9_-]{1,64}$/.test(name);
