@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -111,7 +111,8 @@ async function measure(runners: Runner[], redisPid: number): Promise<Run> {
   const loops = clients.map(async ({ socket, sessionId }) => {
     while (running) {
       const ended = new Promise<void>((resolve) => socket.once('turn_end', () => resolve()));
-      await socket.timeout(30_000).emitWithAck('session:send', { sessionId, content: 'ping' });
+      const ack = (await socket.timeout(30_000).emitWithAck('session:send', { sessionId, content: 'ping' })) as { ok: boolean };
+      if (!ack.ok) throw new Error(`session:send refused: ${JSON.stringify(ack)}`);
       await ended;
       turns += 1;
     }
@@ -154,7 +155,7 @@ async function attach(url: string, sessionId: string): Promise<{ socket: Socket;
     socket.once('connect', () => ok());
     socket.once('connect_error', fail);
   });
-  const ack = (await socket.timeout(30_000).emitWithAck('session:join', { sessionId })) as { ok: boolean };
+  const ack = (await socket.timeout(30_000).emitWithAck('session:join', { sessionId, events: 'chat' })) as { ok: boolean };
   if (!ack.ok) throw new Error(`join failed: ${JSON.stringify(ack)}`);
   return { socket, sessionId };
 }
@@ -163,7 +164,10 @@ async function attach(url: string, sessionId: string): Promise<{ socket: Socket;
 
 async function spawnRunner(args: string[], prefix?: string): Promise<Runner> {
   const dir = mkdtempSync(join(tmpdir(), 'sb-bench-cluster-'));
-  const started = await spawnServer(['--data', dir, ...args], prefix ? { REDIS_PREFIX: prefix } : {});
+  // Each client runs a turn as fast as the runner answers: past the default 100 events/s a socket.
+  const config = join(dir, 'config.json');
+  writeFileSync(config, JSON.stringify({ limits: { socket: { perSecond: 100_000, burst: 100_000 }, http: { perSecond: 100_000, burst: 100_000 } } }));
+  const started = await spawnServer(['--data', dir, ...args], { SWITCHBOARD_CONFIG: config, ...(prefix ? { REDIS_PREFIX: prefix } : {}) });
   return { ...started, dir };
 }
 

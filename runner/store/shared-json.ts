@@ -21,6 +21,7 @@ function encode(value: unknown): string | undefined {
     return json;
   }
   if (Array.isArray(value)) {
+    if (value.every(isPrimitive)) return JSON.stringify(value);
     let out = '[';
     for (let i = 0; i < value.length; i++) out += `${i ? ',' : ''}${encode(value[i]) ?? 'null'}`;
     return `${out}]`;
@@ -40,3 +41,5 @@ function deepFrozen(value: object): boolean {
   }
   return true;
 }
+
+const isPrimitive = (v: unknown) => v === null || typeof v !== 'object';
