@@ -107,12 +107,14 @@ export class LiveSession {
   version: GraphVersion | undefined;
   /** The runtime holds no instances for this session; the next turn restores `snapshot` first. */
   restoreNeeded: boolean;
-  /** The chain of writes of this session, so records reach the store in order. */
+  /** The last write of this session made so far: done once every write before it is. */
   saving: Promise<void> = Promise.resolve();
   settledWaiters: Array<() => void> = [];
   context: SessionContext | undefined;
   /** Transcript entries the store holds, as written by this process; undefined: not known. */
   persistedTranscript: number | undefined;
+  /** Bumped when the transcript is cut (retention): counts from writes started before no longer hold. */
+  transcriptRewrites = 0;
   /** API calls in progress on this session: it stays in memory until they finish. */
   busy = 0;
   /** Deleted from the store: nothing may write it back. */

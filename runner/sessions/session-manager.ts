@@ -739,20 +739,26 @@ export class SessionManager implements Sessions {
     return (s.version ??= await this.versions.get(s.info.tenant, s.info.graphId, s.info.graphVersion));
   }
 
-  /** Writes are chained per session; each sends only the transcript entries the store lacks. */
+  /**
+   * Writes go out at once, in order: a store applies one session's writes in the order they are
+   * made. Each sends the transcript entries the store lacked when it started; one that starts
+   * before the previous finished only repeats entries, which stores keep by index. Waiting for
+   * each write to land before the next would cap a session at one write per event-loop turn of
+   * the store, which a busy runner falls behind.
+   */
   private persist(s: LiveSession): Promise<void> {
     if (s.deleted) return Promise.resolve();
-    const write = async () => {
-      const record = s.record();
-      const from = s.persistedTranscript;
-      const length = s.transcriptLength;
-      // A failed write leaves the store as it was (or, if it landed after all, writing from
-      // `from` again only rewrites the same entries), so what the store holds stays known.
-      await this.store.putSession(record, from === undefined ? {} : { transcriptFrom: from, transcriptOffset: s.transcriptOffset });
-      s.persistedTranscript = length;
+    const record = s.record();
+    const from = s.persistedTranscript;
+    const length = s.transcriptLength;
+    const rewrites = s.transcriptRewrites;
+    // A failed write leaves the store as it was (or, if it landed after all, writing from
+    // `from` again only rewrites the same entries), so what the store holds stays known.
+    const done = this.store.putSession(record, from === undefined ? {} : { transcriptFrom: from, transcriptOffset: s.transcriptOffset }).then(() => {
+      if (rewrites !== s.transcriptRewrites) return; // trimmed since: its count no longer applies
+      s.persistedTranscript = Math.max(s.persistedTranscript ?? 0, length);
       s.shedTranscript();
-    };
-    const done = s.saving.then(write, write);
+    });
     s.saving = done.catch(() => undefined);
     return done;
   }
@@ -765,6 +771,7 @@ export class SessionManager implements Sessions {
     // A new array: a write in flight may still read the old one (see LiveSession.record).
     s.transcript = older.concat(s.transcript).slice(-max);
     s.transcriptOffset = 0;
+    s.transcriptRewrites++;
     s.persistedTranscript = undefined;
   }
 

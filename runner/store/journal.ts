@@ -22,9 +22,9 @@ interface Batch {
  * burst of N writes costs one system call, not N opens, writes and closes. The segment's file
  * stays open between writes.
  *
- * `rotate()` starts a new segment once the lines queued so far are written; every line in an
+ * `rotate()` starts a new segment once the write in flight (if any) is done; every line in an
  * older segment has then been applied, so whoever folded those into other files may delete the
- * older segments. A line is whole or ignored on replay: each write starts on a fresh line, a
+ * older segments. It never waits for a quiet moment, which a busy runner never has. A line is whole or ignored on replay: each write starts on a fresh line, a
  * torn last line (kill -9 mid-write) fails to parse, and a failed write ends its segment.
  */
 export class Journal {
@@ -58,7 +58,7 @@ export class Journal {
     return batch.done;
   }
 
-  /** Starts a new segment after what is queued now; resolves with the number of the last old one. */
+  /** Starts a new segment after the write in flight; resolves with the number of the last old one. */
   rotate(): Promise<number> {
     return new Promise((resolve) => {
       this.rotateAfter.push(() => resolve(this.seq - 1));
@@ -81,8 +81,8 @@ export class Journal {
       const batch = this.queued;
       this.queued = undefined;
       if (batch) await this.flush(batch);
-      if (!this.queued && this.rotateAfter.length) {
-        // Nothing was queued behind the last write: every line of this segment is applied.
+      if (this.rotateAfter.length) {
+        // Every line written to this segment is applied; what is queued goes to the next one.
         await this.closeSegment();
         this.seq++;
         for (const resolve of this.rotateAfter.splice(0)) resolve();

@@ -33,6 +33,12 @@ interface Dirty {
   base: number;
   /** Transcript entries before this index are in the files already; undefined: none are known to be. */
   from: number | undefined;
+  /**
+   * Set when a checkpoint took this session and a newer write came in meanwhile: the entries
+   * that write and the ones after it changed, counted against the version being checkpointed.
+   * Once that version is in the files, this is what they lack.
+   */
+  sinceFold?: { from: number | undefined };
 }
 
 type Line =
@@ -60,6 +66,8 @@ export class JournaledSessions {
   private readonly dirty = new Map<string, Dirty>();
   private readonly removing = new Set<Promise<unknown>>();
   private recovering: Promise<void> | undefined;
+  /** The versions the running checkpoint is writing. */
+  private folding = new Set<Dirty>();
   private checkpointing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -118,7 +126,8 @@ export class JournaledSessions {
       applied: () => {
         // A checkpoint may have folded the previous version into the files since this line was built.
         const previous = this.dirty.get(k);
-        this.dirty.set(k, { tenant, id, head, snapshot, entries, base, from: previous ? earliest(previous.from, from) : from });
+        const sinceFold = previous && (previous.sinceFold || this.folding.has(previous)) ? { from: previous.sinceFold ? earliest(previous.sinceFold.from, from) : from } : undefined;
+        this.dirty.set(k, { tenant, id, head, snapshot, entries, base, from: previous ? earliest(previous.from, from) : from, sinceFold });
       },
     });
     this.schedule();
@@ -205,6 +214,12 @@ export class JournaledSessions {
     });
   }
 
+  private folded(k: string, d: Dirty): void {
+    const current = this.dirty.get(k);
+    if (current === d) this.dirty.delete(k);
+    else if (current?.sinceFold) rebase(current);
+  }
+
   /** The whole record: the entries before `base` come from the files. */
   private async recordOf(d: Dirty): Promise<SessionRecord> {
     const older = d.base ? ((await this.files.read(d.tenant, d.id))?.transcript ?? []).slice(0, d.base) : [];
@@ -241,20 +256,24 @@ export class JournaledSessions {
   private async fold(): Promise<void> {
     const last = await this.journal.rotate();
     const batch = [...this.dirty.entries()];
+    this.folding = new Set(batch.map(([, d]) => d));
     let failure: unknown;
-    for (let i = 0; i < batch.length; i += CHECKPOINT_CONCURRENCY) {
-      await Promise.all(
-        batch.slice(i, i + CHECKPOINT_CONCURRENCY).map(async ([k, d]) => {
+    try {
+      for (let i = 0; i < batch.length; i += CHECKPOINT_CONCURRENCY) {
+        await Promise.all(batch.slice(i, i + CHECKPOINT_CONCURRENCY).map(async ([k, d]) => {
           try {
             await this.files.write(writable(d), d.from, () => this.dirty.has(k));
-            if (this.dirty.get(k) === d) this.dirty.delete(k);
+            this.folded(k, d);
           } catch (error) {
             // The files still hold their last state whole (atomic renames, appends past the
             // stored count ignored), so `from` stays right for the next try.
             failure ??= error;
           }
-        }),
-      );
+        }));
+      }
+    } finally {
+      this.folding = new Set();
+      for (const d of this.dirty.values()) d.sinceFold = undefined;
     }
     if (failure) {
       this.schedule();
@@ -263,6 +282,16 @@ export class JournaledSessions {
     // A removal whose tombstone is in these segments must have removed the files before they go.
     await Promise.allSettled([...this.removing]);
     await this.journal.drop(last);
+  }
+}
+
+/** `d` is in the files now: forget it, or count what a newer version adds from there. */
+function rebase(current: Dirty): void {
+  current.from = current.sinceFold!.from;
+  const base = current.from === undefined ? 0 : Math.floor(current.from / CHUNK) * CHUNK;
+  if (base > current.base) {
+    current.entries = current.entries.slice(base - current.base);
+    current.base = base;
   }
 }
 

@@ -204,6 +204,31 @@ describe('LowdbStore specifics', () => {
     await store.close();
   });
 
+  it('keeps a hot session\'s pending entries short while checkpoints run between its writes', async () => {
+    const dir = await tempDir();
+    const store = new LowdbStore(dir);
+    const record = sessionRecord('acme');
+    const transcript: ReturnType<typeof message>[] = [];
+    const pending = (store as unknown as { sessions: { dirty: Map<string, { entries: unknown[] }> } }).sessions.dirty;
+    let longest = 0;
+    const folds: Promise<void>[] = [];
+    for (let turn = 0; turn < 400; turn++) {
+      const from = transcript.length;
+      transcript.push({ ...message(record.info.id), content: `e${turn}` });
+      await store.putSession({ ...record, transcript }, { transcriptFrom: from });
+      if (turn % 25 === 0) folds.push(store.flush()); // a checkpoint runs while the next writes come in
+      for (const d of pending.values()) longest = Math.max(longest, d.entries.length);
+    }
+    await Promise.all(folds);
+    await store.flush();
+    expect(longest).toBeLessThan(100);
+    expect(pending.size).toBe(0);
+    await store.close();
+    const reopened = new LowdbStore(dir);
+    expect((await reopened.getSession('acme', record.info.id))?.transcript.map((m) => m.content)).toEqual(transcript.map((m) => m.content));
+    await reopened.close();
+  });
+
   it('replays the journal a crash left behind, drops a torn last line, and honours deletions', async () => {
     const dir = await tempDir();
     const kept = sessionRecord('acme');

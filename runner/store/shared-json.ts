@@ -5,6 +5,7 @@
  * mostly the same frozen messages. Everything else is written as JSON.stringify would.
  */
 const cache = new WeakMap<object, string>();
+const MAX_CACHED_CHARS = 4096;
 
 export function sharedJson(value: unknown): string {
   return encode(value) ?? 'null';
@@ -17,7 +18,8 @@ function encode(value: unknown): string | undefined {
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return encode((value as { toJSON(): unknown }).toJSON());
   if (deepFrozen(value)) {
     const json = JSON.stringify(value);
-    cache.set(value, json);
+    // A large part is rare and costs as much memory again as a copy: made each time instead.
+    if (json.length <= MAX_CACHED_CHARS) cache.set(value, json);
     return json;
   }
   if (Array.isArray(value)) {
