@@ -306,6 +306,11 @@ async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   }
 }
 
+/** The embedded store holds its last writes in memory until its next checkpoint: memory is measured after it. */
+async function flushed(c: Core): Promise<void> {
+  if (c.store instanceof LowdbStore) await c.store.flush();
+}
+
 async function turn(c: Core, id: string, content: string): Promise<void> {
   await c.sessions.send(caller, id, { content });
   await c.sessions.settled(caller, id);
@@ -341,7 +346,7 @@ async function persistCost(log: (s: string) => void): Promise<number> {
       const probeLarge = await createSessions(large, 'bench-echo', 100);
       await createSessions(large, 'bench-echo', 9_900);
       // Steady state: the large store's first checkpoint of 10,000 new sessions is done.
-      for (const c of [small, large]) if (c.store instanceof LowdbStore) await c.store.flush();
+      for (const c of [small, large]) await flushed(c);
       await persistedTurnMs(small, probeSmall, 100);
       await persistedTurnMs(large, probeLarge, 100);
       const at100: number[] = [];
@@ -383,6 +388,7 @@ async function heapPerIdleSession(log: (s: string) => void): Promise<number> {
       const ids = await createSessions(c, 'bench-echo', n);
       for (let i = 0; i < n; i += 100) await Promise.all(ids.slice(i, i + 100).map((id) => turn(c, id, 'hello')));
       await sleep(800);
+      await flushed(c);
       const after = heapUsed();
       const perSession = Math.max(0, after - before) / n;
       log(`heap after ${n} sessions ran one turn and went idle: ${((after - before) / 1024).toFixed(0)} KiB total, ${perSession.toFixed(0)} B/session (stats ${JSON.stringify(c.sessions.stats())})`);
@@ -432,6 +438,8 @@ interface Conversation {
   /** Creates the per-session state (a session or a thread id). */
   open(i: number): Promise<string>;
   turn(id: string, content: string): Promise<void>;
+  /** Waits for writes still on their way to storage (the embedded store's journal checkpoint). */
+  settle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -442,6 +450,7 @@ async function ours(dir: string): Promise<Conversation> {
     name: 'switchboard',
     open: async () => (await c.sessions.create(caller, { graphId: 'bench-three' })).id,
     turn: (id, content) => turn(c, id, content),
+    settle: () => flushed(c),
     close: () => c.close(),
   };
 }
@@ -465,6 +474,7 @@ async function langgraph(): Promise<Conversation> {
     turn: async (id, content) => {
       await app.invoke({ messages: [new HumanMessage(content)] }, { configurable: { thread_id: id } });
     },
+    settle: async () => undefined, // MemorySaver keeps everything in memory
     close: async () => undefined,
   };
 }
@@ -488,6 +498,7 @@ async function memoryPerSession(make: () => Promise<Conversation>, sessions: num
   for (let r = 0; r < 5; r++) {
     for (let i = 0; i < ids.length; i += 100) await Promise.all(ids.slice(i, i + 100).map((id) => conv.turn(id, `question ${r}`)));
   }
+  await conv.settle();
   await sleep(500);
   const after = heapUsed();
   await conv.close();
