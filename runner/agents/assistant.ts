@@ -58,10 +58,9 @@ export class AssistantAgent extends GraphAgent<AssistantDef> {
     await this.publish(turnId, result.content, 'assistant', undefined, replyId);
   }
 
-  /** Frozen: the same messages are in every snapshot of the window, so each is serialised once (see shared-json.ts). */
   private remember(m: ModelMessage): void {
     const history = this.state.history;
-    history.push(Object.freeze(m));
+    history.push(m);
     if (history.length > this.def.config.contextWindow) history.splice(0, history.length - this.def.config.contextWindow);
   }
 
@@ -72,7 +71,7 @@ export class AssistantAgent extends GraphAgent<AssistantDef> {
   loadState(state: unknown): void {
     const s = state as Partial<AssistantState> | null;
     this.state = {
-      history: Array.isArray(s?.history) ? s.history.filter((m) => typeof m?.content === 'string' && typeof m?.role === 'string').map((m) => Object.freeze(m)) : [],
+      history: Array.isArray(s?.history) ? s.history.filter((m) => typeof m?.content === 'string' && typeof m?.role === 'string') : [],
       replies: typeof s?.replies === 'number' ? s.replies : 0,
     };
   }

@@ -1,7 +1,6 @@
 import type { SessionInfo } from '../../schemas/protocol.ts';
 import { AppError, invalid } from '../errors.ts';
 import { Journal } from './journal.ts';
-import { sharedJson } from './shared-json.ts';
 import { CHUNK } from './transcript-log.ts';
 import type { SessionFiles } from './session-files.ts';
 import type { SessionRecord } from './types.ts';
@@ -120,7 +119,7 @@ export class JournaledSessions {
     if (!entries) throw invalid(`session "${id}": the transcript from entry ${offset} on lacks entries ${base}-${offset - 1} the files need`);
     const line =
       `{"t":"put","s":${JSON.stringify(tenant)},"id":${JSON.stringify(id)},"from":${from ?? -1},"head":${head}` +
-      `${sameSnapshot ? '' : `,"snap":${sharedJson(snapshot)}`},"tail":${JSON.stringify(transcript.slice((from ?? 0) - offset, length - offset))}}`;
+      `${sameSnapshot ? '' : `,"snap":${JSON.stringify(snapshot ?? null)}`},"tail":${JSON.stringify(transcript.slice((from ?? 0) - offset, length - offset))}}`;
     await this.journal.append({
       line,
       applied: () => {

@@ -3,7 +3,6 @@ import { AppError, invalid } from '../errors.ts';
 import type { SessionInfo } from '../../schemas/protocol.ts';
 import { StaleFenceError } from './lowdb-store.ts';
 import { DEFAULT_REDIS_PREFIX, redisKeys, type RedisKeys } from './redis-keys.ts';
-import { sharedJson } from './shared-json.ts';
 import { segment } from './store-paths.ts';
 import type { SessionRecord, Store, StoredGraph } from './types.ts';
 
@@ -141,13 +140,10 @@ export class RedisStore implements Store {
     const { transcript, ...rest } = record;
     const offset = options.transcriptOffset ?? 0;
     const length = offset + transcript.length; // the caller may append while the first try is in flight
-    // The snapshot's frozen parts are serialised once (see shared-json.ts), the rest natively.
-    const { snapshot, ...head } = rest;
-    const recordJson = snapshot === undefined ? JSON.stringify(head) : `${JSON.stringify(head).slice(0, -1)},"snapshot":${sharedJson(snapshot)}}`;
     const write = (from: number | undefined) =>
       this.redis.putSessionScript(
         k.session(info.tenant, info.id), k.sessionInfo(info.tenant), k.sessionActive(info.tenant), k.fence(info.id), k.tenants, k.transcript(info.tenant, info.id),
-        options.fence === undefined ? '' : String(options.fence), recordJson, info.id, JSON.stringify(info), String(info.lastActiveAt), info.tenant,
+        options.fence === undefined ? '' : String(options.fence), JSON.stringify(rest), info.id, JSON.stringify(info), String(info.lastActiveAt), info.tenant,
         from === undefined ? '' : String(from), ...transcript.slice((from ?? 0) - offset, length - offset).map((m) => JSON.stringify(m)),
       );
     const from = options.transcriptFrom !== undefined && options.transcriptFrom >= offset && options.transcriptFrom <= length ? options.transcriptFrom : undefined;
