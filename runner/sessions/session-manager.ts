@@ -210,7 +210,8 @@ export class SessionManager implements Sessions {
         // Not acknowledged, so not accepted: a retry with the same id must go through.
         s.inbox.splice(s.inbox.indexOf(item), 1);
         if (message.messageId !== undefined) s.forget(item.messageId);
-        s.transcript.splice(s.transcript.indexOf(event), 1);
+        // A new array: another write of this session may still read the old one (see LiveSession.record).
+        s.transcript = s.transcript.filter((m) => m !== event);
         throw error;
       }
       s.emit('message', event);

@@ -213,6 +213,7 @@ export class JournaledSessions {
     });
   }
 
+  /** `d` is in the files now: forget it, or rebase the newer version written meanwhile. */
   private folded(k: string, d: Dirty): void {
     const current = this.dirty.get(k);
     if (current === d) this.dirty.delete(k);
@@ -284,7 +285,7 @@ export class JournaledSessions {
   }
 }
 
-/** `d` is in the files now: forget it, or count what a newer version adds from there. */
+/** The version before `current` is in the files now: count what `current` lacks from there. */
 function rebase(current: Dirty): void {
   current.from = current.sinceFold!.from;
   const base = current.from === undefined ? 0 : Math.floor(current.from / CHUNK) * CHUNK;

@@ -119,6 +119,40 @@ describe('Socket.IO protocol', () => {
     expect((await api(runner.url, 'GET', `/api/sessions/${session.id}/transcript`, { token: GLOBEX })).status).toBe(404);
   });
 
+  it('sends a chat socket only the chat events, an all socket the trace too, and a rejoin changes the scope', async () => {
+    const chat = await open(ACME);
+    const { session } = ok(await call<{ session: SessionInfo }>(chat, 'session:create', { graphId: 'hello', events: 'chat' }));
+    const all = await open(ACME);
+    ok(await call(all, 'session:join', { sessionId: session.id }));
+    const seen = (socket: Socket) => {
+      const names: string[] = [];
+      socket.onAny((event: string, payload: MessageEvent) => names.push(event === 'message' ? `message:${payload.sender === 'user' ? 'user' : payload.output ? 'output' : 'internal'}` : event));
+      return names;
+    };
+    const chatSaw = seen(chat);
+    const allSaw = seen(all);
+    const turn = async (content: string) => {
+      const ends = [nextEvent(chat, 'turn_end'), nextEvent(all, 'turn_end')];
+      ok(await call(chat, 'session:send', { sessionId: session.id, content }));
+      await Promise.all(ends);
+    };
+    const TRACE = ['agent', 'usage', 'session', 'message:internal'];
+    const chatOnly = (names: string[]) => {
+      expect(names).toEqual(expect.arrayContaining(['message:user', 'message:output', 'turn_end']));
+      for (const trace of TRACE) expect(names).not.toContain(trace);
+    };
+    await turn('hello');
+    chatOnly(chatSaw);
+    for (const trace of ['agent', 'usage', 'session']) expect(allSaw).toContain(trace);
+    expect(allSaw.filter((e) => e.startsWith('message:'))).toEqual(expect.arrayContaining(['message:user', 'message:output']));
+
+    // the all socket rejoins as a chat socket: no more trace for it
+    ok(await call(all, 'session:join', { sessionId: session.id, events: 'chat' }));
+    allSaw.length = 0;
+    await turn('again');
+    chatOnly(allSaw);
+  });
+
   it('catches a rejoining client up from its last seen message id', async () => {
     const first = await open(ACME);
     const { session } = ok(await call<{ session: SessionInfo }>(first, 'session:create', { graphId: 'hello' }));
