@@ -63,6 +63,13 @@ describe('designer after its socket reconnects', () => {
     await expect.poll(() => texts('msg-user'), POLL).toEqual(['hello there', 'sent while away']);
     await expect.poll(() => texts('msg-output'), POLL).toEqual([expect.stringContaining('I am the Switchboard greeter'), expect.stringContaining('You said: sent while away')]);
     expect(sockets.length).toBeGreaterThan(1);
+    // That turn's turn_end was sent while the page was away: the rejoin ends it anyway, in place,
+    // and nothing on the canvas is left working.
+    const lines = () => page.locator('[data-testid=chat] .chat-items > li').evaluateAll((items) => items.map((li) => li.getAttribute('data-testid')));
+    await expect.poll(lines, POLL).toEqual(['msg-user', 'msg-output', 'turn-end', 'msg-user', 'msg-output', 'turn-end']);
+    expect(await page.locator('[data-testid=chat] [data-testid=turn-end]').last().textContent()).toBe('Turn ended while this tab was disconnected');
+    expect(await page.locator('[data-testid=chat] [data-testid=session-state]').textContent()).toBe('idle');
+    expect(await page.locator('[data-working]').count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
 
     // The reply to this one reaches the page only through the session's room.
@@ -74,5 +81,6 @@ describe('designer after its socket reconnects', () => {
       expect.stringContaining('Goodbye, and thanks for trying Switchboard.'),
     ]);
     expect(await texts('msg-user')).toEqual(['hello there', 'sent while away', 'bye for now']);
+    await expect.poll(() => page.locator('[data-testid=chat] [data-testid=turn-end]').count(), POLL).toBe(3);
   });
 });

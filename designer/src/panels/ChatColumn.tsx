@@ -109,13 +109,16 @@ function ChatLine({ item, internal, sessionId }: { item: ChatItem; internal: boo
       );
     case 'input':
       return <InputRequest item={item} sessionId={sessionId} />;
-    case 'turn_end':
+    case 'turn_end': {
+      const { event } = item;
+      if (!event) return <li className="turn-end inferred" data-testid="turn-end">{t('run.turnEndedAway')}</li>;
       return (
-        <li className={`turn-end reason-${item.event.reason}`} data-testid="turn-end">
-          {t('run.turnEnd', { reason: t(`reasons.${item.event.reason}`) })}
-          {item.event.detail ? `: ${item.event.detail}` : ''}
+        <li className={`turn-end reason-${event.reason}`} data-testid="turn-end">
+          {t('run.turnEnd', { reason: t(`reasons.${event.reason}`) })}
+          {event.detail ? `: ${event.detail}` : ''}
         </li>
       );
+    }
     case 'error':
       return <li className="chat-error" role="alert" data-testid="chat-error">{item.text}</li>;
   }

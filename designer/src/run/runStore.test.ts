@@ -34,7 +34,8 @@ describe('run store', () => {
     const session = useRun.getState().sessions[SID]!;
     expect(session.items).toEqual([expect.objectContaining({ kind: 'message', streamed: true })]);
     expect(session.trace).toHaveLength(1);
-    expect(useRun.getState().hops).toHaveLength(2);
+    // The duplicate travelled no edge again.
+    expect(useRun.getState().hops).toHaveLength(1);
   });
 
   it('shows recipients as working until they publish or the turn ends, even without agent events', () => {
@@ -71,3 +72,78 @@ describe('run store', () => {
     expect(edgesOfHop(s().graph, { sender: 'assistant', topic: 'reply', recipients: ['assistant_2'] }).sort()).toEqual([pub.id, sub2.id].sort());
   });
 });
+
+describe('run store after a rejoin', () => {
+  const ids = () => useRun.getState().sessions[SID]!.trace.map((m) => m.id);
+  const chat = () =>
+    useRun.getState().sessions[SID]!.items.map((i) => (i.kind === 'turn_end' ? `end:${i.turnId}:${i.event?.reason ?? 'inferred'}` : `${i.kind}:${i.id}`));
+  const user = (id: string, turnId: string, time: number) => message({ id, turnId, time, sender: 'user', recipients: ['assistant'], topic: { type: 'user_input', source: SID } });
+  const reply = (id: string, turnId: string, time: number) => message({ id, turnId, time });
+
+  it('puts a live message that overtook the catch-up after the messages the catch-up brings', () => {
+    const run = useRun.getState();
+    run.open({ id: SID, state: 'idle' }, [user('u1', 't1', 1), reply('a1', 't1', 2)]);
+    run.onTurnEnd({ sessionId: SID, turnId: 't1', reason: 'completed', time: 3 });
+    // Offline from here. On rejoin the socket is in the room before the runner reads the
+    // transcript, so the reply of the turn in flight arrives live, ahead of the catch-up.
+    run.onMessage(reply('a2', 't2', 20));
+    run.catchUp({ id: SID, state: 'running' }, 'a1', [user('u2', 't2', 10), reply('a2', 't2', 20)]);
+    expect(ids()).toEqual(['u1', 'a1', 'u2', 'a2']);
+    expect(chat()).toEqual(['message:u1', 'message:a1', 'end:t1:completed', 'message:u2', 'message:a2']);
+  });
+
+  it('follows the catch-up order when times tie, and keeps later live messages last', () => {
+    const run = useRun.getState();
+    run.open({ id: SID, state: 'running' }, [user('u1', 't1', 5)]);
+    run.onMessage(reply('b', 't1', 7));
+    run.onMessage(reply('d', 't1', 9));
+    run.catchUp({ id: SID, state: 'running' }, 'u1', [reply('a', 't1', 7), reply('b', 't1', 7), reply('c', 't1', 8)]);
+    expect(ids()).toEqual(['u1', 'a', 'b', 'c', 'd']);
+    expect(chat()).toEqual(['message:u1', 'message:a', 'message:b', 'message:c', 'message:d']);
+  });
+
+  it('places a late live message by its time, and new messages before a stream still being written', () => {
+    const run = useRun.getState();
+    run.open({ id: SID, state: 'running' }, [user('u1', 't1', 1), reply('a3', 't1', 30)]);
+    run.onMessage(reply('a2', 't1', 20));
+    expect(ids()).toEqual(['u1', 'a2', 'a3']);
+    run.onToken({ sessionId: SID, turnId: 't1', agent: 'assistant', messageId: 'a5', delta: '…' });
+    run.onMessage(reply('a4', 't1', 40));
+    expect(chat()).toEqual(['message:u1', 'message:a2', 'message:a3', 'message:a4', 'stream:a5']);
+  });
+
+  it('ends a turn whose turn_end was missed when the rejoined session is idle', () => {
+    const run = useRun.getState();
+    run.open({ id: SID, state: 'running' }, [user('u1', 't1', 1)]);
+    run.onMessage(message({ id: 'x', turnId: 't1', time: 2, sender: 'assistant', recipients: ['critic'], output: false }));
+    expect(useRun.getState().sessions[SID]!.working).toEqual(['critic']);
+    run.catchUp({ id: SID, state: 'idle' }, 'x', [reply('a1', 't1', 3), user('u2', 't2', 4), reply('a2', 't2', 5)]);
+    const session = useRun.getState().sessions[SID]!;
+    expect(session.state).toBe('idle');
+    expect(session.working).toEqual([]);
+    expect(chat()).toEqual(['message:u1', 'message:x', 'message:a1', 'end:t1:inferred', 'message:u2', 'message:a2', 'end:t2:inferred']);
+    // Nothing hops on the canvas for history.
+    expect(useRun.getState().hops).toHaveLength(1);
+  });
+
+  it('leaves the turn in flight open when the session is still running, and ends the ones before it', () => {
+    const run = useRun.getState();
+    run.open({ id: SID, state: 'running' }, [user('u1', 't1', 1)]);
+    run.catchUp({ id: SID, state: 'running' }, 'u1', [reply('a1', 't1', 2), user('u2', 't2', 3), user('u3', 't3', 4), reply('a2', 't2', 5)]);
+    expect(chat()).toEqual(['message:u1', 'message:a1', 'end:t1:inferred', 'message:u2', 'message:u3', 'message:a2']);
+    // The received end replaces nothing it should not, and marks the turns asked before it as over.
+    run.onTurnEnd({ sessionId: SID, turnId: 't3', reason: 'aborted', time: 9 });
+    expect(chat()).toEqual(['message:u1', 'message:a1', 'end:t1:inferred', 'message:u2', 'message:u3', 'message:a2', 'end:t2:inferred', 'end:t3:aborted']);
+  });
+
+  it('replaces an inferred end with the received one, after the replies that came since', () => {
+    const run = useRun.getState();
+    run.open({ id: SID, state: 'idle' }, [user('u1', 't1', 1)]);
+    expect(chat()).toEqual(['message:u1', 'end:t1:inferred']);
+    run.onMessage(reply('a1', 't1', 2));
+    run.onTurnEnd({ sessionId: SID, turnId: 't1', reason: 'completed', time: 3 });
+    run.onTurnEnd({ sessionId: SID, turnId: 't1', reason: 'completed', time: 3 });
+    expect(chat()).toEqual(['message:u1', 'message:a1', 'end:t1:completed']);
+  });
+});
+

@@ -11,24 +11,9 @@ import type {
   UsageEvent,
 } from '../../../schemas/protocol.ts';
 import type { Hop } from './flow.ts';
+import { addLiveMessage, addTurnEnd, mergeCatchUp, settleTurns, type ChatItem, type SessionView } from './transcript.ts';
 
-export type ChatItem =
-  | { kind: 'message'; id: string; message: MessageEvent; streamed?: boolean }
-  | { kind: 'stream'; id: string; agent: string; text: string }
-  | { kind: 'input'; id: string; request: InputRequestEvent; answer?: string }
-  | { kind: 'turn_end'; id: string; event: TurnEndEvent }
-  | { kind: 'error'; id: string; text: string };
-
-export interface SessionView {
-  id: string;
-  state: SessionState;
-  items: ChatItem[];
-  /** Every message of the session, in order: the trace inspector's rows. */
-  trace: MessageEvent[];
-  usage?: Usage;
-  /** Agent types working right now. */
-  working: string[];
-}
+export type { ChatItem, SessionView } from './transcript.ts';
 
 /** A hop shown on the canvas until `until` (ms since epoch). */
 export type LiveHop = Hop & { key: number; sessionId: string; until: number };
@@ -45,7 +30,13 @@ interface RunState {
   order: string[];
   hops: LiveHop[];
   replay: Replay | undefined;
+  /** Shows a session with its transcript so far; for a session already shown, merges it in as a catch-up. */
   open(info: Pick<SessionInfo, 'id' | 'state'>, history?: MessageEvent[]): void;
+  /**
+   * Applies a rejoin's answer: the transcript after `afterId` in the runner's order and the
+   * session's state, which also ends turns whose `turn_end` was missed.
+   */
+  catchUp(info: Pick<SessionInfo, 'id' | 'state'>, afterId: string | undefined, messages: readonly MessageEvent[]): void;
   dismiss(id: string): void;
   reset(): void;
   onMessage(event: MessageEvent): void;
@@ -80,15 +71,12 @@ export const useRun = create<RunState>((set, get) => {
     replay: undefined,
 
     open(info, history = []) {
-      if (get().sessions[info.id]) return;
-      const view: SessionView = {
-        id: info.id,
-        state: info.state,
-        items: history.map((m) => ({ kind: 'message', id: m.id, message: m })),
-        trace: history,
-        working: [],
-      };
-      set({ sessions: { ...get().sessions, [info.id]: view }, order: [...get().order, info.id] });
+      if (get().sessions[info.id]) return get().catchUp(info, undefined, history);
+      const view: SessionView = { id: info.id, state: info.state, items: [], trace: [], working: [] };
+      set({ sessions: { ...get().sessions, [info.id]: { ...view, ...settleTurns(mergeCatchUp(view, undefined, history), info.state) } }, order: [...get().order, info.id] });
+    },
+    catchUp(info, afterId, messages) {
+      update(info.id, (s) => ({ ...settleTurns(mergeCatchUp(s, afterId, messages), info.state), state: info.state }));
     },
     dismiss(id) {
       const { [id]: _gone, ...rest } = get().sessions;
@@ -98,16 +86,10 @@ export const useRun = create<RunState>((set, get) => {
       set({ sessions: {}, order: [], hops: [], replay: undefined });
     },
     onMessage(message) {
-      update(message.sessionId, (s) => {
-        if (s.trace.some((m) => m.id === message.id)) return {};
-        const streamed = s.items.findIndex((i) => i.kind === 'stream' && i.id === message.id);
-        const item: ChatItem = { kind: 'message', id: message.id, message, streamed: streamed >= 0 };
-        const items = streamed >= 0 ? s.items.map((i, n) => (n === streamed ? item : i)) : [...s.items, item];
-        // Agent events are sent lossy; the message itself says who now has work: its recipients.
-        const working = [...new Set([...s.working.filter((a) => a !== message.sender), ...message.recipients])];
-        return { items, trace: [...s.trace, message], working };
-      });
-      if (!get().sessions[message.sessionId]) return;
+      const session = get().sessions[message.sessionId];
+      const change = session && addLiveMessage(session, message);
+      if (!change) return;
+      update(message.sessionId, () => change);
       const until = Date.now() + PULSE_MS;
       const hop: LiveHop = { key: ++hopSeq, sessionId: message.sessionId, sender: message.sender, topic: message.topic.type, recipients: message.recipients, until };
       set({ hops: [...get().hops.filter((h) => h.until > Date.now()), hop] });
@@ -134,7 +116,7 @@ export const useRun = create<RunState>((set, get) => {
       update(sessionId, (s) => ({ items: s.items.map((i) => (i.kind === 'input' && i.id === requestId ? { ...i, answer } : i)) }));
     },
     onTurnEnd(event) {
-      update(event.sessionId, (s) => ({ working: [], items: [...s.items, { kind: 'turn_end', id: `end-${event.turnId}`, event }] }));
+      update(event.sessionId, (s) => addTurnEnd(s, event));
     },
     onUsage(event) {
       update(event.sessionId, () => ({ usage: event.session }));

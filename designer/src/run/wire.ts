@@ -22,8 +22,9 @@ export function wireRunnerEvents(): void {
   });
   onServer('error', (e) => useUi.getState().toast('error', `${e.code}: ${e.message}`));
   // A reconnected socket is in no room, and the runner keeps no replay buffer per connection:
-  // each open session is joined again from the last message seen here, and what was missed
-  // arrives like live events (messages are de-duplicated by id).
+  // each open session is joined again from the last message seen here. The catch-up is merged
+  // in transcript order (live events may overtake it) and the session's state ends the turns
+  // whose turn_end was sent while this tab was away.
   let connected = runnerSocket().connected;
   runnerSocket().on('connect', () => {
     if (!connected) {
@@ -31,11 +32,9 @@ export function wireRunnerEvents(): void {
       return;
     }
     for (const [id, s] of Object.entries(run().sessions)) {
-      void sessionCalls.join(id, s.trace.at(-1)?.id).then(
-        ({ session, messages }) => {
-          for (const m of messages) run().onMessage(m);
-          run().onState(id, session.state);
-        },
+      const after = s.trace.at(-1)?.id;
+      void sessionCalls.join(id, after).then(
+        ({ session, messages }) => run().catchUp(session, after, messages),
         () => undefined,
       );
     }
