@@ -6,6 +6,7 @@ import { api, call, connect, nextEvent, ok, startTestRunner, type TestRunner } f
 import { hostileCases, type ObservedError } from './harness/cases.ts';
 import { count } from './harness/tally.ts';
 import { echoGraph } from './fixtures/graphs.ts';
+import { startFlood, type FloodResult } from './helpers/flooder.ts';
 
 /**
  * Hostile Socket.IO traffic against a real runner. Every bad event gets an error ack (or an
@@ -180,5 +181,77 @@ describe('hostile Socket.IO events', () => {
   it('the bystander session completed every turn with only its own messages', async () => {
     expect(await watcher.finish()).toBeGreaterThanOrEqual(3);
     expect((await api(runner.url, 'GET', '/api/health')).status).toBe(200);
+  });
+});
+
+describe('a sustained flood from one socket', () => {
+  /**
+   * "Normal speed" without a timing threshold: the bystander's median turn under the flood is
+   * compared with its own median between the flood's phases, in the same runner. A refused
+   * event still costs a parse and an ack on the one event loop (an 80 KB one about a
+   * millisecond), so four in flight make a ~3 ms turn ~10-25 ms on a loaded 2-core box: the
+   * factor leaves room for that and for noise, and a turn stalled behind the flood goes far past it.
+   */
+  const SLOWDOWN = 15;
+  const ROUNDS = 5;
+  const TURNS = 5;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+  it("another tenant's turns keep their speed while a socket in another process floods the runner", async () => {
+    const socket = await open(GLOBEX);
+    const session = ok(await call<{ session: { id: string } }>(socket, 'session:create', { graphId: 'echo' })).session.id;
+    const timedTurn = async (content: string) => {
+      const started = performance.now();
+      const ended = nextEvent(socket, 'turn_end', (e) => e.sessionId === session);
+      ok(await call(socket, 'session:send', { sessionId: session, content }));
+      expect(await ended).toMatchObject({ reason: 'completed' });
+      return performance.now() - started;
+    };
+    for (let i = 0; i < 5; i++) await timedTurn(`warm-up ${i}`);
+
+    // Every one of these is refused; a flooding socket gets rate_limited once its burst is spent.
+    const flood = await startFlood({
+      url: runner.url,
+      token: ACME,
+      sockets: 1,
+      inFlight: 4,
+      attempts: [
+        { event: 'admin:shutdown', args: [{}] },
+        { event: 'session:create', args: ['echo'] },
+        { event: 'session:join', args: [{ sessionId: '../../x' }] },
+        { event: 'session:join', args: [{ sessionId: globexSession }] },
+        { event: 'session:send', args: [{ sessionId: globexSession, content: 'hijack' }] },
+        { event: 'session:send', args: [{ sessionId: acmeSession, content: 'x'.repeat(30_000), padding: 'y'.repeat(PAYLOAD_LIMIT) }] },
+        { event: 'turn:abort', args: [{ sessionId: randomUUID() }] },
+      ],
+    });
+    // Quiet and flooded turns alternate, so whatever else loads the machine weighs on both alike.
+    const quiet: number[] = [];
+    const underFlood: number[] = [];
+    const floodedPhases: number[] = [];
+    let result: FloodResult;
+    try {
+      let sentBefore = await flood.pause();
+      for (let round = 0; round < ROUNDS; round++) {
+        for (let i = 0; i < TURNS; i++) quiet.push(await timedTurn(`quiet ${round}.${i}`));
+        await flood.resume();
+        for (let i = 0; i < TURNS; i++) underFlood.push(await timedTurn(`under flood ${round}.${i}`));
+        const sent = await flood.pause();
+        floodedPhases.push(sent - sentBefore);
+        sentBefore = sent;
+      }
+    } finally {
+      result = await flood.stop();
+    }
+    count({ cases: result.sent });
+
+    // Every flood event was answered with a refusal, none cut its socket off, and the flood
+    // outpaced the bystander in every phase.
+    expect(result.accepted).toEqual({});
+    expect(Object.values(result.refusals).reduce((a, b) => a + b, 0)).toBe(result.sent);
+    expect(result.disconnected).toBe(0);
+    for (const events of floodedPhases) expect(events).toBeGreaterThan(TURNS);
+    const [before, during] = [median(quiet), median(underFlood)];
+    expect(during, `median turn ${during.toFixed(1)} ms under a flood of ${result.sent} events, ${before.toFixed(1)} ms in between`).toBeLessThanOrEqual(SLOWDOWN * before);
   });
 });

@@ -1,0 +1,141 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import type { Ack } from '../../../schemas/protocol.ts';
+import { io, type Socket } from 'socket.io-client';
+
+/**
+ * Hostile Socket.IO traffic from another process, as a real attacker's would be: the clients'
+ * own work (encoding, acks) must not share the event loop of the runner whose speed is measured.
+ */
+export interface FloodPlan {
+  url: string;
+  token: string;
+  sockets: number;
+  /** Events each socket keeps in flight. */
+  inFlight: number;
+  /** Cycled through by every lane; each is expected to be refused. */
+  attempts: { event: string; args: unknown[] }[];
+}
+
+export interface FloodResult {
+  sent: number;
+  /** Refusals by error code. */
+  refusals: Record<string, number>;
+  /** Events that were not refused, by event name (should be none). */
+  accepted: Record<string, number>;
+  /** Sockets the server disconnected during the flood. */
+  disconnected: number;
+}
+
+type ToChild = { plan: FloodPlan } | { pause: boolean } | { stop: true };
+type FromChild = { ready: true } | { paused: number } | { resumed: true } | { result: FloodResult } | { failed: string };
+
+/** Starts the flood in a child process; resolves once every socket is connected and sending. */
+export async function startFlood(plan: FloodPlan): Promise<{ pause(): Promise<number>; resume(): Promise<void>; stop(): Promise<FloodResult> }> {
+  const child = fork(import.meta.filename, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const next = () =>
+    new Promise<FromChild>((resolve, reject) => {
+      child.once('message', (m) => resolve(m as FromChild));
+      child.once('exit', (code) => reject(new Error(`flooder exited with ${code}`)));
+    });
+  const receive = async <K extends string>(key: K): Promise<Extract<FromChild, Record<K, unknown>>> => {
+    const m = await next();
+    if ('failed' in m) throw new Error(`flooder: ${m.failed}`);
+    if (!(key in m)) throw new Error(`flooder sent ${JSON.stringify(m)} instead of ${key}`);
+    return m as Extract<FromChild, Record<K, unknown>>;
+  };
+  const ready = receive('ready');
+  send(child, { plan });
+  try {
+    await ready;
+  } catch (error) {
+    child.kill();
+    throw error;
+  }
+  return {
+    /** Resolves once no event of the flood is in flight any more, with how many were sent so far. */
+    async pause() {
+      const paused = receive('paused');
+      send(child, { pause: true });
+      return (await paused).paused;
+    },
+    async resume() {
+      const resumed = receive('resumed');
+      send(child, { pause: false });
+      await resumed;
+    },
+    async stop() {
+      const result = receive('result');
+      send(child, { stop: true });
+      return (await result).result;
+    },
+  };
+}
+
+const send = (child: ChildProcess, m: ToChild) => child.send(m);
+
+function connect(url: string, token: string): Promise<Socket> {
+  const socket = io(url, { transports: ['websocket'], auth: { token }, reconnection: false, forceNew: true });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', reject);
+  });
+}
+
+/** Lanes wait on `gate` while the flood is paused; `inFlight` counts the events awaiting their ack. */
+const control = { flooding: true, paused: false, reported: false, inFlight: 0, gate: Promise.resolve() as Promise<void>, open: () => {} };
+const reportIfPaused = () => {
+  if (!control.paused || control.reported || control.inFlight > 0) return;
+  control.reported = true;
+  process.send!({ paused: sent.count } satisfies FromChild);
+};
+const sent = { count: 0 };
+
+async function flood(plan: FloodPlan): Promise<FloodResult> {
+  const result: FloodResult = { sent: 0, refusals: {}, accepted: {}, disconnected: 0 };
+  const sockets = await Promise.all(Array.from({ length: plan.sockets }, () => connect(plan.url, plan.token)));
+  for (const s of sockets) s.once('disconnect', () => result.disconnected++);
+  process.send!({ ready: true } satisfies FromChild);
+  const lanes = sockets.flatMap((socket) =>
+    Array.from({ length: plan.inFlight }, async (_, lane) => {
+      for (let i = lane; control.flooding && socket.connected; i++) {
+        await control.gate;
+        if (!control.flooding) break;
+        const { event, args } = plan.attempts[i % plan.attempts.length]!;
+        control.inFlight++;
+        const ack = (await socket.timeout(30_000).emitWithAck(event, ...args).finally(() => control.inFlight--)) as Ack;
+        result.sent = ++sent.count;
+        reportIfPaused();
+        const tally = ack.ok ? result.accepted : result.refusals;
+        const key = ack.ok ? event : ack.error.code;
+        tally[key] = (tally[key] ?? 0) + 1;
+      }
+    }),
+  );
+  await Promise.all(lanes);
+  const counted = { ...result };
+  for (const s of sockets) s.disconnect();
+  return counted;
+}
+
+if (process.send && process.argv[1] === import.meta.filename) {
+  process.on('message', (m: ToChild) => {
+    if ('stop' in m) {
+      control.flooding = false;
+      control.open();
+    } else if ('pause' in m) {
+      control.paused = m.pause;
+      control.reported = false;
+      if (m.pause) {
+        control.gate = new Promise((r) => (control.open = r));
+        reportIfPaused();
+      } else {
+        control.open();
+        process.send!({ resumed: true } satisfies FromChild);
+      }
+    } else
+      flood(m.plan).then(
+        (result) => process.send!({ result } satisfies FromChild, () => process.exit(0)),
+        (error: unknown) => process.send!({ failed: String(error) } satisfies FromChild, () => process.exit(1)),
+      );
+  });
+}
