@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { io, type Socket } from 'socket.io-client';
 import type { GraphInput } from '../schemas/graph.ts';
 import type { SessionInfo } from '../schemas/protocol.ts';
-import type { ProcessLoad } from '../runner/cluster/placement.ts';
+import { UTILIZATION_HEADROOM, type ProcessLoad } from '../runner/cluster/placement.ts';
 import { flushPrefix } from '../runner/cluster/test-redis.ts';
 import { spawnServer } from '../test/helpers/spawn-runner.ts';
 
@@ -43,9 +43,14 @@ interface Run {
   turns: number;
   seconds: number;
   cpuSeconds: number;
+  /** The same per process: each runner, then redis-server. */
+  cpuSplit: number[];
   roundTrips: number;
   /** The part of roundTrips that is the Socket.IO adapter's (one XADD per event, plus its reads). */
   socketioTrips: number;
+  /** Sessions per runner as placed, and how many changed owner by the end (their client then talks to a non-owner). */
+  placed: number[];
+  moved: number;
 }
 
 export async function run(log: (s: string) => void): Promise<Record<string, number>> {
@@ -64,7 +69,7 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
     // The embedded single process: lowdb files, no Redis.
     const embedded = await start(false);
     const base = await measure([embedded], redisPid);
-    log(`embedded: ${rate(base)} turns/s, ${cpuMs(base)} ms CPU per turn (runner + redis-server)`);
+    log(`embedded: ${rate(base)} turns/s, ${cpuMs(base)} ms CPU per turn`);
     await stop(embedded);
 
     // One cluster-mode process: the Redis store, leases, the Streams adapter.
@@ -78,8 +83,9 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
     const two = newPrefix(prefixes);
     const pair = [await start(true, two), await start(true, two)];
     await waitForMembers(pair[0], 2);
+    await waitForCalm(pair[0]);
     const c2 = await measure(pair, redisPid);
-    log(`cluster, 2 processes: ${rate(c2)} turns/s, ${cpuMs(c2)} ms CPU per turn, ${(c2.roundTrips / c2.turns).toFixed(2)} Redis round trips per turn (${(c2.socketioTrips / c2.turns).toFixed(2)} of them the Socket.IO adapter's)`);
+    log(`cluster, 2 processes: ${rate(c2)} turns/s, ${cpuMs(c2)} ms CPU per turn, ${(c2.roundTrips / c2.turns).toFixed(2)} Redis round trips per turn (${(c2.socketioTrips / c2.turns).toFixed(2)} of them the Socket.IO adapter's); sessions per process ${c2.placed.join('/')}, ${c2.moved} moved during the run`);
 
     const takeoverMs = await takeover(pair);
     log(`takeover after kill -9 of the owner: ${takeoverMs} ms until a message sent to the survivor was answered`);
@@ -118,7 +124,7 @@ async function measure(runners: Runner[], redisPid: number): Promise<Run> {
     }
   });
   await sleep(WARMUP_MS);
-  const cpu0 = cpuSeconds(pids);
+  const split0 = pids.map((pid) => cpuSeconds([pid]));
   const trips0 = await roundTrips(runners);
   const socketio0 = await roundTrips(runners, 'socketio');
   const turns0 = turns;
@@ -127,13 +133,21 @@ async function measure(runners: Runner[], redisPid: number): Promise<Run> {
   const result: Run = {
     turns: turns - turns0,
     seconds: (performance.now() - t0) / 1000,
-    cpuSeconds: cpuSeconds(pids) - cpu0,
+    cpuSeconds: 0,
+    cpuSplit: pids.map((pid, i) => cpuSeconds([pid]) - split0[i]!),
     roundTrips: (await roundTrips(runners)) - trips0,
     socketioTrips: (await roundTrips(runners, 'socketio')) - socketio0,
+    placed: [],
+    moved: 0,
   };
+  result.cpuSeconds = result.cpuSplit.reduce((a, b) => a + b, 0);
   running = false;
   await Promise.all(loops);
   for (const c of clients) c.socket.disconnect();
+  result.placed = runners.map((r) => sessions.filter((s) => urls.get(s.owner ?? '') === r.url).length);
+  if (runners.length > 1) {
+    for (const s of sessions) if ((await get<SessionInfo>(runners[0].url, `/api/sessions/${s.id}`)).owner !== s.owner) result.moved += 1;
+  }
   return result;
 }
 
@@ -175,6 +189,19 @@ async function stop(r: Runner): Promise<void> {
   if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
   await r.exited;
   rmSync(r.dir, { recursive: true, force: true });
+}
+
+/**
+ * Placement avoids a process whose event loop looks busy, and a runner that has just started is
+ * busy compiling for a few seconds: sessions created then would all land on the older process,
+ * and the rebalancer would later move some away from the clients attached to them.
+ */
+async function waitForCalm(via: Runner): Promise<void> {
+  const until = Date.now() + 20_000;
+  while ((await get<{ processes: ProcessLoad[] }>(via.url, '/api/cluster')).processes.some((p) => p.eventLoopUtilization > UTILIZATION_HEADROOM)) {
+    if (Date.now() > until) throw new Error('the cluster did not calm down after starting');
+    await sleep(100);
+  }
 }
 
 async function waitForMembers(via: Runner, n: number): Promise<void> {
@@ -235,5 +262,6 @@ function newPrefix(all: string[]): string {
 
 
 const rate = (r: Run) => (r.turns / r.seconds).toFixed(0);
-const cpuMs = (r: Run) => ((r.cpuSeconds / r.turns) * 1000).toFixed(3);
+const perTurnMs = (seconds: number, r: Run) => ((seconds / r.turns) * 1000).toFixed(3);
+const cpuMs = (r: Run) => `${perTurnMs(r.cpuSeconds, r)} (${r.cpuSplit.slice(0, -1).map((s) => perTurnMs(s, r)).join(' + ')} runner, ${perTurnMs(r.cpuSplit.at(-1)!, r)} redis-server)`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -101,4 +101,30 @@ describe('batched Redis Streams adapter', () => {
     expect(replayed).toEqual([...missedOfLastBatch, 200, 201, 202]);
     expect(replayed.every((i) => i > 103)).toBe(true);
   });
+
+  it('encodes an event only in processes with a socket in its room, and still delivers it across', async () => {
+    const [a, b] = servers;
+    const socket = await open(b.url);
+    const room = 'only-on-b';
+    b.io.in(socket.id!).socketsJoin(room);
+    const encoded = (server: { io: Server }) => {
+      const adapter = server.io.of('/').adapter as unknown as { _encode: (...args: unknown[]) => unknown };
+      const counted = { n: 0 };
+      const encode = adapter._encode.bind(adapter);
+      adapter._encode = (...args) => {
+        counted.n += 1;
+        return encode(...args);
+      };
+      return counted;
+    };
+    const [onA, onB] = [encoded(a), encoded(b)];
+    const got = new Promise<number>((ok) => socket.once('x', ok));
+    a.io.to(room).emit('x', 1);
+    expect(await got).toBe(1);
+    // Nobody on a is in the room: a only publishes it. A room nobody on b is in costs b nothing either.
+    a.io.to('nobody-anywhere').emit('x', 2);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(onA.n).toBe(0);
+    expect(onB.n).toBe(1);
+  });
 });

@@ -9,6 +9,9 @@ interface ClusterMessage { uid: string; nsp: string; type: number; data?: unknow
 interface RawEntry { uid: string; nsp: string; type: string; data?: string }
 interface Recovered { rooms: string[]; missedPackets: unknown[][] }
 interface Internals {
+  rooms: Map<string, Set<string>>;
+  broadcast(packet: Broadcast['packet'], opts: { rooms: Set<string>; except: Set<string>; flags?: { local?: boolean } }): Promise<void>;
+  publishAndReturnOffset(message: Omit<ClusterMessage, 'uid' | 'nsp'>): Promise<string>;
   doPublish(message: ClusterMessage): Promise<string>;
   onRawMessage(raw: RawEntry, offset: string): void;
   onMessage(message: ClusterMessage, offset: string): void;
@@ -26,7 +29,8 @@ const RESTORE_MAX_READS = 100;
  * a write is in flight (or within one tick) go out together as one stream entry, which every other
  * process then reads with one XREAD. Each event keeps an offset of its own (`<entry id>.<index>`,
  * the last one the bare entry id), so connection-state recovery resumes exactly after the last
- * event a client got, on any process.
+ * event a client got, on any process. An event for rooms that have no socket in a process is not
+ * encoded for sockets there: the sender only publishes it, a receiver skips it.
  */
 export function createBatchedAdapter(client: Redis, options: NonNullable<Parameters<typeof createAdapter>[1]> & { streamName: string }): AdapterFactory {
   const factory = createAdapter(client, options);
@@ -39,6 +43,7 @@ export function createBatchedAdapter(client: Redis, options: NonNullable<Paramet
 function batched(adapter: StreamsAdapter, client: Redis, stream: string): StreamsAdapter {
   const self = adapter as unknown as Internals & { uid: string; nsp: { name: string } };
   const publish = self.doPublish.bind(self);
+  const broadcast = self.broadcast.bind(self);
   const onRawMessage = self.onRawMessage.bind(self);
   const restoreSession = self.restoreSession.bind(self);
   let pending: { data: Broadcast; resolve: (offset: string) => void; reject: (e: unknown) => void }[] = [];
@@ -68,11 +73,29 @@ function batched(adapter: StreamsAdapter, client: Redis, stream: string): Stream
     });
   };
 
+  /** Whether a broadcast to these rooms (none: everyone) can reach a socket of this process. */
+  const reachesHere = (rooms: Iterable<string>) => {
+    let none = true;
+    for (const room of rooms) {
+      if (self.rooms.has(room)) return true;
+      none = false;
+    }
+    return none;
+  };
+
+  self.broadcast = async (packet, opts) => {
+    if (opts.flags?.local || reachesHere(opts.rooms)) return broadcast(packet, opts);
+    // What the stock broadcast does, less encoding the packet for the sockets here (there are none).
+    await self.publishAndReturnOffset({ type: MessageType.BROADCAST, data: { packet, opts: { rooms: [...opts.rooms], except: [...opts.except], flags: opts.flags } } }).catch(() => undefined);
+  };
+
   self.onRawMessage = (raw, offset) => {
     if (raw.type !== BATCH) return onRawMessage(raw, offset);
     if (raw.uid === self.uid) return;
     const events = parseBatch(raw);
-    events.forEach((data, i) => self.onMessage({ uid: raw.uid, nsp: raw.nsp, type: MessageType.BROADCAST, data }, offsetOf(offset, i, events.length)));
+    events.forEach((data, i) => {
+      if (reachesHere(data.opts.rooms)) self.onMessage({ uid: raw.uid, nsp: raw.nsp, type: MessageType.BROADCAST, data }, offsetOf(offset, i, events.length));
+    });
   };
 
   self.restoreSession = async (pid, offset) => {

@@ -19,7 +19,12 @@ export function redisKeys(prefix: string) {
     graphLatest: (tenant: string) => `${prefix}graph-latest:${tenantPart(tenant)}`,
     /** Hash version → StoredGraph JSON. */
     graphVersions: (tenant: string, id: string) => `${prefix}graph:${tenantPart(tenant)}:${segment('graph', id)}`,
+    /** A session's inbox (JSON), or a whole record as an older version wrote it. Its info is in `sessionInfo`. */
     session: (tenant: string, id: string) => `${prefix}session:${tenantPart(tenant)}:${segment('session', id)}`,
+    /** Hash of a session's agents' snapshot (JSON) and the revision of its last write (see RedisStore.putSession). */
+    sessionState: (tenant: string, id: string) => `${prefix}session-state:${tenantPart(tenant)}:${segment('session', id)}`,
+    /** List of the message ids a session accepted, oldest first, so a write adds only the new ones. */
+    accepted: (tenant: string, id: string) => `${prefix}accepted:${tenantPart(tenant)}:${segment('session', id)}`,
     /** List of a session's transcript entries (JSON), kept apart from its record so a turn appends only its own. */
     transcript: (tenant: string, id: string) => `${prefix}transcript:${tenantPart(tenant)}:${segment('session', id)}`,
     /** Hash session id → SessionInfo JSON: the index listSessions reads. */

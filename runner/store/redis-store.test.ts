@@ -87,6 +87,51 @@ describe('RedisStore specifics', () => {
     expect(await redis.exists(store.keys.fence(record.info.id), store.keys.sessionActive('t-del'), store.keys.transcript('t-del', record.info.id))).toBe(0);
   });
 
+  it('sends a snapshot only when it is a new object, and only the accepted ids the store lacks', async () => {
+    const record = { ...session('t-delta'), snapshot: { key: 'k', agents: { a: { n: 1 } }, pending: [] } as unknown as SessionRecord['snapshot'], acceptedMessageIds: ['m1', 'm2'] };
+    const state = store.keys.sessionState('t-delta', record.info.id);
+    await store.putSession(record);
+    // Changed behind the writer's back: a write with the same snapshot object leaves it alone.
+    await redis.hset(state, 'snapshot', JSON.stringify({ key: 'k', agents: {}, pending: ['untouched'] }));
+    record.acceptedMessageIds.push('m3');
+    record.acceptedMessageIds.shift();
+    await store.putSession(record);
+    expect((await store.getSession('t-delta', record.info.id))?.snapshot?.pending).toEqual(['untouched']);
+    expect(await redis.lrange(store.keys.accepted('t-delta', record.info.id), 0, -1)).toEqual(['m2', 'm3']);
+    record.snapshot = { key: 'k', agents: { a: { n: 2 } }, pending: [] } as unknown as SessionRecord['snapshot'];
+    record.acceptedMessageIds.splice(0, 1, 'm4'); // not a window that moved on: written whole
+    await store.putSession(record);
+    const stored = await store.getSession('t-delta', record.info.id);
+    expect(stored?.snapshot).toEqual(record.snapshot);
+    expect(stored?.acceptedMessageIds).toEqual(['m4', 'm3']);
+    record.snapshot = undefined;
+    record.acceptedMessageIds.length = 0;
+    await store.putSession(record);
+    expect(await store.getSession('t-delta', record.info.id)).toEqual(record);
+  });
+
+  it('refuses a write that builds on a revision another writer replaced, and sends the next one whole', async () => {
+    const record = { ...session('t-rev'), acceptedMessageIds: ['m1'], snapshot: { key: 'k', agents: {}, pending: [] } as unknown as SessionRecord['snapshot'] };
+    await store.putSession(record);
+    const other = new RedisStore({ redis, prefix });
+    await other.putSession({ ...record, info: { ...record.info, turns: 7 }, acceptedMessageIds: ['x'], snapshot: undefined });
+    record.acceptedMessageIds.push('m2');
+    await expect(store.putSession(record)).rejects.toMatchObject({ code: 'store_conflict' });
+    await store.putSession(record);
+    expect(await store.getSession('t-rev', record.info.id)).toEqual(record);
+  });
+
+  it('reads a record an older version stored whole, snapshot and accepted ids inside, and writes it in parts', async () => {
+    const record = { ...session('t-old'), acceptedMessageIds: ['m1'], snapshot: { key: 'k', agents: {}, pending: [] } as unknown as SessionRecord['snapshot'], inbox: [] };
+    await redis.set(store.keys.session('t-old', record.info.id), JSON.stringify(record));
+    expect(await store.getSession('t-old', record.info.id)).toEqual(record);
+    const read = (await store.getSession('t-old', record.info.id))!;
+    read.acceptedMessageIds.push('m2');
+    await store.putSession(read);
+    expect(JSON.parse((await redis.get(store.keys.session('t-old', record.info.id)))!)).not.toHaveProperty('info');
+    expect(await store.getSession('t-old', record.info.id)).toEqual(read);
+  });
+
   it('appends only the new transcript entries, and reads and upgrades a record stored whole by an older version', async () => {
     const record = session('t-append');
     const entry = (content: string) => ({ type: 'message', id: randomUUID(), sessionId: record.info.id, role: 'user', content, createdAt: 1 }) as unknown as SessionRecord['transcript'][number];

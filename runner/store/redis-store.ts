@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { AppError, invalid } from '../errors.ts';
 import type { SessionInfo } from '../../schemas/protocol.ts';
@@ -11,17 +12,29 @@ const MAX_MEMORY_KEYS = 1000;
 const MAX_MEMORY_KEY = 200;
 const MAX_MEMORY_VALUE = 10_000;
 
-// One round trip per write, and the fence check cannot race the write it guards. The transcript
-// is a list beside the record: a write says from which index its entries are new (ARGV[7]) and
-// appends only those; '' rewrites the list. Returns {2, length} when the list is shorter than the
-// writer believes (a record stored whole by an older version), and the writer sends it all.
+// One round trip per write, and the fence check cannot race the write it guards. A write carries
+// only what changed since this writer's last write of the session (see putSession): checks come
+// first, so a refused write changes nothing.
+// KEYS: inbox, info index, activity index, fence, tenants, transcript, state (rev, snapshot), accepted ids.
+// ARGV: 1 fence, 2 id, 3 info JSON, 4 lastActiveAt, 5 tenant, 6 the revision this write builds on
+// ('' for none: it carries everything), 7 its own revision, 8 inbox JSON, 9 snapshot JSON ('' for
+// unchanged, '-' for none), 10 how many stored accepted ids stay (the last ones), 11 how many ids
+// follow, then the ids, then where the transcript entries are new from ('' rewrites the list) and
+// the entries. Returns {1, 0} when written, {0, fence} when fenced off, {2, length} when the
+// transcript list is shorter than the writer believes (a record stored whole by an older version:
+// the writer sends it all), {3, 0} when the stored revision is not the one this write builds on.
 const PUT_SESSION = `
 local fence = ARGV[1]
+local current = 0
 if fence ~= '' then
-  local current = tonumber(redis.call('GET', KEYS[4]) or '0')
+  current = tonumber(redis.call('GET', KEYS[4]) or '0')
   if tonumber(fence) < current then return {0, current} end
 end
-local from = tonumber(ARGV[7])
+local base = ARGV[6]
+if base ~= '' and redis.call('HGET', KEYS[7], 'rev') ~= base then return {3, 0} end
+local added = tonumber(ARGV[11])
+local at = 12 + added
+local from = tonumber(ARGV[at])
 if from ~= nil then
   local length = redis.call('LLEN', KEYS[6])
   if length < from then return {2, length} end
@@ -29,12 +42,17 @@ if from ~= nil then
 else
   redis.call('DEL', KEYS[6])
 end
-for i = 8, #ARGV, 1000 do redis.call('RPUSH', KEYS[6], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
-if fence ~= '' and tonumber(fence) > tonumber(redis.call('GET', KEYS[4]) or '0') then redis.call('SET', KEYS[4], fence) end
-redis.call('SET', KEYS[1], ARGV[2])
-redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
-redis.call('ZADD', KEYS[3], ARGV[5], ARGV[3])
-redis.call('SADD', KEYS[5], ARGV[6])
+for i = at + 1, #ARGV, 1000 do redis.call('RPUSH', KEYS[6], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
+if fence ~= '' and tonumber(fence) > current then redis.call('SET', KEYS[4], fence) end
+local kept = tonumber(ARGV[10])
+if kept == 0 then redis.call('DEL', KEYS[8]) else redis.call('LTRIM', KEYS[8], -kept, -1) end
+for i = 12, at - 1, 1000 do redis.call('RPUSH', KEYS[8], unpack(ARGV, i, math.min(i + 999, at - 1))) end
+if ARGV[9] == '-' then redis.call('HDEL', KEYS[7], 'snapshot') elseif ARGV[9] ~= '' then redis.call('HSET', KEYS[7], 'snapshot', ARGV[9]) end
+redis.call('HSET', KEYS[7], 'rev', ARGV[7])
+redis.call('SET', KEYS[1], ARGV[8])
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[2])
+if base == '' then redis.call('SADD', KEYS[5], ARGV[5]) end
 return {1, 0}`;
 
 // Counting and writing in one step, so concurrent writers cannot overfill a user's memory.
@@ -54,7 +72,7 @@ redis.call('SADD', KEYS[3], ARGV[4])
 return 1`;
 
 type Scripted = Redis & {
-  putSessionScript(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: string[]): Promise<[number, number]>;
+  putSessionScript(...keysAndArgs: string[]): Promise<[number, number]>;
   putGraphScript(k1: string, k2: string, k3: string, ...argv: string[]): Promise<number>;
   setMemoryScript(key: string, field: string, value: string, max: string): Promise<number>;
 };
@@ -71,11 +89,16 @@ export class RedisStore implements Store {
   readonly keys: RedisKeys;
   private readonly redis: Scripted;
   private readonly ownsClient: boolean;
+  /** What this process last wrote of each live record, keyed by the record's `info` object (see putSession). */
+  private readonly written = new WeakMap<SessionInfo, Written>();
+  /** Revisions are unique across writers: a random prefix for this store, then a counter. */
+  private readonly writer = randomBytes(4).toString('base64url');
+  private revisions = 0;
 
   constructor(options: RedisStoreOptions) {
     this.ownsClient = typeof options.redis === 'string';
     const client = typeof options.redis === 'string' ? new Redis(options.redis, { maxRetriesPerRequest: 3 }) : options.redis;
-    client.defineCommand('putSessionScript', { numberOfKeys: 6, lua: PUT_SESSION });
+    client.defineCommand('putSessionScript', { numberOfKeys: 8, lua: PUT_SESSION });
     client.defineCommand('putGraphScript', { numberOfKeys: 3, lua: PUT_GRAPH });
     client.defineCommand('setMemoryScript', { numberOfKeys: 1, lua: SET_MEMORY });
     this.redis = client as Scripted;
@@ -114,12 +137,27 @@ export class RedisStore implements Store {
   }
 
   async getSession(tenant: string, id: string): Promise<SessionRecord | undefined> {
-    const [[, raw], [, entries]] = (await this.redis.multi().get(this.keys.session(tenant, id)).lrange(this.keys.transcript(tenant, id), 0, -1).exec()) as [[unknown, string | null], [unknown, string[]]];
+    const k = this.keys;
+    const [[, raw], [, entries], [, info], [, snapshot], [, accepted]] = (await this.redis
+      .multi()
+      .get(k.session(tenant, id))
+      .lrange(k.transcript(tenant, id), 0, -1)
+      .hget(k.sessionInfo(tenant), id)
+      .hget(k.sessionState(tenant, id), 'snapshot')
+      .lrange(k.accepted(tenant, id), 0, -1)
+      .exec()) as [[unknown, string | null], [unknown, string[]], [unknown, string | null], [unknown, string | null], [unknown, string[]]];
     if (!raw) return undefined;
-    const record = JSON.parse(raw) as SessionRecord;
-    // A record stored whole by an older version still carries its transcript.
-    if (record.transcript === undefined) record.transcript = entries.map((e) => JSON.parse(e) as SessionRecord['transcript'][number]);
-    return record;
+    const stored = JSON.parse(raw) as Partial<SessionRecord>;
+    const transcript = stored.transcript ?? entries.map((e) => JSON.parse(e) as SessionRecord['transcript'][number]);
+    // A record stored whole by an older version has everything in it.
+    if (stored.info) return { ...stored, transcript } as SessionRecord;
+    return {
+      info: JSON.parse(info!) as SessionInfo,
+      transcript,
+      ...(snapshot ? { snapshot: JSON.parse(snapshot) as SessionRecord['snapshot'] } : {}),
+      acceptedMessageIds: accepted,
+      ...(stored.inbox ? { inbox: stored.inbox } : {}),
+    };
   }
 
   /** Whether the tenant has this session, without reading its record. */
@@ -134,27 +172,51 @@ export class RedisStore implements Store {
       .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
   }
 
+  /**
+   * A write sends what changed since this writer's last write of the same live record (known by
+   * its `info` object): the snapshot only when it is a new object (callers replace it, never
+   * change it), the accepted ids only past those already stored, the transcript from
+   * `transcriptFrom`. The write names the revision it builds on, and Redis refuses it when that is
+   * not what is stored (an earlier write failed, or another writer came between): it then fails
+   * like that earlier write, and the next one sends everything.
+   */
   async putSession(record: SessionRecord, options: { fence?: number; transcriptFrom?: number; transcriptOffset?: number } = {}): Promise<void> {
-    const { info } = record;
+    const { info, transcript } = record;
     const k = this.keys;
-    const { transcript, ...rest } = record;
     const offset = options.transcriptOffset ?? 0;
     const length = offset + transcript.length; // the caller may append while the first try is in flight
-    const write = (from: number | undefined) =>
-      this.redis.putSessionScript(
-        k.session(info.tenant, info.id), k.sessionInfo(info.tenant), k.sessionActive(info.tenant), k.fence(info.id), k.tenants, k.transcript(info.tenant, info.id),
-        options.fence === undefined ? '' : String(options.fence), JSON.stringify(rest), info.id, JSON.stringify(info), String(info.lastActiveAt), info.tenant,
-        from === undefined ? '' : String(from), ...transcript.slice((from ?? 0) - offset, length - offset).map((m) => JSON.stringify(m)),
-      );
     const from = options.transcriptFrom !== undefined && options.transcriptFrom >= offset && options.transcriptFrom <= length ? options.transcriptFrom : undefined;
     if (from === undefined && offset > 0) throw invalid(`session "${info.id}": a transcript from entry ${offset} on can only add to what is stored`);
-    let [ok, current] = await write(from);
-    // The stored list is shorter than the writer believes: send what it lacks, if the writer has it.
-    if (ok === 2) {
-      if (current < offset) throw new AppError('corrupt_record', 500, `session "${info.id}": the stored transcript has ${current} entries, this write starts at ${offset}`);
-      [ok, current] = await write(offset === 0 ? undefined : current);
+    const prior = this.written.get(info);
+    const kept = prior ? acceptedKept(prior.accepted, record.acceptedMessageIds) : 0;
+    const added = kept ? record.acceptedMessageIds.slice(kept) : record.acceptedMessageIds;
+    const revision = `${this.writer}${(this.revisions++).toString(36)}`;
+    this.written.set(info, { revision, snapshot: record.snapshot, accepted: record.acceptedMessageIds.slice() });
+    const head = [
+      k.session(info.tenant, info.id), k.sessionInfo(info.tenant), k.sessionActive(info.tenant), k.fence(info.id), k.tenants, k.transcript(info.tenant, info.id), k.sessionState(info.tenant, info.id), k.accepted(info.tenant, info.id),
+      options.fence === undefined ? '' : String(options.fence), info.id, JSON.stringify(info), String(info.lastActiveAt), info.tenant,
+      prior?.revision ?? '', revision, JSON.stringify({ inbox: record.inbox }),
+      prior && prior.snapshot === record.snapshot ? '' : record.snapshot === undefined ? '-' : JSON.stringify(record.snapshot),
+      String(kept), String(added.length), ...added,
+    ];
+    const write = (from: number | undefined) =>
+      this.redis.putSessionScript(...head, from === undefined ? '' : String(from), ...transcript.slice((from ?? 0) - offset, length - offset).map((m) => JSON.stringify(m)));
+    let ok: number, current: number;
+    try {
+      [ok, current] = await write(from);
+      // The stored list is shorter than the writer believes: send what it lacks, if the writer has it.
+      if (ok === 2) {
+        if (current < offset) throw new AppError('corrupt_record', 500, `session "${info.id}": the stored transcript has ${current} entries, this write starts at ${offset}`);
+        [ok, current] = await write(offset === 0 ? undefined : current);
+      }
+    } catch (error) {
+      this.written.delete(info);
+      throw error;
     }
-    if (ok !== 1) throw new StaleFenceError(info.id, options.fence!, current);
+    if (ok === 1) return;
+    this.written.delete(info);
+    if (ok === 3) throw new AppError('store_conflict', 503, `session "${info.id}" changed in the store since this process last wrote it (or that write failed); the next write sends it whole`);
+    throw new StaleFenceError(info.id, options.fence!, current);
   }
 
   async deleteSession(tenant: string, id: string): Promise<void> {
@@ -198,8 +260,26 @@ export class RedisStore implements Store {
     if (!ids.length) return 0;
     const k = this.keys;
     const tx = this.redis.multi();
-    for (const id of ids) tx.del(k.session(tenant, id)).hdel(k.sessionInfo(tenant), id).zrem(k.sessionActive(tenant), id).del(k.fence(id)).del(k.transcript(tenant, id));
+    for (const id of ids) tx.del(k.session(tenant, id)).hdel(k.sessionInfo(tenant), id).zrem(k.sessionActive(tenant), id).del(k.fence(id), k.transcript(tenant, id), k.sessionState(tenant, id), k.accepted(tenant, id));
     const results = (await tx.exec()) ?? [];
-    return results.filter((_, i) => i % 5 === 0).reduce((n, [, deleted]) => n + Number(deleted), 0);
+    return results.filter((_, i) => i % 4 === 0).reduce((n, [, deleted]) => n + Number(deleted), 0);
   }
+}
+
+interface Written {
+  revision: string;
+  snapshot: SessionRecord['snapshot'];
+  accepted: string[];
+}
+
+/**
+ * How many of the stored accepted ids (`before`, oldest first) the ids `now` start with: the
+ * window moved on by dropping old ids and adding new ones. 0 when it did not (an id was forgotten
+ * in the middle): the list is then written whole.
+ */
+function acceptedKept(before: readonly string[], now: readonly string[]): number {
+  if (before.length === 0) return 0;
+  const kept = now.lastIndexOf(before[before.length - 1]!) + 1;
+  for (let i = 0; i < kept; i++) if (now[i] !== before[before.length - kept + i]) return 0;
+  return kept;
 }
