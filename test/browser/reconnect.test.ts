@@ -67,7 +67,7 @@ describe('designer after its socket reconnects', () => {
     // and nothing on the canvas is left working.
     const lines = () => page.locator('[data-testid=chat] .chat-items > li').evaluateAll((items) => items.map((li) => li.getAttribute('data-testid')));
     await expect.poll(lines, POLL).toEqual(['msg-user', 'msg-output', 'turn-end', 'msg-user', 'msg-output', 'turn-end']);
-    expect(await page.locator('[data-testid=chat] [data-testid=turn-end]').last().textContent()).toBe('Turn ended while this tab was disconnected');
+    expect(await page.locator('[data-testid=chat] [data-testid=turn-end]').last().textContent()).toBe('Turn ended while this tab was not connected');
     expect(await page.locator('[data-testid=chat] [data-testid=session-state]').textContent()).toBe('idle');
     expect(await page.locator('[data-working]').count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);

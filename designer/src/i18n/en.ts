@@ -131,7 +131,7 @@ export const en = {
     placeholder: 'Message',
     send: 'Send',
     turnEnd: 'Turn ended ({{reason}})',
-    turnEndedAway: 'Turn ended while this tab was disconnected',
+    turnEndedAway: 'Turn ended while this tab was not connected',
     inputFrom: '{{agent}} asks:',
     answer: 'Answer',
     saveFirst: 'Save the graph before running it',

@@ -131,7 +131,7 @@ export const zh = {
     placeholder: '消息',
     send: '发送',
     turnEnd: '本轮结束（{{reason}}）',
-    turnEndedAway: '本轮已在此页断开连接期间结束',
+    turnEndedAway: '本轮在此页未连接时结束',
     inputFrom: '{{agent}} 询问：',
     answer: '回答',
     saveFirst: '运行前请先保存图',

@@ -26,6 +26,23 @@ describe('export and import', () => {
     expect(doc.manifest).toMatchObject({ agentKinds: ['assistant', 'router'], credentials: [] });
   });
 
+  it('lists what the graph needs in the manifest: models, credential names (never values) and tools', () => {
+    const store = createEditorStore(builtGraph());
+    const s = () => store.getState();
+    s().updateGraph({ models: [...s().graph.models, { id: 'gpt', provider: 'openai', model: 'gpt-4o-mini', credential: 'TEAM_OPENAI_KEY', maxRetries: 3, timeoutMs: 60_000 } as never] });
+    const assistant = s().graph.agents.find((a) => a.kind === 'assistant')!;
+    s().updateAgent(assistant.id, { config: { ...(assistant.config as object), model: 'gpt', tools: ['calculator'] } as never });
+    const doc = exportDocument(s().graph);
+    expect(doc.manifest).toMatchObject({
+      agentKinds: ['assistant', 'router'],
+      models: expect.arrayContaining([{ id: 'gpt', provider: 'openai', model: 'gpt-4o-mini', credential: 'TEAM_OPENAI_KEY' }]),
+      credentials: ['TEAM_OPENAI_KEY'],
+      tools: ['calculator'],
+    });
+    expect(Graph.safeParse(doc).success).toBe(true);
+    expect(importDocument(JSON.stringify(doc)).graph).toEqual(s().graph);
+  });
+
   it('round-trips: export → import gives an equal graph', () => {
     const graph = builtGraph();
     const result = importDocument(JSON.stringify(exportDocument(graph), null, 2));

@@ -20,6 +20,9 @@ export function SessionsList({ graphId, active }: { graphId: string; active: boo
   const [sessions, setSessions] = useState<SessionInfo[]>([]);
   const [error, setError] = useState<string>();
   const [now, setNow] = useState(Date.now());
+  // Bumped after an action, so its effect shows at once instead of at the next poll.
+  const [asked, setAsked] = useState(0);
+  const refresh = () => setAsked((n) => n + 1);
 
   useEffect(() => {
     if (!active) return;
@@ -40,7 +43,7 @@ export function SessionsList({ graphId, active }: { graphId: string; active: boo
       stopped = true;
       clearInterval(timer);
     };
-  }, [graphId, active]);
+  }, [graphId, active, asked]);
 
   const act = (what: () => Promise<unknown>) => what().catch((e: Error) => toast('error', e.message));
 
@@ -60,17 +63,17 @@ export function SessionsList({ graphId, active }: { graphId: string; active: boo
         </thead>
         <tbody>
           {sessions.map((s) => (
-            <tr key={s.id} data-testid="session-row">
+            <tr key={s.id} data-testid="session-row" data-session={s.id}>
               <td className="mono" title={s.id}>{s.id.slice(0, 8)}</td>
-              <td><span className={`state state-${s.state}`}>{t(`state.${s.state}`)}</span></td>
+              <td><span className={`state state-${s.state}`} data-testid="session-row-state">{t(`state.${s.state}`)}</span></td>
               <td>{s.owner ?? s.user ?? '—'}</td>
               <td>{idle(now - s.lastActiveAt)}</td>
               <td>{s.usage.promptTokens + s.usage.completionTokens}</td>
               <td className="actions">
-                <button type="button" className="small" onClick={() => act(() => attachSession(s))}>{t('sessions.attach')}</button>
-                <button type="button" className="small" onClick={() => act(() => sessionCalls.pause(s.id))}>{t('run.pause')}</button>
-                <button type="button" className="small" onClick={() => act(() => sessionCalls.resume(s.id))}>{t('run.resume')}</button>
-                <button type="button" className="small danger" onClick={() => act(() => sessionCalls.close(s.id))} disabled={s.state === 'closed'}>{t('run.end')}</button>
+                <button type="button" className="small" onClick={() => act(() => attachSession(s))} data-testid="session-attach">{t('sessions.attach')}</button>
+                <button type="button" className="small" onClick={() => act(() => sessionCalls.pause(s.id).then(refresh))} disabled={s.state !== 'running' && s.state !== 'waiting_input'} data-testid="session-pause">{t('run.pause')}</button>
+                <button type="button" className="small" onClick={() => act(() => sessionCalls.resume(s.id).then(refresh))} disabled={s.state !== 'paused'} data-testid="session-resume">{t('run.resume')}</button>
+                <button type="button" className="small danger" onClick={() => act(() => sessionCalls.close(s.id).then(refresh))} disabled={s.state === 'closed'} data-testid="session-end">{t('run.end')}</button>
               </td>
             </tr>
           ))}

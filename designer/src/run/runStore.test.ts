@@ -49,6 +49,22 @@ describe('run store', () => {
     expect(useRun.getState().sessions[SID]!.working).toEqual([]);
   });
 
+  it('shows an agent’s failure and a warning in the chat, and the input request until it is answered', () => {
+    const run = useRun.getState();
+    run.open({ id: SID, state: 'running' });
+    run.onAgent({ sessionId: SID, turnId: 't1', agent: 'planner', phase: 'start', time: 1 });
+    expect(useRun.getState().sessions[SID]!.working).toEqual(['planner']);
+    run.onAgent({ sessionId: SID, turnId: 't1', agent: 'planner', phase: 'error', error: 'model refused', time: 2 });
+    run.onInputRequest({ sessionId: SID, turnId: 't1', requestId: 'r1', agent: 'reviewer', prompt: 'OK?', timeoutMs: 1000 });
+    run.answered(SID, 'r1', 'yes');
+    const session = useRun.getState().sessions[SID]!;
+    expect(session.working).toEqual([]);
+    expect(session.items).toEqual([
+      { kind: 'error', id: 'err-planner-2', text: 'planner: model refused' },
+      expect.objectContaining({ kind: 'input', id: 'r1', answer: 'yes' }),
+    ]);
+  });
+
   it('ignores events of sessions not open in this tab, keeping sessions isolated', () => {
     const other = '00000000-0000-4000-8000-000000000002';
     useRun.getState().open({ id: SID, state: 'idle' });
