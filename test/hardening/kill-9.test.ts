@@ -48,23 +48,32 @@ describe('kill -9 during turns', () => {
     expect((await api(server.url, 'POST', '/api/graphs', { body: { graph: exampleGraph('writer-critic') } })).status).toBe(201);
     const sessionId: string = (await api(server.url, 'POST', '/api/sessions', { body: { graphId: 'writer-critic' } })).json.id;
     const acknowledged: string[] = [];
+    let killedMidTurn = 0;
 
     for (let run = 0; run < RUNS; run++) {
       const socket = await connect(server.url);
       await call(socket, 'session:join', { sessionId });
-      // Messages go out back to back, so the kill lands while turns run and messages queue.
+      // Accepted user messages minus ended turns: turns running or queued when the kill lands.
+      let accepted = 0;
+      let ended = 0;
+      socket.on('message', (m: MessageEvent) => m.sender === 'user' && accepted++);
+      socket.on('turn_end', () => ended++);
+      // Messages go out back to back until the kill, so it lands while turns run and messages queue.
       let killed = false;
       const gone = new Promise<undefined>((r) => socket.once('disconnect', () => r(undefined)));
       const sending = (async () => {
-        for (let n = 0; !killed && n < 5; n++) {
+        for (let n = 0; !killed; n++) {
           const content = `run ${run} message ${n}`;
           // An ack still in flight when the process dies never comes: stop waiting at the disconnect.
           const ack = await Promise.race([call(socket, 'session:send', { sessionId, content }).catch(() => undefined), gone]);
-          if (ack?.ok && !killed) acknowledged.push(content);
+          // An ack that arrives after the kill was still sent before it: the message must be there.
+          if (ack?.ok) acknowledged.push(content);
+          if (!ack) break;
         }
       })();
       await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 250)));
       killed = true;
+      if (accepted > ended) killedMidTurn++;
       server.child.kill('SIGKILL');
       await server.exited;
       count({ faults: 1 });
@@ -84,5 +93,7 @@ describe('kill -9 during turns', () => {
       expect(missing).toEqual([]);
       expect(new Set(seen).size, 'a user message was stored twice').toBe(seen.length);
     }
+    // The kills landed during turns, not only between them (the sender never pauses).
+    expect(killedMidTurn).toBeGreaterThan(RUNS / 2);
   });
 });

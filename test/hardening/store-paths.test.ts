@@ -1,21 +1,30 @@
 import { readdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LowdbStore } from '../../runner/store/lowdb-store.ts';
 import { hostileCases } from './harness/cases.ts';
 import { rejection } from './helpers/errors.ts';
 import { tempDirs } from './helpers/temp-dir.ts';
 
-/** Graph, session, tenant and user ids reach the embedded store as file names: none may walk out of its folder. */
+/**
+ * Graph, session, tenant and user ids reach the embedded store as file names: none may walk out
+ * of its folder. The data folder sits alone in a folder of its own, so anything created beside
+ * it shows (the shared temp folder changes under other processes).
+ */
 const dirs = tempDirs('hardening-store-paths');
 let store: LowdbStore;
+let parent: string;
 let root: string;
-let siblingsBefore: string[];
+let treeBefore: string[];
+const tree = async (dir: string) => (await readdir(dir, { recursive: true })).sort();
 
 beforeAll(async () => {
-  root = await dirs.make();
-  siblingsBefore = await readdir(dirname(root));
+  parent = await dirs.make();
+  root = join(parent, 'data');
   store = new LowdbStore(root);
+  // Whatever the store creates on its own, before any hostile id reaches it.
+  await store.listSessions('t1');
+  treeBefore = await tree(parent);
 });
 afterAll(async () => {
   await store.close();
@@ -45,8 +54,8 @@ describe('hostile ids at the embedded store', () => {
     (attempt) => rejection(attempt),
   );
 
-  it('nothing was created beside the data folder', async () => {
-    expect(await readdir(dirname(root))).toEqual(siblingsBefore);
+  it('nothing was created beside the data folder, nor in it', async () => {
+    expect(await tree(parent)).toEqual(treeBefore);
   });
 
   it('a user name with separators is stored under a hashed file name inside the folder', async () => {
