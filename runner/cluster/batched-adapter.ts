@@ -16,6 +16,14 @@ interface Internals {
   onRawMessage(raw: RawEntry, offset: string): void;
   onMessage(message: ClusterMessage, offset: string): void;
   restoreSession(pid: string, offset: string): Promise<Recovered>;
+  persistSession(session: { rooms: string[] }): void;
+}
+
+export interface RoomReach {
+  /** No socket outside this process can be in this room: an event to it that has no socket here goes nowhere. */
+  unshared(room: string): boolean;
+  /** Sockets in these rooms disconnected and may be restored on any process from the stream. */
+  recoverable(rooms: string[]): void;
 }
 
 /** Stream entries of this type hold every broadcast one process made in one flush, in order. */
@@ -30,22 +38,24 @@ const RESTORE_MAX_READS = 100;
  * process then reads with one XREAD. Each event keeps an offset of its own (`<entry id>.<index>`,
  * the last one the bare entry id), so connection-state recovery resumes exactly after the last
  * event a client got, on any process. An event for rooms that have no socket in a process is not
- * encoded for sockets there: the sender only publishes it, a receiver skips it.
+ * encoded for sockets there: the sender only publishes it, a receiver skips it. With `reach`, an
+ * event for rooms nobody outside the process can be in, and nobody in it is, is dropped.
  */
-export function createBatchedAdapter(client: Redis, options: NonNullable<Parameters<typeof createAdapter>[1]> & { streamName: string }): AdapterFactory {
+export function createBatchedAdapter(client: Redis, options: NonNullable<Parameters<typeof createAdapter>[1]> & { streamName: string; reach?: RoomReach }): AdapterFactory {
   const factory = createAdapter(client, options);
   // Socket.IO calls the factory with `new`, so a function, not an arrow.
   return function (nsp: Parameters<AdapterFactory>[0]) {
-    return batched(factory(nsp), client, options.streamName);
+    return batched(factory(nsp), client, options.streamName, options.reach);
   } as AdapterFactory;
 }
 
-function batched(adapter: StreamsAdapter, client: Redis, stream: string): StreamsAdapter {
+function batched(adapter: StreamsAdapter, client: Redis, stream: string, reach: RoomReach | undefined): StreamsAdapter {
   const self = adapter as unknown as Internals & { uid: string; nsp: { name: string } };
   const publish = self.doPublish.bind(self);
   const broadcast = self.broadcast.bind(self);
   const onRawMessage = self.onRawMessage.bind(self);
   const restoreSession = self.restoreSession.bind(self);
+  const persistSession = self.persistSession.bind(self);
   let pending: { data: Broadcast; resolve: (offset: string) => void; reject: (e: unknown) => void }[] = [];
   let flushing = false;
 
@@ -83,10 +93,22 @@ function batched(adapter: StreamsAdapter, client: Redis, stream: string): Stream
     return none;
   };
 
+  const nowhere = (rooms: Set<string>) => {
+    if (!reach || rooms.size === 0) return false;
+    for (const room of rooms) if (!reach.unshared(room)) return false;
+    return true;
+  };
+
   self.broadcast = async (packet, opts) => {
     if (opts.flags?.local || reachesHere(opts.rooms)) return broadcast(packet, opts);
+    if (nowhere(opts.rooms)) return;
     // What the stock broadcast does, less encoding the packet for the sockets here (there are none).
     await self.publishAndReturnOffset({ type: MessageType.BROADCAST, data: { packet, opts: { rooms: [...opts.rooms], except: [...opts.except], flags: opts.flags } } }).catch(() => undefined);
+  };
+
+  self.persistSession = (session) => {
+    reach?.recoverable(session.rooms);
+    persistSession(session);
   };
 
   self.onRawMessage = (raw, offset) => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SessionId, type MessageEvent, type ServerEventName, type ServerEvents, type SessionInfo } from '../../schemas/protocol.ts';
 import { AppError, invalid, notFound } from '../errors.ts';
 import type { Caller, SessionListener, Sessions } from '../sessions/types.ts';
+import { roomOf } from '../server/socket.ts';
 import type { RedisStore } from '../store/redis-store.ts';
 import type { CallBody, ClusterNode } from './cluster-node.ts';
 import type { InboxEntry } from './inbox.ts';
@@ -50,6 +51,15 @@ export class ClusterSessions implements Sessions {
   private readonly relays = new Map<string, Promise<() => void>>();
   /** Owned sessions that a process elsewhere listens to. */
   private readonly watched = new Set<string>();
+  /**
+   * Socket rooms of owned sessions no other process has asked anything about since this one
+   * created them (room → session id). A socket elsewhere joins a session's rooms only after its
+   * process asked the owner (`session:join` reads the session first; `session:create` placed
+   * elsewhere created it by a call), so nobody outside this process can be in these rooms: an
+   * event to one of them that has no socket here goes nowhere (see createBatchedAdapter).
+   */
+  private readonly unsharedRooms = new Map<string, string>();
+  private readonly roomsOfUnshared = new Map<string, string[]>();
   private leaving = false;
   private rebalancer: NodeJS.Timeout | undefined;
 
@@ -104,21 +114,48 @@ export class ClusterSessions implements Sessions {
 
   async create(caller: Caller, options: { graphId: string; version?: number }): Promise<SessionInfo> {
     const target = this.leaving ? undefined : await this.node.placement.choose();
-    if (!target || target.id === this.node.id) return this.createHere(caller, options);
+    if (!target || target.id === this.node.id) return this.createHere(caller, options, true);
     try {
       return (await this.node.call(target.id, '', 'create', { caller, options })) as SessionInfo;
     } catch (error) {
       if (error instanceof AppError && error.status < 500) throw error;
-      return this.createHere(caller, options); // the chosen process did not answer: keep it here
+      return this.createHere(caller, options, true); // the chosen process did not answer: keep it here
     }
   }
 
-  private async createHere(caller: Caller, options: { graphId: string; version?: number }): Promise<SessionInfo> {
+  /** `unshared`: asked for in this process, so no other knows the session yet. */
+  private async createHere(caller: Caller, options: { graphId: string; version?: number }, unshared: boolean): Promise<SessionInfo> {
     const info = await this.local.create(caller, options);
     const session = { tenant: info.tenant, sessionId: info.id };
     await this.node.leases.acquire(session);
     await this.adopt(session);
+    if (unshared) {
+      const rooms = [roomOf(info.tenant, info.id), roomOf(info.tenant, info.id, false)];
+      this.roomsOfUnshared.set(info.id, rooms);
+      for (const room of rooms) this.unsharedRooms.set(room, info.id);
+    }
     return { ...info, owner: this.node.id };
+  }
+
+  /** Whether no socket outside this process can be in this room (see `unsharedRooms`). */
+  isUnsharedRoom(room: string): boolean {
+    return this.unsharedRooms.has(room);
+  }
+
+  /**
+   * Sockets in these rooms disconnected and may come back on any process, which replays what
+   * they missed from the adapter's stream: their events must go there from now on.
+   */
+  shareRooms(rooms: Iterable<string>): void {
+    for (const room of rooms) {
+      const id = this.unsharedRooms.get(room);
+      if (id !== undefined) this.share(id);
+    }
+  }
+
+  private share(id: string): void {
+    for (const room of this.roomsOfUnshared.get(id) ?? []) this.unsharedRooms.delete(room);
+    this.roomsOfUnshared.delete(id);
   }
 
   // ───────────── reads: from the owner (it holds what is not persisted yet), else the store ─────────────
@@ -278,6 +315,7 @@ export class ClusterSessions implements Sessions {
     const relay = this.relays.get(id);
     this.relays.delete(id);
     this.watched.delete(id);
+    this.share(id);
     await relay?.then((unsubscribe) => unsubscribe(), () => undefined);
   }
 
@@ -333,10 +371,11 @@ export class ClusterSessions implements Sessions {
     const call = entry.body as unknown as CallBody;
     if (call.op === 'create') {
       const { caller, options } = call.args as { caller: Caller; options: { graphId: string; version?: number } };
-      await this.answer(call, () => this.createHere(caller, options));
+      await this.answer(call, () => this.createHere(caller, options, false));
       return;
     }
     const args = call.args as OpArgs;
+    this.share(args.id);
     if (!this.owns(args.id)) {
       // The lease moved since the sender looked (or lapsed here): take the session if it is free
       // or still ours, else pass the call on to its owner.

@@ -53,7 +53,10 @@ export async function joinCluster(options: ClusterOptions & { makeSessions: (sto
     roundTrips,
     socketAdapter: () =>
       // A client of its own, so the adapter's traffic is counted apart from the sessions'.
-      createBatchedAdapter(node.adopt(roundTrips.socketio.watch(new Redis(options.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 3 }))), { streamName: `${prefix}socket.io`, channelPrefix: `${prefix}socket.io`, sessionKeyPrefix: `${prefix}sio:session:`, onlyPlaintext: true }),
+      createBatchedAdapter(node.adopt(roundTrips.socketio.watch(new Redis(options.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 3 }))), {
+        streamName: `${prefix}socket.io`, channelPrefix: `${prefix}socket.io`, sessionKeyPrefix: `${prefix}sio:session:`, onlyPlaintext: true,
+        reach: { unshared: (room) => sessions.isUnsharedRoom(room), recoverable: (rooms) => sessions.shareRooms(rooms) },
+      }),
     emitWith(emit) {
       sessions.emitToRoom = emit;
     },

@@ -7,7 +7,7 @@ import type { MessageEvent, ServerEvents, SessionInfo } from '../../schemas/prot
 import { LAG_NOISE_MS, UTILIZATION_HEADROOM, type ProcessLoad } from '../../runner/cluster/placement.ts';
 import { connectTestRedis, flushPrefix, TEST_REDIS_URL, testPrefix } from '../../runner/cluster/test-redis.ts';
 import { echoGraph } from '../../runner/sessions/test-support.ts';
-import { api, call, connect, ok, spawnServer, tempDir } from '../integration/helpers.ts';
+import { api, call, connect, nextEvent, ok, spawnServer, tempDir } from '../integration/helpers.ts';
 import { startGatedModel, type GatedModel } from './gated-model.ts';
 
 /**
@@ -138,6 +138,42 @@ describe('cluster mode, three runner processes on one Redis', () => {
     await eventually(async () => seen.map((s) => s.length), (n) => n.every((x) => x === 2), 'both clients to see both messages', 5000);
     expect(seen[0].map((m) => [m.id, m.content])).toEqual(seen[1].map((m) => [m.id, m.content]));
     expect(seen[0].map((m) => m.content)).toEqual(['hello cluster', 'echo: hello cluster']);
+  });
+
+  it('keeps the trace of a session nobody watches off Redis, and streams it once a client elsewhere joins', async () => {
+    const [a, b] = members;
+    let session: SessionInfo;
+    let attempts = 0;
+    do session = await createSession(a, 'echo'); // created by a request to its owner: no other process knows it
+    while (session.owner !== a.id && ++attempts < 50);
+    expect(session.owner).toBe(a.id);
+    const stream = `${prefix}socket.io`;
+    const streamed = async (after: string) => (await redis.xrange(stream, `(${after}`, '+')).map(([, fields]) => fields.join(' ')).filter((e) => e.includes(session.id));
+    const last = async () => (await redis.xrevrange(stream, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
+    const local = await connect(a.url);
+    sockets.push(local);
+    ok(await call(local, 'session:join', { sessionId: session.id, events: 'chat' }));
+
+    let from = await last();
+    let ended = nextEvent(local, 'turn_end');
+    ok(await call(local, 'session:send', { sessionId: session.id, content: 'alone' }));
+    await ended;
+    await new Promise((r) => setTimeout(r, 200)); // a batch still being written
+    // The chat events still go to the stream (a client that reconnects elsewhere replays them); the trace had nobody.
+    expect((await streamed(from)).join()).toContain('turn_end');
+    expect((await streamed(from)).join()).not.toContain('["session",');
+
+    const remote = await connect(b.url);
+    sockets.push(remote);
+    const states: string[] = [];
+    remote.on('session', (e: ServerEvents['session']) => states.push(e.state));
+    ok(await call(remote, 'session:join', { sessionId: session.id, events: 'all' }));
+    from = await last();
+    ended = nextEvent(remote, 'turn_end');
+    ok(await call(local, 'session:send', { sessionId: session.id, content: 'watched' }));
+    await ended;
+    await eventually(async () => states, (s) => s.includes('running') && s.at(-1) === 'idle', 'the remote client to see the states of the turn');
+    expect((await streamed(from)).join()).toContain('["session",');
   });
 
   it('continues a session on a survivor when its owner is killed mid-turn', async () => {
