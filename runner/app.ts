@@ -6,7 +6,7 @@ import express from 'express';
 import { pino, type Logger } from 'pino';
 import { joinCluster, type ClusterMember } from './cluster/join.ts';
 import { loadGraph } from './agents/load-graph.ts';
-import { loadConfig, type Config, type ConfigInput } from './config.ts';
+import { LOCAL_TENANT, loadConfig, type Config, type ConfigInput } from './config.ts';
 import { ModelRegistry } from './models/registry.ts';
 import { SingleThreadedAgentRuntime } from './runtime/index.ts';
 import { createAuth, requireCaller } from './server/auth.ts';
@@ -16,7 +16,6 @@ import { attachSocketServer, roomFor } from './server/socket.ts';
 import { SessionManager } from './sessions/session-manager.ts';
 import type { Sessions } from './sessions/types.ts';
 import { LowdbStore } from './store/lowdb-store.ts';
-import { RedisStore } from './store/redis-store.ts';
 import type { Store } from './store/types.ts';
 
 /**
@@ -35,16 +34,20 @@ export interface Core {
   log: Logger;
   /** Checkpoints every session, then closes the store. */
   close(): Promise<void>;
+  /** Restarts the turns the last process left running; a cluster does this by taking sessions over instead. */
+  resumeInterrupted?(): Promise<number>;
 }
 
 export function createLogger(config: Config): Logger {
   return pino({ level: config.logLevel, base: { pid: process.pid } }, pino.destination(2));
 }
 
-/** Store and sessions without any network: what `switchboard run` uses. */
+/**
+ * Store and sessions on the embedded store, without any network: what `switchboard run` and a
+ * single `serve` process use (a process with Redis goes through createClusterCore instead).
+ */
 export function createCore(config: Config, log: Logger = createLogger(config)): Core {
-  // Redis when configured (shared by every process of a cluster), else files under dataDir.
-  const store: Store = config.redisUrl ? new RedisStore({ redis: config.redisUrl, prefix: config.redisPrefix }) : new LowdbStore(resolve(config.dataDir), { onError: (err) => log.error({ err }, 'session checkpoint failed; the writes stay in the journal and the next checkpoint retries') });
+  const store = new LowdbStore(resolve(config.dataDir), { onError: (err) => log.error({ err }, 'session checkpoint failed; the writes stay in the journal and the next checkpoint retries') });
   const sessions = createSessionManager(config, store);
   return {
     config,
@@ -55,6 +58,7 @@ export function createCore(config: Config, log: Logger = createLogger(config)): 
       await sessions.shutdown();
       await store.close();
     },
+    resumeInterrupted: () => sessions.resumeInterrupted([...new Set([LOCAL_TENANT, ...Object.keys(config.tenants)])]),
   };
 }
 
@@ -144,6 +148,10 @@ export async function startRunner(options: RunnerOptions = {}): Promise<Runner> 
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   cluster?.advertise(url);
+  void core.resumeInterrupted?.().then(
+    (resumed) => resumed && log.info({ resumed }, 'resumed the turns the last run left open'),
+    (err) => log.error({ err }, 'could not resume the turns the last run left open'),
+  );
 
   let closing: Promise<void> | undefined;
   const close = () =>

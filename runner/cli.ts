@@ -101,7 +101,7 @@ async function runGraph(file: string, o: { message: string[]; reply: string[]; j
   const loaded = loadConfig({ file: o.config, overrides: { dataDir: o.data ?? tempDir, host: '127.0.0.1', tokens: [], logLevel: 'warn' } });
   // A headless run is self-contained: its own folder, never a shared Redis.
   const { createCore } = await import('./app.ts');
-  const core = createCore({ ...loaded, redisUrl: undefined });
+  const core = createCore(loaded);
   const out = (s: string) => void process.stdout.write(s);
   const printer = new EventPrinter(out, o.json === true);
   const replies = [...o.reply];

@@ -203,10 +203,14 @@ export class SessionManager implements Sessions {
       if (message.messageId !== undefined) s.accept(item.messageId);
       s.transcript.push(event);
       s.info.lastActiveAt = event.time;
+      // Stored as running together with the message, so a runner restarting after a crash finds
+      // the turn it owes (resumeInterrupted) without reading every session.
+      const started = !s.turn && s.setState('running');
       this.forgetTimers(s.id);
       try {
         await this.persist(s);
       } catch (error) {
+        if (started && !s.turn) s.setState('idle');
         // Not acknowledged, so not accepted: a retry with the same id must go through.
         s.inbox.splice(s.inbox.indexOf(item), 1);
         if (message.messageId !== undefined) s.forget(item.messageId);
@@ -366,6 +370,23 @@ export class SessionManager implements Sessions {
     }
     await Promise.all([...this.live.values()].map((s) => s.saving));
     this.offHandlerError();
+  }
+
+  /**
+   * After a restart: sessions stored mid-turn (running, paused or waiting for input when the last
+   * process stopped or crashed) are loaded, and their turns go on without waiting for a client to
+   * touch them. One at a time, so a restart with many of them does not starve new requests.
+   */
+  async resumeInterrupted(tenants: string[]): Promise<number> {
+    let resumed = 0;
+    for (const tenant of tenants) {
+      for (const info of await this.store.listSessions(tenant)) {
+        if (this.stopped) return resumed;
+        if (info.state === 'idle' || info.state === 'closed' || this.live.has(info.id)) continue;
+        await this.using({ tenant }, info.id, async () => undefined).then(() => resumed++, () => undefined);
+      }
+    }
+    return resumed;
   }
 
   /** Applies the retention policy now (it also runs on its own timer when configured). */

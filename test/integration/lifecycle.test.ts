@@ -1,3 +1,5 @@
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Socket } from 'socket.io-client';
 import { eventually } from '../helpers/eventually.ts';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -92,6 +94,68 @@ describe('restart mid-run', () => {
     } finally {
       second.child.kill('SIGTERM');
       await second.exited;
+    }
+  });
+});
+
+describe('restart with turns in flight', () => {
+  it('finishes the turns a killed process left running, with no client touching those sessions', async () => {
+    // A tool agent fetches from this server: until the runner is killed every request hangs, so
+    // each turn is stored mid-flight; afterwards it answers.
+    const held: ServerResponse[] = [];
+    let answering = false;
+    let requests = 0;
+    const upstream = createServer((req, res) => {
+      requests++;
+      if (answering) res.end(`fetched ${new URL(req.url!, 'http://x').searchParams.get('q')}`);
+      else held.push(res);
+    });
+    await new Promise<void>((ok) => upstream.listen(0, '127.0.0.1', ok));
+    const port = (upstream.address() as AddressInfo).port;
+    const graph = {
+      format: 'switchboard/graph', version: 1, id: 'fetcher', name: 'Fetcher',
+      limits: { allowedHosts: ['127.0.0.1'] },
+      agents: [{ id: 'fetch', type: 'fetch', kind: 'tool', config: { tool: 'http_get', argument: `http://127.0.0.1:${port}/slow?q={input}` } }],
+      topics: [{ id: 'in', type: 'fetch.in' }, { id: 'out', type: 'fetch.out' }],
+      subscriptions: [{ id: 's1', topic: 'in', agent: 'fetch' }],
+      publications: [{ id: 'p1', agent: 'fetch', topic: 'out' }],
+      entry: 'in', output: ['out'],
+    };
+    const dir = tempDir();
+    const first = await spawnServer(['--data', dir.path]);
+    let second: Awaited<ReturnType<typeof spawnServer>> | undefined;
+    try {
+      expect((await api(first.url, 'POST', '/api/graphs', { body: { graph } })).status).toBe(201);
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const { json } = await api(first.url, 'POST', '/api/sessions', { body: { graphId: 'fetcher' } });
+        expect((await api(first.url, 'POST', `/api/sessions/${json.id}/messages`, { body: { content: `q${i}` } })).status).toBeLessThan(300);
+        ids.push(json.id);
+      }
+      await eventually(async () => requests, (n) => n === 3, 'every turn to be waiting on its fetch');
+      first.child.kill('SIGKILL');
+      await first.exited;
+      answering = true;
+      for (const res of held) res.destroy();
+
+      second = await spawnServer(['--data', dir.path]);
+      // Only the list is read: it does not load a session, so nothing but the restart resumes them.
+      const list = await eventually(
+        async () => (await api(second!.url, 'GET', '/api/sessions?graphId=fetcher')).json.sessions as SessionInfo[],
+        (ss) => ss.length === 3 && ss.every((s) => s.state === 'idle' && s.turns === 1),
+        'the interrupted turns to finish',
+      );
+      expect(list.map((s) => s.id).sort()).toEqual([...ids].sort());
+      for (const [i, id] of ids.entries()) {
+        const messages = (await api(second.url, 'GET', `/api/sessions/${id}/transcript`)).json.messages as MessageEvent[];
+        expect(messages.filter((m) => m.output && m.sender !== 'user').map((m) => m.content)).toEqual([`fetched q${i}`]);
+      }
+    } finally {
+      if (first.child.exitCode === null && first.child.signalCode === null) first.child.kill('SIGKILL');
+      second?.child.kill('SIGTERM');
+      await second?.exited;
+      upstream.close();
+      dir.remove();
     }
   });
 });
