@@ -19,9 +19,9 @@ export function redisKeys(prefix: string) {
     graphLatest: (tenant: string) => `${prefix}graph-latest:${tenantPart(tenant)}`,
     /** Hash version → StoredGraph JSON. */
     graphVersions: (tenant: string, id: string) => `${prefix}graph:${tenantPart(tenant)}:${segment('graph', id)}`,
-    /** A session's inbox (JSON), or a whole record as an older version wrote it. Its info is in `sessionInfo`. */
+    /** That a session exists ("{}"), or its whole record as an older version wrote it. Its parts are in the keys below and `sessionInfo`. */
     session: (tenant: string, id: string) => `${prefix}session:${tenantPart(tenant)}:${segment('session', id)}`,
-    /** Hash of a session's agents' snapshot (JSON) and the revision of its last write (see RedisStore.putSession). */
+    /** Hash of a session's inbox and agents' snapshot (JSON), and the revision of its last write (see RedisStore.putSession). */
     sessionState: (tenant: string, id: string) => `${prefix}session-state:${tenantPart(tenant)}:${segment('session', id)}`,
     /** List of the message ids a session accepted, oldest first, so a write adds only the new ones. */
     accepted: (tenant: string, id: string) => `${prefix}accepted:${tenantPart(tenant)}:${segment('session', id)}`,

@@ -15,11 +15,12 @@ const MAX_MEMORY_VALUE = 10_000;
 // One round trip per write, and the fence check cannot race the write it guards. A write carries
 // only what changed since this writer's last write of the session (see putSession): checks come
 // first, so a refused write changes nothing.
-// KEYS: inbox, info index, activity index, fence, tenants, transcript, state (rev, snapshot), accepted ids.
+// KEYS: record, info index, activity index, fence, tenants, transcript, state (rev, inbox,
+// snapshot), accepted ids.
 // ARGV: 1 fence, 2 id, 3 info JSON, 4 lastActiveAt, 5 tenant, 6 the revision this write builds on
 // ('' for none: it carries everything), 7 its own revision, 8 inbox JSON, 9 snapshot JSON ('' for
-// unchanged, '-' for none), 10 how many stored accepted ids stay (the last ones), 11 how many ids
-// follow, then the ids, then where the transcript entries are new from ('' rewrites the list) and
+// unchanged, '-' for none), 10 how many stored accepted ids stay (the last ones; '' for all, with
+// none added), 11 how many ids follow, then the ids, then where the transcript entries are new from ('' rewrites the list) and
 // the entries. Returns {1, 0} when written, {0, fence} when fenced off, {2, length} when the
 // transcript list is shorter than the writer believes (a record stored whole by an older version:
 // the writer sends it all), {3, 0} when the stored revision is not the one this write builds on.
@@ -45,11 +46,11 @@ end
 for i = at + 1, #ARGV, 1000 do redis.call('RPUSH', KEYS[6], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
 if fence ~= '' and tonumber(fence) > current then redis.call('SET', KEYS[4], fence) end
 local kept = tonumber(ARGV[10])
-if kept == 0 then redis.call('DEL', KEYS[8]) else redis.call('LTRIM', KEYS[8], -kept, -1) end
+if kept == 0 then redis.call('DEL', KEYS[8]) elseif kept ~= nil then redis.call('LTRIM', KEYS[8], -kept, -1) end
 for i = 12, at - 1, 1000 do redis.call('RPUSH', KEYS[8], unpack(ARGV, i, math.min(i + 999, at - 1))) end
 if ARGV[9] == '-' then redis.call('HDEL', KEYS[7], 'snapshot') elseif ARGV[9] ~= '' then redis.call('HSET', KEYS[7], 'snapshot', ARGV[9]) end
-redis.call('HSET', KEYS[7], 'rev', ARGV[7])
-redis.call('SET', KEYS[1], ARGV[8])
+redis.call('HSET', KEYS[7], 'rev', ARGV[7], 'inbox', ARGV[8])
+redis.call('SET', KEYS[1], '{}')
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[2])
 if base == '' then redis.call('SADD', KEYS[5], ARGV[5]) end
@@ -138,14 +139,14 @@ export class RedisStore implements Store {
 
   async getSession(tenant: string, id: string): Promise<SessionRecord | undefined> {
     const k = this.keys;
-    const [[, raw], [, entries], [, info], [, snapshot], [, accepted]] = (await this.redis
+    const [[, raw], [, entries], [, info], [, [snapshot, inbox]], [, accepted]] = (await this.redis
       .multi()
       .get(k.session(tenant, id))
       .lrange(k.transcript(tenant, id), 0, -1)
       .hget(k.sessionInfo(tenant), id)
-      .hget(k.sessionState(tenant, id), 'snapshot')
+      .hmget(k.sessionState(tenant, id), 'snapshot', 'inbox')
       .lrange(k.accepted(tenant, id), 0, -1)
-      .exec()) as [[unknown, string | null], [unknown, string[]], [unknown, string | null], [unknown, string | null], [unknown, string[]]];
+      .exec()) as [[unknown, string | null], [unknown, string[]], [unknown, string | null], [unknown, [string | null, string | null]], [unknown, string[]]];
     if (!raw) return undefined;
     const stored = JSON.parse(raw) as Partial<SessionRecord>;
     const transcript = stored.transcript ?? entries.map((e) => JSON.parse(e) as SessionRecord['transcript'][number]);
@@ -156,7 +157,7 @@ export class RedisStore implements Store {
       transcript,
       ...(snapshot ? { snapshot: JSON.parse(snapshot) as SessionRecord['snapshot'] } : {}),
       acceptedMessageIds: accepted,
-      ...(stored.inbox ? { inbox: stored.inbox } : {}),
+      ...(inbox && inbox !== 'null' ? { inbox: JSON.parse(inbox) as SessionRecord['inbox'] } : {}),
     };
   }
 
@@ -188,16 +189,18 @@ export class RedisStore implements Store {
     const from = options.transcriptFrom !== undefined && options.transcriptFrom >= offset && options.transcriptFrom <= length ? options.transcriptFrom : undefined;
     if (from === undefined && offset > 0) throw invalid(`session "${info.id}": a transcript from entry ${offset} on can only add to what is stored`);
     const prior = this.written.get(info);
-    const kept = prior ? acceptedKept(prior.accepted, record.acceptedMessageIds) : 0;
-    const added = kept ? record.acceptedMessageIds.slice(kept) : record.acceptedMessageIds;
+    const ids = record.acceptedMessageIds;
+    const kept = prior ? acceptedKept(prior.accepted, ids) : 0;
+    const added = kept ? ids.slice(kept) : ids;
+    const unchanged = prior !== undefined && kept === prior.accepted.length && added.length === 0;
     const revision = `${this.writer}${(this.revisions++).toString(36)}`;
-    this.written.set(info, { revision, snapshot: record.snapshot, accepted: record.acceptedMessageIds.slice() });
+    this.written.set(info, { revision, snapshot: record.snapshot, accepted: unchanged ? prior.accepted : ids.slice() });
     const head = [
       k.session(info.tenant, info.id), k.sessionInfo(info.tenant), k.sessionActive(info.tenant), k.fence(info.id), k.tenants, k.transcript(info.tenant, info.id), k.sessionState(info.tenant, info.id), k.accepted(info.tenant, info.id),
       options.fence === undefined ? '' : String(options.fence), info.id, JSON.stringify(info), String(info.lastActiveAt), info.tenant,
-      prior?.revision ?? '', revision, JSON.stringify({ inbox: record.inbox }),
+      prior?.revision ?? '', revision, JSON.stringify(record.inbox ?? null),
       prior && prior.snapshot === record.snapshot ? '' : record.snapshot === undefined ? '-' : JSON.stringify(record.snapshot),
-      String(kept), String(added.length), ...added,
+      unchanged ? '' : String(kept), String(added.length), ...added,
     ];
     const write = (from: number | undefined) =>
       this.redis.putSessionScript(...head, from === undefined ? '' : String(from), ...transcript.slice((from ?? 0) - offset, length - offset).map((m) => JSON.stringify(m)));
