@@ -132,8 +132,11 @@ describe('editing without a pointer, and the basics around it', () => {
     await expect.poll(() => page.locator('[data-testid=tab-run]').textContent(), POLL).toBe('运行');
     expect(await page.locator('[data-testid=node-topic-reply]').textContent()).toContain('主题');
     expect(await page.locator('[data-testid=undo]').getAttribute('aria-label')).toBe('撤销');
+    const edgeLabels = () => page.locator('.react-flow__edge').evaluateAll((edges) => edges.map((e) => e.getAttribute('aria-label')).sort());
+    expect(await edgeLabels()).toEqual(['#user_input 投递给 assistant', 'assistant 发布到 #reply']);
     await page.selectOption('[data-testid=language]', 'en');
     await expect.poll(() => page.locator('[data-testid=tab-run]').textContent(), POLL).toBe('Run');
+    expect(await edgeLabels()).toEqual(['#user_input delivers to assistant', 'assistant publishes to #reply']);
     await page.click('[data-testid=theme-toggle]');
     expect(await theme()).toBe(before);
     expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);

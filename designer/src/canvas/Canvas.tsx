@@ -15,7 +15,7 @@ import { useTranslation } from 'react-i18next';
 import { useEditor, useEditorStore } from '../store/editorContext.tsx';
 import { useUi } from '../store/uiStore.ts';
 import { classifyConnection } from '../model/connect.ts';
-import { createProjector, type Live, type Marks } from './project.ts';
+import { createProjector, type EdgeText, type Live, type Marks } from './project.ts';
 import { nodeTypes } from './nodeTypes.ts';
 import type { FlowEdge, FlowNode } from './types.ts';
 import { PALETTE_MIME, parsePaletteItem } from '../panels/paletteItems.ts';
@@ -25,7 +25,7 @@ type Props = { marks: Marks; live: Live };
 
 /** The drawing surface: a controlled React Flow bound to the editor store. */
 export function Canvas({ marks, live }: Props) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const store = useEditorStore();
   const graph = useEditor((s) => s.graph);
   const selection = useEditor((s) => s.selection);
@@ -34,7 +34,15 @@ export function Canvas({ marks, live }: Props) {
   const toast = useUi((s) => s.toast);
   const flow = useReactFlow();
   const project = useMemo(createProjector, []);
-  const { nodes, edges } = project({ graph, selection, measured, marks, live });
+  const text: EdgeText = useMemo(
+    () => ({
+      subscription: (topic, agent) => t('canvas.edgeSubscription', { topic, agent }),
+      publication: (agent, topic) => t('canvas.edgePublication', { agent, topic }),
+      prefix: t('canvas.edgePrefix'),
+    }),
+    [t, i18n.language],
+  );
+  const { nodes, edges } = project({ graph, selection, measured, marks, live, text });
   const initialViewport = useRef(graph.layout.viewport);
   // The minimap draws every node: mount it after the first paint so a large graph shows sooner.
   const [minimap, setMinimap] = useState(false);

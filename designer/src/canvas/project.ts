@@ -6,7 +6,9 @@ import type { AgentFlowNode, FlowEdge, FlowNode, Mark, TopicFlowNode } from './t
 
 export type Marks = { nodes: Record<string, Mark>; edges: Record<string, Mark> };
 export type Live = { working: ReadonlySet<string>; pulsing: ReadonlySet<string> };
-export type ProjectInput = { graph: Graph; selection: Selection; measured: Record<string, Size>; marks: Marks; live: Live };
+/** The words on edges, in the interface's language: a new object when the language changes. */
+export type EdgeText = { subscription(topic: string, agent: string): string; publication(agent: string, topic: string): string; prefix: string };
+export type ProjectInput = { graph: Graph; selection: Selection; measured: Record<string, Size>; marks: Marks; live: Live; text: EdgeText };
 
 const GRID_FALLBACK = 40;
 /** Sizes assumed until React Flow has measured a node. */
@@ -43,7 +45,7 @@ export function createProjector() {
     return value;
   }
 
-  return function project({ graph, selection, measured, marks, live }: ProjectInput): { nodes: FlowNode[]; edges: FlowEdge[] } {
+  return function project({ graph, selection, measured, marks, live, text }: ProjectInput): { nodes: FlowNode[]; edges: FlowEdge[] } {
     const selectedNodes = new Set(selection.nodes);
     const selectedEdges = new Set(selection.edges);
     const subscribers = new Map<string, number>();
@@ -77,11 +79,14 @@ export function createProjector() {
     });
 
     const edges: FlowEdge[] = [];
+    const names = new Map<string, string>([...graph.agents.map((a) => [a.id, a.type] as const), ...graph.topics.map((tp) => [tp.id, tp.type] as const)]);
     const edge = (id: string, source: string, target: string, kind: 'subscription' | 'publication', label?: string) => {
       const mark = marks.edges[id];
       const pulsing = live.pulsing.has(id);
       const selected = selectedEdges.has(id);
-      const key = [source, target, kind, label, mark, pulsing, selected];
+      const from = names.get(source) ?? source;
+      const to = names.get(target) ?? target;
+      const key = [source, target, kind, label, mark, pulsing, selected, from, to, text];
       edges.push(
         reuse(edgeCache as never, id, key, (): FlowEdge => ({
           id,
@@ -92,11 +97,11 @@ export function createProjector() {
           data: { kind },
           className: ['edge', kind, mark ? `mark-${mark.severity}` : '', pulsing ? 'pulse' : ''].filter(Boolean).join(' '),
           animated: pulsing,
-          ariaLabel: `${kind} ${source} → ${target}`,
+          ariaLabel: kind === 'subscription' ? text.subscription(from, to) : text.publication(from, to),
         })),
       );
     };
-    for (const s of graph.subscriptions) edge(s.id, s.topic, s.agent, 'subscription', s.kind === 'prefix' ? 'prefix' : undefined);
+    for (const s of graph.subscriptions) edge(s.id, s.topic, s.agent, 'subscription', s.kind === 'prefix' ? text.prefix : undefined);
     for (const p of graph.publications) edge(p.id, p.agent, p.topic, 'publication');
 
     pruneCache(nodeCache, nodes);

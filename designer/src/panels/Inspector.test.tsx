@@ -63,6 +63,27 @@ describe('Inspector', () => {
     expect(screen.getByText('系统提示词')).toBeTruthy();
   });
 
+  it('picks an assistant’s tools and a terminator’s thresholds', () => {
+    const store = setup();
+    let assistant = '';
+    act(() => {
+      assistant = store.getState().addAgent('assistant', { x: 0, y: 0 });
+    });
+    fireEvent.click(screen.getByRole('checkbox', { name: 'calculator' }));
+    fireEvent.click(screen.getByRole('checkbox', { name: 'http_get' }));
+    expect(store.getState().graph.agents[0]!.config).toMatchObject({ tools: ['calculator', 'http_get'] });
+
+    act(() => void store.getState().addAgent('terminator', { x: 0, y: 0 }));
+    const max = screen.getByLabelText('Max messages');
+    fireEvent.change(max, { target: { value: '12' } });
+    fireEvent.blur(max);
+    const mention = screen.getByLabelText('Stop on mention');
+    fireEvent.change(mention, { target: { value: 'DONE' } });
+    fireEvent.blur(mention);
+    expect(store.getState().graph.agents[1]!.config).toEqual({ maxMessages: 12, mention: 'DONE' });
+    expect(store.getState().graph.agents.find((a) => a.id === assistant)!.config).toMatchObject({ tools: ['calculator', 'http_get'] });
+  });
+
   it('marks a topic as entry or output', () => {
     const store = setup();
     act(() => store.getState().setSelection({ nodes: ['output'], edges: [] }));

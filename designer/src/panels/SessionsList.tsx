@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import type { SessionInfo } from '../../../schemas/protocol.ts';
 import { sessionsApi } from '../api/sessions.ts';
 import { sessionCalls } from '../api/socket.ts';
@@ -8,9 +9,11 @@ import { useUi } from '../store/uiStore.ts';
 
 const POLL_MS = 3000;
 
-function idle(ms: number): string {
+function idle(t: TFunction, ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
-  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+  if (s < 60) return t('sessions.idleSeconds', { s });
+  if (s < 3600) return t('sessions.idleMinutes', { m: Math.floor(s / 60), s: s % 60 });
+  return t('sessions.idleHours', { h: Math.floor(s / 3600), m: Math.floor((s % 3600) / 60) });
 }
 
 /** Every session of this graph on the runner, whoever started it: attach, pause, resume, end. Polls while shown. */
@@ -67,7 +70,7 @@ export function SessionsList({ graphId, active }: { graphId: string; active: boo
               <td className="mono" title={s.id}>{s.id.slice(0, 8)}</td>
               <td><span className={`state state-${s.state}`} data-testid="session-row-state">{t(`state.${s.state}`)}</span></td>
               <td>{s.owner ?? s.user ?? '—'}</td>
-              <td>{idle(now - s.lastActiveAt)}</td>
+              <td>{idle(t, now - s.lastActiveAt)}</td>
               <td>{s.usage.promptTokens + s.usage.completionTokens}</td>
               <td className="actions">
                 <button type="button" className="small" onClick={() => act(() => attachSession(s))} data-testid="session-attach">{t('sessions.attach')}</button>
