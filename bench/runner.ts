@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Server } from 'socket.io';
+import { Server, type Socket as ServerSocket } from 'socket.io';
 import { io, type Socket } from 'socket.io-client';
 import type { GraphInput } from '../schemas/graph.ts';
 import { Graph } from '../schemas/graph.ts';
@@ -92,10 +93,10 @@ async function putGraph(core: Pick<Core, 'store'>, input: GraphInput): Promise<v
 async function serve(role: string): Promise<void> {
   // The parent asks for this process's CPU time, to compare server cost per operation.
   process.on('message', (m) => m === 'cpu' && process.send?.(process.cpuUsage()));
-  if (role === 'bare') {
+  if (role === 'bare' || role === 'floor') {
     const http = createServer();
     const server = new Server(http, { serveClient: false });
-    server.on('connection', (socket) => socket.on('ping', (payload: unknown, ack: (r: unknown) => void) => ack({ ok: true, payload })));
+    server.on('connection', (socket) => (role === 'bare' ? socket.on('ping', (payload: unknown, ack: (r: unknown) => void) => ack({ ok: true, payload })) : floorTurns(server, socket)));
     http.listen(0, '127.0.0.1', () => process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` })}\n`));
     return;
   }
@@ -117,6 +118,35 @@ async function serve(role: string): Promise<void> {
   }));
 }
 
+/**
+ * The protocol's floor: a Socket.IO server that runs no agent and stores nothing, but answers
+ * session:create and session:send with the frames a real turn sends a chat client (the ack, the
+ * user's message, the reply a macrotask later, the turn end), shaped like the runner's. No server
+ * can serve this event stream faster, so it shows how much of the bare round trip's rate a turn
+ * can reach at all on this machine, and how far the runner is from it.
+ */
+function floorTurns(server: Server, socket: ServerSocket): void {
+  socket.on('session:create', (_payload: unknown, ack: (r: unknown) => void) => {
+    const id = randomUUID();
+    void socket.join(`s:${id}`);
+    ack({ ok: true, session: { id } });
+  });
+  socket.on('session:send', ({ sessionId, content }: { sessionId: string; content: string }, ack: (r: unknown) => void) => {
+    const room = server.to(`s:${sessionId}`);
+    const [messageId, turnId] = [randomUUID(), randomUUID()];
+    const message = (id: string, type: string, sender: string, text: string, output: boolean): MessageEvent => ({
+      sessionId, id, turnId, topic: { type, source: sessionId }, sender, recipients: output ? [] : ['echo'],
+      role: sender === 'user' ? 'user' : 'assistant', content: text, output, time: Date.now(),
+    });
+    room.emit('message', message(messageId, 'bench.in', 'user', content, false));
+    ack({ ok: true, messageId, turnId });
+    setImmediate(() => {
+      room.emit('message', message(randomUUID(), 'bench.out', 'echo', `ok: ${content}`, true));
+      room.emit('turn_end', { sessionId, turnId, reason: 'completed', time: Date.now(), usage: { promptTokens: 3, completionTokens: 2, cost: 0, estimated: true } });
+    });
+  });
+}
+
 interface Served {
   url: string;
   child: ChildProcess;
@@ -125,7 +155,7 @@ interface Served {
   stop(): Promise<void>;
 }
 
-async function spawnRole(role: 'runner' | 'bare'): Promise<Served> {
+async function spawnRole(role: 'runner' | 'bare' | 'floor'): Promise<Served> {
   const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', SELF], { env: { ...process.env, SB_BENCH_ROLE: role, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16' }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -511,19 +541,23 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
   const figures: Record<string, number> = {};
 
   const bare = await spawnRole('bare');
+  const floor = await spawnRole('floor');
   const server = await spawnRole('runner');
   try {
     const bare100 = await bareClients(bare, 100);
+    const floor100 = await turnClients(floor, 100);
     const turns100 = await turnClients(server, 100);
-    const [bareRate, at100] = await alternating(
+    const [bareRate, floorRate, at100] = await alternating(
       [
         { name: 'bare Socket.IO emit+ack, 100 clients', server: bare, clients: bare100 },
+        { name: "a turn's frames with no work behind them, 100 sessions", server: floor, clients: floor100 },
         { name: 'runner turns (send → reply), 100 sessions', server, clients: turns100 },
       ],
       3,
       log,
     );
     bare100.close();
+    floor100.close();
     const turns1000 = await turnClients(server, 1000);
     const [again100, at1000] = await alternating(
       [
@@ -536,6 +570,8 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
     turns100.close();
     turns1000.close();
     figures.e2e_ratio_vs_bare_socketio_100 = at100.perSecond / bareRate.perSecond;
+    figures.protocol_floor_ratio_100 = floorRate.perSecond / bareRate.perSecond;
+    figures.e2e_ratio_vs_floor_100 = at100.perSecond / floorRate.perSecond;
     figures.scaling_ratio_1000_vs_100 = at1000.perSecond / again100.perSecond;
     figures.e2e_turns_per_s_100 = at100.perSecond;
     figures.e2e_turns_per_s_1000 = at1000.perSecond;
@@ -544,6 +580,7 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
     figures.bare_server_cpu_us_per_round_trip_100 = bareRate.serverCpuUs;
   } finally {
     await bare.stop();
+    await floor.stop();
     await server.stop();
   }
 
