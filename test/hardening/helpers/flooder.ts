@@ -34,8 +34,15 @@ export async function startFlood(plan: FloodPlan): Promise<{ pause(): Promise<nu
   const child = fork(import.meta.filename, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = () =>
     new Promise<FromChild>((resolve, reject) => {
-      child.once('message', (m) => resolve(m as FromChild));
-      child.once('exit', (code) => reject(new Error(`flooder exited with ${code}`)));
+      const onMessage = (m: unknown) => {
+        child.off('exit', onExit);
+        resolve(m as FromChild);
+      };
+      const onExit = (code: number | null) => {
+        child.off('message', onMessage);
+        reject(new Error(`flooder exited with ${code}`));
+      };
+      child.once('message', onMessage).once('exit', onExit);
     });
   const receive = async <K extends string>(key: K): Promise<Extract<FromChild, Record<K, unknown>>> => {
     const m = await next();
