@@ -17,6 +17,7 @@ interface Internals {
   onMessage(message: ClusterMessage, offset: string): void;
   restoreSession(pid: string, offset: string): Promise<Recovered>;
   persistSession(session: { rooms: string[] }): void;
+  addAll(id: string, rooms: Set<string>): void | Promise<void>;
 }
 
 export interface RoomReach {
@@ -24,6 +25,8 @@ export interface RoomReach {
   unshared(room: string): boolean;
   /** Sockets in these rooms disconnected and may be restored on any process from the stream. */
   recoverable(rooms: string[]): void;
+  /** A socket here joined these rooms; the join completes when this settles. */
+  joined(rooms: Set<string>): Promise<void> | undefined;
 }
 
 /** Stream entries of this type hold every broadcast one process made in one flush, in order. */
@@ -56,6 +59,7 @@ function batched(adapter: StreamsAdapter, client: Redis, stream: string, reach: 
   const onRawMessage = self.onRawMessage.bind(self);
   const restoreSession = self.restoreSession.bind(self);
   const persistSession = self.persistSession.bind(self);
+  const addAll = self.addAll.bind(self);
   let pending: { data: Broadcast; resolve: (offset: string) => void; reject: (e: unknown) => void }[] = [];
   let flushing = false;
 
@@ -104,6 +108,11 @@ function batched(adapter: StreamsAdapter, client: Redis, stream: string, reach: 
     if (nowhere(opts.rooms)) return;
     // What the stock broadcast does, less encoding the packet for the sockets here (there are none).
     await self.publishAndReturnOffset({ type: MessageType.BROADCAST, data: { packet, opts: { rooms: [...opts.rooms], except: [...opts.except], flags: opts.flags } } }).catch(() => undefined);
+  };
+
+  self.addAll = (id, rooms) => {
+    addAll(id, rooms);
+    return reach?.joined(rooms);
   };
 
   self.persistSession = (session) => {

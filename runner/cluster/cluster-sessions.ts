@@ -34,6 +34,8 @@ const MAX_ROUTING_ATTEMPTS = 3;
 /** A process moves idle sessions away once it owns this much more than the average. */
 const REBALANCE_ABOVE = 1.2;
 const REBALANCE_EVERY_MS = 5000;
+/** How long after placing a session elsewhere a socket here joining it tells the owner (`session:create` joins at once). */
+const PLACED_JOIN_MS = 10_000;
 
 /**
  * Sessions across processes. Each session has one owner (the lease holder), where its agents run
@@ -52,14 +54,17 @@ export class ClusterSessions implements Sessions {
   /** Owned sessions that a process elsewhere listens to. */
   private readonly watched = new Set<string>();
   /**
-   * Socket rooms of owned sessions no other process has asked anything about since this one
-   * created them (room → session id). A socket elsewhere joins a session's rooms only after its
-   * process asked the owner (`session:join` reads the session first; `session:create` placed
-   * elsewhere created it by a call), so nobody outside this process can be in these rooms: an
-   * event to one of them that has no socket here goes nowhere (see createBatchedAdapter).
+   * Socket rooms of owned sessions no other process has asked anything about since they were
+   * created (room → session id). A socket elsewhere joins a session's rooms only after its
+   * process asked the owner: `session:join` reads the session first, and a socket joining a
+   * session its process just placed here waits until this process was told (see `joined`). So
+   * nobody outside this process can be in these rooms, and an event to one of them that has no
+   * socket here goes nowhere (see createBatchedAdapter).
    */
   private readonly unsharedRooms = new Map<string, string>();
   private readonly roomsOfUnshared = new Map<string, string[]>();
+  /** Rooms of sessions this process recently had created elsewhere (room → session), for `joined`. */
+  private readonly placedElsewhere = new Map<string, { tenant: string; sessionId: string; at: number }>();
   private leaving = false;
   private rebalancer: NodeJS.Timeout | undefined;
 
@@ -114,27 +119,53 @@ export class ClusterSessions implements Sessions {
 
   async create(caller: Caller, options: { graphId: string; version?: number }): Promise<SessionInfo> {
     const target = this.leaving ? undefined : await this.node.placement.choose();
-    if (!target || target.id === this.node.id) return this.createHere(caller, options, true);
+    if (!target || target.id === this.node.id) return this.createHere(caller, options);
     try {
-      return (await this.node.call(target.id, '', 'create', { caller, options })) as SessionInfo;
+      const info = (await this.node.call(target.id, '', 'create', { caller, options })) as SessionInfo;
+      this.placed(info);
+      return info;
     } catch (error) {
       if (error instanceof AppError && error.status < 500) throw error;
-      return this.createHere(caller, options, true); // the chosen process did not answer: keep it here
+      return this.createHere(caller, options); // the chosen process did not answer: keep it here
     }
   }
 
-  /** `unshared`: asked for in this process, so no other knows the session yet. */
-  private async createHere(caller: Caller, options: { graphId: string; version?: number }, unshared: boolean): Promise<SessionInfo> {
+  private async createHere(caller: Caller, options: { graphId: string; version?: number }): Promise<SessionInfo> {
     const info = await this.local.create(caller, options);
     const session = { tenant: info.tenant, sessionId: info.id };
     await this.node.leases.acquire(session);
     await this.adopt(session);
-    if (unshared) {
-      const rooms = [roomOf(info.tenant, info.id), roomOf(info.tenant, info.id, false)];
-      this.roomsOfUnshared.set(info.id, rooms);
-      for (const room of rooms) this.unsharedRooms.set(room, info.id);
-    }
+    const rooms = roomsOf(info.tenant, info.id);
+    this.roomsOfUnshared.set(info.id, rooms);
+    for (const room of rooms) this.unsharedRooms.set(room, info.id);
     return { ...info, owner: this.node.id };
+  }
+
+  /** A session this process had created elsewhere: a socket here joining it soon tells the owner first. */
+  private placed(info: SessionInfo): void {
+    const now = Date.now();
+    for (const [room, placed] of this.placedElsewhere) {
+      if (placed.at > now - PLACED_JOIN_MS) break;
+      this.placedElsewhere.delete(room);
+    }
+    for (const room of roomsOf(info.tenant, info.id)) this.placedElsewhere.set(room, { tenant: info.tenant, sessionId: info.id, at: now });
+  }
+
+  /**
+   * Sockets of this process joined these rooms. One that joins a session this process just had
+   * created elsewhere (`session:create` placed it) did not ask its owner anything: the owner is
+   * told before the join completes, so it sends the session's events across from then on.
+   */
+  joined(rooms: Iterable<string>): Promise<void> | undefined {
+    let telling: Promise<unknown>[] | undefined;
+    for (const room of rooms) {
+      const placed = this.placedElsewhere.get(room);
+      if (!placed) continue;
+      for (const r of roomsOf(placed.tenant, placed.sessionId)) this.placedElsewhere.delete(r);
+      const args: OpArgs = { caller: { tenant: placed.tenant }, id: placed.sessionId, args: [] };
+      (telling ??= []).push(this.node.callOwner(placed.sessionId, 'share', args));
+    }
+    return telling && Promise.all(telling).then(() => undefined);
   }
 
   /** Whether no socket outside this process can be in this room (see `unsharedRooms`). */
@@ -371,11 +402,16 @@ export class ClusterSessions implements Sessions {
     const call = entry.body as unknown as CallBody;
     if (call.op === 'create') {
       const { caller, options } = call.args as { caller: Caller; options: { graphId: string; version?: number } };
-      await this.answer(call, () => this.createHere(caller, options, false));
+      await this.answer(call, () => this.createHere(caller, options));
       return;
     }
     const args = call.args as OpArgs;
     this.share(args.id);
+    // Whoever owns the session now (a new owner shares it from the start) sends its events across.
+    if (call.op === 'share') {
+      await this.node.answer(call, { value: null });
+      return;
+    }
     if (!this.owns(args.id)) {
       // The lease moved since the sender looked (or lapsed here): take the session if it is free
       // or still ours, else pass the call on to its owner.
@@ -418,6 +454,8 @@ export class ClusterSessions implements Sessions {
     }
   }
 }
+
+const roomsOf = (tenant: string, id: string) => [roomOf(tenant, id), roomOf(tenant, id, false)];
 
 function checkId(id: string): void {
   if (!SessionId.safeParse(id).success) throw invalid(`session id ${JSON.stringify(id)} is not a session id (UUID)`, { field: 'sessionId' });

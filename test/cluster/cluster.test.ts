@@ -176,6 +176,25 @@ describe('cluster mode, three runner processes on one Redis', () => {
     expect((await streamed(from)).join()).toContain('["session",');
   });
 
+  it('streams every event to a socket whose session:create placed the session on another process', async () => {
+    const b = members[1];
+    const socket = await connect(b.url);
+    sockets.push(socket);
+    const states: string[] = [];
+    socket.on('session', (e: ServerEvents['session']) => states.push(e.state));
+    let session: SessionInfo;
+    let attempts = 0;
+    do session = ok(await call<{ session: SessionInfo }>(socket, 'session:create', { graphId: 'echo', events: 'all' })).session;
+    while (session.owner === b.id && ++attempts < 50);
+    expect(session.owner).not.toBe(b.id);
+    const ended = nextEvent(socket, 'turn_end', (e) => e.sessionId === session.id);
+    // Sent to the owner directly: nothing but the join told the owner of the socket here.
+    const res = await api(memberOf(session.owner)!.url, 'POST', `/api/sessions/${session.id}/messages`, { body: { content: 'placed elsewhere' } });
+    expect(res.status).toBe(202);
+    await ended;
+    await eventually(async () => states, (s) => s.includes('running') && s.at(-1) === 'idle', 'the states of the turn on the socket that created the session');
+  });
+
   it('continues a session on a survivor when its owner is killed mid-turn', async () => {
     const session = await createSession(members[0], 'slow');
     const owner = memberOf(session.owner)!;
