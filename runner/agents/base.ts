@@ -79,7 +79,7 @@ export abstract class GraphAgent<D extends AgentNode = AgentNode> implements Age
       const error = e instanceof Error ? e.message : String(e);
       session.emit('agent', { turnId: turn.turnId, agent, phase: 'error', topic, error, time: Date.now() });
       // An abort already ended the turn; anything else would otherwise leave it waiting for nothing.
-      if (!session.signal.aborted) session.endTurn('error', `${agent}: ${error}`);
+      if (!session.signal.aborted) session.endTurn(turn.turnId, 'error', `${agent}: ${error}`);
     }
   }
 

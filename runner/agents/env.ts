@@ -16,9 +16,16 @@ export interface SessionContext {
   readonly signal: AbortSignal;
   emit<E extends keyof ServerEvents>(event: E, payload: Omit<ServerEvents[E], 'sessionId'>): void;
   recordUsage(agent: string, usage: { promptTokens: number; completionTokens: number; estimated: boolean }, modelId?: string): void;
-  /** Asks the session's client for input; rejects on timeout or abort. */
-  requestInput(agent: string, prompt: string, timeoutMs: number): Promise<string>;
-  endTurn(reason: TurnEndReason, detail?: string): void;
+  /**
+   * Asks the session's client for input during turn `turnId`; rejects on timeout or abort, or
+   * at once when that turn is no longer the one running.
+   */
+  requestInput(turnId: string, agent: string, prompt: string, timeoutMs: number): Promise<string>;
+  /**
+   * Ends turn `turnId` if it is still the one running: an agent still busy with a turn that has
+   * ended (a late model answer, a timer) must not end the next one.
+   */
+  endTurn(turnId: string, reason: TurnEndReason, detail?: string): void;
   /** Value of a tenant-scoped credential from the runner config, never from process env. */
   credential(name: string): string | undefined;
   /** Long-term memory of this session's user, scoped to the tenant. */

@@ -74,15 +74,17 @@ export class TestSession implements SessionContext {
     };
   }
 
-  async requestInput(agent: string, prompt: string, timeoutMs: number): Promise<string> {
-    this.emit('input_request', { turnId: this.currentTurn, requestId: randomUUID(), agent, prompt, timeoutMs });
+  async requestInput(turnId: string, agent: string, prompt: string, timeoutMs: number): Promise<string> {
+    if (turnId !== this.currentTurn) throw new Error(`turn ${turnId} is not running`);
+    this.emit('input_request', { turnId, requestId: randomUUID(), agent, prompt, timeoutMs });
     const answer = this.answers.shift();
     if (answer === undefined) throw new Error('input request timed out');
     return answer;
   }
 
-  endTurn(reason: TurnEndReason, detail?: string): void {
-    this.ends.push({ turnId: this.currentTurn, reason, detail });
+  endTurn(turnId: string, reason: TurnEndReason, detail?: string): void {
+    if (turnId !== this.currentTurn) return;
+    this.ends.push({ turnId, reason, detail });
     this.controller.abort(new Error(`turn ended: ${reason}`));
   }
 

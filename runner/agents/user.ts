@@ -16,10 +16,10 @@ export class UserAgent extends GraphAgent<UserDef> {
     const question = message.content ? `${prompt}\n\n${message.content}` : prompt;
     let answer: string;
     try {
-      answer = await session.requestInput(this.def.type, question, timeoutMs);
+      answer = await session.requestInput(turnId, this.def.type, question, timeoutMs);
     } catch (e) {
       if (!session.signal.aborted)
-        session.endTurn('input_timeout', `${this.def.type}: no answer within ${timeoutMs} ms${e instanceof Error && e.message ? ` (${e.message})` : ''}`);
+        session.endTurn(turnId, 'input_timeout', `${this.def.type}: no answer within ${timeoutMs} ms${e instanceof Error && e.message ? ` (${e.message})` : ''}`);
       return;
     }
     await this.publish(turnId, answer, 'user');

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ModelRegistry } from '../models/registry.ts';
 import { graphNamespace } from '../agents/graph-names.ts';
+import type { AgentEnv } from '../agents/env.ts';
 import type { ModelSource } from './session-manager.ts';
 import type { Caller } from './types.ts';
 import { approvalGraph, echoGraph, gatherGraph, listen, loopGraph, memoryGraph, putGraph, startRunner, tempDataDir, type Runner } from './test-support.ts';
@@ -223,6 +224,26 @@ describe('SessionManager', () => {
     await runner.manager.reply(acme, info.id, ev.of('input_request')[0]!.requestId, 'done');
     await runner.manager.settled(acme, info.id);
     expect((await runner.store.getSession('acme', info.id))?.info.state).toBe('idle');
+  });
+
+  it('lets an agent end or ask input only in the turn it works for, not the one running after it', async () => {
+    const { runner } = await setup();
+    await putGraph(runner.store, 'acme', approvalGraph());
+    const info = await runner.manager.create(acme, { graphId: 'approval' });
+    const ev = await listen(runner.manager, acme, info.id);
+    const first = await runner.manager.send(acme, info.id, { content: 'one' });
+    await waitFor(() => expect(ev.of('input_request')).toHaveLength(1));
+    await runner.manager.abort(acme, info.id);
+    const second = await runner.manager.send(acme, info.id, { content: 'two' });
+    await waitFor(() => expect(ev.of('input_request')).toHaveLength(2));
+    // What an agent of the first turn holds, reached the way agents reach it.
+    const session = (runner.manager as unknown as { agentEnv(t: string, g: unknown): AgentEnv }).agentEnv('acme', {}).session(info.id);
+    session.endTurn(first.turnId, 'error', 'a late failure of the first turn');
+    await expect(session.requestInput(first.turnId, 'approver', 'again?', 1000)).rejects.toMatchObject({ code: 'no_turn' });
+    expect(ev.of('turn_end').map((e) => e.turnId)).toEqual([first.turnId]);
+    session.endTurn(second.turnId, 'terminated', 'its own agent ends it');
+    await runner.manager.settled(acme, info.id);
+    expect(ev.of('turn_end').map((e) => [e.turnId, e.reason])).toEqual([[first.turnId, 'aborted'], [second.turnId, 'terminated']]);
   });
 
   it('stops agents that answer each other without yielding at the wall time', async () => {

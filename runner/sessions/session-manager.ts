@@ -646,9 +646,9 @@ export class SessionManager implements Sessions {
       },
       emit: (event, payload) => s.emit(event, { ...payload, sessionId: s.id } as never),
       recordUsage: (agent, usage, modelId) => manager.recordUsage(s, agent, usage, modelId),
-      requestInput: (agent, prompt, timeoutMs) => manager.requestInput(s, agent, prompt, timeoutMs),
-      endTurn: (reason, detail) => {
-        if (s.turn) manager.endTurn(s, s.turn, reason, detail);
+      requestInput: (turnId, agent, prompt, timeoutMs) => manager.requestInput(s, turnId, agent, prompt, timeoutMs),
+      endTurn: (turnId, reason, detail) => {
+        if (s.turn?.id === turnId) manager.endTurn(s, s.turn, reason, detail);
       },
       credential: (name) => manager.credential(s.info.tenant, name),
       memory,
@@ -671,9 +671,9 @@ export class SessionManager implements Sessions {
     }
   }
 
-  private requestInput(s: LiveSession, agent: string, prompt: string, timeoutMs: number): Promise<string> {
+  private requestInput(s: LiveSession, turnId: string, agent: string, prompt: string, timeoutMs: number): Promise<string> {
     const turn = s.turn;
-    if (!turn || turn.ended) return Promise.reject(new AppError('no_turn', 409, 'no turn is running'));
+    if (!turn || turn.ended || turn.id !== turnId) return Promise.reject(new AppError('no_turn', 409, 'no turn is running'));
     const requestId = randomUUID();
     return new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => {
