@@ -140,6 +140,17 @@ describe('editing without a pointer, and the basics around it', () => {
     await page.click('[data-testid=theme-toggle]');
     expect(await theme()).toBe(before);
     expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+
+    // The choice is kept, and the page's lang attribute follows it from the first paint.
+    await page.selectOption('[data-testid=language]', 'zh');
+    expect(await page.getAttribute('html', 'lang')).toBe('zh-CN');
+    await page.click('[data-testid=save]');
+    await expect.poll(() => page.locator('[data-testid=save-status]').textContent(), POLL).toMatch(/^已保存/);
+    await page.reload();
+    await expect.poll(() => page.locator('[data-testid=tab-run]').textContent(), POLL).toBe('运行');
+    expect(await page.getAttribute('html', 'lang')).toBe('zh-CN');
+    await page.selectOption('[data-testid=language]', 'en');
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
   });
 
   it('names every control: icon buttons carry a label, inputs have one', async (ctx) => {

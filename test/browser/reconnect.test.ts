@@ -12,9 +12,21 @@ const opened = designerPage();
 let runner: TestRunner;
 let browser: Browser;
 let page: Page;
+/** The page's Socket.IO connections, oldest first: a reconnect opens a new one. */
+const sockets: WebSocket[] = [];
 beforeAll(() => {
   ({ runner, browser, page } = opened);
+  page.on('websocket', (ws) => {
+    if (ws.url().includes('/socket.io/')) sockets.push(ws);
+  });
 });
+
+/** Takes the page offline until its socket has closed. */
+async function dropSocket() {
+  const closed = sockets.at(-1)!.waitForEvent('close');
+  await browser.context.setOffline(true);
+  await closed;
+}
 
 const texts = (testid: string) => page.locator(`[data-testid=chat] [data-testid=${testid}]`).allTextContents();
 
@@ -24,11 +36,6 @@ describe('designer after its socket reconnects', () => {
       mkdirSync('test-output', { recursive: true });
       await page.screenshot({ path: 'test-output/browser-reconnect.png', fullPage: true });
     });
-    const sockets: WebSocket[] = [];
-    page.on('websocket', (ws) => {
-      if (ws.url().includes('/socket.io/')) sockets.push(ws);
-    });
-
     await page.goto(`${runner.url}/`);
     await page.click('[data-testid=example-hello]');
     await page.waitForSelector('[data-testid=node-agent-greeter]');
@@ -44,10 +51,7 @@ describe('designer after its socket reconnects', () => {
     await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
 
     expect(sockets).toHaveLength(1);
-    const dropped = sockets[0]!;
-    const closed = dropped.waitForEvent('close');
-    await browser.context.setOffline(true);
-    await closed;
+    await dropSocket();
 
     const res = await fetch(`${runner.url}/api/sessions/${sessionId}/messages`, {
       method: 'POST',
@@ -82,5 +86,26 @@ describe('designer after its socket reconnects', () => {
     ]);
     expect(await texts('msg-user')).toEqual(['hello there', 'sent while away', 'bye for now']);
     await expect.poll(() => page.locator('[data-testid=chat] [data-testid=turn-end]').count(), POLL).toBe(3);
+  });
+
+  it('says so in the chat when a session cannot be rejoined, and rejoins the others', async (ctx) => {
+    ctx.onTestFailed(async () => {
+      mkdirSync('test-output', { recursive: true });
+      await page.screenshot({ path: 'test-output/browser-reconnect-gone.png', fullPage: true });
+    });
+    await page.click('[data-testid=start-session]');
+    const chats = page.locator('[data-testid=chat]');
+    await expect.poll(() => chats.count(), POLL).toBe(2);
+    const gone = chats.nth(1);
+    const goneId = (await gone.getAttribute('data-session'))!;
+    await dropSocket();
+    expect((await fetch(`${runner.url}/api/sessions/${goneId}`, { method: 'DELETE' })).status).toBe(204);
+    await browser.context.setOffline(false);
+    await expect.poll(() => gone.locator('[data-testid=chat-error]').textContent(), POLL).toContain('Could not rejoin this session after reconnecting');
+    expect(await chats.first().locator('[data-testid=chat-error]').count()).toBe(0);
+    // The first session was rejoined: it still answers live.
+    await chats.first().locator('[data-testid=chat-input]').fill('still there?');
+    await chats.first().locator('[data-testid=chat-send]').click();
+    await expect.poll(() => chats.first().locator('[data-testid=msg-output]').count(), POLL).toBe(4);
   });
 });

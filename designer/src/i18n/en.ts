@@ -135,6 +135,7 @@ export const en = {
     send: 'Send',
     turnEnd: 'Turn ended ({{reason}})',
     turnEndedAway: 'Turn ended while this tab was not connected',
+    rejoinFailed: 'Could not rejoin this session after reconnecting: {{error}}',
     inputFrom: '{{agent}} asks:',
     answer: 'Answer',
     saveFirst: 'Save the graph before running it',

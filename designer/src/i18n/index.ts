@@ -17,6 +17,11 @@ function initialLanguage(): Language {
   return globalThis.navigator?.language?.toLowerCase().startsWith('zh') ? 'zh' : 'en';
 }
 
+// Screen readers pick their voice from <html lang>: it follows the language from the start, not only after a switch.
+i18n.on('languageChanged', (code) => {
+  if (globalThis.document) document.documentElement.lang = code === 'zh' ? 'zh-CN' : 'en';
+});
+
 void i18n.use(initReactI18next).init({
   resources: { en: { translation: en }, zh: { translation: zh } },
   lng: initialLanguage(),
@@ -28,7 +33,6 @@ void i18n.use(initReactI18next).init({
 export function setLanguage(code: Language): void {
   globalThis.localStorage?.setItem(LANGUAGE_KEY, code);
   void i18n.changeLanguage(code);
-  document.documentElement.lang = code === 'zh' ? 'zh-CN' : 'en';
 }
 
 export default i18n;

@@ -135,6 +135,7 @@ export const zh = {
     send: '发送',
     turnEnd: '本轮结束（{{reason}}）',
     turnEndedAway: '本轮在此页未连接时结束',
+    rejoinFailed: '重新连接后无法重新加入此会话：{{error}}',
     inputFrom: '{{agent}} 询问：',
     answer: '回答',
     saveFirst: '运行前请先保存图',

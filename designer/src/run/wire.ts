@@ -1,6 +1,7 @@
 import { onServer, runnerSocket, sessionCalls } from '../api/socket.ts';
 import { useRun } from './runStore.ts';
 import { useUi } from '../store/uiStore.ts';
+import i18n from '../i18n/index.ts';
 
 let wired = false;
 
@@ -35,7 +36,8 @@ export function wireRunnerEvents(): void {
       const after = s.trace.at(-1)?.id;
       void sessionCalls.join(id, after).then(
         ({ session, messages }) => run().catchUp(session, after, messages),
-        () => undefined,
+        // Otherwise the chat would look live and never change again.
+        (e: Error) => run().onError(id, i18n.t('run.rejoinFailed', { error: e.message })),
       );
     }
   });
