@@ -47,8 +47,8 @@ export function createLogger(config: Config): Logger {
  * single `serve` process use (a process with Redis goes through createClusterCore instead).
  */
 export function createCore(config: Config, log: Logger = createLogger(config)): Core {
-  const store = new LowdbStore(resolve(config.dataDir), { onError: (err) => log.error({ err }, 'session checkpoint failed; the writes stay in the journal and the next checkpoint retries') });
-  const sessions = createSessionManager(config, store);
+  const store = new LowdbStore(resolve(config.dataDir), { onError: (err) => log.error({ err }, 'the embedded store could not checkpoint or replay a session (a failed checkpoint keeps the writes in the journal and retries)') });
+  const sessions = createSessionManager(config, store, log);
   return {
     config,
     store,
@@ -67,7 +67,7 @@ export function createCore(config: Config, log: Logger = createLogger(config)): 
  * runs behind the cluster layer, which sends each session's work to the process holding its lease.
  */
 async function createClusterCore(config: Config, log: Logger): Promise<Core & { cluster: ClusterMember }> {
-  const cluster = await joinCluster({ redisUrl: config.redisUrl!, prefix: config.redisPrefix, makeSessions: (store) => createSessionManager(config, store) });
+  const cluster = await joinCluster({ redisUrl: config.redisUrl!, prefix: config.redisPrefix, makeSessions: (store) => createSessionManager(config, store, log) });
   return {
     config,
     store: cluster.store,
@@ -79,11 +79,12 @@ async function createClusterCore(config: Config, log: Logger): Promise<Core & { 
   };
 }
 
-function createSessionManager(config: Config, store: Store): SessionManager {
+function createSessionManager(config: Config, store: Store, log: Logger): SessionManager {
   const runtime = new SingleThreadedAgentRuntime();
   return new SessionManager({
     store,
     runtime,
+    onSaveError: (err, { tenant, id, code }) => log.error({ err, tenant, sessionId: id, code }, 'could not save a session after its turn; the next save retries'),
     loadGraph,
     models: new ModelRegistry(),
     config: {

@@ -48,6 +48,11 @@ export interface SessionManagerDeps {
   /** Defaults to a ModelRegistry: clients shared per tenant and model definition. */
   models?: ModelSource;
   config?: SessionManagerConfig;
+  /**
+   * A save after the ack point failed (a turn's end, a checkpoint): the session's clients get a
+   * warning event, the operator this. The writes stay in memory and the next save retries them.
+   */
+  onSaveError?: (error: unknown, session: { tenant: string; id: string; code: 'persist_failed' | 'checkpoint_failed' }) => void;
 }
 
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -76,10 +81,12 @@ export class SessionManager implements Sessions {
   private readonly offHandlerError: () => void;
   /** Sessions whose agents may be in the runtime (a turn ran and they were not freed since). */
   private readonly loaded = new Set<string>();
+  private readonly onSaveError: SessionManagerDeps['onSaveError'];
 
   constructor(deps: SessionManagerDeps) {
     this.store = deps.store;
     this.runtime = deps.runtime;
+    this.onSaveError = deps.onSaveError;
     this.config = {
       idleTimeoutMs: 15 * 60_000,
       pageOutMs: 0,
@@ -494,7 +501,7 @@ export class SessionManager implements Sessions {
       if (snapshot) s.snapshot = reason === 'completed' ? snapshot : { ...snapshot, pending: [] };
     }
     await this.trimTranscript(s).catch(() => undefined);
-    await this.persist(s).catch((error) => s.emit('warning', { sessionId: s.id, code: 'persist_failed', message: describe(error) }));
+    await this.persist(s).catch((error) => this.saveFailed(s, 'persist_failed', error));
     this.pump(s);
   }
 
@@ -507,7 +514,12 @@ export class SessionManager implements Sessions {
       if (turn.ended) return;
       if (snapshot) s.snapshot = snapshot;
     }
-    await this.persist(s).catch((error) => s.emit('warning', { sessionId: s.id, code: 'checkpoint_failed', message: describe(error) }));
+    await this.persist(s).catch((error) => this.saveFailed(s, 'checkpoint_failed', error));
+  }
+
+  private saveFailed(s: LiveSession, code: 'persist_failed' | 'checkpoint_failed', error: unknown): void {
+    s.emit('warning', { sessionId: s.id, code, message: describe(error) });
+    this.onSaveError?.(error, { tenant: s.info.tenant, id: s.id, code });
   }
 
   private async snapshotOf(id: string): Promise<KeySnapshot | undefined> {

@@ -199,7 +199,11 @@ export class JournaledSessions {
     const previous = this.dirty.get(k);
     const needsBase = line.from > 0 || !('snap' in line);
     const base = previous ? await this.recordOf(previous) : needsBase ? await this.files.read(line.s, line.id).catch(() => undefined) : undefined;
-    if (needsBase && !base) return; // nothing to build on: the files were lost or damaged
+    if (needsBase && !base) {
+      // Nothing to build on: the files were lost or damaged. The rest of the journal still replays.
+      this.options.onError?.(new AppError('corrupt_record', 500, `journal replay: session "${line.id}" of tenant "${line.s}" has no readable files to apply its write from transcript entry ${line.from} to; that write is skipped`));
+      return;
+    }
     const from = line.from >= 0 ? line.from : undefined;
     const snapshot = 'snap' in line ? ((line.snap ?? undefined) as SessionRecord['snapshot']) : base?.snapshot;
     this.dirty.set(k, {

@@ -254,6 +254,22 @@ describe('LowdbStore specifics', () => {
     await reopened.close();
   });
 
+  it('reports a journal line it cannot replay (its session files are gone) and replays the others', async () => {
+    const dir = await tempDir();
+    const [lost, kept] = [sessionRecord('acme'), sessionRecord('acme')];
+    const crashed = new LowdbStore(dir);
+    for (const r of [lost, kept]) await crashed.putSession({ ...r, transcript: [message(r.info.id, 'a')] });
+    await crashed.flush();
+    for (const r of [lost, kept]) await crashed.putSession({ ...r, transcript: [message(r.info.id, 'a'), message(r.info.id, 'b')] }, { transcriptFrom: 1 });
+    // no close: the process died, and the lost session's files went with a damaged disk
+    await rm(join(dir, 'tenants', 'acme', 'sessions', `${lost.info.id}.json`));
+    const errors: unknown[] = [];
+    const reopened = new LowdbStore(dir, { onError: (e) => errors.push(e) });
+    expect((await reopened.getSession('acme', kept.info.id))?.transcript.map((m) => m.content)).toEqual(['a', 'b']);
+    expect(errors).toEqual([expect.objectContaining({ code: 'corrupt_record', message: expect.stringContaining(`session "${lost.info.id}" of tenant "acme" has no readable files`) })]);
+    await reopened.close();
+  });
+
   it('rejects writes under a data dir that cannot be created', async () => {
     const dir = await tempDir();
     const blocker = join(dir, 'file');

@@ -113,9 +113,8 @@ describe.each(FAULTS)('writes failing under a running runner: $name', ({ block, 
     count({ checked: 3 });
   });
 
-  // Not logged yet: the session manager only emits the warning (see docs/reliability.md, known gaps).
-  it("a turn's save that fails reaches the client as a persist_failed warning; the next save brings it all back", async () => {
-    const { create, turn, journal } = await start();
+  it("a turn's save that fails is logged and reaches the client as a persist_failed warning; the next save brings it all back", async () => {
+    const { log, create, turn, journal } = await start();
     // A human in the loop holds the turn open, so the fault can start between the send's save and the turn's.
     const asking = echoGraph('ask', { agents: [{ id: 'ask', type: 'ask', kind: 'user', config: { prompt: 'go on?', timeoutMs: 60_000 } }], subscriptions: [{ id: 's1', topic: 'in', agent: 'ask' }], publications: [{ id: 'p1', agent: 'ask', topic: 'out' }] });
     for (const graph of [echoGraph('echo'), asking]) expect((await api(server!.url, 'POST', '/api/graphs', { body: { graph } })).status).toBe(201);
@@ -143,6 +142,7 @@ describe.each(FAULTS)('writes failing under a running runner: $name', ({ block, 
     expect(end).toMatchObject({ reason: 'completed' });
     await expect.poll(() => warnings.map((w) => w.code)).toContain('persist_failed');
     expect(warnings.find((w) => w.code === 'persist_failed')!.message).toMatch(reason);
+    await expect.poll(() => log.text).toMatch(new RegExp(`"sessionId":"${session}","code":"persist_failed","msg":"could not save a session after its turn`));
 
     for (const path of blocked) await rm(path, { recursive: true, force: true });
     // The next send is saved before its ack, with every entry before it: the answer the failed save missed too.
