@@ -83,7 +83,7 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
     const two = newPrefix(prefixes);
     const pair = [await start(true, two), await start(true, two)];
     await waitForMembers(pair[0], 2);
-    await waitForCalm(pair[0]);
+    await waitForCalm(pair[0], log);
     const c2 = await measure(pair, redisPid);
     log(`cluster, 2 processes: ${rate(c2)} turns/s, ${cpuMs(c2)} ms CPU per turn, ${(c2.roundTrips / c2.turns).toFixed(2)} Redis round trips per turn (${(c2.socketioTrips / c2.turns).toFixed(2)} of them the Socket.IO adapter's); sessions per process ${c2.placed.join('/')}, ${c2.moved} moved during the run`);
 
@@ -196,10 +196,10 @@ async function stop(r: Runner): Promise<void> {
  * busy compiling for a few seconds: sessions created then would all land on the older process,
  * and the rebalancer would later move some away from the clients attached to them.
  */
-async function waitForCalm(via: Runner): Promise<void> {
+async function waitForCalm(via: Runner, log: (s: string) => void): Promise<void> {
   const until = Date.now() + 20_000;
   while ((await get<{ processes: ProcessLoad[] }>(via.url, '/api/cluster')).processes.some((p) => p.eventLoopUtilization > UTILIZATION_HEADROOM)) {
-    if (Date.now() > until) throw new Error('the cluster did not calm down after starting');
+    if (Date.now() > until) return log('the runners still look busy 20 s after starting: placement may favour one');
     await sleep(100);
   }
 }

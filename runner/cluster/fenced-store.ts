@@ -9,15 +9,14 @@ import type { SessionRecord, Store } from '../store/types.ts';
  * write the fence turned away.
  */
 export function fencedStore(store: Store, tokenOf: (sessionId: string) => number | undefined, onStale: (error: StaleFenceError) => void = () => undefined): Store {
+  const putSession = (record: SessionRecord, options: { fence?: number } = {}) =>
+    store.putSession(record, { ...options, fence: options.fence ?? tokenOf(record.info.id) ?? 0 }).catch((error: unknown) => {
+      if (error instanceof StaleFenceError) onStale(error);
+      throw error;
+    });
   return new Proxy(store, {
     get(target, property, receiver) {
-      if (property === 'putSession') {
-        return (record: SessionRecord, options: { fence?: number } = {}) =>
-          target.putSession(record, { ...options, fence: options.fence ?? tokenOf(record.info.id) ?? 0 }).catch((error: unknown) => {
-            if (error instanceof StaleFenceError) onStale(error);
-            throw error;
-          });
-      }
+      if (property === 'putSession') return putSession;
       const value = Reflect.get(target, property, receiver) as unknown;
       return typeof value === 'function' ? value.bind(target) : value;
     },
