@@ -172,6 +172,12 @@ describe('designer in Chromium against the real runner', () => {
     await expect.poll(() => page.locator('[data-testid=conflict]').textContent(), POLL).toContain('version 3');
     const stored = (await (await fetch(`${runner.url}/api/graphs/${graphId}`)).json()) as { version: number; graph: { name: string } };
     expect(stored).toMatchObject({ version: 3, graph: { name: 'Renamed in another tab' } });
+
+    // Loading their version replaces these edits in place.
+    await page.click('[data-testid=conflict-reload]');
+    await expect.poll(() => page.locator('[data-testid=save-status]').textContent(), POLL).toBe('Saved · v3');
+    expect(await page.locator('[data-testid=graph-title]').textContent()).toBe('Renamed in another tab');
+    expect(await page.locator('[data-testid=conflict]').count()).toBe(0);
   });
 
   it('copies nodes as JSON on the clipboard and pastes them into another graph in another tab', async (ctx) => {

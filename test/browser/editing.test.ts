@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import type { Page } from 'playwright-core';
+import type { Dialog, Page } from 'playwright-core';
 import { designerPage } from './designer-page.ts';
 import type { TestRunner } from './runner.ts';
 
@@ -250,5 +250,36 @@ describe('editing without a pointer, and the basics around it', () => {
     await page.waitForSelector('[data-testid=node-agent-bot]');
     expect(await page.locator('.agent-node.mark-error').count()).toBe(1);
     expect(await page.locator('[data-testid=save-status]').textContent()).toContain('draft');
+  });
+
+  it('asks before leaving or reloading a graph with unsaved changes', async (ctx) => {
+    screenshotOnFailure(ctx);
+    const asked: string[] = [];
+    const refuse = (dialog: Dialog) => {
+      asked.push(dialog.type());
+      void dialog.dismiss();
+    };
+    page.on('dialog', refuse);
+    try {
+      await page.click('.react-flow__pane', { position: { x: 20, y: 20 } });
+      await page.keyboard.press((await page.locator('[data-testid=palette-topic] kbd').textContent())!);
+      await expect.poll(() => page.locator('[data-testid=save-status]').textContent(), POLL).toMatch(/^Unsaved changes/);
+      const here = page.url();
+
+      await page.click('[data-testid=back]');
+      expect(asked).toEqual(['confirm']);
+      expect(page.url()).toBe(here);
+      await page.evaluate(() => location.reload());
+      await expect.poll(() => asked, POLL).toEqual(['confirm', 'beforeunload']);
+      expect(await page.locator('[data-testid=save-status]').textContent()).toMatch(/^Unsaved changes/);
+
+      await page.keyboard.press('ControlOrMeta+S');
+      await expect.poll(() => page.locator('[data-testid=save-status]').textContent(), POLL).toMatch(/^Saved/);
+      await page.click('[data-testid=back]');
+      await page.waitForSelector('[data-testid=graph-search]');
+      expect(asked).toHaveLength(2);
+    } finally {
+      page.off('dialog', refuse);
+    }
   });
 });

@@ -214,6 +214,7 @@ export const en = {
     copy: 'copy',
     conflict: 'Another tab or person saved version {{version}} of this graph after you opened it. Nothing was overwritten.',
     conflictReload: 'Load their version',
+    leaveUnsaved: 'This graph has unsaved changes. Leave it and lose them?',
     conflictCopy: 'Save mine as a copy',
     conflictOverwrite: 'Overwrite with mine',
     sidePanel: 'Inspector and problems',

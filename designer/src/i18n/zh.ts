@@ -213,6 +213,7 @@ export const zh = {
     copy: '副本',
     conflict: '在你打开之后，另一个标签页或其他人保存了此图的版本 {{version}}。没有覆盖任何内容。',
     conflictReload: '加载对方的版本',
+    leaveUnsaved: '此图有未保存的更改。离开将丢失这些更改，确定吗？',
     conflictCopy: '将我的另存为副本',
     conflictOverwrite: '用我的覆盖',
     sidePanel: '属性与问题',

@@ -167,8 +167,25 @@ export function Editor() {
     },
   });
 
+  // Closing or reloading the tab with unsaved edits asks first (the browser's own prompt).
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [dirty]);
+
   const resolveConflict = {
-    reload: () => window.location.reload(),
+    // Their version replaces these edits in place: chats and panels stay as they are.
+    reload: async () => {
+      try {
+        const saved = await graphsApi.get(store.getState().graph.id);
+        store.getState().load(saved.graph, { version: saved.version, persisted: true });
+        setConflict(undefined);
+      } catch (e) {
+        toast('error', (e as Error).message);
+      }
+    },
     overwrite: () => void save({ overwrite: conflict?.currentVersion }),
     copy: async () => {
       const current = store.getState().graph;
@@ -197,7 +214,7 @@ export function Editor() {
       {conflict && (
         <div className="banner conflict" role="alert" data-testid="conflict">
           <span>{t('editor.conflict', { version: conflict.currentVersion ?? '?' })}</span>
-          <button type="button" onClick={resolveConflict.reload} data-testid="conflict-reload">{t('editor.conflictReload')}</button>
+          <button type="button" onClick={() => void resolveConflict.reload()} data-testid="conflict-reload">{t('editor.conflictReload')}</button>
           <button type="button" onClick={() => void resolveConflict.copy()}>{t('editor.conflictCopy')}</button>
           <button type="button" className="danger" onClick={resolveConflict.overwrite} data-testid="conflict-overwrite">{t('editor.conflictOverwrite')}</button>
         </div>

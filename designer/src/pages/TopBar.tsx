@@ -25,7 +25,15 @@ export function TopBar(p: Props) {
   );
   return (
     <header className="topbar">
-      <a className="brand" href="#/" aria-label={t('editor.back')}>
+      <a
+        className="brand"
+        href="#/"
+        aria-label={t('editor.back')}
+        onClick={(e) => {
+          if (p.status === 'dirty' && !window.confirm(t('editor.leaveUnsaved'))) e.preventDefault();
+        }}
+        data-testid="back"
+      >
         <span className="logo" aria-hidden>⌬</span> Switchboard
       </a>
       <span className="graph-name" data-testid="graph-title">{p.name}</span>
