@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import type { Dialog, Page } from 'playwright-core';
 import { designerPage } from './designer-page.ts';
+import { newGraph } from '../../designer/src/model/newGraph.ts';
 import type { TestRunner } from './runner.ts';
 
 const POLL = { timeout: 30_000, interval: 100 };
@@ -19,6 +20,8 @@ function screenshotOnFailure(ctx: TestContext) {
     await page.screenshot({ path: `test-output/browser-editing-${ctx.task.name.replace(/\W+/g, '-')}.png`, fullPage: true });
   });
 }
+
+const newGraphDocument = () => newGraph('Imported over unsaved edits');
 
 const CONTROLS = 'button, input, select, textarea, a[href], [tabindex]:not([tabindex="-1"])';
 
@@ -269,15 +272,22 @@ describe('editing without a pointer, and the basics around it', () => {
       await page.click('[data-testid=back]');
       expect(asked).toEqual(['confirm']);
       expect(page.url()).toBe(here);
+      // Importing another graph would replace this one too.
+      await page.click('[data-testid=import-open]');
+      await page.fill('[data-testid=import-text]', JSON.stringify(newGraphDocument()));
+      await page.click('[data-testid=import-confirm]');
+      expect(asked).toEqual(['confirm', 'confirm']);
+      expect(page.url()).toBe(here);
+      await page.click('[data-testid=import-dialog] header button');
       await page.evaluate(() => location.reload());
-      await expect.poll(() => asked, POLL).toEqual(['confirm', 'beforeunload']);
+      await expect.poll(() => asked, POLL).toEqual(['confirm', 'confirm', 'beforeunload']);
       expect(await page.locator('[data-testid=save-status]').textContent()).toMatch(/^Unsaved changes/);
 
       await page.keyboard.press('ControlOrMeta+S');
       await expect.poll(() => page.locator('[data-testid=save-status]').textContent(), POLL).toMatch(/^Saved/);
       await page.click('[data-testid=back]');
       await page.waitForSelector('[data-testid=graph-search]');
-      expect(asked).toHaveLength(2);
+      expect(asked).toHaveLength(3);
     } finally {
       page.off('dialog', refuse);
     }

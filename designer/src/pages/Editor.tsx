@@ -272,7 +272,7 @@ export function Editor() {
           </div>
         </div>
       </section>
-      {importing && <ImportDialog onClose={() => setImporting(false)} />}
+      {importing && <ImportDialog onClose={() => setImporting(false)} mayLeave={() => !dirty || window.confirm(t('editor.leaveUnsaved'))} />}
       {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
     </div>
   );

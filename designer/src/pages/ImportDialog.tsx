@@ -6,8 +6,11 @@ import { Dialog } from './Dialog.tsx';
 import { navigate } from './router.ts';
 import { storeNewGraph } from './persist.ts';
 
-/** Import from a file or pasted JSON: problems are shown before anything is stored or opened. */
-export function ImportDialog({ onClose }: { onClose: () => void }) {
+/**
+ * Import from a file or pasted JSON: problems are shown before anything is stored or opened.
+ * `mayLeave` is asked before the imported graph replaces the one open (unsaved edits).
+ */
+export function ImportDialog({ onClose, mayLeave = () => true }: { onClose: () => void; mayLeave?: () => boolean }) {
   const { t } = useTranslation();
   const toast = useUi((s) => s.toast);
   const [text, setText] = useState('');
@@ -19,7 +22,7 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
     setResult(value.trim() ? importDocument(value) : undefined);
   };
   const open = async () => {
-    if (!result?.graph) return;
+    if (!result?.graph || !mayLeave()) return;
     setBusy(true);
     try {
       const id = await storeNewGraph(result.graph);
