@@ -10,6 +10,8 @@ import { zeroUsage } from './usage.ts';
 const MAX_ACCEPTED_IDS = 100;
 
 interface PendingInput {
+  /** The agent that asked: its publication of the answer is what a reply waits to store. */
+  agent: string;
   resolve(content: string): void;
   reject(error: Error): void;
 }

@@ -274,6 +274,33 @@ describe('SessionManager', () => {
     expect((await manager.transcript(acme, info.id)).at(-1)).toMatchObject({ sender: 'approver', content: 'approved', output: true });
   });
 
+  it('stores an answer before the reply resolves, while the turn runs on', async () => {
+    const { runner } = await setup();
+    const base = approvalGraph();
+    // The answer goes on to a second question, so only the reply itself can have saved it.
+    await putGraph(runner.store, 'acme', {
+      ...base,
+      agents: [...base.agents, { id: 'confirm', type: 'confirm', kind: 'user', config: { prompt: 'Sure?', timeoutMs: 60_000 } }],
+      topics: [...base.topics, { id: 'done', type: 'approval.done' }],
+      subscriptions: [...base.subscriptions, { id: 's2', topic: 'out', agent: 'confirm' }],
+      publications: [...base.publications, { id: 'p2', agent: 'confirm', topic: 'done' }],
+      output: ['done'],
+    });
+    const { manager } = runner;
+    const info = await manager.create(acme, { graphId: 'approval' });
+    const ev = await listen(manager, acme, info.id);
+    await manager.send(acme, info.id, { content: 'ship it?' });
+    await waitFor(() => expect(ev.of('input_request')).toHaveLength(1));
+    await manager.reply(acme, info.id, ev.of('input_request')[0]!.requestId, 'approved');
+    const stored = await runner.store.getSession('acme', info.id);
+    expect(stored?.transcript.map((m) => [m.sender, m.content])).toEqual([['user', 'ship it?'], ['approver', 'approved']]);
+    // Stored once: the turn's own save later adds nothing twice.
+    await waitFor(() => expect(ev.of('input_request')).toHaveLength(2));
+    await manager.reply(acme, info.id, ev.of('input_request')[1]!.requestId, 'yes');
+    await manager.settled(acme, info.id);
+    expect((await runner.store.getSession('acme', info.id))?.transcript.map((m) => m.content)).toEqual(['ship it?', 'approved', 'yes']);
+  });
+
   it('ends the turn with input_timeout when nobody answers', async () => {
     const { runner } = await setup();
     await putGraph(runner.store, 'acme', approvalGraph(1000));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Graph } from '../../schemas/graph.ts';
 import type { ModelDef } from '../../schemas/models.ts';
-import { MAX_MESSAGE_CHARS, type MessageEvent, type Role, type SessionInfo, type TurnEndReason } from '../../schemas/protocol.ts';
+import { MAX_MESSAGE_CHARS, type MessageEvent, type Role, type ServerEvents, type SessionInfo, type TurnEndReason } from '../../schemas/protocol.ts';
 import type { AgentEnv, SessionContext, UserMemory } from '../agents/env.ts';
 import type { ChatMessage } from '../agents/message.ts';
 import { AppError, conflict, invalid, notFound } from '../errors.ts';
@@ -58,6 +58,8 @@ export interface SessionManagerDeps {
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A snapshot waits for running handlers; one stuck in a hung call must not stall persistence. */
 const SNAPSHOT_TIMEOUT_MS = 2000;
+/** How long an input reply waits for the asking agent to publish the answer before saving anyway. */
+const ANSWER_PUBLISH_WAIT_MS = 2000;
 const NO_TURN = AbortSignal.abort(new AppError('no_turn', 409, 'no turn is running'));
 
 /**
@@ -81,6 +83,8 @@ export class SessionManager implements Sessions {
   private readonly offHandlerError: () => void;
   /** Sessions whose agents may be in the runtime (a turn ran and they were not freed since). */
   private readonly loaded = new Set<string>();
+  /** Sessions whose ended turn is not saved yet: not settled, though no turn runs. */
+  private readonly savingTurn = new Set<LiveSession>();
   private readonly onSaveError: SessionManagerDeps['onSaveError'];
 
   constructor(deps: SessionManagerDeps) {
@@ -233,7 +237,7 @@ export class SessionManager implements Sessions {
 
   settled(caller: Caller, id: string): Promise<void> {
     return this.using(caller, id, async (s) => {
-      if (s.quiet || s.closed || this.live.get(s.id) !== s) return;
+      if ((s.quiet && !this.savingTurn.has(s)) || s.closed || this.live.get(s.id) !== s) return;
       await new Promise<void>((resolve) => s.settledWaiters.push(resolve));
     });
   }
@@ -241,9 +245,41 @@ export class SessionManager implements Sessions {
   reply(caller: Caller, id: string, requestId: string, content: string): Promise<void> {
     return this.using(caller, id, async (s) => {
       if (typeof content !== 'string' || content.length > MAX_MESSAGE_CHARS) throw invalid(`content must be a string of at most ${MAX_MESSAGE_CHARS} characters`, { field: 'content' });
-      const pending = s.turn?.inputs.get(requestId);
-      if (!pending) throw notFound('input request', requestId);
+      const turn = s.turn;
+      const pending = turn?.inputs.get(requestId);
+      if (!turn || !pending) throw notFound('input request', requestId);
+      // A paused turn holds the answer's publication until it resumes: that save stores it.
+      const published = turn.paused ? undefined : this.answerPublished(s, turn, pending.agent, content);
       pending.resolve(content);
+      if (!published) return;
+      // The acknowledgement means "stored": a crash after it must not lose the answer.
+      await published;
+      try {
+        await this.persist(s);
+      } catch (error) {
+        // The agent has the answer already: a retry would find no request. The turn's next save retries the write.
+        throw new AppError('persist_failed', 503, `the answer was passed on to ${pending.agent} but could not be stored: ${describe(error)}`);
+      }
+    });
+  }
+
+  /**
+   * Resolves once the agent that asked has published the answer in the turn (the intervention
+   * records it in the transcript as it is published, every outlet in the same tick), the turn
+   * ended (its own save stores it), or ANSWER_PUBLISH_WAIT_MS passed (an agent that never does).
+   */
+  private answerPublished(s: LiveSession, turn: Turn, agent: string, content: string): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        s.listeners.delete(listener);
+        resolve();
+      };
+      const listener: SessionListener = (event, payload) => {
+        if (event === 'turn_end' ? (payload as ServerEvents['turn_end']).turnId === turn.id : event === 'message' && isAnswer(payload as MessageEvent, turn.id, agent, content)) done();
+      };
+      const timer = setTimeout(done, ANSWER_PUBLISH_WAIT_MS);
+      s.listeners.add(listener);
     });
   }
 
@@ -491,6 +527,7 @@ export class SessionManager implements Sessions {
     s.info.lastActiveAt = Date.now();
     if (!s.closed) s.setState('idle');
     s.emit('turn_end', { sessionId: s.id, turnId: turn.id, reason, ...(detail === undefined ? {} : { detail }), time: Date.now(), usage: { ...turn.usage } });
+    this.savingTurn.add(s);
     void this.afterTurn(s, reason);
   }
 
@@ -502,6 +539,7 @@ export class SessionManager implements Sessions {
     }
     await this.trimTranscript(s).catch(() => undefined);
     await this.persist(s).catch((error) => this.saveFailed(s, 'persist_failed', error));
+    this.savingTurn.delete(s);
     this.pump(s);
   }
 
@@ -699,6 +737,7 @@ export class SessionManager implements Sessions {
         if (s.turn === turn && !turn.ended && turn.inputs.size === 0) s.setState(turn.paused ? 'paused' : 'running');
       };
       turn.inputs.set(requestId, {
+        agent,
         resolve: (content) => {
           settle();
           resolve(content);
@@ -864,6 +903,10 @@ export class SessionManager implements Sessions {
   private assertRunning(): void {
     if (this.stopped) throw new AppError('shutting_down', 503, 'the runner is shutting down');
   }
+}
+
+function isAnswer(m: MessageEvent, turnId: string, agent: string, content: string): boolean {
+  return m.turnId === turnId && m.sender === agent && m.content === content;
 }
 
 function isRole(value: unknown): value is Role {

@@ -123,23 +123,20 @@ describe.each(FAULTS)('writes failing under a running runner: $name', ({ block, 
     const warnings: WarningEvent[] = [];
     socket!.on('warning', (w: WarningEvent) => w.sessionId === session && warnings.push(w));
 
-    /** A turn whose answer is given once `before` has run; resolves with its turn_end. */
-    const answeredTurn = async (content: string, answer: string, before: () => Promise<unknown> = async () => {}) => {
-      const asked = nextEvent(socket!, 'input_request', (e: InputRequestEvent) => e.sessionId === session);
-      const end = nextEvent(socket!, 'turn_end', (e: TurnEndEvent) => e.sessionId === session);
-      ok(await call(socket!, 'session:send', { sessionId: session, content }));
-      const { requestId } = await asked;
-      await before();
-      ok(await call(socket!, 'session:input', { sessionId: session, requestId, content: answer }));
-      return end;
-    };
-
-    let blocked: string[] = [];
-    const end = await answeredTurn('asked before the fault', 'answered during the fault', async () => {
-      blocked = await blockJournal(journal, block, () => turn(poker, 'a turn that opens a journal segment'));
-    });
+    const asked = nextEvent(socket!, 'input_request', (e: InputRequestEvent) => e.sessionId === session);
+    const end = nextEvent(socket!, 'turn_end', (e: TurnEndEvent) => e.sessionId === session);
+    ok(await call(socket!, 'session:send', { sessionId: session, content: 'asked before the fault' }));
+    const { requestId } = await asked;
+    const blocked = await blockJournal(journal, block, () => turn(poker, 'a turn that opens a journal segment'));
+    // An answer is acknowledged once stored: this one reached the agent but says it is not stored.
+    const answer = await call(socket!, 'session:input', { sessionId: session, requestId, content: 'answered during the fault' });
+    expect(answer).toMatchObject({ ok: false, error: { code: 'persist_failed' } });
+    const said = 'the answer was passed on to ask but could not be stored: ';
+    const { message } = (answer as { error: { message: string } }).error;
+    expect(message.startsWith(said), message).toBe(true);
+    expect(message.slice(said.length)).toMatch(reason);
     count({ faults: 1 });
-    expect(end).toMatchObject({ reason: 'completed' });
+    expect(await end).toMatchObject({ reason: 'completed' });
     await expect.poll(() => warnings.map((w) => w.code)).toContain('persist_failed');
     expect(warnings.find((w) => w.code === 'persist_failed')!.message).toMatch(reason);
     await expect.poll(() => log.text).toMatch(new RegExp(`"sessionId":"${session}","code":"persist_failed","msg":"could not save a session after its turn`));
