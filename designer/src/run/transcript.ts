@@ -41,9 +41,10 @@ function livePosition(trace: readonly MessageEvent[], message: MessageEvent): nu
 }
 
 /**
- * Puts a chat item before the item of the message that follows it in the transcript. With no
- * such message it goes last, but before streams still being written at the end: their messages
- * are published when the stream is complete, so they come after anything delivered meanwhile.
+ * Puts a chat item before the item of the message that follows it in the transcript, and not
+ * before `floor`. With no such message it goes last, but before streams still being written at
+ * the end: their messages are published when the stream is complete, so they come after
+ * anything delivered meanwhile.
  */
 function placeItem(items: readonly ChatItem[], item: ChatItem, nextMessageId: string | undefined, floor = 0): ChatItem[] {
   let at = nextMessageId === undefined ? -1 : items.findIndex((i) => i.kind === 'message' && i.id === nextMessageId);
@@ -55,15 +56,16 @@ function placeItem(items: readonly ChatItem[], item: ChatItem, nextMessageId: st
   return [...items.slice(0, at), item, ...items.slice(at)];
 }
 
+// Agent events are sent lossy; a message itself says who now has work: its recipients.
+const workingAfter = (working: readonly string[], message: MessageEvent) => [...new Set([...working.filter((a) => a !== message.sender), ...message.recipients])];
+
 /** Inserts a message not yet in the view at transcript index `at`. */
 function insertMessage(view: Change, message: MessageEvent, at: number): Change {
   const trace = [...view.trace.slice(0, at), message, ...view.trace.slice(at)];
   const streamed = view.items.findIndex((i) => i.kind === 'stream' && i.id === message.id);
   const item: ChatItem = { kind: 'message', id: message.id, message, streamed: streamed >= 0 };
   const items = streamed >= 0 ? view.items.map((i, n) => (n === streamed ? item : i)) : placeItem(view.items, item, trace[at + 1]?.id);
-  // Agent events are sent lossy; the message itself says who now has work: its recipients.
-  const working = [...new Set([...view.working.filter((a) => a !== message.sender), ...message.recipients])];
-  return { items, trace, working };
+  return { items, trace, working: workingAfter(view.working, message) };
 }
 
 /** A live message, de-duplicated by id and placed in transcript order. */
@@ -79,6 +81,13 @@ export function addLiveMessage(view: SessionView, message: MessageEvent): Change
  * predecessor in the catch-up, so the result follows the transcript instead of arrival order.
  */
 export function mergeCatchUp(view: SessionView, afterId: string | undefined, messages: readonly MessageEvent[]): Change {
+  // A first look at a session (attaching to it) takes the transcript as it is, in one pass rather
+  // than one insertion per message; what came live before it (input requests, errors) is newer.
+  if (view.trace.length === 0 && !view.items.some((i) => i.kind === 'stream')) {
+    const trace = [...new Map(messages.map((m) => [m.id, m])).values()];
+    const items: ChatItem[] = trace.map((m) => ({ kind: 'message', id: m.id, message: m }));
+    return { trace, items: [...items, ...view.items], working: trace.reduce(workingAfter, view.working) };
+  }
   let next: Change = view;
   const known = new Set(view.trace.map((m) => m.id));
   let previous = afterId;
