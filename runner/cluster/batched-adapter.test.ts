@@ -4,8 +4,9 @@ import type { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBatchedAdapter } from './batched-adapter.ts';
+import { createBatchedAdapter, type RoomReach } from './batched-adapter.ts';
 import { connectTestRedis, flushPrefix, testPrefix } from './test-redis.ts';
+import { eventually } from '../../test/helpers/eventually.ts';
 
 const ROOM = 'r';
 
@@ -15,9 +16,9 @@ describe('batched Redis Streams adapter', () => {
   const servers: { io: Server; http: HttpServer; url: string; client: Redis }[] = [];
   const sockets: Socket[] = [];
 
-  const serve = async () => {
+  const serve = async (reach?: RoomReach) => {
     const client = await connectTestRedis();
-    const io = new Server({ connectionStateRecovery: { maxDisconnectionDuration: 60_000 }, adapter: createBatchedAdapter(client, { streamName: `${prefix}stream`, channelPrefix: `${prefix}ch`, sessionKeyPrefix: `${prefix}s:`, onlyPlaintext: true }) });
+    const io = new Server({ connectionStateRecovery: { maxDisconnectionDuration: 60_000 }, adapter: createBatchedAdapter(client, { streamName: `${prefix}stream`, channelPrefix: `${prefix}ch`, sessionKeyPrefix: `${prefix}s:`, onlyPlaintext: true, reach }) });
     io.on('connection', (socket) => {
       if (!socket.recovered) void socket.join(ROOM);
     });
@@ -126,5 +127,32 @@ describe('batched Redis Streams adapter', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(onA.n).toBe(0);
     expect(onB.n).toBe(1);
+  });
+
+  it('keeps the events of a room only this process can have in it, and does not restore its sockets from the stream', async () => {
+    const joined: string[] = [];
+    const c = await serve({ unshared: (room) => room === 'mine', joined: (rooms) => void joined.push(...rooms) });
+    await new Promise((r) => setTimeout(r, 200)); // its reader polling the stream
+    const socket = await open(c.url);
+    c.io.in(socket.id!).socketsJoin('mine');
+    await eventually(async () => joined, (j) => j.includes('mine'), 'the join to be seen by the reach');
+    const shared = collect(socket, 1);
+    c.io.to(ROOM).emit('e', 1); // a room others may have: in the stream, with an offset
+    await shared;
+    const before = await redis.xlen(`${prefix}stream`);
+    const got: number[] = [];
+    socket.on('m', (i: number) => got.push(i));
+    for (let i = 0; i < 3; i++) c.io.to('mine').emit('m', i);
+    c.io.to('mine').except(socket.id!).emit('m', 99); // nobody: dropped
+    await eventually(async () => got, (g) => g.length === 3, 'the events of the room only here');
+    expect(await redis.xlen(`${prefix}stream`)).toBe(before);
+    const { _pid: pid, _lastOffset: offset } = socket as unknown as { _pid: string; _lastOffset: string };
+    expect(offset).toBeTypeOf('string');
+    (socket.io as unknown as { engine: { close(): void } }).engine.close();
+    await new Promise((r) => setTimeout(r, 100));
+    const again = connect(c.url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { pid, offset } });
+    sockets.push(again);
+    await new Promise<void>((ok) => again.once('connect', () => ok()));
+    expect(again.recovered).toBe(false);
   });
 });

@@ -21,10 +21,8 @@ interface Internals {
 }
 
 export interface RoomReach {
-  /** No socket outside this process can be in this room: an event to it that has no socket here goes nowhere. */
+  /** No socket outside this process can be in this room: its events need not leave the process. */
   unshared(room: string): boolean;
-  /** Sockets in these rooms disconnected and may be restored on any process from the stream. */
-  recoverable(rooms: string[]): void;
   /** A socket here joined these rooms; the join completes when this settles. */
   joined(rooms: Set<string>): Promise<void> | undefined;
 }
@@ -42,7 +40,9 @@ const RESTORE_MAX_READS = 100;
  * the last one the bare entry id), so connection-state recovery resumes exactly after the last
  * event a client got, on any process. An event for rooms that have no socket in a process is not
  * encoded for sockets there: the sender only publishes it, a receiver skips it. With `reach`, an
- * event for rooms nobody outside the process can be in, and nobody in it is, is dropped.
+ * event for rooms nobody outside the process can be in stays in the process (dropped when nobody
+ * in it is either); it is not in the stream, so a socket in such a room is not restored after a
+ * disconnection: it reconnects afresh and rejoins, as with one process.
  */
 export function createBatchedAdapter(client: Redis, options: NonNullable<Parameters<typeof createAdapter>[1]> & { streamName: string; reach?: RoomReach }): AdapterFactory {
   const factory = createAdapter(client, options);
@@ -97,15 +97,21 @@ function batched(adapter: StreamsAdapter, client: Redis, stream: string, reach: 
     return none;
   };
 
-  const nowhere = (rooms: Set<string>) => {
-    if (!reach || rooms.size === 0) return false;
-    for (const room of rooms) if (!reach.unshared(room)) return false;
-    return true;
+  const unshared = (rooms: Iterable<string>) => {
+    if (!reach) return false;
+    let none = true;
+    for (const room of rooms) {
+      if (!reach.unshared(room)) return false;
+      none = false;
+    }
+    return !none;
   };
 
   self.broadcast = async (packet, opts) => {
-    if (opts.flags?.local || reachesHere(opts.rooms)) return broadcast(packet, opts);
-    if (nowhere(opts.rooms)) return;
+    if (opts.flags?.local) return broadcast(packet, opts);
+    const here = reachesHere(opts.rooms);
+    if (unshared(opts.rooms)) return here ? broadcast(packet, { ...opts, flags: { ...opts.flags, local: true } }) : undefined;
+    if (here) return broadcast(packet, opts);
     // What the stock broadcast does, less encoding the packet for the sockets here (there are none).
     await self.publishAndReturnOffset({ type: MessageType.BROADCAST, data: { packet, opts: { rooms: [...opts.rooms], except: [...opts.except], flags: opts.flags } } }).catch(() => undefined);
   };
@@ -116,7 +122,8 @@ function batched(adapter: StreamsAdapter, client: Redis, stream: string, reach: 
   };
 
   self.persistSession = (session) => {
-    reach?.recoverable(session.rooms);
+    // Not every event it was sent is in the stream: restoring it would replay some, not all.
+    if (reach && session.rooms.some((room) => reach.unshared(room))) return;
     persistSession(session);
   };
 

@@ -55,13 +55,13 @@ export class ClusterSessions implements Sessions {
   private readonly watched = new Set<string>();
   /**
    * Socket rooms of owned sessions no other process has asked anything about since they were
-   * created (room → session id). A socket elsewhere joins a session's rooms only after its
+   * created. A socket elsewhere joins a session's rooms only after its
    * process asked the owner: `session:join` reads the session first, and a socket joining a
    * session its process just placed here waits until this process was told (see `joined`). So
-   * nobody outside this process can be in these rooms, and an event to one of them that has no
-   * socket here goes nowhere (see createBatchedAdapter).
+   * nobody outside this process can be in these rooms, and their events need not leave it (see
+   * createBatchedAdapter).
    */
-  private readonly unsharedRooms = new Map<string, string>();
+  private readonly unsharedRooms = new Set<string>();
   private readonly roomsOfUnshared = new Map<string, string[]>();
   /** Rooms of sessions this process recently had created elsewhere (room → session), for `joined`. */
   private readonly placedElsewhere = new Map<string, { tenant: string; sessionId: string; at: number }>();
@@ -137,7 +137,7 @@ export class ClusterSessions implements Sessions {
     await this.adopt(session);
     const rooms = roomsOf(info.tenant, info.id);
     this.roomsOfUnshared.set(info.id, rooms);
-    for (const room of rooms) this.unsharedRooms.set(room, info.id);
+    for (const room of rooms) this.unsharedRooms.add(room);
     return { ...info, owner: this.node.id };
   }
 
@@ -171,17 +171,6 @@ export class ClusterSessions implements Sessions {
   /** Whether no socket outside this process can be in this room (see `unsharedRooms`). */
   isUnsharedRoom(room: string): boolean {
     return this.unsharedRooms.has(room);
-  }
-
-  /**
-   * Sockets in these rooms disconnected and may come back on any process, which replays what
-   * they missed from the adapter's stream: their events must go there from now on.
-   */
-  shareRooms(rooms: Iterable<string>): void {
-    for (const room of rooms) {
-      const id = this.unsharedRooms.get(room);
-      if (id !== undefined) this.share(id);
-    }
   }
 
   private share(id: string): void {

@@ -55,7 +55,7 @@ export async function joinCluster(options: ClusterOptions & { makeSessions: (sto
       // A client of its own, so the adapter's traffic is counted apart from the sessions'.
       createBatchedAdapter(node.adopt(roundTrips.socketio.watch(new Redis(options.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 3 }))), {
         streamName: `${prefix}socket.io`, channelPrefix: `${prefix}socket.io`, sessionKeyPrefix: `${prefix}sio:session:`, onlyPlaintext: true,
-        reach: { unshared: (room) => sessions.isUnsharedRoom(room), recoverable: (rooms) => sessions.shareRooms(rooms), joined: (rooms) => sessions.joined(rooms) },
+        reach: { unshared: (room) => sessions.isUnsharedRoom(room), joined: (rooms) => sessions.joined(rooms) },
       }),
     emitWith(emit) {
       sessions.emitToRoom = emit;
