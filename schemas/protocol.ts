@@ -159,4 +159,10 @@ export interface SessionInfo {
   /** Session totals per agent type. */
   agentUsage?: Record<string, Usage>;
   owner?: string;
+  /**
+   * The running turn's input requests nobody has answered yet (a `user` agent waiting), so a
+   * client that joins or reconnects while the session is `waiting_input` can still answer them.
+   * Only on a live session's answer (REST get, session:join), never in lists or the store.
+   */
+  inputRequests?: InputRequestEvent[];
 }

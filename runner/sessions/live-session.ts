@@ -1,4 +1,4 @@
-import type { MessageEvent, ServerEventName, ServerEvents, SessionInfo, SessionState, TurnEndReason } from '../../schemas/protocol.ts';
+import type { InputRequestEvent, MessageEvent, ServerEventName, ServerEvents, SessionInfo, SessionState, TurnEndReason } from '../../schemas/protocol.ts';
 import type { SessionContext } from '../agents/env.ts';
 import type { KeySnapshot } from '../runtime/types.ts';
 import { WRITE_OVERLAP, type InboxItem, type SessionRecord } from '../store/types.ts';
@@ -12,6 +12,8 @@ const MAX_ACCEPTED_IDS = 100;
 interface PendingInput {
   /** The agent that asked: its publication of the answer is what a reply waits to store. */
   agent: string;
+  /** As it was sent, so a client that joins later can still answer it. */
+  request: InputRequestEvent;
   resolve(content: string): void;
   reject(error: Error): void;
 }

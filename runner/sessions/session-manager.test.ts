@@ -226,6 +226,22 @@ describe('SessionManager', () => {
     expect((await runner.store.getSession('acme', info.id))?.info.state).toBe('idle');
   });
 
+  it("tells a client that arrives while a turn waits for input what it was asked, until it is answered", async () => {
+    const { runner } = await setup();
+    await putGraph(runner.store, 'acme', approvalGraph());
+    const info = await runner.manager.create(acme, { graphId: 'approval' });
+    const ev = await listen(runner.manager, acme, info.id);
+    await runner.manager.send(acme, info.id, { content: 'ship it?' });
+    await waitFor(() => expect(ev.of('input_request')).toHaveLength(1));
+    const asked = await runner.manager.get(acme, info.id);
+    expect(asked).toMatchObject({ state: 'waiting_input', inputRequests: [ev.of('input_request')[0]] });
+    expect((await runner.manager.list(acme))[0]).not.toHaveProperty('inputRequests');
+    await runner.manager.reply(acme, info.id, asked.inputRequests![0]!.requestId, 'yes');
+    await runner.manager.settled(acme, info.id);
+    expect(await runner.manager.get(acme, info.id)).not.toHaveProperty('inputRequests');
+    expect((await runner.store.getSession('acme', info.id))?.info).not.toHaveProperty('inputRequests');
+  });
+
   it('lets an agent end or ask input only in the turn it works for, not the one running after it', async () => {
     const { runner } = await setup();
     await putGraph(runner.store, 'acme', approvalGraph());

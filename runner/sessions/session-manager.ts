@@ -154,7 +154,12 @@ export class SessionManager implements Sessions {
   }
 
   get(caller: Caller, id: string): Promise<SessionInfo> {
-    return this.using(caller, id, async (s) => structuredClone(s.info));
+    return this.using(caller, id, async (s) => {
+      const info = structuredClone(s.info);
+      // Not part of the stored summary: only the running turn's open questions, for a client joining now.
+      const open = s.turn && !s.turn.ended ? [...s.turn.inputs.values()].map((i) => i.request) : [];
+      return open.length ? { ...info, inputRequests: open } : info;
+    });
   }
 
   async list(caller: Caller, filter: { graphId?: string; state?: string; user?: string } = {}): Promise<SessionInfo[]> {
@@ -736,8 +741,10 @@ export class SessionManager implements Sessions {
         turn.inputs.delete(requestId);
         if (s.turn === turn && !turn.ended && turn.inputs.size === 0) s.setState(turn.paused ? 'paused' : 'running');
       };
+      const request = { sessionId: s.id, turnId: turn.id, requestId, agent, prompt, timeoutMs };
       turn.inputs.set(requestId, {
         agent,
+        request,
         resolve: (content) => {
           settle();
           resolve(content);
@@ -748,7 +755,7 @@ export class SessionManager implements Sessions {
         },
       });
       if (!turn.paused) s.setState('waiting_input');
-      s.emit('input_request', { sessionId: s.id, turnId: turn.id, requestId, agent, prompt, timeoutMs });
+      s.emit('input_request', request);
     });
   }
 
