@@ -11,7 +11,7 @@ import { toAppError } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
 import { problemsOf } from './problems.ts';
 import { callerWithUser } from './routes/sessions.ts';
-import { TokenBucket } from './token-bucket.ts';
+import { SocketRate } from './socket-rate.ts';
 
 export interface SocketDeps {
   config: Config;
@@ -175,7 +175,7 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
     metrics.socketConnections.inc();
     socket.on('disconnect', () => metrics.socketConnections.dec());
     cutOffWhenBacklogged(socket, MAX_QUEUED_BYTES, (bytes) => deps.log(new AppError('slow_client', 503, `socket ${socket.id} stopped reading with ${bytes} bytes of events queued; disconnected`)));
-    const flood = new TokenBucket(config.limits.socket.perSecond, config.limits.socket.burst);
+    const rate = new SocketRate(config.limits.socket);
 
     const answer = (event: string, ack: ((r: Ack) => void) | undefined, result: Ack) => {
       metrics.socketEvents.inc({ event: event in ClientEvents ? event : 'unknown', outcome: result.ok ? 'ok' : 'error' });
@@ -183,18 +183,35 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
       else if (!result.ok) socket.emit('error', result.error);
     };
     const refuse = (event: string, ack: ((r: Ack) => void) | undefined, error: AppError) => answer(event, ack, { ok: false, error: error.toJSON() as ApiError });
+    /** Counts the event against the socket's rate; false when it was refused (or the socket cut off) instead. */
+    const admit = (event: string, ack: ((r: Ack) => void) | undefined): boolean => {
+      if (rate.flooding) return false; // cut off already; what was in the same packets goes unanswered
+      const wait = rate.take();
+      if (wait === 0) return true;
+      if (!rate.flooding) {
+        refuse(event, ack, new AppError('rate_limited', 429, `too many events; retry in ${wait} ms`, { retryAfterMs: wait }));
+        return false;
+      }
+      const error = new AppError('flood', 429, `disconnected: ${rate.describe()}`, { perSecond: rate.limit.perSecond, burst: rate.limit.burst });
+      metrics.socketEvents.inc({ event: event in ClientEvents ? event : 'unknown', outcome: 'error' });
+      deps.log(new AppError('flood', 429, `socket ${socket.id} (tenant ${callerOf(socket).tenant}) cut off: ${rate.describe()}`));
+      socket.emit('error', error.toJSON() as ApiError);
+      // A graceful close: the error event goes out before the connection ends.
+      socket.disconnect(true);
+      return false;
+    };
 
     socket.onAny((event: unknown, ...args: unknown[]) => {
       if (typeof event === 'string' && Object.hasOwn(ClientEvents, event)) return;
       const ack = typeof args.at(-1) === 'function' ? (args.at(-1) as (r: Ack) => void) : undefined;
+      if (!admit('unknown', ack)) return;
       refuse(String(event), ack, new AppError('unknown_event', 400, `unknown event "${String(event).slice(0, 100)}"; events are ${Object.keys(ClientEvents).join(', ')}`));
     });
 
     for (const name of Object.keys(ClientEvents) as ClientEventName[]) {
       socket.on(name, async (...args: unknown[]) => {
         const ack = typeof args.at(-1) === 'function' ? (args.pop() as (r: Ack) => void) : undefined;
-        const wait = flood.take();
-        if (wait > 0) return refuse(name, ack, new AppError('rate_limited', 429, `too many events; retry in ${wait} ms`, { retryAfterMs: wait }));
+        if (!admit(name, ack)) return;
         if (args.length !== 1) return refuse(name, ack, new AppError('invalid', 400, `"${name}" takes exactly one payload object`));
         const size = payloadSize(args[0]);
         if (size > config.limits.socketPayloadBytes) {

@@ -49,6 +49,37 @@ afterAll(async () => {
   await runner?.stop();
 });
 
+/**
+ * A client at its limit that plays by the rules: one event at a time, as fast as acks come, and
+ * after a refusal it waits the retryAfterMs it was given.
+ */
+function politeClient(sessionId: string) {
+  let stop = false;
+  const tally = { ok: 0, rateLimited: 0, disconnected: false };
+  const done = (async () => {
+    const socket = await open(ACME);
+    socket.once('disconnect', () => (tally.disconnected = true));
+    while (!stop && socket.connected) {
+      const ack = await call<{ session: { id: string } }>(socket, 'session:join', { sessionId });
+      if (ack.ok) tally.ok++;
+      else {
+        expect(ack.error.code).toBe('rate_limited');
+        tally.rateLimited++;
+        await new Promise((r) => setTimeout(r, (ack.error.details as { retryAfterMs: number }).retryAfterMs));
+      }
+    }
+    socket.off('disconnect');
+    socket.disconnect();
+  })();
+  return {
+    async finish() {
+      stop = true;
+      await done;
+      return tally;
+    },
+  };
+}
+
 /** A bystander: another tenant's client that keeps running turns while the attacks go on. */
 function bystander() {
   let stop = false;
@@ -161,15 +192,36 @@ describe('hostile Socket.IO events', () => {
     }
   });
 
-  it('a flood from one socket is rate limited with acks, then the socket recovers', async () => {
+  it('a burst past the limit is rate limited with acks, then the socket recovers', async () => {
     const flooder = await open(ACME);
-    const acks = await Promise.all(Array.from({ length: 300 }, () => call(flooder, 'session:join', { sessionId: acmeSession }, 30_000)));
+    // Half a burst over: refused, not cut off (that takes more refusals than a burst within a second).
+    const acks = await Promise.all(Array.from({ length: 150 }, () => call(flooder, 'session:join', { sessionId: acmeSession }, 30_000)));
     count({ cases: acks.length });
     const refused = acks.filter((a) => !a.ok);
     expect(refused.length).toBeGreaterThan(0);
     expect(refused.every((a) => !a.ok && a.error.code === 'rate_limited')).toBe(true);
     await new Promise((r) => setTimeout(r, 2_500));
     expect(ok(await call(flooder, 'session:join', { sessionId: acmeSession }))).toMatchObject({ session: { id: acmeSession } });
+    expect(flooder.connected).toBe(true);
+  });
+
+  it('a socket that keeps sending past its limit, unknown events included, is told why and cut off; other sockets are not', async () => {
+    const flooder = await open(ACME);
+    const errors: Array<{ code: string; message: string; details?: unknown }> = [];
+    flooder.on('error', (e: { code: string; message: string }) => errors.push(e));
+    const gone = new Promise<string>((r) => flooder.once('disconnect', (reason) => r(reason)));
+    // No acks: each refusal comes back as an error event.
+    for (let i = 0; i < 400; i++) flooder.emit('admin:shutdown', { now: i });
+    expect(await gone).toBe('io server disconnect');
+    count({ cases: 400 });
+    const codes = errors.map((e) => e.code);
+    // The burst's worth answered as unknown, then refusals, then the cut-off, last.
+    expect(codes.slice(0, 100)).toEqual(Array(100).fill('unknown_event'));
+    expect(codes.at(-1)).toBe('flood');
+    expect(codes.filter((c) => c === 'rate_limited').length).toBeGreaterThanOrEqual(100);
+    expect(new Set(codes)).toEqual(new Set(['unknown_event', 'rate_limited', 'flood']));
+    expect(errors.at(-1)).toEqual({ code: 'flood', message: 'disconnected: more than 100 events refused within one second (the limit is 50/s, burst 100)', details: { perSecond: 50, burst: 100 } });
+    expect(ok(await call(attacker, 'session:join', { sessionId: acmeSession }))).toMatchObject({ session: { id: acmeSession } });
   });
 
   it('a packet far over the limit disconnects only that socket', async () => {
@@ -198,9 +250,10 @@ describe('a sustained flood from one socket', () => {
   const SLOWDOWN = 15;
   const ROUNDS = 5;
   const TURNS = 5;
+  const FLOOD_PHASE_MS = 1500;
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-  it("another tenant's turns keep their speed while a socket in another process floods the runner", async () => {
+  it("a socket in another process that floods the runner is cut off with a clear error, again after each reconnect; another tenant's turns keep their speed and a client at its limit is never cut off", async () => {
     const socket = await open(GLOBEX);
     const session = ok(await call<{ session: { id: string } }>(socket, 'session:create', { graphId: 'echo' })).session.id;
     const timedTurn = async (content: string) => {
@@ -227,7 +280,9 @@ describe('a sustained flood from one socket', () => {
         { event: 'session:send', args: [{ sessionId: acmeSession, content: 'x'.repeat(30_000), padding: 'y'.repeat(PAYLOAD_LIMIT) }] },
         { event: 'turn:abort', args: [{ sessionId: randomUUID() }] },
       ],
+      reconnect: true,
     });
+    const polite = politeClient(acmeSession);
     // Quiet and flooded turns alternate, so whatever else loads the machine weighs on both alike.
     const quiet: number[] = [];
     const underFlood: number[] = [];
@@ -238,7 +293,13 @@ describe('a sustained flood from one socket', () => {
       for (let round = 0; round < ROUNDS; round++) {
         for (let i = 0; i < TURNS; i++) quiet.push(await timedTurn(`quiet ${round}.${i}`));
         await flood.resume();
-        for (let i = 0; i < TURNS; i++) underFlood.push(await timedTurn(`under flood ${round}.${i}`));
+        // Long enough for the flood to pass its limit within a second, again and again.
+        const until = performance.now() + FLOOD_PHASE_MS;
+        for (let i = 0; i < TURNS || performance.now() < until; i++) {
+          underFlood.push(await timedTurn(`under flood ${round}.${i}`));
+          // Within the bystander's own event limit.
+          await new Promise((r) => setTimeout(r, 25));
+        }
         const sent = await flood.pause();
         floodedPhases.push(sent - sentBefore);
         sentBefore = sent;
@@ -246,14 +307,20 @@ describe('a sustained flood from one socket', () => {
     } finally {
       result = await flood.stop();
     }
+    const politeTally = await polite.finish();
     count({ cases: result.sent });
 
-    // Every flood event was answered with a refusal, none cut its socket off, and the flood
+    // No flood event went through; each was refused, or was in flight when its socket was cut
+    // off. Every cut-off came with the error naming the limit, and the flood, reconnecting,
     // outpaced the bystander in every phase.
     expect(result.accepted).toEqual({});
-    expect(Object.values(result.refusals).reduce((a, b) => a + b, 0)).toBe(result.sent);
-    expect(result.disconnected).toBe(0);
+    expect(Object.values(result.refusals).reduce((a, b) => a + b, 0) + result.unanswered).toBe(result.sent);
+    expect(result.disconnected).toBeGreaterThanOrEqual(ROUNDS);
+    expect(result.errors).toEqual({ flood: { count: result.disconnected, message: 'disconnected: more than 100 events refused within one second (the limit is 50/s, burst 100)', details: { perSecond: 50, burst: 100 } } });
     for (const events of floodedPhases) expect(events).toBeGreaterThan(TURNS);
+    // The client at its limit was refused now and then, and never cut off.
+    expect(politeTally.rateLimited).toBeGreaterThan(0);
+    expect(politeTally.disconnected).toBe(false);
     const [before, during] = [median(quiet), median(underFlood)];
     expect(during, `median turn ${during.toFixed(1)} ms under a flood of ${result.sent} events, ${before.toFixed(1)} ms in between`).toBeLessThanOrEqual(SLOWDOWN * before);
   });

@@ -14,6 +14,8 @@ export interface FloodPlan {
   inFlight: number;
   /** Cycled through by every lane; each is expected to be refused. */
   attempts: { event: string; args: unknown[] }[];
+  /** A socket the server cuts off is replaced by a new one, as a persistent attacker would. */
+  reconnect?: boolean;
 }
 
 export interface FloodResult {
@@ -24,6 +26,10 @@ export interface FloodResult {
   accepted: Record<string, number>;
   /** Sockets the server disconnected during the flood. */
   disconnected: number;
+  /** `error` events the server sent, by code, and the last message of each code. */
+  errors: Record<string, { count: number; message: string; details?: unknown }>;
+  /** Events still in flight when their socket was cut off (never answered). */
+  unanswered: number;
 }
 
 type ToChild = { plan: FloodPlan } | { pause: boolean } | { stop: true };
@@ -98,29 +104,63 @@ const reportIfPaused = () => {
 const sent = { count: 0 };
 
 async function flood(plan: FloodPlan): Promise<FloodResult> {
-  const result: FloodResult = { sent: 0, refusals: {}, accepted: {}, disconnected: 0 };
-  const sockets = await Promise.all(Array.from({ length: plan.sockets }, () => connect(plan.url, plan.token)));
-  for (const s of sockets) s.once('disconnect', () => result.disconnected++);
+  const result: FloodResult = { sent: 0, refusals: {}, accepted: {}, disconnected: 0, errors: {}, unanswered: 0 };
+  const open = new Set<Socket>();
+  let stopping = false;
+  const connectOne = async () => {
+    const socket = await connect(plan.url, plan.token);
+    open.add(socket);
+    socket.on('error', (e: { code: string; message: string; details?: unknown }) => {
+      const seen = (result.errors[e.code] ??= { count: 0, message: '' });
+      seen.count++;
+      seen.message = e.message;
+      if (e.details !== undefined) seen.details = e.details;
+    });
+    socket.once('disconnect', () => {
+      open.delete(socket);
+      if (!stopping) result.disconnected++;
+    });
+    return socket;
+  };
+  /** One socket's lanes, until the flood stops or the server cuts the socket off. */
+  const run = async (socket: Socket) => {
+    await Promise.all(
+      Array.from({ length: plan.inFlight }, async (_, lane) => {
+        for (let i = lane; control.flooding && socket.connected; i++) {
+          await control.gate;
+          if (!control.flooding || !socket.connected) break;
+          const { event, args } = plan.attempts[i % plan.attempts.length]!;
+          control.inFlight++;
+          const ack = (await socket
+            .timeout(30_000)
+            .emitWithAck(event, ...args)
+            .catch(() => undefined)
+            .finally(() => control.inFlight--)) as Ack | undefined;
+          result.sent = ++sent.count;
+          if (!ack) result.unanswered++;
+          reportIfPaused();
+          if (!ack) break;
+          const tally = ack.ok ? result.accepted : result.refusals;
+          const key = ack.ok ? event : ack.error.code;
+          tally[key] = (tally[key] ?? 0) + 1;
+        }
+      }),
+    );
+  };
+  const first = await Promise.all(Array.from({ length: plan.sockets }, connectOne));
   process.send!({ ready: true } satisfies FromChild);
-  const lanes = sockets.flatMap((socket) =>
-    Array.from({ length: plan.inFlight }, async (_, lane) => {
-      for (let i = lane; control.flooding && socket.connected; i++) {
+  await Promise.all(
+    first.map(async (socket) => {
+      await run(socket);
+      while (plan.reconnect && control.flooding) {
         await control.gate;
-        if (!control.flooding) break;
-        const { event, args } = plan.attempts[i % plan.attempts.length]!;
-        control.inFlight++;
-        const ack = (await socket.timeout(30_000).emitWithAck(event, ...args).finally(() => control.inFlight--)) as Ack;
-        result.sent = ++sent.count;
-        reportIfPaused();
-        const tally = ack.ok ? result.accepted : result.refusals;
-        const key = ack.ok ? event : ack.error.code;
-        tally[key] = (tally[key] ?? 0) + 1;
+        if (control.flooding) await run(await connectOne());
       }
     }),
   );
-  await Promise.all(lanes);
-  const counted = { ...result };
-  for (const s of sockets) s.disconnect();
+  stopping = true;
+  const counted = structuredClone(result);
+  for (const s of open) s.disconnect();
   return counted;
 }
 
