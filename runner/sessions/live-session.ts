@@ -10,8 +10,6 @@ import { zeroUsage } from './usage.ts';
 const MAX_ACCEPTED_IDS = 100;
 
 interface PendingInput {
-  /** The agent that asked: its publication of the answer is what a reply waits to store. */
-  agent: string;
   /** As it was sent, so a client that joins later can still answer it. */
   request: InputRequestEvent;
   resolve(content: string): void;

@@ -254,7 +254,7 @@ export class SessionManager implements Sessions {
       const pending = turn?.inputs.get(requestId);
       if (!turn || !pending) throw notFound('input request', requestId);
       // A paused turn holds the answer's publication until it resumes: that save stores it.
-      const published = turn.paused ? undefined : this.answerPublished(s, turn, pending.agent, content);
+      const published = turn.paused ? undefined : this.answerPublished(s, turn, pending.request.agent, content);
       pending.resolve(content);
       if (!published) return;
       // The acknowledgement means "stored": a crash after it must not lose the answer.
@@ -263,7 +263,7 @@ export class SessionManager implements Sessions {
         await this.persist(s);
       } catch (error) {
         // The agent has the answer already: a retry would find no request. The turn's next save retries the write.
-        throw new AppError('persist_failed', 503, `the answer was passed on to ${pending.agent} but could not be stored: ${describe(error)}`);
+        throw new AppError('persist_failed', 503, `the answer was passed on to ${pending.request.agent} but could not be stored: ${describe(error)}`);
       }
     });
   }
@@ -743,7 +743,6 @@ export class SessionManager implements Sessions {
       };
       const request = { sessionId: s.id, turnId: turn.id, requestId, agent, prompt, timeoutMs };
       turn.inputs.set(requestId, {
-        agent,
         request,
         resolve: (content) => {
           settle();
