@@ -9,11 +9,13 @@ import type { SessionRecord, Store } from '../store/types.ts';
  * write the fence turned away.
  */
 export function fencedStore(store: Store, tokenOf: (sessionId: string) => number | undefined, onStale: (error: StaleFenceError) => void = () => undefined): Store {
+  // Made once, not per write.
+  const failed = (error: unknown) => {
+    if (error instanceof StaleFenceError) onStale(error);
+    throw error;
+  };
   const putSession = (record: SessionRecord, options: { fence?: number } = {}) =>
-    store.putSession(record, { ...options, fence: options.fence ?? tokenOf(record.info.id) ?? 0 }).catch((error: unknown) => {
-      if (error instanceof StaleFenceError) onStale(error);
-      throw error;
-    });
+    store.putSession(record, { ...options, fence: options.fence ?? tokenOf(record.info.id) ?? 0 }).catch(failed);
   return new Proxy(store, {
     get(target, property, receiver) {
       if (property === 'putSession') return putSession;

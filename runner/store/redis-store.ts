@@ -202,15 +202,13 @@ export class RedisStore implements Store {
       prior && prior.snapshot === record.snapshot ? '' : record.snapshot === undefined ? '-' : JSON.stringify(record.snapshot),
       unchanged ? '' : String(kept), String(added.length), ...added,
     ];
-    const write = (from: number | undefined) =>
-      this.redis.putSessionScript(...head, from === undefined ? '' : String(from), ...transcript.slice((from ?? 0) - offset, length - offset).map((m) => JSON.stringify(m)));
     let ok: number, current: number;
     try {
-      [ok, current] = await write(from);
+      [ok, current] = await this.redis.putSessionScript(...withEntries(head, transcript, from, offset, length));
       // The stored list is shorter than the writer believes: send what it lacks, if the writer has it.
       if (ok === 2) {
         if (current < offset) throw new AppError('corrupt_record', 500, `session "${info.id}": the stored transcript has ${current} entries, this write starts at ${offset}`);
-        [ok, current] = await write(offset === 0 ? undefined : current);
+        [ok, current] = await this.redis.putSessionScript(...withEntries(head, transcript, offset === 0 ? undefined : current, offset, length));
       }
     } catch (error) {
       this.written.delete(info);
@@ -267,6 +265,14 @@ export class RedisStore implements Store {
     const results = (await tx.exec()) ?? [];
     return results.filter((_, i) => i % 4 === 0).reduce((n, [, deleted]) => n + Number(deleted), 0);
   }
+}
+
+/** The script's arguments: `head`, then where the transcript is new from ('' for all of it) and the entries from there. */
+function withEntries(head: string[], transcript: SessionRecord['transcript'], from: number | undefined, offset: number, length: number): string[] {
+  const args = head.slice();
+  args.push(from === undefined ? '' : String(from));
+  for (let i = (from ?? 0) - offset; i < length - offset; i++) args.push(JSON.stringify(transcript[i]));
+  return args;
 }
 
 interface Written {
