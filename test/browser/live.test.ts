@@ -154,4 +154,42 @@ describe('running the human-approval example live from the canvas', () => {
       await other.close();
     }
   });
+
+  it('attaches a tab while the session waits for input: the prompt is shown there, and answering it there ends the turn in both tabs', async (ctx) => {
+    // The request was asked before this tab existed: only the join's answer can bring it.
+    await expect.poll(() => a.chat.locator('[data-testid=session-state]').textContent(), POLL).toBe('waiting for input');
+    const other = await browser.context.newPage();
+    screenshotOnFailure(ctx, () => other);
+    try {
+      await other.goto(graphUrl);
+      await other.waitForSelector('[data-testid=node-agent-reviewer]');
+      await other.click('[data-testid=tab-sessions]');
+      await other.locator(`[data-testid=session-row][data-session="${a.id}"] [data-testid=session-attach]`).click();
+      await other.click('[data-testid=tab-run]');
+      const theirs = other.locator(`[data-testid=chat][data-session="${a.id}"]`);
+      await expect.poll(() => theirs.locator('[data-testid=input-request]').textContent(), POLL).toContain('Approve this draft?');
+      expect(await theirs.locator('[data-testid=input-request]').count()).toBe(1);
+      expect(await texts(theirs, 'msg-user')).toEqual(['dark mode', 'one more']);
+      expect(await theirs.locator('[data-testid=session-state]').textContent()).toBe('waiting for input');
+
+      await theirs.locator('[data-testid=input-answer]').fill('approve');
+      await theirs.locator('[data-testid=input-answer]').press('Enter');
+      const replies = [
+        expect.stringContaining('"dark mode" is now available'),
+        expect.stringContaining('Published:'),
+        expect.stringContaining('"one more"'),
+        expect.stringContaining('Published:'),
+      ];
+      await expect.poll(() => texts(theirs, 'msg-output'), POLL).toEqual(replies);
+      await expect.poll(() => texts(a.chat, 'msg-output'), POLL).toEqual(replies);
+      await expect.poll(() => texts(theirs, 'turn-end'), POLL).toEqual(['Turn ended while this tab was not connected', 'Turn ended (completed)']);
+      await expect.poll(() => texts(a.chat, 'turn-end'), POLL).toEqual(['Turn ended (completed)', 'Turn ended (completed)']);
+      expect(await theirs.locator('[data-testid=input-request]').count()).toBe(0);
+      // The first tab heard the question but not the answer: the turn's end closes it there.
+      expect(await a.chat.locator('[data-testid=input-request]').count()).toBe(0);
+      expect(await a.chat.locator('[data-testid=input-closed]').count()).toBe(1);
+    } finally {
+      await other.close();
+    }
+  });
 });

@@ -138,6 +138,7 @@ export const en = {
     rejoinFailed: 'Could not rejoin this session after reconnecting: {{error}}',
     inputFrom: '{{agent}} asks:',
     answer: 'Answer',
+    inputClosed: 'no longer open',
     saveFirst: 'Save the graph before running it',
   },
   state: { idle: 'idle', running: 'running', paused: 'paused', waiting_input: 'waiting for input', closed: 'closed' },

@@ -138,6 +138,7 @@ export const zh = {
     rejoinFailed: '重新连接后无法重新加入此会话：{{error}}',
     inputFrom: '{{agent}} 询问：',
     answer: '回答',
+    inputClosed: '已不再等待回答',
     saveFirst: '运行前请先保存图',
   },
   state: { idle: '空闲', running: '运行中', paused: '已暂停', waiting_input: '等待输入', closed: '已关闭' },

@@ -129,6 +129,7 @@ function InputRequest({ item, sessionId }: { item: Extract<ChatItem, { kind: 'in
   const toast = useUi((s) => s.toast);
   const [answer, setAnswer] = useState('');
   if (item.answer !== undefined) return <li className="input-request answered">{item.request.prompt} → {item.answer}</li>;
+  if (item.closed) return <li className="input-request answered" data-testid="input-closed">{item.request.prompt} → {t('run.inputClosed')}</li>;
   return (
     <li className="input-request" data-testid="input-request">
       <span className="who">{t('run.inputFrom', { agent: item.request.agent })}</span>

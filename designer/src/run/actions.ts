@@ -13,8 +13,9 @@ export async function startSession(graphId: string, version?: number): Promise<s
 }
 
 /**
- * Joins a running or finished session: its transcript so far, then its live events. The chat
- * opens before the join, so live events that come ahead of the transcript are kept, not dropped.
+ * Joins a running or finished session: its transcript so far and the input requests it waits
+ * on, then its live events. The chat opens before the join, so live events that come ahead of
+ * the transcript are kept, not dropped.
  */
 export async function attachSession(info: Pick<SessionInfo, 'id' | 'state'>): Promise<void> {
   wireRunnerEvents();

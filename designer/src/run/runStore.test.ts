@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { MessageEvent } from '../../../schemas/protocol.ts';
+import type { InputRequestEvent, MessageEvent } from '../../../schemas/protocol.ts';
 import { useRun } from './runStore.ts';
 import { edgesOfHop } from './flow.ts';
 import { createEditorStore } from '../store/editorStore.ts';
@@ -163,3 +163,57 @@ describe('run store after a rejoin', () => {
   });
 });
 
+
+describe('run store input requests from a join’s answer', () => {
+  const ask = (requestId: string, turnId = 't1'): InputRequestEvent => ({ sessionId: SID, turnId, requestId, agent: 'reviewer', prompt: `${requestId}?`, timeoutMs: 60_000 });
+  const inputs = () =>
+    useRun.getState().sessions[SID]!.items.flatMap((i) => (i.kind === 'input' ? [`${i.id}:${i.answer ?? (i.closed ? 'closed' : 'open')}`] : []));
+  const asked = [message({ id: 'u1', sender: 'user', recipients: ['drafter'], topic: { type: 'user_input', source: SID } }), message({ id: 'd1', sender: 'drafter', recipients: ['reviewer'], time: 2 })];
+
+  it('shows the requests a session waits on when a tab attaches, as a live input_request would', () => {
+    const run = useRun.getState();
+    run.open({ id: SID, state: 'waiting_input' });
+    run.catchUp({ id: SID, state: 'waiting_input', inputRequests: [ask('r1')] }, undefined, asked);
+    const session = useRun.getState().sessions[SID]!;
+    expect(session.items.map((i) => `${i.kind}:${i.id}`)).toEqual(['message:u1', 'message:d1', 'input:r1']);
+    expect(session.items[2]).toEqual({ kind: 'input', id: 'r1', request: ask('r1') });
+    expect(session.state).toBe('waiting_input');
+  });
+
+  it('shows a request once when the live event and the join’s answer both bring it, in either order', () => {
+    const run = useRun.getState();
+    run.open({ id: SID, state: 'running' });
+    run.onInputRequest(ask('r1'));
+    run.catchUp({ id: SID, state: 'waiting_input', inputRequests: [ask('r1'), ask('r2')] }, undefined, asked);
+    run.onInputRequest(ask('r2'));
+    expect(inputs()).toEqual(['r1:open', 'r2:open']);
+  });
+
+  it('keeps an answered request answered when an older rejoin answer still lists it', () => {
+    const run = useRun.getState();
+    run.open({ id: SID, state: 'waiting_input', inputRequests: [ask('r1')] }, asked);
+    run.answered(SID, 'r1', 'approve');
+    run.catchUp({ id: SID, state: 'waiting_input', inputRequests: [ask('r1')] }, 'd1', []);
+    expect(inputs()).toEqual(['r1:approve']);
+  });
+
+  it('closes an unanswered request when its turn ends, and does not bring back one of an ended turn', () => {
+    const run = useRun.getState();
+    run.open({ id: SID, state: 'waiting_input' }, asked);
+    run.onInputRequest(ask('r1'));
+    // Another tab answered it: this one hears the turn's end only.
+    run.onTurnEnd({ sessionId: SID, turnId: 't1', reason: 'completed', time: 5 });
+    expect(inputs()).toEqual(['r1:closed']);
+    // A join's answer read before that end, and a later live duplicate, change nothing.
+    run.catchUp({ id: SID, state: 'waiting_input', inputRequests: [ask('r1'), ask('r0')] }, 'd1', []);
+    run.onInputRequest(ask('r1'));
+    expect(inputs()).toEqual(['r1:closed']);
+  });
+
+  it('does not show a request of a turn the rejoin shows to be over', () => {
+    const run = useRun.getState();
+    run.open({ id: SID, state: 'waiting_input' }, asked);
+    run.catchUp({ id: SID, state: 'idle', inputRequests: [ask('r1')] }, 'd1', []);
+    expect(useRun.getState().sessions[SID]!.items.map((i) => i.kind)).toEqual(['message', 'message', 'turn_end']);
+  });
+});

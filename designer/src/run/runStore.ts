@@ -11,7 +11,7 @@ import type {
   UsageEvent,
 } from '../../../schemas/protocol.ts';
 import type { Hop } from './flow.ts';
-import { addLiveMessage, addTurnEnd, mergeCatchUp, settleTurns, type ChatItem, type SessionView } from './transcript.ts';
+import { addInputRequests, addLiveMessage, addTurnEnd, mergeCatchUp, settleTurns, type ChatItem, type SessionView } from './transcript.ts';
 
 export type { ChatItem, SessionView } from './transcript.ts';
 
@@ -25,18 +25,22 @@ export interface Replay {
   index: number;
 }
 
+/** What the run store takes of a session's answer. */
+type Joined = Pick<SessionInfo, 'id' | 'state' | 'inputRequests'>;
+
 interface RunState {
   sessions: Record<string, SessionView>;
   order: string[];
   hops: LiveHop[];
   replay: Replay | undefined;
   /** Shows a session with its transcript so far; for a session already shown, merges it in as a catch-up. */
-  open(info: Pick<SessionInfo, 'id' | 'state'>, history?: MessageEvent[]): void;
+  open(info: Joined, history?: MessageEvent[]): void;
   /**
-   * Applies a rejoin's answer: the transcript after `afterId` in the runner's order and the
-   * session's state, which also ends turns whose `turn_end` was missed.
+   * Applies a join's or rejoin's answer: the transcript after `afterId` in the runner's order,
+   * the session's state, which also ends turns whose `turn_end` was missed, and the input
+   * requests still waiting, which this tab may not have heard.
    */
-  catchUp(info: Pick<SessionInfo, 'id' | 'state'>, afterId: string | undefined, messages: readonly MessageEvent[]): void;
+  catchUp(info: Joined, afterId: string | undefined, messages: readonly MessageEvent[]): void;
   dismiss(id: string): void;
   reset(): void;
   onMessage(event: MessageEvent): void;
@@ -51,6 +55,11 @@ interface RunState {
   startReplay(sessionId: string, messages: MessageEvent[]): void;
   seekReplay(index: number): void;
   stopReplay(): void;
+}
+
+function caughtUp(view: SessionView, info: Joined, afterId: string | undefined, messages: readonly MessageEvent[]): Partial<SessionView> {
+  const next = settleTurns(mergeCatchUp(view, afterId, messages), info.state);
+  return { ...next, items: addInputRequests(next.items, info.inputRequests ?? []), state: info.state };
 }
 
 /** How long an edge keeps pulsing after a message travelled it. */
@@ -73,10 +82,10 @@ export const useRun = create<RunState>((set, get) => {
     open(info, history = []) {
       if (get().sessions[info.id]) return get().catchUp(info, undefined, history);
       const view: SessionView = { id: info.id, state: info.state, items: [], trace: [], working: [] };
-      set({ sessions: { ...get().sessions, [info.id]: { ...view, ...settleTurns(mergeCatchUp(view, undefined, history), info.state) } }, order: [...get().order, info.id] });
+      set({ sessions: { ...get().sessions, [info.id]: { ...view, ...caughtUp(view, info, undefined, history) } }, order: [...get().order, info.id] });
     },
     catchUp(info, afterId, messages) {
-      update(info.id, (s) => ({ ...settleTurns(mergeCatchUp(s, afterId, messages), info.state), state: info.state }));
+      update(info.id, (s) => caughtUp(s, info, afterId, messages));
     },
     dismiss(id) {
       const { [id]: _gone, ...rest } = get().sessions;
@@ -110,7 +119,7 @@ export const useRun = create<RunState>((set, get) => {
       });
     },
     onInputRequest(request) {
-      update(request.sessionId, (s) => ({ items: [...s.items, { kind: 'input', id: request.requestId, request }] }));
+      update(request.sessionId, (s) => ({ items: addInputRequests(s.items, [request]) }));
     },
     answered(sessionId, requestId, answer) {
       update(sessionId, (s) => ({ items: s.items.map((i) => (i.kind === 'input' && i.id === requestId ? { ...i, answer } : i)) }));

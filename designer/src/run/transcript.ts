@@ -10,7 +10,8 @@ export type TurnEndItem = { kind: 'turn_end'; id: string; turnId: string; event?
 export type ChatItem =
   | { kind: 'message'; id: string; message: MessageEvent; streamed?: boolean }
   | { kind: 'stream'; id: string; agent: string; text: string }
-  | { kind: 'input'; id: string; request: InputRequestEvent; answer?: string }
+  /** `closed`: its turn ended with no answer from this tab (answered elsewhere, timed out, aborted). */
+  | { kind: 'input'; id: string; request: InputRequestEvent; answer?: string; closed?: true }
   | TurnEndItem
   | { kind: 'error'; id: string; text: string };
 
@@ -130,10 +131,30 @@ function placeEnds(view: Change, ends: readonly TurnEndItem[]): ChatItem[] {
     const floor = items.findLastIndex((i) => i.kind === 'turn_end') + 1;
     items = placeItem(items, end, last === undefined ? undefined : view.trace[last + 1]?.id, floor);
   }
-  return items;
+  // An ended turn's questions can no longer be answered.
+  const over = new Set(ends.map((e) => e.turnId));
+  return items.map((i) => (i.kind === 'input' && i.answer === undefined && over.has(i.request.turnId) ? { ...i, closed: true } : i));
 }
 
 const endedTurns = (items: readonly ChatItem[]) => new Set(items.flatMap((i) => (i.kind === 'turn_end' ? [i.turnId] : [])));
+
+/**
+ * Shows the questions a user agent waits on, from a live `input_request` or from a join's answer
+ * (both may bring the same one). A request already shown, answered or not, is kept as it is, and
+ * one of a turn this tab knows has ended is not shown: a join's answer can be older than the
+ * turn's end that came live ahead of it.
+ */
+export function addInputRequests(items: ChatItem[], requests: readonly InputRequestEvent[]): ChatItem[] {
+  const ended = endedTurns(items);
+  const shown = new Set(items.flatMap((i) => (i.kind === 'input' ? [i.id] : [])));
+  const added: ChatItem[] = [];
+  for (const request of requests) {
+    if (shown.has(request.requestId) || ended.has(request.turnId)) continue;
+    shown.add(request.requestId);
+    added.push({ kind: 'input', id: request.requestId, request });
+  }
+  return added.length ? [...items, ...added] : items;
+}
 
 /**
  * Ends the turns a rejoin shows to be over, whose `turn_end` was sent while this tab was away.

@@ -24,8 +24,9 @@ export function wireRunnerEvents(): void {
   onServer('error', (e) => useUi.getState().toast('error', `${e.code}: ${e.message}`));
   // A reconnected socket is in no room, and the runner keeps no replay buffer per connection:
   // each open session is joined again from the last message seen here. The catch-up is merged
-  // in transcript order (live events may overtake it) and the session's state ends the turns
-  // whose turn_end was sent while this tab was away.
+  // in transcript order (live events may overtake it), the session's state ends the turns
+  // whose turn_end was sent while this tab was away, and the input requests still open are
+  // shown (one asked while away was never heard here).
   let connected = runnerSocket().connected;
   runnerSocket().on('connect', () => {
     if (!connected) {
