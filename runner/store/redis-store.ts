@@ -48,8 +48,9 @@ if fence ~= '' and tonumber(fence) > current then redis.call('SET', KEYS[4], fen
 local kept = tonumber(ARGV[10])
 if kept == 0 then redis.call('DEL', KEYS[8]) elseif kept ~= nil then redis.call('LTRIM', KEYS[8], -kept, -1) end
 for i = 12, at - 1, 1000 do redis.call('RPUSH', KEYS[8], unpack(ARGV, i, math.min(i + 999, at - 1))) end
-if ARGV[9] == '-' then redis.call('HDEL', KEYS[7], 'snapshot') elseif ARGV[9] ~= '' then redis.call('HSET', KEYS[7], 'snapshot', ARGV[9]) end
-redis.call('HSET', KEYS[7], 'rev', ARGV[7], 'inbox', ARGV[8])
+if ARGV[9] == '-' then redis.call('HDEL', KEYS[7], 'snapshot') end
+if ARGV[9] == '' or ARGV[9] == '-' then redis.call('HSET', KEYS[7], 'rev', ARGV[7], 'inbox', ARGV[8])
+else redis.call('HSET', KEYS[7], 'rev', ARGV[7], 'inbox', ARGV[8], 'snapshot', ARGV[9]) end
 redis.call('SET', KEYS[1], '{}')
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[2])
