@@ -5,10 +5,19 @@ import { CHUNK } from './transcript-log.ts';
 import type { SessionFiles } from './session-files.ts';
 import type { SessionRecord } from './types.ts';
 
-/** A checkpoint runs this long after the first write since the last one: what it holds in memory until then is short-lived. */
-const CHECKPOINT_AFTER_MS = 500;
+/**
+ * A checkpoint runs once writes have paused this long, so a runner that goes quiet has its files
+ * current (and stays idle) half a second later…
+ */
+const CHECKPOINT_QUIET_MS = 500;
+/**
+ * …and while writes keep coming, this long after the first write since the last checkpoint. A
+ * checkpoint writes every changed session's files, so its cost follows the number of sessions a
+ * busy runner touches, not the turns they run; spacing them keeps that per turn small.
+ */
+const CHECKPOINT_BUSY_MS = 5000;
 /** …or as soon as the journal segment or the sessions waiting for one grow past these. */
-const MAX_SEGMENT_BYTES = 8 * 1024 * 1024;
+const MAX_SEGMENT_BYTES = 64 * 1024 * 1024;
 const MAX_DIRTY = 5000;
 /**
  * Sessions written to their files at once during a checkpoint: fewer than libuv's four threads,
@@ -69,6 +78,9 @@ export class JournaledSessions {
   private folding = new Set<Dirty>();
   private checkpointing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** When the first write since the last checkpoint came, and the latest one (see schedule). */
+  private firstWriteAt = 0;
+  private lastWriteAt = 0;
   private closed = false;
 
   constructor(
@@ -230,17 +242,28 @@ export class JournaledSessions {
     return { ...headOf(d), transcript: older.concat(d.entries) };
   }
 
+  /** One timer at a time, re-armed when it fires early rather than reset on every write. */
   private schedule(): void {
     if (this.closed) return;
     if (this.journal.bytes > MAX_SEGMENT_BYTES || this.dirty.size > MAX_DIRTY) {
       void this.checkpoint(false);
       return;
     }
+    const now = Date.now();
+    this.lastWriteAt = now;
     if (this.timer) return;
+    this.firstWriteAt = now;
+    this.arm(CHECKPOINT_QUIET_MS);
+  }
+
+  private arm(ms: number): void {
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.checkpoint(false);
-    }, CHECKPOINT_AFTER_MS);
+      const now = Date.now();
+      const due = Math.min(this.lastWriteAt + CHECKPOINT_QUIET_MS, this.firstWriteAt + CHECKPOINT_BUSY_MS);
+      if (due > now && !this.closed) this.arm(due - now);
+      else void this.checkpoint(false);
+    }, ms);
     this.timer.unref();
   }
 
