@@ -142,10 +142,13 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
     },
     'session:join': async (socket, p) => {
       const caller = callerOf(socket);
-      const session = await sessions.get(caller, p.sessionId);
+      // The access check first (an unknown or foreign session joins no room), then the room, so
+      // nothing emitted from here on is missed; the state is read last, so it is never older
+      // than the messages the answer brings (a turn that ends in between is in both).
+      await sessions.get(caller, p.sessionId);
       await joinRoom(socket, caller, p.sessionId, p.events);
       const messages = await sessions.transcript(caller, p.sessionId, p.afterMessageId ? { afterMessageId: p.afterMessageId } : {});
-      return { session, messages };
+      return { session: await sessions.get(caller, p.sessionId), messages };
     },
     'session:leave': async (socket, p) => {
       const { tenant } = callerOf(socket);
