@@ -20,10 +20,18 @@ const CHECKPOINT_BUSY_MS = 5000;
 const MAX_SEGMENT_BYTES = 64 * 1024 * 1024;
 const MAX_DIRTY = 5000;
 /**
- * Sessions written to their files at once during a checkpoint: fewer than libuv's four threads,
- * so a journal append never waits behind a large checkpoint's file writes.
+ * …or once this many sessions wait whose files a checkpoint must create or replace (new ones,
+ * or not written lately): those writes are the expensive ones, so a burst of new sessions is
+ * written in parts rather than all at once, long after it ended.
  */
-const CHECKPOINT_CONCURRENCY = 2;
+const MAX_COLD = 200;
+/**
+ * Sessions written to their files at once during a checkpoint: half of libuv's threads (four
+ * unless UV_THREADPOOL_SIZE says otherwise; `npm start` gives it 16), so a journal append never
+ * waits behind a large checkpoint's file writes, while a checkpoint of many new sessions, each
+ * a few file operations in a row, is not held to two at a time.
+ */
+const CHECKPOINT_CONCURRENCY = Math.max(2, Math.floor((Number(process.env.UV_THREADPOOL_SIZE) || 4) / 2));
 
 /** A session whose latest version is in the journal but not yet in its files. */
 interface Dirty {
@@ -81,6 +89,8 @@ export class JournaledSessions {
   /** When the first write since the last checkpoint came, and the latest one (see schedule). */
   private firstWriteAt = 0;
   private lastWriteAt = 0;
+  /** Sessions waiting whose files are not hot (see SessionFiles.hot). */
+  private cold = 0;
   private closed = false;
 
   constructor(
@@ -137,6 +147,7 @@ export class JournaledSessions {
       applied: () => {
         // A checkpoint may have folded the previous version into the files since this line was built.
         const previous = this.dirty.get(k);
+        if (!previous && !this.files.hot(tenant, id)) this.cold++;
         const sinceFold = previous && (previous.sinceFold || this.folding.has(previous)) ? { from: previous.sinceFold ? earliest(previous.sinceFold.from, from) : from } : undefined;
         this.dirty.set(k, { tenant, id, head, snapshot, entries, base, from: previous ? earliest(previous.from, from) : from, sinceFold });
       },
@@ -245,7 +256,7 @@ export class JournaledSessions {
   /** One timer at a time, re-armed when it fires early rather than reset on every write. */
   private schedule(): void {
     if (this.closed) return;
-    if (this.journal.bytes > MAX_SEGMENT_BYTES || this.dirty.size > MAX_DIRTY) {
+    if (this.journal.bytes > MAX_SEGMENT_BYTES || this.dirty.size > MAX_DIRTY || this.cold >= MAX_COLD) {
       void this.checkpoint(false);
       return;
     }
@@ -283,6 +294,7 @@ export class JournaledSessions {
   private async fold(): Promise<void> {
     const last = await this.journal.rotate();
     const batch = [...this.dirty.entries()];
+    this.cold = 0;
     this.folding = new Set(batch.map(([, d]) => d));
     let failure: unknown;
     try {

@@ -254,6 +254,23 @@ describe('LowdbStore specifics', () => {
     await reopened.close();
   });
 
+  it('checkpoints a burst of new sessions in parts, without waiting for the writes to pause', async () => {
+    const store = new LowdbStore(await tempDir());
+    const journaled = (store as unknown as { sessions: { checkpointing?: Promise<void> } }).sessions;
+    const hot = sessionRecord('acme');
+    await store.putSession(hot);
+    await store.flush();
+    // A session whose files this store wrote lately costs an append: it does not count.
+    await store.putSession({ ...hot, transcript: [message(hot.info.id, 'a')] }, { transcriptFrom: 0 });
+    for (let i = 0; i < 199; i++) await store.putSession(sessionRecord('acme'));
+    // Only a pause of half a second would start one before the 200th (the writes do not pause).
+    await store.putSession(sessionRecord('acme'));
+    expect(journaled.checkpointing).toBeDefined();
+    await journaled.checkpointing;
+    expect((await store.listSessions('acme')).length).toBe(201);
+    await store.close();
+  });
+
   it('reports a journal line it cannot replay (its session files are gone) and replays the others', async () => {
     const dir = await tempDir();
     const [lost, kept] = [sessionRecord('acme'), sessionRecord('acme')];

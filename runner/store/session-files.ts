@@ -37,6 +37,14 @@ export class SessionFiles {
     return { ...rest, transcript };
   }
 
+  /**
+   * Written by this process lately, so its next write appends to its files; any other write
+   * creates or replaces them, which costs several times as much (file creation, rename).
+   */
+  hot(tenant: string, id: string): boolean {
+    return this.heads.has(this.paths.sessionFile(tenant, id));
+  }
+
   list(tenant: string): Promise<SessionInfo[]> {
     return this.index.list(tenant);
   }

@@ -39,6 +39,11 @@ export class SessionHeads {
     }
   }
 
+  /** Written by this process lately: its next write may append to the side file. */
+  has(path: string): boolean {
+    return this.known.has(path);
+  }
+
   async read<T extends object>(path: string, what: string): Promise<T | undefined> {
     const main = await readJson<T & { gen?: string }>(path, what);
     if (!main) return undefined;
