@@ -43,3 +43,27 @@ export function validGraph(): GraphInput {
     layout: { nodes: { in: { x: 0, y: 0 }, triage: { x: 200, y: 0 } } },
   };
 }
+
+/**
+ * A graph as the v0 sketch stored it (flat nodes, edges, a single output): what an import of an
+ * old file starts from. `model` is the model its assistant names, to make it valid or not.
+ */
+export function v0Sketch(title: string, model = 'm') {
+  return {
+    version: 0,
+    id: 'old',
+    title,
+    models: [{ id: 'm', provider: 'scripted' }],
+    nodes: [
+      { id: 'in', kind: 'topic', name: 'inbox', x: 0, y: 0 },
+      { id: 'bot', kind: 'assistant', name: 'bot', config: { model }, x: 200, y: 0 },
+      { id: 'out', kind: 'topic', name: 'outbox', x: 400, y: 0 },
+    ],
+    edges: [
+      { from: 'in', to: 'bot' },
+      { from: 'bot', to: 'out' },
+    ],
+    entry: 'in',
+    output: 'out',
+  };
+}

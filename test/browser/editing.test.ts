@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import type { Dialog, Page } from 'playwright-core';
 import { designerPage } from './designer-page.ts';
 import { newGraph } from '../../designer/src/model/newGraph.ts';
+import { v0Sketch } from '../../schemas/fixtures.ts';
 import type { TestRunner } from './runner.ts';
 
 const POLL = { timeout: 30_000, interval: 100 };
@@ -225,23 +226,7 @@ describe('editing without a pointer, and the basics around it', () => {
   });
   it('imports an older file: migrates it, lists its problems first, and opens it as a draft', async (ctx) => {
     screenshotOnFailure(ctx);
-    const v0 = {
-      version: 0,
-      id: 'old',
-      title: 'Old sketch from a file',
-      models: [{ id: 'm', provider: 'scripted' }],
-      nodes: [
-        { id: 'in', kind: 'topic', name: 'inbox', x: 0, y: 0 },
-        { id: 'bot', kind: 'assistant', name: 'bot', config: { model: 'missing-model' }, x: 200, y: 0 },
-        { id: 'out', kind: 'topic', name: 'outbox', x: 400, y: 0 },
-      ],
-      edges: [
-        { from: 'in', to: 'bot' },
-        { from: 'bot', to: 'out' },
-      ],
-      entry: 'in',
-      output: 'out',
-    };
+    const v0 = v0Sketch('Old sketch from a file', 'missing-model');
     await page.goto(`${runner.url}/#/`);
     await page.click('[data-testid=import-open]');
     await page.setInputFiles('[data-testid=import-file]', { name: 'old.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(v0)) });

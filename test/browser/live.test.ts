@@ -43,6 +43,18 @@ let a: { chat: Locator; id: string };
 let b: { chat: Locator; id: string };
 let graphUrl: string;
 
+/** Another tab on the graph, attached to session `a` from its live sessions list; the caller closes it. */
+async function attachInAnotherTab(ctx: TestContext): Promise<{ other: Page; theirs: Locator }> {
+  const other = await browser.context.newPage();
+  screenshotOnFailure(ctx, () => other);
+  await other.goto(graphUrl);
+  await other.waitForSelector('[data-testid=node-agent-reviewer]');
+  await other.click('[data-testid=tab-sessions]');
+  await other.locator(`[data-testid=session-row][data-session="${a.id}"] [data-testid=session-attach]`).click();
+  await other.click('[data-testid=tab-run]');
+  return { other, theirs: other.locator(`[data-testid=chat][data-session="${a.id}"]`) };
+}
+
 describe('running the human-approval example live from the canvas', () => {
   it('runs two sessions side by side, each with its own transcript and input request', async (ctx) => {
     screenshotOnFailure(ctx);
@@ -130,16 +142,8 @@ describe('running the human-approval example live from the canvas', () => {
   });
 
   it('attaches another tab to a session: its transcript so far, then live events in both tabs', async (ctx) => {
-    const other = await browser.context.newPage();
-    screenshotOnFailure(ctx, () => other);
+    const { other, theirs } = await attachInAnotherTab(ctx);
     try {
-      await other.goto(graphUrl);
-      await other.waitForSelector('[data-testid=node-agent-reviewer]');
-      await other.click('[data-testid=tab-sessions]');
-      const theirRow = other.locator(`[data-testid=session-row][data-session="${a.id}"]`);
-      await theirRow.locator('[data-testid=session-attach]').click();
-      await other.click('[data-testid=tab-run]');
-      const theirs = other.locator(`[data-testid=chat][data-session="${a.id}"]`);
       await expect.poll(() => texts(theirs, 'msg-user'), POLL).toEqual(['dark mode']);
       expect(await texts(theirs, 'msg-output')).toEqual([expect.stringContaining('"dark mode" is now available'), expect.stringContaining('Published:')]);
       expect(await theirs.locator('[data-testid=turn-end]').count()).toBe(1);
@@ -158,15 +162,8 @@ describe('running the human-approval example live from the canvas', () => {
   it('attaches a tab while the session waits for input: the prompt is shown there, and answering it there ends the turn in both tabs', async (ctx) => {
     // The request was asked before this tab existed: only the join's answer can bring it.
     await expect.poll(() => a.chat.locator('[data-testid=session-state]').textContent(), POLL).toBe('waiting for input');
-    const other = await browser.context.newPage();
-    screenshotOnFailure(ctx, () => other);
+    const { other, theirs } = await attachInAnotherTab(ctx);
     try {
-      await other.goto(graphUrl);
-      await other.waitForSelector('[data-testid=node-agent-reviewer]');
-      await other.click('[data-testid=tab-sessions]');
-      await other.locator(`[data-testid=session-row][data-session="${a.id}"] [data-testid=session-attach]`).click();
-      await other.click('[data-testid=tab-run]');
-      const theirs = other.locator(`[data-testid=chat][data-session="${a.id}"]`);
       await expect.poll(() => theirs.locator('[data-testid=input-request]').textContent(), POLL).toContain('Approve this draft?');
       expect(await theirs.locator('[data-testid=input-request]').count()).toBe(1);
       expect(await texts(theirs, 'msg-user')).toEqual(['dark mode', 'one more']);

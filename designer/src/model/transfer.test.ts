@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { v0Sketch } from '../../../schemas/fixtures.ts';
 import { Graph } from '../../../schemas/graph.ts';
 import { createEditorStore } from '../store/editorStore.ts';
 import { newGraph } from './newGraph.ts';
@@ -52,23 +53,7 @@ describe('export and import', () => {
   });
 
   it('migrates an older version and says so', () => {
-    const v0 = {
-      version: 0,
-      id: 'old',
-      title: 'Old sketch',
-      models: [{ id: 'm', provider: 'scripted' }],
-      nodes: [
-        { id: 'in', kind: 'topic', name: 'inbox', x: 0, y: 0 },
-        { id: 'bot', kind: 'assistant', name: 'bot', config: { model: 'm' }, x: 200, y: 0 },
-        { id: 'out', kind: 'topic', name: 'outbox', x: 400, y: 0 },
-      ],
-      edges: [
-        { from: 'in', to: 'bot' },
-        { from: 'bot', to: 'out' },
-      ],
-      entry: 'in',
-      output: 'out',
-    };
+    const v0 = v0Sketch('Old sketch');
     const result = importDocument(JSON.stringify(v0));
     expect(result.graph).toMatchObject({ version: 1, name: 'Old sketch', entry: 'in', output: ['out'] });
     expect(result.graph?.layout.nodes.bot).toEqual({ x: 200, y: 0 });
