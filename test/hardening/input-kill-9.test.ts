@@ -1,9 +1,9 @@
-import type { ChildProcess } from 'node:child_process';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { InputRequestEvent, MessageEvent } from '../../schemas/protocol.ts';
-import { api, call, connect, nextEvent, spawnServer, tempDir } from '../integration/helpers.ts';
+import { api, call, connect, nextEvent } from '../integration/helpers.ts';
 import { echoGraph } from './fixtures/graphs.ts';
 import { count } from './harness/tally.ts';
+import { killableRunner, type SpawnedRunner } from './helpers/killable-runner.ts';
 
 /**
  * kill -9 of a spawned runner right after it acknowledged an answer to an input request, over
@@ -12,16 +12,8 @@ import { count } from './harness/tally.ts';
  * restart it must be in the transcript, once.
  */
 const RUNS = 6;
-const dir = tempDir('hardening-input-kill9-');
-let server: { url: string; child: ChildProcess; exited: Promise<number | null> } | undefined;
-
-afterAll(async () => {
-  if (server) {
-    server.child.kill('SIGKILL');
-    await server.exited;
-  }
-  dir.remove();
-});
+const runner = killableRunner('hardening-input-kill9-');
+let server: SpawnedRunner;
 
 /** in → approve (asks the person) → approved → confirm (asks again) → out. */
 const twoQuestions = echoGraph('two-questions', {
@@ -46,7 +38,7 @@ const twoQuestions = echoGraph('two-questions', {
 
 describe('kill -9 right after an input answer is acknowledged', () => {
   it(`${RUNS} kills: every acknowledged answer is in the transcript after the restart, once`, { timeout: 600_000 }, async () => {
-    server = await spawnServer(['--data', dir.path]);
+    server = await runner.start();
     expect((await api(server.url, 'POST', '/api/graphs', { body: { graph: twoQuestions } })).status).toBe(201);
 
     for (let run = 0; run < RUNS; run++) {
@@ -77,7 +69,7 @@ describe('kill -9 right after an input answer is acknowledged', () => {
       count({ faults: 1 });
       socket.disconnect();
 
-      server = await spawnServer(['--data', dir.path]);
+      server = await runner.start();
       const { messages } = (await api(server.url, 'GET', `/api/sessions/${sessionId}/transcript`)).json as { messages: MessageEvent[] };
       const answers = messages.filter((m) => m.sender === 'approve').map((m) => m.content);
       count({ checked: 1, lost: answers.includes(answer) ? 0 : 1 });

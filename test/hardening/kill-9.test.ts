@@ -1,11 +1,11 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MessageEvent } from '../../schemas/protocol.ts';
 import { LowdbStore } from '../../runner/store/lowdb-store.ts';
-import { api, call, connect, exampleGraph, spawnServer, tempDir } from '../integration/helpers.ts';
+import { api, call, connect, exampleGraph } from '../integration/helpers.ts';
 import { count } from './harness/tally.ts';
+import { killableRunner, type SpawnedRunner } from './helpers/killable-runner.ts';
 
 /**
  * kill -9 of a spawned runner at random points of a turn, 20 times, on the embedded store. After
@@ -14,16 +14,8 @@ import { count } from './harness/tally.ts';
  */
 const RUNS = 20;
 const TENANT = 'local';
-const dir = tempDir('hardening-kill9-');
-let server: { url: string; child: ChildProcess; exited: Promise<number | null> } | undefined;
-
-afterAll(async () => {
-  if (server) {
-    server.child.kill('SIGKILL');
-    await server.exited;
-  }
-  dir.remove();
-});
+const runner = killableRunner('hardening-kill9-');
+let server: SpawnedRunner;
 
 /** Every JSON file the store wrote parses; the store itself can list and load every session. */
 async function assertReadable(root: string): Promise<void> {
@@ -44,7 +36,7 @@ const userContents = (messages: MessageEvent[]) => messages.filter((m) => m.send
 describe('kill -9 during turns', () => {
   // Each run spawns a runner (~2 s alone, far more on a loaded machine): a timeout of its own.
   it(`${RUNS} kills at random points: readable files, no acknowledged message lost, the session continues`, { timeout: 900_000 }, async () => {
-    server = await spawnServer(['--data', dir.path]);
+    server = await runner.start();
     expect((await api(server.url, 'POST', '/api/graphs', { body: { graph: exampleGraph('writer-critic') } })).status).toBe(201);
     const sessionId: string = (await api(server.url, 'POST', '/api/sessions', { body: { graphId: 'writer-critic' } })).json.id;
     const acknowledged: string[] = [];
@@ -80,8 +72,8 @@ describe('kill -9 during turns', () => {
       socket.disconnect();
       await sending;
 
-      await assertReadable(dir.path);
-      server = await spawnServer(['--data', dir.path]);
+      await assertReadable(runner.dir);
+      server = await runner.start();
       const turn = await api(server.url, 'POST', `/api/sessions/${sessionId}/messages`, { body: { content: `after kill ${run}`, wait: true } });
       expect(turn.status, turn.text).toBe(200);
       acknowledged.push(`after kill ${run}`);
