@@ -41,6 +41,9 @@ describe('pickLeastLoaded', () => {
     expect(pickLeastLoaded([half, load('b', { ownedSessions: 210 })])?.id).toBe('half');
     // Headroom: serving bursts of requests at 40% does not count against a process.
     expect(pickLeastLoaded([load('bursty', { ownedSessions: 10, eventLoopUtilization: 0.4 }), load('b', { ownedSessions: 12 })])?.id).toBe('bursty');
+    // Nor does what every process shares: a burst of creations keeps them all at 60-70%.
+    const burst = [load('a', { ownedSessions: 100, eventLoopUtilization: 0.7 }), load('b', { ownedSessions: 104, eventLoopUtilization: 0.6 }), load('c', { ownedSessions: 105, eventLoopUtilization: 0.62 })];
+    expect(pickLeastLoaded(burst)?.id).toBe('a');
   });
 });
 

@@ -112,21 +112,30 @@ export const LAG_NOISE_MS = 100;
 const LAG_PER_SESSION_MS = 10;
 /** Utilisation up to this is headroom: serving requests in bursts never looks full. */
 export const UTILIZATION_HEADROOM = 0.5;
+/**
+ * …and so is utilisation the other processes share: a process counts as busy only when it is
+ * this much busier than the typical one. A burst of creations spread over every process (or a
+ * machine every process competes for) raises them all alike, and must not tip the counts.
+ */
+const BUSIER_THAN_OTHERS = 0.2;
 
 /**
  * The least-loaded process. Load is a score, not a busy/calm cut: a cut flips on every lag spike
  * and sends a whole burst of sessions to whichever process happened to look calm. Queued messages
  * weigh like sessions (work waiting on that event loop); lag past the noise floor adds one
- * session per 10 ms. Utilisation past the headroom scales the score by how little of the loop is
- * left (75% busy: twice the load, 90%: five times), so a process made busy by long turns is
- * avoided until the others have caught up with it, whatever the session counts are.
+ * session per 10 ms. Utilisation past the headroom, in a process clearly busier than the
+ * typical one (the median of all), scales the score by how little of the loop is left (75% busy:
+ * twice the load, 90%: five times), so a process made busy by long turns is avoided until the
+ * others have caught up with it, whatever the session counts are.
  */
 export function pickLeastLoaded(loads: ProcessLoad[]): ProcessLoad | undefined {
   if (!loads.length) return undefined;
+  const utilization = (l: ProcessLoad) => Math.min(l.eventLoopUtilization ?? 0, 0.99);
+  const typical = [...loads.map(utilization)].sort((a, b) => a - b)[Math.floor((loads.length - 1) / 2)]!;
   const score = (l: ProcessLoad) => {
     const base = 1 + l.ownedSessions + l.queueDepth + Math.max(0, l.eventLoopLagMs - LAG_NOISE_MS) / LAG_PER_SESSION_MS;
-    const busy = Math.min(l.eventLoopUtilization ?? 0, 0.99);
-    return busy > UTILIZATION_HEADROOM ? (base * (1 - UTILIZATION_HEADROOM)) / (1 - busy) : base;
+    const busy = utilization(l);
+    return busy > UTILIZATION_HEADROOM && busy >= typical + BUSIER_THAN_OTHERS ? (base * (1 - UTILIZATION_HEADROOM)) / (1 - busy) : base;
   };
   const least = Math.min(...loads.map(score));
   // Near-ties are broken at random, so processes deciding at the same instant do not all pick one.
