@@ -1,4 +1,5 @@
-import { afterAll, beforeAll } from 'vitest';
+import { mkdirSync } from 'node:fs';
+import { afterAll, beforeAll, type TestContext } from 'vitest';
 import type { Page } from 'playwright-core';
 import { ensureChromium, ensureDesignerBuilt, launchChromium, type Browser } from './chromium.ts';
 import { startTestRunner, type TestRunner } from './runner.ts';
@@ -33,4 +34,15 @@ export function designerPage(): { readonly runner: TestRunner; readonly browser:
       return page!;
     },
   };
+}
+
+/** Generous: CI machines are shared, and a worker or a turn may take a while to start. */
+export const POLL = { timeout: 30_000, interval: 100 };
+
+/** A screenshot of the page as it was when a step failed, as test-output/browser-<file>-<step>.png. */
+export function screenshotOnFailure(ctx: TestContext, file: string, of: () => Page): void {
+  ctx.onTestFailed(async () => {
+    mkdirSync('test-output', { recursive: true });
+    await of().screenshot({ path: `test-output/browser-${file}${ctx.task.name.replace(/\W+/g, '-')}.png`, fullPage: true });
+  });
 }

@@ -1,15 +1,11 @@
-import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import type { Page } from 'playwright-core';
-import { designerPage } from './designer-page.ts';
+import { designerPage, POLL, screenshotOnFailure as shoot } from './designer-page.ts';
 import type { TestRunner } from './runner.ts';
 import type { Browser } from './chromium.ts';
 
-const SHOTS = 'test-output';
 const GRAPH_NAME = 'Browser built pipeline';
-/** Generous: CI machines are shared, and a worker or a turn may take a while to start. */
-const POLL = { timeout: 30_000, interval: 100 };
 
 const opened = designerPage();
 let runner: TestRunner;
@@ -20,13 +16,7 @@ beforeAll(() => {
 });
 let graphId: string;
 
-/** A screenshot of the page as it was when a step failed, named after the step. */
-function screenshotOnFailure(ctx: TestContext) {
-  ctx.onTestFailed(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    await page.screenshot({ path: `${SHOTS}/browser-${ctx.task.name.replace(/\W+/g, '-')}.png`, fullPage: true });
-  });
-}
+const screenshotOnFailure = (ctx: TestContext) => shoot(ctx, '', () => page);
 
 async function centre(selector: string) {
   const box = await page.locator(selector).boundingBox();

@@ -1,12 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import type { Dialog, Page } from 'playwright-core';
-import { designerPage } from './designer-page.ts';
+import { designerPage, POLL, screenshotOnFailure as shoot } from './designer-page.ts';
 import { newGraph } from '../../designer/src/model/newGraph.ts';
 import { v0Sketch } from '../../schemas/fixtures.ts';
 import type { TestRunner } from './runner.ts';
 
-const POLL = { timeout: 30_000, interval: 100 };
 
 const opened = designerPage();
 let runner: TestRunner;
@@ -15,12 +13,7 @@ beforeAll(() => {
   ({ runner, page } = opened);
 });
 
-function screenshotOnFailure(ctx: TestContext) {
-  ctx.onTestFailed(async () => {
-    mkdirSync('test-output', { recursive: true });
-    await page.screenshot({ path: `test-output/browser-editing-${ctx.task.name.replace(/\W+/g, '-')}.png`, fullPage: true });
-  });
-}
+const screenshotOnFailure = (ctx: TestContext) => shoot(ctx, 'editing-', () => page);
 
 const newGraphDocument = () => newGraph('Imported over unsaved edits');
 

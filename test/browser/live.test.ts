@@ -1,12 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { designerPage } from './designer-page.ts';
+import { designerPage, POLL, screenshotOnFailure as shoot } from './designer-page.ts';
 import type { TestRunner } from './runner.ts';
 import type { Browser } from './chromium.ts';
 
-/** Generous: CI machines are shared, and a turn may take a while to start. */
-const POLL = { timeout: 30_000, interval: 100 };
 
 const opened = designerPage();
 let runner: TestRunner;
@@ -16,12 +13,7 @@ beforeAll(() => {
   ({ runner, browser, page } = opened);
 });
 
-function screenshotOnFailure(ctx: TestContext, of: () => Page = () => page) {
-  ctx.onTestFailed(async () => {
-    mkdirSync('test-output', { recursive: true });
-    await of().screenshot({ path: `test-output/browser-live-${ctx.task.name.replace(/\W+/g, '-')}.png`, fullPage: true });
-  });
-}
+const screenshotOnFailure = (ctx: TestContext, of: () => Page = () => page) => shoot(ctx, 'live-', of);
 
 const texts = (chat: Locator, testid: string) => chat.locator(`[data-testid=${testid}]`).allTextContents();
 const chats = () => page.locator('[data-testid=chat]');

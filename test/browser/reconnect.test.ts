@@ -1,12 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page, WebSocket } from 'playwright-core';
-import { designerPage } from './designer-page.ts';
+import { designerPage, POLL, screenshotOnFailure } from './designer-page.ts';
 import type { TestRunner } from './runner.ts';
 import type { Browser } from './chromium.ts';
 
-/** Generous: CI machines are shared, and a reconnect backs off for up to a few seconds. */
-const POLL = { timeout: 30_000, interval: 100 };
 
 const opened = designerPage();
 let runner: TestRunner;
@@ -32,10 +29,7 @@ const texts = (testid: string) => page.locator(`[data-testid=chat] [data-testid=
 
 describe('designer after its socket reconnects', () => {
   it('rejoins the open session: shows what was said while it was away, then live events again', async (ctx) => {
-    ctx.onTestFailed(async () => {
-      mkdirSync('test-output', { recursive: true });
-      await page.screenshot({ path: 'test-output/browser-reconnect.png', fullPage: true });
-    });
+    screenshotOnFailure(ctx, 'reconnect-', () => page);
     await page.goto(`${runner.url}/`);
     await page.click('[data-testid=example-hello]');
     await page.waitForSelector('[data-testid=node-agent-greeter]');
@@ -89,10 +83,7 @@ describe('designer after its socket reconnects', () => {
   });
 
   it('says so in the chat when a session cannot be rejoined, and rejoins the others', async (ctx) => {
-    ctx.onTestFailed(async () => {
-      mkdirSync('test-output', { recursive: true });
-      await page.screenshot({ path: 'test-output/browser-reconnect-gone.png', fullPage: true });
-    });
+    screenshotOnFailure(ctx, 'reconnect-', () => page);
     await page.click('[data-testid=start-session]');
     const chats = page.locator('[data-testid=chat]');
     await expect.poll(() => chats.count(), POLL).toBe(2);
