@@ -98,16 +98,51 @@ describe('RedisStore specifics', () => {
     await store.putSession(record);
     expect((await store.getSession('t-delta', record.info.id))?.snapshot?.pending).toEqual(['untouched']);
     expect(await redis.lrange(store.keys.accepted('t-delta', record.info.id), 0, -1)).toEqual(['m2', 'm3']);
+    await redis.hset(state, 'snapshot', JSON.stringify(record.snapshot));
     record.snapshot = { key: 'k', agents: { a: { n: 2 } }, pending: [] } as unknown as SessionRecord['snapshot'];
     record.acceptedMessageIds.splice(0, 1, 'm4'); // not a window that moved on: written whole
     await store.putSession(record);
     const stored = await store.getSession('t-delta', record.info.id);
     expect(stored?.snapshot).toEqual(record.snapshot);
     expect(stored?.acceptedMessageIds).toEqual(['m4', 'm3']);
+    // The new snapshot went as its change from the last one; the whole one stays as it was.
+    expect(await redis.lrange(store.keys.snapshotChanges('t-delta', record.info.id), 0, -1)).toEqual([JSON.stringify({ k: { agents: { k: { a: { k: { n: { '=': 2 } } } } } } })]);
+    expect(JSON.parse((await redis.hget(state, 'snapshot'))!)).toEqual({ key: 'k', agents: { a: { n: 1 } }, pending: [] });
     record.snapshot = undefined;
     record.acceptedMessageIds.length = 0;
     await store.putSession(record);
     expect(await store.getSession('t-delta', record.info.id)).toEqual(record);
+  });
+
+  it('writes a snapshot as its changes, whole again after 32 of them, and reads back every step', async () => {
+    type Message = { role: string; content: string };
+    const history: Message[] = [];
+    const snapshotOf = (turn: number) => ({ key: 'k', agents: { 'echo/k': { history: history.slice(), replies: turn } }, pending: [] }) as unknown as SessionRecord['snapshot'];
+    const record = { ...session('t-changes'), snapshot: snapshotOf(0) };
+    const changes = store.keys.snapshotChanges('t-changes', record.info.id);
+    await store.putSession(record);
+    const lengths: number[] = [];
+    for (let turn = 1; turn <= 40; turn++) {
+      // An assistant's window: the same message objects, two new ones at the end, the oldest dropped past 10.
+      history.push({ role: 'user', content: `q${turn}` }, { role: 'assistant', content: `a${turn}` });
+      if (history.length > 10) history.splice(0, history.length - 10);
+      record.snapshot = snapshotOf(turn);
+      await store.putSession(record);
+      lengths.push(await redis.llen(changes));
+      expect((await store.getSession('t-changes', record.info.id))?.snapshot).toEqual(record.snapshot);
+    }
+    expect(lengths.slice(0, 33)).toEqual([...Array.from({ length: 32 }, (_, i) => i + 1), 0]);
+    expect(lengths.at(-1)).toBe(7);
+    // A change is the window's move, not the window.
+    const last = JSON.parse((await redis.lindex(changes, -1))!);
+    expect(last).toEqual({ k: { agents: { k: { 'echo/k': { k: { history: { a: 2, p: [{ role: 'user', content: 'q40' }, { role: 'assistant', content: 'a40' }] }, replies: { '=': 40 } } } } } } });
+  });
+
+  it('names a session whose stored snapshot changes do not apply', async () => {
+    const record = { ...session('t-corrupt'), snapshot: { key: 'k', agents: { a: { n: 1 } }, pending: [] } as unknown as SessionRecord['snapshot'] };
+    await store.putSession(record);
+    await redis.rpush(store.keys.snapshotChanges('t-corrupt', record.info.id), JSON.stringify({ k: { pending: { a: 1, p: [] } } }), JSON.stringify({ k: { key: { a: 1, p: [] } } }));
+    await expect(store.getSession('t-corrupt', record.info.id)).rejects.toMatchObject({ code: 'corrupt_record', message: expect.stringContaining(record.info.id) });
   });
 
   it('refuses a write that builds on a revision another writer replaced, and sends the next one whole', async () => {
@@ -141,6 +176,12 @@ describe('RedisStore specifics', () => {
     await store.putSession({ ...record, transcript: [a, b, c] }, { transcriptFrom: 2 });
     expect(await redis.llen(key)).toBe(3);
     expect(JSON.parse((await redis.get(store.keys.session('t-append', record.info.id)))!)).not.toHaveProperty('transcript');
+    // The caller had not seen that write finish and asks from 2 again: the store knows it sent entry 2.
+    const marked = { ...c, content: 'changed behind the writer' } as typeof c;
+    await redis.lset(key, 2, JSON.stringify(marked));
+    await store.putSession({ ...record, transcript: [a, b, c] }, { transcriptFrom: 2 });
+    expect(await redis.lindex(key, 2)).toBe(JSON.stringify(marked));
+    await redis.lset(key, 2, JSON.stringify(c));
     // An older version kept the transcript inside the record; an append to it rewrites it as a list.
     await redis.del(key);
     await redis.set(store.keys.session('t-append', record.info.id), JSON.stringify({ ...record, transcript: [a, b, c] }));

@@ -4,6 +4,7 @@ import { AppError, invalid } from '../errors.ts';
 import type { SessionInfo } from '../../schemas/protocol.ts';
 import { StaleFenceError } from './lowdb-store.ts';
 import { DEFAULT_REDIS_PREFIX, redisKeys, type RedisKeys } from './redis-keys.ts';
+import { applyChange, changeOf, type SnapshotChange } from './snapshot-change.ts';
 import { segment } from './store-paths.ts';
 import type { SessionRecord, Store, StoredGraph } from './types.ts';
 
@@ -11,19 +12,25 @@ import type { SessionRecord, Store, StoredGraph } from './types.ts';
 const MAX_MEMORY_KEYS = 1000;
 const MAX_MEMORY_KEY = 200;
 const MAX_MEMORY_VALUE = 10_000;
+/** A snapshot is written whole after this many changes, so reading it applies at most as many. */
+const MAX_SNAPSHOT_CHANGES = 32;
+/** Pruning by age needs no finer activity than this, and a busy session then updates its index once a second, not every turn. */
+const ACTIVITY_RESOLUTION_MS = 1000;
 
 // One round trip per write, and the fence check cannot race the write it guards. A write carries
 // only what changed since this writer's last write of the session (see putSession): checks come
 // first, so a refused write changes nothing.
-// KEYS: record, info index, activity index, fence, tenants, transcript, state (rev, inbox,
-// snapshot), accepted ids.
-// ARGV: 1 fence, 2 id, 3 info JSON, 4 lastActiveAt, 5 tenant, 6 the revision this write builds on
-// ('' for none: it carries everything), 7 its own revision, 8 inbox JSON, 9 snapshot JSON ('' for
-// unchanged, '-' for none), 10 how many stored accepted ids stay (the last ones; '' for all, with
-// none added), 11 how many ids follow, then the ids, then where the transcript entries are new from ('' rewrites the list) and
-// the entries. Returns {1, 0} when written, {0, fence} when fenced off, {2, length} when the
-// transcript list is shorter than the writer believes (a record stored whole by an older version:
-// the writer sends it all), {3, 0} when the stored revision is not the one this write builds on.
+// KEYS: 1 record, 2 info index, 3 activity index, 4 fence, 5 tenants, 6 transcript, 7 state (rev,
+// inbox, snapshot), 8 accepted ids, 9 snapshot changes.
+// ARGV: 1 fence, 2 id, 3 info JSON, 4 lastActiveAt ('' to leave the activity index alone), 5 tenant,
+// 6 the revision this write builds on ('' for none: it carries everything), 7 its own revision,
+// 8 inbox JSON, 9 snapshot JSON ('' for unchanged or changed by ARGV[10], '-' for none), 10 a change
+// to append to the stored snapshot ('' for none), 11 how many stored accepted ids stay (the last
+// ones; '' for all, with none added), 12 how many ids follow, then the ids, then where the
+// transcript entries are new from ('' rewrites the list) and the entries. Returns {1, 0} when
+// written, {0, fence} when fenced off, {2, length} when the transcript list is shorter than the
+// writer believes (a record stored whole by an older version: the writer sends it all), {3, 0}
+// when the stored revision is not the one this write builds on.
 const PUT_SESSION = `
 local fence = ARGV[1]
 local current = 0
@@ -33,8 +40,8 @@ if fence ~= '' then
 end
 local base = ARGV[6]
 if base ~= '' and redis.call('HGET', KEYS[7], 'rev') ~= base then return {3, 0} end
-local added = tonumber(ARGV[11])
-local at = 12 + added
+local added = tonumber(ARGV[12])
+local at = 13 + added
 local from = tonumber(ARGV[at])
 if from ~= nil then
   local length = redis.call('LLEN', KEYS[6])
@@ -45,15 +52,17 @@ else
 end
 for i = at + 1, #ARGV, 1000 do redis.call('RPUSH', KEYS[6], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
 if fence ~= '' and tonumber(fence) > current then redis.call('SET', KEYS[4], fence) end
-local kept = tonumber(ARGV[10])
+local kept = tonumber(ARGV[11])
 if kept == 0 then redis.call('DEL', KEYS[8]) elseif kept ~= nil then redis.call('LTRIM', KEYS[8], -kept, -1) end
-for i = 12, at - 1, 1000 do redis.call('RPUSH', KEYS[8], unpack(ARGV, i, math.min(i + 999, at - 1))) end
+for i = 13, at - 1, 1000 do redis.call('RPUSH', KEYS[8], unpack(ARGV, i, math.min(i + 999, at - 1))) end
+if ARGV[10] ~= '' then redis.call('RPUSH', KEYS[9], ARGV[10]) elseif ARGV[9] ~= '' then redis.call('DEL', KEYS[9]) end
 if ARGV[9] == '-' then redis.call('HDEL', KEYS[7], 'snapshot') end
 if ARGV[9] == '' or ARGV[9] == '-' then redis.call('HSET', KEYS[7], 'rev', ARGV[7], 'inbox', ARGV[8])
 else redis.call('HSET', KEYS[7], 'rev', ARGV[7], 'inbox', ARGV[8], 'snapshot', ARGV[9]) end
-redis.call('SET', KEYS[1], '{}')
+-- Marks the record as stored in parts; an incremental write builds on one that did.
+if base == '' or from == nil then redis.call('SET', KEYS[1], '{}') end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
-redis.call('ZADD', KEYS[3], ARGV[4], ARGV[2])
+if ARGV[4] ~= '' then redis.call('ZADD', KEYS[3], ARGV[4], ARGV[2]) end
 if base == '' then redis.call('SADD', KEYS[5], ARGV[5]) end
 return {1, 0}`;
 
@@ -100,7 +109,7 @@ export class RedisStore implements Store {
   constructor(options: RedisStoreOptions) {
     this.ownsClient = typeof options.redis === 'string';
     const client = typeof options.redis === 'string' ? new Redis(options.redis, { maxRetriesPerRequest: 3 }) : options.redis;
-    client.defineCommand('putSessionScript', { numberOfKeys: 8, lua: PUT_SESSION });
+    client.defineCommand('putSessionScript', { numberOfKeys: 9, lua: PUT_SESSION });
     client.defineCommand('putGraphScript', { numberOfKeys: 3, lua: PUT_GRAPH });
     client.defineCommand('setMemoryScript', { numberOfKeys: 1, lua: SET_MEMORY });
     this.redis = client as Scripted;
@@ -140,14 +149,15 @@ export class RedisStore implements Store {
 
   async getSession(tenant: string, id: string): Promise<SessionRecord | undefined> {
     const k = this.keys;
-    const [[, raw], [, entries], [, info], [, [snapshot, inbox]], [, accepted]] = (await this.redis
+    const [[, raw], [, entries], [, info], [, [snapshot, inbox]], [, accepted], [, changes]] = (await this.redis
       .multi()
       .get(k.session(tenant, id))
       .lrange(k.transcript(tenant, id), 0, -1)
       .hget(k.sessionInfo(tenant), id)
       .hmget(k.sessionState(tenant, id), 'snapshot', 'inbox')
       .lrange(k.accepted(tenant, id), 0, -1)
-      .exec()) as [[unknown, string | null], [unknown, string[]], [unknown, string | null], [unknown, [string | null, string | null]], [unknown, string[]]];
+      .lrange(k.snapshotChanges(tenant, id), 0, -1)
+      .exec()) as [[unknown, string | null], [unknown, string[]], [unknown, string | null], [unknown, [string | null, string | null]], [unknown, string[]], [unknown, string[]]];
     if (!raw) return undefined;
     const stored = JSON.parse(raw) as Partial<SessionRecord>;
     const transcript = stored.transcript ?? entries.map((e) => JSON.parse(e) as SessionRecord['transcript'][number]);
@@ -156,7 +166,7 @@ export class RedisStore implements Store {
     return {
       info: JSON.parse(info!) as SessionInfo,
       transcript,
-      ...(snapshot ? { snapshot: JSON.parse(snapshot) as SessionRecord['snapshot'] } : {}),
+      ...(snapshot ? { snapshot: changed(id, JSON.parse(snapshot) as SessionRecord['snapshot'], changes) } : {}),
       acceptedMessageIds: accepted,
       ...(inbox && inbox !== 'null' ? { inbox: JSON.parse(inbox) as SessionRecord['inbox'] } : {}),
     };
@@ -177,30 +187,45 @@ export class RedisStore implements Store {
   /**
    * A write sends what changed since this writer's last write of the same live record (known by
    * its `info` object): the snapshot only when it is a new object (callers replace it, never
-   * change it), the accepted ids only past those already stored, the transcript from
-   * `transcriptFrom`. The write names the revision it builds on, and Redis refuses it when that is
-   * not what is stored (an earlier write failed, or another writer came between): it then fails
-   * like that earlier write, and the next one sends everything.
+   * change it), and then as its change from the last one written (snapshot-change.ts), whole
+   * every MAX_SNAPSHOT_CHANGES writes; the accepted ids only past those already stored; the
+   * transcript from `transcriptFrom`; the activity index only when it moved by
+   * ACTIVITY_RESOLUTION_MS. The write names the revision it builds on, and Redis refuses it when
+   * that is not what is stored (an earlier write failed, or another writer came between): it then
+   * fails like that earlier write, and the next one sends everything.
    */
   async putSession(record: SessionRecord, options: { fence?: number; transcriptFrom?: number; transcriptOffset?: number } = {}): Promise<void> {
-    const { info, transcript } = record;
+    const { info, transcript, snapshot } = record;
     const k = this.keys;
     const offset = options.transcriptOffset ?? 0;
     const length = offset + transcript.length; // the caller may append while the first try is in flight
-    const from = options.transcriptFrom !== undefined && options.transcriptFrom >= offset && options.transcriptFrom <= length ? options.transcriptFrom : undefined;
-    if (from === undefined && offset > 0) throw invalid(`session "${info.id}": a transcript from entry ${offset} on can only add to what is stored`);
+    const asked = options.transcriptFrom !== undefined && options.transcriptFrom >= offset && options.transcriptFrom <= length ? options.transcriptFrom : undefined;
+    if (asked === undefined && offset > 0) throw invalid(`session "${info.id}": a transcript from entry ${offset} on can only add to what is stored`);
     const prior = this.written.get(info);
+    // The caller counts only writes that finished; this write builds on the last one sent (or fails with it), so it starts where that one ended.
+    const from = asked === undefined || !prior ? asked : Math.max(asked, Math.min(prior.length, length));
     const ids = record.acceptedMessageIds;
     const kept = prior ? acceptedKept(prior.accepted, ids) : 0;
     const added = kept ? ids.slice(kept) : ids;
     const unchanged = prior !== undefined && kept === prior.accepted.length && added.length === 0;
+    const change = prior && prior.snapshot !== undefined && snapshot !== undefined && prior.snapshot !== snapshot && prior.changes < MAX_SNAPSHOT_CHANGES ? changeOf(prior.snapshot, snapshot) : undefined;
+    const whole = change === undefined || '=' in change;
+    const moved = !prior || Math.abs(info.lastActiveAt - prior.activeAt) >= ACTIVITY_RESOLUTION_MS;
     const revision = `${this.writer}${(this.revisions++).toString(36)}`;
-    this.written.set(info, { revision, snapshot: record.snapshot, accepted: unchanged ? prior.accepted : ids.slice() });
+    this.written.set(info, {
+      revision,
+      snapshot,
+      changes: prior && prior.snapshot === snapshot ? prior.changes : whole ? 0 : prior!.changes + 1,
+      length,
+      accepted: unchanged ? prior.accepted : ids.slice(),
+      activeAt: moved ? info.lastActiveAt : prior.activeAt,
+    });
     const head = [
-      k.session(info.tenant, info.id), k.sessionInfo(info.tenant), k.sessionActive(info.tenant), k.fence(info.id), k.tenants, k.transcript(info.tenant, info.id), k.sessionState(info.tenant, info.id), k.accepted(info.tenant, info.id),
-      options.fence === undefined ? '' : String(options.fence), info.id, JSON.stringify(info), String(info.lastActiveAt), info.tenant,
+      k.session(info.tenant, info.id), k.sessionInfo(info.tenant), k.sessionActive(info.tenant), k.fence(info.id), k.tenants, k.transcript(info.tenant, info.id), k.sessionState(info.tenant, info.id), k.accepted(info.tenant, info.id), k.snapshotChanges(info.tenant, info.id),
+      options.fence === undefined ? '' : String(options.fence), info.id, JSON.stringify(info), moved ? String(info.lastActiveAt) : '', info.tenant,
       prior?.revision ?? '', revision, JSON.stringify(record.inbox ?? null),
-      prior && prior.snapshot === record.snapshot ? '' : record.snapshot === undefined ? '-' : JSON.stringify(record.snapshot),
+      prior && prior.snapshot === snapshot ? '' : snapshot === undefined ? '-' : whole ? JSON.stringify(snapshot) : '',
+      whole ? '' : JSON.stringify(change),
       unchanged ? '' : String(kept), String(added.length), ...added,
     ];
     let ok: number, current: number;
@@ -262,7 +287,7 @@ export class RedisStore implements Store {
     if (!ids.length) return 0;
     const k = this.keys;
     const tx = this.redis.multi();
-    for (const id of ids) tx.del(k.session(tenant, id)).hdel(k.sessionInfo(tenant), id).zrem(k.sessionActive(tenant), id).del(k.fence(id), k.transcript(tenant, id), k.sessionState(tenant, id), k.accepted(tenant, id));
+    for (const id of ids) tx.del(k.session(tenant, id)).hdel(k.sessionInfo(tenant), id).zrem(k.sessionActive(tenant), id).del(k.fence(id), k.transcript(tenant, id), k.sessionState(tenant, id), k.accepted(tenant, id), k.snapshotChanges(tenant, id));
     const results = (await tx.exec()) ?? [];
     return results.filter((_, i) => i % 4 === 0).reduce((n, [, deleted]) => n + Number(deleted), 0);
   }
@@ -279,7 +304,22 @@ function withEntries(head: string[], transcript: SessionRecord['transcript'], fr
 interface Written {
   revision: string;
   snapshot: SessionRecord['snapshot'];
+  /** How many changes the stored snapshot has had since it was written whole. */
+  changes: number;
   accepted: string[];
+  /** The lastActiveAt the activity index holds. */
+  activeAt: number;
+  /** How long the stored transcript is once this write lands. */
+  length: number;
+}
+
+/** The stored snapshot with its changes applied, in order. */
+function changed(id: string, snapshot: SessionRecord['snapshot'], changes: string[]): SessionRecord['snapshot'] {
+  try {
+    return changes.reduce((value, change) => applyChange(value, JSON.parse(change) as SnapshotChange), snapshot as unknown) as SessionRecord['snapshot'];
+  } catch (error) {
+    throw new AppError('corrupt_record', 500, `session "${id}": its stored snapshot changes do not apply: ${(error as Error).message}`);
+  }
 }
 
 /**
