@@ -207,7 +207,7 @@ export class RedisStore implements Store {
     const ids = record.acceptedMessageIds;
     const kept = prior ? acceptedKept(prior.accepted, ids) : 0;
     const added = kept ? ids.slice(kept) : ids;
-    const unchanged = prior !== undefined && kept === prior.accepted.length && added.length === 0;
+    const unchanged = prior !== undefined && kept === prior.accepted.count && added.length === 0;
     const change = prior && prior.snapshot !== undefined && snapshot !== undefined && prior.snapshot !== snapshot && prior.changes < MAX_SNAPSHOT_CHANGES ? changeOf(prior.snapshot, snapshot) : undefined;
     const whole = change === undefined || '=' in change;
     const moved = !prior || Math.abs(info.lastActiveAt - prior.activeAt) >= ACTIVITY_RESOLUTION_MS;
@@ -217,7 +217,7 @@ export class RedisStore implements Store {
       snapshot,
       changes: prior && prior.snapshot === snapshot ? prior.changes : whole ? 0 : prior!.changes + 1,
       length,
-      accepted: unchanged ? prior.accepted : ids.slice(),
+      accepted: unchanged ? prior.accepted : { count: ids.length, first: ids[0], last: ids.at(-1) },
       activeAt: moved ? info.lastActiveAt : prior.activeAt,
     });
     const head = [
@@ -306,7 +306,8 @@ interface Written {
   snapshot: SessionRecord['snapshot'];
   /** How many changes the stored snapshot has had since it was written whole. */
   changes: number;
-  accepted: string[];
+  /** The stored accepted ids: how many, the oldest and the newest. */
+  accepted: { count: number; first?: string; last?: string };
   /** The lastActiveAt the activity index holds. */
   activeAt: number;
   /** How long the stored transcript is once this write lands. */
@@ -323,13 +324,15 @@ function changed(id: string, snapshot: SessionRecord['snapshot'], changes: strin
 }
 
 /**
- * How many of the stored accepted ids (`before`, oldest first) the ids `now` start with: the
- * window moved on by dropping old ids and adding new ones. 0 when it did not (an id was forgotten
- * in the middle): the list is then written whole.
+ * How many of the stored accepted ids the ids `now` start with: the window moved on by dropping
+ * old ids and adding new ones, which is the only way a session changes them between writes that
+ * land (one forgotten after a failed write makes the next write whole: see putSession). Found
+ * from the newest stored id, without walking the window. 0 when it did not move that way: the
+ * list is then written whole.
  */
-function acceptedKept(before: readonly string[], now: readonly string[]): number {
-  if (before.length === 0) return 0;
-  const kept = now.lastIndexOf(before[before.length - 1]!) + 1;
-  for (let i = 0; i < kept; i++) if (now[i] !== before[before.length - kept + i]) return 0;
+function acceptedKept(stored: Written['accepted'], now: readonly string[]): number {
+  if (stored.last === undefined) return 0;
+  const kept = now.lastIndexOf(stored.last) + 1;
+  if (kept > stored.count || (kept === stored.count && now[0] !== stored.first)) return 0;
   return kept;
 }
