@@ -64,6 +64,9 @@ describe('kill -9 during turns', () => {
         }
       })();
       await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 250)));
+      // On a fast machine a turn is over in a moment and a random point mostly falls between two:
+      // wait (at most 2 s) until one runs, so the kill lands mid-turn.
+      for (const until = Date.now() + 2000; accepted <= ended && Date.now() < until; ) await new Promise((r) => setImmediate(r));
       killed = true;
       if (accepted > ended) killedMidTurn++;
       server.child.kill('SIGKILL');
