@@ -1,5 +1,5 @@
 import { StaleFenceError } from '../store/lowdb-store.ts';
-import type { SessionRecord, Store } from '../store/types.ts';
+import type { PutSessionOptions, SessionRecord, Store } from '../store/types.ts';
 
 /**
  * The store as a cluster member sees it: every session write carries the fencing token of this
@@ -14,7 +14,7 @@ export function fencedStore(store: Store, tokenOf: (sessionId: string) => number
     if (error instanceof StaleFenceError) onStale(error);
     throw error;
   };
-  const putSession = (record: SessionRecord, options: { fence?: number } = {}) =>
+  const putSession = (record: SessionRecord, options: PutSessionOptions = {}) =>
     store.putSession(record, { ...options, fence: options.fence ?? tokenOf(record.info.id) ?? 0 }).catch(failed);
   return new Proxy(store, {
     get(target, property, receiver) {

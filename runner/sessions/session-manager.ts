@@ -353,6 +353,9 @@ export class SessionManager implements Sessions {
   async evict(id: string): Promise<void> {
     const s = this.live.get(id);
     if (!s) return;
+    // A turn's end the store holds back for the next write (coalesce) lands before the lease goes.
+    await s.saving;
+    if (this.live.get(id) !== s) return; // evicted (or deleted) meanwhile
     this.live.delete(id);
     s.deleted = true; // persist() writes nothing for this copy from now on
     const turn = s.turn;
@@ -543,7 +546,8 @@ export class SessionManager implements Sessions {
       if (snapshot) s.snapshot = reason === 'completed' ? snapshot : { ...snapshot, pending: [] };
     }
     await this.trimTranscript(s).catch(() => undefined);
-    await this.persist(s).catch((error) => this.saveFailed(s, 'persist_failed', error));
+    // Nothing queued behind this turn: its end may wait a moment for the next message's write.
+    await this.persist(s, s.inbox.length === 0).catch((error) => this.saveFailed(s, 'persist_failed', error));
     this.savingTurn.delete(s);
     this.pump(s);
   }
@@ -825,7 +829,7 @@ export class SessionManager implements Sessions {
    * each write to land before the next would cap a session at one write per event-loop turn of
    * the store, which a busy runner falls behind.
    */
-  private persist(s: LiveSession): Promise<void> {
+  private persist(s: LiveSession, coalesce = false): Promise<void> {
     if (s.deleted) return Promise.resolve();
     const record = s.record();
     const from = s.persistedTranscript;
@@ -833,7 +837,7 @@ export class SessionManager implements Sessions {
     const rewrites = s.transcriptRewrites;
     // A failed write leaves the store as it was (or, if it landed after all, writing from
     // `from` again only rewrites the same entries), so what the store holds stays known.
-    const done = this.store.putSession(record, from === undefined ? {} : { transcriptFrom: from, transcriptOffset: s.transcriptOffset }).then(() => {
+    const done = this.store.putSession(record, from === undefined ? { coalesce } : { transcriptFrom: from, transcriptOffset: s.transcriptOffset, coalesce }).then(() => {
       if (rewrites !== s.transcriptRewrites) return; // trimmed since: its count no longer applies
       s.persistedTranscript = Math.max(s.persistedTranscript ?? 0, length);
       s.shedTranscript();

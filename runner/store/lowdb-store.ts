@@ -7,7 +7,7 @@ import { KeyedLock } from './keyed-lock.ts';
 import { readJson, storeError, writeJson } from './json-file.ts';
 import { SessionFiles } from './session-files.ts';
 import { StorePaths, segment } from './store-paths.ts';
-import type { SessionRecord, Store, StoredGraph } from './types.ts';
+import type { PutSessionOptions, SessionRecord, Store, StoredGraph } from './types.ts';
 
 export class StaleFenceError extends AppError {
   constructor(sessionId: string, fence: number, current: number) {
@@ -101,7 +101,7 @@ export class LowdbStore implements Store {
       .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
   }
 
-  async putSession(record: SessionRecord, options: { fence?: number; transcriptFrom?: number; transcriptOffset?: number } = {}): Promise<void> {
+  async putSession(record: SessionRecord, options: PutSessionOptions = {}): Promise<void> {
     const { tenant, id } = record.info;
     const offset = options.transcriptOffset ?? 0;
     const length = offset + record.transcript.length; // before any wait: the caller may append meanwhile

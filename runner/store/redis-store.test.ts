@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RoundTrips } from '../cluster/round-trips.ts';
 import { connectTestRedis, flushPrefix, testPrefix } from '../cluster/test-redis.ts';
 import { StaleFenceError } from './lowdb-store.ts';
 import { RedisStore } from './redis-store.ts';
@@ -143,6 +144,33 @@ describe('RedisStore specifics', () => {
     await store.putSession(record);
     await redis.rpush(store.keys.snapshotChanges('t-corrupt', record.info.id), JSON.stringify({ k: { pending: { a: 1, p: [] } } }), JSON.stringify({ k: { key: { a: 1, p: [] } } }));
     await expect(store.getSession('t-corrupt', record.info.id)).rejects.toMatchObject({ code: 'corrupt_record', message: expect.stringContaining(record.info.id) });
+  });
+
+  it('holds a write the caller let wait and sends it with the session\'s next one, or alone, or at close', async () => {
+    const trips = new RoundTrips();
+    const client = trips.watch(redis.duplicate());
+    const held = new RedisStore({ redis: client, prefix });
+    const record = session('t-coalesce');
+    const entry = (content: string) => ({ type: 'message', id: randomUUID(), sessionId: record.info.id, role: 'user', content, createdAt: 1 }) as unknown as SessionRecord['transcript'][number];
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map(entry);
+    await held.putSession({ ...record, transcript: [a] });
+    // A turn's end, then the next message before the end went out: one script carries both.
+    const before = trips.total;
+    const end = held.putSession({ ...record, transcript: [a, b] }, { transcriptFrom: 1, coalesce: true });
+    await Promise.all([end, held.putSession({ ...record, transcript: [a, b, c] }, { transcriptFrom: 1 })]);
+    expect(trips.total - before).toBe(1);
+    expect((await store.getSession('t-coalesce', record.info.id))?.transcript).toEqual([a, b, c]);
+    // Nobody follows: it goes out alone.
+    record.info.turns = 1;
+    await held.putSession({ ...record, transcript: [a, b, c] }, { transcriptFrom: 3, coalesce: true });
+    expect(trips.total - before).toBe(2);
+    expect((await store.getSession('t-coalesce', record.info.id))?.info.turns).toBe(1);
+    // Closing sends what is held before the connection goes.
+    const last = held.putSession({ ...record, transcript: [a, b, c, d] }, { transcriptFrom: 3, coalesce: true });
+    await held.close();
+    await last;
+    expect((await store.getSession('t-coalesce', record.info.id))?.transcript).toEqual([a, b, c, d]);
+    client.disconnect();
   });
 
   it('refuses a write that builds on a revision another writer replaced, and sends the next one whole', async () => {

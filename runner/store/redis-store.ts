@@ -6,7 +6,7 @@ import { StaleFenceError } from './lowdb-store.ts';
 import { DEFAULT_REDIS_PREFIX, redisKeys, type RedisKeys } from './redis-keys.ts';
 import { applyChange, changeOf, type SnapshotChange } from './snapshot-change.ts';
 import { segment } from './store-paths.ts';
-import type { SessionRecord, Store, StoredGraph } from './types.ts';
+import type { PutSessionOptions, SessionRecord, Store, StoredGraph } from './types.ts';
 
 // The same limits as the embedded store, so moving to Redis changes no behaviour.
 const MAX_MEMORY_KEYS = 1000;
@@ -16,6 +16,12 @@ const MAX_MEMORY_VALUE = 10_000;
 const MAX_SNAPSHOT_CHANGES = 32;
 /** Pruning by age needs no finer activity than this, and a busy session then updates its index once a second, not every turn. */
 const ACTIVITY_RESOLUTION_MS = 1000;
+/**
+ * How long a write the caller let wait is held for the session's next write. A client that sends
+ * its next message as soon as a turn ends gets it here within a millisecond or two, even on a
+ * loaded machine; a person typing does not, and the write then goes out alone.
+ */
+const COALESCE_MS = 5;
 
 // One round trip per write, and the fence check cannot race the write it guards. A write carries
 // only what changed since this writer's last write of the session (see putSession): checks come
@@ -105,6 +111,8 @@ export class RedisStore implements Store {
   /** Revisions are unique across writers: a random prefix for this store, then a counter. */
   private readonly writer = randomBytes(4).toString('base64url');
   private revisions = 0;
+  /** Writes held back to go out with the session's next one (see putSession). */
+  private readonly held = new Map<SessionInfo, Held>();
 
   constructor(options: RedisStoreOptions) {
     this.ownsClient = typeof options.redis === 'string';
@@ -185,6 +193,41 @@ export class RedisStore implements Store {
   }
 
   /**
+   * A write the caller let wait (`coalesce`: a turn's end, with no message queued behind it) is
+   * held for COALESCE_MS. When the session's next write comes first (the next message, from a
+   * client that answers at once), that one goes out alone and settles both: it carries all the
+   * held one would have, since both send what changed since the last write that went out. Otherwise
+   * the held write goes out when its time is up. One script a turn instead of two; a turn's end
+   * is durable up to COALESCE_MS later, as its events were already sent when it ended.
+   */
+  putSession(record: SessionRecord, options: PutSessionOptions = {}): Promise<void> {
+    const { info } = record;
+    const held = this.held.get(info);
+    if (held) {
+      clearTimeout(held.timer);
+      this.held.delete(info);
+    }
+    if (options.coalesce) {
+      return new Promise<void>((resolve, reject) => {
+        const waiters = held?.waiters ?? [];
+        waiters.push({ resolve, reject });
+        const send = () => {
+          this.held.delete(info);
+          const done = this.write(record, options);
+          settle(done, waiters);
+          return done;
+        };
+        // The first deadline stands: held writes in a row cannot put each other off for ever.
+        const deadline = held?.deadline ?? Date.now() + COALESCE_MS;
+        this.held.set(info, { timer: setTimeout(send, deadline - Date.now()), deadline, waiters, send });
+      });
+    }
+    const done = this.write(record, options);
+    if (held) settle(done, held.waiters);
+    return done;
+  }
+
+  /**
    * A write sends what changed since this writer's last write of the same live record (known by
    * its `info` object): the snapshot only when it is a new object (callers replace it, never
    * change it), and then as its change from the last one written (snapshot-change.ts), whole
@@ -194,7 +237,7 @@ export class RedisStore implements Store {
    * that is not what is stored (an earlier write failed, or another writer came between): it then
    * fails like that earlier write, and the next one sends everything.
    */
-  async putSession(record: SessionRecord, options: { fence?: number; transcriptFrom?: number; transcriptOffset?: number } = {}): Promise<void> {
+  private async write(record: SessionRecord, options: PutSessionOptions): Promise<void> {
     const { info, transcript, snapshot } = record;
     const k = this.keys;
     const offset = options.transcriptOffset ?? 0;
@@ -279,6 +322,8 @@ export class RedisStore implements Store {
   }
 
   async close(): Promise<void> {
+    // Held writes go out now, not after the connection is gone.
+    await Promise.allSettled([...this.held.values()].map((h) => (clearTimeout(h.timer), h.send())));
     if (this.ownsClient) await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
@@ -299,6 +344,23 @@ function withEntries(head: string[], transcript: SessionRecord['transcript'], fr
   args.push(from === undefined ? '' : String(from));
   for (let i = (from ?? 0) - offset; i < length - offset; i++) args.push(JSON.stringify(transcript[i]));
   return args;
+}
+
+interface Held {
+  timer: NodeJS.Timeout;
+  deadline: number;
+  /** The callers of this write and of the held writes it replaced. */
+  waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }>;
+  /** Sends it now. */
+  send: () => Promise<void>;
+}
+
+/** Settles every waiter as `write` settles. */
+function settle(write: Promise<void>, waiters: Held['waiters']): void {
+  write.then(
+    () => waiters.forEach((w) => w.resolve()),
+    (error: unknown) => waiters.forEach((w) => w.reject(error)),
+  );
 }
 
 interface Written {

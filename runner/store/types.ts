@@ -35,6 +35,13 @@ export interface InboxItem {
   content: string;
 }
 
+export interface PutSessionOptions {
+  fence?: number;
+  transcriptFrom?: number;
+  transcriptOffset?: number;
+  coalesce?: boolean;
+}
+
 /** Entries a write with a transcript offset carries before its `transcriptFrom` (see putSession). */
 export const WRITE_OVERLAP = 64;
 
@@ -62,8 +69,10 @@ export interface Store {
    * `transcriptFrom`: the transcript's first entries up to this index are unchanged since this
    * writer's last successful write of the session, so a store may write only the rest. Omitted:
    * the whole transcript is written (needed after entries were trimmed).
+   * `coalesce`: the caller can wait a few milliseconds, so a store may hold this write back and
+   * send it with the session's next one (see RedisStore), or on its own when none comes.
    */
-  putSession(record: SessionRecord, options?: { fence?: number; transcriptFrom?: number; transcriptOffset?: number }): Promise<void>;
+  putSession(record: SessionRecord, options?: PutSessionOptions): Promise<void>;
   deleteSession(tenant: string, id: string): Promise<void>;
 
   getMemory(tenant: string, user: string): Promise<Record<string, string>>;
