@@ -3,24 +3,24 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { io, type Socket } from 'socket.io-client';
 import type { GraphInput } from '../schemas/graph.ts';
 import type { SessionInfo } from '../schemas/protocol.ts';
 import { UTILIZATION_HEADROOM, type ProcessLoad } from '../runner/cluster/placement.ts';
 import { flushPrefix } from '../runner/cluster/test-redis.ts';
 import { spawnServer } from '../test/helpers/spawn-runner.ts';
+import { WireClient } from './wire-client.ts';
 
 /**
  * Group `cluster`: the price of going distributed, with the scripted model. Every runner is a real
- * `switchboard serve` child process; the clients (Socket.IO, closed loop: send, wait for the turn's
- * end, send again) run here. CPU is read from /proc/<pid>/stat for every runner and redis-server.
+ * `switchboard serve` child process; the clients (Socket.IO's wire format, see wire-client.ts; closed
+ * loop: send, wait for the turn's end, send again) run here. CPU is read from /proc/<pid>/stat for every runner and redis-server.
  * Each client is attached to the process that owns its session, as the placement put it there.
  */
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SESSIONS = 40;
-const WARMUP_MS = 2000;
-const MEASURE_MS = 6000;
+const WARMUP_MS = 3000;
+const MEASURE_MS = 10_000;
 
 const ECHO: GraphInput = {
   format: 'switchboard/graph', version: 1, id: 'bench-echo', name: 'Bench echo',
@@ -116,8 +116,8 @@ async function measure(runners: Runner[], redisPid: number): Promise<Run> {
   let running = true;
   const loops = clients.map(async ({ socket, sessionId }) => {
     while (running) {
-      const ended = new Promise<void>((resolve) => socket.once('turn_end', () => resolve()));
-      const ack = (await socket.timeout(30_000).emitWithAck('session:send', { sessionId, content: 'ping' })) as { ok: boolean };
+      const ended = new Promise<void>((resolve) => socket.on('turn_end', () => resolve()));
+      const ack = (await socket.emitWithAck('session:send', { sessionId, content: 'ping' })) as { ok: boolean };
       if (!ack.ok) throw new Error(`session:send refused: ${JSON.stringify(ack)}`);
       await ended;
       turns += 1;
@@ -143,7 +143,7 @@ async function measure(runners: Runner[], redisPid: number): Promise<Run> {
   result.cpuSeconds = result.cpuSplit.reduce((a, b) => a + b, 0);
   running = false;
   await Promise.all(loops);
-  for (const c of clients) c.socket.disconnect();
+  for (const c of clients) c.socket.close();
   result.placed = runners.map((r) => sessions.filter((s) => urls.get(s.owner ?? '') === r.url).length);
   if (runners.length > 1) {
     for (const s of sessions) if ((await get<SessionInfo>(runners[0].url, `/api/sessions/${s.id}`)).owner !== s.owner) result.moved += 1;
@@ -163,13 +163,9 @@ async function takeover(pair: Runner[]): Promise<number> {
   return Math.round(performance.now() - t0);
 }
 
-async function attach(url: string, sessionId: string): Promise<{ socket: Socket; sessionId: string }> {
-  const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true });
-  await new Promise<void>((ok, fail) => {
-    socket.once('connect', () => ok());
-    socket.once('connect_error', fail);
-  });
-  const ack = (await socket.timeout(30_000).emitWithAck('session:join', { sessionId, events: 'chat' })) as { ok: boolean };
+async function attach(url: string, sessionId: string): Promise<{ socket: WireClient; sessionId: string }> {
+  const socket = await WireClient.connect(url);
+  const ack = (await socket.emitWithAck('session:join', { sessionId, events: 'chat' })) as { ok: boolean };
   if (!ack.ok) throw new Error(`join failed: ${JSON.stringify(ack)}`);
   return { socket, sessionId };
 }
