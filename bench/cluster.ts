@@ -1,6 +1,6 @@
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { GraphInput } from '../schemas/graph.ts';
@@ -82,10 +82,11 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
     // Two cluster-mode processes sharing the sessions.
     const two = newPrefix(prefixes);
     const pair = [await start(true, two), await start(true, two)];
+    const pinned = pinToCores(pair);
     await waitForMembers(pair[0], 2);
     await waitForCalm(pair[0], log);
     const c2 = await measure(pair, redisPid);
-    log(`cluster, 2 processes: ${rate(c2)} turns/s, ${cpuMs(c2)} ms CPU per turn, ${(c2.roundTrips / c2.turns).toFixed(2)} Redis round trips per turn (${(c2.socketioTrips / c2.turns).toFixed(2)} of them the Socket.IO adapter's); sessions per process ${c2.placed.join('/')}, ${c2.moved} moved during the run`);
+    log(`cluster, 2 processes (${pinned}): ${rate(c2)} turns/s, ${cpuMs(c2)} ms CPU per turn, ${(c2.roundTrips / c2.turns).toFixed(2)} Redis round trips per turn (${(c2.socketioTrips / c2.turns).toFixed(2)} of them the Socket.IO adapter's); sessions per process ${c2.placed.join('/')}, ${c2.moved} moved during the run`);
 
     const takeoverMs = await takeover(pair);
     log(`takeover after kill -9 of the owner: ${takeoverMs} ms until a message sent to the survivor was answered`);
@@ -185,6 +186,23 @@ async function stop(r: Runner): Promise<void> {
   if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
   await r.exited;
   rmSync(r.dir, { recursive: true, force: true });
+}
+
+/**
+ * Each runner of the pair gets a core of its own (`taskset`), as docs/deploy.md advises for one
+ * runner per core: left to the scheduler, two runners, Redis and the clients on 2 cores move
+ * between cores all the time, and each runner spends ~20% more CPU a turn. The single runner is
+ * left free to use the machine, as one would run it. Returns how the pair runs, for the log.
+ */
+function pinToCores(runners: Runner[]): string {
+  const cores = availableParallelism();
+  if (cores < runners.length) return `not pinned: ${cores} core(s) for ${runners.length} runners`;
+  try {
+    runners.forEach((r, i) => execFileSync('taskset', ['-a', '-p', '-c', String(i), String(r.child.pid)], { stdio: 'ignore' }));
+    return 'each pinned to a core of its own';
+  } catch (error) {
+    return `not pinned: taskset failed (${(error as Error).message.split('\n')[0]})`;
+  }
 }
 
 /**
