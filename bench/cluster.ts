@@ -82,8 +82,11 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
     // Two cluster-mode processes sharing the sessions.
     const two = newPrefix(prefixes);
     const pair = [await start(true, two), await start(true, two)];
-    const pinned = pinToCores(pair);
     await waitForMembers(pair[0], 2);
+    await waitForCalm(pair[0], log);
+    const free = await measure(pair, redisPid);
+    log(`cluster, 2 processes left to the scheduler: ${rate(free)} turns/s, ${cpuMs(free)} ms CPU per turn`);
+    const pinned = pinToCores(pair);
     await waitForCalm(pair[0], log);
     const c2 = await measure(pair, redisPid);
     log(`cluster, 2 processes (${pinned}): ${rate(c2)} turns/s, ${cpuMs(c2)} ms CPU per turn, ${(c2.roundTrips / c2.turns).toFixed(2)} Redis round trips per turn (${(c2.socketioTrips / c2.turns).toFixed(2)} of them the Socket.IO adapter's); sessions per process ${c2.placed.join('/')}, ${c2.moved} moved during the run`);
@@ -94,6 +97,7 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
     return {
       cluster_cpu_per_turn_ratio: (c2.cpuSeconds / c2.turns) / (base.cpuSeconds / base.turns),
       cluster_scaling_2_vs_1: c2.turns / c2.seconds / (c1.turns / c1.seconds),
+      cluster_scaling_2_vs_1_unpinned: free.turns / free.seconds / (c1.turns / c1.seconds),
       redis_roundtrips_per_turn: c2.roundTrips / c2.turns,
       takeover_ms_after_kill: takeoverMs,
     };
@@ -149,6 +153,8 @@ async function measure(runners: Runner[], redisPid: number): Promise<Run> {
   if (runners.length > 1) {
     for (const s of sessions) if ((await get<SessionInfo>(runners[0].url, `/api/sessions/${s.id}`)).owner !== s.owner) result.moved += 1;
   }
+  // The next run, and the takeover (whose owner would take every one of them over), start without them.
+  for (const s of sessions) await fetch(`${runners[0].url}/api/sessions/${s.id}`, { method: 'DELETE' });
   return result;
 }
 
@@ -191,8 +197,9 @@ async function stop(r: Runner): Promise<void> {
 /**
  * Each runner of the pair gets a core of its own (`taskset`), as docs/deploy.md advises for one
  * runner per core: left to the scheduler, two runners, Redis and the clients on 2 cores move
- * between cores all the time, and each runner spends ~20% more CPU a turn. The single runner is
- * left free to use the machine, as one would run it. Returns how the pair runs, for the log.
+ * between cores all the time, and each runner spends ~20% more CPU a turn (the pair is measured
+ * both ways: cluster_scaling_2_vs_1_unpinned). The single runner is left free to use the
+ * machine, as one would run it. Returns how the pair runs, for the log.
  */
 function pinToCores(runners: Runner[]): string {
   const cores = availableParallelism();
