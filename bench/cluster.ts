@@ -48,6 +48,8 @@ interface Run {
   roundTrips: number;
   /** The part of roundTrips that is the Socket.IO adapter's (one XADD per event, plus its reads). */
   socketioTrips: number;
+  /** The clients' own CPU (this process), per turn. */
+  clientCpuSeconds: number;
   /** Sessions per runner as placed, and how many changed owner by the end (their client then talks to a non-owner). */
   placed: number[];
   moved: number;
@@ -79,15 +81,21 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
     log(`cluster, 1 process: ${rate(c1)} turns/s, ${cpuMs(c1)} ms CPU per turn, ${(c1.roundTrips / c1.turns).toFixed(2)} Redis round trips per turn`);
     await stop(single);
 
-    // Two cluster-mode processes sharing the sessions.
-    const two = newPrefix(prefixes);
-    const pair = [await start(true, two), await start(true, two)];
-    await waitForMembers(pair[0], 2);
-    await waitForCalm(pair[0], log);
-    const free = await measure(pair, redisPid);
-    log(`cluster, 2 processes left to the scheduler: ${rate(free)} turns/s, ${cpuMs(free)} ms CPU per turn`);
-    const pinned = pinToCores(pair);
-    await waitForCalm(pair[0], log);
+    // Two cluster-mode processes sharing the sessions: left to the scheduler, then a fresh pair
+    // pinned one to a core (a pair pinned after a run measured ~5% slower than one pinned at start).
+    const startPair = async (pin: boolean) => {
+      const prefix = newPrefix(prefixes);
+      const pair = [await start(true, prefix), await start(true, prefix)];
+      const pinned = pin ? pinToCores(pair) : 'left to the scheduler';
+      await waitForMembers(pair[0], 2);
+      await waitForCalm(pair[0], log);
+      return { pair, pinned };
+    };
+    const unpinned = await startPair(false);
+    const free = await measure(unpinned.pair, redisPid);
+    log(`cluster, 2 processes (${unpinned.pinned}): ${rate(free)} turns/s, ${cpuMs(free)} ms CPU per turn`);
+    for (const r of unpinned.pair) await stop(r);
+    const { pair, pinned } = await startPair(true);
     const c2 = await measure(pair, redisPid);
     log(`cluster, 2 processes (${pinned}): ${rate(c2)} turns/s, ${cpuMs(c2)} ms CPU per turn, ${(c2.roundTrips / c2.turns).toFixed(2)} Redis round trips per turn (${(c2.socketioTrips / c2.turns).toFixed(2)} of them the Socket.IO adapter's); sessions per process ${c2.placed.join('/')}, ${c2.moved} moved during the run`);
 
@@ -133,11 +141,13 @@ async function measure(runners: Runner[], redisPid: number): Promise<Run> {
   const trips0 = await roundTrips(runners);
   const socketio0 = await roundTrips(runners, 'socketio');
   const turns0 = turns;
+  const client0 = process.cpuUsage();
   const t0 = performance.now();
   await sleep(MEASURE_MS);
   const result: Run = {
     turns: turns - turns0,
     seconds: (performance.now() - t0) / 1000,
+    clientCpuSeconds: (({ user, system }) => (user + system) / 1e6)(process.cpuUsage(client0)),
     cpuSeconds: 0,
     cpuSplit: pids.map((pid, i) => cpuSeconds([pid]) - split0[i]!),
     roundTrips: (await roundTrips(runners)) - trips0,
@@ -284,5 +294,5 @@ function newPrefix(all: string[]): string {
 
 const rate = (r: Run) => (r.turns / r.seconds).toFixed(0);
 const perTurnMs = (seconds: number, r: Run) => ((seconds / r.turns) * 1000).toFixed(3);
-const cpuMs = (r: Run) => `${perTurnMs(r.cpuSeconds, r)} (${r.cpuSplit.slice(0, -1).map((s) => perTurnMs(s, r)).join(' + ')} runner, ${perTurnMs(r.cpuSplit.at(-1)!, r)} redis-server)`;
+const cpuMs = (r: Run) => `${perTurnMs(r.cpuSeconds, r)} (${r.cpuSplit.slice(0, -1).map((s) => perTurnMs(s, r)).join(' + ')} runner, ${perTurnMs(r.cpuSplit.at(-1)!, r)} redis-server; the clients ${perTurnMs(r.clientCpuSeconds, r)} more)`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -75,14 +75,16 @@ export class WireClient {
     if (kind !== '42' && kind !== '43') return;
     // The ack id (if any) runs up to the JSON array.
     const start = packet.indexOf('[');
-    const args = JSON.parse(packet.slice(start)) as unknown[];
     if (kind === '43') {
       const id = Number(packet.slice(2, start));
       const ack = this.acks.get(id);
       this.acks.delete(id);
-      ack?.(args[0]);
-    } else {
-      this.handlers.get(args[0] as string)?.(args[1]);
+      ack?.((JSON.parse(packet.slice(start)) as unknown[])[0]);
+      return;
     }
+    // Events nobody listens to are not parsed: the name is the array's first string (no escapes in ours).
+    const name = packet.slice(start + 2, packet.indexOf('"', start + 2));
+    const handler = this.handlers.get(name);
+    if (handler) handler((JSON.parse(packet.slice(start)) as unknown[])[1]);
   }
 }
