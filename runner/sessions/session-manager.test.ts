@@ -141,6 +141,32 @@ describe('SessionManager', () => {
     expect((await manager.transcript(acme, info.id)).filter((m) => m.output).map((m) => m.content)).toEqual(['yes to one', 'yes to two']);
   });
 
+  it("lets a turn's end wait for the session's next write (coalesce) only when no message is queued behind it", async () => {
+    const { runner } = await setup();
+    await putGraph(runner.store, 'acme', approvalGraph());
+    const { manager } = runner;
+    const writes: Array<{ turns: number; queued: number; coalesce: boolean }> = [];
+    const put = runner.store.putSession.bind(runner.store);
+    vi.spyOn(runner.store, 'putSession').mockImplementation((record, options) => {
+      writes.push({ turns: record.info.turns, queued: record.inbox?.length ?? 0, coalesce: options?.coalesce ?? false });
+      return put(record, options);
+    });
+    const info = await manager.create(acme, { graphId: 'approval' });
+    const ev = await listen(manager, acme, info.id);
+    await manager.send(acme, info.id, { content: 'one' });
+    await manager.send(acme, info.id, { content: 'two' });
+    await waitFor(() => expect(ev.of('input_request')).toHaveLength(1));
+    await manager.reply(acme, info.id, ev.of('input_request')[0]!.requestId, 'yes to one');
+    await waitFor(() => expect(ev.of('input_request')).toHaveLength(2));
+    await manager.reply(acme, info.id, ev.of('input_request')[1]!.requestId, 'yes to two');
+    await manager.settled(acme, info.id);
+    // A turn's end is the first write to count it. The first one has "two" behind it: written at
+    // once, so the next turn starts at once. The second has nothing behind it: it may wait.
+    expect(writes.find((w) => w.turns === 1)).toEqual({ turns: 1, queued: 1, coalesce: false });
+    expect(writes.find((w) => w.turns === 2)).toEqual({ turns: 2, queued: 0, coalesce: true });
+    expect(writes.filter((w) => w.coalesce)).toHaveLength(1);
+  });
+
   it('treats a resend with the same message id as the same message', async () => {
     const { runner } = await setup();
     await putGraph(runner.store, 'acme', echoGraph());
