@@ -41,8 +41,11 @@ export const POLL = { timeout: 30_000, interval: 100 };
 
 /** A screenshot of the page as it was when a step failed, as test-output/browser-<file>-<step>.png. */
 export function screenshotOnFailure(ctx: TestContext, file: string, of: () => Page): void {
-  ctx.onTestFailed(async () => {
-    mkdirSync('test-output', { recursive: true });
-    await of().screenshot({ path: `test-output/browser-${file}${ctx.task.name.replace(/\W+/g, '-')}.png`, fullPage: true });
-  });
+  ctx.onTestFailed(() => screenshot(ctx, file, of()));
+}
+
+/** The page as it is now, to test-output/browser-<file><test name>.png. */
+export async function screenshot(ctx: TestContext, file: string, page: Page): Promise<void> {
+  mkdirSync('test-output', { recursive: true });
+  await page.screenshot({ path: `test-output/browser-${file}${ctx.task.name.replace(/\W+/g, '-')}.png`, fullPage: true });
 }

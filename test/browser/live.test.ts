@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { designerPage, POLL, screenshotOnFailure as shoot } from './designer-page.ts';
+import { designerPage, POLL, screenshot, screenshotOnFailure as shoot } from './designer-page.ts';
 import type { TestRunner } from './runner.ts';
 import type { Browser } from './chromium.ts';
 
@@ -35,16 +35,18 @@ let a: { chat: Locator; id: string };
 let b: { chat: Locator; id: string };
 let graphUrl: string;
 
-/** Another tab on the graph, attached to session `a` from its live sessions list; the caller closes it. */
-async function attachInAnotherTab(ctx: TestContext): Promise<{ other: Page; theirs: Locator }> {
+/** Another tab on the graph, attached to session `a` from its live sessions list, closed when the test ends. */
+async function attachInAnotherTab(ctx: TestContext): Promise<{ theirs: Locator }> {
   const other = await browser.context.newPage();
-  screenshotOnFailure(ctx, () => other);
+  // A failing test's screenshot is of this tab, so it is closed only after that (finished hooks run first).
+  ctx.onTestFinished(() => (ctx.task.result?.state === 'fail' ? undefined : other.close()));
+  ctx.onTestFailed(() => screenshot(ctx, 'live-', other).finally(() => other.close()));
   await other.goto(graphUrl);
   await other.waitForSelector('[data-testid=node-agent-reviewer]');
   await other.click('[data-testid=tab-sessions]');
   await other.locator(`[data-testid=session-row][data-session="${a.id}"] [data-testid=session-attach]`).click();
   await other.click('[data-testid=tab-run]');
-  return { other, theirs: other.locator(`[data-testid=chat][data-session="${a.id}"]`) };
+  return { theirs: other.locator(`[data-testid=chat][data-session="${a.id}"]`) };
 }
 
 describe('running the human-approval example live from the canvas', () => {
@@ -134,51 +136,43 @@ describe('running the human-approval example live from the canvas', () => {
   });
 
   it('attaches another tab to a session: its transcript so far, then live events in both tabs', async (ctx) => {
-    const { other, theirs } = await attachInAnotherTab(ctx);
-    try {
-      await expect.poll(() => texts(theirs, 'msg-user'), POLL).toEqual(['dark mode']);
-      expect(await texts(theirs, 'msg-output')).toEqual([expect.stringContaining('"dark mode" is now available'), expect.stringContaining('Published:')]);
-      expect(await theirs.locator('[data-testid=turn-end]').count()).toBe(1);
-      expect(await theirs.locator('[data-testid=session-state]').textContent()).toBe('idle');
+    const { theirs } = await attachInAnotherTab(ctx);
+    await expect.poll(() => texts(theirs, 'msg-user'), POLL).toEqual(['dark mode']);
+    expect(await texts(theirs, 'msg-output')).toEqual([expect.stringContaining('"dark mode" is now available'), expect.stringContaining('Published:')]);
+    expect(await theirs.locator('[data-testid=turn-end]').count()).toBe(1);
+    expect(await theirs.locator('[data-testid=session-state]').textContent()).toBe('idle');
 
-      await theirs.locator('[data-testid=chat-input]').fill('one more');
-      await theirs.locator('[data-testid=chat-send]').click();
-      await expect.poll(() => theirs.locator('[data-testid=input-request]').count(), POLL).toBe(1);
-      await expect.poll(() => texts(a.chat, 'msg-user'), POLL).toEqual(['dark mode', 'one more']);
-      await expect.poll(() => a.chat.locator('[data-testid=input-request]').count(), POLL).toBe(1);
-    } finally {
-      await other.close();
-    }
+    await theirs.locator('[data-testid=chat-input]').fill('one more');
+    await theirs.locator('[data-testid=chat-send]').click();
+    await expect.poll(() => theirs.locator('[data-testid=input-request]').count(), POLL).toBe(1);
+    await expect.poll(() => texts(a.chat, 'msg-user'), POLL).toEqual(['dark mode', 'one more']);
+    await expect.poll(() => a.chat.locator('[data-testid=input-request]').count(), POLL).toBe(1);
   });
 
   it('attaches a tab while the session waits for input: the prompt is shown there, and answering it there ends the turn in both tabs', async (ctx) => {
     // The request was asked before this tab existed: only the join's answer can bring it.
     await expect.poll(() => a.chat.locator('[data-testid=session-state]').textContent(), POLL).toBe('waiting for input');
-    const { other, theirs } = await attachInAnotherTab(ctx);
-    try {
-      await expect.poll(() => theirs.locator('[data-testid=input-request]').textContent(), POLL).toContain('Approve this draft?');
-      expect(await theirs.locator('[data-testid=input-request]').count()).toBe(1);
-      expect(await texts(theirs, 'msg-user')).toEqual(['dark mode', 'one more']);
-      expect(await theirs.locator('[data-testid=session-state]').textContent()).toBe('waiting for input');
+    const { theirs } = await attachInAnotherTab(ctx);
+    await expect.poll(() => theirs.locator('[data-testid=input-request]').textContent(), POLL).toContain('Approve this draft?');
+    expect(await theirs.locator('[data-testid=input-request]').count()).toBe(1);
+    expect(await texts(theirs, 'msg-user')).toEqual(['dark mode', 'one more']);
+    expect(await theirs.locator('[data-testid=session-state]').textContent()).toBe('waiting for input');
 
-      await theirs.locator('[data-testid=input-answer]').fill('approve');
-      await theirs.locator('[data-testid=input-answer]').press('Enter');
-      const replies = [
-        expect.stringContaining('"dark mode" is now available'),
-        expect.stringContaining('Published:'),
-        expect.stringContaining('"one more"'),
-        expect.stringContaining('Published:'),
-      ];
-      await expect.poll(() => texts(theirs, 'msg-output'), POLL).toEqual(replies);
-      await expect.poll(() => texts(a.chat, 'msg-output'), POLL).toEqual(replies);
-      await expect.poll(() => texts(theirs, 'turn-end'), POLL).toEqual(['Turn ended while this tab was not connected', 'Turn ended (completed)']);
-      await expect.poll(() => texts(a.chat, 'turn-end'), POLL).toEqual(['Turn ended (completed)', 'Turn ended (completed)']);
-      expect(await theirs.locator('[data-testid=input-request]').count()).toBe(0);
-      // The first tab heard the question but not the answer: the turn's end closes it there.
-      expect(await a.chat.locator('[data-testid=input-request]').count()).toBe(0);
-      expect(await a.chat.locator('[data-testid=input-closed]').count()).toBe(1);
-    } finally {
-      await other.close();
-    }
+    await theirs.locator('[data-testid=input-answer]').fill('approve');
+    await theirs.locator('[data-testid=input-answer]').press('Enter');
+    const replies = [
+      expect.stringContaining('"dark mode" is now available'),
+      expect.stringContaining('Published:'),
+      expect.stringContaining('"one more"'),
+      expect.stringContaining('Published:'),
+    ];
+    await expect.poll(() => texts(theirs, 'msg-output'), POLL).toEqual(replies);
+    await expect.poll(() => texts(a.chat, 'msg-output'), POLL).toEqual(replies);
+    await expect.poll(() => texts(theirs, 'turn-end'), POLL).toEqual(['Turn ended while this tab was not connected', 'Turn ended (completed)']);
+    await expect.poll(() => texts(a.chat, 'turn-end'), POLL).toEqual(['Turn ended (completed)', 'Turn ended (completed)']);
+    expect(await theirs.locator('[data-testid=input-request]').count()).toBe(0);
+    // The first tab heard the question but not the answer: the turn's end closes it there.
+    expect(await a.chat.locator('[data-testid=input-request]').count()).toBe(0);
+    expect(await a.chat.locator('[data-testid=input-closed]').count()).toBe(1);
   });
 });
