@@ -103,6 +103,8 @@ export interface RunnerOptions {
   examplesDir?: string;
   /** Close gracefully on SIGTERM/SIGINT (the CLI sets it; tests do not). */
   handleSignals?: boolean;
+  /** Where the runner logs; otherwise pino to stderr at the config's level. */
+  log?: Logger;
 }
 
 export interface Runner {
@@ -118,7 +120,7 @@ export interface Runner {
 
 export async function startRunner(options: RunnerOptions = {}): Promise<Runner> {
   const config = options.config ?? loadConfig({ file: options.configFile, overrides: options.overrides });
-  const log = createLogger(config);
+  const log = options.log ?? createLogger(config);
   const clustered = config.redisUrl ? await createClusterCore(config, log) : undefined;
   const core: Core = clustered ?? createCore(config, log);
   const cluster = clustered?.cluster;
@@ -128,7 +130,7 @@ export async function startRunner(options: RunnerOptions = {}): Promise<Runner> 
   const onError = (err: unknown) => log.error({ err }, 'request failed');
   const app = createHttpApp({ config, auth, store, sessions, metrics, examplesDir: options.examplesDir ?? EXAMPLES_DIR, version: VERSION, log: onError });
   const http = createServer(cluster ? withClusterApi(app, cluster, requireCaller(auth)) : app);
-  const socket = attachSocketServer(http, { config, auth, sessions, metrics, log: onError, ...(cluster ? { adapter: cluster.socketAdapter(), externalRoomEvents: true } : {}) });
+  const socket = attachSocketServer(http, { config, auth, sessions, metrics, log: onError, warn: (fields, message) => log.warn(fields, message), ...(cluster ? { adapter: cluster.socketAdapter(), externalRoomEvents: true } : {}) });
   if (cluster) {
     cluster.registerMetrics(metrics.registry);
     cluster.emitWith((tenant, sessionId, event, payload) => {

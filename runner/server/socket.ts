@@ -19,6 +19,12 @@ export interface SocketDeps {
   sessions: Sessions;
   metrics: Metrics;
   log: (err: unknown) => void;
+  /**
+   * A client cut off for what it did (flooding, not reading its events): a warning without a
+   * stack, since a client that keeps doing it would fill the log with errors that are not the
+   * runner's.
+   */
+  warn: (fields: Record<string, unknown>, message: string) => void;
   /** Cluster mode: the adapter every runner process shares (events and connection-state recovery across them). */
   adapter?: ServerOptions['adapter'];
   /** Cluster mode: a session's owner emits its events to the room, wherever the room's sockets are. */
@@ -177,7 +183,7 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
   io.on('connection', (socket) => {
     metrics.socketConnections.inc();
     socket.on('disconnect', () => metrics.socketConnections.dec());
-    cutOffWhenBacklogged(socket, MAX_QUEUED_BYTES, (bytes) => deps.log(new AppError('slow_client', 503, `socket ${socket.id} stopped reading with ${bytes} bytes of events queued; disconnected`)));
+    cutOffWhenBacklogged(socket, MAX_QUEUED_BYTES, (bytes) => deps.warn({ code: 'slow_client', socket: socket.id, tenant: callerOf(socket).tenant, queuedBytes: bytes }, 'socket cut off: it stopped reading its events'));
     const rate = new SocketRate(config.limits.socket);
 
     const answer = (event: string, ack: ((r: Ack) => void) | undefined, result: Ack) => {
@@ -197,7 +203,7 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
       }
       const error = new AppError('flood', 429, `disconnected: ${rate.describe()}`, { perSecond: rate.limit.perSecond, burst: rate.limit.burst });
       metrics.socketEvents.inc({ event: event in ClientEvents ? event : 'unknown', outcome: 'error' });
-      deps.log(new AppError('flood', 429, `socket ${socket.id} (tenant ${callerOf(socket).tenant}) cut off: ${rate.describe()}`));
+      deps.warn({ code: 'flood', socket: socket.id, tenant: callerOf(socket).tenant }, `socket cut off: ${rate.describe()}`);
       socket.emit('error', error.toJSON() as ApiError);
       // A graceful close: the error event goes out before the connection ends.
       socket.disconnect(true);

@@ -1,7 +1,7 @@
 import type { Socket } from 'socket.io-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TokenEvent, TurnEndEvent } from '../../schemas/protocol.ts';
-import { api, call, connect, ok, startTestRunner, type TestRunner } from '../integration/helpers.ts';
+import { api, call, connect, memoryLog, ok, startTestRunner, type TestRunner } from '../integration/helpers.ts';
 import { count } from './harness/tally.ts';
 import { echoGraph } from './fixtures/graphs.ts';
 
@@ -43,7 +43,8 @@ async function stalledClient(url: string, sessionId: string): Promise<void> {
 
 describe('a slow client that never reads', () => {
   it('is cut off once its backlog passes the limit; memory stays bounded and a reader is served throughout', async () => {
-    runner = await startTestRunner();
+    const logged = memoryLog('warn');
+    runner = await startTestRunner({}, logged.log);
     // Four agents answer every message with ~96 KB each: ~400 KB of events per turn, ~12 MB in all.
     const agents = ['a1', 'a2', 'a3', 'a4'];
     const graph = echoGraph('chatty', {
@@ -75,6 +76,9 @@ describe('a slow client that never reads', () => {
       expect(res.status, res.text).toBe(200);
     }
     expect(await connections()).toBe(1);
+    // Logged as a warning naming the cause, not as an error of the runner's.
+    expect(logged.lines.filter((l) => l.code === 'slow_client')).toEqual([expect.objectContaining({ level: 40, tenant: 'local', msg: 'socket cut off: it stopped reading its events', queuedBytes: expect.any(Number) })]);
+    expect(logged.lines.filter((l) => l.level >= 50)).toEqual([]);
     const growth = memory() - before;
     expect(growth, `the runner grew by ${Math.round(growth / 1e6)} MB`).toBeLessThan(32e6);
 

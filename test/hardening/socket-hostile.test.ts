@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ack, MessageEvent } from '../../schemas/protocol.ts';
-import { api, call, connect, nextEvent, ok, startTestRunner, type TestRunner } from '../integration/helpers.ts';
+import { api, call, connect, memoryLog, nextEvent, ok, startTestRunner, type TestRunner } from '../integration/helpers.ts';
 import { hostileCases, type ObservedError } from './harness/cases.ts';
 import { count } from './harness/tally.ts';
 import { echoGraph } from './fixtures/graphs.ts';
@@ -18,6 +18,7 @@ const GLOBEX = 'globex-token-0123456789abcdef';
 const EXPIRED = 'acme-expired-0123456789abcdef';
 const PAYLOAD_LIMIT = 50_000;
 let runner: TestRunner;
+const logged = memoryLog('warn');
 let attacker: Socket;
 let acmeSession: string;
 let globexSession: string;
@@ -37,7 +38,7 @@ beforeAll(async () => {
       { token: EXPIRED, tenant: 'acme', expiresAt: '2020-01-01T00:00:00Z' },
     ],
     limits: { socketPayloadBytes: PAYLOAD_LIMIT, socket: { perSecond: 50, burst: 100 } },
-  });
+  }, logged.log);
   for (const token of [ACME, GLOBEX]) expect((await api(runner.url, 'POST', '/api/graphs', { token, body: { graph: echoGraph('echo') } })).status).toBe(201);
   attacker = await open(ACME);
   acmeSession = ok(await call<{ session: { id: string } }>(attacker, 'session:create', { graphId: 'echo' })).session.id;
@@ -207,6 +208,7 @@ describe('hostile Socket.IO events', () => {
 
   it('a socket that keeps sending past its limit, unknown events included, is told why and cut off; other sockets are not', async () => {
     const flooder = await open(ACME);
+    const flooderId = flooder.id;
     const errors: Array<{ code: string; message: string; details?: unknown }> = [];
     flooder.on('error', (e: { code: string; message: string }) => errors.push(e));
     const gone = new Promise<string>((r) => flooder.once('disconnect', (reason) => r(reason)));
@@ -222,6 +224,11 @@ describe('hostile Socket.IO events', () => {
     expect(new Set(codes)).toEqual(new Set(['unknown_event', 'rate_limited', 'flood']));
     expect(errors.at(-1)).toEqual({ code: 'flood', message: 'disconnected: more than 100 events refused within one second (the limit is 50/s, burst 100)', details: { perSecond: 50, burst: 100 } });
     expect(ok(await call(attacker, 'session:join', { sessionId: acmeSession }))).toMatchObject({ session: { id: acmeSession } });
+    // The runner's log: one warning naming the socket and tenant, no error and no stack (a flooder is not the runner's fault).
+    const cutOff = logged.lines.filter((l) => l.code === 'flood');
+    expect(cutOff).toEqual([expect.objectContaining({ level: 40, socket: flooderId, tenant: 'acme', msg: 'socket cut off: more than 100 events refused within one second (the limit is 50/s, burst 100)' })]);
+    expect(JSON.stringify(cutOff)).not.toContain('stack');
+    expect(logged.lines.filter((l) => l.level >= 50)).toEqual([]);
   });
 
   it('a packet far over the limit disconnects only that socket', async () => {

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pino, type Logger } from 'pino';
 import { io, type Socket } from 'socket.io-client';
 import type { Ack, ServerEventName, ServerEvents } from '../../schemas/protocol.ts';
 import { startRunner, type Runner } from '../../runner/app.ts';
@@ -23,10 +24,10 @@ export interface TestRunner extends Runner {
   stop(): Promise<void>;
 }
 
-/** A real runner on a loopback port with a fresh lowdb folder. */
-export async function startTestRunner(config: ConfigInput = {}): Promise<TestRunner> {
+/** A real runner on a loopback port with a fresh lowdb folder; `log` to read what it logs. */
+export async function startTestRunner(config: ConfigInput = {}, log?: Logger): Promise<TestRunner> {
   const dir = tempDir();
-  const runner = await startRunner({ config: parseConfig({ port: 0, host: '127.0.0.1', logLevel: 'error', designerDir: join(dir.path, 'no-designer'), ...config, dataDir: config.dataDir ?? dir.path }) });
+  const runner = await startRunner({ config: parseConfig({ port: 0, host: '127.0.0.1', logLevel: 'error', designerDir: join(dir.path, 'no-designer'), ...config, dataDir: config.dataDir ?? dir.path }), log });
   return {
     ...runner,
     dataDir: dir.path,
@@ -35,6 +36,13 @@ export async function startTestRunner(config: ConfigInput = {}): Promise<TestRun
       dir.remove();
     },
   };
+}
+
+/** A logger that keeps its lines (parsed) in `lines`, from `level` up. */
+export function memoryLog(level = 'info'): { log: Logger; lines: Array<Record<string, unknown> & { level: number; msg: string }> } {
+  const lines: Array<Record<string, unknown> & { level: number; msg: string }> = [];
+  const log = pino({ level }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  return { log, lines };
 }
 
 /** fetch against the runner with a JSON body and an optional bearer token. */
