@@ -6,13 +6,14 @@ import type { SessionInfo, Usage } from '../../schemas/protocol.ts';
 import { invalid, notFound } from '../errors.ts';
 import type { Caller, Sessions } from '../sessions/types.ts';
 import type { Store } from '../store/types.ts';
+import { answerStream } from './answer-stream.ts';
 import { callerOf } from './auth.ts';
 import { OpenQuestions, runChatTurn } from './chat-turn.ts';
 import { methodNotAllowed } from './http-errors.ts';
 import { sessionIdParam } from './params.ts';
 import { runnableGraphs } from './runnable-graphs.ts';
 import { streamedAgents } from './streamed-agents.ts';
-import { MESSAGE_SEPARATOR, questionText, turnText } from './turn-text.ts';
+import { turnText } from './turn-text.ts';
 
 /**
  * OpenAI-compatible chat completions: `model` is a graph id, the session comes from the
@@ -61,20 +62,10 @@ export function openaiRouter(store: Store, sessions: Sessions): Router {
       res.setHeader(SESSION_HEADER, info.id);
       const streamed = streamedAgents((await store.getGraph(caller.tenant, info.graphId, info.graphVersion))?.graph);
       const stream = body.stream ? new ChunkWriter(res, body.model, body.stream_options?.include_usage === true) : undefined;
-      const tokenMessages = new Set<string>();
+      const answer = stream ? answerStream(streamed, (delta) => stream.text(delta)) : undefined;
       try {
-        const turn = await runChatTurn(sessions, caller, info, content, openQuestions, {
-          onOutput: (m) => {
-            if (stream && !tokenMessages.has(m.id)) stream.text(m.content, true);
-          },
-          onToken: (t) => {
-            if (!stream || !streamed.has(t.agent)) return;
-            const first = !tokenMessages.has(t.messageId);
-            tokenMessages.add(t.messageId);
-            stream.text(t.delta, first);
-          },
-        });
-        if (turn.question) stream?.text(questionText(turn.question, turn.outputs), true);
+        const turn = await runChatTurn(sessions, caller, info, content, openQuestions, answer ?? {});
+        if (turn.question) answer?.question(turn.question, turn.outputs);
         const after = await sessions.get(caller, info.id);
         const usage = usageDelta(info.usage, after.usage);
         const finish = turn.end?.reason === 'max_messages' || turn.end?.reason === 'token_budget' ? 'length' : 'stop';
@@ -129,7 +120,6 @@ function usageDelta(before: Usage, after: Usage) {
 class ChunkWriter {
   private readonly id = `chatcmpl-${randomUUID()}`;
   private readonly created = Math.floor(Date.now() / 1000);
-  private wroteAny = false;
 
   constructor(
     private readonly res: Response,
@@ -143,11 +133,8 @@ class ChunkWriter {
     this.write({ role: 'assistant', content: '' }, null);
   }
 
-  /** `newMessage` separates consecutive output messages the way the non-streaming reply joins them. */
-  text(delta: string, newMessage: boolean): void {
-    const prefix = newMessage && this.wroteAny ? MESSAGE_SEPARATOR : '';
-    this.wroteAny = true;
-    this.write({ content: prefix + delta }, null);
+  text(delta: string): void {
+    this.write({ content: delta }, null);
   }
 
   finish(reason: 'stop' | 'length', usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number }): void {
