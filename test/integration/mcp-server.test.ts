@@ -166,3 +166,25 @@ describe('/mcp: every graph as an MCP tool, with the SDK client', () => {
     expect((await client.listTools()).tools).toHaveLength(3);
   });
 });
+
+describe('/mcp session limits', () => {
+  it("refuses an initialize beyond the tenant's open sessions, and makes room by closing idle ones", async () => {
+    const runner = await startTestRunner({ tokens: [{ token: ACME, tenant: 'acme' }], mcp: { maxSessionsPerTenant: 1 }, idleTimeoutMs: 1_000 });
+    try {
+      const first = await mcpClient(runner.url, { token: ACME });
+      await expect(mcpClient(runner.url, { token: ACME })).rejects.toThrow(/429|too many open MCP sessions/);
+      // Ended on purpose (DELETE), the session frees its place at once.
+      await first.transport.terminateSession();
+      await first.client.close();
+      const second = await mcpClient(runner.url, { token: ACME });
+      await new Promise((ok) => setTimeout(ok, 1_200));
+      // Idle longer than idleTimeoutMs: closed when the tenant needs room.
+      const third = await mcpClient(runner.url, { token: ACME });
+      await expect(second.client.listTools()).rejects.toThrow(/MCP session not found/);
+      expect((await third.client.listTools()).tools).toEqual([]);
+      await Promise.all([second.client.close(), third.client.close()]);
+    } finally {
+      await runner.stop();
+    }
+  });
+});

@@ -56,7 +56,7 @@ export function mcpEndpoint(deps: { config: Config; store: Store; sessions: Sess
       sessionIdGenerator: newSessionId,
       maxRequestBodySize: config.limits.bodyBytes,
       onsessioninitialized: (id) => {
-        session = { id, caller, transport, conversations: new Map(), lastSeen: Date.now() };
+        session = { id, caller, transport, conversations: new Map(), lastSeen: Date.now(), calls: 0 };
         registry.add(session);
       },
     });

@@ -13,6 +13,8 @@ export interface McpSession {
   /** Graph id → Switchboard session id. */
   readonly conversations: Map<string, string>;
   lastSeen: number;
+  /** Tool calls running now: a call waiting on a person for long is not idleness. */
+  calls: number;
 }
 
 export class McpSessions {
@@ -40,7 +42,7 @@ export class McpSessions {
   async roomFor(tenant: string): Promise<boolean> {
     const now = Date.now();
     const mine = [...this.byId.values()].filter((s) => s.caller.tenant === tenant);
-    const idle = mine.filter((s) => now - s.lastSeen > this.limits.idleMs);
+    const idle = mine.filter((s) => s.calls === 0 && now - s.lastSeen > this.limits.idleMs);
     await Promise.all(idle.map((s) => this.close(s)));
     return mine.length - idle.length < this.limits.perTenant;
   }

@@ -46,6 +46,7 @@ export async function callGraphTool(deps: ToolCallDeps, mcp: McpSession, name: s
   const answer = progress ? answerStream(streamedAgents(stored.graph), progress) : undefined;
   const abort = () => void sessions.abort(caller, session.id).catch(() => undefined);
   extra.signal.addEventListener('abort', abort, { once: true });
+  mcp.calls++;
   let turn: TurnResult;
   try {
     turn = await runChatTurn(sessions, caller, session, parsed.data.message, deps.openQuestions, {
@@ -54,6 +55,8 @@ export async function callGraphTool(deps: ToolCallDeps, mcp: McpSession, name: s
     });
   } finally {
     extra.signal.removeEventListener('abort', abort);
+    mcp.calls--;
+    mcp.lastSeen = Date.now();
   }
   if (turn.question) answer?.question(turn.question, turn.outputs);
   const failed = turn.end && FAILED.has(turn.end.reason);
