@@ -2,6 +2,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema, ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { echoGraph } from '../hardening/fixtures/graphs.ts';
+import { startFakeOpenAI } from '../helpers/fake-openai-server.ts';
 import { api, exampleGraph, startTestRunner, type TestRunner } from './helpers.ts';
 
 const ACME = 'acme-token-0123456789';
@@ -129,6 +131,32 @@ describe('/mcp: every graph as an MCP tool, with the SDK client', () => {
     }
   });
 
+  it('aborts the turn when the client cancels the call', async () => {
+    let elicited!: () => void;
+    const asked = new Promise<void>((ok) => (elicited = ok));
+    const transport = new StreamableHTTPClientTransport(new URL(`${runner.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${ACME}` } } });
+    const client = new Client({ name: 'switchboard-test', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+    // The person never answers: the handler waits until the request is cancelled.
+    client.setRequestHandler(ElicitRequestSchema, (_request, extra) => {
+      elicited();
+      return new Promise((_ok, fail) => extra.signal.addEventListener('abort', () => fail(new Error('cancelled'))));
+    });
+    await client.connect(transport);
+    open.push(client);
+    const before = new Set((await api(runner.url, 'GET', '/api/sessions?graphId=approval', { token: ACME })).json.sessions.map((s: { id: string }) => s.id));
+    const cancel = new AbortController();
+    const call = client.callTool({ name: 'approval', arguments: { message: 'dark mode' } }, undefined, { signal: cancel.signal });
+    await asked;
+    cancel.abort();
+    await expect(call).rejects.toThrow();
+    const sessions = (await api(runner.url, 'GET', '/api/sessions?graphId=approval', { token: ACME })).json.sessions as Array<{ id: string }>;
+    const mine = sessions.filter((s) => !before.has(s.id));
+    expect(mine).toHaveLength(1);
+    await expect.poll(async () => (await api(runner.url, 'GET', `/api/sessions/${mine[0].id}`, { token: ACME })).json.state).toBe('idle');
+    const transcript = await api(runner.url, 'GET', `/api/sessions/${mine[0].id}/transcript`, { token: ACME });
+    expect(transcript.json.messages.map((m: { sender: string }) => m.sender)).toEqual(['user', 'drafter']);
+  });
+
   it("neither lists nor runs another tenant's graphs, nor lets another token use its sessions", async () => {
     const { client: acme, transport } = await connect({ token: ACME });
     const mine = await acme.callTool({ name: 'hello', arguments: { message: 'hello' } });
@@ -185,6 +213,32 @@ describe('/mcp session limits', () => {
       await Promise.all([second.client.close(), third.client.close()]);
     } finally {
       await runner.stop();
+    }
+  });
+});
+
+describe('/mcp when a turn fails', () => {
+  it('returns a tool error naming how the turn ended, and the next call works', async () => {
+    const fake = await startFakeOpenAI();
+    const runner = await startTestRunner({ tenants: { local: { credentials: { fake: 'sk-fake-key' } } } });
+    try {
+      const graph = echoGraph('gpt', {
+        models: [{ id: 'gpt', provider: 'openai', model: 'fake-model', baseUrl: fake.baseURL, credential: 'fake', maxRetries: 0 }],
+        agents: [{ id: 'echo', type: 'echo', kind: 'assistant', config: { model: 'gpt' } }],
+      });
+      expect((await api(runner.url, 'POST', '/api/graphs', { body: { graph } })).status).toBe(201);
+      const { client } = await mcpClient(runner.url);
+      fake.enqueue({ status: 400, message: 'the model refuses' });
+      const failed = await client.callTool({ name: 'gpt', arguments: { message: 'hello' } });
+      expect(failed.isError).toBe(true);
+      expect(textOf(failed)).toMatch(/^The turn ended early \(error: .+\)\.$/);
+      const ok = await client.callTool({ name: 'gpt', arguments: { message: 'hello again' } });
+      expect(ok.isError).toBeFalsy();
+      expect(textOf(ok)).toBe('echo: hello again');
+      await client.close();
+    } finally {
+      await runner.stop();
+      await fake.close();
     }
   });
 });
