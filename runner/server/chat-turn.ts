@@ -1,20 +1,15 @@
-import type { MessageEvent, ServerEventName, ServerEvents, SessionInfo, TurnEndReason } from '../../schemas/protocol.ts';
+import type { InputRequestEvent, MessageEvent, ServerEventName, ServerEvents, SessionInfo, TurnEndReason } from '../../schemas/protocol.ts';
 import type { Caller, Sessions, SessionListener } from '../sessions/types.ts';
 
 /**
  * One chat turn as the request/response endpoints (`/v1` and `/mcp`) see it: a message goes in
- * (or answers the question the last request left open), the output topics' messages come out,
- * and a `user` agent's question either gets an answer from the caller on the spot or ends the
- * request with the question left open for the next one.
+ * (or answers the question the session has open), the output topics' messages come out, and a
+ * `user` agent's question either gets an answer from the caller on the spot or ends the request
+ * with the question left open for the next one.
  */
 
-export interface OpenQuestion {
-  requestId: string;
-  turnId: string;
-  /** What the `user` agent asks, including the message it asks about. */
-  prompt: string;
-  timeoutMs: number;
-}
+/** A `user` agent's question: the session's `input_request`, as far as an answer needs it. */
+export type OpenQuestion = Pick<InputRequestEvent, 'requestId' | 'turnId' | 'prompt' | 'timeoutMs'>;
 
 /** What one request saw of its turn. */
 export interface TurnResult {
@@ -33,28 +28,11 @@ export interface TurnWatcher {
   ask?(question: OpenQuestion): Promise<string | undefined>;
 }
 
-/** A `user` agent's open question per session: the next request on the session answers it. */
-export class OpenQuestions {
-  private readonly bySession = new Map<string, OpenQuestion>();
-
-  /** The question this session's next message answers, removed from the table. */
-  take(session: SessionInfo): OpenQuestion | undefined {
-    const question = this.bySession.get(session.id);
-    this.bySession.delete(session.id);
-    return question && session.state === 'waiting_input' ? question : undefined;
-  }
-
-  leave(sessionId: string, question: OpenQuestion): void {
-    this.bySession.set(sessionId, question);
-  }
-}
-
 export async function runChatTurn(
   sessions: Sessions,
   caller: Caller,
   session: SessionInfo,
   content: string,
-  open: OpenQuestions,
   watcher: TurnWatcher = {},
 ): Promise<TurnResult> {
   let turnId: string | undefined;
@@ -76,8 +54,7 @@ export async function runChatTurn(
       const e = payload as ServerEvents['turn_end'];
       end = { reason: e.reason, ...(e.detail ? { detail: e.detail } : {}) };
     } else if (event === 'input_request') {
-      const r = payload as ServerEvents['input_request'];
-      question = { requestId: r.requestId, turnId: r.turnId, prompt: r.prompt, timeoutMs: r.timeoutMs };
+      question = payload as InputRequestEvent;
       onQuestion?.();
     }
   };
@@ -90,7 +67,8 @@ export async function runChatTurn(
 
   const unsubscribe = await sessions.subscribe(caller, session.id, listener);
   try {
-    const waiting = open.take(session);
+    // The session says which question is open, whichever endpoint or process left it open.
+    const waiting = session.state === 'waiting_input' ? session.inputRequests?.[0] : undefined;
     if (waiting) {
       turnId = waiting.turnId;
       await sessions.reply(caller, session.id, waiting.requestId, content);
@@ -108,10 +86,7 @@ export async function runChatTurn(
       const asked: OpenQuestion | undefined = question;
       if (!asked || end) break;
       const answer = await watcher.ask?.(asked);
-      if (answer === undefined) {
-        open.leave(session.id, asked);
-        break;
-      }
+      if (answer === undefined) break;
       question = undefined;
       await sessions.reply(caller, session.id, asked.requestId, answer);
     }

@@ -8,7 +8,7 @@ import type { Caller, Sessions } from '../sessions/types.ts';
 import type { Store } from '../store/types.ts';
 import { answerStream } from './answer-stream.ts';
 import { callerOf } from './auth.ts';
-import { OpenQuestions, runChatTurn } from './chat-turn.ts';
+import { runChatTurn } from './chat-turn.ts';
 import { methodNotAllowed } from './http-errors.ts';
 import { sessionIdParam } from './params.ts';
 import { runnableGraphs } from './runnable-graphs.ts';
@@ -38,7 +38,6 @@ type ChatBody = z.infer<typeof ChatBody>;
 
 export function openaiRouter(store: Store, sessions: Sessions): Router {
   const router = Router();
-  const openQuestions = new OpenQuestions();
 
   router
     .route('/models')
@@ -64,7 +63,7 @@ export function openaiRouter(store: Store, sessions: Sessions): Router {
       const stream = body.stream ? new ChunkWriter(res, body.model, body.stream_options?.include_usage === true) : undefined;
       const answer = stream ? answerStream(streamed, (delta) => stream.text(delta)) : undefined;
       try {
-        const turn = await runChatTurn(sessions, caller, info, content, openQuestions, answer ?? {});
+        const turn = await runChatTurn(sessions, caller, info, content, answer ?? {});
         if (turn.question) answer?.question(turn.question, turn.outputs);
         const after = await sessions.get(caller, info.id);
         const usage = usageDelta(info.usage, after.usage);

@@ -131,6 +131,18 @@ describe('/mcp: every graph as an MCP tool, with the SDK client', () => {
     }
   });
 
+  it('leaves a question open that /v1 can answer, since the session holds it', async () => {
+    const { client } = await connect({ token: ACME });
+    const asked = await client.callTool({ name: 'approval', arguments: { message: 'dark mode' } });
+    expect(asked.structuredContent).toMatchObject({ waitingForAnswer: true });
+    const answered = await api(runner.url, 'POST', '/v1/chat/completions', {
+      token: ACME,
+      headers: { 'x-switchboard-session': sessionOf(asked) },
+      body: { model: 'approval', messages: [{ role: 'user', content: 'approve' }] },
+    });
+    expect(answered.json.choices[0].message.content).toContain('Published');
+  });
+
   it('aborts the turn when the client cancels the call', async () => {
     let elicited!: () => void;
     const asked = new Promise<void>((ok) => (elicited = ok));

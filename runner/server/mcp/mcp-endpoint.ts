@@ -6,7 +6,6 @@ import type { Config } from '../../config.ts';
 import type { Sessions } from '../../sessions/types.ts';
 import type { Store } from '../../store/types.ts';
 import { callerOf } from '../auth.ts';
-import { OpenQuestions } from '../chat-turn.ts';
 import { graphServer } from './graph-server.ts';
 import { JSON_RPC, sendJsonRpcError } from './json-rpc-error.ts';
 import { McpSessions, type McpSession } from './mcp-sessions.ts';
@@ -30,7 +29,7 @@ const newSessionId = () => randomBytes(32).toString('base64url');
 export function mcpEndpoint(deps: { config: Config; store: Store; sessions: Sessions; log: (err: unknown) => void }): McpEndpoint {
   const { config } = deps;
   const registry = new McpSessions({ perTenant: config.mcp.maxSessionsPerTenant, idleMs: config.idleTimeoutMs });
-  const toolDeps = { store: deps.store, sessions: deps.sessions, openQuestions: new OpenQuestions() };
+  const toolDeps = { store: deps.store, sessions: deps.sessions };
   const router = Router();
 
   /** The caller's session named by the request's header; answers 400/404 itself when there is none. */

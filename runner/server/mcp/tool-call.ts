@@ -6,7 +6,7 @@ import { AppError } from '../../errors.ts';
 import type { Sessions } from '../../sessions/types.ts';
 import type { Store } from '../../store/types.ts';
 import { answerStream } from '../answer-stream.ts';
-import { runChatTurn, type OpenQuestion, type OpenQuestions, type TurnResult } from '../chat-turn.ts';
+import { runChatTurn, type OpenQuestion, type TurnResult } from '../chat-turn.ts';
 import { sessionIdParam } from '../params.ts';
 import { problemsOf } from '../problems.ts';
 import { runnableGraphs } from '../runnable-graphs.ts';
@@ -21,7 +21,6 @@ import type { McpSession } from './mcp-sessions.ts';
 export interface ToolCallDeps {
   store: Store;
   sessions: Sessions;
-  openQuestions: OpenQuestions;
 }
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -49,7 +48,7 @@ export async function callGraphTool(deps: ToolCallDeps, mcp: McpSession, name: s
   mcp.calls++;
   let turn: TurnResult;
   try {
-    turn = await runChatTurn(sessions, caller, session, parsed.data.message, deps.openQuestions, {
+    turn = await runChatTurn(sessions, caller, session, parsed.data.message, {
       ...(answer ? { onOutput: answer.onOutput, onToken: answer.onToken } : {}),
       ...(canElicit ? { ask: (q: OpenQuestion) => elicit(extra, q) } : {}),
     });
