@@ -7,6 +7,7 @@ import type { Store } from '../store/types.ts';
 import { requireCaller, type Auth } from './auth.ts';
 import { designerRouter } from './designer-static.ts';
 import { errorHandler, methodNotAllowed, notFoundHandler } from './http-errors.ts';
+import { mcpCors } from './mcp/cors.ts';
 import type { McpEndpoint } from './mcp/mcp-endpoint.ts';
 import { originGuard } from './mcp/origin-guard.ts';
 import type { Metrics } from './metrics.ts';
@@ -72,7 +73,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use('/api/examples', ...guarded, examplesRouter(deps.examplesDir));
   app.use('/v1', ...guarded, openaiRouter(store, sessions));
   // The origin check comes first: a page on a foreign origin is refused whatever token it sends.
-  app.use('/mcp', originGuard(config), requireCaller(auth), rateLimit(config.limits.http), deps.mcp.router);
+  app.use('/mcp', originGuard(config), mcpCors, requireCaller(auth), rateLimit(config.limits.http), deps.mcp.router);
   app.use('/api', notFoundHandler);
 
   app.use(designerRouter(config.designerDir));

@@ -204,6 +204,23 @@ describe('/mcp: every graph as an MCP tool, with the SDK client', () => {
     expect(raw.json.error.message).toContain('mcp.allowedOrigins');
     const { client } = await connect({ token: ACME, headers: { origin: 'https://app.example.com' } });
     expect((await client.listTools()).tools).toHaveLength(3);
+
+    // A page on that origin: the preflight passes without a token, the session id is readable.
+    const preflight = await api(runner.url, 'OPTIONS', '/mcp', {
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type, mcp-session-id' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Mcp-Session-Id/);
+    const page = await api(runner.url, 'POST', '/mcp', {
+      token: ACME,
+      headers: { origin: 'https://app.example.com', accept: 'application/json, text/event-stream' },
+      body: { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'page', version: '1' } } },
+    });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('access-control-expose-headers')).toBe('Mcp-Session-Id');
+    expect(page.headers.get('mcp-session-id')).toBeTruthy();
+    expect((await api(runner.url, 'OPTIONS', '/mcp', { headers: { origin: 'http://evil.example.com' } })).status).toBe(403);
   });
 });
 
