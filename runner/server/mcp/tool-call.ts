@@ -1,7 +1,7 @@
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { ElicitResultSchema, ErrorCode, McpError, type CallToolResult, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { SessionInfo } from '../../../schemas/protocol.ts';
+import type { SessionInfo, TurnEndReason } from '../../../schemas/protocol.ts';
 import { AppError } from '../../errors.ts';
 import type { Sessions } from '../../sessions/types.ts';
 import type { Store } from '../../store/types.ts';
@@ -11,7 +11,7 @@ import { sessionIdParam } from '../params.ts';
 import { problemsOf } from '../problems.ts';
 import { runnableGraphs } from '../runnable-graphs.ts';
 import { streamedAgents } from '../streamed-agents.ts';
-import { turnText } from '../turn-text.ts';
+import { MESSAGE_SEPARATOR, turnText } from '../turn-text.ts';
 import type { McpSession } from './mcp-sessions.ts';
 
 /**
@@ -28,7 +28,7 @@ type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 const Arguments = z.strictObject({ message: z.string().min(1, 'must not be empty'), session: z.string().optional() });
 
 /** Endings that are not the team's answer: the result is marked as a tool error. */
-const FAILED = new Set(['timeout', 'aborted', 'input_timeout', 'error']);
+const FAILED = new Set<TurnEndReason>(['timeout', 'aborted', 'input_timeout', 'error']);
 
 export async function callGraphTool(deps: ToolCallDeps, mcp: McpSession, name: string, args: unknown, extra: Extra, canElicit: boolean): Promise<CallToolResult> {
   const { sessions } = deps;
@@ -60,7 +60,7 @@ export async function callGraphTool(deps: ToolCallDeps, mcp: McpSession, name: s
   if (turn.question) answer?.question(turn.question, turn.outputs);
   const failed = turn.end && FAILED.has(turn.end.reason);
   const ending = failed ? `The turn ended early (${turn.end!.reason}${turn.end!.detail ? `: ${turn.end!.detail}` : ''}).` : '';
-  const text = [turnText(turn.outputs, turn.question), ending].filter(Boolean).join('\n\n');
+  const text = [turnText(turn.outputs, turn.question), ending].filter(Boolean).join(MESSAGE_SEPARATOR);
   return {
     content: [{ type: 'text', text }],
     structuredContent: { session: session.id, waitingForAnswer: turn.question !== undefined },
@@ -104,6 +104,8 @@ function progressSender(extra: Extra): ((delta: string) => void) | undefined {
   if (token === undefined) return undefined;
   let sent = 0;
   return (delta) => {
+    // Progress must grow with every notification.
+    if (!delta) return;
     sent += delta.length;
     extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: sent, message: delta } }).catch(() => undefined);
   };
