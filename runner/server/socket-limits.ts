@@ -39,6 +39,15 @@ export class SocketLimits {
   }
 }
 
+/**
+ * A refused handshake is answered this long after it came (its retryAfterMs, at most this much),
+ * so a client that retries at once cannot make the runner refuse it faster than its budget
+ * refills: each refusal still costs a connection, an upgrade and a parse.
+ */
+const MAX_REFUSAL_DELAY_MS = 1000;
+
+export const refusalDelay = (refusal: HandshakeRefusal) => Math.min(refusal.retryAfterMs, MAX_REFUSAL_DELAY_MS);
+
 /** A refused handshake as the client's `connect_error`: `data` is the API error. */
 export function handshakeRefused(refusal: HandshakeRefusal): Error & { data: { code: string; message: string; details: HandshakeRefusal } } {
   const whose = refusal.scope === 'tenant' ? 'for this tenant' : 'from this address without a valid token';

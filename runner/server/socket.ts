@@ -10,9 +10,10 @@ import { cutOffWhenBacklogged } from './backlog-guard.ts';
 import { toAppError } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
 import { problemsOf } from './problems.ts';
+import { holdReading } from './read-hold.ts';
 import { callerWithUser } from './routes/sessions.ts';
 import { clientAddress, trustOf } from './client-address.ts';
-import { eventRefused, handshakeRefused, SocketLimits } from './socket-limits.ts';
+import { eventRefused, handshakeRefused, refusalDelay, SocketLimits } from './socket-limits.ts';
 import { SocketRate } from './socket-rate.ts';
 
 export interface SocketDeps {
@@ -135,7 +136,7 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
     const caller = auth.callerFor(typeof token === 'string' ? token : bearerToken(socket.handshake.headers.authorization));
     const refused = limits.takeHandshake(caller?.tenant, clientAddress(socket.request, trust));
     if (refused) {
-      next(handshakeRefused(refused));
+      setTimeout(() => next(handshakeRefused(refused)), refusalDelay(refused)).unref();
       return;
     }
     if (!caller) {
@@ -209,6 +210,7 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
       if (wait === 0) return true;
       if (!rate.flooding) {
         refuse(event, ack, eventRefused(wait, rate.refusedBy));
+        holdReading(socket, wait);
         return false;
       }
       const error = new AppError('flood', 429, `disconnected: ${rate.describe()}`, { perSecond: rate.limit.perSecond, burst: rate.limit.burst });
