@@ -9,6 +9,8 @@ import type { Socket } from 'socket.io';
  * the rate its budget refills.
  */
 const MIN_HOLD_MS = 100;
+/** At most this long, well inside engine.io's ping timeout: the client's pong waits with the rest. */
+const MAX_HOLD_MS = 5000;
 
 interface Pausable {
   pause(): void;
@@ -17,7 +19,7 @@ interface Pausable {
 }
 
 /**
- * Stops reading from the socket's WebSocket for `ms` (at least MIN_HOLD_MS); a long-polling
+ * Stops reading from the socket's WebSocket for `ms` (within MIN_HOLD_MS-MAX_HOLD_MS); a long-polling
  * transport is left as it is. A socket that disconnects meanwhile is read again, so its close
  * handshake completes.
  */
@@ -30,6 +32,6 @@ export function holdReading(socket: Socket, ms: number): void {
     socket.off('disconnect', resume);
     ws.resume!();
   };
-  const timer = setTimeout(resume, Math.max(ms, MIN_HOLD_MS)).unref();
+  const timer = setTimeout(resume, Math.min(Math.max(ms, MIN_HOLD_MS), MAX_HOLD_MS)).unref();
   socket.once('disconnect', resume);
 }
