@@ -12,6 +12,7 @@ import type { McpEndpoint } from './mcp/mcp-endpoint.ts';
 import { originGuard } from './mcp/origin-guard.ts';
 import type { Metrics } from './metrics.ts';
 import { openaiRouter } from './openai-endpoint.ts';
+import { trustOf } from './client-address.ts';
 import { rateLimit } from './rate-limit.ts';
 import { examplesRouter } from './routes/examples.ts';
 import { graphsRouter } from './routes/graphs.ts';
@@ -45,6 +46,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.set('trust proxy', trustOf(config.trustProxy));
   // No upgrade-insecure-requests: the runner is often reached over plain http on a LAN or in a
   // container, where that directive would send the designer's asset requests to https.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));

@@ -10,7 +10,10 @@ import { cutOffWhenBacklogged } from './backlog-guard.ts';
 import { toAppError } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
 import { problemsOf } from './problems.ts';
+import { holdReading } from './read-hold.ts';
 import { callerWithUser } from './routes/sessions.ts';
+import { clientAddress, trustOf } from './client-address.ts';
+import { eventRefused, handshakeRefused, refusalDelay, SocketLimits } from './socket-limits.ts';
 import { SocketRate } from './socket-rate.ts';
 
 export interface SocketDeps {
@@ -71,6 +74,8 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
     ...(deps.adapter ? { adapter: deps.adapter, connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_MS, skipMiddlewares: true } } : {}),
   });
   const adapter = io.of('/').adapter;
+  const limits = new SocketLimits(config.limits);
+  const trust = trustOf(config.trustProxy);
 
   /**
    * One Sessions subscription per room, not per socket. It outlives the room by the recovery
@@ -129,6 +134,11 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
   io.use((socket, next) => {
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     const caller = auth.callerFor(typeof token === 'string' ? token : bearerToken(socket.handshake.headers.authorization));
+    const refused = limits.takeHandshake(caller?.tenant, clientAddress(socket.request, trust));
+    if (refused) {
+      setTimeout(() => next(handshakeRefused(refused)), refusalDelay(refused)).unref();
+      return;
+    }
     if (!caller) {
       const err = new Error('unauthorized: missing or unknown API token (handshake auth.token)') as Error & { data?: ApiError };
       err.data = { code: 'unauthorized', message: err.message };
@@ -184,7 +194,8 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
     metrics.socketConnections.inc();
     socket.on('disconnect', () => metrics.socketConnections.dec());
     cutOffWhenBacklogged(socket, MAX_QUEUED_BYTES, (bytes) => deps.warn({ code: 'slow_client', socket: socket.id, tenant: callerOf(socket).tenant, queuedBytes: bytes }, 'socket cut off: it stopped reading its events'));
-    const rate = new SocketRate(config.limits.socket);
+    const tenant = callerOf(socket).tenant;
+    const rate = new SocketRate(config.limits.socket, Date.now(), (now) => limits.takeEvent(tenant, now));
 
     const answer = (event: string, ack: ((r: Ack) => void) | undefined, result: Ack) => {
       metrics.socketEvents.inc({ event: event in ClientEvents ? event : 'unknown', outcome: result.ok ? 'ok' : 'error' });
@@ -198,7 +209,8 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
       const wait = rate.take();
       if (wait === 0) return true;
       if (!rate.flooding) {
-        refuse(event, ack, new AppError('rate_limited', 429, `too many events; retry in ${wait} ms`, { retryAfterMs: wait }));
+        refuse(event, ack, eventRefused(wait, rate.refusedBy));
+        holdReading(socket, wait);
         return false;
       }
       const error = new AppError('flood', 429, `disconnected: ${rate.describe()}`, { perSecond: rate.limit.perSecond, burst: rate.limit.burst });

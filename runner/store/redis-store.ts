@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { AppError, invalid } from '../errors.ts';
 import type { SessionInfo } from '../../schemas/protocol.ts';
 import { StaleFenceError } from './lowdb-store.ts';
+import { InFlight } from './in-flight.ts';
 import { DEFAULT_REDIS_PREFIX, redisKeys, type RedisKeys } from './redis-keys.ts';
 import { applyChange, changeOf, type SnapshotChange } from './snapshot-change.ts';
 import { segment } from './store-paths.ts';
@@ -113,6 +114,7 @@ export class RedisStore implements Store {
   private revisions = 0;
   /** Writes held back to go out with the session's next one (see putSession). */
   private readonly held = new Map<SessionInfo, Held>();
+  private readonly writes = new InFlight();
 
   constructor(options: RedisStoreOptions) {
     this.ownsClient = typeof options.redis === 'string';
@@ -142,17 +144,21 @@ export class RedisStore implements Store {
     return versions.map(Number).sort((a, b) => a - b);
   }
 
-  async putGraph(record: StoredGraph): Promise<void> {
-    if (!Number.isInteger(record.version) || record.version < 1) throw invalid(`graph version ${JSON.stringify(record.version)} must be a positive integer`, { field: 'version' });
-    const k = this.keys;
-    await this.redis.putGraphScript(
-      k.graphVersions(record.tenant, record.id), k.graphLatest(record.tenant), k.tenants,
-      String(record.version), record.id, JSON.stringify(record), record.tenant,
-    );
+  putGraph(record: StoredGraph): Promise<void> {
+    return this.writes.run(async () => {
+      if (!Number.isInteger(record.version) || record.version < 1) throw invalid(`graph version ${JSON.stringify(record.version)} must be a positive integer`, { field: 'version' });
+      const k = this.keys;
+      await this.redis.putGraphScript(
+        k.graphVersions(record.tenant, record.id), k.graphLatest(record.tenant), k.tenants,
+        String(record.version), record.id, JSON.stringify(record), record.tenant,
+      );
+    });
   }
 
-  async deleteGraph(tenant: string, id: string): Promise<void> {
-    await this.redis.multi().del(this.keys.graphVersions(tenant, id)).hdel(this.keys.graphLatest(tenant), id).exec();
+  deleteGraph(tenant: string, id: string): Promise<void> {
+    return this.writes.run(async () => {
+      await this.redis.multi().del(this.keys.graphVersions(tenant, id)).hdel(this.keys.graphLatest(tenant), id).exec();
+    });
   }
 
   async getSession(tenant: string, id: string): Promise<SessionRecord | undefined> {
@@ -213,7 +219,7 @@ export class RedisStore implements Store {
         waiters.push({ resolve, reject });
         const send = () => {
           this.held.delete(info);
-          const done = this.write(record, options);
+          const done = this.writes.run(() => this.write(record, options));
           settle(done, waiters);
           return done;
         };
@@ -222,7 +228,7 @@ export class RedisStore implements Store {
         this.held.set(info, { timer: setTimeout(send, deadline - Date.now()), deadline, waiters, send });
       });
     }
-    const done = this.write(record, options);
+    const done = this.writes.run(() => this.write(record, options));
     if (held) settle(done, held.waiters);
     return done;
   }
@@ -289,22 +295,30 @@ export class RedisStore implements Store {
     throw new StaleFenceError(info.id, options.fence!, current);
   }
 
-  async deleteSession(tenant: string, id: string): Promise<void> {
-    await this.deleteSessions(tenant, [id]);
+  deleteSession(tenant: string, id: string): Promise<void> {
+    return this.writes.run(async () => void (await this.deleteSessions(tenant, [id])));
   }
 
   async getMemory(tenant: string, user: string): Promise<Record<string, string>> {
     return this.redis.hgetall(this.keys.memory(tenant, user));
   }
 
-  async setMemory(tenant: string, user: string, key: string, value: string): Promise<void> {
+  setMemory(tenant: string, user: string, key: string, value: string): Promise<void> {
+    return this.writes.run(() => this.writeMemory(tenant, user, key, value));
+  }
+
+  private async writeMemory(tenant: string, user: string, key: string, value: string): Promise<void> {
     if (typeof key !== 'string' || key.length === 0 || key.length > MAX_MEMORY_KEY) throw invalid(`memory key must be 1-${MAX_MEMORY_KEY} characters`, { field: 'key' });
     if (typeof value !== 'string' || value.length > MAX_MEMORY_VALUE) throw invalid(`memory value must be at most ${MAX_MEMORY_VALUE} characters`, { field: 'value' });
     const stored = await this.redis.setMemoryScript(this.keys.memory(tenant, user), key, value, String(MAX_MEMORY_KEYS));
     if (stored !== 1) throw invalid(`the memory of user "${user}" is full: at most ${MAX_MEMORY_KEYS} keys`, { limit: MAX_MEMORY_KEYS });
   }
 
-  async prune(policy: { maxAgeMs?: number; maxSessionsPerTenant?: number }): Promise<number> {
+  prune(policy: { maxAgeMs?: number; maxSessionsPerTenant?: number }): Promise<number> {
+    return this.writes.run(() => this.pruneSessions(policy));
+  }
+
+  private async pruneSessions(policy: { maxAgeMs?: number; maxSessionsPerTenant?: number }): Promise<number> {
     let pruned = 0;
     for (const tenant of await this.redis.smembers(this.keys.tenants)) {
       const active = this.keys.sessionActive(tenant);
@@ -324,6 +338,7 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     // Held writes go out now, not after the connection is gone.
     await Promise.allSettled([...this.held.values()].map((h) => (clearTimeout(h.timer), h.send())));
+    await this.writes.settled();
     if (this.ownsClient) await this.redis.quit().catch(() => this.redis.disconnect());
   }
 

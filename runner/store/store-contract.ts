@@ -4,10 +4,19 @@ import type { MessageEvent, SessionInfo } from '../../schemas/protocol.ts';
 import { WRITE_OVERLAP, type SessionRecord, type Store, type StoredGraph } from './types.ts';
 
 /**
+ * Everything a store has written, as one comparable value: its files with their sizes, times and
+ * contents, or its keys with their values.
+ */
+export type Footprint = (store: Store) => Promise<unknown>;
+
+/** Longer than any delay a store may put a write off by (a checkpoint, a coalesced write). */
+const AFTER_CLOSE_MS = 1500;
+
+/**
  * The behaviour every Store implementation shares. Each test gets a fresh store from `makeStore`
  * and its own tenant names, so implementations backed by a shared server can run it too.
  */
-export function describeStoreContract(name: string, makeStore: () => Promise<Store> | Store, teardown?: (store: Store) => Promise<void>) {
+export function describeStoreContract(name: string, makeStore: () => Promise<Store> | Store, footprint: Footprint) {
   describe(`Store contract: ${name}`, () => {
     let store: Store;
     let tenant: string;
@@ -16,8 +25,28 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       tenant = `t-${randomUUID().slice(0, 8)}`;
     });
     afterEach(async () => {
-      await teardown?.(store);
       await store.close();
+    });
+
+    it('writes nothing once close() has resolved, not even the writes in flight when it was called', async () => {
+      const stored = Array.from({ length: 10 }, () => sessionRecord(tenant));
+      for (const r of stored) await store.putSession(r);
+      const next = (r: SessionRecord) => ({ ...r, info: { ...r.info, turns: 1 }, transcript: [message(r.info.id)] });
+      // Not awaited: close() is called while these are under way, as on a runner's shutdown.
+      const inFlight = [
+        ...stored.slice(2).map((r) => store.putSession(next(r), { transcriptFrom: 0 })),
+        store.putSession(next(stored[0]!), { transcriptFrom: 0, coalesce: true }),
+        store.putSession(sessionRecord(tenant)),
+        store.deleteSession(tenant, stored[1]!.info.id),
+        store.setMemory(tenant, 'ann', 'k', 'v'),
+        store.putGraph(graphRecord(tenant, 'g1', 1)),
+        store.prune({ maxAgeMs: 86_400_000 }),
+      ];
+      await store.close();
+      const atClose = await footprint(store);
+      await Promise.allSettled(inFlight);
+      await new Promise((resolve) => setTimeout(resolve, AFTER_CLOSE_MS));
+      expect(await footprint(store)).toEqual(atClose);
     });
 
     it('keeps every graph version and returns the latest when no version is asked', async () => {

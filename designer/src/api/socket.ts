@@ -8,7 +8,13 @@ let socket: Socket | undefined;
 
 /** One Socket.IO connection per tab, shared by every session panel. */
 export function runnerSocket(): Socket {
-  socket ??= io({ path: '/socket.io', transports: ['websocket', 'polling'] });
+  if (!socket) {
+    const s = (socket = io({ path: '/socket.io', transports: ['websocket', 'polling'] }));
+    // Socket.IO does not retry a handshake the runner refused: over its budget, try again when told.
+    s.on('connect_error', (err: Error & { data?: { code?: string; details?: { retryAfterMs?: number } } }) => {
+      if (err.data?.code === 'rate_limited') setTimeout(() => s.connect(), err.data.details?.retryAfterMs ?? 1000);
+    });
+  }
   return socket;
 }
 
