@@ -14,6 +14,7 @@ import type { Store } from '../store/types.ts';
 import { DeadlineQueue } from './deadline-queue.ts';
 import { GraphVersions, type EffectiveLimits, type GraphLoader } from './graph-versions.ts';
 import { LiveSession, Turn } from './live-session.ts';
+import { canAccess, loadKey } from './access.ts';
 import type { Caller, SessionListener, Sessions } from './types.ts';
 import { addUsage, priced, totalTokens, zeroUsage, type TokenCount } from './usage.ts';
 
@@ -163,8 +164,8 @@ export class SessionManager implements Sessions {
   }
 
   async list(caller: Caller, filter: { graphId?: string; state?: string; user?: string } = {}): Promise<SessionInfo[]> {
-    const stored = await this.store.listSessions(caller.tenant, filter);
-    const fresh = stored.map((info) => {
+    const stored = await this.store.listSessions(caller.tenant, caller.user === undefined ? filter : { ...filter, user: caller.user });
+    const fresh = stored.filter((info) => canAccess(caller, info)).map((info) => {
       const s = this.live.get(info.id);
       return s && s.info.tenant === caller.tenant ? structuredClone(s.info) : info;
     });
@@ -781,7 +782,7 @@ export class SessionManager implements Sessions {
       s = await this.load(caller.tenant, id);
       if (s) s.busy++;
     }
-    if (!s || s.info.tenant !== caller.tenant) {
+    if (!s || !canAccess(caller, s.info)) {
       if (s) s.busy--;
       throw notFound('session', id);
     }
@@ -794,11 +795,12 @@ export class SessionManager implements Sessions {
   }
 
   private async load(tenant: string, id: string): Promise<LiveSession | undefined> {
-    let pending: Promise<LiveSession | undefined> | undefined = this.loading.get(id);
+    const key = loadKey(tenant, id);
+    let pending: Promise<LiveSession | undefined> | undefined = this.loading.get(key);
     if (!pending) {
       pending = this.loadFromStore(tenant, id);
-      this.loading.set(id, pending);
-      void pending.finally(() => this.loading.delete(id)).catch(() => undefined);
+      this.loading.set(key, pending);
+      void pending.finally(() => this.loading.delete(key)).catch(() => undefined);
     }
     const s = await pending;
     return s?.info.tenant === tenant ? s : undefined;

@@ -185,6 +185,12 @@ export class RedisStore implements Store {
     return (await this.redis.exists(this.keys.session(tenant, id))) === 1;
   }
 
+  /** A session's summary from the index, without reading its record (an older version's record has it inside). */
+  async getSessionInfo(tenant: string, id: string): Promise<SessionInfo | undefined> {
+    const indexed = await this.redis.hget(this.keys.sessionInfo(tenant), id);
+    return indexed ? (JSON.parse(indexed) as SessionInfo) : (await this.getSession(tenant, id))?.info;
+  }
+
   async listSessions(tenant: string, filter: { graphId?: string; state?: string; user?: string } = {}): Promise<SessionInfo[]> {
     const all = (await this.redis.hvals(this.keys.sessionInfo(tenant))).map((s) => JSON.parse(s) as SessionInfo);
     return all
