@@ -4,13 +4,13 @@ import type { z } from 'zod';
 import { ClientEvents, isChatEvent, type Ack, type ApiError, type ClientEventName, type EventScope, type ServerEventName, type ServerEvents } from '../../schemas/protocol.ts';
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
+import { creatorFor } from '../sessions/access.ts';
 import type { Caller, Sessions } from '../sessions/types.ts';
 import { bearerToken, type Auth } from './auth.ts';
 import { cutOffWhenBacklogged } from './backlog-guard.ts';
 import { toAppError } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
 import { problemsOf } from './problems.ts';
-import { callerWithUser } from './routes/sessions.ts';
 import { SocketRate } from './socket-rate.ts';
 
 export interface SocketDeps {
@@ -141,7 +141,7 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
 
   const handlers: { [N in ClientEventName]: Handler<N> } = {
     'session:create': async (socket, p) => {
-      const caller = callerWithUser(callerOf(socket), p.user);
+      const caller = creatorFor(callerOf(socket), p.user);
       const session = await sessions.create(caller, { graphId: p.graphId, version: p.version });
       await joinRoom(socket, caller, session.id, p.events);
       return { session };

@@ -310,6 +310,11 @@ export class RedisStore implements Store {
     if (stored !== 1) throw invalid(`the memory of user "${user}" is full: at most ${MAX_MEMORY_KEYS} keys`, { limit: MAX_MEMORY_KEYS });
   }
 
+  /** After the user's sessions were deleted (their keys went with them): the user's memory. */
+  async eraseUser(tenant: string, user: string): Promise<void> {
+    await this.redis.del(this.keys.memory(tenant, user));
+  }
+
   async prune(policy: { maxAgeMs?: number; maxSessionsPerTenant?: number }): Promise<number> {
     let pruned = 0;
     for (const tenant of await this.redis.smembers(this.keys.tenants)) {
