@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SessionId, type MessageEvent, type ServerEventName, type ServerEvents, type SessionInfo } from '../../schemas/protocol.ts';
 import { AppError, invalid, notFound } from '../errors.ts';
 import { canAccess } from '../sessions/access.ts';
-import type { Caller, SessionListener, Sessions } from '../sessions/types.ts';
+import type { Caller, CreateOptions, SessionListener, Sessions } from '../sessions/types.ts';
 import { roomOf } from '../server/socket.ts';
 import type { RedisStore } from '../store/redis-store.ts';
 import type { CallBody, ClusterNode } from './cluster-node.ts';
@@ -118,7 +118,7 @@ export class ClusterSessions implements Sessions {
 
   // ───────────── placement ─────────────
 
-  async create(caller: Caller, options: { graphId: string; version?: number }): Promise<SessionInfo> {
+  async create(caller: Caller, options: CreateOptions): Promise<SessionInfo> {
     const target = this.leaving ? undefined : await this.node.placement.choose();
     if (!target || target.id === this.node.id) return this.createHere(caller, options);
     try {
@@ -131,7 +131,7 @@ export class ClusterSessions implements Sessions {
     }
   }
 
-  private async createHere(caller: Caller, options: { graphId: string; version?: number }): Promise<SessionInfo> {
+  private async createHere(caller: Caller, options: CreateOptions): Promise<SessionInfo> {
     const info = await this.local.create(caller, options);
     const session = { tenant: info.tenant, sessionId: info.id };
     await this.node.leases.acquire(session);
@@ -398,7 +398,7 @@ export class ClusterSessions implements Sessions {
     if (entry.kind !== 'call') return;
     const call = entry.body as unknown as CallBody;
     if (call.op === 'create') {
-      const { caller, options } = call.args as { caller: Caller; options: { graphId: string; version?: number } };
+      const { caller, options } = call.args as { caller: Caller; options: CreateOptions };
       await this.answer(call, () => this.createHere(caller, options));
       return;
     }

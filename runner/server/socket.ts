@@ -142,9 +142,13 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
   const handlers: { [N in ClientEventName]: Handler<N> } = {
     'session:create': async (socket, p) => {
       const caller = creatorFor(callerOf(socket), p.user);
-      const session = await sessions.create(caller, { graphId: p.graphId, version: p.version });
-      await joinRoom(socket, caller, session.id, p.events);
-      return { session };
+      const created = await sessions.create(caller, { graphId: p.graphId, version: p.version, context: p.context });
+      await joinRoom(socket, caller, created.id, p.events);
+      // A graph with a start topic is already in its first turn: what it said before the join
+      // comes with the answer (read after the join, so nothing falls between), as on session:join.
+      if (created.state === 'idle') return { session: created };
+      const messages = await sessions.transcript(caller, created.id);
+      return { session: await sessions.get(caller, created.id), messages };
     },
     'session:join': async (socket, p) => {
       const caller = callerOf(socket);

@@ -33,6 +33,8 @@ export interface InboxItem {
   messageId: string;
   turnId: string;
   content: string;
+  /** The session-start message (see sessions/start-message.ts), published on the graph's start topic. */
+  start?: true;
 }
 
 export interface PutSessionOptions {

@@ -29,7 +29,7 @@ export function sessionsRouter(sessions: Sessions, onUserMessage: () => void): R
     .post(async (req, res) => {
       const body = CreateSession.parse(req.body);
       const caller = creatorFor(callerOf(req), body.user);
-      const info = await sessions.create(caller, { graphId: body.graphId, version: body.version });
+      const info = await sessions.create(caller, { graphId: body.graphId, version: body.version, context: body.context });
       res.status(201).location(`/api/sessions/${info.id}`).json(info);
     })
     .all(methodNotAllowed(['GET', 'POST']));
