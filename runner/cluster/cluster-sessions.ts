@@ -403,6 +403,12 @@ export class ClusterSessions implements Sessions {
       return;
     }
     const args = call.args as OpArgs;
+    // A foreign caller is refused before anything changes here (sharing the rooms costs every
+    // event a trip through Redis from then on).
+    if (call.op !== 'share' && !(await this.mayAccess(args.caller, args.id))) {
+      await this.node.answer(call, { error: notFound('session', args.id) });
+      return;
+    }
     this.share(args.id);
     // Whoever owns the session now (a new owner shares it from the start) sends its events across.
     if (call.op === 'share') {

@@ -1,7 +1,7 @@
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageEvent, SessionInfo, TurnEndEvent } from '../../schemas/protocol.ts';
-import { api, call, connect, exampleGraph, ok, startTestRunner, type TestRunner } from './helpers.ts';
+import { api, call, connect, exampleGraph, memoryToolGraph, ok, startTestRunner, type TestRunner } from './helpers.ts';
 
 /**
  * The session-start message (the design's UserLogin): a graph that names a `start` topic greets
@@ -13,19 +13,9 @@ const ANN = 'acme-start-ann-0123456789abcdef';
 let runner: TestRunner;
 const sockets: Socket[] = [];
 
-/** A memory tool behind the entry topic, to leave Ann something to remember. */
-const memoryGraph = {
-  format: 'switchboard/graph', version: 1, id: 'mem', name: 'Memory',
-  agents: [{ id: 'mem', type: 'mem', kind: 'tool', config: { tool: 'memory' } }],
-  topics: [{ id: 'in', type: 'mem.in' }, { id: 'out', type: 'mem.out' }],
-  subscriptions: [{ id: 's1', topic: 'in', agent: 'mem' }],
-  publications: [{ id: 'p1', agent: 'mem', topic: 'out' }],
-  entry: 'in', output: ['out'],
-};
-
 beforeAll(async () => {
   runner = await startTestRunner({ tokens: [{ token: TENANT, tenant: 'acme' }, { token: ANN, tenant: 'acme', user: 'ann' }] });
-  for (const graph of [exampleGraph('support'), memoryGraph]) {
+  for (const graph of [exampleGraph('support'), memoryToolGraph]) {
     const saved = await api(runner.url, 'POST', '/api/graphs', { token: TENANT, body: { graph } });
     expect(saved.status, saved.text).toBe(201);
   }

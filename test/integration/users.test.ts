@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectTestRedis, flushPrefix, testPrefix, TEST_REDIS_URL } from '../../runner/cluster/test-redis.ts';
-import { api, call, connect, startTestRunner, type TestRunner } from './helpers.ts';
+import { api, call, connect, memoryToolGraph, startTestRunner, type TestRunner } from './helpers.ts';
 
 /**
  * Users inside a tenant. A token bound to a user reaches only that user's sessions and memory;
@@ -23,19 +23,10 @@ const TOKENS = [
 ];
 const NOT_FOUND = (id: string) => ({ code: 'not_found', message: `session "${id}" not found` });
 
-/** A memory tool behind the entry topic: "set k v", "get k", "list". */
-const memoryGraph = {
-  format: 'switchboard/graph', version: 1, id: 'mem', name: 'Memory',
-  agents: [{ id: 'mem', type: 'mem', kind: 'tool', config: { tool: 'memory' } }],
-  topics: [{ id: 'in', type: 'mem.in' }, { id: 'out', type: 'mem.out' }],
-  subscriptions: [{ id: 's1', topic: 'in', agent: 'mem' }],
-  publications: [{ id: 'p1', agent: 'mem', topic: 'out' }],
-  entry: 'in', output: ['out'],
-};
 
 async function setUp(runner: TestRunner): Promise<void> {
   for (const token of [TENANT, GLOBEX]) {
-    const created = await api(runner.url, 'POST', '/api/graphs', { token, body: { graph: memoryGraph } });
+    const created = await api(runner.url, 'POST', '/api/graphs', { token, body: { graph: memoryToolGraph } });
     expect(created.status, created.text).toBe(201);
   }
 }
@@ -179,6 +170,16 @@ describe('DELETE /api/users/:user', () => {
     return ids;
   }
 
+  /** Bob remembers something, Erin leaves her traces and is erased; returns her session ids. */
+  async function eraseErin(runner: TestRunner): Promise<string[]> {
+    await setUp(runner);
+    const bobSession = await createSession(runner, BOB);
+    expect(await say(runner, BOB, bobSession, 'set color blue')).toBe('stored "color"');
+    const ids = await leaveTraces(runner);
+    await erase(runner, ids, bobSession);
+    return ids;
+  }
+
   async function erase(runner: TestRunner, ids: string[], bobSession: string): Promise<void> {
     const refused = await api(runner.url, 'DELETE', `/api/users/${USER}`, { token: BOB });
     expect(refused.status).toBe(403);
@@ -202,11 +203,7 @@ describe('DELETE /api/users/:user', () => {
   it('leaves nothing of the user in the embedded store: no file, no journal line, no index line', async () => {
     const runner = await startTestRunner({ tokens: TOKENS });
     try {
-      await setUp(runner);
-      const bobSession = await createSession(runner, BOB);
-      expect(await say(runner, BOB, bobSession, 'set color blue')).toBe('stored "color"');
-      const ids = await leaveTraces(runner);
-      await erase(runner, ids, bobSession);
+      const ids = await eraseErin(runner);
       const found = readdirSync(runner.dataDir, { recursive: true, withFileTypes: true })
         .filter((e) => e.isFile())
         .map((e) => join(e.parentPath, e.name))
@@ -223,11 +220,7 @@ describe('DELETE /api/users/:user', () => {
     const prefix = testPrefix('erasure');
     const runner = await startTestRunner({ tokens: TOKENS, redisUrl: TEST_REDIS_URL, redisPrefix: prefix });
     try {
-      await setUp(runner);
-      const bobSession = await createSession(runner, BOB);
-      expect(await say(runner, BOB, bobSession, 'set color blue')).toBe('stored "color"');
-      const ids = await leaveTraces(runner);
-      await erase(runner, ids, bobSession);
+      const ids = await eraseErin(runner);
       const found: string[] = [];
       for (const key of await redis.keys(`${prefix}*`)) {
         const text = key + JSON.stringify(await contents(redis, key));
