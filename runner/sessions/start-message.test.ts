@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GraphInput } from '../../schemas/graph.ts';
+import { LowdbStore } from '../store/lowdb-store.ts';
 import { echoGraph, putGraph, startRunner, tempDataDir } from './test-support.ts';
 import type { Caller } from './types.ts';
 
@@ -67,6 +68,27 @@ describe('the session-start message', () => {
     const transcript = await next.manager.transcript(ann, info.id);
     expect(transcript.filter((m) => m.sender === 'greeter')).toHaveLength(1);
     expect(await next.manager.get(ann, info.id)).toMatchObject({ state: 'idle' });
+  });
+
+  it('left in the inbox by a crash, runs after the restart', async () => {
+    const { dir, runner } = await setup();
+    const info = await runner.manager.create(ann, { graphId: 'greet' });
+    await runner.manager.settled(ann, info.id);
+    const record = (await runner.store.getSession('acme', info.id))!;
+    await runner.stop();
+    // What a crash right after the acknowledgement leaves: the start message stored, queued, not answered.
+    const [start] = record.transcript;
+    const crashed = new LowdbStore(dir);
+    await crashed.putSession({ ...record, info: { ...record.info, state: 'running', turns: 0 }, transcript: [start!], inbox: [{ messageId: start!.id, turnId: start!.turnId, content: start!.content, start: true }], snapshot: undefined });
+    await crashed.close();
+
+    const next = startRunner(dir);
+    cleanups.push(next.stop);
+    expect(await next.manager.resumeInterrupted(['acme'])).toBe(1);
+    await next.manager.settled(ann, info.id);
+    const transcript = await next.manager.transcript(ann, info.id);
+    expect(transcript.map((m) => m.sender)).toEqual(['session', 'greeter']);
+    expect(transcript[1]).toMatchObject({ turnId: start!.turnId, content: `welcome: ${start!.content}` });
   });
 
   it('refuses a context that is not a small flat object, and stores nothing', async () => {
