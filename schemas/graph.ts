@@ -78,6 +78,12 @@ export const Graph = z
     publications: z.array(Publication).max(20_000),
     /** Topic id where a user's message enters. */
     entry: Id,
+    /**
+     * Topic id where the runner publishes a session-start message when a session is created
+     * (user, tenant, time, the client's context), so agents can greet the user or load memory
+     * before the first user message. Without it a session waits for the user.
+     */
+    start: Id.optional(),
     /** Topic ids whose messages the user sees. */
     output: z.array(Id).min(1, 'needs at least one output topic').max(100),
     limits: Limits.default(Limits.parse({})),

@@ -26,7 +26,22 @@ export type ApiError = z.infer<typeof ApiError>;
  */
 export const EventScope = z.enum(['all', 'chat']);
 export type EventScope = z.infer<typeof EventScope>;
-export const CreateSession = z.object({ graphId: Id, version: z.number().int().min(1).optional(), user: z.string().max(200).optional(), events: EventScope.optional() }).strict();
+/** Largest `context` a client may hand a new session's start message, as JSON text. */
+export const MAX_START_CONTEXT_CHARS = 4000;
+
+/**
+ * What a client tells the graph's start topic about a new session (page, locale, plan...): a
+ * flat object of short keys and JSON values, at most MAX_START_CONTEXT_CHARS as JSON.
+ */
+export const StartContext = z
+  .record(z.string().min(1).max(64).regex(/^[\w.-]+$/, 'keys may only contain letters, digits, "_", "." and "-"'), z.json())
+  .refine((value) => Object.keys(value).length <= 50, { message: 'must have at most 50 keys' })
+  .refine((value) => JSON.stringify(value).length <= MAX_START_CONTEXT_CHARS, { message: `must be at most ${MAX_START_CONTEXT_CHARS} characters as JSON` });
+export type StartContext = z.infer<typeof StartContext>;
+
+export const CreateSession = z
+  .object({ graphId: Id, version: z.number().int().min(1).optional(), user: z.string().max(200).optional(), context: StartContext.optional(), events: EventScope.optional() })
+  .strict();
 export const JoinSession = z.object({ sessionId: SessionId, afterMessageId: z.string().max(100).optional(), events: EventScope.optional() }).strict();
 export const LeaveSession = z.object({ sessionId: SessionId }).strict();
 export const SendMessage = z

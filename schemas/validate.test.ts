@@ -499,3 +499,36 @@ describe('validateGraph: fields the schema drops', () => {
     ]);
   });
 });
+
+describe('validateGraph: the start topic', () => {
+  const withGreeter = (g: Doc) => {
+    g.agents.push({ id: 'greeter', type: 'greeter', kind: 'assistant', config: { model: 'm' } } as Doc['agents'][number]);
+    g.topics.push({ id: 'hello', type: 'hello' });
+    g.subscriptions.push({ id: 's-greeter', topic: 'hello', agent: 'greeter', kind: 'type' });
+    g.publications.push({ id: 'p-greeter', agent: 'greeter', topic: 'out' });
+    g.start = 'hello';
+  };
+
+  it('accepts a start topic; agents reached only from it are reachable', () => {
+    expect(problemsAfter(withGreeter)).toEqual([]);
+  });
+
+  it('a start naming an unknown topic, or an agent', () => {
+    expect(problemsAfter((g) => (g.start = 'nope'))).toEqual([{ severity: 'error', path: '/start', code: 'unknown_topic', message: 'refers to unknown topic "nope"' }]);
+    expect(brief(problemsAfter((g) => (g.start = 'tech')))).toEqual(['error unknown_topic /start']);
+  });
+
+  it('a start topic nobody hears (warning)', () => {
+    const ps = problemsAfter((g) => {
+      g.topics.push({ id: 'hello', type: 'hello' });
+      g.start = 'hello';
+    });
+    expect(ps).toEqual([
+      { severity: 'warning', path: '/start', code: 'start_unsubscribed', message: 'no agent subscribes to the start topic "hello", so the session-start message goes nowhere', nodeId: 'hello' },
+    ]);
+  });
+
+  it('a start that is not an id', () => {
+    expect(brief(problemsAfter((g) => ((g as Record<string, unknown>).start = 42)))).toEqual(['error invalid_type /start']);
+  });
+});

@@ -17,6 +17,7 @@ import { rateLimit } from './rate-limit.ts';
 import { examplesRouter } from './routes/examples.ts';
 import { graphsRouter } from './routes/graphs.ts';
 import { sessionsRouter } from './routes/sessions.ts';
+import { usersRouter } from './routes/users.ts';
 
 export interface HttpDeps {
   config: Config;
@@ -72,6 +73,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   const guarded = [requireCaller(auth), rateLimit(config.limits.http), requireJson, body];
   app.use('/api/graphs', ...guarded, graphsRouter(store));
   app.use('/api/sessions', ...guarded, sessionsRouter(sessions, () => metrics.userMessages.inc()));
+  app.use('/api/users', ...guarded, usersRouter(sessions, store));
   app.use('/api/examples', ...guarded, examplesRouter(deps.examplesDir));
   app.use('/v1', ...guarded, openaiRouter(store, sessions));
   // The origin check comes first: a page on a foreign origin is refused whatever token it sends.

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { ClientEvents, isChatEvent, type Ack, type ApiError, type ClientEventName, type EventScope, type ServerEventName, type ServerEvents } from '../../schemas/protocol.ts';
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
+import { creatorFor } from '../sessions/access.ts';
 import type { Caller, Sessions } from '../sessions/types.ts';
 import { bearerToken, type Auth } from './auth.ts';
 import { cutOffWhenBacklogged } from './backlog-guard.ts';
@@ -11,7 +12,6 @@ import { toAppError } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
 import { problemsOf } from './problems.ts';
 import { holdReading } from './read-hold.ts';
-import { callerWithUser } from './routes/sessions.ts';
 import { clientAddress, trustOf } from './client-address.ts';
 import { eventRefused, handshakeRefused, refusalDelay, SocketLimits } from './socket-limits.ts';
 import { SocketRate } from './socket-rate.ts';
@@ -151,10 +151,14 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
 
   const handlers: { [N in ClientEventName]: Handler<N> } = {
     'session:create': async (socket, p) => {
-      const caller = callerWithUser(callerOf(socket), p.user);
-      const session = await sessions.create(caller, { graphId: p.graphId, version: p.version });
-      await joinRoom(socket, caller, session.id, p.events);
-      return { session };
+      const caller = creatorFor(callerOf(socket), p.user);
+      const created = await sessions.create(caller, { graphId: p.graphId, version: p.version, context: p.context });
+      await joinRoom(socket, caller, created.id, p.events);
+      // A graph with a start topic is already in its first turn: what it said before the join
+      // comes with the answer (read after the join, so nothing falls between), as on session:join.
+      if (created.state === 'idle') return { session: created };
+      const messages = await sessions.transcript(caller, created.id);
+      return { session: await sessions.get(caller, created.id), messages };
     },
     'session:join': async (socket, p) => {
       const caller = callerOf(socket);

@@ -10,11 +10,13 @@ import { ModelRegistry } from '../models/registry.ts';
 import type { ModelClient } from '../models/types.ts';
 import { DROP, type AgentRuntime, type HandlerError, type InterventionHandler, type KeySnapshot } from '../runtime/types.ts';
 import type { AgentId, TopicId } from '../runtime/ids.ts';
-import type { Store } from '../store/types.ts';
+import type { InboxItem, Store } from '../store/types.ts';
 import { DeadlineQueue } from './deadline-queue.ts';
 import { GraphVersions, type EffectiveLimits, type GraphLoader } from './graph-versions.ts';
 import { LiveSession, Turn } from './live-session.ts';
-import type { Caller, SessionListener, Sessions } from './types.ts';
+import { canAccess, loadKey } from './access.ts';
+import { startEvent, startItem, turnInput } from './start-message.ts';
+import type { Caller, CreateOptions, SessionListener, Sessions } from './types.ts';
 import { addUsage, priced, totalTokens, zeroUsage, type TokenCount } from './usage.ts';
 
 export interface SessionManagerConfig {
@@ -122,7 +124,7 @@ export class SessionManager implements Sessions {
 
   // ───────────────────────────── the Sessions API ─────────────────────────────
 
-  async create(caller: Caller, options: { graphId: string; version?: number }): Promise<SessionInfo> {
+  async create(caller: Caller, options: CreateOptions): Promise<SessionInfo> {
     this.assertRunning();
     const stored = await this.versions.pick(caller.tenant, options.graphId, options.version);
     const version = await this.versions.get(caller.tenant, stored.id, stored.version);
@@ -140,8 +142,11 @@ export class SessionManager implements Sessions {
       usage: zeroUsage(),
       agentUsage: {},
     };
-    const s = new LiveSession({ info, transcript: [], acceptedMessageIds: [], inbox: [] });
+    const start = startItem(info, version, caller.user ?? this.config.defaultUser, options.context);
+    const s = new LiveSession({ info, transcript: start ? [startEvent(info.id, start, version, now)] : [], acceptedMessageIds: [], inbox: start ? [start] : [] });
     s.version = version;
+    // Stored running with its start message queued, as a user message is (see send).
+    if (start) s.setState('running');
     this.live.set(s.id, s);
     try {
       await this.persist(s);
@@ -149,8 +154,12 @@ export class SessionManager implements Sessions {
       this.live.delete(s.id);
       throw error;
     }
-    this.scheduleQuiet(s);
-    return structuredClone(s.info);
+    const created = structuredClone(s.info);
+    if (start) {
+      s.emit('message', s.transcript[0]!);
+      this.pump(s);
+    } else this.scheduleQuiet(s);
+    return created;
   }
 
   get(caller: Caller, id: string): Promise<SessionInfo> {
@@ -163,8 +172,8 @@ export class SessionManager implements Sessions {
   }
 
   async list(caller: Caller, filter: { graphId?: string; state?: string; user?: string } = {}): Promise<SessionInfo[]> {
-    const stored = await this.store.listSessions(caller.tenant, filter);
-    const fresh = stored.map((info) => {
+    const stored = await this.store.listSessions(caller.tenant, caller.user === undefined ? filter : { ...filter, user: caller.user });
+    const fresh = stored.filter((info) => canAccess(caller, info)).map((info) => {
       const s = this.live.get(info.id);
       return s && s.info.tenant === caller.tenant ? structuredClone(s.info) : info;
     });
@@ -479,8 +488,8 @@ export class SessionManager implements Sessions {
     if (turn.ended) return;
     this.loaded.add(s.id);
     if (!resumed) {
-      const message: ChatMessage = { id: turn.item.messageId, turnId: turn.id, role: 'user', content: turn.item.content, sender: 'user' };
-      await this.runtime.publishMessage(message, { type: version.loaded.entryTopicType, source: s.id }, { sender: null, messageId: turn.item.messageId, signal: turn.signal });
+      const { topicType, message } = turnInput(turn.item, version);
+      await this.runtime.publishMessage(message, { type: topicType, source: s.id }, { sender: null, messageId: turn.item.messageId, signal: turn.signal });
     }
     for (;;) {
       await this.runtime.idle(s.id);
@@ -503,7 +512,7 @@ export class SessionManager implements Sessions {
     }
     if (midTurn) return true;
     // Interrupted after its agents answered but before the turn was closed: do not answer twice.
-    if (answered(s.transcript, turn.id)) {
+    if (answered(s.transcript, turn.item)) {
       this.endTurn(s, turn, 'completed', 'resumed after a restart');
     }
     return false;
@@ -781,7 +790,7 @@ export class SessionManager implements Sessions {
       s = await this.load(caller.tenant, id);
       if (s) s.busy++;
     }
-    if (!s || s.info.tenant !== caller.tenant) {
+    if (!s || !canAccess(caller, s.info)) {
       if (s) s.busy--;
       throw notFound('session', id);
     }
@@ -794,11 +803,12 @@ export class SessionManager implements Sessions {
   }
 
   private async load(tenant: string, id: string): Promise<LiveSession | undefined> {
-    let pending: Promise<LiveSession | undefined> | undefined = this.loading.get(id);
+    const key = loadKey(tenant, id);
+    let pending: Promise<LiveSession | undefined> | undefined = this.loading.get(key);
     if (!pending) {
       pending = this.loadFromStore(tenant, id);
-      this.loading.set(id, pending);
-      void pending.finally(() => this.loading.delete(id)).catch(() => undefined);
+      this.loading.set(key, pending);
+      void pending.finally(() => this.loading.delete(key)).catch(() => undefined);
     }
     const s = await pending;
     return s?.info.tenant === tenant ? s : undefined;
@@ -932,10 +942,11 @@ function describe(error: unknown): string {
  * end of the transcript (behind them only messages queued for later turns), so the scan back
  * stops there instead of reading the whole history on every turn.
  */
-function answered(transcript: readonly MessageEvent[], turnId: string): boolean {
+function answered(transcript: readonly MessageEvent[], input: InboxItem): boolean {
   for (let i = transcript.length - 1; i >= 0; i--) {
     const m = transcript[i]!;
-    if (m.turnId === turnId) return m.sender !== 'user';
+    // The turn's input (a user or start message) has the item's id; anything after it is an answer.
+    if (m.turnId === input.turnId) return m.id !== input.messageId;
   }
   return false;
 }

@@ -164,6 +164,17 @@ export class LowdbStore implements Store {
     });
   }
 
+  /**
+   * After the user's sessions were deleted: the journal segments that held their writes and the
+   * index lines that named them go, and so does the user's memory.
+   */
+  async eraseUser(tenant: string, user: string): Promise<void> {
+    await this.sessions.flush();
+    await this.files.forgetRemoved(tenant);
+    const path = this.paths.memoryFile(tenant, user);
+    await this.lock.run(path, () => rm(path, { force: true }).catch((e) => Promise.reject(storeError('delete', `the memory of user "${user}"`, e))));
+  }
+
   // ---- retention ----
 
   prune(policy: { maxAgeMs?: number; maxSessionsPerTenant?: number }): Promise<number> {

@@ -191,6 +191,12 @@ export class RedisStore implements Store {
     return (await this.redis.exists(this.keys.session(tenant, id))) === 1;
   }
 
+  /** A session's summary from the index, without reading its record (an older version's record has it inside). */
+  async getSessionInfo(tenant: string, id: string): Promise<SessionInfo | undefined> {
+    const indexed = await this.redis.hget(this.keys.sessionInfo(tenant), id);
+    return indexed ? (JSON.parse(indexed) as SessionInfo) : (await this.getSession(tenant, id))?.info;
+  }
+
   async listSessions(tenant: string, filter: { graphId?: string; state?: string; user?: string } = {}): Promise<SessionInfo[]> {
     const all = (await this.redis.hvals(this.keys.sessionInfo(tenant))).map((s) => JSON.parse(s) as SessionInfo);
     return all
@@ -312,6 +318,13 @@ export class RedisStore implements Store {
     if (typeof value !== 'string' || value.length > MAX_MEMORY_VALUE) throw invalid(`memory value must be at most ${MAX_MEMORY_VALUE} characters`, { field: 'value' });
     const stored = await this.redis.setMemoryScript(this.keys.memory(tenant, user), key, value, String(MAX_MEMORY_KEYS));
     if (stored !== 1) throw invalid(`the memory of user "${user}" is full: at most ${MAX_MEMORY_KEYS} keys`, { limit: MAX_MEMORY_KEYS });
+  }
+
+  /** After the user's sessions were deleted (their keys went with them): the user's memory. */
+  eraseUser(tenant: string, user: string): Promise<void> {
+    return this.writes.run(async () => {
+      await this.redis.del(this.keys.memory(tenant, user));
+    });
   }
 
   prune(policy: { maxAgeMs?: number; maxSessionsPerTenant?: number }): Promise<number> {

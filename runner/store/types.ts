@@ -33,6 +33,8 @@ export interface InboxItem {
   messageId: string;
   turnId: string;
   content: string;
+  /** The session-start message (see sessions/start-message.ts), published on the graph's start topic. */
+  start?: true;
 }
 
 export interface PutSessionOptions {
@@ -77,6 +79,12 @@ export interface Store {
 
   getMemory(tenant: string, user: string): Promise<Record<string, string>>;
   setMemory(tenant: string, user: string, key: string, value: string): Promise<void>;
+
+  /**
+   * Erasure, once the user's sessions are deleted: removes the user's memory and whatever still
+   * names those sessions (journal lines, index history).
+   */
+  eraseUser(tenant: string, user: string): Promise<void>;
 
   /** Drops transcripts and sessions past the retention policy; returns how many were pruned. */
   prune(policy: { maxAgeMs?: number; maxSessionsPerTenant?: number }): Promise<number>;

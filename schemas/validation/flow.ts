@@ -49,8 +49,14 @@ export function flowProblems(view: GraphView): Problem[] {
     problems.push(problem('error', ['entry'], 'entry_unsubscribed', `no agent subscribes to the entry topic "${view.entry}", so a user's message goes nowhere`));
   }
 
+  const startKnown = view.start !== undefined && topicType.has(view.start);
+  if (startKnown && receivers(view.start!).length === 0) {
+    problems.push(problem('warning', ['start'], 'start_unsubscribed', `no agent subscribes to the start topic "${view.start}", so the session-start message goes nowhere`, { nodeId: view.start }));
+  }
+
+  // Agents reached from the start topic are reached too: they greet before the first message.
   const reached = new Set<string>();
-  const queue = entryKnown ? [view.entry!] : [];
+  const queue = [...(entryKnown ? [view.entry!] : []), ...(startKnown && view.start !== view.entry ? [view.start!] : [])];
   const seenTopics = new Set(queue);
   while (queue.length) {
     for (const agent of receivers(queue.shift()!)) {

@@ -28,6 +28,7 @@ export function referenceProblems(view: GraphView): Problem[] {
     refer(item.topic, 'topic', ['publications', index, 'topic'], { edgeId: item.id });
   }
   refer(view.entry, 'topic', ['entry'], {});
+  refer(view.start, 'topic', ['start'], {});
   for (const { index, item } of view.output) refer(item, 'topic', ['output', index], {});
 
   for (const { index, item: agent } of view.agents) {

@@ -38,7 +38,8 @@ export function onServer<E extends ServerEventName>(event: E, listener: Listener
 }
 
 export const sessionCalls = {
-  create: (graphId: string, version?: number) => call<{ session: SessionInfo }>('session:create', { graphId, version }),
+  /** `messages`: what a graph with a start topic said before the socket joined. */
+  create: (graphId: string, version?: number) => call<{ session: SessionInfo; messages?: MessageEvent[] }>('session:create', { graphId, version }),
   join: (sessionId: string, afterMessageId?: string) => call<{ session: SessionInfo; messages: MessageEvent[] }>('session:join', { sessionId, afterMessageId }),
   send: (sessionId: string, content: string, messageId?: string) => call<{ messageId: string; turnId: string }>('session:send', { sessionId, content, messageId }),
   input: (sessionId: string, requestId: string, content: string) => call('session:input', { sessionId, requestId, content }),

@@ -68,8 +68,9 @@ export function createProjector() {
     graph.topics.forEach((topic, index) => {
       const count = subscribers.get(topic.id) ?? 0;
       const entry = graph.entry === topic.id;
+      const start = graph.start === topic.id;
       const output = outputs.has(topic.id);
-      place<TopicFlowNode>('topic', topic.id, index, [topic, count, entry, output], () => ({ topic, subscribers: count, entry, output, mark: marks.nodes[topic.id] }));
+      place<TopicFlowNode>('topic', topic.id, index, [topic, count, entry, start, output], () => ({ topic, subscribers: count, entry, start, output, mark: marks.nodes[topic.id] }));
     });
     graph.agents.forEach((agent, index) => {
       const model = agentModel(agent);

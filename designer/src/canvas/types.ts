@@ -16,6 +16,8 @@ export type TopicNodeData = {
   topic: Topic;
   subscribers: number;
   entry: boolean;
+  /** Where the runner announces a new session (the graph's `start`). */
+  start: boolean;
   output: boolean;
   mark?: Mark;
 };

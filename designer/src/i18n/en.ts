@@ -9,6 +9,8 @@ export const en = {
     working: 'Working',
     topic: 'Topic',
     entry: 'entry',
+    start: 'start',
+    startHelp: 'Start: the runner announces each new session here',
     output: 'output',
     edgeSubscription: '#{{topic}} delivers to {{agent}}',
     edgePublication: '{{agent}} publishes to #{{topic}}',

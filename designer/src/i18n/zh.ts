@@ -11,6 +11,8 @@ export const zh = {
     working: '处理中',
     topic: '主题',
     entry: '入口',
+    start: '开始',
+    startHelp: '开始：运行器在此宣布每个新会话',
     output: '输出',
     edgeSubscription: '#{{topic}} 投递给 {{agent}}',
     edgePublication: '{{agent}} 发布到 #{{topic}}',

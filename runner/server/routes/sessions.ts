@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { CreateSession, InputReply, SendMessage } from '../../../schemas/protocol.ts';
-import type { Caller, Sessions } from '../../sessions/types.ts';
+import { creatorFor } from '../../sessions/access.ts';
+import type { Sessions } from '../../sessions/types.ts';
 import { callerOf } from '../auth.ts';
 import { methodNotAllowed } from '../http-errors.ts';
 import { sessionIdParam, stringQuery } from '../params.ts';
@@ -9,11 +10,6 @@ import { sessionIdParam, stringQuery } from '../params.ts';
 const SendBody = SendMessage.omit({ sessionId: true }).extend({ wait: z.boolean().optional() }).strict();
 const InputBody = InputReply.omit({ sessionId: true }).strict();
 const SessionState = z.enum(['idle', 'running', 'paused', 'waiting_input', 'closed']);
-
-/** A token bound to a user creates that user's sessions; otherwise the body may name one. */
-export function callerWithUser(caller: Caller, user: string | undefined): Caller {
-  return caller.user || !user ? caller : { ...caller, user };
-}
 
 export function sessionsRouter(sessions: Sessions, onUserMessage: () => void): Router {
   const router = Router();
@@ -32,8 +28,8 @@ export function sessionsRouter(sessions: Sessions, onUserMessage: () => void): R
     })
     .post(async (req, res) => {
       const body = CreateSession.parse(req.body);
-      const caller = callerWithUser(callerOf(req), body.user);
-      const info = await sessions.create(caller, { graphId: body.graphId, version: body.version });
+      const caller = creatorFor(callerOf(req), body.user);
+      const info = await sessions.create(caller, { graphId: body.graphId, version: body.version, context: body.context });
       res.status(201).location(`/api/sessions/${info.id}`).json(info);
     })
     .all(methodNotAllowed(['GET', 'POST']));
