@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { CredentialName, Id } from '../schemas/ids.ts';
+import { McpLimits, McpStdioServerConfig } from './mcp/runner-config.ts';
 
 /**
  * The runner's configuration: an optional JSON file (--config / SWITCHBOARD_CONFIG) overlaid by
@@ -29,6 +30,8 @@ const Tenant = z
   .object({
     /** Named secrets graphs refer to (model keys, tool tokens); values never leave the runner. */
     credentials: z.record(CredentialName, z.string().min(1).max(10_000)).default({}),
+    /** Stdio MCP servers this tenant's graphs may name (see runner/mcp/runner-config.ts). */
+    mcpServers: z.record(Id, McpStdioServerConfig).default({}),
   })
   .strict();
 
@@ -77,6 +80,7 @@ export const ConfigSchema = z
     tenants: z.record(TenantName, Tenant).default({}),
     limits: Limits.default(Limits.parse({})),
     retention: Retention.default(Retention.parse({})),
+    mcp: McpLimits.default(McpLimits.parse({})),
     /** Folder of the built designer; served when it holds an index.html. */
     designerDir: z.string().min(1).default('dist/designer'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -1,0 +1,49 @@
+import type { Graph } from '../../schemas/graph.ts';
+import { McpConnection } from './connection.ts';
+import { McpGraphTools } from './graph-tools.ts';
+import type { McpLimits, McpStdioServerConfig } from './runner-config.ts';
+import { planTransport } from './transports.ts';
+
+export interface McpPoolOptions {
+  limits: McpLimits;
+  /** tenant → stdio server name → definition, from the runner config. */
+  stdio: Readonly<Record<string, Readonly<Record<string, McpStdioServerConfig>>>>;
+}
+
+/**
+ * Shared MCP clients, like model clients: one connection per tenant and server (its URL and
+ * credential, or its stdio definition), reused by every graph and session of that tenant.
+ */
+export class McpPool {
+  private readonly connections = new Map<string, McpConnection>();
+
+  constructor(readonly options: McpPoolOptions) {}
+
+  /** The graph's MCP servers as its agents see them, for one tenant. */
+  forGraph(tenant: string, graph: Graph, credential: (name: string) => string | undefined): McpGraphTools {
+    return new McpGraphTools(graph.mcpServers ?? [], this.options.limits, (server) => {
+      const plan = planTransport(server, {
+        tenant,
+        graphHosts: graph.limits.allowedHosts,
+        runnerHosts: this.options.limits.allowedHosts,
+        stdio: Object.hasOwn(this.options.stdio, tenant) ? this.options.stdio[tenant] : {},
+        credential,
+      });
+      const key = `${tenant}\u0000${plan.key}`;
+      let connection = this.connections.get(key);
+      if (!connection) this.connections.set(key, (connection = new McpConnection(server.id, plan.make, this.options.limits.connectTimeoutMs)));
+      return connection;
+    });
+  }
+
+  get size(): number {
+    return this.connections.size;
+  }
+
+  /** Closes every client (stdio servers are stopped). */
+  async close(): Promise<void> {
+    const all = [...this.connections.values()];
+    this.connections.clear();
+    await Promise.all(all.map((c) => c.close()));
+  }
+}
