@@ -14,6 +14,8 @@ export class McpConnection {
   private client: Client | undefined;
   private connecting: Promise<Client> | undefined;
   private toolList: Tool[] | undefined;
+  /** Bumped by each list_changed, so a listing that raced one is not cached. */
+  private listVersion = 0;
   private closed = false;
   /** Times a client was connected: 1 + reconnects. */
   connects = 0;
@@ -28,6 +30,7 @@ export class McpConnection {
   async tools(signal?: AbortSignal): Promise<Tool[]> {
     if (this.toolList) return this.toolList;
     const client = await this.ready();
+    const version = this.listVersion;
     const tools: Tool[] = [];
     let cursor: string | undefined;
     do {
@@ -35,8 +38,7 @@ export class McpConnection {
       tools.push(...page.tools);
       cursor = page.nextCursor;
     } while (cursor && tools.length < 10_000);
-    // A list_changed that raced this request replaced the cache already: keep the newer one.
-    if (this.client === client) this.toolList ??= tools;
+    if (this.client === client && version === this.listVersion) this.toolList = tools;
     return tools;
   }
 
@@ -68,6 +70,12 @@ export class McpConnection {
     }
   }
 
+  private toolsChanged(client: Client): void {
+    if (this.client !== client) return;
+    this.listVersion++;
+    this.toolList = undefined;
+  }
+
   private drop(client: Client | undefined): void {
     if (client && this.client !== client) return;
     this.client = undefined;
@@ -83,19 +91,25 @@ export class McpConnection {
 
   private async connect(signal?: AbortSignal): Promise<Client> {
     const client: Client = new Client(CLIENT_INFO, {
-      listChanged: { tools: { debounceMs: 0, onChanged: (error, tools) => void (!error && tools && this.client === client && (this.toolList = tools)) } },
+      // The cache is dropped at once and listed again on next use: a call made after the
+      // notification arrived never sees the old list.
+      listChanged: { tools: { autoRefresh: false, debounceMs: 0, onChanged: () => this.toolsChanged(client) } },
     });
     client.onclose = () => this.drop(client);
-    client.onerror = () => undefined; // a garbage line or a failed stream: the call that hit it reports it
+    // Garbage on the wire or a broken stream (an HTTP server that died mid-call): the link is
+    // not trusted any more. Closing it fails the calls in flight at once instead of at their
+    // timeout, and the next use reconnects.
+    client.onerror = () => {
+      if (this.client !== client) return;
+      this.drop(client);
+      void client.close().catch(() => undefined);
+    };
     try {
       await client.connect(this.makeTransport(), { signal, timeout: this.connectTimeoutMs });
+      if (this.closed) throw new Error('the pool is closed');
     } catch (e) {
       void client.close().catch(() => undefined);
       throw new Error(`cannot connect to MCP server "${this.label}": ${e instanceof Error ? e.message : String(e)}`);
-    }
-    if (this.closed) {
-      void client.close();
-      throw new Error(`MCP server "${this.label}" is closed`);
     }
     this.connects++;
     this.client = client;
