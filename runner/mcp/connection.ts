@@ -99,13 +99,14 @@ export class McpConnection {
     // Garbage on the wire or a broken stream (an HTTP server that died mid-call): the link is
     // not trusted any more. Closing it fails the calls in flight at once instead of at their
     // timeout, and the next use reconnects.
-    client.onerror = () => {
-      if (this.client !== client) return;
+    const handshake = new AbortController();
+    client.onerror = (e) => {
+      if (this.client !== client) return handshake.abort(e);
       this.drop(client);
       void client.close().catch(() => undefined);
     };
     try {
-      await client.connect(this.makeTransport(), { signal, timeout: this.connectTimeoutMs });
+      await client.connect(this.makeTransport(), { signal: signal ? AbortSignal.any([signal, handshake.signal]) : handshake.signal, timeout: this.connectTimeoutMs });
       if (this.closed) throw new Error('the pool is closed');
     } catch (e) {
       void client.close().catch(() => undefined);
