@@ -18,6 +18,8 @@ export interface ServerTools {
  */
 export class McpGraphTools {
   private readonly servers: Map<string, McpServer>;
+  /** The pool's connection of each server, looked up once: the config it depends on is fixed for the process. */
+  private readonly connections = new Map<string, McpConnection>();
 
   constructor(
     servers: readonly McpServer[],
@@ -30,7 +32,7 @@ export class McpGraphTools {
   /** The server's allowed tools as OpenAI tool specs; throws when it cannot be reached or is refused. */
   async tools(serverId: string, signal?: AbortSignal): Promise<ServerTools> {
     const server = this.server(serverId);
-    const listed = await this.connect(server).tools(signal);
+    const listed = await this.connection(server).tools(signal);
     const allowed = server.allowedTools.length ? new Set(server.allowedTools) : undefined;
     const out: ServerTools = { specs: [], skipped: [] };
     for (const tool of listed) {
@@ -49,11 +51,17 @@ export class McpGraphTools {
     try {
       const server = this.server(serverId);
       if (server.allowedTools.length && !server.allowedTools.includes(tool)) throw new McpRefused(`MCP server "${serverId}" does not allow the tool "${tool}"`);
-      connection = this.connect(server);
+      connection = this.connection(server);
     } catch (e) {
       return { ok: false, output: `Error: ${(e as Error).message}`, latencyMs: 0, resultChars: 0, truncated: false };
     }
     return boundedCall(connection, tool, args, bounds);
+  }
+
+  private connection(server: McpServer): McpConnection {
+    let connection = this.connections.get(server.id);
+    if (!connection) this.connections.set(server.id, (connection = this.connect(server)));
+    return connection;
   }
 
   private server(id: string): McpServer {
