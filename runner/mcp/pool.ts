@@ -20,7 +20,7 @@ export class McpPool {
   constructor(readonly options: McpPoolOptions) {}
 
   /** The graph's MCP servers as its agents see them, for one tenant. */
-  forGraph(tenant: string, graph: Graph, credential: (name: string) => string | undefined): McpGraphTools {
+  forGraph(tenant: string, graph: Pick<Graph, 'mcpServers'> & { limits: Pick<Graph['limits'], 'allowedHosts'> }, credential: (name: string) => string | undefined): McpGraphTools {
     return new McpGraphTools(graph.mcpServers ?? [], this.options.limits, (server) => {
       const plan = planTransport(server, {
         tenant,

@@ -12,6 +12,8 @@ import { openaiRouter } from './openai-endpoint.ts';
 import { rateLimit } from './rate-limit.ts';
 import { examplesRouter } from './routes/examples.ts';
 import { graphsRouter } from './routes/graphs.ts';
+import { mcpToolsRouter } from './routes/mcp-tools.ts';
+import type { McpPool } from '../mcp/pool.ts';
 import { sessionsRouter } from './routes/sessions.ts';
 
 export interface HttpDeps {
@@ -23,6 +25,8 @@ export interface HttpDeps {
   examplesDir: string;
   version: string;
   log: (err: unknown) => void;
+  /** The shared MCP clients; the designer lists a server's tools through them. */
+  mcp?: McpPool;
 }
 
 /** Requests that carry a body must say it is JSON: anything else is refused before parsing. */
@@ -66,6 +70,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use('/api/graphs', ...guarded, graphsRouter(store));
   app.use('/api/sessions', ...guarded, sessionsRouter(sessions, () => metrics.userMessages.inc()));
   app.use('/api/examples', ...guarded, examplesRouter(deps.examplesDir));
+  if (deps.mcp) app.use('/api/mcp', ...guarded, mcpToolsRouter(deps.mcp, config));
   app.use('/v1', ...guarded, openaiRouter(store, sessions));
   app.use('/api', notFoundHandler);
 
