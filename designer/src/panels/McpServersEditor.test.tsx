@@ -63,8 +63,4 @@ describe('MCP servers in the inspector', () => {
     fireEvent.blur(json);
     expect(validateGraph(store.getState().graph).problems).toContainEqual(expect.objectContaining({ severity: 'error', code: 'mcp_stdio_command', path: '/mcpServers/0/command' }));
   });
-    fireEvent.blur(json);
-    // The schema reads `command` only to refuse it in validation; the editor keeps the graph as it was until the JSON is a valid list.
-    expect(store.getState().graph.mcpServers![0]!.id).toBe('x');
-  });
 });
