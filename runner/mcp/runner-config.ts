@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { CredentialName } from '../../schemas/ids.ts';
 
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
 /**
  * A stdio MCP server as the runner's operator defines it for one tenant. Graphs only name it:
  * what runs on this machine is decided here, never by a graph someone imported.
@@ -10,7 +12,13 @@ export const McpStdioServerConfig = z
     command: z.string().min(1).max(1000),
     args: z.array(z.string().max(10_000)).max(100).default([]),
     /** Environment of the process: variable name → name of one of the tenant's credentials. */
-    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be an environment variable name'), CredentialName).default({}),
+    env: z
+      .record(z.string(), CredentialName)
+      .superRefine((env, ctx) => {
+        for (const name of Object.keys(env))
+          if (!ENV_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'must be an environment variable name (letters, digits, "_")' });
+      })
+      .default({}),
     cwd: z.string().min(1).max(1000).optional(),
   })
   .strict();
