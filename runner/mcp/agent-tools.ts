@@ -45,7 +45,8 @@ export async function assistantToolbox(
       }
     } catch (e) {
       if (session.signal.aborted) throw e;
-      warn('mcp_unavailable', `MCP server "${serverId}" left out: ${e instanceof Error ? e.message : String(e)}`);
+      const reason = (e instanceof Error ? e.message : String(e)).replace(`MCP server "${serverId}": `, '');
+      warn('mcp_unavailable', `MCP server "${serverId}" left out: ${reason}`);
     }
   }
   return box;
