@@ -18,16 +18,15 @@ import { createCore } from '../runner/app.ts';
 import { parseConfig } from '../runner/config.ts';
 import { Graph } from '../schemas/graph.ts';
 import { everythingStdio } from '../test/helpers/mcp-servers.ts';
+import { mcpGraph } from '../test/integration/mcp-run.ts';
 
 const ROUNDS = 20;
 const BLOCK = 10;
 const MESSAGE = 'benchmark';
 
 const graph = Graph.parse({
-  format: 'switchboard/graph',
-  version: 1,
+  ...mcpGraph({ id: 'everything', transport: 'stdio', server: 'everything', allowedTools: ['echo'] }, []),
   id: 'mcp-bench',
-  name: 'MCP bench',
   models: [
     {
       id: 'm',
@@ -38,16 +37,6 @@ const graph = Graph.parse({
       ],
     },
   ],
-  mcpServers: [{ id: 'everything', transport: 'stdio', server: 'everything', allowedTools: ['echo'] }],
-  agents: [{ id: 'a', type: 'a', kind: 'assistant', config: { model: 'm', mcpServers: ['everything'], stream: false, contextWindow: 4 } }],
-  topics: [
-    { id: 'in', type: 'in' },
-    { id: 'out', type: 'out' },
-  ],
-  subscriptions: [{ id: 's', topic: 'in', agent: 'a' }],
-  publications: [{ id: 'p', agent: 'a', topic: 'out' }],
-  entry: 'in',
-  output: ['out'],
 });
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
