@@ -45,7 +45,9 @@ export async function assistantToolbox(
       }
     } catch (e) {
       if (session.signal.aborted) throw e;
-      const reason = (e instanceof Error ? e.message : String(e)).replace(`MCP server "${serverId}": `, '');
+      const message = e instanceof Error ? e.message : String(e);
+      const prefix = `MCP server "${serverId}": `;
+      const reason = message.startsWith(prefix) ? message.slice(prefix.length) : message;
       warn('mcp_unavailable', `MCP server "${serverId}" left out: ${reason}`);
     }
   }
