@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GraphInput } from '../../schemas/graph.ts';
@@ -168,6 +170,44 @@ describe('MCP tools', () => {
       expect(ofType(events, 'tool_call').map((c) => c.agent)).toEqual(['echoer', 'echoer']);
     } finally {
       await core.stop();
+    }
+  });
+
+  it('starts a stdio server with env from the tenant credentials only, never the runner\'s own environment', async () => {
+    process.env.SB_RUNNER_ONLY_SECRET = 'runner-only-value';
+    const core = await mcpCore({
+      tenants: { local: { credentials: { 'server-token': 'tenant-secret' }, mcpServers: { env: { ...everythingStdio(), env: { SERVER_TOKEN: 'server-token' } } } } },
+    });
+    try {
+      const [said] = outputs(await runTurns(core, mcpGraph({ id: 'env', transport: 'stdio', server: 'env' }, [{ contains: 'go', tool: 'get-env', args: {} }]), ['go']));
+      const env = JSON.parse(said!.replace(/^result: /, '')) as Record<string, string>;
+      expect(env.SERVER_TOKEN).toBe('tenant-secret');
+      expect(env.SB_RUNNER_ONLY_SECRET).toBeUndefined();
+    } finally {
+      delete process.env.SB_RUNNER_ONLY_SECRET;
+      await core.stop();
+    }
+  });
+
+  it('sends a named tenant credential as the HTTP auth header', async () => {
+    const seen: Array<string | undefined> = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      req.resume();
+      res.writeHead(401).end();
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+    const core = await mcpCore({ tenants: { local: { credentials: { 'remote-key': 'k-123' } } }, mcp: { allowedHosts: ['127.0.0.1'] } });
+    try {
+      const graph = { ...mcpGraph({ id: 'remote', transport: 'http', url, credential: 'remote-key' }, [{ contains: 'go', tool: 'echo', args: {} }]) };
+      const events = await runTurns(core, graph, ['go']);
+      expect(seen[0]).toBe('Bearer k-123');
+      expect(ofType(events, 'warning').map((w) => w.code)).toContain('mcp_unavailable');
+      expect(ofType(events, 'turn_end')[0].reason).toBe('completed');
+    } finally {
+      await core.stop();
+      await new Promise<void>((ok) => server.close(() => ok()));
     }
   });
 
