@@ -26,6 +26,11 @@ export class McpConnection {
     private readonly connectTimeoutMs: number,
   ) {}
 
+  /** Closed for good (the pool evicted or closed it): ask the pool again. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** The server's tools, from the cache when it has them. */
   async tools(signal?: AbortSignal): Promise<Tool[]> {
     if (this.toolList) return this.toolList;

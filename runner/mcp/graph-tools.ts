@@ -18,7 +18,7 @@ export interface ServerTools {
  */
 export class McpGraphTools {
   private readonly servers: Map<string, McpServer>;
-  /** The pool's connection of each server, looked up once: the config it depends on is fixed for the process. */
+  /** The pool's connection of each server, looked up again only once the pool closed it. */
   private readonly connections = new Map<string, McpConnection>();
 
   constructor(
@@ -60,7 +60,7 @@ export class McpGraphTools {
 
   private connection(server: McpServer): McpConnection {
     let connection = this.connections.get(server.id);
-    if (!connection) this.connections.set(server.id, (connection = this.connect(server)));
+    if (!connection || connection.isClosed) this.connections.set(server.id, (connection = this.connect(server)));
     return connection;
   }
 

@@ -8,6 +8,8 @@ export interface McpPoolOptions {
   limits: McpLimits;
   /** tenant → stdio server name → definition, from the runner config. */
   stdio: Readonly<Record<string, Readonly<Record<string, McpStdioServerConfig>>>>;
+  /** Most clients kept open at once (default 256). */
+  maxConnections?: number;
 }
 
 /**
@@ -17,7 +19,11 @@ export interface McpPoolOptions {
 export class McpPool {
   private readonly connections = new Map<string, McpConnection>();
 
-  constructor(readonly options: McpPoolOptions) {}
+  private readonly maxConnections: number;
+
+  constructor(readonly options: McpPoolOptions) {
+    this.maxConnections = options.maxConnections ?? 256;
+  }
 
   /** The graph's MCP servers as its agents see them, for one tenant. */
   forGraph(tenant: string, graph: Pick<Graph, 'mcpServers'> & { limits: Pick<Graph['limits'], 'allowedHosts'> }, credential: (name: string) => string | undefined): McpGraphTools {
@@ -31,9 +37,21 @@ export class McpPool {
       });
       const key = `${tenant}\u0000${plan.key}`;
       let connection = this.connections.get(key);
-      if (!connection) this.connections.set(key, (connection = new McpConnection(server.id, plan.make, this.options.limits.connectTimeoutMs)));
+      if (connection) this.connections.delete(key); // re-inserted below: the map's order is the order of last use
+      else connection = new McpConnection(server.id, plan.make, this.options.limits.connectTimeoutMs);
+      this.connections.set(key, connection);
+      this.evict();
       return connection;
     });
+  }
+
+  /** Graphs may name many distinct URLs: the least recently used clients beyond the cap are closed. */
+  private evict(): void {
+    for (const [key, connection] of this.connections) {
+      if (this.connections.size <= this.maxConnections) return;
+      this.connections.delete(key);
+      void connection.close();
+    }
   }
 
   get size(): number {
