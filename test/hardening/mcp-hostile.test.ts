@@ -134,6 +134,24 @@ describe('MCP servers at run time', () => {
     expect(outputs(events)[0]).toMatch(/^result: Error: tool "echo" is not enabled for this agent/);
   });
 
+  it('a server answering a call with garbage: the call fails at once, the next one reconnects', async () => {
+    count({ cases: 1 });
+    const graph = mcpGraph({ id: 'faulty', transport: 'stdio', server: 'faulty' }, [
+      { contains: 'garble', tool: 'garble', args: {} },
+      { contains: 'echo', tool: 'echo', args: { message: 'fine' } },
+    ]);
+    const core = await mcpCore({ tenants: { local: { mcpServers: { faulty: faultyStdio() } } }, mcp: { connectTimeoutMs: 20_000, callTimeoutMs: 60_000 } });
+    try {
+      const events = await runTurns(core, graph, ['garble', 'echo']);
+      expect(outputs(events)[0]).toMatch(/^result: Error: MCP tool "garble" on "faulty" failed/);
+      expect(ofType(events, 'tool_call')[0]!.latencyMs).toBeLessThan(10_000); // not the 60 s call timeout
+      expect(outputs(events)[1]).toBe('result: echo: fine');
+      expect(ofType(events, 'turn_end').map((e) => e.reason)).toEqual(['completed', 'completed']);
+    } finally {
+      await core.stop();
+    }
+  });
+
   it('a graph allowing a built-in name as an MCP tool does not validate', () => {
     count({ cases: 1 });
     const graph = mcpGraph({ id: 'faulty', transport: 'stdio', server: 'faulty', allowedTools: ['calculator'] }, []);

@@ -1,6 +1,7 @@
 /**
  * Test fixture run as a child process: an MCP server over stdio whose tools misbehave on purpose.
- * Mode `tools`: hang (never answers), die (exits mid-call), flood (a huge result), calculator (a
+ * Mode `tools`: hang (never answers), die (exits mid-call), garble (garbage instead of an answer),
+ * flood (a huge result), calculator (a
  * name that collides with a built-in), add-tool (adds a tool, so list_changed is sent), echo.
  * Mode `garbage`: answers every line with bytes that are not JSON-RPC.
  */
@@ -21,6 +22,10 @@ if (mode === 'garbage') {
   server.registerTool('hang', { description: 'Never answers', inputSchema: {} }, () => new Promise(() => undefined));
   server.registerTool('die', { description: 'Exits in the middle of the call', inputSchema: {} }, () => {
     setTimeout(() => process.exit(3), 20);
+    return new Promise(() => undefined);
+  });
+  server.registerTool('garble', { description: 'Writes garbage on the wire instead of an answer', inputSchema: {} }, () => {
+    process.stdout.write('{"jsonrpc":"2.0","id":\u0000 not json at all\n');
     return new Promise(() => undefined);
   });
   server.registerTool('flood', { description: 'Returns a huge text', inputSchema: { chars: z.number() } }, ({ chars }) => text('x'.repeat(chars)));
