@@ -34,7 +34,7 @@ export interface Core {
   sessions: Sessions;
   log: Logger;
   /** The shared MCP clients (the designer's tool list goes through them too). */
-  mcp: McpPool;
+  mcpClients: McpPool;
   /** Checkpoints every session, then closes the store. */
   close(): Promise<void>;
   /** Restarts the turns the last process left running; a cluster does this by taking sessions over instead. */
@@ -51,17 +51,17 @@ export function createLogger(config: Config): Logger {
  */
 export function createCore(config: Config, log: Logger = createLogger(config)): Core {
   const store = new LowdbStore(resolve(config.dataDir), { onError: (err) => log.error({ err }, 'the embedded store could not checkpoint or replay a session (a failed checkpoint keeps the writes in the journal and retries)') });
-  const mcp = mcpPool(config);
-  const sessions = createSessionManager(config, store, log, mcp);
+  const mcpClients = mcpPool(config);
+  const sessions = createSessionManager(config, store, log, mcpClients);
   return {
     config,
     store,
     sessions,
     log,
-    mcp,
+    mcpClients,
     async close() {
       await sessions.shutdown();
-      await mcp.close();
+      await mcpClients.close();
       await store.close();
     },
     resumeInterrupted: () => sessions.resumeInterrupted([...new Set([LOCAL_TENANT, ...Object.keys(config.tenants)])]),
@@ -73,23 +73,23 @@ export function createCore(config: Config, log: Logger = createLogger(config)): 
  * runs behind the cluster layer, which sends each session's work to the process holding its lease.
  */
 async function createClusterCore(config: Config, log: Logger): Promise<Core & { cluster: ClusterMember }> {
-  const mcp = mcpPool(config);
-  const cluster = await joinCluster({ redisUrl: config.redisUrl!, prefix: config.redisPrefix, makeSessions: (store) => createSessionManager(config, store, log, mcp) });
+  const mcpClients = mcpPool(config);
+  const cluster = await joinCluster({ redisUrl: config.redisUrl!, prefix: config.redisPrefix, makeSessions: (store) => createSessionManager(config, store, log, mcpClients) });
   return {
     config,
     store: cluster.store,
     sessions: cluster.sessions,
     log,
-    mcp,
+    mcpClients,
     cluster,
     // Graceful leave: checkpoint, hand every session to a peer, then disconnect.
-    close: () => cluster.sessions.shutdown().finally(() => mcp.close()),
+    close: () => cluster.sessions.shutdown().finally(() => mcpClients.close()),
   };
 }
 
-/** MCP clients shared by every session of this process, bounded by the runner's `mcp` limits. */
+/** MCP clients shared by every session of this process, bounded by the runner's `mcpClient` limits. */
 function mcpPool(config: Config): McpPool {
-  return new McpPool({ limits: config.mcp, stdio: Object.fromEntries(Object.entries(config.tenants).map(([tenant, t]) => [tenant, t.mcpServers])) });
+  return new McpPool({ limits: config.mcpClient, stdio: Object.fromEntries(Object.entries(config.tenants).map(([tenant, t]) => [tenant, t.mcpServers])) });
 }
 
 function createSessionManager(config: Config, store: Store, log: Logger, mcp: McpPool): SessionManager {
@@ -142,7 +142,7 @@ export async function startRunner(options: RunnerOptions = {}): Promise<Runner> 
   const metrics = new Metrics(sessions);
   const auth = createAuth(config);
   const onError = (err: unknown) => log.error({ err }, 'request failed');
-  const app = createHttpApp({ config, auth, store, sessions, metrics, examplesDir: options.examplesDir ?? EXAMPLES_DIR, version: VERSION, log: onError, mcp: core.mcp });
+  const app = createHttpApp({ config, auth, store, sessions, metrics, examplesDir: options.examplesDir ?? EXAMPLES_DIR, version: VERSION, log: onError, mcpClients: core.mcpClients });
   const http = createServer(cluster ? withClusterApi(app, cluster, requireCaller(auth)) : app);
   const socket = attachSocketServer(http, { config, auth, sessions, metrics, log: onError, warn: (fields, message) => log.warn(fields, message), ...(cluster ? { adapter: cluster.socketAdapter(), externalRoomEvents: true } : {}) });
   if (cluster) {

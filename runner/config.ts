@@ -80,7 +80,8 @@ export const ConfigSchema = z
     tenants: z.record(TenantName, Tenant).default({}),
     limits: Limits.default(Limits.parse({})),
     retention: Retention.default(Retention.parse({})),
-    mcp: McpLimits.default(McpLimits.parse({})),
+    /** Bounds on the MCP servers graphs use as tools (runner/mcp/runner-config.ts). */
+    mcpClient: McpLimits.default(McpLimits.parse({})),
     /** Folder of the built designer; served when it holds an index.html. */
     designerDir: z.string().min(1).default('dist/designer'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -19,7 +19,7 @@ const McpCommon = {
 
 /**
  * An MCP server reached over Streamable HTTP. Its host must pass the graph's
- * `limits.allowedHosts` and the runner's `mcp.allowedHosts`.
+ * `limits.allowedHosts` and the runner's `mcpClient.allowedHosts`.
  */
 export const McpHttpServer = z
   .object({

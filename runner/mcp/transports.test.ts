@@ -25,7 +25,7 @@ const refusal = (run: () => unknown) => {
 describe('planTransport: the runner\'s rules for a graph\'s MCP server', () => {
   it('needs the host in the graph allow-list and in the runner allow-list', () => {
     expect(refusal(() => planTransport(http(), inputs({ graphHosts: [] })))).toBe('MCP server "web": host "mcp.example.com" is not in the graph\'s limits.allowedHosts');
-    expect(refusal(() => planTransport(http(), inputs({ runnerHosts: ['other.org'] })))).toBe('MCP server "web": host "mcp.example.com" is not in the runner\'s mcp.allowedHosts');
+    expect(refusal(() => planTransport(http(), inputs({ runnerHosts: ['other.org'] })))).toBe('MCP server "web": host "mcp.example.com" is not in the runner\'s mcpClient.allowedHosts');
     expect(planTransport(http(), inputs()).key).toContain('https://mcp.example.com/mcp');
   });
 

@@ -19,7 +19,7 @@ export interface PlanInputs {
   tenant: string;
   /** The graph's limits.allowedHosts. */
   graphHosts: readonly string[];
-  /** The runner's mcp.allowedHosts. */
+  /** The runner's mcpClient.allowedHosts. */
   runnerHosts: readonly string[];
   /** The tenant's stdio servers from the runner config. */
   stdio: Readonly<Record<string, McpStdioServerConfig>>;
@@ -37,7 +37,7 @@ function planHttp(server: Extract<McpServer, { transport: 'http' }>, { tenant, g
   const url = new URL(server.url);
   if (url.username || url.password) throw new McpRefused(`MCP server "${server.id}": URLs with credentials are not allowed; name a credential instead`);
   if (!isHostAllowed(url, graphHosts)) throw new McpRefused(`MCP server "${server.id}": host "${url.host}" is not in the graph's limits.allowedHosts`);
-  if (!isHostAllowed(url, runnerHosts)) throw new McpRefused(`MCP server "${server.id}": host "${url.host}" is not in the runner's mcp.allowedHosts`);
+  if (!isHostAllowed(url, runnerHosts)) throw new McpRefused(`MCP server "${server.id}": host "${url.host}" is not in the runner's mcpClient.allowedHosts`);
   const headers: Record<string, string> = {};
   if (server.credential) {
     const value = credential(server.credential);

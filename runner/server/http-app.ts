@@ -26,7 +26,7 @@ export interface HttpDeps {
   version: string;
   log: (err: unknown) => void;
   /** The shared MCP clients; the designer lists a server's tools through them. */
-  mcp?: McpPool;
+  mcpClients?: McpPool;
 }
 
 /** Requests that carry a body must say it is JSON: anything else is refused before parsing. */
@@ -70,7 +70,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use('/api/graphs', ...guarded, graphsRouter(store));
   app.use('/api/sessions', ...guarded, sessionsRouter(sessions, () => metrics.userMessages.inc()));
   app.use('/api/examples', ...guarded, examplesRouter(deps.examplesDir));
-  if (deps.mcp) app.use('/api/mcp', ...guarded, mcpToolsRouter(deps.mcp, config));
+  if (deps.mcpClients) app.use('/api/mcp', ...guarded, mcpToolsRouter(deps.mcpClients, config));
   app.use('/v1', ...guarded, openaiRouter(store, sessions));
   app.use('/api', notFoundHandler);
 

@@ -73,7 +73,7 @@ describe('MCP servers at run time', () => {
 
   /** Runs `graph` twice (the second turn shows the session is still fine) and returns the events. */
   async function twoTurns(graph: GraphInput, config: Record<string, unknown> = {}): Promise<AnyEvent[]> {
-    const core = await mcpCore({ tenants: { local: { mcpServers: { faulty: faultyStdio(), garbage: faultyStdio('garbage') } } }, mcp: { connectTimeoutMs: 20_000 }, ...config });
+    const core = await mcpCore({ tenants: { local: { mcpServers: { faulty: faultyStdio(), garbage: faultyStdio('garbage') } } }, mcpClient: { connectTimeoutMs: 20_000 }, ...config });
     try {
       const events = await runTurns(core, graph, ['go', 'go']);
       expect(ofType(events, 'turn_end').map((e) => e.reason)).toEqual(['completed', 'completed']);
@@ -92,17 +92,17 @@ describe('MCP servers at run time', () => {
     [
       {
         name: 'a URL outside the runner allow-list',
-        input: () => () => twoTurns(http('http://127.0.0.1:9/mcp', ['127.0.0.1:9']), { mcp: { allowedHosts: ['mcp.example.com'] } }),
+        input: () => () => twoTurns(http('http://127.0.0.1:9/mcp', ['127.0.0.1:9']), { mcpClient: { allowedHosts: ['mcp.example.com'] } }),
         expect: { code: 'mcp_unavailable', message: /host "127\.0\.0\.1:9" is not in the runner's mcp\.allowedHosts/ },
       },
       {
         name: 'a URL outside the graph allow-list',
-        input: () => () => twoTurns(http('http://169.254.169.254/mcp', ['127.0.0.1']), { mcp: { allowedHosts: ['169.254.169.254'] } }),
+        input: () => () => twoTurns(http('http://169.254.169.254/mcp', ['127.0.0.1']), { mcpClient: { allowedHosts: ['169.254.169.254'] } }),
         expect: { code: 'mcp_unavailable', message: /host "169\.254\.169\.254" is not in the graph's limits\.allowedHosts/ },
       },
       {
         name: 'an HTTP server answering garbage',
-        input: () => () => twoTurns(http(garbageUrl, [new URL(garbageUrl).host]), { mcp: { allowedHosts: ['127.0.0.1'] } }),
+        input: () => () => twoTurns(http(garbageUrl, [new URL(garbageUrl).host]), { mcpClient: { allowedHosts: ['127.0.0.1'] } }),
         expect: { code: 'mcp_unavailable', message: /cannot connect to MCP server "remote"/ },
       },
       {
@@ -140,7 +140,7 @@ describe('MCP servers at run time', () => {
       { contains: 'garble', tool: 'garble', args: {} },
       { contains: 'echo', tool: 'echo', args: { message: 'fine' } },
     ]);
-    const core = await mcpCore({ tenants: { local: { mcpServers: { faulty: faultyStdio() } } }, mcp: { connectTimeoutMs: 20_000, callTimeoutMs: 60_000 } });
+    const core = await mcpCore({ tenants: { local: { mcpServers: { faulty: faultyStdio() } } }, mcpClient: { connectTimeoutMs: 20_000, callTimeoutMs: 60_000 } });
     try {
       const events = await runTurns(core, graph, ['garble', 'echo']);
       expect(outputs(events)[0]).toMatch(/^result: Error: MCP tool "garble" on "faulty" failed/);

@@ -8,7 +8,7 @@ describe('REST: an MCP server\'s live tool list', () => {
   let http: HttpMcpServer;
   beforeAll(async () => {
     http = await startEverythingHttp();
-    runner = await startTestRunner({ tenants: { local: { mcpServers: { everything: everythingStdio() } } }, mcp: { allowedHosts: ['127.0.0.1'] } });
+    runner = await startTestRunner({ tenants: { local: { mcpServers: { everything: everythingStdio() } } }, mcpClient: { allowedHosts: ['127.0.0.1'] } });
   });
   afterAll(async () => {
     await runner?.stop();

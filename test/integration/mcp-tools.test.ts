@@ -11,7 +11,7 @@ import { mcpCore, mcpGraph, ofType, outputs, runTurns } from './mcp-run.ts';
 const example = () => JSON.parse(readFileSync(join(EXAMPLES, 'mcp-tools.json'), 'utf8')) as GraphInput;
 const stdioConfig = (limits: Record<string, number> = {}) => ({
   tenants: { local: { mcpServers: { everything: everythingStdio(), faulty: faultyStdio() } } },
-  mcp: { allowedHosts: ['127.0.0.1'], ...limits },
+  mcpClient: { allowedHosts: ['127.0.0.1'], ...limits },
 });
 
 let http: HttpMcpServer;
@@ -49,7 +49,7 @@ describe.each(['stdio', 'http'] as const)('MCP tools over %s', (transport) => {
       for (const c of calls) expect(c.latencyMs).toBeGreaterThan(0);
       expect(ofType(events, 'turn_end').map((e) => e.reason)).toEqual(['completed', 'completed', 'completed']);
       // One shared client for the tenant's server, reused by every turn.
-      expect(core.mcp.size).toBe(1);
+      expect(core.mcpClients.size).toBe(1);
     } finally {
       await core.stop();
     }
@@ -198,7 +198,7 @@ describe('MCP tools', () => {
     });
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
-    const core = await mcpCore({ tenants: { local: { credentials: { 'remote-key': 'k-123' } } }, mcp: { allowedHosts: ['127.0.0.1'] } });
+    const core = await mcpCore({ tenants: { local: { credentials: { 'remote-key': 'k-123' } } }, mcpClient: { allowedHosts: ['127.0.0.1'] } });
     try {
       const graph = { ...mcpGraph({ id: 'remote', transport: 'http', url, credential: 'remote-key' }, [{ contains: 'go', tool: 'echo', args: {} }]) };
       const events = await runTurns(core, graph, ['go']);
