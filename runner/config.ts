@@ -77,11 +77,11 @@ export const ConfigSchema = z
     /** A session with no activity for this long is checkpointed and its agents freed. */
     idleTimeoutMs: z.number().int().min(100).max(30 * 24 * 3_600_000).default(15 * 60_000),
     tokens: z.array(TokenEntry).max(10_000).default([]),
+    /** Bounds on the MCP servers graphs use as tools (runner/mcp/runner-config.ts). */
+    mcpClient: McpLimits.default(McpLimits.parse({})),
     tenants: z.record(TenantName, Tenant).default({}),
     limits: Limits.default(Limits.parse({})),
     retention: Retention.default(Retention.parse({})),
-    /** Bounds on the MCP servers graphs use as tools (runner/mcp/runner-config.ts). */
-    mcpClient: McpLimits.default(McpLimits.parse({})),
     /** Folder of the built designer; served when it holds an index.html. */
     designerDir: z.string().min(1).default('dist/designer'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
