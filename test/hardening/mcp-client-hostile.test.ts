@@ -93,7 +93,7 @@ describe('MCP servers at run time', () => {
       {
         name: 'a URL outside the runner allow-list',
         input: () => () => twoTurns(http('http://127.0.0.1:9/mcp', ['127.0.0.1:9']), { mcpClient: { allowedHosts: ['mcp.example.com'] } }),
-        expect: { code: 'mcp_unavailable', message: /host "127\.0\.0\.1:9" is not in the runner's mcp\.allowedHosts/ },
+        expect: { code: 'mcp_unavailable', message: /host "127\.0\.0\.1:9" is not in the runner's mcpClient\.allowedHosts/ },
       },
       {
         name: 'a URL outside the graph allow-list',
