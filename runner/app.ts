@@ -7,6 +7,7 @@ import { pino, type Logger } from 'pino';
 import { joinCluster, type ClusterMember } from './cluster/join.ts';
 import { loadGraph } from './agents/load-graph.ts';
 import { LOCAL_TENANT, loadConfig, type Config, type ConfigInput } from './config.ts';
+import { McpPool } from './mcp/pool.ts';
 import { ModelRegistry } from './models/registry.ts';
 import { SingleThreadedAgentRuntime } from './runtime/index.ts';
 import { createAuth, requireCaller } from './server/auth.ts';
@@ -33,6 +34,8 @@ export interface Core {
   store: Store;
   sessions: Sessions;
   log: Logger;
+  /** The shared MCP clients (the designer's tool list goes through them too). */
+  mcpClients: McpPool;
   /** Checkpoints every session, then closes the store. */
   close(): Promise<void>;
   /** Restarts the turns the last process left running; a cluster does this by taking sessions over instead. */
@@ -49,14 +52,17 @@ export function createLogger(config: Config): Logger {
  */
 export function createCore(config: Config, log: Logger = createLogger(config)): Core {
   const store = new LowdbStore(resolve(config.dataDir), { onError: (err) => log.error({ err }, 'the embedded store could not checkpoint or replay a session (a failed checkpoint keeps the writes in the journal and retries)') });
-  const sessions = createSessionManager(config, store, log);
+  const mcpClients = mcpPool(config);
+  const sessions = createSessionManager(config, store, log, mcpClients);
   return {
     config,
     store,
     sessions,
     log,
+    mcpClients,
     async close() {
       await sessions.shutdown();
+      await mcpClients.close();
       await store.close();
     },
     resumeInterrupted: () => sessions.resumeInterrupted([...new Set([LOCAL_TENANT, ...Object.keys(config.tenants)])]),
@@ -68,19 +74,26 @@ export function createCore(config: Config, log: Logger = createLogger(config)): 
  * runs behind the cluster layer, which sends each session's work to the process holding its lease.
  */
 async function createClusterCore(config: Config, log: Logger): Promise<Core & { cluster: ClusterMember }> {
-  const cluster = await joinCluster({ redisUrl: config.redisUrl!, prefix: config.redisPrefix, makeSessions: (store) => createSessionManager(config, store, log) });
+  const mcpClients = mcpPool(config);
+  const cluster = await joinCluster({ redisUrl: config.redisUrl!, prefix: config.redisPrefix, makeSessions: (store) => createSessionManager(config, store, log, mcpClients) });
   return {
     config,
     store: cluster.store,
     sessions: cluster.sessions,
     log,
+    mcpClients,
     cluster,
     // Graceful leave: checkpoint, hand every session to a peer, then disconnect.
-    close: () => cluster.sessions.shutdown(),
+    close: () => cluster.sessions.shutdown().finally(() => mcpClients.close()),
   };
 }
 
-function createSessionManager(config: Config, store: Store, log: Logger): SessionManager {
+/** MCP clients shared by every session of this process, bounded by the runner's `mcpClient` limits. */
+function mcpPool(config: Config): McpPool {
+  return new McpPool({ limits: config.mcpClient, stdio: Object.fromEntries(Object.entries(config.tenants).map(([tenant, t]) => [tenant, t.mcpServers])) });
+}
+
+function createSessionManager(config: Config, store: Store, log: Logger, mcp: McpPool): SessionManager {
   const runtime = new SingleThreadedAgentRuntime();
   return new SessionManager({
     store,
@@ -88,6 +101,7 @@ function createSessionManager(config: Config, store: Store, log: Logger): Sessio
     onSaveError: (err, { tenant, id, code }) => log.error({ err, tenant, sessionId: id, code }, 'could not save a session after its turn; the next save retries'),
     loadGraph,
     models: new ModelRegistry(),
+    mcp,
     config: {
       idleTimeoutMs: config.idleTimeoutMs,
       credentials: Object.fromEntries(Object.entries(config.tenants).map(([tenant, t]) => [tenant, t.credentials])),
@@ -130,7 +144,7 @@ export async function startRunner(options: RunnerOptions = {}): Promise<Runner> 
   const auth = createAuth(config);
   const onError = (err: unknown) => log.error({ err }, 'request failed');
   const mcp = mcpEndpoint({ config, store, sessions, log: onError });
-  const app = createHttpApp({ config, auth, store, sessions, metrics, mcp, examplesDir: options.examplesDir ?? EXAMPLES_DIR, version: VERSION, log: onError });
+  const app = createHttpApp({ config, auth, store, sessions, metrics, mcp, examplesDir: options.examplesDir ?? EXAMPLES_DIR, version: VERSION, log: onError, mcpClients: core.mcpClients });
   const http = createServer(cluster ? withClusterApi(app, cluster, requireCaller(auth)) : app);
   const socket = attachSocketServer(http, { config, auth, sessions, metrics, log: onError, warn: (fields, message) => log.warn(fields, message), ...(cluster ? { adapter: cluster.socketAdapter(), externalRoomEvents: true } : {}) });
   if (cluster) {

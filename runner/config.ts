@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 import { CredentialName, Id } from '../schemas/ids.ts';
+import { McpLimits, McpStdioServerConfig } from './mcp/runner-config.ts';
 
 /**
  * The runner's configuration: an optional JSON file (--config / SWITCHBOARD_CONFIG) overlaid by
@@ -30,6 +31,8 @@ const Tenant = z
   .object({
     /** Named secrets graphs refer to (model keys, tool tokens); values never leave the runner. */
     credentials: z.record(CredentialName, z.string().min(1).max(10_000)).default({}),
+    /** Stdio MCP servers this tenant's graphs may name (see runner/mcp/runner-config.ts). */
+    mcpServers: z.record(Id, McpStdioServerConfig).default({}),
   })
   .strict();
 
@@ -122,6 +125,8 @@ export const ConfigSchema = z
     /** A session with no activity for this long is checkpointed and its agents freed. */
     idleTimeoutMs: z.number().int().min(100).max(30 * 24 * 3_600_000).default(15 * 60_000),
     tokens: z.array(TokenEntry).max(10_000).default([]),
+    /** Bounds on the MCP servers graphs use as tools (runner/mcp/runner-config.ts). */
+    mcpClient: McpLimits.default(McpLimits.parse({})),
     tenants: z.record(TenantName, Tenant).default({}),
     limits: Limits.default(Limits.parse({})),
     trustProxy: TrustProxy.default(false),

@@ -129,6 +129,23 @@ export interface UsageEvent { sessionId: string; turnId: string; agent: string; 
 export type SessionState = 'idle' | 'running' | 'paused' | 'waiting_input' | 'closed';
 export interface SessionStateEvent { sessionId: string; state: SessionState; time: number }
 export interface WarningEvent { sessionId?: string; code: string; message: string }
+/** One call of an MCP server's tool, for the trace: what went in and out, and how long it took. */
+export interface ToolCallEvent {
+  sessionId: string;
+  turnId: string;
+  agent: string;
+  /** MCP server id in the graph. */
+  server: string;
+  tool: string;
+  ok: boolean;
+  latencyMs: number;
+  /** Characters of the JSON arguments sent. */
+  argsChars: number;
+  /** Characters of the result before the cap; `truncated` when the model got less. */
+  resultChars: number;
+  truncated: boolean;
+  time: number;
+}
 
 export interface ServerEvents {
   message: MessageEvent;
@@ -140,6 +157,7 @@ export interface ServerEvents {
   session: SessionStateEvent;
   warning: WarningEvent;
   error: ApiError;
+  tool_call: ToolCallEvent;
 }
 export type ServerEventName = keyof ServerEvents;
 
@@ -153,6 +171,7 @@ export function isChatEvent<E extends ServerEventName>(event: E, payload: Server
     case 'agent':
     case 'usage':
     case 'session':
+    case 'tool_call':
       return false;
     default:
       return true;

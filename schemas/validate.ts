@@ -7,6 +7,7 @@ import { agentProblems } from './validation/agents.ts';
 import { duplicateProblems } from './validation/duplicates.ts';
 import { flowProblems } from './validation/flow.ts';
 import { layoutProblems } from './validation/layout.ts';
+import { mcpProblems, stdioCommandProblems } from './validation/mcp.ts';
 import { patternProblems } from './validation/patterns.ts';
 import { referenceProblems } from './validation/references.ts';
 import { droppedFieldProblems, structuralProblems } from './validation/structural.ts';
@@ -45,7 +46,7 @@ function validate(value: unknown): ValidationResult {
   const parsed = Graph.safeParse(doc);
   const structural = parsed.success ? [] : structuralProblems(parsed.error, doc);
   const view = parsed.success ? viewOfGraph(parsed.data) : viewOfDocument(doc);
-  const semantic = semanticRules.flatMap((rule) => rule(view));
+  const semantic = [...semanticRules.flatMap((rule) => rule(view)), ...stdioCommandProblems(doc), ...(parsed.success ? mcpProblems(parsed.data) : [])];
   if (parsed.success && manifestIsStale(parsed.data)) {
     semantic.push(problem('warning', ['manifest'], 'stale_manifest', 'the manifest no longer matches the graph; export the graph again to refresh it'));
   }

@@ -16,6 +16,8 @@ import { trustOf } from './client-address.ts';
 import { rateLimit } from './rate-limit.ts';
 import { examplesRouter } from './routes/examples.ts';
 import { graphsRouter } from './routes/graphs.ts';
+import { mcpToolsRouter } from './routes/mcp-tools.ts';
+import type { McpPool } from '../mcp/pool.ts';
 import { sessionsRouter } from './routes/sessions.ts';
 import { usersRouter } from './routes/users.ts';
 
@@ -30,6 +32,8 @@ export interface HttpDeps {
   examplesDir: string;
   version: string;
   log: (err: unknown) => void;
+  /** The shared MCP clients; the designer lists a server's tools through them. */
+  mcpClients?: McpPool;
 }
 
 /** Requests that carry a body must say it is JSON: anything else is refused before parsing. */
@@ -75,6 +79,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use('/api/sessions', ...guarded, sessionsRouter(sessions, () => metrics.userMessages.inc()));
   app.use('/api/users', ...guarded, usersRouter(sessions, store));
   app.use('/api/examples', ...guarded, examplesRouter(deps.examplesDir));
+  if (deps.mcpClients) app.use('/api/mcp', ...guarded, mcpToolsRouter(deps.mcpClients, config));
   app.use('/v1', ...guarded, openaiRouter(store, sessions));
   // The origin check comes first: a page on a foreign origin is refused whatever token it sends.
   app.use('/mcp', originGuard(config), mcpCors, requireCaller(auth), rateLimit(config.limits.http), deps.mcp.router);

@@ -6,6 +6,7 @@ import type { AgentEnv, SessionContext, UserMemory } from '../agents/env.ts';
 import type { ChatMessage } from '../agents/message.ts';
 import { AppError, conflict, invalid, notFound } from '../errors.ts';
 import { loadGraph } from '../agents/load-graph.ts';
+import type { McpPool } from '../mcp/pool.ts';
 import { ModelRegistry } from '../models/registry.ts';
 import type { ModelClient } from '../models/types.ts';
 import { DROP, type AgentRuntime, type HandlerError, type InterventionHandler, type KeySnapshot } from '../runtime/types.ts';
@@ -49,6 +50,8 @@ export interface SessionManagerDeps {
   loadGraph?: GraphLoader;
   /** Defaults to a ModelRegistry: clients shared per tenant and model definition. */
   models?: ModelSource;
+  /** Shared MCP clients; without it, agents that name MCP servers get a tool error. */
+  mcp?: Pick<McpPool, 'forGraph'>;
   config?: SessionManagerConfig;
   /**
    * A save after the ack point failed (a turn's end, a checkpoint): the session's clients get a
@@ -79,6 +82,7 @@ export class SessionManager implements Sessions {
   private readonly store: Store;
   private readonly runtime: AgentRuntime;
   private readonly models: ModelSource;
+  private readonly mcp: SessionManagerDeps['mcp'];
   private readonly config: Required<Omit<SessionManagerConfig, 'limits' | 'credentials' | 'retention'>> & SessionManagerConfig;
   private retentionTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -103,6 +107,7 @@ export class SessionManager implements Sessions {
       ...Object.fromEntries(Object.entries(deps.config ?? {}).filter(([, value]) => value !== undefined)),
     };
     this.models = deps.models ?? new ModelRegistry();
+    this.mcp = deps.mcp;
     this.versions = new GraphVersions({
       store: this.store,
       runtime: this.runtime,
@@ -688,6 +693,7 @@ export class SessionManager implements Sessions {
         if (!def) throw invalid(`graph "${graph.id}" has no model "${modelId}"`, { model: modelId });
         return this.models.get(tenant, def, credential);
       },
+      mcp: graph.mcpServers?.length ? this.mcp?.forGraph(tenant, graph, credential) : undefined,
       session: (key) => {
         const s = this.live.get(key);
         if (!s || s.info.tenant !== tenant) throw new AppError('session_closed', 409, `session "${key}" is not open`);

@@ -1,4 +1,5 @@
 import { problem, type PathSegment, type Problem } from '../problem.ts';
+import { BuiltinToolName } from '../tools.ts';
 import type { GraphView } from './view.ts';
 
 /** Rules about one agent's own configuration. */
@@ -21,8 +22,10 @@ export function agentProblems(view: GraphView): Problem[] {
     const nodeId = { nodeId: agent.id };
     if (agent.kind === 'assistant') {
       const enabled = new Set<string>(agent.config.tools);
+      // Names an MCP server may provide are judged by validation/mcp.ts, which knows the servers.
+      const viaMcp = (agent.config.mcpServers ?? []).length > 0;
       for (const name of new Set(scriptedToolCalls.get(agent.config.model) ?? [])) {
-        if (!enabled.has(name)) {
+        if (!enabled.has(name) && !(viaMcp && !BuiltinToolName.options.includes(name as never))) {
           problems.push(problem('warning', [...at, 'tools'], 'tool_not_enabled', `its model "${agent.config.model}" calls the tool "${name}", which this assistant does not enable`, nodeId));
         }
       }

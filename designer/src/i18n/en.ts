@@ -74,6 +74,18 @@ export const en = {
     maxTurnMs: 'Max turn time (ms)',
     maxTokensPerSession: 'Max tokens per session',
     allowedHosts: 'Allowed hosts',
+    mcpServers: 'MCP servers',
+    mcp: 'MCP tool',
+  },
+  mcp: {
+    title: 'MCP servers',
+    hint: 'JSON list. "http": a url on the allowed hosts; "stdio": a server the runner config defines, by name. Never a command.',
+    loadTools: 'Show tools',
+    loading: 'Loading…',
+    failed: 'Could not list the tools: {{error}}',
+    tools: 'Tools of {{server}}',
+    allTools: 'All tools, also ones added later',
+    noTools: 'This server lists no tools.',
   },
   inspector: {
     title: 'Inspector',

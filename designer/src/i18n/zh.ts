@@ -75,6 +75,18 @@ export const zh = {
     maxTurnMs: '每轮最长时间（毫秒）',
     maxTokensPerSession: '每个会话最多令牌数',
     allowedHosts: '允许访问的主机',
+    mcpServers: 'MCP 服务器',
+    mcp: 'MCP 工具',
+  },
+  mcp: {
+    title: 'MCP 服务器',
+    hint: 'JSON 列表。"http"：允许主机上的 url；"stdio"：运行器配置中定义的服务器名称。不能写命令。',
+    loadTools: '显示工具',
+    loading: '加载中…',
+    failed: '无法列出工具：{{error}}',
+    tools: '{{server}} 的工具',
+    allTools: '全部工具，包括以后新增的',
+    noTools: '此服务器没有列出工具。',
   },
   inspector: {
     title: '属性',

@@ -7,6 +7,7 @@ import { toFieldSchema } from '../model/jsonSchema.ts';
 import { SchemaForm } from './SchemaForm.tsx';
 import { Row, TextInput } from './fields.tsx';
 import { ModelsEditor } from './ModelsEditor.tsx';
+import { McpServersEditor } from './McpServersEditor.tsx';
 import { useUi } from '../store/uiStore.ts';
 
 const limitsSchema = toFieldSchema(Limits);
@@ -223,6 +224,8 @@ function GraphForm({ graph }: { graph: Graph }) {
       <SchemaForm schema={limitsSchema} value={graph.limits} graph={graph} testPrefix="limits" onChange={(limits) => store.getState().updateGraph({ limits: limits as Graph['limits'] })} />
       <h4>{t('inspector.models')}</h4>
       <ModelsEditor graph={graph} />
+      <h4>{t('mcp.title')}</h4>
+      <McpServersEditor graph={graph} />
     </div>
   );
 }
