@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { CredentialName, Id } from '../schemas/ids.ts';
+import { ModelDef } from '../schemas/models.ts';
 
 /**
  * The runner's configuration: an optional JSON file (--config / SWITCHBOARD_CONFIG) overlaid by
@@ -79,6 +80,8 @@ export const ConfigSchema = z
     retention: Retention.default(Retention.parse({})),
     /** Folder of the built designer; served when it holds an index.html. */
     designerDir: z.string().min(1).default('dist/designer'),
+    /** The model a new graph in the designer starts with (e.g. an OpenAI model naming a credential). */
+    defaultModel: ModelDef.optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict()

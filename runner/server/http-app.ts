@@ -12,6 +12,7 @@ import { openaiRouter } from './openai-endpoint.ts';
 import { rateLimit } from './rate-limit.ts';
 import { examplesRouter } from './routes/examples.ts';
 import { graphsRouter } from './routes/graphs.ts';
+import { modelsRouter } from './routes/models.ts';
 import { sessionsRouter } from './routes/sessions.ts';
 
 export interface HttpDeps {
@@ -66,6 +67,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use('/api/graphs', ...guarded, graphsRouter(store));
   app.use('/api/sessions', ...guarded, sessionsRouter(sessions, () => metrics.userMessages.inc()));
   app.use('/api/examples', ...guarded, examplesRouter(deps.examplesDir));
+  app.use('/api/models', ...guarded, modelsRouter(config, process.env.OPENAI_API_KEY));
   app.use('/v1', ...guarded, openaiRouter(store, sessions));
   app.use('/api', notFoundHandler);
 
