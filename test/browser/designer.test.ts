@@ -209,7 +209,7 @@ describe('designer in Chromium against the real runner', () => {
     await page.press('[data-testid=field-type]', 'Enter');
     await page.click('[data-testid=rerun-test]');
     await expect.poll(() => page.locator('[data-testid=test-diverged]').textContent(), POLL).toContain('Diverges at step 2');
-    expect(await page.locator('[data-testid=test-diverged] tr.diverged').textContent()).toContain('finisher: assistant: record me');
+    expect(await page.locator('[data-testid=test-diverged] tr.diverged').textContent()).toContain('finisher got: "[scripted stand-in, not an LLM] assistant got: "record me"');
   });
 
   it('replays a finished session on the canvas with a time slider', async (ctx) => {

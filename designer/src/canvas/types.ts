@@ -9,6 +9,8 @@ export type Mark = { severity: Severity; messages: string[] };
 export type AgentNodeData = {
   agent: Agent;
   modelLabel?: string;
+  /** Its model is a scripted stand-in, not an LLM. */
+  scripted: boolean;
   mark?: Mark;
   working: boolean;
 };

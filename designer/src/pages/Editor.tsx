@@ -5,6 +5,7 @@ import { Canvas } from '../canvas/Canvas.tsx';
 import { Palette } from '../panels/Palette.tsx';
 import { Inspector } from '../panels/Inspector.tsx';
 import { ValidationPanel } from '../panels/ValidationPanel.tsx';
+import { ModelsEditor } from '../panels/ModelsEditor.tsx';
 import { RunPanel } from '../panels/RunPanel.tsx';
 import { TracePanel } from '../panels/TracePanel.tsx';
 import { SessionsList } from '../panels/SessionsList.tsx';
@@ -47,7 +48,7 @@ export function Editor() {
   const flow = useReactFlow();
   const [conflict, setConflict] = useState<Conflict>();
   const [saving, setSaving] = useState(false);
-  const [side, setSide] = useState<'inspector' | 'problems'>('inspector');
+  const [side, setSide] = useState<'inspector' | 'problems' | 'models'>('inspector');
   const [bottom, setBottom] = useState<'run' | 'trace' | 'sessions' | 'tests'>('run');
   const [bottomOpen, setBottomOpen] = useState(true);
   const [importing, setImporting] = useState(false);
@@ -232,9 +233,14 @@ export function Editor() {
           tabs={[
             { id: 'inspector', label: t('inspector.title'), testId: 'tab-inspector' },
             { id: 'problems', label: t('validation.titleCount', { count: problemCount }), className: validation.runnable ? '' : 'has-errors', testId: 'tab-problems' },
+            { id: 'models', label: t('models.tab'), testId: 'tab-models' },
           ]}
         />
-        <div className="side-body">{side === 'inspector' ? <Inspector /> : <ValidationPanel problems={validation.problems} />}</div>
+        <div className="side-body">
+          {side === 'inspector' && <Inspector />}
+          {side === 'problems' && <ValidationPanel problems={validation.problems} />}
+          {side === 'models' && <ModelsEditor />}
+        </div>
       </aside>
       <section className="bottom panel" aria-label={t('editor.bottomPanel')}>
         <div className="bottom-head">

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { graphsApi, type ExampleSummary, type GraphSummary } from '../api/graphs.ts';
+import { modelsApi } from '../api/models.ts';
 import { newGraph } from '../model/newGraph.ts';
 import { importDocument } from '../model/transfer.ts';
 import { useUi } from '../store/uiStore.ts';
@@ -40,7 +41,11 @@ export function StartPage() {
       toast('error', (e as Error).message);
     }
   };
-  const create = () => act(async () => navigate({ page: 'editor', graphId: await storeNewGraph(newGraph(t('start.untitled'))) }));
+  const create = () =>
+    act(async () => {
+      const { defaultModel } = await modelsApi.info().catch(() => ({ defaultModel: null }));
+      navigate({ page: 'editor', graphId: await storeNewGraph(newGraph(t('start.untitled'), defaultModel ?? undefined)) });
+    });
   const openExample = (name: string) =>
     act(async () => {
       const doc = await graphsApi.example(name);

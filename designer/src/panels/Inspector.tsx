@@ -6,7 +6,6 @@ import { configSchemas } from '../model/kinds.ts';
 import { toFieldSchema } from '../model/jsonSchema.ts';
 import { SchemaForm } from './SchemaForm.tsx';
 import { Row, TextInput } from './fields.tsx';
-import { ModelsEditor } from './ModelsEditor.tsx';
 import { useUi } from '../store/uiStore.ts';
 
 const limitsSchema = toFieldSchema(Limits);
@@ -222,7 +221,7 @@ function GraphForm({ graph }: { graph: Graph }) {
       <h4>{t('inspector.limits')}</h4>
       <SchemaForm schema={limitsSchema} value={graph.limits} graph={graph} testPrefix="limits" onChange={(limits) => store.getState().updateGraph({ limits: limits as Graph['limits'] })} />
       <h4>{t('inspector.models')}</h4>
-      <ModelsEditor graph={graph} />
+      <p className="field-hint">{t('inspector.modelsHint')}</p>
     </div>
   );
 }
