@@ -6,6 +6,7 @@ import { configSchemas } from '../model/kinds.ts';
 import type { FieldSchema } from '../model/jsonSchema.ts';
 import { toFieldSchema } from '../model/jsonSchema.ts';
 import { Limits } from '../../../schemas/graph.ts';
+import { PROBLEM_CODES } from '../../../schemas/problem-codes.ts';
 import { en } from './en.ts';
 import { zh } from './zh.ts';
 
@@ -81,6 +82,9 @@ describe('i18n', () => {
       ...['completed', 'terminated', 'max_messages', 'token_budget', 'timeout', 'aborted', 'input_timeout', 'error'].map((r) => `reasons.${r}`),
       'validation.error',
       'validation.warning',
+      ...Object.entries(PROBLEM_CODES).flatMap(([code, variants]) => [`problems.${code}`, ...variants.map((v) => `problems.${code}_${v}`)]),
+      ...['openai', 'azure', 'ollama', 'compatible', 'scripted'].map((p) => `models.provider.${p}`),
+      ...['unauthorized', 'unknown_model', 'unreachable', 'timeout', 'refused', 'no_credential', 'failed'].map((r) => `models.reason.${r}`),
     ];
     for (const [name, lang] of Object.entries(languages)) {
       expect(dynamic.filter((k) => !has(lang, k)), `missing in ${name}`).toEqual([]);

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { importDocument, type ImportResult } from '../model/transfer.ts';
+import { problemText } from '../model/problemText.ts';
 import { useUi } from '../store/uiStore.ts';
 import { Dialog } from './Dialog.tsx';
 import { navigate } from './router.ts';
@@ -65,7 +66,7 @@ export function ImportDialog({ onClose, mayLeave = () => true }: { onClose: () =
               <ul className="problems" data-testid="import-problems">
                 {result.problems.map((p, i) => (
                   <li key={i} className={p.severity}>
-                    <code>{p.path || '/'}</code> {p.message}
+                    <code>{p.path || '/'}</code> {problemText(p, result.graph, t)}
                   </li>
                 ))}
               </ul>
