@@ -404,4 +404,10 @@ export const en = {
     stale_manifest: 'the manifest no longer matches the graph; export the graph again to refresh it',
     internal_error: 'validation failed unexpectedly: {{detail}}',
   },
+  importClash: {
+    question: 'A graph with this id is already stored: "{{name}}", version {{version}}. How should this file be imported?',
+    asVersion: 'Save as version {{version}} of it',
+    asCopy: 'Import as a copy',
+    copyName: '{{name}} (copy)',
+  },
 };

@@ -400,4 +400,10 @@ export const zh = {
     stale_manifest: '清单与图不再一致；请重新导出图以刷新它',
     internal_error: '验证意外失败：{{detail}}',
   },
+  importClash: {
+    question: '已存储一个相同 id 的图：“{{name}}”，版本 {{version}}。如何导入此文件？',
+    asVersion: '保存为它的版本 {{version}}',
+    asCopy: '作为副本导入',
+    copyName: '{{name}}（副本）',
+  },
 } satisfies Record<keyof typeof en, unknown>;

@@ -8,7 +8,7 @@ import { useUi } from '../store/uiStore.ts';
 import { ImportDialog } from './ImportDialog.tsx';
 import { Preferences } from './Preferences.tsx';
 import { navigate } from './router.ts';
-import { storeNewGraph } from './persist.ts';
+import { storedAs, storeNewGraph } from './persist.ts';
 
 /** Saved graphs with search, duplicate and delete; examples; new and import. */
 export function StartPage() {
@@ -51,7 +51,9 @@ export function StartPage() {
       const doc = await graphsApi.example(name);
       const result = importDocument(JSON.stringify(doc));
       if (!result.graph) throw new Error(result.problems.map((p) => p.message).join('; '));
-      navigate({ page: 'editor', graphId: await storeNewGraph(result.graph) });
+      // An example opened before is opened again, with the edits made to it since.
+      const existing = await storedAs(result.graph.id);
+      navigate({ page: 'editor', graphId: existing ? existing.id : await storeNewGraph(result.graph) });
     });
   const duplicate = (id: string) => act(async () => (await graphsApi.duplicate(id), load()));
   const remove = (g: GraphSummary) =>
