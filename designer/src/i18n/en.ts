@@ -410,4 +410,14 @@ export const en = {
     asCopy: 'Import as a copy',
     copyName: '{{name}} (copy)',
   },
+  find: {
+    title: 'Find a node',
+    placeholder: 'Label, id, type name or kind',
+    results: 'Matching nodes',
+    none: 'No node matches.',
+  },
+  minimap: {
+    show: 'Show the mini map',
+    hide: 'Hide the mini map',
+  },
 };

@@ -406,4 +406,14 @@ export const zh = {
     asCopy: '作为副本导入',
     copyName: '{{name}}（副本）',
   },
+  find: {
+    title: '查找节点',
+    placeholder: '标签、id、类型名或种类',
+    results: '匹配的节点',
+    none: '没有匹配的节点。',
+  },
+  minimap: {
+    show: '显示小地图',
+    hide: '隐藏小地图',
+  },
 } satisfies Record<keyof typeof en, unknown>;

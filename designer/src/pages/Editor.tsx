@@ -12,6 +12,7 @@ import { SessionsList } from '../panels/SessionsList.tsx';
 import { TestsPanel } from '../panels/TestsPanel.tsx';
 import { ImportDialog } from './ImportDialog.tsx';
 import { ShortcutsHelp } from './ShortcutsHelp.tsx';
+import { FindNode } from '../canvas/FindNode.tsx';
 import { TopBar } from './TopBar.tsx';
 import { Tabs } from './Tabs.tsx';
 import { useEditor, useEditorStore, useHistory } from '../store/editorContext.tsx';
@@ -27,6 +28,7 @@ import { paletteItems, type PaletteItem } from '../panels/paletteItems.ts';
 import { parseClipboard, serializeClipboard } from '../model/clipboard.ts';
 import { download, exportDocument, exportFileName } from '../model/transfer.ts';
 import { newId } from '../model/ids.ts';
+import { freeSpot, newNodeSize } from '../model/placement.ts';
 import { useShortcuts } from './useShortcuts.ts';
 import { navigate } from './router.ts';
 import { storeNewGraph } from './persist.ts';
@@ -53,6 +55,7 @@ export function Editor() {
   const [bottomOpen, setBottomOpen] = useState(true);
   const [importing, setImporting] = useState(false);
   const [help, setHelp] = useState(false);
+  const [finding, setFinding] = useState(false);
   const pasteCount = useRef(0);
   const selection = useEditor((s) => s.selection);
 
@@ -115,10 +118,10 @@ export function Editor() {
     if (!el) return { x: 0, y: 0 };
     return flow.screenToFlowPosition({ x: el.left + el.width / 2, y: el.top + el.height / 2 });
   };
+  // A node added by key or click lands on free space near the view's centre, off nodes and edges.
   const add = (item: PaletteItem) => {
-    const at = viewportCenter();
-    const jitter = (store.getState().graph.agents.length % 5) * 24;
-    const position = { x: at.x - 90 + jitter, y: at.y - 35 + jitter };
+    const { graph: current, measured } = store.getState();
+    const position = freeSpot(current, measured, viewportCenter(), newNodeSize(item.type === 'topic' ? 'topic' : 'agent'));
     if (item.type === 'topic') store.getState().addTopic(position);
     else store.getState().addAgent(item.kind, position);
   };
@@ -145,6 +148,7 @@ export function Editor() {
     save: () => void save(),
     layout: () => void layout(),
     fit: () => void flow.fitView({ duration: 300, maxZoom: 1.2 }),
+    find: () => setFinding(true),
     addNth: (i) => paletteItems[i] && add(paletteItems[i]),
     help: () => setHelp((h) => !h),
     copy: () => {
@@ -280,6 +284,7 @@ export function Editor() {
       </section>
       {importing && <ImportDialog onClose={() => setImporting(false)} mayLeave={() => !dirty || window.confirm(t('editor.leaveUnsaved'))} />}
       {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
+      {finding && <FindNode onClose={() => setFinding(false)} />}
     </div>
   );
 }
