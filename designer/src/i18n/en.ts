@@ -251,7 +251,7 @@ export const en = {
     title: 'Import a graph',
     file: 'From a file:',
     paste: 'Or paste JSON:',
-    summary: '"{{name}}": {{agents}} agents, {{topics}} topics',
+    summary: '"{{name}}": {{agents}}, {{topics}}',
     unreadable: 'This cannot be opened:',
     cancel: 'Cancel',
     open: 'Open',
@@ -265,7 +265,6 @@ export const en = {
     search: 'Search graphs',
     graphs: 'Your graphs',
     loadFailed: 'Could not reach the runner: {{error}}',
-    counts: '{{agents}} agents · {{topics}} topics',
     duplicate: 'Duplicate',
     duplicateNamed: 'Duplicate {{name}}',
     delete: 'Delete',
@@ -419,5 +418,17 @@ export const en = {
   minimap: {
     show: 'Show the mini map',
     hide: 'Hide the mini map',
+  },
+  startSort: {
+    label: 'Sort',
+    updated: 'Last changed',
+    name: 'Name',
+    agents: 'Most agents',
+  },
+  counts: {
+    agents_one: '{{count}} agent',
+    agents_other: '{{count}} agents',
+    topics_one: '{{count}} topic',
+    topics_other: '{{count}} topics',
   },
 };

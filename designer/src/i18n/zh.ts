@@ -250,7 +250,7 @@ export const zh = {
     title: '导入图',
     file: '从文件：',
     paste: '或粘贴 JSON：',
-    summary: '“{{name}}”：{{agents}} 个智能体，{{topics}} 个主题',
+    summary: '“{{name}}”：{{agents}}，{{topics}}',
     unreadable: '无法打开：',
     cancel: '取消',
     open: '打开',
@@ -264,7 +264,6 @@ export const zh = {
     search: '搜索图',
     graphs: '我的图',
     loadFailed: '无法连接运行器：{{error}}',
-    counts: '{{agents}} 个智能体 · {{topics}} 个主题',
     duplicate: '复制',
     duplicateNamed: '复制 {{name}}',
     delete: '删除',
@@ -415,5 +414,15 @@ export const zh = {
   minimap: {
     show: '显示小地图',
     hide: '隐藏小地图',
+  },
+  startSort: {
+    label: '排序',
+    updated: '最近修改',
+    name: '名称',
+    agents: '智能体最多',
+  },
+  counts: {
+    agents_other: '{{count}} 个智能体',
+    topics_other: '{{count}} 个主题',
   },
 } satisfies Record<keyof typeof en, unknown>;

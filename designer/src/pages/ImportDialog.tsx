@@ -71,7 +71,7 @@ export function ImportDialog({ onClose, mayLeave = () => true }: { onClose: () =
           <div className={`import-result ${result.ok ? 'ok' : 'bad'}`} data-testid="import-result">
             {result.graph ? (
               <p>
-                {t('import.summary', { name: result.graph.name, agents: result.graph.agents.length, topics: result.graph.topics.length })}
+                {t('import.summary', { name: result.graph.name, agents: t('counts.agents', { count: result.graph.agents.length }), topics: t('counts.topics', { count: result.graph.topics.length }) })}
               </p>
             ) : (
               <p role="alert">{t('import.unreadable')}</p>
