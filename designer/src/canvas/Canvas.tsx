@@ -18,6 +18,7 @@ import { useMinimapOpen } from './useMinimapOpen.ts';
 import { useEditor, useEditorStore } from '../store/editorContext.tsx';
 import { useUi } from '../store/uiStore.ts';
 import { classifyConnection } from '../model/connect.ts';
+import { nodeName } from '../model/problemText.ts';
 import { createProjector, type EdgeText, type Live, type Marks } from './project.ts';
 import { nodeTypes } from './nodeTypes.ts';
 import type { FlowEdge, FlowNode } from './types.ts';
@@ -103,15 +104,19 @@ export function Canvas({ marks, live }: Props) {
     [store],
   );
 
+  // The refusal names both ends by their labels, so the person sees which wire was refused.
   const hint = useCallback(
-    (reason: string) => toast('hint', t(`connect.refused.${reason}`), 'connection-hint'),
-    [t, toast],
+    (reason: string, source: string, target: string) => {
+      const graph = store.getState().graph;
+      toast('hint', t('connectNamed.refused', { from: nodeName(graph, source), to: nodeName(graph, target), reason: t(`connect.refused.${reason}`) }), 'connection-hint');
+    },
+    [store, t, toast],
   );
 
   const onConnect = useCallback(
     (connection: Connection) => {
       const result = store.getState().connect(connection.source, connection.target);
-      if (!result.ok) hint(result.reason);
+      if (!result.ok) hint(result.reason, connection.source, connection.target);
     },
     [store, hint],
   );
@@ -127,7 +132,7 @@ export function Canvas({ marks, live }: Props) {
       if (state.isValid || !state.fromNode || !state.toNode || state.fromNode.id === state.toNode.id) return;
       const [source, target] = state.fromHandle?.type === 'target' ? [state.toNode.id, state.fromNode.id] : [state.fromNode.id, state.toNode.id];
       const verdict = classifyConnection(store.getState().graph, source, target);
-      if (!verdict.ok) hint(verdict.reason);
+      if (!verdict.ok) hint(verdict.reason, source, target);
     },
     [store, hint],
   );

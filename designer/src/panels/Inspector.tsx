@@ -7,6 +7,7 @@ import { toFieldSchema } from '../model/jsonSchema.ts';
 import { SchemaForm } from './SchemaForm.tsx';
 import { Row, TextInput } from './fields.tsx';
 import { useUi } from '../store/uiStore.ts';
+import { nodeName } from '../model/problemText.ts';
 
 const limitsSchema = toFieldSchema(Limits);
 
@@ -125,7 +126,7 @@ function Connections({ id, graph }: { id: string; graph: Graph }) {
   const others = isAgent ? graph.topics.map((tp) => ({ id: tp.id, text: `#${tp.type}` })) : graph.agents.map((a) => ({ id: a.id, text: a.type }));
   const connect = (source: string, target: string) => {
     const result = store.getState().connect(source, target);
-    if (!result.ok) toast('hint', t(`connect.refused.${result.reason}`), 'connection-hint');
+    if (!result.ok) toast('hint', t('connectNamed.refused', { from: nodeName(graph, source), to: nodeName(graph, target), reason: t(`connect.refused.${result.reason}`) }), 'connection-hint');
   };
   const remove = (edgeId: string) => store.getState().removeEdge(edgeId);
   const picker = (label: string, testId: string, onPick: (other: string) => void) => (
