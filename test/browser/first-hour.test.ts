@@ -69,6 +69,15 @@ describe('a builder’s first hour', () => {
     await expect.poll(() => node.getAttribute('class'), POLL).toContain('selected');
     const testId = (await node.locator('[data-testid^=node-]').first().getAttribute('data-testid'))!;
     await expect.poll(() => offCentre(testId), POLL).toBeLessThan(40);
+    // The minimap folds away and stays folded after a reload.
+    await page.click('[data-testid=minimap-toggle]');
+    await expect.poll(() => page.locator('.react-flow__minimap').count(), POLL).toBe(0);
+    await page.reload();
+    await page.waitForSelector('.react-flow__node');
+    expect(await page.getAttribute('[data-testid=minimap-toggle]', 'aria-pressed')).toBe('false');
+    expect(await page.locator('.react-flow__minimap').count()).toBe(0);
+    await page.click('[data-testid=minimap-toggle]');
+    await expect.poll(() => page.locator('.react-flow__minimap').count(), POLL).toBe(1);
     // Ctrl+F opens the same finder.
     await page.keyboard.press('ControlOrMeta+F');
     await page.waitForSelector('[data-testid=find-input]');
@@ -100,6 +109,8 @@ describe('a builder’s first hour', () => {
     expect(await page.locator('[data-testid=problem-entry_unsubscribed] [data-testid=problem-text]').textContent()).toBe('没有智能体订阅入口主题 user_input，用户的消息无处可去');
     await snap('problems-zh');
     await page.click('[data-testid=tab-models]');
+    await page.click('[data-testid=model-open-scripted]');
+    await page.waitForSelector('[data-testid=model-scripted-form]');
     await snap('models-zh');
     await language('en');
     await snap('models-en');
