@@ -196,10 +196,10 @@ export const zh = {
     none: '还没有测试用例：运行一个会话，然后在聊天标题栏中将其保存为测试用例。',
     defaultName: '录制的会话 {{id}}',
     saved: '已保存测试用例“{{name}}”',
-    summary: '{{messages}} 条用户消息，{{steps}} 条回复',
+    summary: '{{messages}}，{{steps}}',
     rerun: '用当前图重新运行',
     running: '运行中…',
-    pass: '与录制的 {{count}} 步完全一致',
+    pass_other: '与录制的 {{count}} 步完全一致',
     diverged: '在第 {{step}} 步出现分歧',
     expected: '录制',
     actual: '本次运行',
@@ -424,5 +424,7 @@ export const zh = {
   counts: {
     agents_other: '{{count}} 个智能体',
     topics_other: '{{count}} 个主题',
+    userMessages_other: '{{count}} 条用户消息',
+    replies_other: '{{count}} 条回复',
   },
 } satisfies Record<keyof typeof en, unknown>;
