@@ -436,4 +436,7 @@ export const en = {
     replies_one: '{{count}} reply',
     replies_other: '{{count}} replies',
   },
+  connectNamed: {
+    refused: '{{from}} → {{to}}: {{reason}}',
+  },
 };

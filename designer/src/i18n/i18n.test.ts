@@ -38,8 +38,12 @@ function sourceFiles(dir: string): string[] {
 function literalKeys(): Set<string> {
   const keys = new Set<string>();
   const pattern = new RegExp(`['"\`]((?:${namespaces.join('|')})\\.[A-Za-z_.]+)['"\`]`, 'g');
+  // Any t('ns.key') call too, so a key in a namespace that exists in neither language is caught.
+  const calls = /\bt\(\s*['"`]([A-Za-z_]+\.[A-Za-z_.]+)['"`]/g;
   for (const file of sourceFiles(join(import.meta.dirname, '..'))) {
-    for (const match of readFileSync(file, 'utf8').matchAll(pattern)) keys.add(match[1]!);
+    const text = readFileSync(file, 'utf8');
+    for (const match of text.matchAll(pattern)) keys.add(match[1]!);
+    for (const match of text.matchAll(calls)) keys.add(match[1]!);
   }
   return keys;
 }

@@ -427,4 +427,7 @@ export const zh = {
     userMessages_other: '{{count}} 条用户消息',
     replies_other: '{{count}} 条回复',
   },
+  connectNamed: {
+    refused: '{{from}} → {{to}}：{{reason}}',
+  },
 } satisfies Record<keyof typeof en, unknown>;
