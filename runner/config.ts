@@ -5,6 +5,7 @@ import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 import { CredentialName, Id } from '../schemas/ids.ts';
 import { McpLimits, McpStdioServerConfig } from './mcp/runner-config.ts';
+import { ModelDef } from '../schemas/models.ts';
 
 /**
  * The runner's configuration: an optional JSON file (--config / SWITCHBOARD_CONFIG) overlaid by
@@ -135,6 +136,8 @@ export const ConfigSchema = z
     mcp: Mcp.default(Mcp.parse({})),
     /** Folder of the built designer; served when it holds an index.html. */
     designerDir: z.string().min(1).default('dist/designer'),
+    /** The model a new graph in the designer starts with (e.g. an OpenAI model naming a credential). */
+    defaultModel: ModelDef.optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict()

@@ -40,7 +40,7 @@ function validate(value: unknown): ValidationResult {
   const doc = migrated.value;
   const notes: Problem[] = [];
   if (migrated.from < GRAPH_VERSION) {
-    notes.push(problem('warning', ['version'], 'migrated', `upgraded from version ${migrated.from}; save the graph to keep the new format`));
+    notes.push(problem('warning', ['version'], 'migrated', `upgraded from version ${migrated.from}; save the graph to keep the new format`, {}, { from: migrated.from }));
   }
 
   const parsed = Graph.safeParse(doc);
@@ -64,6 +64,6 @@ export function validateGraph(value: unknown): ValidationResult {
     return validate(value);
   } catch (e) {
     // A bug in a rule must not take down the caller (a server handling user input).
-    return { ok: false, problems: [problem('error', [], 'internal_error', `validation failed unexpectedly: ${(e as Error)?.message ?? String(e)}`)] };
+    return { ok: false, problems: [problem('error', [], 'internal_error', `validation failed unexpectedly: ${(e as Error)?.message ?? String(e)}`, {}, { detail: (e as Error)?.message ?? String(e) })] };
   }
 }

@@ -32,7 +32,7 @@ export class ModelRegistry {
 
   /** Throws a clear `invalid` error when an `openai` model's credential is not configured for the tenant. */
   get(tenant: string, def: ModelDef, credential: CredentialLookup): ModelClient {
-    const apiKey = def.provider === 'openai' ? this.apiKey(tenant, def, credential) : '';
+    const apiKey = def.provider === 'openai' ? apiKeyFor(tenant, def, credential, this.fallbackApiKey) : '';
     // The key takes part in the cache key (hashed) so a rotated credential gets a fresh client.
     const cacheKey = `${tenant}\u0000${this.defKey(def)}\u0000${apiKey && createHash('sha256').update(apiKey).digest('base64url')}`;
     let client = this.clients.get(cacheKey);
@@ -56,16 +56,21 @@ export class ModelRegistry {
     if (key === undefined) this.defKeys.set(def, (key = JSON.stringify(def)));
     return key;
   }
+}
 
-  private apiKey(tenant: string, def: Extract<ModelDef, { provider: 'openai' }>, credential: CredentialLookup): string {
-    if (def.credential) {
-      const value = credential(def.credential);
-      if (!value) throw invalid(`model "${def.id}": credential "${def.credential}" is not configured for tenant "${tenant}"`, { model: def.id, credential: def.credential });
-      return value;
-    }
-    if (this.fallbackApiKey) return this.fallbackApiKey;
-    // Local OpenAI-compatible servers (Ollama, vLLM) usually need no key; api.openai.com always does.
-    if (def.baseUrl) return 'no-key';
-    throw invalid(`model "${def.id}": names no credential and OPENAI_API_KEY is not set`, { model: def.id });
+
+/**
+ * The key an `openai` model uses: its named credential, else the registry's fallback key, else
+ * none for a local base URL. Throws a clear `invalid` error when the credential is missing.
+ */
+export function apiKeyFor(tenant: string, def: Extract<ModelDef, { provider: 'openai' }>, credential: CredentialLookup, fallbackApiKey: string | undefined): string {
+  if (def.credential) {
+    const value = credential(def.credential);
+    if (!value) throw invalid(`model "${def.id}": credential "${def.credential}" is not configured for tenant "${tenant}"`, { model: def.id, credential: def.credential });
+    return value;
   }
+  if (fallbackApiKey) return fallbackApiKey;
+  // Local OpenAI-compatible servers (Ollama, vLLM) usually need no key; api.openai.com always does.
+  if (def.baseUrl) return 'no-key';
+  throw invalid(`model "${def.id}": names no credential and OPENAI_API_KEY is not set`, { model: def.id });
 }

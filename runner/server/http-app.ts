@@ -18,6 +18,7 @@ import { examplesRouter } from './routes/examples.ts';
 import { graphsRouter } from './routes/graphs.ts';
 import { mcpToolsRouter } from './routes/mcp-tools.ts';
 import type { McpPool } from '../mcp/pool.ts';
+import { modelsRouter } from './routes/models.ts';
 import { sessionsRouter } from './routes/sessions.ts';
 import { usersRouter } from './routes/users.ts';
 
@@ -80,6 +81,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use('/api/users', ...guarded, usersRouter(sessions, store));
   app.use('/api/examples', ...guarded, examplesRouter(deps.examplesDir));
   if (deps.mcpClients) app.use('/api/mcp', ...guarded, mcpToolsRouter(deps.mcpClients, config));
+  app.use('/api/models', ...guarded, modelsRouter(config, process.env.OPENAI_API_KEY));
   app.use('/v1', ...guarded, openaiRouter(store, sessions));
   // The origin check comes first: a page on a foreign origin is refused whatever token it sends.
   app.use('/mcp', originGuard(config), mcpCors, requireCaller(auth), rateLimit(config.limits.http), deps.mcp.router);

@@ -26,15 +26,15 @@ export function agentProblems(view: GraphView): Problem[] {
       const viaMcp = (agent.config.mcpServers ?? []).length > 0;
       for (const name of new Set(scriptedToolCalls.get(agent.config.model) ?? [])) {
         if (!enabled.has(name) && !(viaMcp && !BuiltinToolName.options.includes(name as never))) {
-          problems.push(problem('warning', [...at, 'tools'], 'tool_not_enabled', `its model "${agent.config.model}" calls the tool "${name}", which this assistant does not enable`, nodeId));
+          problems.push(problem('warning', [...at, 'tools'], 'tool_not_enabled', `its model "${agent.config.model}" calls the tool "${name}", which this assistant does not enable`, nodeId, { model: agent.config.model, tool: name }));
         }
       }
       if (noHosts && enabled.has(http)) {
-        problems.push(problem('warning', [...at, 'tools'], 'no_allowed_hosts', `uses ${http}, but limits.allowedHosts is empty, so every request will be refused`, nodeId));
+        problems.push(problem('warning', [...at, 'tools'], 'no_allowed_hosts', `uses ${http}, but limits.allowedHosts is empty, so every request will be refused`, nodeId, { tool: http }));
       }
     }
     if (agent.kind === 'tool' && noHosts && agent.config.tool === http) {
-      problems.push(problem('warning', [...at, 'tool'], 'no_allowed_hosts', `uses ${http}, but limits.allowedHosts is empty, so every request will be refused`, nodeId));
+      problems.push(problem('warning', [...at, 'tool'], 'no_allowed_hosts', `uses ${http}, but limits.allowedHosts is empty, so every request will be refused`, nodeId, { tool: http }));
     }
     if (agent.kind === 'router') {
       const { mode, rules, defaultTopic, model } = agent.config;
@@ -54,7 +54,7 @@ export function agentProblems(view: GraphView): Problem[] {
       for (const [topic, path] of routes) {
         if (topic === undefined || allowed.has(topic) || view.declared.get(topic) !== 'topic') continue;
         problems.push(
-          problem('error', path, 'route_not_published', `routes to topic "${topic}", which is not among this router's publications (add a publication from "${agent.id}" to "${topic}")`, nodeId),
+          problem('error', path, 'route_not_published', `routes to topic "${topic}", which is not among this router's publications (add a publication from "${agent.id}" to "${topic}")`, nodeId, { topic, agent: agent.id }),
         );
       }
     }
