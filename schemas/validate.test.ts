@@ -216,12 +216,12 @@ describe('validateGraph: dangling references', () => {
 
   it('entry naming an unknown topic', () => {
     const ps = problemsAfter((g) => (g.entry = 'nope'));
-    expect(ps).toMatchObject([{ severity: 'error', path: '/entry', code: 'unknown_topic', message: 'refers to unknown topic "nope"' }]);
+    expect(ps).toMatchObject([{ severity: 'error', path: '/entry', code: 'unknown_topic', message: 'refers to unknown topic "nope"', params: { id: 'nope' } }]);
   });
 
   it('output naming an unknown topic', () => {
     const ps = problemsAfter((g) => g.output.push('nope'));
-    expect(ps).toMatchObject([{ severity: 'error', path: '/output/1', code: 'unknown_topic', message: 'refers to unknown topic "nope"' }]);
+    expect(ps).toMatchObject([{ severity: 'error', path: '/output/1', code: 'unknown_topic', message: 'refers to unknown topic "nope"', params: { id: 'nope' } }]);
   });
 
   it('router rule naming an unknown topic', () => {
@@ -514,7 +514,7 @@ describe('validateGraph: the start topic', () => {
   });
 
   it('a start naming an unknown topic, or an agent', () => {
-    expect(problemsAfter((g) => (g.start = 'nope'))).toEqual([{ severity: 'error', path: '/start', code: 'unknown_topic', message: 'refers to unknown topic "nope"' }]);
+    expect(problemsAfter((g) => (g.start = 'nope'))).toEqual([{ severity: 'error', path: '/start', code: 'unknown_topic', message: 'refers to unknown topic "nope"', params: { id: 'nope' } }]);
     expect(brief(problemsAfter((g) => (g.start = 'tech')))).toEqual(['error unknown_topic /start']);
   });
 
@@ -524,7 +524,7 @@ describe('validateGraph: the start topic', () => {
       g.start = 'hello';
     });
     expect(ps).toEqual([
-      { severity: 'warning', path: '/start', code: 'start_unsubscribed', message: 'no agent subscribes to the start topic "hello", so the session-start message goes nowhere', nodeId: 'hello' },
+      { severity: 'warning', path: '/start', code: 'start_unsubscribed', message: 'no agent subscribes to the start topic "hello", so the session-start message goes nowhere', nodeId: 'hello', params: { topic: 'hello' } },
     ]);
   });
 

@@ -51,7 +51,7 @@ export function flowProblems(view: GraphView): Problem[] {
 
   const startKnown = view.start !== undefined && topicType.has(view.start);
   if (startKnown && receivers(view.start!).length === 0) {
-    problems.push(problem('warning', ['start'], 'start_unsubscribed', `no agent subscribes to the start topic "${view.start}", so the session-start message goes nowhere`, { nodeId: view.start }));
+    problems.push(problem('warning', ['start'], 'start_unsubscribed', `no agent subscribes to the start topic "${view.start}", so the session-start message goes nowhere`, { nodeId: view.start }, { topic: view.start ?? '' }));
   }
 
   // Agents reached from the start topic are reached too: they greet before the first message.
