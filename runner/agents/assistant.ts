@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import type { AssistantAgent as AssistantNode } from '../../schemas/kinds/index.ts';
 import type { ChatResult, ModelMessage } from '../models/types.ts';
+import { traceToolCall } from '../telemetry/tool-span.ts';
 import { runTool, toolSpecs, type ToolContext } from '../tools/index.ts';
 import { GraphAgent, type Turn } from './base.ts';
 import type { ChatMessage } from './message.ts';
@@ -48,7 +49,7 @@ export class AssistantAgent extends GraphAgent<AssistantDef> {
       messages.push({ role: 'assistant', content: result.content, toolCalls: result.toolCalls });
       for (const c of result.toolCalls) {
         const output = config.tools.includes(c.name as never)
-          ? (await runTool(c.name, c.arguments, toolContext)).output
+          ? (await traceToolCall(turnId, c.name, { type: 'builtin' }, () => runTool(c.name, c.arguments, toolContext))).output
           : `Error: tool "${c.name}" is not enabled for this agent; enabled: ${config.tools.join(', ') || 'none'}`;
         messages.push({ role: 'tool', content: output, toolCallId: c.id, name: c.name });
       }

@@ -8,6 +8,7 @@ import { requireCaller, type Auth } from './auth.ts';
 import { designerRouter } from './designer-static.ts';
 import { errorHandler, methodNotAllowed, notFoundHandler } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
+import { continueTrace } from '../telemetry/propagation.ts';
 import { openaiRouter } from './openai-endpoint.ts';
 import { rateLimit } from './rate-limit.ts';
 import { examplesRouter } from './routes/examples.ts';
@@ -62,7 +63,8 @@ export function createHttpApp(deps: HttpDeps): Express {
     .all(methodNotAllowed(['GET']));
 
   const body = express.json({ limit: config.limits.bodyBytes, strict: true, type: 'application/json' });
-  const guarded = [requireCaller(auth), rateLimit(config.limits.http), requireJson, body];
+  // After the body: the parser's callbacks would lose the trace context set before it.
+  const guarded = [requireCaller(auth), rateLimit(config.limits.http), requireJson, body, continueTrace];
   app.use('/api/graphs', ...guarded, graphsRouter(store));
   app.use('/api/sessions', ...guarded, sessionsRouter(sessions, () => metrics.userMessages.inc()));
   app.use('/api/examples', ...guarded, examplesRouter(deps.examplesDir));

@@ -12,6 +12,7 @@ import type { Metrics } from './metrics.ts';
 import { problemsOf } from './problems.ts';
 import { callerWithUser } from './routes/sessions.ts';
 import { SocketRate } from './socket-rate.ts';
+import { withTraceContext } from '../telemetry/propagation.ts';
 
 export interface SocketDeps {
   config: Config;
@@ -163,7 +164,8 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
       return {};
     },
     'session:send': async (socket, p) => {
-      const accepted = await sessions.send(callerOf(socket), p.sessionId, { content: p.content, messageId: p.messageId });
+      const trace = p.traceparent ? p : socket.handshake.headers;
+      const accepted = await withTraceContext(trace, () => sessions.send(callerOf(socket), p.sessionId, { content: p.content, messageId: p.messageId }));
       metrics.userMessages.inc();
       return accepted;
     },
