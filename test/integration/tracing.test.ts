@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionInfo, TurnEndEvent } from '../../schemas/protocol.ts';
 import { flushTraces } from '../../runner/telemetry/tracing.ts';
+import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai-server.ts';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.ts';
 import { api, call, connect, exampleGraph, nextEvent, ok, startTestRunner, type TestRunner } from './helpers.ts';
 
@@ -18,6 +21,10 @@ const sum = (spans: ReceivedSpan[], key: string) => spans.reduce((n, s) => n + N
 describe('OpenTelemetry traces of a turn, exported over OTLP/HTTP (JSON) to a local receiver', () => {
   let otlp: OtlpReceiver;
   let runner: TestRunner;
+  let fake: FakeOpenAI;
+  /** A page http_get fetches; it keeps the headers of each request. */
+  let page: Server;
+  const pageRequests: IncomingHttpHeaders[] = [];
 
   beforeAll(async () => {
     otlp = await startOtlpReceiver();
@@ -25,10 +32,40 @@ describe('OpenTelemetry traces of a turn, exported over OTLP/HTTP (JSON) to a lo
     process.env.OTEL_EXPORTER_OTLP_ENDPOINT = otlp.endpoint;
     process.env.OTEL_SERVICE_NAME = 'switchboard-test';
     runner = await startTestRunner();
-    for (const name of ['research', 'hello']) expect((await api(runner.url, 'POST', '/api/graphs', { body: { graph: exampleGraph(name) } })).status).toBe(201);
+    fake = await startFakeOpenAI();
+    page = createServer((req, res) => {
+      pageRequests.push(req.headers);
+      res.end('a page');
+    });
+    await new Promise<void>((ok) => page.listen(0, '127.0.0.1', ok));
+    const pageHost = `127.0.0.1:${(page.address() as AddressInfo).port}`;
+    // The user's message goes to a model behind the fake OpenAI server and to an http_get tool.
+    const hello = exampleGraph('hello');
+    const outbound = {
+      ...hello,
+      id: 'outbound',
+      models: [{ id: 'gpt', provider: 'openai', model: 'gpt-test', baseUrl: fake.baseURL, maxRetries: 0 }],
+      agents: [
+        { id: 'asker', type: 'asker', kind: 'assistant', label: 'Asker', config: { model: 'gpt' } },
+        { id: 'fetcher', type: 'fetcher', kind: 'tool', label: 'Fetcher', config: { tool: 'http_get', argument: `http://${pageHost}/?q={input}` } },
+      ],
+      subscriptions: [
+        { id: 'in-asker', topic: 'inbox', agent: 'asker', kind: 'type' },
+        { id: 'in-fetcher', topic: 'inbox', agent: 'fetcher', kind: 'type' },
+      ],
+      publications: [
+        { id: 'asker-out', agent: 'asker', topic: 'reply' },
+        { id: 'fetcher-out', agent: 'fetcher', topic: 'reply' },
+      ],
+      limits: { allowedHosts: [pageHost] },
+      layout: undefined,
+    };
+    for (const graph of [exampleGraph('research'), hello, outbound]) expect((await api(runner.url, 'POST', '/api/graphs', { body: { graph } })).status).toBe(201);
   });
   afterAll(async () => {
     await runner?.stop();
+    await fake?.close();
+    await new Promise((ok) => page?.close(ok));
     await otlp?.close();
     delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
     delete process.env.OTEL_SERVICE_NAME;
@@ -128,6 +165,19 @@ describe('OpenTelemetry traces of a turn, exported over OTLP/HTTP (JSON) to a lo
       expect((await ended).traceId).toBe(own.traceId);
       expect((await trace(own.traceId)).find((s) => s.name === 'turn hello')!.parentSpanId).toBe(own.spanId);
     });
+  });
+
+  it('model calls and http_get send the trace on: traceparent names their own span', async () => {
+    const caller = callerTrace();
+    const session = (await api(runner.url, 'POST', '/api/sessions', { body: { graphId: 'outbound' } })).json as SessionInfo;
+    expect((await api(runner.url, 'POST', `/api/sessions/${session.id}/messages`, { body: { content: 'hi', wait: true }, headers: { traceparent: caller.traceparent } })).status).toBe(200);
+    const spans = await trace(caller.traceId);
+    const chat = spans.find((s) => s.name === 'chat gpt-test')!;
+    expect(chat.attributes).toMatchObject({ 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-test', 'gen_ai.usage.input_tokens': 10, 'gen_ai.usage.output_tokens': 5 });
+    const sentToModel = fake.requests.at(-1)!.headers.traceparent;
+    expect(sentToModel).toBe(`00-${caller.traceId}-${chat.spanId}-01`);
+    const tool = spans.find((s) => s.name === 'execute_tool http_get')!;
+    expect(pageRequests.at(-1)!.traceparent).toBe(`00-${caller.traceId}-${tool.spanId}-01`);
   });
 
   it('/v1/chat/completions continues the caller trace', async () => {
