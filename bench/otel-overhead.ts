@@ -13,7 +13,9 @@ import { echoGraph } from '../runner/sessions/test-support.ts';
 /**
  * `otel_overhead_ratio`: turns per second of a runner exporting every turn's trace (OTLP/HTTP
  * to a local receiver, the SDK's batch processor) over the same runner with tracing off. Two
- * child processes, measured in alternating rounds in the same run; the clients run here.
+ * child processes, measured in alternating rounds in the same run; the clients run here. The
+ * export is JSON, so the receiver can count spans without a protobuf decoder; it costs the
+ * runner at least what the default protobuf does.
  */
 
 const SELF = fileURLToPath(import.meta.url);
@@ -148,7 +150,7 @@ export async function otelOverheadRatio(log: (s: string) => void): Promise<numbe
   const receiver = await sink();
   const { OTEL_EXPORTER_OTLP_ENDPOINT: _a, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: _b, ...plain } = process.env;
   const off = await spawnRunner(plain);
-  const on = await spawnRunner({ ...plain, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_SERVICE_NAME: 'switchboard-bench' });
+  const on = await spawnRunner({ ...plain, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_SERVICE_NAME: 'switchboard-bench', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
   const offClients = await sessions(off.url);
   const onClients = await sessions(on.url);
   try {

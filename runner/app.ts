@@ -127,7 +127,7 @@ export interface Runner {
 export async function startRunner(options: RunnerOptions = {}): Promise<Runner> {
   const config = options.config ?? loadConfig({ file: options.configFile, overrides: options.overrides });
   const log = options.log ?? createLogger(config);
-  setupTracing();
+  setupTracing(process.env, (message) => log.warn(message));
   // The turn instruments are made first: the sessions record into them, /metrics reads them.
   const registry = new Registry();
   const instruments = new Instruments(registry);

@@ -36,6 +36,7 @@ async function startMember(name: string): Promise<Member> {
     REDIS_PREFIX: prefix,
     OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
     OTEL_SERVICE_NAME: name,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     OTEL_BSP_SCHEDULE_DELAY: '100',
   });
   const member = { ...started, name, id: (await api(started.url, 'GET', '/api/cluster')).json.self as string };

@@ -31,6 +31,7 @@ describe('OpenTelemetry traces of a turn, exported over OTLP/HTTP (JSON) to a lo
     // The standard environment switches tracing on (once per process: this file's worker).
     process.env.OTEL_EXPORTER_OTLP_ENDPOINT = otlp.endpoint;
     process.env.OTEL_SERVICE_NAME = 'switchboard-test';
+    process.env.OTEL_EXPORTER_OTLP_PROTOCOL = 'http/json';
     runner = await startTestRunner();
     fake = await startFakeOpenAI();
     page = createServer((req, res) => {
@@ -69,6 +70,7 @@ describe('OpenTelemetry traces of a turn, exported over OTLP/HTTP (JSON) to a lo
     await otlp?.close();
     delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
     delete process.env.OTEL_SERVICE_NAME;
+    delete process.env.OTEL_EXPORTER_OTLP_PROTOCOL;
   });
 
   /** Every span of `traceId` once the turn's root span (and, asked for, a store write of it) arrived. */
