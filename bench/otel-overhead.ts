@@ -1,42 +1,24 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
-import { startRunner } from '../runner/app.ts';
-import { parseConfig } from '../runner/config.ts';
 import { echoGraph } from '../runner/sessions/test-support.ts';
+import { spawnServer } from '../test/helpers/spawn-runner.ts';
 
 /**
  * `otel_overhead_ratio`: turns per second of a runner exporting every turn's trace (OTLP/HTTP
  * to a local receiver, the SDK's batch processor) over the same runner with tracing off. Two
- * child processes, measured in alternating rounds in the same run; the clients run here. The
- * export is JSON, so the receiver can count spans without a protobuf decoder; it costs the
- * runner at least what the default protobuf does.
+ * `switchboard serve` processes, measured in alternating rounds in the same run; the clients
+ * run here. The export is JSON, so the receiver can count spans without a protobuf decoder;
+ * it costs the runner at least what the default protobuf does.
  */
 
-const SELF = fileURLToPath(import.meta.url);
 const SESSIONS = 50;
 const ROUNDS = 5;
 const WARMUP_MS = 1000;
 const WINDOW_MS = 3000;
-
-/** In a child: a runner with the echo graph that prints its URL. Traced when OTEL_* say so. */
-async function serveRunner(): Promise<void> {
-  process.on('message', (m) => m === 'cpu' && process.send?.(process.cpuUsage()));
-  const dir = mkdtempSync(join(tmpdir(), 'sb-bench-otel-'));
-  const runner = await startRunner({
-    config: parseConfig({ port: 0, dataDir: dir, logLevel: 'error', designerDir: join(dir, 'none'), limits: { socket: { perSecond: 100_000, burst: 100_000 } } }),
-  });
-  const res = await fetch(`${runner.url}/api/graphs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ graph: echoGraph('bench-otel') }) });
-  if (!res.ok) throw new Error(`the bench graph was refused: ${await res.text()}`);
-  process.stdout.write(`${JSON.stringify({ url: runner.url })}\n`);
-  process.once('SIGTERM', () => void runner.close().finally(() => (rmSync(dir, { recursive: true, force: true }), process.exit(0))));
-}
-
 const SPAN_KEY = Buffer.from('"spanId"');
 
 /**
@@ -60,29 +42,24 @@ async function sink(): Promise<{ endpoint: string; spans: () => number; close():
 
 interface Child {
   url: string;
-  /** CPU time (user + system) the runner process has used so far, in µs. */
+  /** CPU time (user + system) the runner process has used so far, in µs, from its own /metrics. */
   cpuUs(): Promise<number>;
   stop(): Promise<void>;
 }
 
+/** A runner with the echo graph and no rate limits in the way; traced when `env` says so. */
 async function spawnRunner(env: NodeJS.ProcessEnv): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SELF], { env: { ...env, SB_BENCH_OTEL_ROLE: 'runner' }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve((JSON.parse(line) as { url: string }).url);
-    });
-    child.once('exit', (code) => reject(new Error(`bench runner exited with ${code}`)));
-  });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const cpuUs = () =>
-    new Promise<number>((resolve) => {
-      child.once('message', (u) => resolve((u as NodeJS.CpuUsage).user + (u as NodeJS.CpuUsage).system));
-      child.send('cpu');
-    });
-  return { url, cpuUs, stop: () => (child.kill('SIGTERM'), exited) };
+  const dir = mkdtempSync(join(tmpdir(), 'sb-bench-otel-'));
+  const config = join(dir, 'config.json');
+  writeFileSync(config, JSON.stringify({ limits: { socket: { perSecond: 100_000, burst: 100_000 } } }));
+  const { url, child, exited } = await spawnServer(['--data', dir], { ...env, SWITCHBOARD_CONFIG: config });
+  const res = await fetch(`${url}/api/graphs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ graph: echoGraph('bench-otel') }) });
+  if (!res.ok) throw new Error(`the bench graph was refused: ${await res.text()}`);
+  const cpuUs = async () => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    return Number(/^switchboard_process_cpu_seconds_total (\S+)$/m.exec(text)?.[1]) * 1e6;
+  };
+  return { url, cpuUs, stop: async () => (child.kill('SIGTERM'), await exited, rmSync(dir, { recursive: true, force: true })) };
 }
 
 /** One socket per session; `turn(i)` sends a message in session i and resolves at its turn_end. */
@@ -148,9 +125,8 @@ async function rate(runner: Child, clients: Awaited<ReturnType<typeof sessions>>
 
 export async function otelOverheadRatio(log: (s: string) => void): Promise<number> {
   const receiver = await sink();
-  const { OTEL_EXPORTER_OTLP_ENDPOINT: _a, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: _b, ...plain } = process.env;
-  const off = await spawnRunner(plain);
-  const on = await spawnRunner({ ...plain, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_SERVICE_NAME: 'switchboard-bench', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
+  const off = await spawnRunner({ OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '' });
+  const on = await spawnRunner({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_SERVICE_NAME: 'switchboard-bench', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
   const offClients = await sessions(off.url);
   const onClients = await sessions(on.url);
   try {
@@ -187,5 +163,3 @@ export async function otelOverheadRatio(log: (s: string) => void): Promise<numbe
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
-
-if (process.env.SB_BENCH_OTEL_ROLE === 'runner' && process.argv[1] === SELF) await serveRunner();
