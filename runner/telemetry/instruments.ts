@@ -37,7 +37,7 @@ export class Instruments {
     this.cost = new Counter({ name: 'switchboard_model_cost_total', help: "Cost of model calls in the models' pricing currency, by tenant", labelNames: ['tenant'], registers });
     this.sessionsCreated = new Counter({ name: 'switchboard_sessions_created_total', help: 'Sessions created', registers });
     this.sessionsClosed = new Counter({ name: 'switchboard_sessions_closed_total', help: 'Sessions closed by a client', registers });
-    this.sessionsTimedOut = new Counter({ name: 'switchboard_sessions_timed_out_total', help: 'Quiet sessions whose agents were freed after the idle timeout', labelNames: [], registers });
+    this.sessionsTimedOut = new Counter({ name: 'switchboard_sessions_timed_out_total', help: 'Quiet sessions whose agents were freed after the idle timeout', registers });
   }
 }
 

@@ -33,7 +33,7 @@ export function startTurnTrace(item: object & { turnId: string }, info: SessionI
     ? tracer.startSpan(`turn ${info.graphId}`, {
         attributes: {
           'switchboard.tenant': info.tenant,
-          'switchboard.user': info.user ?? '',
+          ...(info.user === undefined ? {} : { 'switchboard.user': info.user }),
           'switchboard.session.id': info.id,
           'switchboard.graph.id': info.graphId,
           'switchboard.graph.version': info.graphVersion,
