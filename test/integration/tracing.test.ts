@@ -150,13 +150,14 @@ describe('OpenTelemetry traces of a turn, exported over OTLP/HTTP (JSON) to a lo
     afterAll(() => socket?.disconnect());
 
     it('a send continues the handshake trace, and turn_end names the trace id', async () => {
-      const { session } = ok(await call<{ session: SessionInfo }>(socket, 'session:create', { graphId: 'hello' }));
+      const { session } = ok(await call<{ session: SessionInfo }>(socket, 'session:create', { graphId: 'hello', user: 'ada' }));
       const ended = nextEvent(socket, 'turn_end', (e) => e.sessionId === session.id);
       ok(await call(socket, 'session:send', { sessionId: session.id, content: 'hi' }));
       const end: TurnEndEvent = await ended;
       expect(end.traceId).toBe(handshake.traceId);
       const turn = (await trace(handshake.traceId)).find((s) => s.name === 'turn hello')!;
       expect(turn.parentSpanId).toBe(handshake.spanId);
+      expect(turn.attributes['switchboard.user']).toBe('ada');
     });
 
     it('a traceparent in the event wins over the handshake', async () => {
