@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { pino, type Logger } from 'pino';
+import { Registry } from 'prom-client';
 import { joinCluster, type ClusterMember } from './cluster/join.ts';
 import { loadGraph } from './agents/load-graph.ts';
 import { LOCAL_TENANT, loadConfig, type Config, type ConfigInput } from './config.ts';
@@ -16,6 +17,10 @@ import { mcpEndpoint } from './server/mcp/mcp-endpoint.ts';
 import { Metrics } from './server/metrics.ts';
 import { attachSocketServer, roomFor } from './server/socket.ts';
 import { SessionManager } from './sessions/session-manager.ts';
+import { Instruments } from './telemetry/instruments.ts';
+import { ModelTelemetry } from './telemetry/model-telemetry.ts';
+import { observeStoreWrites } from './telemetry/store-telemetry.ts';
+import { setupTracing } from './telemetry/tracing.ts';
 import type { Sessions } from './sessions/types.ts';
 import { LowdbStore } from './store/lowdb-store.ts';
 import type { Store } from './store/types.ts';
@@ -50,10 +55,10 @@ export function createLogger(config: Config): Logger {
  * Store and sessions on the embedded store, without any network: what `switchboard run` and a
  * single `serve` process use (a process with Redis goes through createClusterCore instead).
  */
-export function createCore(config: Config, log: Logger = createLogger(config)): Core {
+export function createCore(config: Config, log: Logger = createLogger(config), instruments?: Instruments): Core {
   const store = new LowdbStore(resolve(config.dataDir), { onError: (err) => log.error({ err }, 'the embedded store could not checkpoint or replay a session (a failed checkpoint keeps the writes in the journal and retries)') });
   const mcpClients = mcpPool(config);
-  const sessions = createSessionManager(config, store, log, mcpClients);
+  const sessions = createSessionManager(config, store, log, mcpClients, instruments);
   return {
     config,
     store,
@@ -73,9 +78,9 @@ export function createCore(config: Config, log: Logger = createLogger(config)): 
  * Cluster mode (`serve` with Redis): this process joins the others on Redis; its session manager
  * runs behind the cluster layer, which sends each session's work to the process holding its lease.
  */
-async function createClusterCore(config: Config, log: Logger): Promise<Core & { cluster: ClusterMember }> {
+async function createClusterCore(config: Config, log: Logger, instruments: Instruments): Promise<Core & { cluster: ClusterMember }> {
   const mcpClients = mcpPool(config);
-  const cluster = await joinCluster({ redisUrl: config.redisUrl!, prefix: config.redisPrefix, makeSessions: (store) => createSessionManager(config, store, log, mcpClients) });
+  const cluster = await joinCluster({ redisUrl: config.redisUrl!, prefix: config.redisPrefix, makeSessions: (store) => createSessionManager(config, store, log, mcpClients, instruments) });
   return {
     config,
     store: cluster.store,
@@ -93,15 +98,16 @@ function mcpPool(config: Config): McpPool {
   return new McpPool({ limits: config.mcpClient, stdio: Object.fromEntries(Object.entries(config.tenants).map(([tenant, t]) => [tenant, t.mcpServers])) });
 }
 
-function createSessionManager(config: Config, store: Store, log: Logger, mcp: McpPool): SessionManager {
+function createSessionManager(config: Config, store: Store, log: Logger, mcp: McpPool, instruments?: Instruments): SessionManager {
   const runtime = new SingleThreadedAgentRuntime();
   return new SessionManager({
-    store,
+    store: instruments ? observeStoreWrites(store, config.redisUrl ? 'redis' : 'lowdb', instruments) : store,
     runtime,
     onSaveError: (err, { tenant, id, code }) => log.error({ err, tenant, sessionId: id, code }, 'could not save a session after its turn; the next save retries'),
     loadGraph,
-    models: new ModelRegistry(),
+    models: new ModelRegistry({ fallbackApiKey: process.env.OPENAI_API_KEY, ...(instruments ? { telemetry: new ModelTelemetry(instruments) } : {}) }),
     mcp,
+    instruments,
     config: {
       idleTimeoutMs: config.idleTimeoutMs,
       credentials: Object.fromEntries(Object.entries(config.tenants).map(([tenant, t]) => [tenant, t.credentials])),
@@ -136,11 +142,15 @@ export interface Runner {
 export async function startRunner(options: RunnerOptions = {}): Promise<Runner> {
   const config = options.config ?? loadConfig({ file: options.configFile, overrides: options.overrides });
   const log = options.log ?? createLogger(config);
-  const clustered = config.redisUrl ? await createClusterCore(config, log) : undefined;
-  const core: Core = clustered ?? createCore(config, log);
+  setupTracing(process.env, (message) => log.warn(message));
+  // The turn instruments are made first: the sessions record into them, /metrics reads them.
+  const registry = new Registry();
+  const instruments = new Instruments(registry);
+  const clustered = config.redisUrl ? await createClusterCore(config, log, instruments) : undefined;
+  const core: Core = clustered ?? createCore(config, log, instruments);
   const cluster = clustered?.cluster;
   const { store, sessions } = core;
-  const metrics = new Metrics(sessions);
+  const metrics = new Metrics(sessions, registry);
   const auth = createAuth(config);
   const onError = (err: unknown) => log.error({ err }, 'request failed');
   const mcp = mcpEndpoint({ config, store, sessions, log: onError });

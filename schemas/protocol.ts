@@ -50,6 +50,9 @@ export const SendMessage = z
     content: z.string().min(1, 'must not be empty').max(MAX_MESSAGE_CHARS, `must be at most ${MAX_MESSAGE_CHARS} characters`),
     /** Client-chosen id: resending the same id never duplicates the message. */
     messageId: z.string().min(1).max(100).regex(/^[\w-]+$/).optional(),
+    /** W3C trace context of the caller (else the handshake's headers): the turn's trace continues it. */
+    traceparent: z.string().max(100).optional(),
+    tracestate: z.string().max(512).optional(),
   })
   .strict();
 export const InputReply = z
@@ -123,6 +126,8 @@ export interface TurnEndEvent {
   time: number;
   /** Tokens and cost of this turn, all agents together. */
   usage?: Usage;
+  /** W3C trace id of the turn's trace, when the runner exports traces: to look the turn up in a tracing backend. */
+  traceId?: string;
 }
 export interface Usage { promptTokens: number; completionTokens: number; cost: number; estimated: boolean }
 export interface UsageEvent { sessionId: string; turnId: string; agent: string; usage: Usage; session: Usage }

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { AssistantAgent as AssistantNode } from '../../schemas/kinds/index.ts';
 import { assistantToolbox, callMcpTool } from '../mcp/agent-tools.ts';
 import type { ChatResult, ModelMessage } from '../models/types.ts';
+import { traceToolCall } from '../telemetry/tool-span.ts';
 import { runTool, toolSpecs, type ToolContext } from '../tools/index.ts';
 import { GraphAgent, type Turn } from './base.ts';
 import type { ChatMessage } from './message.ts';
@@ -51,9 +52,9 @@ export class AssistantAgent extends GraphAgent<AssistantDef> {
       for (const c of result.toolCalls) {
         const server = toolbox.mcp.get(c.name);
         const output = config.tools.includes(c.name as never)
-          ? (await runTool(c.name, c.arguments, toolContext)).output
+          ? (await traceToolCall(turnId, c.name, { type: 'builtin' }, () => runTool(c.name, c.arguments, toolContext))).output
           : server !== undefined
-            ? (await callMcpTool(this.setup.env.mcp, { server, tool: c.name, arguments: c.arguments }, session, { turnId, agent })).output
+            ? (await traceToolCall(turnId, c.name, { type: 'mcp', server }, () => callMcpTool(this.setup.env.mcp, { server, tool: c.name, arguments: c.arguments }, session, { turnId, agent }))).output
             : `Error: tool "${c.name}" is not enabled for this agent; enabled: ${toolbox.specs.map((s) => s.name).join(', ') || 'none'}`;
         messages.push({ role: 'tool', content: output, toolCallId: c.id, name: c.name });
       }

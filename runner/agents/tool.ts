@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { ToolAgent as ToolNode } from '../../schemas/kinds/index.ts';
 import { callMcpTool } from '../mcp/agent-tools.ts';
 import { mcpArgsFromMessage } from '../mcp/message-args.ts';
+import { traceToolCall } from '../telemetry/tool-span.ts';
 import { runTool, toolArgsFromMessage } from '../tools/index.ts';
 import { GraphAgent, type Turn } from './base.ts';
 import type { ChatMessage } from './message.ts';
@@ -14,8 +15,8 @@ export class ToolAgent extends GraphAgent<ToolDef> {
     const { tool, argument, mcp } = this.def.config;
     const agent = this.def.type;
     const result = mcp
-      ? await callMcpTool(this.setup.env.mcp, { ...mcp, arguments: mcpArgsFromMessage(message.content, argument) }, session, { turnId, agent })
-      : await this.runBuiltin(tool!, message.content, argument, session);
+      ? await traceToolCall(turnId, mcp.tool, { type: 'mcp', server: mcp.server }, () => callMcpTool(this.setup.env.mcp, { ...mcp, arguments: mcpArgsFromMessage(message.content, argument) }, session, { turnId, agent }))
+      : await traceToolCall(turnId, tool!, { type: 'builtin' }, () => this.runBuiltin(tool!, message.content, argument, session));
     if (!result.ok) session.emit('warning', { code: 'tool_error', message: `tool agent "${agent}": ${result.output}` });
     await this.publish(turnId, result.output, 'tool');
   }

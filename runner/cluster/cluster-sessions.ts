@@ -10,6 +10,7 @@ import type { InboxEntry } from './inbox.ts';
 import type { OwnedSession } from './lease.ts';
 import { eventLoopLoad, type LoopLoad } from './loop-load.ts';
 import { pickLeastLoaded } from './placement.ts';
+import { currentTraceCarrier, withTraceContext, type TraceCarrier } from '../telemetry/propagation.ts';
 
 /** The session manager of this process. */
 export interface LocalSessions extends Sessions {
@@ -210,7 +211,8 @@ export class ClusterSessions implements Sessions {
 
   send(caller: Caller, id: string, message: { content: string; messageId?: string }): Promise<{ messageId: string; turnId: string }> {
     // The id is fixed here, so a redelivery after a crash is recognised as the same message.
-    return this.routed(caller, id, 'send', [{ ...message, messageId: message.messageId ?? randomUUID() }]) as Promise<{ messageId: string; turnId: string }>;
+    // The caller's trace context travels with the message, so the owner's turn continues the trace.
+    return this.routed(caller, id, 'send', [{ ...message, messageId: message.messageId ?? randomUUID() }, currentTraceCarrier()]) as Promise<{ messageId: string; turnId: string }>;
   }
   async settled(caller: Caller, id: string): Promise<void> {
     await this.routed(caller, id, 'settled', []);
@@ -360,7 +362,7 @@ export class ClusterSessions implements Sessions {
       case 'transcript':
         return this.local.transcript(caller, id, args[0] as { afterMessageId?: string });
       case 'send':
-        return this.local.send(caller, id, args[0] as { content: string; messageId?: string });
+        return withTraceContext(args[1] as TraceCarrier | undefined, () => this.local.send(caller, id, args[0] as { content: string; messageId?: string }));
       case 'settled':
         return this.local.settled(caller, id);
       case 'reply':

@@ -3,6 +3,7 @@ import type { ModelDef } from '../../schemas/models.ts';
 import { invalid } from '../errors.ts';
 import { OpenAIModelClient } from './openai.ts';
 import { ScriptedModelClient } from './scripted.ts';
+import type { ModelTelemetry } from '../telemetry/model-telemetry.ts';
 import type { ModelClient } from './types.ts';
 
 /** Looks up a tenant's named credential in the runner config. */
@@ -14,6 +15,8 @@ export interface ModelRegistryOptions {
    * (the documented OPENAI_API_KEY fallback), never from the environment during a run.
    */
   fallbackApiKey?: string;
+  /** Spans, timings and token counts of every call (the runner's); none when omitted. */
+  telemetry?: ModelTelemetry;
 }
 
 /**
@@ -25,9 +28,11 @@ export class ModelRegistry {
   /** Serialised definitions by identity: sessions ask for the same definition object on every call. */
   private readonly defKeys = new WeakMap<ModelDef, string>();
   private readonly fallbackApiKey: string | undefined;
+  private readonly telemetry: ModelTelemetry | undefined;
 
   constructor(options: ModelRegistryOptions = { fallbackApiKey: process.env.OPENAI_API_KEY }) {
     this.fallbackApiKey = options.fallbackApiKey;
+    this.telemetry = options.telemetry;
   }
 
   /** Throws a clear `invalid` error when an `openai` model's credential is not configured for the tenant. */
@@ -37,7 +42,8 @@ export class ModelRegistry {
     const cacheKey = `${tenant}\u0000${this.defKey(def)}\u0000${apiKey && createHash('sha256').update(apiKey).digest('base64url')}`;
     let client = this.clients.get(cacheKey);
     if (!client) {
-      client = def.provider === 'openai' ? new OpenAIModelClient(def, apiKey) : new ScriptedModelClient(def);
+      const raw = def.provider === 'openai' ? new OpenAIModelClient(def, apiKey, this.telemetry?.fetch(def)) : new ScriptedModelClient(def);
+      client = this.telemetry ? this.telemetry.wrap(raw, def, tenant) : raw;
       this.clients.set(cacheKey, client);
     }
     return client;

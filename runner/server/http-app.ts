@@ -11,6 +11,7 @@ import { mcpCors } from './mcp/cors.ts';
 import type { McpEndpoint } from './mcp/mcp-endpoint.ts';
 import { originGuard } from './mcp/origin-guard.ts';
 import type { Metrics } from './metrics.ts';
+import { continueTrace } from '../telemetry/propagation.ts';
 import { openaiRouter } from './openai-endpoint.ts';
 import { trustOf } from './client-address.ts';
 import { rateLimit } from './rate-limit.ts';
@@ -75,7 +76,8 @@ export function createHttpApp(deps: HttpDeps): Express {
     .all(methodNotAllowed(['GET']));
 
   const body = express.json({ limit: config.limits.bodyBytes, strict: true, type: 'application/json' });
-  const guarded = [requireCaller(auth), rateLimit(config.limits.http), requireJson, body];
+  // After the body: the parser's callbacks would lose the trace context set before it.
+  const guarded = [requireCaller(auth), rateLimit(config.limits.http), requireJson, body, continueTrace];
   app.use('/api/graphs', ...guarded, graphsRouter(store));
   app.use('/api/sessions', ...guarded, sessionsRouter(sessions, () => metrics.userMessages.inc()));
   app.use('/api/users', ...guarded, usersRouter(sessions, store));

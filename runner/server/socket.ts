@@ -15,6 +15,7 @@ import { holdReading } from './read-hold.ts';
 import { clientAddress, trustOf } from './client-address.ts';
 import { eventRefused, handshakeRefused, refusalDelay, SocketLimits } from './socket-limits.ts';
 import { SocketRate } from './socket-rate.ts';
+import { withTraceContext } from '../telemetry/propagation.ts';
 
 export interface SocketDeps {
   config: Config;
@@ -177,7 +178,8 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
       return {};
     },
     'session:send': async (socket, p) => {
-      const accepted = await sessions.send(callerOf(socket), p.sessionId, { content: p.content, messageId: p.messageId });
+      const trace = p.traceparent ? p : socket.handshake.headers;
+      const accepted = await withTraceContext(trace, () => sessions.send(callerOf(socket), p.sessionId, { content: p.content, messageId: p.messageId }));
       metrics.userMessages.inc();
       return accepted;
     },

@@ -12,6 +12,8 @@ import type { ModelClient } from '../models/types.ts';
 import { DROP, type AgentRuntime, type HandlerError, type InterventionHandler, type KeySnapshot } from '../runtime/types.ts';
 import type { AgentId, TopicId } from '../runtime/ids.ts';
 import type { InboxItem, Store } from '../store/types.ts';
+import type { Instruments } from '../telemetry/instruments.ts';
+import { finishTurnTrace, inTurn, rememberCaller, startTurnTrace, traceIdOf, turnEnded } from '../telemetry/turn-trace.ts';
 import { DeadlineQueue } from './deadline-queue.ts';
 import { GraphVersions, type EffectiveLimits, type GraphLoader } from './graph-versions.ts';
 import { LiveSession, Turn } from './live-session.ts';
@@ -58,6 +60,8 @@ export interface SessionManagerDeps {
    * warning event, the operator this. The writes stay in memory and the next save retries them.
    */
   onSaveError?: (error: unknown, session: { tenant: string; id: string; code: 'persist_failed' | 'checkpoint_failed' }) => void;
+  /** The runner's turn and session metrics; none when omitted. */
+  instruments?: Instruments;
 }
 
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -92,11 +96,13 @@ export class SessionManager implements Sessions {
   /** Sessions whose ended turn is not saved yet: not settled, though no turn runs. */
   private readonly savingTurn = new Set<LiveSession>();
   private readonly onSaveError: SessionManagerDeps['onSaveError'];
+  private readonly instruments: Instruments | undefined;
 
   constructor(deps: SessionManagerDeps) {
     this.store = deps.store;
     this.runtime = deps.runtime;
     this.onSaveError = deps.onSaveError;
+    this.instruments = deps.instruments;
     this.config = {
       idleTimeoutMs: 15 * 60_000,
       pageOutMs: 0,
@@ -159,6 +165,7 @@ export class SessionManager implements Sessions {
       this.live.delete(s.id);
       throw error;
     }
+    this.instruments?.sessionsCreated.inc();
     const created = structuredClone(s.info);
     if (start) {
       s.emit('message', s.transcript[0]!);
@@ -215,6 +222,7 @@ export class SessionManager implements Sessions {
       }
       const version = await this.versionOf(s);
       const item = { messageId: message.messageId ?? randomUUID(), turnId: randomUUID(), content };
+      rememberCaller(item);
       const entry = version.loaded.entryTopicType;
       const event: MessageEvent = {
         sessionId: s.id,
@@ -336,6 +344,7 @@ export class SessionManager implements Sessions {
       s.snapshot = undefined;
       s.restoreNeeded = false;
       s.setState('closed');
+      this.instruments?.sessionsClosed.inc();
       this.forgetTimers(s.id);
       this.live.delete(s.id);
       if (this.loaded.delete(s.id)) await this.runtime.closeKey(s.id);
@@ -381,6 +390,7 @@ export class SessionManager implements Sessions {
       for (const input of turn.inputs.values()) input.reject(moved);
       turn.releaseHeld();
       turn.wakeHoldWaiters();
+      finishTurnTrace(turn.id);
     }
     this.forgetTimers(id);
     if (this.loaded.delete(id)) await this.runtime.closeKey(id);
@@ -429,6 +439,7 @@ export class SessionManager implements Sessions {
         for (const input of turn.inputs.values()) input.reject(stopping);
         turn.releaseHeld();
         turn.wakeHoldWaiters();
+        finishTurnTrace(turn.id);
         s.snapshot = (await this.snapshotOf(s.id)) ?? s.snapshot;
       }
       void this.persist(s).catch(() => undefined);
@@ -474,6 +485,7 @@ export class SessionManager implements Sessions {
     }
     const turn = new Turn(item);
     s.turn = turn;
+    startTurnTrace(item, s.info, this.instruments);
     this.idle.delete(s.id);
     this.pageOut.delete(s.id);
     s.setState('running');
@@ -548,9 +560,12 @@ export class SessionManager implements Sessions {
     s.info.turns += 1;
     s.info.lastActiveAt = Date.now();
     if (!s.closed) s.setState('idle');
-    s.emit('turn_end', { sessionId: s.id, turnId: turn.id, reason, ...(detail === undefined ? {} : { detail }), time: Date.now(), usage: { ...turn.usage } });
+    turnEnded(turn.id, reason);
+    const traceId = traceIdOf(turn.id);
+    s.emit('turn_end', { sessionId: s.id, turnId: turn.id, reason, ...(detail === undefined ? {} : { detail }), time: Date.now(), usage: { ...turn.usage }, ...(traceId ? { traceId } : {}) });
     this.savingTurn.add(s);
-    void this.afterTurn(s, reason);
+    // The writes that store the turn's end are part of its trace.
+    void inTurn(turn.id, () => this.afterTurn(s, reason)).finally(() => finishTurnTrace(turn.id));
   }
 
   private async afterTurn(s: LiveSession, reason: TurnEndReason): Promise<void> {
@@ -907,6 +922,7 @@ export class SessionManager implements Sessions {
     }
     this.loaded.delete(id);
     s.restoreNeeded = s.snapshot !== undefined;
+    this.instruments?.sessionsTimedOut.inc();
     await this.runtime.closeKey(id);
   }
 

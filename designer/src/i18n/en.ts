@@ -149,6 +149,8 @@ export const en = {
     send: 'Send',
     turnEnd: 'Turn ended ({{reason}})',
     turnEndedAway: 'Turn ended while this tab was not connected',
+    traceId: 'Trace {{id}}',
+    traceIdHint: 'Trace id of this turn: look it up in your tracing backend (Jaeger, Tempo, Langfuse, Phoenix…)',
     rejoinFailed: 'Could not rejoin this session after reconnecting: {{error}}',
     inputFrom: '{{agent}} asks:',
     answer: 'Answer',

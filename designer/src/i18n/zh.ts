@@ -149,6 +149,8 @@ export const zh = {
     send: '发送',
     turnEnd: '本轮结束（{{reason}}）',
     turnEndedAway: '本轮在此页未连接时结束',
+    traceId: '追踪 {{id}}',
+    traceIdHint: '本轮的追踪 ID：可在追踪后端（Jaeger、Tempo、Langfuse、Phoenix…）中查询',
     rejoinFailed: '重新连接后无法重新加入此会话：{{error}}',
     inputFrom: '{{agent}} 询问：',
     answer: '回答',

@@ -6,6 +6,7 @@ import { useRun, type ChatItem, type SessionView } from '../run/runStore.ts';
 import { useUi } from '../store/uiStore.ts';
 import { GraphScriptedBadge } from '../canvas/ScriptedBadge.tsx';
 import { testCaseFromTrace, loadTestCases, saveTestCases } from '../run/testCases.ts';
+import { TraceId } from '../run/TraceId.tsx';
 
 type Props = { session: SessionView; graphId: string };
 
@@ -118,6 +119,7 @@ function ChatLine({ item, internal, sessionId }: { item: ChatItem; internal: boo
         <li className={`turn-end reason-${event.reason}`} data-testid="turn-end">
           {t('run.turnEnd', { reason: t(`reasons.${event.reason}`) })}
           {event.detail ? `: ${event.detail}` : ''}
+          <TraceId traceId={event.traceId} />
         </li>
       );
     }
