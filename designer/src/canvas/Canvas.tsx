@@ -15,16 +15,16 @@ import { useTranslation } from 'react-i18next';
 import { useEditor, useEditorStore } from '../store/editorContext.tsx';
 import { useUi } from '../store/uiStore.ts';
 import { classifyConnection } from '../model/connect.ts';
-import { createProjector, type EdgeText, type Live, type Marks } from './project.ts';
-import { nodeTypes } from './nodeTypes.ts';
+import { createProjector, type EdgeText, type Marks } from './project.ts';
+import { edgeTypes, nodeTypes } from './nodeTypes.ts';
 import type { FlowEdge, FlowNode } from './types.ts';
 import { PALETTE_MIME, parsePaletteItem } from '../panels/paletteItems.ts';
 import type { Size } from '../store/editorStore.ts';
 
-type Props = { marks: Marks; live: Live };
+type Props = { marks: Marks };
 
 /** The drawing surface: a controlled React Flow bound to the editor store. */
-export function Canvas({ marks, live }: Props) {
+export function Canvas({ marks }: Props) {
   const { t, i18n } = useTranslation();
   const store = useEditorStore();
   const graph = useEditor((s) => s.graph);
@@ -42,7 +42,7 @@ export function Canvas({ marks, live }: Props) {
     }),
     [t, i18n.language],
   );
-  const { nodes, edges } = project({ graph, selection, measured, marks, live, text });
+  const { nodes, edges } = project({ graph, selection, measured, marks, text });
   const initialViewport = useRef(graph.layout.viewport);
   // The minimap draws every node: mount it after the first paint so a large graph shows sooner.
   const [minimap, setMinimap] = useState(false);
@@ -148,6 +148,7 @@ export function Canvas({ marks, live }: Props) {
         nodes={nodes}
         edges={edges}
         nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}

@@ -10,7 +10,6 @@ export type AgentNodeData = {
   agent: Agent;
   modelLabel?: string;
   mark?: Mark;
-  working: boolean;
 };
 export type TopicNodeData = {
   topic: Topic;

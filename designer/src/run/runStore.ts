@@ -23,6 +23,8 @@ export interface Replay {
   messages: MessageEvent[];
   /** Messages up to and including this index have happened. */
   index: number;
+  /** Advancing by itself, one message a beat. */
+  playing: boolean;
 }
 
 /** What the run store takes of a session's answer. */
@@ -52,8 +54,12 @@ interface RunState {
   onUsage(event: UsageEvent): void;
   onState(sessionId: string, state: SessionState): void;
   onError(sessionId: string, text: string): void;
-  startReplay(sessionId: string, messages: MessageEvent[]): void;
+  startReplay(sessionId: string, messages: MessageEvent[], play?: boolean): void;
+  /** Moves to a message; a person scrubbing stops the playback. */
   seekReplay(index: number): void;
+  playReplay(playing: boolean): void;
+  /** The playback's next beat: one message on, stopping at the last. */
+  stepReplay(): void;
   stopReplay(): void;
 }
 
@@ -136,12 +142,26 @@ export const useRun = create<RunState>((set, get) => {
     onError(sessionId, text) {
       update(sessionId, (s) => ({ items: [...s.items, { kind: 'error', id: `err-${s.items.length}`, text }] }));
     },
-    startReplay(sessionId, messages) {
-      set({ replay: { sessionId, messages, index: messages.length ? 0 : -1 } });
+    startReplay(sessionId, messages, play = false) {
+      set({ replay: { sessionId, messages, index: messages.length ? 0 : -1, playing: play && messages.length > 1 } });
     },
     seekReplay(index) {
       const replay = get().replay;
-      if (replay) set({ replay: { ...replay, index: Math.max(-1, Math.min(index, replay.messages.length - 1)) } });
+      if (!replay) return;
+      set({ replay: { ...replay, index: Math.max(-1, Math.min(index, replay.messages.length - 1)), playing: false } });
+    },
+    stepReplay() {
+      const replay = get().replay;
+      if (!replay?.playing) return;
+      const index = Math.min(replay.index + 1, replay.messages.length - 1);
+      set({ replay: { ...replay, index, playing: index < replay.messages.length - 1 } });
+    },
+    playReplay(playing) {
+      const replay = get().replay;
+      if (!replay) return;
+      // Playing from the end starts over.
+      const index = playing && replay.index >= replay.messages.length - 1 ? 0 : replay.index;
+      set({ replay: { ...replay, index, playing } });
     },
     stopReplay() {
       set({ replay: undefined });
