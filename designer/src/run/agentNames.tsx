@@ -23,3 +23,12 @@ export function Who({ name }: { name: AgentName }) {
     </span>
   );
 }
+
+/** Model id → the name the trace shows: its label, else the provider's model name, else the id. */
+export function useModelNames(): (id: string | undefined) => string | undefined {
+  const models = useEditor((s) => s.graph.models);
+  return useMemo(() => {
+    const byId = new Map(models.map((m) => [m.id, m.label ?? ('model' in m && typeof m.model === 'string' ? m.model : m.id)]));
+    return (id) => (id === undefined ? undefined : (byId.get(id) ?? id));
+  }, [models]);
+}

@@ -11,6 +11,7 @@ import type {
   UsageEvent,
 } from '../../../schemas/protocol.ts';
 import type { Hop } from './flow.ts';
+import { applyAgentEvent, applyUsage } from './calls.ts';
 import { addInputRequests, addLiveMessage, addTurnEnd, mergeCatchUp, settleTurns, type ChatItem, type SessionView } from './transcript.ts';
 
 export type { ChatItem, SessionView } from './transcript.ts';
@@ -87,7 +88,7 @@ export const useRun = create<RunState>((set, get) => {
 
     open(info, history = []) {
       if (get().sessions[info.id]) return get().catchUp(info, undefined, history);
-      const view: SessionView = { id: info.id, state: info.state, items: [], trace: [], working: [] };
+      const view: SessionView = { id: info.id, state: info.state, items: [], trace: [], working: [], calls: [] };
       set({ sessions: { ...get().sessions, [info.id]: { ...view, ...caughtUp(view, info, undefined, history) } }, order: [...get().order, info.id] });
     },
     catchUp(info, afterId, messages) {
@@ -120,8 +121,11 @@ export const useRun = create<RunState>((set, get) => {
     onAgent(event) {
       update(event.sessionId, (s) => {
         const others = s.working.filter((a) => a !== event.agent);
-        const errors: ChatItem[] = event.phase === 'error' ? [{ kind: 'error', id: `err-${event.agent}-${event.time}`, text: `${event.agent}: ${event.error ?? 'failed'}` }] : [];
-        return { working: event.phase === 'start' ? [...others, event.agent] : others, items: [...s.items, ...errors] };
+        // A call stopped because its turn had ended (a message limit, an abort) is no agent error:
+        // the turn's end says why, once, instead of a red line per stopped call.
+        const over = event.phase === 'error' && s.items.findLast((i) => i.kind === 'turn_end' && i.turnId === event.turnId) !== undefined;
+        const errors: ChatItem[] = event.phase === 'error' && !over ? [{ kind: 'error', id: `err-${event.agent}-${event.time}`, text: `${event.agent}: ${event.error ?? 'failed'}` }] : [];
+        return { working: event.phase === 'start' ? [...others, event.agent] : others, items: errors.length ? [...s.items, ...errors] : s.items, calls: applyAgentEvent(s.calls, event, over) };
       });
     },
     onInputRequest(request) {
@@ -134,7 +138,7 @@ export const useRun = create<RunState>((set, get) => {
       update(event.sessionId, (s) => addTurnEnd(s, event));
     },
     onUsage(event) {
-      update(event.sessionId, () => ({ usage: event.session }));
+      update(event.sessionId, (s) => ({ usage: event.session, calls: applyUsage(s.calls, event) }));
     },
     onState(sessionId, state) {
       update(sessionId, () => ({ state }));
