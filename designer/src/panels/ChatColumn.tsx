@@ -35,10 +35,16 @@ export const ChatColumn = memo(function ChatColumn({ session, graphId }: Props) 
     overscan: 6,
     getItemKey: (index) => `${items[index]!.kind}-${items[index]!.id}`,
   });
+  // A line measured above the view would shift it; while following the end, the scroll below does.
+  list.shouldAdjustScrollPositionOnItemSizeChange = () => !following.current;
 
+  // Following the end is one scroll after the list grew, not the virtualiser's scroll-to-index
+  // (which re-measures and retries over several frames): that was most of a new line's cost.
+  const total = list.getTotalSize();
   useLayoutEffect(() => {
-    if (following.current && items.length) list.scrollToIndex(items.length - 1, { align: 'end' });
-  }, [items, list]);
+    const el = scroller.current;
+    if (el && following.current) el.scrollTop = el.scrollHeight;
+  }, [total, items]);
 
   const send = () => {
     const content = text.trim();
@@ -67,7 +73,7 @@ export const ChatColumn = memo(function ChatColumn({ session, graphId }: Props) 
           following.current = el.scrollHeight - el.scrollTop - el.clientHeight < FOLLOW_PX;
         }}
       >
-        <ol aria-live="polite" style={{ height: list.getTotalSize() }}>
+        <ol aria-live="polite" style={{ height: total }}>
           {list.getVirtualItems().map((row) => (
             <li key={row.key} data-index={row.index} ref={list.measureElement} style={{ transform: `translateY(${row.start}px)` }}>
               <ChatLine item={items[row.index]!} sessionId={session.id} names={names} />
