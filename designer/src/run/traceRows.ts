@@ -47,15 +47,27 @@ function sessionRows(source: Source, filter: TraceFilter): TraceRow[] {
     const body: TraceRow[] = [
       ...calls.filter(keepCall).map((call): TraceRow => ({ kind: 'call', key: `c-${call.key}`, call, turnStart: start, span })),
       ...messages.filter(keepMessage).map((message): TraceRow => ({ kind: 'message', key: `m-${source.id}-${message.id}`, message, turnStart: start })),
-    ].sort((a, b) => at(a) - at(b));
+    ].sort(byTime);
     if (body.length === 0) continue;
     rows.push({ kind: 'turn', key: `t-${source.id}-${turnId}`, sessionId: source.id, turnId, index, start, end, ended, totals: totalsByAgent(calls) }, ...body);
   }
   return rows;
 }
 
-// A call sorts before the messages it publishes (they carry the same or a later time).
-const at = (row: TraceRow) => (row.kind === 'call' ? row.call.start - 0.5 : row.kind === 'message' ? row.message.time : 0);
+const at = (row: TraceRow) => (row.kind === 'call' ? row.call.start : row.kind === 'message' ? row.message.time : 0);
+
+/**
+ * Time order; within one millisecond (a scripted model answers in less), a call comes before
+ * the messages its agent published and after the ones delivered to it. The sort is stable, so
+ * calls keep their start order and messages their transcript order.
+ */
+function byTime(a: TraceRow, b: TraceRow): number {
+  const d = at(a) - at(b);
+  if (d !== 0 || a.kind === b.kind) return d;
+  if (a.kind === 'call' && b.kind === 'message') return b.message.sender === a.call.agent ? -1 : 1;
+  if (a.kind === 'message' && b.kind === 'call') return a.message.sender === b.call.agent ? 1 : -1;
+  return 0;
+}
 
 export function traceRows(sources: readonly Source[], filter: TraceFilter): TraceRow[] {
   return sources.filter((s) => !filter.sessionId || s.id === filter.sessionId).flatMap((s) => sessionRows(s, filter));
