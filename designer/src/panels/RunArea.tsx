@@ -47,7 +47,7 @@ export function RunArea({ panels }: Props) {
   };
 
   return (
-    <section className="bottom panel" aria-label={t('editor.bottomPanel')} ref={section} data-testid="run-area" style={{ height: open && !maximised ? height : undefined }}>
+    <section className="bottom run-area panel" aria-label={t('editor.bottomPanel')} ref={section} data-testid="run-area" style={{ height: open && !maximised ? height : undefined }}>
       <div
         className="run-area-handle"
         role="separator"
