@@ -86,7 +86,8 @@ describe('running the human-approval example live from the canvas', () => {
     expect(await page.locator('[data-testid=trace-row][data-sender=drafter] .trace-content').allTextContents()).toEqual([expect.stringContaining('"offline sync" is now available')]);
     const route = await page.locator('[data-testid=trace-row][data-sender=drafter] .trace-route').textContent();
     expect(route).toContain('#approval.draft');
-    expect(route).toContain('reviewer');
+    // Recipients by their labels, as on the canvas.
+    expect(route).toContain('Reviewer (you)');
     await page.fill('[data-testid=trace-filter-text]', '');
     await page.selectOption('[data-testid=trace-filter-agent]', '');
   });
@@ -106,8 +107,10 @@ describe('running the human-approval example live from the canvas', () => {
 
     await row(a.id).locator('[data-testid=session-pause]').click();
     await expect.poll(state, POLL).toBe('paused');
-    // The chat hears the state change too.
+    // The chat hears the state change too (the run tab is mounted only while it shows).
+    await page.click('[data-testid=tab-run]');
     await expect.poll(() => a.chat.locator('[data-testid=session-state]').textContent(), POLL).toBe('paused');
+    await page.click('[data-testid=tab-sessions]');
     await row(a.id).locator('[data-testid=session-resume]').click();
     await expect.poll(state, POLL).toBe('waiting for input');
     expect(await row(b.id).locator('[data-testid=session-row-state]').textContent()).toBe('waiting for input');
@@ -131,6 +134,7 @@ describe('running the human-approval example live from the canvas', () => {
     await page.click('[data-testid=tab-sessions]');
     await row(b.id).locator('[data-testid=session-end]').click();
     await expect.poll(() => row(b.id).locator('[data-testid=session-row-state]').textContent(), POLL).toBe('closed');
+    await page.click('[data-testid=tab-run]');
     await expect.poll(() => b.chat.locator('[data-testid=session-state]').textContent(), POLL).toBe('closed');
     expect(await b.chat.locator('[data-testid=chat-input]').isDisabled()).toBe(true);
     expect(await texts(b.chat, 'turn-end')).toEqual([expect.stringContaining('aborted')]);
