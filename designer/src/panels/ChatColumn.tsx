@@ -10,6 +10,12 @@ import { ChatControls } from './ChatControls.tsx';
 type Props = { session: SessionView; graphId: string };
 
 const shown = (item: ChatItem, internal: boolean) => internal || item.kind !== 'message' || item.message.output || item.message.sender === 'user';
+/**
+ * A short list renders whole (each line is memoised, so it renders once); past this length only
+ * what is on screen is mounted, so a long session costs no more per line than a short one.
+ */
+const WHOLE_UP_TO = 80;
+export const overscanFor = (count: number) => (count <= WHOLE_UP_TO ? count : 8);
 /** Within this many pixels of the end the list follows new lines; scrolled further up, it stays put. */
 const FOLLOW_PX = 48;
 
@@ -32,7 +38,7 @@ export const ChatColumn = memo(function ChatColumn({ session, graphId }: Props) 
     count: items.length,
     getScrollElement: () => scroller.current,
     estimateSize: () => 44,
-    overscan: 6,
+    overscan: overscanFor(items.length),
     getItemKey: (index) => `${items[index]!.kind}-${items[index]!.id}`,
   });
   // A line measured above the view would shift it; while following the end, the scroll below does.

@@ -7,6 +7,7 @@ import { traceRows, type TraceFilter } from '../run/traceRows.ts';
 import { useAgentNames } from '../run/agentNames.tsx';
 import { ReplayBar } from './ReplayBar.tsx';
 import { TraceLine } from './TraceLine.tsx';
+import { overscanFor } from './ChatColumn.tsx';
 
 /** The filters outlive the panel, which is mounted only while its tab shows. */
 const useTraceFilter = create<TraceFilter>(() => ({ sessionId: '', agent: '', topic: '', text: '' }));
@@ -39,7 +40,7 @@ export function TracePanel() {
   const agents = useMemo(() => [...new Set([...all.map((m) => m.sender), ...sources.flatMap((s) => s.calls.map((c) => c.agent))])].filter((a) => a !== 'user').sort(), [all, sources]);
   const messageCount = rows.filter((r) => r.kind === 'message').length;
 
-  const list = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => 28, overscan: 10, getItemKey: (i) => rows[i]!.key });
+  const list = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => 28, overscan: overscanFor(rows.length), getItemKey: (i) => rows[i]!.key });
 
   return (
     <div className="trace" data-testid="trace-panel">
