@@ -67,7 +67,7 @@ export const ChatColumn = memo(function ChatColumn({ session, graphId }: Props) 
         <span className={`state state-${session.state}`} data-testid="session-state">{t(`state.${session.state}`)}</span>
         <span className="muted">{t('run.tokens', { count: tokens })}</span>
       </header>
-      <ChatControls session={session} graphId={graphId} />
+      <ChatControls id={session.id} state={session.state} recorded={session.trace.length > 0} graphId={graphId} />
       <label className="chat-toggle">
         <input type="checkbox" checked={internal} onChange={(e) => setInternal(e.target.checked)} /> {t('run.showInternal')}
       </label>

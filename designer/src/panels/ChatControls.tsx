@@ -1,9 +1,10 @@
+import { memo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { CirclePower, FlaskConical, History, Pause, Play, Square, X, type LucideIcon } from 'lucide-react';
 import type { SessionState } from '../../../schemas/protocol.ts';
 import { sessionCalls } from '../api/socket.ts';
 import { sessionsApi } from '../api/sessions.ts';
-import { useRun, type SessionView } from '../run/runStore.ts';
+import { useRun } from '../run/runStore.ts';
 import { useRunArea } from '../run/runArea.ts';
 import { useUi } from '../store/uiStore.ts';
 import { testCaseFromTrace, loadTestCases, saveTestCases } from '../run/testCases.ts';
@@ -17,22 +18,26 @@ const TEST_IDS: Record<string, string> = { replay: 'replay-session', 'save-test'
 
 type Control = { id: string; icon: LucideIcon; label: string; enabled: boolean; run: () => unknown; danger?: boolean };
 
-/** A session's controls as labelled icon buttons; the ones that do not apply to its state are disabled. */
-export function ChatControls({ session, graphId }: { session: SessionView; graphId: string }) {
+type Props = { id: string; state: SessionState; recorded: boolean; graphId: string };
+
+/**
+ * A session's controls as labelled icon buttons; the ones that do not apply to its state are
+ * disabled. Memoised on the state: a new chat line does not redraw the icons.
+ */
+export const ChatControls = memo(function ChatControls({ id, state, recorded, graphId }: Props) {
   const { t } = useTranslation();
   const toast = useUi((s) => s.toast);
   const act = (what: () => Promise<unknown>) => what().catch((e: Error) => toast('error', e.message));
-  const { state, id } = session;
-  const recorded = session.trace.length > 0;
+  const trace = () => useRun.getState().sessions[id]?.trace ?? [];
 
   const replay = () =>
     act(async () => {
-      const messages = await sessionsApi.transcript(id).catch(() => session.trace);
-      useRun.getState().startReplay(id, messages.length ? messages : session.trace, true);
+      const messages = await sessionsApi.transcript(id).catch(() => trace());
+      useRun.getState().startReplay(id, messages.length ? messages : trace(), true);
       useRunArea.getState().show('trace');
     });
   const saveAsTest = () => {
-    const test = testCaseFromTrace(t('tests.defaultName', { id: id.slice(0, 8) }), session.trace);
+    const test = testCaseFromTrace(t('tests.defaultName', { id: id.slice(0, 8) }), trace());
     saveTestCases(graphId, [...loadTestCases(graphId), test]);
     toast('info', t('tests.saved', { name: test.name }));
     window.dispatchEvent(new Event('switchboard:tests'));
@@ -67,4 +72,4 @@ export function ChatControls({ session, graphId }: { session: SessionView; graph
       ))}
     </div>
   );
-}
+});
