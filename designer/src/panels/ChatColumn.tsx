@@ -40,6 +40,8 @@ export const ChatColumn = memo(function ChatColumn({ session, graphId }: Props) 
     estimateSize: () => 44,
     overscan: overscanFor(items.length),
     getItemKey: (index) => `${items[index]!.kind}-${items[index]!.id}`,
+    // Following the end scrolls on every new line: let React batch the range change with it.
+    useFlushSync: false,
   });
   // A line measured above the view would shift it; while following the end, the scroll below does.
   list.shouldAdjustScrollPositionOnItemSizeChange = () => !following.current;
