@@ -12,7 +12,8 @@ import { SingleThreadedAgentRuntime } from './runtime/index.ts';
 import { createAuth, requireCaller } from './server/auth.ts';
 import { createHttpApp } from './server/http-app.ts';
 import { Metrics } from './server/metrics.ts';
-import { attachSocketServer, roomFor } from './server/socket.ts';
+import { attachSocketServer } from './server/socket.ts';
+import { roomFor } from './sessions/rooms.ts';
 import { SessionManager } from './sessions/session-manager.ts';
 import type { Sessions } from './sessions/types.ts';
 import { LowdbStore } from './store/lowdb-store.ts';
@@ -134,8 +135,7 @@ export async function startRunner(options: RunnerOptions = {}): Promise<Runner> 
   if (cluster) {
     cluster.registerMetrics(metrics.registry);
     cluster.emitWith((tenant, sessionId, event, payload) => {
-      if (event === 'message') metrics.messages.inc();
-      else if (event === 'turn_end') metrics.turns.inc({ reason: (payload as { reason: string }).reason });
+      metrics.countDelivered(event, payload);
       socket.io.to(roomFor(tenant, sessionId, event, payload)).emit(event, payload);
     });
   }

@@ -111,7 +111,8 @@ export interface TurnEndEvent {
 }
 export interface Usage { promptTokens: number; completionTokens: number; cost: number; estimated: boolean }
 export interface UsageEvent { sessionId: string; turnId: string; agent: string; usage: Usage; session: Usage }
-export type SessionState = 'idle' | 'running' | 'paused' | 'waiting_input' | 'closed';
+export const SessionState = z.enum(['idle', 'running', 'paused', 'waiting_input', 'closed']);
+export type SessionState = z.infer<typeof SessionState>;
 export interface SessionStateEvent { sessionId: string; state: SessionState; time: number }
 export interface WarningEvent { sessionId?: string; code: string; message: string }
 

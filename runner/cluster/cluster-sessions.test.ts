@@ -9,7 +9,7 @@ import { SessionManager } from '../sessions/session-manager.ts';
 import { echoGraph } from '../sessions/test-support.ts';
 import type { Caller } from '../sessions/types.ts';
 import { joinCluster, type ClusterMember } from './join.ts';
-import { connectTestRedis, flushPrefix, TEST_REDIS_URL, testPrefix } from './test-redis.ts';
+import { connectTestRedis, flushPrefix, TEST_REDIS_URL, testPrefix } from './test-support.ts';
 
 const acme: Caller = { tenant: 'acme', user: 'ann' };
 let redis: Redis;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoundTrips } from '../cluster/round-trips.ts';
-import { connectTestRedis, flushPrefix, testPrefix } from '../cluster/test-redis.ts';
+import { connectTestRedis, flushPrefix, testPrefix } from '../cluster/test-support.ts';
 import { StaleFenceError } from './lowdb-store.ts';
 import { RedisStore } from './redis-store.ts';
 import { describeStoreContract } from './store-contract.ts';

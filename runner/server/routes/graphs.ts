@@ -8,7 +8,7 @@ import { callerOf } from '../auth.ts';
 import { exportGraph, graphManifest } from '../../../schemas/manifest.ts';
 import { checkGraph } from '../graph-check.ts';
 import { methodNotAllowed } from '../http-errors.ts';
-import { KeyedLock } from '../keyed-lock.ts';
+import { KeyedLock } from '../../store/keyed-lock.ts';
 import { graphIdParam, intQuery, stringQuery } from '../params.ts';
 import type { Problem } from '../../../schemas/problem.ts';
 

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { CreateSession, InputReply, SendMessage } from '../../../schemas/protocol.ts';
+import { CreateSession, InputReply, SendMessage, SessionState } from '../../../schemas/protocol.ts';
 import type { Caller, Sessions } from '../../sessions/types.ts';
 import { callerOf } from '../auth.ts';
 import { methodNotAllowed } from '../http-errors.ts';
@@ -8,7 +8,6 @@ import { sessionIdParam, stringQuery } from '../params.ts';
 
 const SendBody = SendMessage.omit({ sessionId: true }).extend({ wait: z.boolean().optional() }).strict();
 const InputBody = InputReply.omit({ sessionId: true }).strict();
-const SessionState = z.enum(['idle', 'running', 'paused', 'waiting_input', 'closed']);
 
 /** A token bound to a user creates that user's sessions; otherwise the body may name one. */
 export function callerWithUser(caller: Caller, user: string | undefined): Caller {
