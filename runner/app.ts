@@ -17,7 +17,7 @@ import { roomFor } from './sessions/rooms.ts';
 import { SessionManager } from './sessions/session-manager.ts';
 import type { Sessions } from './sessions/types.ts';
 import { LowdbStore } from './store/lowdb-store.ts';
-import type { Store } from './store/types.ts';
+import { storesOf, type Store, type Stores } from './store/types.ts';
 
 /**
  * The composition root: store + runtime + sessions (the core) and, for `serve`, the HTTP and
@@ -49,7 +49,7 @@ export function createLogger(config: Config): Logger {
  */
 export function createCore(config: Config, log: Logger = createLogger(config)): Core {
   const store = new LowdbStore(resolve(config.dataDir), { onError: (err) => log.error({ err }, 'the embedded store could not checkpoint or replay a session (a failed checkpoint keeps the writes in the journal and retries)') });
-  const sessions = createSessionManager(config, store, log);
+  const sessions = createSessionManager(config, storesOf(store), log);
   return {
     config,
     store,
@@ -68,7 +68,7 @@ export function createCore(config: Config, log: Logger = createLogger(config)): 
  * runs behind the cluster layer, which sends each session's work to the process holding its lease.
  */
 async function createClusterCore(config: Config, log: Logger): Promise<Core & { cluster: ClusterMember }> {
-  const cluster = await joinCluster({ redisUrl: config.redisUrl!, prefix: config.redisPrefix, makeSessions: (store) => createSessionManager(config, store, log) });
+  const cluster = await joinCluster({ redisUrl: config.redisUrl!, prefix: config.redisPrefix, makeSessions: (stores) => createSessionManager(config, stores, log) });
   return {
     config,
     store: cluster.store,
@@ -80,10 +80,10 @@ async function createClusterCore(config: Config, log: Logger): Promise<Core & { 
   };
 }
 
-function createSessionManager(config: Config, store: Store, log: Logger): SessionManager {
+function createSessionManager(config: Config, stores: Stores, log: Logger): SessionManager {
   const runtime = new SingleThreadedAgentRuntime();
   return new SessionManager({
-    store,
+    stores,
     runtime,
     onSaveError: (err, { tenant, id, code }) => log.error({ err, tenant, sessionId: id, code }, 'could not save a session after its turn; the next save retries'),
     loadGraph,
@@ -129,7 +129,7 @@ export async function startRunner(options: RunnerOptions = {}): Promise<Runner> 
   const metrics = new Metrics(sessions);
   const auth = createAuth(config);
   const onError = (err: unknown) => log.error({ err }, 'request failed');
-  const app = createHttpApp({ config, auth, store, sessions, metrics, examplesDir: options.examplesDir ?? EXAMPLES_DIR, version: VERSION, log: onError });
+  const app = createHttpApp({ config, auth, graphs: store, sessions, metrics, examplesDir: options.examplesDir ?? EXAMPLES_DIR, version: VERSION, log: onError });
   const http = createServer(cluster ? withClusterApi(app, cluster, requireCaller(auth)) : app);
   const socket = attachSocketServer(http, { config, auth, sessions, metrics, log: onError, warn: (fields, message) => log.warn(fields, message), ...(cluster ? { adapter: cluster.socketAdapter(), externalRoomEvents: true } : {}) });
   if (cluster) {

@@ -3,7 +3,7 @@ import helmet from 'helmet';
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { Sessions } from '../sessions/types.ts';
-import type { Store } from '../store/types.ts';
+import type { GraphStore } from '../store/types.ts';
 import { requireCaller, type Auth } from './auth.ts';
 import { designerRouter } from './designer-static.ts';
 import { errorHandler, methodNotAllowed, notFoundHandler } from './http-errors.ts';
@@ -17,7 +17,7 @@ import { sessionsRouter } from './routes/sessions.ts';
 export interface HttpDeps {
   config: Config;
   auth: Auth;
-  store: Store;
+  graphs: GraphStore;
   sessions: Sessions;
   metrics: Metrics;
   examplesDir: string;
@@ -36,7 +36,7 @@ const requireJson: RequestHandler = (req, _res, next) => {
 };
 
 export function createHttpApp(deps: HttpDeps): Express {
-  const { config, auth, store, sessions, metrics } = deps;
+  const { config, auth, graphs, sessions, metrics } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -63,10 +63,10 @@ export function createHttpApp(deps: HttpDeps): Express {
 
   const body = express.json({ limit: config.limits.bodyBytes, strict: true, type: 'application/json' });
   const guarded = [requireCaller(auth), rateLimit(config.limits.http), requireJson, body];
-  app.use('/api/graphs', ...guarded, graphsRouter(store));
+  app.use('/api/graphs', ...guarded, graphsRouter(graphs));
   app.use('/api/sessions', ...guarded, sessionsRouter(sessions, () => metrics.userMessages.inc()));
   app.use('/api/examples', ...guarded, examplesRouter(deps.examplesDir));
-  app.use('/v1', ...guarded, openaiRouter(store, sessions));
+  app.use('/v1', ...guarded, openaiRouter(graphs, sessions));
   app.use('/api', notFoundHandler);
 
   app.use(designerRouter(config.designerDir));

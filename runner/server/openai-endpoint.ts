@@ -6,7 +6,7 @@ import { Id } from '../../schemas/ids.ts';
 import type { MessageEvent, ServerEventName, ServerEvents, SessionInfo, TurnEndReason, Usage } from '../../schemas/protocol.ts';
 import { invalid, notFound } from '../errors.ts';
 import type { Caller, Sessions } from '../sessions/types.ts';
-import type { Store } from '../store/types.ts';
+import type { GraphStore } from '../store/types.ts';
 import { callerOf } from './auth.ts';
 import { methodNotAllowed } from './http-errors.ts';
 import { sessionIdParam } from './params.ts';
@@ -44,7 +44,7 @@ interface TurnWatch {
 }
 interface PendingQuestion { requestId: string; turnId: string; prompt: string }
 
-export function openaiRouter(store: Store, sessions: Sessions): Router {
+export function openaiRouter(graphs: GraphStore, sessions: Sessions): Router {
   const router = Router();
   /** A `user` agent's open question per session: the next chat message answers it. */
   const pendingInput = new Map<string, PendingQuestion>();
@@ -54,7 +54,7 @@ export function openaiRouter(store: Store, sessions: Sessions): Router {
     .get(async (req, res) => {
       const { tenant } = callerOf(req);
       const newest = new Map<string, { id: string; created: number }>();
-      for (const g of await store.listGraphs(tenant)) {
+      for (const g of await graphs.listGraphs(tenant)) {
         if (g.draft) continue;
         const seen = newest.get(g.id);
         if (!seen || seen.created < g.updatedAt) newest.set(g.id, { id: g.id, created: g.updatedAt });
@@ -74,7 +74,7 @@ export function openaiRouter(store: Store, sessions: Sessions): Router {
       const content = lastUserText(body);
       const info = await sessionFor(caller, body, req.header(SESSION_HEADER));
       res.setHeader(SESSION_HEADER, info.id);
-      const graph = (await store.getGraph(caller.tenant, info.graphId, info.graphVersion))?.graph;
+      const graph = (await graphs.getGraph(caller.tenant, info.graphId, info.graphVersion))?.graph;
       const streamedAgents = graph ? outputOnlyAgents(graph) : new Set<string>();
 
       const watch: TurnWatch = { outputs: [] };
@@ -160,7 +160,7 @@ export function openaiRouter(store: Store, sessions: Sessions): Router {
       if (info.graphId !== body.model) throw invalid(`session ${info.id} runs graph "${info.graphId}", not "${body.model}"`, { field: 'model' });
       return info;
     }
-    if (!(await store.getGraph(caller.tenant, body.model))) throw notFound('model (graph)', body.model);
+    if (!(await graphs.getGraph(caller.tenant, body.model))) throw notFound('model (graph)', body.model);
     const user = caller.user ?? body.user;
     return sessions.create(user ? { ...caller, user } : caller, { graphId: body.model });
   }

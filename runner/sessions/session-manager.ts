@@ -10,7 +10,7 @@ import { ModelRegistry } from '../models/registry.ts';
 import type { ModelClient } from '../models/types.ts';
 import { DROP, type AgentRuntime, type HandlerError, type InterventionHandler, type KeySnapshot } from '../runtime/types.ts';
 import type { AgentId, TopicId } from '../runtime/ids.ts';
-import type { Store } from '../store/types.ts';
+import type { Stores } from '../store/types.ts';
 import { DeadlineQueue } from './deadline-queue.ts';
 import { GraphVersions, type EffectiveLimits, type GraphLoader } from './graph-versions.ts';
 import { LiveSession, Turn } from './live-session.ts';
@@ -40,7 +40,8 @@ export interface ModelSource {
 }
 
 export interface SessionManagerDeps {
-  store: Store;
+  /** Graphs, sessions and user memory: one backend or several (app.ts wires them). */
+  stores: Stores;
   /** The one runtime every session shares; this manager must be its only user. */
   runtime: AgentRuntime;
   /** Defaults to the agents' loadGraph. */
@@ -74,7 +75,7 @@ export class SessionManager implements Sessions {
   private readonly versions: GraphVersions;
   private readonly idle: DeadlineQueue;
   private readonly pageOut: DeadlineQueue;
-  private readonly store: Store;
+  private readonly stores: Stores;
   private readonly runtime: AgentRuntime;
   private readonly models: ModelSource;
   private readonly config: Required<Omit<SessionManagerConfig, 'limits' | 'credentials' | 'retention'>> & SessionManagerConfig;
@@ -88,7 +89,7 @@ export class SessionManager implements Sessions {
   private readonly onSaveError: SessionManagerDeps['onSaveError'];
 
   constructor(deps: SessionManagerDeps) {
-    this.store = deps.store;
+    this.stores = deps.stores;
     this.runtime = deps.runtime;
     this.onSaveError = deps.onSaveError;
     this.config = {
@@ -102,7 +103,7 @@ export class SessionManager implements Sessions {
     };
     this.models = deps.models ?? new ModelRegistry();
     this.versions = new GraphVersions({
-      store: this.store,
+      graphs: this.stores.graphs,
       runtime: this.runtime,
       loadGraph: deps.loadGraph ?? loadGraph,
       env: (tenant, graph) => this.agentEnv(tenant, graph),
@@ -163,7 +164,7 @@ export class SessionManager implements Sessions {
   }
 
   async list(caller: Caller, filter: { graphId?: string; state?: string; user?: string } = {}): Promise<SessionInfo[]> {
-    const stored = await this.store.listSessions(caller.tenant, filter);
+    const stored = await this.stores.sessions.listSessions(caller.tenant, filter);
     const fresh = stored.map((info) => {
       const s = this.live.get(info.id);
       return s && s.info.tenant === caller.tenant ? structuredClone(s.info) : info;
@@ -340,7 +341,7 @@ export class SessionManager implements Sessions {
       this.live.delete(s.id);
       if (this.loaded.delete(s.id)) await this.runtime.closeKey(s.id);
       await s.saving;
-      await this.store.deleteSession(caller.tenant, s.id);
+      await this.stores.sessions.deleteSession(caller.tenant, s.id);
       this.wakeSettled(s);
       s.listeners.clear();
     });
@@ -431,7 +432,7 @@ export class SessionManager implements Sessions {
   async resumeInterrupted(tenants: string[]): Promise<number> {
     let resumed = 0;
     for (const tenant of tenants) {
-      for (const info of await this.store.listSessions(tenant)) {
+      for (const info of await this.stores.sessions.listSessions(tenant)) {
         if (this.stopped) return resumed;
         if (info.state === 'idle' || info.state === 'closed' || this.live.has(info.id)) continue;
         await this.using({ tenant }, info.id, async () => undefined).then(() => resumed++, () => undefined);
@@ -444,7 +445,7 @@ export class SessionManager implements Sessions {
   async prune(): Promise<number> {
     const { maxAgeMs, maxSessionsPerTenant } = this.config.retention ?? {};
     if (maxAgeMs === undefined && maxSessionsPerTenant === undefined) return 0;
-    return this.store.prune({ maxAgeMs, maxSessionsPerTenant });
+    return this.stores.sessions.prune({ maxAgeMs, maxSessionsPerTenant });
   }
 
   // ───────────────────────────── turns ─────────────────────────────
@@ -691,9 +692,9 @@ export class SessionManager implements Sessions {
     const manager = this;
     const user = s.info.user ?? this.config.defaultUser;
     const memory: UserMemory = {
-      get: async (key) => (await manager.store.getMemory(s.info.tenant, user))[key],
-      set: (key, value) => manager.store.setMemory(s.info.tenant, user, key, value),
-      list: () => manager.store.getMemory(s.info.tenant, user),
+      get: async (key) => (await manager.stores.memory.getMemory(s.info.tenant, user))[key],
+      set: (key, value) => manager.stores.memory.setMemory(s.info.tenant, user, key, value),
+      list: () => manager.stores.memory.getMemory(s.info.tenant, user),
     };
     return {
       sessionId: s.id,
@@ -805,7 +806,7 @@ export class SessionManager implements Sessions {
   }
 
   private async loadFromStore(tenant: string, id: string): Promise<LiveSession | undefined> {
-    const record = await this.store.getSession(tenant, id);
+    const record = await this.stores.sessions.getSession(tenant, id);
     if (!record) return undefined;
     const existing = this.live.get(id);
     if (existing) return existing;
@@ -837,7 +838,7 @@ export class SessionManager implements Sessions {
     const rewrites = s.transcriptRewrites;
     // A failed write leaves the store as it was (or, if it landed after all, writing from
     // `from` again only rewrites the same entries), so what the store holds stays known.
-    const done = this.store.putSession(record, from === undefined ? { coalesce } : { transcriptFrom: from, transcriptOffset: s.transcriptOffset, coalesce }).then(() => {
+    const done = this.stores.sessions.putSession(record, from === undefined ? { coalesce } : { transcriptFrom: from, transcriptOffset: s.transcriptOffset, coalesce }).then(() => {
       if (rewrites !== s.transcriptRewrites) return; // trimmed since: its count no longer applies
       s.persistedTranscript = Math.max(s.persistedTranscript ?? 0, length);
       s.shedTranscript();
@@ -862,7 +863,7 @@ export class SessionManager implements Sessions {
   private async olderEntries(s: LiveSession): Promise<MessageEvent[]> {
     if (s.transcriptOffset === 0) return [];
     await s.saving;
-    const stored = await this.store.getSession(s.info.tenant, s.id);
+    const stored = await this.stores.sessions.getSession(s.info.tenant, s.id);
     return (stored?.transcript ?? []).slice(0, s.transcriptOffset);
   }
 

@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LowdbStore } from './lowdb-store.ts';
 import { CHUNK } from './transcript-log.ts';
-import { describeStoreContract, graphRecord, message, sessionRecord } from './store-contract.ts';
+import { describeStoreContracts } from './contract/index.ts';
+import { graphRecord, message, sessionRecord } from './contract/records.ts';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -19,7 +20,7 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
-describeStoreContract('lowdb', async () => new LowdbStore(await tempDir()));
+describeStoreContracts('lowdb', async () => new LowdbStore(await tempDir()));
 
 describe('LowdbStore specifics', () => {
   it('refuses ids that could leave the data dir', async () => {
