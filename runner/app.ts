@@ -11,6 +11,7 @@ import { ModelRegistry } from './models/registry.ts';
 import { SingleThreadedAgentRuntime } from './runtime/index.ts';
 import { createAuth, requireCaller } from './server/auth.ts';
 import { createHttpApp } from './server/http-app.ts';
+import { mcpEndpoint } from './server/mcp/mcp-endpoint.ts';
 import { Metrics } from './server/metrics.ts';
 import { attachSocketServer } from './server/socket.ts';
 import { roomFor } from './sessions/rooms.ts';
@@ -129,7 +130,8 @@ export async function startRunner(options: RunnerOptions = {}): Promise<Runner> 
   const metrics = new Metrics(sessions);
   const auth = createAuth(config);
   const onError = (err: unknown) => log.error({ err }, 'request failed');
-  const app = createHttpApp({ config, auth, graphs: store, sessions, metrics, examplesDir: options.examplesDir ?? EXAMPLES_DIR, version: VERSION, log: onError });
+  const mcp = mcpEndpoint({ config, store, sessions, log: onError });
+  const app = createHttpApp({ config, auth, graphs: store, sessions, metrics, mcp, examplesDir: options.examplesDir ?? EXAMPLES_DIR, version: VERSION, log: onError });
   const http = createServer(cluster ? withClusterApi(app, cluster, requireCaller(auth)) : app);
   const socket = attachSocketServer(http, { config, auth, sessions, metrics, log: onError, warn: (fields, message) => log.warn(fields, message), ...(cluster ? { adapter: cluster.socketAdapter(), externalRoomEvents: true } : {}) });
   if (cluster) {
@@ -160,6 +162,7 @@ export async function startRunner(options: RunnerOptions = {}): Promise<Runner> 
   const close = () =>
     (closing ??= (async () => {
       await socket.close();
+      await mcp.close();
       await new Promise<void>((ok) => socket.io.close(() => ok()));
       http.closeAllConnections();
       await core.close();

@@ -63,6 +63,24 @@ const Retention = z
   })
   .strict();
 
+/** An origin as browsers send it: scheme, host and port, nothing else. */
+const Origin = z
+  .string()
+  .max(300)
+  .refine((s) => URL.canParse(s) && new URL(s).origin === s, 'must be an origin like "https://app.example.com" (scheme, host and optional port, no path)');
+
+const Mcp = z
+  .object({
+    /**
+     * Browser origins allowed to call /mcp besides loopback ones (DNS-rebinding protection:
+     * a request whose Origin is not listed is refused with 403).
+     */
+    allowedOrigins: z.array(Origin).max(100).default([]),
+    /** Open MCP sessions per tenant; an initialize beyond it is refused until one closes or expires. */
+    maxSessionsPerTenant: z.number().int().min(1).max(100_000).default(100),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     port: z.number().int().min(0).max(65_535).default(8787),
@@ -77,6 +95,8 @@ export const ConfigSchema = z
     tenants: z.record(TenantName, Tenant).default({}),
     limits: Limits.default(Limits.parse({})),
     retention: Retention.default(Retention.parse({})),
+    /** The /mcp endpoint (every graph as an MCP tool). */
+    mcp: Mcp.default(Mcp.parse({})),
     /** Folder of the built designer; served when it holds an index.html. */
     designerDir: z.string().min(1).default('dist/designer'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

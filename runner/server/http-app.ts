@@ -7,6 +7,9 @@ import type { GraphStore } from '../store/types.ts';
 import { requireCaller, type Auth } from './auth.ts';
 import { designerRouter } from './designer-static.ts';
 import { errorHandler, methodNotAllowed, notFoundHandler } from './http-errors.ts';
+import { mcpCors } from './mcp/cors.ts';
+import type { McpEndpoint } from './mcp/mcp-endpoint.ts';
+import { originGuard } from './mcp/origin-guard.ts';
 import type { Metrics } from './metrics.ts';
 import { openaiRouter } from './openai-endpoint.ts';
 import { rateLimit } from './rate-limit.ts';
@@ -20,6 +23,8 @@ export interface HttpDeps {
   graphs: GraphStore;
   sessions: Sessions;
   metrics: Metrics;
+  /** Every graph as an MCP tool, at /mcp. */
+  mcp: McpEndpoint;
   examplesDir: string;
   version: string;
   log: (err: unknown) => void;
@@ -67,6 +72,8 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use('/api/sessions', ...guarded, sessionsRouter(sessions, () => metrics.userMessages.inc()));
   app.use('/api/examples', ...guarded, examplesRouter(deps.examplesDir));
   app.use('/v1', ...guarded, openaiRouter(graphs, sessions));
+  // The origin check comes first: a page on a foreign origin is refused whatever token it sends.
+  app.use('/mcp', originGuard(config), mcpCors, requireCaller(auth), rateLimit(config.limits.http), deps.mcp.router);
   app.use('/api', notFoundHandler);
 
   app.use(designerRouter(config.designerDir));

@@ -111,7 +111,9 @@ describe('OpenAI endpoint with a human in the loop', () => {
       const client = new OpenAI({ baseURL: `${runner.url}/v1`, apiKey: 'unused-in-no-auth-mode', maxRetries: 0 });
       const asked = await client.chat.completions.create({ model: 'approval', messages: [{ role: 'user', content: 'dark mode' }] }).withResponse();
       const sessionId = asked.response.headers.get('x-switchboard-session')!;
-      expect(asked.data.choices[0].message.content).toContain('Approve this draft?');
+      const text = asked.data.choices[0].message.content!;
+      // The draft (an output) and the question that quotes it: the draft is in the text once.
+      expect(text).toBe('Draft announcement: "dark mode" is now available to every customer, starting today.\n\nApprove this draft? Answer "approve", or "reject" followed by what to change.');
       const answered = await client.chat.completions.create(
         { model: 'approval', messages: [{ role: 'user', content: 'approve' }] },
         { headers: { 'x-switchboard-session': sessionId } },
@@ -119,6 +121,17 @@ describe('OpenAI endpoint with a human in the loop', () => {
       expect(answered.choices[0].message.content).toContain('Published');
       const info = await api(runner.url, 'GET', `/api/sessions/${sessionId}`);
       expect(info.json).toMatchObject({ state: 'idle', turns: 1 });
+
+      // Streamed, the question comes in the same text form as the non-streaming answer.
+      const streamed = await client.chat.completions.create({ model: 'approval', messages: [{ role: 'user', content: 'dark mode' }], stream: true }).withResponse();
+      let streamedText = '';
+      for await (const chunk of streamed.data) streamedText += chunk.choices[0]?.delta.content ?? '';
+      expect(streamedText).toBe(text);
+      const approved = await client.chat.completions.create(
+        { model: 'approval', messages: [{ role: 'user', content: 'approve' }] },
+        { headers: { 'x-switchboard-session': streamed.response.headers.get('x-switchboard-session')! } },
+      );
+      expect(approved.choices[0].message.content).toContain('Published');
     } finally {
       await runner.stop();
     }
