@@ -193,7 +193,7 @@ async function spawnRunner(args: string[], prefix?: string): Promise<Runner> {
   const dir = mkdtempSync(join(tmpdir(), 'sb-bench-cluster-'));
   // Each client runs a turn as fast as the runner answers: past the default 100 events/s a socket.
   const config = join(dir, 'config.json');
-  writeFileSync(config, JSON.stringify({ limits: { socket: { perSecond: 100_000, burst: 100_000 }, http: { perSecond: 100_000, burst: 100_000 } } }));
+  writeFileSync(config, JSON.stringify({ limits: { socket: { perSecond: 100_000, burst: 100_000 }, socketTenant: { perSecond: 100_000, burst: 100_000 }, handshakeTenant: { perSecond: 100_000, burst: 100_000 }, http: { perSecond: 100_000, burst: 100_000 } } }));
   const started = await spawnServer(['--data', dir, ...args], { SWITCHBOARD_CONFIG: config, ...(prefix ? { REDIS_PREFIX: prefix } : {}) });
   return { ...started, dir };
 }

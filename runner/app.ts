@@ -4,9 +4,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { pino, type Logger } from 'pino';
+import { Registry } from 'prom-client';
 import { joinCluster, type ClusterMember } from './cluster/join.ts';
 import { loadGraph } from './agents/load-graph.ts';
 import { LOCAL_TENANT, loadConfig, type Config, type ConfigInput } from './config.ts';
+import { McpPool } from './mcp/pool.ts';
 import { ModelRegistry } from './models/registry.ts';
 import { SingleThreadedAgentRuntime } from './runtime/index.ts';
 import { createAuth, requireCaller } from './server/auth.ts';
@@ -16,6 +18,10 @@ import { Metrics } from './server/metrics.ts';
 import { attachSocketServer } from './server/socket.ts';
 import { roomFor } from './sessions/rooms.ts';
 import { SessionManager } from './sessions/session-manager.ts';
+import { Instruments } from './telemetry/instruments.ts';
+import { ModelTelemetry } from './telemetry/model-telemetry.ts';
+import { observeStoreWrites } from './telemetry/store-telemetry.ts';
+import { setupTracing } from './telemetry/tracing.ts';
 import type { Sessions } from './sessions/types.ts';
 import { LowdbStore } from './store/lowdb-store.ts';
 import { storesOf, type Store, type Stores } from './store/types.ts';
@@ -34,6 +40,8 @@ export interface Core {
   store: Store;
   sessions: Sessions;
   log: Logger;
+  /** The shared MCP clients (the designer's tool list goes through them too). */
+  mcpClients: McpPool;
   /** Checkpoints every session, then closes the store. */
   close(): Promise<void>;
   /** Restarts the turns the last process left running; a cluster does this by taking sessions over instead. */
@@ -48,16 +56,19 @@ export function createLogger(config: Config): Logger {
  * Store and sessions on the embedded store, without any network: what `switchboard run` and a
  * single `serve` process use (a process with Redis goes through createClusterCore instead).
  */
-export function createCore(config: Config, log: Logger = createLogger(config)): Core {
+export function createCore(config: Config, log: Logger = createLogger(config), instruments?: Instruments): Core {
   const store = new LowdbStore(resolve(config.dataDir), { onError: (err) => log.error({ err }, 'the embedded store could not checkpoint or replay a session (a failed checkpoint keeps the writes in the journal and retries)') });
-  const sessions = createSessionManager(config, storesOf(store), log);
+  const mcpClients = mcpPool(config);
+  const sessions = createSessionManager(config, storesOf(store), log, mcpClients, instruments);
   return {
     config,
     store,
     sessions,
     log,
+    mcpClients,
     async close() {
       await sessions.shutdown();
+      await mcpClients.close();
       await store.close();
     },
     resumeInterrupted: () => sessions.resumeInterrupted([...new Set([LOCAL_TENANT, ...Object.keys(config.tenants)])]),
@@ -68,27 +79,37 @@ export function createCore(config: Config, log: Logger = createLogger(config)): 
  * Cluster mode (`serve` with Redis): this process joins the others on Redis; its session manager
  * runs behind the cluster layer, which sends each session's work to the process holding its lease.
  */
-async function createClusterCore(config: Config, log: Logger): Promise<Core & { cluster: ClusterMember }> {
-  const cluster = await joinCluster({ redisUrl: config.redisUrl!, prefix: config.redisPrefix, makeSessions: (stores) => createSessionManager(config, stores, log) });
+async function createClusterCore(config: Config, log: Logger, instruments: Instruments): Promise<Core & { cluster: ClusterMember }> {
+  const mcpClients = mcpPool(config);
+  const cluster = await joinCluster({ redisUrl: config.redisUrl!, prefix: config.redisPrefix, makeSessions: (stores) => createSessionManager(config, stores, log, mcpClients, instruments) });
   return {
     config,
     store: cluster.store,
     sessions: cluster.sessions,
     log,
+    mcpClients,
     cluster,
     // Graceful leave: checkpoint, hand every session to a peer, then disconnect.
-    close: () => cluster.sessions.shutdown(),
+    close: () => cluster.sessions.shutdown().finally(() => mcpClients.close()),
   };
 }
 
-function createSessionManager(config: Config, stores: Stores, log: Logger): SessionManager {
+/** MCP clients shared by every session of this process, bounded by the runner's `mcpClient` limits. */
+function mcpPool(config: Config): McpPool {
+  return new McpPool({ limits: config.mcpClient, stdio: Object.fromEntries(Object.entries(config.tenants).map(([tenant, t]) => [tenant, t.mcpServers])) });
+}
+
+function createSessionManager(config: Config, stores: Stores, log: Logger, mcp: McpPool, instruments?: Instruments): SessionManager {
   const runtime = new SingleThreadedAgentRuntime();
+  const observed = <S extends object>(store: S) => (instruments ? observeStoreWrites(store, config.redisUrl ? 'redis' : 'lowdb', instruments) : store);
   return new SessionManager({
-    stores,
+    stores: { graphs: observed(stores.graphs), sessions: observed(stores.sessions), memory: observed(stores.memory) },
     runtime,
     onSaveError: (err, { tenant, id, code }) => log.error({ err, tenant, sessionId: id, code }, 'could not save a session after its turn; the next save retries'),
     loadGraph,
-    models: new ModelRegistry(),
+    models: new ModelRegistry({ fallbackApiKey: process.env.OPENAI_API_KEY, ...(instruments ? { telemetry: new ModelTelemetry(instruments) } : {}) }),
+    mcp,
+    instruments,
     config: {
       idleTimeoutMs: config.idleTimeoutMs,
       credentials: Object.fromEntries(Object.entries(config.tenants).map(([tenant, t]) => [tenant, t.credentials])),
@@ -123,15 +144,19 @@ export interface Runner {
 export async function startRunner(options: RunnerOptions = {}): Promise<Runner> {
   const config = options.config ?? loadConfig({ file: options.configFile, overrides: options.overrides });
   const log = options.log ?? createLogger(config);
-  const clustered = config.redisUrl ? await createClusterCore(config, log) : undefined;
-  const core: Core = clustered ?? createCore(config, log);
+  setupTracing(process.env, (message) => log.warn(message));
+  // The turn instruments are made first: the sessions record into them, /metrics reads them.
+  const registry = new Registry();
+  const instruments = new Instruments(registry);
+  const clustered = config.redisUrl ? await createClusterCore(config, log, instruments) : undefined;
+  const core: Core = clustered ?? createCore(config, log, instruments);
   const cluster = clustered?.cluster;
   const { store, sessions } = core;
-  const metrics = new Metrics(sessions);
+  const metrics = new Metrics(sessions, registry);
   const auth = createAuth(config);
   const onError = (err: unknown) => log.error({ err }, 'request failed');
   const mcp = mcpEndpoint({ config, store, sessions, log: onError });
-  const app = createHttpApp({ config, auth, graphs: store, sessions, metrics, mcp, examplesDir: options.examplesDir ?? EXAMPLES_DIR, version: VERSION, log: onError });
+  const app = createHttpApp({ config, auth, graphs: store, erasure: store, sessions, metrics, mcp, examplesDir: options.examplesDir ?? EXAMPLES_DIR, version: VERSION, log: onError, mcpClients: core.mcpClients });
   const http = createServer(cluster ? withClusterApi(app, cluster, requireCaller(auth)) : app);
   const socket = attachSocketServer(http, { config, auth, sessions, metrics, log: onError, warn: (fields, message) => log.warn(fields, message), ...(cluster ? { adapter: cluster.socketAdapter(), externalRoomEvents: true } : {}) });
   if (cluster) {

@@ -52,6 +52,11 @@ export class EventPrinter {
         this.line(`-- turn ended: ${e.reason}${e.detail ? ` (${e.detail})` : ''}`);
         return;
       }
+      case 'tool_call': {
+        const c = payload as ServerEvents['tool_call'];
+        this.line(`· ${c.agent} called ${c.server}/${c.tool}: ${c.ok ? 'ok' : 'error'}, ${Math.round(c.latencyMs)} ms${c.truncated ? ', result cut' : ''}`);
+        return;
+      }
       case 'warning':
       case 'error': {
         const w = payload as { code: string; message: string };

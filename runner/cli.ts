@@ -111,6 +111,11 @@ async function runGraph(file: string, o: { message: string[]; reply: string[]; j
     const version = ((await core.store.listGraphVersions(LOCAL_TENANT, graph.id)).at(-1) ?? 0) + 1;
     await core.store.putGraph({ tenant: LOCAL_TENANT, id: graph.id, version, graph, draft: false, updatedAt: Date.now() });
     const session = await core.sessions.create(caller, { graphId: graph.id, version });
+    // A graph with a start topic greets first: that turn is printed whole once it ended.
+    if (session.state !== 'idle') {
+      await core.sessions.settled(caller, session.id);
+      for (const m of await core.sessions.transcript(caller, session.id)) printer.print('message', m);
+    }
     const answer = async (request: ServerEvents['input_request']) => {
       const reply = replies.shift() ?? (process.stdin.isTTY ? await ask(request.prompt) : undefined);
       if (reply === undefined) {

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 import { CredentialName, Id } from '../schemas/ids.ts';
+import { McpLimits, McpStdioServerConfig } from './mcp/runner-config.ts';
+import { ModelDef } from '../schemas/models.ts';
 
 /**
  * The runner's configuration: an optional JSON file (--config / SWITCHBOARD_CONFIG) overlaid by
@@ -29,6 +32,8 @@ const Tenant = z
   .object({
     /** Named secrets graphs refer to (model keys, tool tokens); values never leave the runner. */
     credentials: z.record(CredentialName, z.string().min(1).max(10_000)).default({}),
+    /** Stdio MCP servers this tenant's graphs may name (see runner/mcp/runner-config.ts). */
+    mcpServers: z.record(Id, McpStdioServerConfig).default({}),
   })
   .strict();
 
@@ -49,10 +54,39 @@ const Limits = z
     socketPayloadBytes: z.number().int().min(1024).max(50_000_000).default(200_000),
     /** Per tenant (per client address when unauthenticated). */
     http: Bucket.default({ perSecond: 200, burst: 400 }),
-    /** Per socket. */
+    /** Socket.IO events per socket. */
     socket: Bucket.default({ perSecond: 100, burst: 200 }),
+    /** Socket.IO events per tenant, summed over all of its sockets. */
+    socketTenant: Bucket.default({ perSecond: 200, burst: 400 }),
+    /** Socket.IO handshakes per tenant (a valid token). */
+    handshakeTenant: Bucket.default({ perSecond: 10, burst: 50 }),
+    /** Socket.IO handshakes without a valid token, per client address (see trustProxy). */
+    handshakeAddress: Bucket.default({ perSecond: 2, burst: 20 }),
   })
   .strict();
+
+/**
+ * Which peers may tell the client's address in X-Forwarded-For, as Express's `trust proxy`: how
+ * many proxies stand in front (a number), or their addresses and subnets ("10.0.0.1",
+ * "10.0.0.0/8", "loopback", "uniquelocal"). Not `true`: trusting every peer would let any client
+ * name its own address and so pick a fresh per-address budget on each request.
+ */
+const TrustProxy = z.union([
+  z.literal(false),
+  z.number().int().min(0).max(20),
+  z.array(
+    z.string().min(1).max(64).refine(isProxyAddress, 'must be an IP address, a subnet (10.0.0.0/8) or one of loopback, linklocal, uniquelocal'),
+  ).max(100),
+]);
+
+function isProxyAddress(address: string): boolean {
+  try {
+    proxyaddr.compile(address);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const Retention = z
   .object({
@@ -92,13 +126,18 @@ export const ConfigSchema = z
     /** A session with no activity for this long is checkpointed and its agents freed. */
     idleTimeoutMs: z.number().int().min(100).max(30 * 24 * 3_600_000).default(15 * 60_000),
     tokens: z.array(TokenEntry).max(10_000).default([]),
+    /** Bounds on the MCP servers graphs use as tools (runner/mcp/runner-config.ts). */
+    mcpClient: McpLimits.default(McpLimits.parse({})),
     tenants: z.record(TenantName, Tenant).default({}),
     limits: Limits.default(Limits.parse({})),
+    trustProxy: TrustProxy.default(false),
     retention: Retention.default(Retention.parse({})),
     /** The /mcp endpoint (every graph as an MCP tool). */
     mcp: Mcp.default(Mcp.parse({})),
     /** Folder of the built designer; served when it holds an index.html. */
     designerDir: z.string().min(1).default('dist/designer'),
+    /** The model a new graph in the designer starts with (e.g. an OpenAI model naming a credential). */
+    defaultModel: ModelDef.optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict()
@@ -199,6 +238,7 @@ function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (num('IDLE_TIMEOUT_MS') !== undefined) out.idleTimeoutMs = num('IDLE_TIMEOUT_MS');
   if (env.LOG_LEVEL) out.logLevel = env.LOG_LEVEL;
   if (env.SWITCHBOARD_TOKENS) out.tokens = parseTokenList(env.SWITCHBOARD_TOKENS);
+  if (env.TRUST_PROXY) out.trustProxy = /^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : env.TRUST_PROXY.split(',').map((s) => s.trim()).filter(Boolean);
   return out;
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Id, Text, TopicTypeName } from './ids.ts';
 import { Agent } from './kinds/index.ts';
+import { McpServer } from './mcp.ts';
 import { ModelDef } from './models.ts';
 import { Manifest } from './manifest.ts';
 
@@ -39,7 +40,7 @@ export const Limits = z
     maxMessagesPerTurn: z.number().int().min(1).max(100_000).default(100),
     maxTurnMs: z.number().int().min(100).max(24 * 3600_000).default(120_000),
     maxTokensPerSession: z.number().int().min(1).max(1_000_000_000).default(1_000_000),
-    /** Hosts the `http_get` tool may reach. Empty: none. */
+    /** Hosts the `http_get` tool and HTTP MCP servers may reach. Empty: none. */
     allowedHosts: z.array(z.string().min(1).max(253)).max(100).default([]),
   })
   .strict();
@@ -72,12 +73,20 @@ export const Graph = z
     name: Text(200).min(1, 'must not be empty'),
     description: Text(10_000).default(''),
     models: z.array(ModelDef).max(100).default([]),
+    /** MCP servers whose tools agents may call (see mcp.ts). */
+    mcpServers: z.array(McpServer).max(32).optional(),
     agents: z.array(Agent).max(5000),
     topics: z.array(Topic).max(5000),
     subscriptions: z.array(Subscription).max(20_000),
     publications: z.array(Publication).max(20_000),
     /** Topic id where a user's message enters. */
     entry: Id,
+    /**
+     * Topic id where the runner publishes a session-start message when a session is created
+     * (user, tenant, time, the client's context), so agents can greet the user or load memory
+     * before the first user message. Without it a session waits for the user.
+     */
+    start: Id.optional(),
     /** Topic ids whose messages the user sees. */
     output: z.array(Id).min(1, 'needs at least one output topic').max(100),
     limits: Limits.default(Limits.parse({})),

@@ -1,5 +1,5 @@
 import { scanJson } from './json-scan.ts';
-import { problem, type PathSegment, type Problem } from './problem.ts';
+import { problem, type PathSegment, type Problem, type ProblemParams } from './problem.ts';
 
 /**
  * The first gate for any graph document, before zod sees it: absurd sizes, absurd nesting and
@@ -20,9 +20,9 @@ export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constr
 
 export type GuardResult = { ok: true; value: unknown; problems: [] } | { ok: false; problems: Problem[] };
 
-const fail = (segments: PathSegment[], code: string, message: string): GuardResult => ({
+const fail = (segments: PathSegment[], code: string, message: string, params: ProblemParams = {}): GuardResult => ({
   ok: false,
-  problems: [problem('error', segments, code, message)],
+  problems: [problem('error', segments, code, message, {}, params)],
 });
 
 function lineAndColumn(text: string, position: number): { line: number; column: number } {
@@ -39,7 +39,7 @@ function lineAndColumn(text: string, position: number): { line: number; column: 
 export function parseGraphText(text: string): GuardResult {
   if (typeof text !== 'string') return fail([], 'not_text', 'the document must be JSON text');
   if (text.length > GUARD_LIMITS.maxChars) {
-    return fail([], 'too_large', `the document is ${text.length} characters; the limit is ${GUARD_LIMITS.maxChars}`);
+    return fail([], 'too_large', `the document is ${text.length} characters; the limit is ${GUARD_LIMITS.maxChars}`, { limit: GUARD_LIMITS.maxChars, variant: 'chars' });
   }
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
   const scanned = scanJson(body, GUARD_LIMITS.maxDepth);
@@ -47,15 +47,15 @@ export function parseGraphText(text: string): GuardResult {
     const { line, column } = lineAndColumn(body, scanned.position);
     const where = `line ${line}, column ${column} (position ${scanned.position})`;
     return scanned.kind === 'depth'
-      ? fail(scanned.path, 'too_deep', `${scanned.message}, at ${where}`)
-      : fail(scanned.path, 'invalid_json', `invalid JSON at ${where}: ${scanned.message}`);
+      ? fail(scanned.path, 'too_deep', `${scanned.message}, at ${where}`, { limit: GUARD_LIMITS.maxDepth })
+      : fail(scanned.path, 'invalid_json', `invalid JSON at ${where}: ${scanned.message}`, { line, column, detail: scanned.message });
   }
   let value: unknown;
   try {
     value = JSON.parse(body);
   } catch (e) {
     // The scanner accepts exactly JSON, so this is a safety net rather than an expected path.
-    return fail([], 'invalid_json', `invalid JSON: ${(e as Error).message}`);
+    return fail([], 'invalid_json', `invalid JSON: ${(e as Error).message}`, { line: 0, column: 0, detail: (e as Error).message });
   }
   return checkDocumentResult(value);
 }
@@ -83,7 +83,7 @@ function segments(link: PathLink): PathSegment[] {
  */
 export function checkDocument(value: unknown): Problem[] {
   const problems: Problem[] = [];
-  const report = (at: PathLink, code: string, message: string) => problems.push(problem('error', segments(at), code, message));
+  const report = (at: PathLink, code: string, message: string, params: ProblemParams = {}) => problems.push(problem('error', segments(at), code, message, {}, params));
   const onPath = new Set<object>();
   // Children are pushed in reverse so they pop in document order; `leave` marks the end of a
   // container so `onPath` holds exactly the ancestors (a cycle is an ancestor seen again).
@@ -96,29 +96,29 @@ export function checkDocument(value: unknown): Problem[] {
       continue;
     }
     if (++count > GUARD_LIMITS.maxValues) {
-      report(undefined, 'too_large', `the document holds more than ${GUARD_LIMITS.maxValues} values`);
+      report(undefined, 'too_large', `the document holds more than ${GUARD_LIMITS.maxValues} values`, { limit: GUARD_LIMITS.maxValues, variant: 'values' });
       break;
     }
     const { value: v, at } = item;
     if (at && typeof at.key === 'string' && FORBIDDEN_KEYS.has(at.key)) {
-      report(at, 'forbidden_key', `the key "${at.key}" is not allowed (it could alter object prototypes)`);
+      report(at, 'forbidden_key', `the key "${at.key}" is not allowed (it could alter object prototypes)`, { key: at.key });
       continue;
     }
     // undefined is how in-memory objects say "absent" (JSON.stringify drops it), so it passes.
     if (isPlainScalar(v)) continue;
     const t = typeof v;
     if (t === 'number') {
-      report(at, 'not_json', 'must be a finite number');
+      report(at, 'not_json', 'must be a finite number', { variant: 'number' });
       continue;
     }
     if (t !== 'object') {
-      report(at, 'not_json', `${t} values are not allowed in JSON`);
+      report(at, 'not_json', `${t} values are not allowed in JSON`, { type: t });
       continue;
     }
     const obj = v as object;
     const depth = at ? at.depth : 0;
     if (depth >= GUARD_LIMITS.maxDepth) {
-      report(at, 'too_deep', `nesting is deeper than ${GUARD_LIMITS.maxDepth} levels`);
+      report(at, 'too_deep', `nesting is deeper than ${GUARD_LIMITS.maxDepth} levels`, { limit: GUARD_LIMITS.maxDepth });
       continue;
     }
     if (onPath.has(obj)) {
@@ -144,7 +144,7 @@ export function checkDocument(value: unknown): Problem[] {
       }
     }
     if (count > GUARD_LIMITS.maxValues) {
-      report(undefined, 'too_large', `the document holds more than ${GUARD_LIMITS.maxValues} values`);
+      report(undefined, 'too_large', `the document holds more than ${GUARD_LIMITS.maxValues} values`, { limit: GUARD_LIMITS.maxValues, variant: 'values' });
       break;
     }
   }

@@ -2,6 +2,7 @@
 export * from './ids.ts';
 export * from './models.ts';
 export * from './tools.ts';
+export * from './mcp.ts';
 export * from './kinds/index.ts';
 export * from './graph.ts';
 export * from './protocol.ts';

@@ -56,7 +56,7 @@ describe('migrate', () => {
 
   it('produces a graph that validates', () => {
     const r = validateGraph(v0());
-    expect(r.problems.filter((p) => p.severity === 'error')).toEqual([]);
+    expect(r.problems.filter((p) => p.severity === 'error')).toMatchObject([]);
     expect(r.graph?.subscriptions).toHaveLength(2);
   });
 
@@ -66,7 +66,7 @@ describe('migrate', () => {
   });
 
   it('refuses a version newer than it knows', () => {
-    expect(migrate({ version: 7 })).toEqual({
+    expect(migrate({ version: 7 })).toMatchObject({
       ok: false,
       problems: [{ severity: 'error', path: '/version', code: 'future_version', message: 'version 7 is newer than this Switchboard understands (up to 1); upgrade Switchboard to open it' }],
     });
@@ -78,14 +78,14 @@ describe('migrate', () => {
     [{ version: 0.5 }, '/version', 'invalid_version', 'must be a whole number from 0 to 1, not 0.5'],
     [null, '', 'invalid_type', 'a graph document must be a JSON object'],
   ])('refuses %j clearly', (doc, path, code, message) => {
-    expect(migrate(doc)).toEqual({ ok: false, problems: [{ severity: 'error', path, code, message }] });
+    expect(migrate(doc)).toMatchObject({ ok: false, problems: [{ severity: 'error', path, code, message }] });
   });
 
   it('reports where a malformed v0 document breaks the upgrade', () => {
-    expect(migrate({ ...v0(), edges: [{ from: 'in', to: 'out' }] }).problems).toEqual([
+    expect(migrate({ ...v0(), edges: [{ from: 'in', to: 'out' }] }).problems).toMatchObject([
       { severity: 'error', path: '/edges/0', code: 'migration_failed', message: 'cannot upgrade from version 0: must connect a topic and an agent that exist' },
     ]);
-    expect(migrate({ version: 0, nodes: 'x' }).problems).toEqual([
+    expect(migrate({ version: 0, nodes: 'x' }).problems).toMatchObject([
       { severity: 'error', path: '/nodes', code: 'migration_failed', message: 'cannot upgrade from version 0: must be an array' },
     ]);
   });

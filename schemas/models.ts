@@ -27,12 +27,19 @@ const ModelCommon = {
     .optional(),
 };
 
+/** The reply of a scripted model that names no fallback: a stand-in, and how to replace it. */
+export const SCRIPTED_STAND_IN =
+  '[scripted stand-in, not an LLM] {agent} got: "{input}". Set a real model (OpenAI, Azure OpenAI, Ollama or any OpenAI-compatible server) in the Models panel of the inspector to get real answers.';
+
 export const ScriptedModel = z.object({
   ...ModelCommon,
   provider: z.literal('scripted'),
   rules: z.array(ScriptedRule).max(1000).default([]),
-  /** Used when no rule matches; `{input}` and `{agent}` are replaced. */
-  fallback: Text(10_000).default('{agent}: {input}'),
+  /**
+   * Used when no rule matches; `{input}` and `{agent}` are replaced. The default says what it is,
+   * so nobody mistakes a canned reply for a model's answer.
+   */
+  fallback: Text(10_000).default(SCRIPTED_STAND_IN),
   /** Split replies into this many characters per streamed token. */
   tokenSize: z.number().int().min(1).max(10_000).default(4),
 });

@@ -5,13 +5,21 @@ export interface Problem {
   path: string;
   /** Stable, machine-readable reason, e.g. "unknown_topic"; messages may be reworded, codes may not. */
   code: string;
-  /** Plain sentence for people. */
+  /** Plain English sentence for people; clients in other languages build theirs from code and params. */
   message: string;
+  /**
+   * The values the message is made of (ids, names, limits), so a client can say it in its own
+   * words and language; ids of agents and topics can be shown as their labels.
+   */
+  params: ProblemParams;
   /** Agent or topic node the problem belongs to, so the canvas can mark it. */
   nodeId?: string;
   /** Subscription or publication edge the problem belongs to. */
   edgeId?: string;
 }
+
+/** Values a problem's text is built from; `variant` picks a wording of the same code. */
+export type ProblemParams = Record<string, string | number>;
 
 export type PathSegment = string | number;
 
@@ -26,8 +34,9 @@ export function problem(
   code: string,
   message: string,
   marks: Pick<Problem, 'nodeId' | 'edgeId'> = {},
+  params: ProblemParams = {},
 ): Problem {
-  return { severity, path: pointer(segments), code, message, ...marks };
+  return { severity, path: pointer(segments), code, message, params, ...marks };
 }
 
 export const hasErrors = (problems: readonly Problem[]): boolean => problems.some((p) => p.severity === 'error');

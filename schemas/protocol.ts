@@ -26,7 +26,22 @@ export type ApiError = z.infer<typeof ApiError>;
  */
 export const EventScope = z.enum(['all', 'chat']);
 export type EventScope = z.infer<typeof EventScope>;
-export const CreateSession = z.object({ graphId: Id, version: z.number().int().min(1).optional(), user: z.string().max(200).optional(), events: EventScope.optional() }).strict();
+/** Largest `context` a client may hand a new session's start message, as JSON text. */
+export const MAX_START_CONTEXT_CHARS = 4000;
+
+/**
+ * What a client tells the graph's start topic about a new session (page, locale, plan...): a
+ * flat object of short keys and JSON values, at most MAX_START_CONTEXT_CHARS as JSON.
+ */
+export const StartContext = z
+  .record(z.string().min(1).max(64).regex(/^[\w.-]+$/, 'keys may only contain letters, digits, "_", "." and "-"'), z.json())
+  .refine((value) => Object.keys(value).length <= 50, { message: 'must have at most 50 keys' })
+  .refine((value) => JSON.stringify(value).length <= MAX_START_CONTEXT_CHARS, { message: `must be at most ${MAX_START_CONTEXT_CHARS} characters as JSON` });
+export type StartContext = z.infer<typeof StartContext>;
+
+export const CreateSession = z
+  .object({ graphId: Id, version: z.number().int().min(1).optional(), user: z.string().max(200).optional(), context: StartContext.optional(), events: EventScope.optional() })
+  .strict();
 export const JoinSession = z.object({ sessionId: SessionId, afterMessageId: z.string().max(100).optional(), events: EventScope.optional() }).strict();
 export const LeaveSession = z.object({ sessionId: SessionId }).strict();
 export const SendMessage = z
@@ -35,6 +50,9 @@ export const SendMessage = z
     content: z.string().min(1, 'must not be empty').max(MAX_MESSAGE_CHARS, `must be at most ${MAX_MESSAGE_CHARS} characters`),
     /** Client-chosen id: resending the same id never duplicates the message. */
     messageId: z.string().min(1).max(100).regex(/^[\w-]+$/).optional(),
+    /** W3C trace context of the caller (else the handshake's headers): the turn's trace continues it. */
+    traceparent: z.string().max(100).optional(),
+    tracestate: z.string().max(512).optional(),
   })
   .strict();
 export const InputReply = z
@@ -108,6 +126,8 @@ export interface TurnEndEvent {
   time: number;
   /** Tokens and cost of this turn, all agents together. */
   usage?: Usage;
+  /** W3C trace id of the turn's trace, when the runner exports traces: to look the turn up in a tracing backend. */
+  traceId?: string;
 }
 export interface Usage { promptTokens: number; completionTokens: number; cost: number; estimated: boolean }
 export interface UsageEvent { sessionId: string; turnId: string; agent: string; usage: Usage; session: Usage }
@@ -115,6 +135,23 @@ export const SessionState = z.enum(['idle', 'running', 'paused', 'waiting_input'
 export type SessionState = z.infer<typeof SessionState>;
 export interface SessionStateEvent { sessionId: string; state: SessionState; time: number }
 export interface WarningEvent { sessionId?: string; code: string; message: string }
+/** One call of an MCP server's tool, for the trace: what went in and out, and how long it took. */
+export interface ToolCallEvent {
+  sessionId: string;
+  turnId: string;
+  agent: string;
+  /** MCP server id in the graph. */
+  server: string;
+  tool: string;
+  ok: boolean;
+  latencyMs: number;
+  /** Characters of the JSON arguments sent. */
+  argsChars: number;
+  /** Characters of the result before the cap; `truncated` when the model got less. */
+  resultChars: number;
+  truncated: boolean;
+  time: number;
+}
 
 export interface ServerEvents {
   message: MessageEvent;
@@ -126,6 +163,7 @@ export interface ServerEvents {
   session: SessionStateEvent;
   warning: WarningEvent;
   error: ApiError;
+  tool_call: ToolCallEvent;
 }
 export type ServerEventName = keyof ServerEvents;
 
@@ -139,6 +177,7 @@ export function isChatEvent<E extends ServerEventName>(event: E, payload: Server
     case 'agent':
     case 'usage':
     case 'session':
+    case 'tool_call':
       return false;
     default:
       return true;

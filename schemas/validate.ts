@@ -7,6 +7,7 @@ import { agentProblems } from './validation/agents.ts';
 import { duplicateProblems } from './validation/duplicates.ts';
 import { flowProblems } from './validation/flow.ts';
 import { layoutProblems } from './validation/layout.ts';
+import { mcpProblems, stdioCommandProblems } from './validation/mcp.ts';
 import { patternProblems } from './validation/patterns.ts';
 import { referenceProblems } from './validation/references.ts';
 import { droppedFieldProblems, structuralProblems } from './validation/structural.ts';
@@ -39,13 +40,13 @@ function validate(value: unknown): ValidationResult {
   const doc = migrated.value;
   const notes: Problem[] = [];
   if (migrated.from < GRAPH_VERSION) {
-    notes.push(problem('warning', ['version'], 'migrated', `upgraded from version ${migrated.from}; save the graph to keep the new format`));
+    notes.push(problem('warning', ['version'], 'migrated', `upgraded from version ${migrated.from}; save the graph to keep the new format`, {}, { from: migrated.from }));
   }
 
   const parsed = Graph.safeParse(doc);
   const structural = parsed.success ? [] : structuralProblems(parsed.error, doc);
   const view = parsed.success ? viewOfGraph(parsed.data) : viewOfDocument(doc);
-  const semantic = semanticRules.flatMap((rule) => rule(view));
+  const semantic = [...semanticRules.flatMap((rule) => rule(view)), ...stdioCommandProblems(doc), ...(parsed.success ? mcpProblems(parsed.data) : [])];
   if (parsed.success && manifestIsStale(parsed.data)) {
     semantic.push(problem('warning', ['manifest'], 'stale_manifest', 'the manifest no longer matches the graph; export the graph again to refresh it'));
   }
@@ -63,6 +64,6 @@ export function validateGraph(value: unknown): ValidationResult {
     return validate(value);
   } catch (e) {
     // A bug in a rule must not take down the caller (a server handling user input).
-    return { ok: false, problems: [problem('error', [], 'internal_error', `validation failed unexpectedly: ${(e as Error)?.message ?? String(e)}`)] };
+    return { ok: false, problems: [problem('error', [], 'internal_error', `validation failed unexpectedly: ${(e as Error)?.message ?? String(e)}`, {}, { detail: (e as Error)?.message ?? String(e) })] };
   }
 }

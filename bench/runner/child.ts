@@ -33,7 +33,7 @@ async function serve(role: string): Promise<void> {
       dataDir: dir,
       logLevel: 'error',
       designerDir: join(dir, 'none'),
-      limits: { socket: { perSecond: 100_000, burst: 100_000 }, http: { perSecond: 100_000, burst: 100_000 } },
+      limits: { socket: { perSecond: 100_000, burst: 100_000 }, socketTenant: { perSecond: 100_000, burst: 100_000 }, handshakeTenant: { perSecond: 100_000, burst: 100_000 }, http: { perSecond: 100_000, burst: 100_000 } },
     }),
   });
   await putGraph(runner, ECHO);

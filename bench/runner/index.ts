@@ -16,6 +16,7 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
   figures.persist_cost_ratio_10k_vs_100 = await persistCost(log);
   figures.heap_bytes_per_idle_session = await heapPerIdleSession(log);
   figures.idle_cpu_ms_1000_sessions_10s = await idleCpu(log);
+  figures.otel_overhead_ratio = await (await import('../otel-overhead.ts')).otelOverheadRatio(log);
   const rates = await langgraphThroughput(log);
   figures.throughput_ratio_vs_langgraph = rates.ours / rates.langgraph;
   figures.memory_ratio_vs_langgraph = await langgraphMemoryRatio(log);

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import type { AssistantAgent as AssistantNode } from '../../schemas/kinds/index.ts';
+import { assistantToolbox, callMcpTool } from '../mcp/agent-tools.ts';
 import type { ChatResult, ModelMessage } from '../models/types.ts';
+import { traceToolCall } from '../telemetry/tool-span.ts';
 import { runTool, toolSpecs, type ToolContext } from '../tools/index.ts';
 import { GraphAgent, type Turn } from './base.ts';
 import type { ChatMessage } from './message.ts';
@@ -31,7 +33,8 @@ export class AssistantAgent extends GraphAgent<AssistantDef> {
     const model = this.setup.env.model(config.model);
     const replyId = randomUUID();
     const call = ++this.state.replies;
-    const tools = config.tools.length ? toolSpecs(config.tools) : undefined;
+    const toolbox = await assistantToolbox(toolSpecs(config.tools), config.mcpServers ?? [], this.setup.env.mcp, session, agent);
+    const tools = toolbox.specs.length ? toolbox.specs : undefined;
     const onToken = config.stream ? (delta: string) => session.emit('token', { turnId, agent, messageId: replyId, delta }) : undefined;
     const messages: ModelMessage[] = config.systemMessage ? [{ role: 'system', content: config.systemMessage }, ...this.state.history] : [...this.state.history];
 
@@ -47,9 +50,12 @@ export class AssistantAgent extends GraphAgent<AssistantDef> {
       }
       messages.push({ role: 'assistant', content: result.content, toolCalls: result.toolCalls });
       for (const c of result.toolCalls) {
+        const server = toolbox.mcp.get(c.name);
         const output = config.tools.includes(c.name as never)
-          ? (await runTool(c.name, c.arguments, toolContext)).output
-          : `Error: tool "${c.name}" is not enabled for this agent; enabled: ${config.tools.join(', ') || 'none'}`;
+          ? (await traceToolCall(turnId, c.name, { type: 'builtin' }, () => runTool(c.name, c.arguments, toolContext))).output
+          : server !== undefined
+            ? (await traceToolCall(turnId, c.name, { type: 'mcp', server }, () => callMcpTool(this.setup.env.mcp, { server, tool: c.name, arguments: c.arguments }, session, { turnId, agent }))).output
+            : `Error: tool "${c.name}" is not enabled for this agent; enabled: ${toolbox.specs.map((s) => s.name).join(', ') || 'none'}`;
         messages.push({ role: 'tool', content: output, toolCallId: c.id, name: c.name });
       }
     }

@@ -3,6 +3,8 @@ import type { Agent as AgentNode } from '../../schemas/kinds/index.ts';
 import type { Role } from '../../schemas/protocol.ts';
 import { TopicId, type AgentId } from '../runtime/ids.ts';
 import type { Agent, AgentRuntime, MessageContext } from '../runtime/types.ts';
+import { inAgentSpan } from '../telemetry/agent-span.ts';
+import { appendToActiveSpan } from '../telemetry/spans.ts';
 import type { AgentEnv, SessionContext } from './env.ts';
 import type { GraphNames } from './graph-names.ts';
 import type { ChatMessage } from './message.ts';
@@ -73,7 +75,7 @@ export abstract class GraphAgent<D extends AgentNode = AgentNode> implements Age
     const turn: Turn = { session, turnId: message.turnId, topic };
     session.emit('agent', { turnId: turn.turnId, agent, phase: 'start', topic, time: Date.now() });
     try {
-      await this.handle(message, turn);
+      await inAgentSpan(turn.turnId, { id: this.def.id, type: agent, kind: this.def.kind, topic }, async () => this.handle(message, turn));
       session.emit('agent', { turnId: turn.turnId, agent, phase: 'finish', topic, time: Date.now() });
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
@@ -92,6 +94,7 @@ export abstract class GraphAgent<D extends AgentNode = AgentNode> implements Age
   protected async publish(turnId: string, content: string, role: Role, outlets: readonly Outlet[] = this.setup.outlets, firstId?: string): Promise<void> {
     const runtime = this.runtime ?? this.setup.runtime;
     const pending: Promise<void>[] = [];
+    appendToActiveSpan('switchboard.topics.out', outlets.map((o) => o.graphType));
     for (let i = 0; i < outlets.length; i++) {
       const id = i === 0 && firstId ? firstId : randomUUID();
       const message: ChatMessage = { id, turnId, role, content, sender: this.def.type };

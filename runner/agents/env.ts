@@ -1,5 +1,6 @@
 import type { Graph } from '../../schemas/graph.ts';
 import type { ServerEvents, TurnEndReason } from '../../schemas/protocol.ts';
+import type { McpGraphTools } from '../mcp/graph-tools.ts';
 import type { ModelClient } from '../models/types.ts';
 import type { UserMemory } from '../tools/types.ts';
 
@@ -51,6 +52,8 @@ export interface AgentEnv {
   readonly graph: Graph;
   /** Shared model client for a model id of the graph. */
   model(modelId: string): ModelClient;
+  /** The graph's MCP servers for this tenant; absent where MCP is not wired (unit tests of other kinds). */
+  readonly mcp?: McpGraphTools;
   /** The session an agent key belongs to (key = session id). */
   session(key: string): SessionContext;
 }

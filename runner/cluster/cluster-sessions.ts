@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { SessionId, type MessageEvent, type ServerEventName, type ServerEvents, type SessionInfo } from '../../schemas/protocol.ts';
 import { AppError, invalid, notFound } from '../errors.ts';
 import { roomsOf } from '../sessions/rooms.ts';
-import type { Caller, SessionListener, Sessions } from '../sessions/types.ts';
+import { canAccess } from '../sessions/access.ts';
+import type { Caller, CreateOptions, SessionListener, Sessions } from '../sessions/types.ts';
+import { currentTraceCarrier } from '../telemetry/propagation.ts';
 import type { RedisStore } from '../store/redis-store.ts';
 import type { CallBody, ClusterNode } from './cluster-node.ts';
 import type { InboxEntry } from './inbox.ts';
@@ -110,7 +112,7 @@ export class ClusterSessions implements Sessions {
 
   // ───────────── placement ─────────────
 
-  async create(caller: Caller, options: { graphId: string; version?: number }): Promise<SessionInfo> {
+  async create(caller: Caller, options: CreateOptions): Promise<SessionInfo> {
     const target = this.leaving ? undefined : await this.node.placement.choose();
     if (!target || target.id === this.node.id) return this.createHere(caller, options);
     try {
@@ -123,7 +125,7 @@ export class ClusterSessions implements Sessions {
     }
   }
 
-  private async createHere(caller: Caller, options: { graphId: string; version?: number }): Promise<SessionInfo> {
+  private async createHere(caller: Caller, options: CreateOptions): Promise<SessionInfo> {
     const info = await this.local.create(caller, options);
     const session = { tenant: info.tenant, sessionId: info.id };
     await this.node.leases.acquire(session);
@@ -179,7 +181,7 @@ export class ClusterSessions implements Sessions {
     const remote = await this.node.callOwner(id, 'get', { caller, id, args: [] } satisfies OwnerCall<'get'>);
     if (remote) return remote.value as SessionInfo;
     const record = await this.store.getSession(caller.tenant, id);
-    if (!record) throw notFound('session', id);
+    if (!record || !canAccess(caller, record.info)) throw notFound('session', id);
     return record.info;
   }
 
@@ -193,7 +195,7 @@ export class ClusterSessions implements Sessions {
     const remote = await this.node.callOwner(id, 'transcript', { caller, id, args: [options] } satisfies OwnerCall<'transcript'>);
     if (remote) return remote.value as MessageEvent[];
     const record = await this.store.getSession(caller.tenant, id);
-    if (!record) throw notFound('session', id);
+    if (!record || !canAccess(caller, record.info)) throw notFound('session', id);
     const after = options.afterMessageId === undefined ? -1 : record.transcript.findIndex((m) => m.id === options.afterMessageId);
     return record.transcript.slice(after + 1);
   }
@@ -202,7 +204,8 @@ export class ClusterSessions implements Sessions {
 
   send(caller: Caller, id: string, message: { content: string; messageId?: string }): Promise<{ messageId: string; turnId: string }> {
     // The id is fixed here, so a redelivery after a crash is recognised as the same message.
-    return this.routed('send', { caller, id, args: [{ ...message, messageId: message.messageId ?? randomUUID() }] });
+    // The caller's trace context travels with the message, so the owner's turn continues the trace.
+    return this.routed('send', { caller, id, args: [{ ...message, messageId: message.messageId ?? randomUUID() }], trace: currentTraceCarrier() });
   }
   readonly settled = this.forwarded('settled');
   readonly reply = this.forwarded('reply');
@@ -221,6 +224,8 @@ export class ClusterSessions implements Sessions {
     checkId(id);
     for (let attempt = 0; attempt < MAX_ROUTING_ATTEMPTS; attempt++) {
       if (this.owns(id) || (await this.takeIfFree(caller, id))) return this.local.subscribe(caller, id, listener);
+      // Checked before watching: events published while the owner checks must not reach a foreign caller.
+      if (!(await this.mayAccess(caller, id))) throw notFound('session', id);
       const stop = await this.node.watch(id, listener as (event: string, payload: unknown) => void);
       const watching = await this.node.callOwner(id, 'watch', { caller, id, args: [] } satisfies BareCall).catch(async (error: unknown) => {
         await stop();
@@ -276,6 +281,11 @@ export class ClusterSessions implements Sessions {
       if (await this.takeIfFree(caller, id)) return this.runHere(op, call);
     }
     throw new AppError('unavailable', 503, `session "${id}" changed owner ${MAX_ROUTING_ATTEMPTS} times during one request; retry`);
+  }
+
+  private async mayAccess(caller: Caller, id: string): Promise<boolean> {
+    const info = await this.store.getSessionInfo(caller.tenant, id);
+    return info !== undefined && canAccess(caller, info);
   }
 
   /** Takes a session nobody owns; false when another process holds it. */
@@ -357,11 +367,17 @@ export class ClusterSessions implements Sessions {
     if (entry.kind !== 'call') return;
     const call = entry.body as unknown as CallBody;
     if (call.op === 'create') {
-      const { caller, options } = call.args as { caller: Caller; options: { graphId: string; version?: number } };
+      const { caller, options } = call.args as { caller: Caller; options: CreateOptions };
       await this.answer(call, () => this.createHere(caller, options));
       return;
     }
     const args = call.args as OwnerCall;
+    // A foreign caller is refused before anything changes here (sharing the rooms costs every
+    // event a trip through Redis from then on).
+    if (call.op !== 'share' && !(await this.mayAccess(args.caller, args.id))) {
+      await this.node.answer(call, { error: notFound('session', args.id) });
+      return;
+    }
     this.share(args.id);
     // Whoever owns the session now (a new owner shares it from the start) sends its events across.
     if (call.op === 'share') {

@@ -1,4 +1,5 @@
 import type { Caller, Sessions } from '../sessions/types.ts';
+import { withTraceContext, type TraceCarrier } from '../telemetry/propagation.ts';
 
 /**
  * The Sessions operations that run where the session lives (its lease holder). One asked of a
@@ -17,6 +18,8 @@ export interface OwnerCall<K extends OwnerOp = OwnerOp> {
   caller: Caller;
   id: string;
   args: OwnerOpArgs<K>;
+  /** The caller's trace context, so the owner's work continues the caller's trace (`send`). */
+  trace?: TraceCarrier;
 }
 
 export const isOwnerOp = (op: string): op is OwnerOp => (OWNER_OPS as readonly string[]).includes(op);
@@ -24,7 +27,7 @@ export const isOwnerOp = (op: string): op is OwnerOp => (OWNER_OPS as readonly s
 /** Runs the call on the owner's own session manager. */
 export function runOwnerOp<K extends OwnerOp>(sessions: Sessions, op: K, call: OwnerCall<K>): Promise<OwnerOpResult<K>> {
   const method = sessions[op] as unknown as (caller: Caller, id: string, ...args: OwnerOpArgs<K>) => Promise<OwnerOpResult<K>>;
-  return method.call(sessions, call.caller, call.id, ...call.args);
+  return withTraceContext(call.trace, () => method.call(sessions, call.caller, call.id, ...call.args));
 }
 
 /** A call of the cluster's own (`watch`, `share`): the caller and the session only. */

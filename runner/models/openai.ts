@@ -26,8 +26,11 @@ export type OpenAIModelDef = z.output<typeof OpenAIModel>;
 export class OpenAIModelClient implements ModelClient {
   private readonly client: OpenAI;
 
-  /** `apiKey` comes from the tenant's named credential (resolved by the caller), never from env here. */
-  constructor(private readonly def: OpenAIModelDef, apiKey: string) {
+  /**
+   * `apiKey` comes from the tenant's named credential (resolved by the caller), never from env here.
+   * `fetch` sees every HTTP attempt (telemetry: trace headers, 429s the package retries).
+   */
+  constructor(private readonly def: OpenAIModelDef, apiKey: string, fetch?: typeof globalThis.fetch) {
     // Everything explicit: left undefined, the package would read OPENAI_BASE_URL, OPENAI_ORG_ID...
     // from the process env, which may belong to another tenant.
     this.client = new OpenAI({
@@ -37,6 +40,7 @@ export class OpenAIModelClient implements ModelClient {
       project: null,
       maxRetries: def.maxRetries,
       timeout: def.timeoutMs,
+      ...(fetch ? { fetch } : {}),
     });
   }
 

@@ -3,6 +3,7 @@ import type { ModelDef } from '../../schemas/models.ts';
 import { invalid } from '../errors.ts';
 import { OpenAIModelClient } from './openai.ts';
 import { ScriptedModelClient } from './scripted.ts';
+import type { ModelTelemetry } from '../telemetry/model-telemetry.ts';
 import type { ModelClient } from './types.ts';
 
 /** Looks up a tenant's named credential in the runner config. */
@@ -14,6 +15,8 @@ export interface ModelRegistryOptions {
    * (the documented OPENAI_API_KEY fallback), never from the environment during a run.
    */
   fallbackApiKey?: string;
+  /** Spans, timings and token counts of every call (the runner's); none when omitted. */
+  telemetry?: ModelTelemetry;
 }
 
 /**
@@ -25,19 +28,22 @@ export class ModelRegistry {
   /** Serialised definitions by identity: sessions ask for the same definition object on every call. */
   private readonly defKeys = new WeakMap<ModelDef, string>();
   private readonly fallbackApiKey: string | undefined;
+  private readonly telemetry: ModelTelemetry | undefined;
 
   constructor(options: ModelRegistryOptions = { fallbackApiKey: process.env.OPENAI_API_KEY }) {
     this.fallbackApiKey = options.fallbackApiKey;
+    this.telemetry = options.telemetry;
   }
 
   /** Throws a clear `invalid` error when an `openai` model's credential is not configured for the tenant. */
   get(tenant: string, def: ModelDef, credential: CredentialLookup): ModelClient {
-    const apiKey = def.provider === 'openai' ? this.apiKey(tenant, def, credential) : '';
+    const apiKey = def.provider === 'openai' ? apiKeyFor(tenant, def, credential, this.fallbackApiKey) : '';
     // The key takes part in the cache key (hashed) so a rotated credential gets a fresh client.
     const cacheKey = `${tenant}\u0000${this.defKey(def)}\u0000${apiKey && createHash('sha256').update(apiKey).digest('base64url')}`;
     let client = this.clients.get(cacheKey);
     if (!client) {
-      client = def.provider === 'openai' ? new OpenAIModelClient(def, apiKey) : new ScriptedModelClient(def);
+      const raw = def.provider === 'openai' ? new OpenAIModelClient(def, apiKey, this.telemetry?.fetch(def)) : new ScriptedModelClient(def);
+      client = this.telemetry ? this.telemetry.wrap(raw, def, tenant) : raw;
       this.clients.set(cacheKey, client);
     }
     return client;
@@ -56,16 +62,21 @@ export class ModelRegistry {
     if (key === undefined) this.defKeys.set(def, (key = JSON.stringify(def)));
     return key;
   }
+}
 
-  private apiKey(tenant: string, def: Extract<ModelDef, { provider: 'openai' }>, credential: CredentialLookup): string {
-    if (def.credential) {
-      const value = credential(def.credential);
-      if (!value) throw invalid(`model "${def.id}": credential "${def.credential}" is not configured for tenant "${tenant}"`, { model: def.id, credential: def.credential });
-      return value;
-    }
-    if (this.fallbackApiKey) return this.fallbackApiKey;
-    // Local OpenAI-compatible servers (Ollama, vLLM) usually need no key; api.openai.com always does.
-    if (def.baseUrl) return 'no-key';
-    throw invalid(`model "${def.id}": names no credential and OPENAI_API_KEY is not set`, { model: def.id });
+
+/**
+ * The key an `openai` model uses: its named credential, else the registry's fallback key, else
+ * none for a local base URL. Throws a clear `invalid` error when the credential is missing.
+ */
+export function apiKeyFor(tenant: string, def: Extract<ModelDef, { provider: 'openai' }>, credential: CredentialLookup, fallbackApiKey: string | undefined): string {
+  if (def.credential) {
+    const value = credential(def.credential);
+    if (!value) throw invalid(`model "${def.id}": credential "${def.credential}" is not configured for tenant "${tenant}"`, { model: def.id, credential: def.credential });
+    return value;
   }
+  if (fallbackApiKey) return fallbackApiKey;
+  // Local OpenAI-compatible servers (Ollama, vLLM) usually need no key; api.openai.com always does.
+  if (def.baseUrl) return 'no-key';
+  throw invalid(`model "${def.id}": names no credential and OPENAI_API_KEY is not set`, { model: def.id });
 }

@@ -9,8 +9,13 @@ const user = (content: string): ModelMessage => ({ role: 'user', content });
 
 describe('ScriptedModelClient', () => {
   it('falls back to the echo template with the agent name and input', async () => {
-    const r = await model({}).chat({ agent: 'writer', messages: [{ role: 'system', content: 'be brief' }, user('hello there')] });
+    const r = await model({ fallback: '{agent}: {input}' }).chat({ agent: 'writer', messages: [{ role: 'system', content: 'be brief' }, user('hello there')] });
     expect(r).toEqual({ content: 'writer: hello there', toolCalls: [], usage: { promptTokens: 5, completionTokens: 5, estimated: true } });
+  });
+
+  it('says by default that it is a scripted stand-in and how to set a real model', async () => {
+    const r = await model({}).chat({ agent: 'writer', messages: [user('hello there')] });
+    expect(r.content).toBe('[scripted stand-in, not an LLM] writer got: "hello there". Set a real model (OpenAI, Azure OpenAI, Ollama or any OpenAI-compatible server) in the Models panel of the inspector to get real answers.');
   });
 
   it('takes the first rule that matches contains (any case), regex and call number', async () => {
@@ -21,6 +26,7 @@ describe('ScriptedModelClient', () => {
         { match: { call: 2 }, reply: 'second call' },
         { match: { contains: 'refund', call: 1 }, reply: 'never reached' },
       ],
+      fallback: '{agent}: {input}',
     });
     expect((await m.chat({ agent: 'a', messages: [user('I want a refund')] })).content).toBe('billing');
     expect((await m.chat({ agent: 'a', messages: [user('Error 42')] })).content).toBe('tech Error 42');
@@ -29,7 +35,7 @@ describe('ScriptedModelClient', () => {
   });
 
   it('matches the last user message, not earlier ones', async () => {
-    const m = model({ rules: [{ match: { contains: 'first' }, reply: 'hit' }] });
+    const m = model({ rules: [{ match: { contains: 'first' }, reply: 'hit' }], fallback: '{agent}: {input}' });
     const r = await m.chat({ agent: 'a', messages: [user('first'), { role: 'assistant', content: 'x' }, user('second')] });
     expect(r.content).toBe('a: second');
   });

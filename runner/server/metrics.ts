@@ -1,13 +1,13 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ServerEventName, ServerEvents } from '../../schemas/protocol.ts';
 import type { Sessions } from '../sessions/types.ts';
+import { registerEventLoopLag } from '../telemetry/event-loop-lag.ts';
 
 /**
  * Prometheus metrics of one runner. Gauges read their values at scrape time, so nothing runs
  * between scrapes; each runner has its own registry (tests start several in one process).
  */
 export class Metrics {
-  readonly registry = new Registry();
   readonly httpRequests: Counter<'method' | 'status'>;
   readonly socketEvents: Counter<'event' | 'outcome'>;
   readonly socketConnections: Gauge;
@@ -15,12 +15,13 @@ export class Metrics {
   readonly turns: Counter<'reason'>;
   readonly messages: Counter;
 
-  constructor(sessions: Pick<Sessions, 'stats'>) {
+  /** `registry` may already hold the turn instruments (telemetry/instruments.ts), made before the sessions. */
+  constructor(sessions: Pick<Sessions, 'stats'>, readonly registry = new Registry()) {
     const registers = [this.registry];
-    // Includes the event-loop lag (switchboard_nodejs_eventloop_lag_*_seconds). Its sampling timer
-    // ticks once a second rather than prom-client's 10 ms: at 10 ms an idle runner spends
-    // ~10 ms of CPU per second just on the monitor; a stall still shows in the next tick's delay.
+    // prom-client's event-loop lag statistics are replaced (see registerEventLoopLag); its own
+    // monitor then ticks once a second, for nothing, rather than at its 10 ms default.
     collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_', eventLoopMonitoringPrecision: 1000 });
+    registerEventLoopLag(this.registry, 'switchboard_');
     new Gauge({ name: 'switchboard_live_sessions', help: 'Sessions with agents in memory', registers, collect() { this.set(sessions.stats().liveSessions); } });
     new Gauge({ name: 'switchboard_agent_instances', help: 'Agent instances in memory', registers, collect() { this.set(sessions.stats().instances); } });
     new Gauge({ name: 'switchboard_queue_depth', help: 'Messages queued in the runtime', registers, collect() { this.set(sessions.stats().queueDepth); } });

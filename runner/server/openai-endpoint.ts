@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { Id } from '../../schemas/ids.ts';
 import type { SessionInfo, Usage } from '../../schemas/protocol.ts';
 import { invalid, notFound } from '../errors.ts';
+import { creatorFor } from '../sessions/access.ts';
 import type { Caller, Sessions } from '../sessions/types.ts';
 import type { GraphStore } from '../store/types.ts';
 import { answerStream } from './answer-stream.ts';
@@ -94,8 +95,7 @@ export function openaiRouter(store: GraphStore, sessions: Sessions): Router {
       return info;
     }
     if (!(await store.getGraph(caller.tenant, body.model))) throw notFound('model (graph)', body.model);
-    const user = caller.user ?? body.user;
-    return sessions.create(user ? { ...caller, user } : caller, { graphId: body.model });
+    return sessions.create(creatorFor(caller, body.user), { graphId: body.model });
   }
 
   return router;

@@ -5,14 +5,18 @@ import { ClientEvents, isChatEvent, type Ack, type ApiError, type ClientEventNam
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
 import { parseRoom, roomOf, roomsOf } from '../sessions/rooms.ts';
+import { creatorFor } from '../sessions/access.ts';
 import type { Caller, Sessions } from '../sessions/types.ts';
 import { bearerToken, type Auth } from './auth.ts';
 import { cutOffWhenBacklogged } from './backlog-guard.ts';
 import { toAppError } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
 import { problemsOf } from './problems.ts';
-import { callerWithUser } from './routes/sessions.ts';
+import { holdReading } from './read-hold.ts';
+import { clientAddress, trustOf } from './client-address.ts';
+import { eventRefused, handshakeRefused, refusalDelay, SocketLimits } from './socket-limits.ts';
 import { SocketRate } from './socket-rate.ts';
+import { withTraceContext } from '../telemetry/propagation.ts';
 
 export interface SocketDeps {
   config: Config;
@@ -59,6 +63,8 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
     ...(deps.adapter ? { adapter: deps.adapter, connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_MS, skipMiddlewares: true } } : {}),
   });
   const adapter = io.of('/').adapter;
+  const limits = new SocketLimits(config.limits);
+  const trust = trustOf(config.trustProxy);
 
   /**
    * One Sessions subscription per room, not per socket. It outlives the room by the recovery
@@ -116,6 +122,11 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
   io.use((socket, next) => {
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     const caller = auth.callerFor(typeof token === 'string' ? token : bearerToken(socket.handshake.headers.authorization));
+    const refused = limits.takeHandshake(caller?.tenant, clientAddress(socket.request, trust));
+    if (refused) {
+      setTimeout(() => next(handshakeRefused(refused)), refusalDelay(refused)).unref();
+      return;
+    }
     if (!caller) {
       const err = new Error('unauthorized: missing or unknown API token (handshake auth.token)') as Error & { data?: ApiError };
       err.data = { code: 'unauthorized', message: err.message };
@@ -128,10 +139,14 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
 
   const handlers: { [N in ClientEventName]: Handler<N> } = {
     'session:create': async (socket, p) => {
-      const caller = callerWithUser(callerOf(socket), p.user);
-      const session = await sessions.create(caller, { graphId: p.graphId, version: p.version });
-      await joinRoom(socket, caller, session.id, p.events);
-      return { session };
+      const caller = creatorFor(callerOf(socket), p.user);
+      const created = await sessions.create(caller, { graphId: p.graphId, version: p.version, context: p.context });
+      await joinRoom(socket, caller, created.id, p.events);
+      // A graph with a start topic is already in its first turn: what it said before the join
+      // comes with the answer (read after the join, so nothing falls between), as on session:join.
+      if (created.state === 'idle') return { session: created };
+      const messages = await sessions.transcript(caller, created.id);
+      return { session: await sessions.get(caller, created.id), messages };
     },
     'session:join': async (socket, p) => {
       const caller = callerOf(socket);
@@ -150,7 +165,8 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
       return {};
     },
     'session:send': async (socket, p) => {
-      const accepted = await sessions.send(callerOf(socket), p.sessionId, { content: p.content, messageId: p.messageId });
+      const trace = p.traceparent ? p : socket.handshake.headers;
+      const accepted = await withTraceContext(trace, () => sessions.send(callerOf(socket), p.sessionId, { content: p.content, messageId: p.messageId }));
       metrics.userMessages.inc();
       return accepted;
     },
@@ -171,7 +187,8 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
     metrics.socketConnections.inc();
     socket.on('disconnect', () => metrics.socketConnections.dec());
     cutOffWhenBacklogged(socket, MAX_QUEUED_BYTES, (bytes) => deps.warn({ code: 'slow_client', socket: socket.id, tenant: callerOf(socket).tenant, queuedBytes: bytes }, 'socket cut off: it stopped reading its events'));
-    const rate = new SocketRate(config.limits.socket);
+    const tenant = callerOf(socket).tenant;
+    const rate = new SocketRate(config.limits.socket, Date.now(), (now) => limits.takeEvent(tenant, now));
 
     const answer = (event: string, ack: ((r: Ack) => void) | undefined, result: Ack) => {
       metrics.socketEvents.inc({ event: event in ClientEvents ? event : 'unknown', outcome: result.ok ? 'ok' : 'error' });
@@ -185,7 +202,8 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
       const wait = rate.take();
       if (wait === 0) return true;
       if (!rate.flooding) {
-        refuse(event, ack, new AppError('rate_limited', 429, `too many events; retry in ${wait} ms`, { retryAfterMs: wait }));
+        refuse(event, ack, eventRefused(wait, rate.refusedBy));
+        holdReading(socket, wait);
         return false;
       }
       const error = new AppError('flood', 429, `disconnected: ${rate.describe()}`, { perSecond: rate.limit.perSecond, burst: rate.limit.burst });

@@ -4,6 +4,7 @@ import type { ModelDef } from '../../schemas/models.ts';
 import type { TurnEndReason } from '../../schemas/protocol.ts';
 import type { AgentEnv, SessionContext, UserMemory } from '../agents/env.ts';
 import { AppError, invalid } from '../errors.ts';
+import type { McpPool } from '../mcp/pool.ts';
 import type { ModelClient } from '../models/types.ts';
 import type { MemoryStore } from '../store/types.ts';
 import type { LiveSession, Turn } from './live-session.ts';
@@ -16,6 +17,8 @@ export interface ModelSource {
 export interface AgentContextDeps {
   live: ReadonlyMap<string, LiveSession>;
   models: ModelSource;
+  /** Shared MCP clients; without it, agents that name MCP servers get a tool error. */
+  mcp?: Pick<McpPool, 'forGraph'>;
   memory: MemoryStore;
   /** Named credentials per tenant: tenant → name → value. */
   credentials: Record<string, Record<string, string>> | undefined;
@@ -42,6 +45,7 @@ export class AgentContexts {
         if (!def) throw invalid(`graph "${graph.id}" has no model "${modelId}"`, { model: modelId });
         return this.deps.models.get(tenant, def, credential);
       },
+      mcp: graph.mcpServers?.length ? this.deps.mcp?.forGraph(tenant, graph, credential) : undefined,
       session: (key) => {
         const s = this.deps.live.get(key);
         if (!s || s.info.tenant !== tenant) throw new AppError('session_closed', 409, `session "${key}" is not open`);

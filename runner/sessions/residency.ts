@@ -1,6 +1,8 @@
 import { notFound } from '../errors.ts';
 import type { AgentRuntime } from '../runtime/types.ts';
 import type { SessionStore } from '../store/types.ts';
+import type { Instruments } from '../telemetry/instruments.ts';
+import { canAccess, loadKey } from './access.ts';
 import { snapshotOf } from './agent-snapshot.ts';
 import { DeadlineQueue } from './deadline-queue.ts';
 import { LiveSession } from './live-session.ts';
@@ -18,6 +20,8 @@ export interface ResidencyDeps {
   pageOutMs: number;
   /** Starts the waiting turn of a session just loaded. */
   pump(s: LiveSession): void;
+  /** Counts sessions whose agents were freed for being idle. */
+  instruments?: Instruments;
 }
 
 /**
@@ -52,7 +56,7 @@ export class Residency {
       s = await this.load(caller.tenant, id);
       if (s) s.busy++;
     }
-    if (!s || s.info.tenant !== caller.tenant) {
+    if (!s || !canAccess(caller, s.info)) {
       if (s) s.busy--;
       throw notFound('session', id);
     }
@@ -93,11 +97,12 @@ export class Residency {
   }
 
   private async load(tenant: string, id: string): Promise<LiveSession | undefined> {
-    let pending: Promise<LiveSession | undefined> | undefined = this.loading.get(id);
+    const key = loadKey(tenant, id);
+    let pending: Promise<LiveSession | undefined> | undefined = this.loading.get(key);
     if (!pending) {
       pending = this.loadFromStore(tenant, id);
-      this.loading.set(id, pending);
-      void pending.finally(() => this.loading.delete(id)).catch(() => undefined);
+      this.loading.set(key, pending);
+      void pending.finally(() => this.loading.delete(key)).catch(() => undefined);
     }
     const s = await pending;
     return s?.info.tenant === tenant ? s : undefined;
@@ -132,6 +137,7 @@ export class Residency {
     }
     this.loaded.delete(id);
     s.restoreNeeded = s.snapshot !== undefined;
+    this.deps.instruments?.sessionsTimedOut.inc();
     await this.deps.runtime.closeKey(id);
   }
 

@@ -1,5 +1,7 @@
+import type { McpPool } from '../mcp/pool.ts';
 import type { AgentRuntime } from '../runtime/types.ts';
 import type { Stores } from '../store/types.ts';
+import type { Instruments } from '../telemetry/instruments.ts';
 import type { ModelSource } from './agent-context.ts';
 import type { EffectiveLimits, GraphLoader } from './graph-versions.ts';
 import type { SaveErrorCode } from './session-writer.ts';
@@ -31,10 +33,14 @@ export interface SessionManagerDeps {
   loadGraph?: GraphLoader;
   /** Defaults to a ModelRegistry: clients shared per tenant and model definition. */
   models?: ModelSource;
+  /** Shared MCP clients; without it, agents that name MCP servers get a tool error. */
+  mcp?: Pick<McpPool, 'forGraph'>;
   config?: SessionManagerConfig;
   /**
    * A save after the ack point failed (a turn's end, a checkpoint): the session's clients get a
    * warning event, the operator this. The writes stay in memory and the next save retries them.
    */
   onSaveError?: (error: unknown, session: { tenant: string; id: string; code: SaveErrorCode }) => void;
+  /** The runner's turn and session metrics; none when omitted. */
+  instruments?: Instruments;
 }

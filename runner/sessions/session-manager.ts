@@ -5,6 +5,9 @@ import { AppError, notFound } from '../errors.ts';
 import { ModelRegistry } from '../models/registry.ts';
 import type { AgentRuntime } from '../runtime/types.ts';
 import type { Stores } from '../store/types.ts';
+import type { Instruments } from '../telemetry/instruments.ts';
+import { finishTurnTrace, rememberCaller } from '../telemetry/turn-trace.ts';
+import { canAccess } from './access.ts';
 import { AgentContexts } from './agent-context.ts';
 import { answerPublished } from './answer-published.ts';
 import { snapshotOf } from './agent-snapshot.ts';
@@ -16,7 +19,8 @@ import { checkMessage, checkReply } from './session-checks.ts';
 import { describe, SessionWriter } from './session-writer.ts';
 import type { SessionManagerConfig, SessionManagerDeps } from './session-manager-options.ts';
 import { TurnRunner } from './turn-runner.ts';
-import type { Caller, SessionListener, Sessions } from './types.ts';
+import { startEvent, startItem } from './start-message.ts';
+import type { Caller, CreateOptions, SessionListener, Sessions } from './types.ts';
 import { newSessionInfo, turnOfMessage, userMessageEvent } from './user-messages.ts';
 
 export type { ModelSource } from './agent-context.ts';
@@ -40,10 +44,12 @@ export class SessionManager implements Sessions {
   private readonly live: Map<string, LiveSession>;
   private retentionTimer: NodeJS.Timeout | undefined;
   private readonly offHandlerError: () => void;
+  private readonly instruments: Instruments | undefined;
 
   constructor(deps: SessionManagerDeps) {
     this.stores = deps.stores;
     this.runtime = deps.runtime;
+    this.instruments = deps.instruments;
     this.config = {
       idleTimeoutMs: 15 * 60_000,
       pageOutMs: 0,
@@ -62,10 +68,11 @@ export class SessionManager implements Sessions {
       idleTimeoutMs: this.config.idleTimeoutMs,
       pageOutMs: this.config.pageOutMs,
       pump: (s) => this.turns.pump(s),
+      instruments: deps.instruments,
     });
     this.live = this.residency.live;
-    this.turns = new TurnRunner({ runtime: this.runtime, residency: this.residency, writer: this.writer, versionOf: (s) => this.versionOf(s), checkpointEveryMs: this.config.checkpointEveryMs });
-    const contexts = (this.contexts = new AgentContexts({ live: this.live, models: deps.models ?? new ModelRegistry(), memory: this.stores.memory, credentials: this.config.credentials, defaultUser: this.config.defaultUser, endTurn }));
+    this.turns = new TurnRunner({ runtime: this.runtime, residency: this.residency, writer: this.writer, versionOf: (s) => this.versionOf(s), checkpointEveryMs: this.config.checkpointEveryMs, instruments: deps.instruments });
+    const contexts = (this.contexts = new AgentContexts({ live: this.live, models: deps.models ?? new ModelRegistry(), mcp: deps.mcp, memory: this.stores.memory, credentials: this.config.credentials, defaultUser: this.config.defaultUser, endTurn }));
     this.versions = new GraphVersions({ graphs: this.stores.graphs, runtime: this.runtime, loadGraph: deps.loadGraph ?? loadGraph, env: (tenant, graph) => contexts.env(tenant, graph), ceilings: this.config.limits ?? {} });
     this.runtime.addIntervention(publishPolicy({ live: this.live, endTurn }));
     this.offHandlerError = this.runtime.onHandlerError(handlerErrorEvents(this.live));
@@ -79,12 +86,16 @@ export class SessionManager implements Sessions {
 
   // ───────────────────────────── the Sessions API ─────────────────────────────
 
-  async create(caller: Caller, options: { graphId: string; version?: number }): Promise<SessionInfo> {
+  async create(caller: Caller, options: CreateOptions): Promise<SessionInfo> {
     this.assertRunning();
     const stored = await this.versions.pick(caller.tenant, options.graphId, options.version);
     const version = await this.versions.get(caller.tenant, stored.id, stored.version);
-    const s = new LiveSession({ info: newSessionInfo(caller, stored), transcript: [], acceptedMessageIds: [], inbox: [] });
+    const info = newSessionInfo(caller, stored);
+    const start = startItem(info, version, caller.user ?? this.config.defaultUser, options.context);
+    const s = new LiveSession({ info, transcript: start ? [startEvent(info.id, start, version, info.createdAt)] : [], acceptedMessageIds: [], inbox: start ? [start] : [] });
     s.version = version;
+    // Stored running with its start message queued, as a user message is (see send).
+    if (start) s.setState('running');
     this.live.set(s.id, s);
     try {
       await this.writer.persist(s);
@@ -92,8 +103,13 @@ export class SessionManager implements Sessions {
       this.live.delete(s.id);
       throw error;
     }
-    this.residency.scheduleQuiet(s);
-    return structuredClone(s.info);
+    this.instruments?.sessionsCreated.inc();
+    const created = structuredClone(s.info);
+    if (start) {
+      s.emit('message', s.transcript[0]!);
+      this.turns.pump(s);
+    } else this.residency.scheduleQuiet(s);
+    return created;
   }
 
   get(caller: Caller, id: string): Promise<SessionInfo> {
@@ -106,8 +122,8 @@ export class SessionManager implements Sessions {
   }
 
   async list(caller: Caller, filter: { graphId?: string; state?: string; user?: string } = {}): Promise<SessionInfo[]> {
-    const stored = await this.stores.sessions.listSessions(caller.tenant, filter);
-    const fresh = stored.map((info) => {
+    const stored = await this.stores.sessions.listSessions(caller.tenant, caller.user === undefined ? filter : { ...filter, user: caller.user });
+    const fresh = stored.filter((info) => canAccess(caller, info)).map((info) => {
       const s = this.live.get(info.id);
       return s && s.info.tenant === caller.tenant ? structuredClone(s.info) : info;
     });
@@ -139,6 +155,7 @@ export class SessionManager implements Sessions {
         return { messageId: message.messageId, turnId: turnOfMessage(s, message.messageId) };
       }
       const item = { messageId: message.messageId ?? randomUUID(), turnId: randomUUID(), content };
+      rememberCaller(item);
       const event = userMessageEvent(s.id, await this.versionOf(s), item);
       s.inbox.push(item);
       // Only a client's own ids can come back in a resend.
@@ -228,6 +245,7 @@ export class SessionManager implements Sessions {
       s.snapshot = undefined;
       s.restoreNeeded = false;
       s.setState('closed');
+      this.instruments?.sessionsClosed.inc();
       await this.residency.remove(s);
       await this.writer.persist(s);
       this.turns.wakeSettled(s);
@@ -264,6 +282,7 @@ export class SessionManager implements Sessions {
     if (turn && !turn.ended) {
       const moved = new AppError('moved', 409, `session "${id}" moved to another runner`);
       turn.stop({ reason: 'aborted', detail: moved.message }, () => moved);
+      finishTurnTrace(turn.id);
     }
     await this.residency.remove(s);
     this.turns.wakeSettled(s);
@@ -304,6 +323,7 @@ export class SessionManager implements Sessions {
         // stays in the inbox and the next runner resumes it.
         const stopping = new AppError('shutting_down', 503, 'the runner is shutting down');
         turn.stop({ reason: 'aborted', detail: 'runner shutdown' }, () => stopping);
+        finishTurnTrace(turn.id);
         s.snapshot = (await snapshotOf(this.runtime, s.id)) ?? s.snapshot;
       }
       void this.writer.persist(s).catch(() => undefined);

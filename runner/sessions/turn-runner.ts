@@ -2,11 +2,15 @@ import type { MessageEvent, TurnEndReason } from '../../schemas/protocol.ts';
 import type { ChatMessage } from '../agents/message.ts';
 import { AppError, conflict } from '../errors.ts';
 import type { AgentRuntime } from '../runtime/types.ts';
+import type { InboxItem } from '../store/types.ts';
+import type { Instruments } from '../telemetry/instruments.ts';
+import { finishTurnTrace, inTurn, startTurnTrace, traceIdOf, turnEnded } from '../telemetry/turn-trace.ts';
 import { snapshotOf } from './agent-snapshot.ts';
 import type { GraphVersion } from './graph-versions.ts';
 import { Turn, type LiveSession } from './live-session.ts';
 import type { Residency } from './residency.ts';
 import { describe, type SessionWriter } from './session-writer.ts';
+import { turnInput } from './start-message.ts';
 import { totalTokens } from './usage.ts';
 
 export interface TurnRunnerDeps {
@@ -16,6 +20,8 @@ export interface TurnRunnerDeps {
   versionOf(s: LiveSession): Promise<GraphVersion>;
   /** Checkpoint period while a turn runs. */
   checkpointEveryMs: number;
+  /** The runner's turn and session metrics; none when omitted. */
+  instruments?: Instruments;
 }
 
 /**
@@ -42,6 +48,7 @@ export class TurnRunner {
     }
     const turn = new Turn(item);
     s.turn = turn;
+    startTurnTrace(item, s.info, this.deps.instruments);
     residency.forgetTimers(s.id);
     s.setState('running');
     void this.run(s, turn).catch((error) => this.end(s, turn, 'error', describe(error)));
@@ -55,9 +62,12 @@ export class TurnRunner {
     s.info.turns += 1;
     s.info.lastActiveAt = Date.now();
     if (!s.closed) s.setState('idle');
-    s.emit('turn_end', { sessionId: s.id, turnId: turn.id, reason, ...(detail === undefined ? {} : { detail }), time: Date.now(), usage: { ...turn.usage } });
+    turnEnded(turn.id, reason);
+    const traceId = traceIdOf(turn.id);
+    s.emit('turn_end', { sessionId: s.id, turnId: turn.id, reason, ...(detail === undefined ? {} : { detail }), time: Date.now(), usage: { ...turn.usage }, ...(traceId ? { traceId } : {}) });
     this.savingTurn.add(s);
-    void this.afterEnd(s, reason);
+    // The writes that store the turn's end are part of its trace.
+    void inTurn(turn.id, () => this.afterEnd(s, reason)).finally(() => finishTurnTrace(turn.id));
   }
 
   armWallClock(s: LiveSession, turn: Turn, ms: number): void {
@@ -91,8 +101,8 @@ export class TurnRunner {
     if (turn.ended) return;
     residency.loaded.add(s.id);
     if (!resumed) {
-      const message: ChatMessage = { id: turn.item.messageId, turnId: turn.id, role: 'user', content: turn.item.content, sender: 'user' };
-      await runtime.publishMessage(message, { type: version.loaded.entryTopicType, source: s.id }, { sender: null, messageId: turn.item.messageId, signal: turn.signal });
+      const { topicType, message } = turnInput(turn.item, version);
+      await runtime.publishMessage(message, { type: topicType, source: s.id }, { sender: null, messageId: turn.item.messageId, signal: turn.signal });
     }
     for (;;) {
       await runtime.idle(s.id);
@@ -115,7 +125,7 @@ export class TurnRunner {
     }
     if (midTurn) return true;
     // Interrupted after its agents answered but before the turn was closed: do not answer twice.
-    if (answered(s.transcript, turn.id)) {
+    if (answered(s.transcript, turn.item)) {
       this.end(s, turn, 'completed', 'resumed after a restart');
     }
     return false;
@@ -153,10 +163,11 @@ export class TurnRunner {
  * end of the transcript (behind them only messages queued for later turns), so the scan back
  * stops there instead of reading the whole history on every turn.
  */
-function answered(transcript: readonly MessageEvent[], turnId: string): boolean {
+function answered(transcript: readonly MessageEvent[], input: InboxItem): boolean {
   for (let i = transcript.length - 1; i >= 0; i--) {
     const m = transcript[i]!;
-    if (m.turnId === turnId) return m.sender !== 'user';
+    // The turn's input (a user or start message) has the item's id; anything after it is an answer.
+    if (m.turnId === input.turnId) return m.id !== input.messageId;
   }
   return false;
 }

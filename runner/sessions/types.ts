@@ -1,4 +1,4 @@
-import type { MessageEvent, ServerEventName, ServerEvents, SessionInfo } from '../../schemas/protocol.ts';
+import type { MessageEvent, ServerEventName, ServerEvents, SessionInfo, StartContext } from '../../schemas/protocol.ts';
 
 /** Who is asking: every call is scoped to one tenant, and a foreign session is "not found". */
 export interface Caller {
@@ -6,11 +6,18 @@ export interface Caller {
   user?: string;
 }
 
+export interface CreateOptions {
+  graphId: string;
+  version?: number;
+  context?: StartContext;
+}
+
 export type SessionListener = <E extends ServerEventName>(event: E, payload: ServerEvents[E]) => void;
 
 /** The session API the server (REST, Socket.IO, OpenAI endpoint) and the CLI are built on. */
 export interface Sessions {
-  create(caller: Caller, options: { graphId: string; version?: number }): Promise<SessionInfo>;
+  /** `context`: the client's part of the session-start message (see start-message.ts). */
+  create(caller: Caller, options: CreateOptions): Promise<SessionInfo>;
   get(caller: Caller, id: string): Promise<SessionInfo>;
   list(caller: Caller, filter?: { graphId?: string; state?: string; user?: string }): Promise<SessionInfo[]>;
   transcript(caller: Caller, id: string, options?: { afterMessageId?: string }): Promise<MessageEvent[]>;

@@ -92,6 +92,7 @@ export class JournaledSessions {
   /** Sessions waiting whose files are not hot (see SessionFiles.hot). */
   private cold = 0;
   private closed = false;
+  private closing: Promise<void> | undefined;
 
   constructor(
     journalDir: string,
@@ -177,11 +178,17 @@ export class JournaledSessions {
     await this.checkpoint(true);
   }
 
-  async close(): Promise<void> {
+  /** Closing twice waits for the first: a second checkpoint could fold another process's journal. */
+  close(): Promise<void> {
+    return (this.closing ??= this.shutDown());
+  }
+
+  private async shutDown(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.recovering) await this.checkpoint(false).catch(() => undefined);
+    // A read may have started the recovery, which ends with a checkpoint of its own.
+    if (this.recovering && (await this.recovering.then(() => true, () => false))) await this.checkpoint(false).catch(() => undefined);
     await this.journal.close();
   }
 

@@ -1,11 +1,12 @@
-import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { dirname, join } from 'node:path';
+import { createHash, randomUUID } from 'node:crypto';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LowdbStore } from './lowdb-store.ts';
+import type { CrashStep } from './crash-after.fixture.ts';
+import { LowdbStore, type LowdbStoreOptions } from './lowdb-store.ts';
 import { CHUNK } from './transcript-log.ts';
 import { describeStoreContracts } from './contract/index.ts';
 import { graphRecord, message, sessionRecord } from './contract/records.ts';
@@ -16,15 +17,46 @@ async function tempDir(): Promise<string> {
   dirs.push(dir);
   return dir;
 }
+/** Every store a test opens is closed after it: an open one could still write while its folder is removed. */
+const stores: LowdbStore[] = [];
+function storeIn(dir: string, options?: LowdbStoreOptions): LowdbStore {
+  const store = new LowdbStore(dir, options);
+  stores.push(store);
+  return store;
+}
 afterEach(async () => {
+  for (const store of stores.splice(0)) await store.close();
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
-describeStoreContracts('lowdb', async () => new LowdbStore(await tempDir()));
+/** Runs `steps` on a store in `dir` in a child process that exits right after, without closing it. */
+async function crashAfter(dir: string, steps: CrashStep[]): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture('crash-after'), dir], { stdio: ['pipe', 'ignore', 'inherit'] });
+  child.stdin.end(JSON.stringify(steps));
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  expect(code).toBe(0);
+}
+
+const fixture = (name: string) => join(dirname(fileURLToPath(import.meta.url)), `${name}.fixture.ts`);
+
+describeStoreContracts('lowdb', async () => new LowdbStore(await tempDir()), (store) => filesUnder((store as LowdbStore).dir));
+
+/** Every file under `dir` with its size, modification time and content. */
+async function filesUnder(dir: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    // A file removed meanwhile is left out: the comparison then shows it gone.
+    const [info, content] = await Promise.all([stat(path), readFile(path)]).catch(() => []);
+    if (info && content) files[relative(dir, path)] = `${info.size} ${info.mtimeMs} ${createHash('sha256').update(content).digest('hex')}`;
+  }
+  return files;
+}
 
 describe('LowdbStore specifics', () => {
   it('refuses ids that could leave the data dir', async () => {
-    const store = new LowdbStore(await tempDir());
+    const store = storeIn(await tempDir());
     for (const bad of ['..', '../x', 'a/b', 'a\\b', '', 'a b', 'x'.repeat(65)]) {
       await expect(store.getSession(bad, 'abc')).rejects.toMatchObject({ code: 'invalid' });
       await expect(store.getSession('t', bad)).rejects.toMatchObject({ code: 'invalid' });
@@ -39,7 +71,7 @@ describe('LowdbStore specifics', () => {
 
   it('keeps each session in its own file and leaves no temp files behind', async () => {
     const dir = await tempDir();
-    const store = new LowdbStore(dir);
+    const store = storeIn(dir);
     const records = Array.from({ length: 5 }, () => sessionRecord('acme'));
     await Promise.all(records.map((r) => store.putSession(r)));
     await store.flush();
@@ -49,7 +81,7 @@ describe('LowdbStore specifics', () => {
 
   it('reports a corrupt session file as a clear error and keeps serving the others', async () => {
     const dir = await tempDir();
-    const store = new LowdbStore(dir);
+    const store = storeIn(dir);
     const bad = sessionRecord('acme');
     const good = sessionRecord('acme');
     await store.putSession(bad);
@@ -64,7 +96,7 @@ describe('LowdbStore specifics', () => {
 
   it('ignores transcript log lines past the stored count and survives a torn line', async () => {
     const dir = await tempDir();
-    const store = new LowdbStore(dir);
+    const store = storeIn(dir);
     const record = sessionRecord('acme');
     const entries = Array.from({ length: 2 * CHUNK + 3 }, (_, i) => ({ ...message(record.info.id), content: `e${i}` }));
     await store.putSession({ ...record, transcript: entries.slice(0, CHUNK + 1) });
@@ -76,12 +108,12 @@ describe('LowdbStore specifics', () => {
     await store.putSession({ ...record, transcript: entries }, { transcriptFrom: CHUNK + 1 });
     expect((await store.getSession('acme', record.info.id))?.transcript.map((m) => m.content)).toEqual(entries.map((e) => e.content));
     await store.close();
-    expect((await new LowdbStore(dir).getSession('acme', record.info.id))?.transcript.map((m) => m.content)).toEqual(entries.map((e) => e.content));
+    expect((await storeIn(dir).getSession('acme', record.info.id))?.transcript.map((m) => m.content)).toEqual(entries.map((e) => e.content));
   });
 
   it('reports a transcript log with missing entries as corrupt', async () => {
     const dir = await tempDir();
-    const store = new LowdbStore(dir);
+    const store = storeIn(dir);
     const record = sessionRecord('acme');
     await store.putSession({ ...record, transcript: Array.from({ length: CHUNK }, () => message(record.info.id)) });
     await store.flush();
@@ -91,7 +123,7 @@ describe('LowdbStore specifics', () => {
 
   it('appends hinted writes to a side file at checkpoints, read back by a fresh store, and folds them into a full write now and then', async () => {
     const dir = await tempDir();
-    const store = new LowdbStore(dir);
+    const store = storeIn(dir);
     const record = sessionRecord('acme');
     const sessions = join(dir, 'tenants', 'acme', 'sessions');
     const side = join(sessions, `${record.info.id}.log.jsonl`);
@@ -100,7 +132,7 @@ describe('LowdbStore specifics', () => {
       await store.flush();
     };
     const fresh = async () => {
-      const reader = new LowdbStore(dir);
+      const reader = storeIn(dir);
       const turns = (await reader.getSession('acme', record.info.id))?.info.turns;
       await reader.close();
       return turns;
@@ -129,18 +161,18 @@ describe('LowdbStore specifics', () => {
     const dir = await tempDir();
     const a = sessionRecord('acme');
     const b = sessionRecord('acme');
-    const first = new LowdbStore(dir);
+    const first = storeIn(dir);
     await first.putSession(a);
     await first.close();
     await appendFile(join(dir, 'tenants', 'acme', 'sessions.index.jsonl'), '{"i":{"id":"half');
-    const store = new LowdbStore(dir);
+    const store = storeIn(dir);
     await store.putSession(b);
     expect((await store.listSessions('acme')).map((s) => s.id).sort()).toEqual([a.info.id, b.info.id].sort());
   });
 
   it('compacts the index so it does not grow with the number of writes', async () => {
     const dir = await tempDir();
-    const store = new LowdbStore(dir);
+    const store = storeIn(dir);
     const record = sessionRecord('acme');
     for (let turn = 0; turn < 400; turn++) {
       await store.putSession({ ...record, info: { ...record.info, turns: turn } });
@@ -154,7 +186,7 @@ describe('LowdbStore specifics', () => {
   it('keeps a write whose checkpoint fails in the journal, reports it, and folds it in once the fault is gone', async () => {
     const dir = await tempDir();
     const errors: unknown[] = [];
-    const store = new LowdbStore(dir, { onError: (e) => errors.push(e) });
+    const store = storeIn(dir, { onError: (e) => errors.push(e) });
     const record = sessionRecord('acme');
     await store.putSession(record);
     await store.flush();
@@ -168,7 +200,7 @@ describe('LowdbStore specifics', () => {
     await rm(obstacle, { recursive: true });
     await store.flush();
     await store.close();
-    const reopened = new LowdbStore(dir);
+    const reopened = storeIn(dir);
     expect(await reopened.getSession('acme', record.info.id)).toEqual(next);
     await reopened.close();
   });
@@ -177,7 +209,7 @@ describe('LowdbStore specifics', () => {
     const dir = await tempDir();
     const journal = join(dir, 'journal');
     await mkdir(journal, { recursive: true });
-    const store = new LowdbStore(dir);
+    const store = storeIn(dir);
     const record = sessionRecord('acme');
     expect(await store.listSessions('acme')).toEqual([]); // opened: an empty journal, next segment 1
     // Every segment the store could open next is /dev/full: the append fails with ENOSPC.
@@ -192,7 +224,7 @@ describe('LowdbStore specifics', () => {
 
   it('reads a session written since the last checkpoint whole: its older entries from the files, the new ones from the journal', async () => {
     const dir = await tempDir();
-    const store = new LowdbStore(dir);
+    const store = storeIn(dir);
     const record = sessionRecord('acme');
     const entries = Array.from({ length: 3 * CHUNK + 5 }, (_, i) => ({ ...message(record.info.id), content: `e${i}` }));
     await store.putSession({ ...record, transcript: entries.slice(0, 2 * CHUNK + 3) });
@@ -207,7 +239,7 @@ describe('LowdbStore specifics', () => {
 
   it('keeps a hot session\'s pending entries short while checkpoints run between its writes', async () => {
     const dir = await tempDir();
-    const store = new LowdbStore(dir);
+    const store = storeIn(dir);
     const record = sessionRecord('acme');
     const transcript: ReturnType<typeof message>[] = [];
     const pending = (store as unknown as { sessions: { dirty: Map<string, { entries: unknown[] }> } }).sessions.dirty;
@@ -225,7 +257,7 @@ describe('LowdbStore specifics', () => {
     expect(longest).toBeLessThan(100);
     expect(pending.size).toBe(0);
     await store.close();
-    const reopened = new LowdbStore(dir);
+    const reopened = storeIn(dir);
     expect((await reopened.getSession('acme', record.info.id))?.transcript.map((m) => m.content)).toEqual(transcript.map((m) => m.content));
     await reopened.close();
   });
@@ -234,17 +266,18 @@ describe('LowdbStore specifics', () => {
     const dir = await tempDir();
     const kept = sessionRecord('acme');
     const gone = sessionRecord('acme');
-    const crashed = new LowdbStore(dir);
-    await crashed.putSession(kept);
-    await crashed.putSession({ ...kept, transcript: [message(kept.info.id, 'a'), message(kept.info.id, 'b')] }, { transcriptFrom: 0 });
-    await crashed.putSession(gone);
-    await crashed.flush();
-    await crashed.putSession({ ...kept, info: { ...kept.info, turns: 3 }, transcript: [message(kept.info.id, 'a'), message(kept.info.id, 'b'), message(kept.info.id, 'c')] }, { transcriptFrom: 2 });
-    await crashed.deleteSession('acme', gone.info.id);
-    // no close: the process died here, mid-way through one more append
+    await crashAfter(dir, [
+      { put: kept },
+      { put: { ...kept, transcript: [message(kept.info.id, 'a'), message(kept.info.id, 'b')] }, options: { transcriptFrom: 0 } },
+      { put: gone },
+      'flush',
+      { put: { ...kept, info: { ...kept.info, turns: 3 }, transcript: [message(kept.info.id, 'a'), message(kept.info.id, 'b'), message(kept.info.id, 'c')] }, options: { transcriptFrom: 2 } },
+      { delete: { tenant: 'acme', id: gone.info.id } },
+    ]);
+    // the process died mid-way through one more append
     const [segment] = await readdir(join(dir, 'journal'));
     await appendFile(join(dir, 'journal', segment!), '{"t":"put","s":"acme","id":"torn","fr');
-    const reopened = new LowdbStore(dir);
+    const reopened = storeIn(dir);
     const back = await reopened.getSession('acme', kept.info.id);
     expect(back?.info.turns).toBe(3);
     expect(back?.transcript.map((m) => m.content)).toEqual(['a', 'b', 'c']);
@@ -256,7 +289,7 @@ describe('LowdbStore specifics', () => {
   });
 
   it('checkpoints a burst of new sessions in parts, without waiting for the writes to pause', async () => {
-    const store = new LowdbStore(await tempDir());
+    const store = storeIn(await tempDir());
     const journaled = (store as unknown as { sessions: { checkpointing?: Promise<void> } }).sessions;
     const hot = sessionRecord('acme');
     await store.putSession(hot);
@@ -275,14 +308,15 @@ describe('LowdbStore specifics', () => {
   it('reports a journal line it cannot replay (its session files are gone) and replays the others', async () => {
     const dir = await tempDir();
     const [lost, kept] = [sessionRecord('acme'), sessionRecord('acme')];
-    const crashed = new LowdbStore(dir);
-    for (const r of [lost, kept]) await crashed.putSession({ ...r, transcript: [message(r.info.id, 'a')] });
-    await crashed.flush();
-    for (const r of [lost, kept]) await crashed.putSession({ ...r, transcript: [message(r.info.id, 'a'), message(r.info.id, 'b')] }, { transcriptFrom: 1 });
-    // no close: the process died, and the lost session's files went with a damaged disk
+    await crashAfter(dir, [
+      ...[lost, kept].map((r) => ({ put: { ...r, transcript: [message(r.info.id, 'a')] } })),
+      'flush',
+      ...[lost, kept].map((r) => ({ put: { ...r, transcript: [message(r.info.id, 'a'), message(r.info.id, 'b')] }, options: { transcriptFrom: 1 } })),
+    ]);
+    // the process died, and the lost session's files went with a damaged disk
     await rm(join(dir, 'tenants', 'acme', 'sessions', `${lost.info.id}.json`));
     const errors: unknown[] = [];
-    const reopened = new LowdbStore(dir, { onError: (e) => errors.push(e) });
+    const reopened = storeIn(dir, { onError: (e) => errors.push(e) });
     expect((await reopened.getSession('acme', kept.info.id))?.transcript.map((m) => m.content)).toEqual(['a', 'b']);
     expect(errors).toEqual([expect.objectContaining({ code: 'corrupt_record', message: expect.stringContaining(`session "${lost.info.id}" of tenant "acme" has no readable files`) })]);
     await reopened.close();
@@ -292,7 +326,7 @@ describe('LowdbStore specifics', () => {
     const dir = await tempDir();
     const blocker = join(dir, 'file');
     await writeFile(blocker, 'x');
-    const store = new LowdbStore(blocker);
+    const store = storeIn(blocker);
     await expect(store.putSession(sessionRecord('acme'))).rejects.toMatchObject({ code: 'store_unavailable' });
     await expect(store.setMemory('acme', 'ann', 'k', 'v')).rejects.toMatchObject({ code: 'store_unavailable' });
   });
@@ -300,9 +334,8 @@ describe('LowdbStore specifics', () => {
   it('never leaves a torn session file when the writer is killed with SIGKILL', async () => {
     const dir = await tempDir();
     const id = randomUUID();
-    const fixture = join(dirname(fileURLToPath(import.meta.url)), 'crash-writer.fixture.ts');
     for (let round = 0; round < 3; round++) {
-      const child = spawn(process.execPath, ['--import', 'tsx', fixture, dir, id], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', fixture('crash-writer'), dir, id], { stdio: ['ignore', 'pipe', 'inherit'] });
       await new Promise<void>((resolve, reject) => {
         child.stdout.once('data', () => resolve());
         child.once('exit', (code) => reject(new Error(`writer exited early with ${code}`)));
@@ -311,11 +344,12 @@ describe('LowdbStore specifics', () => {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGKILL');
       await exited;
-      const store = new LowdbStore(dir);
+      const store = storeIn(dir);
       const record = await store.getSession('acme', id);
       expect(record?.info.id).toBe(id);
       expect(record?.transcript).toHaveLength(record!.info.turns + 1);
       expect((await store.listSessions('acme')).map((s) => s.id)).toEqual([id]);
+      await store.close(); // before the next writer: one process at a time owns the folder
     }
   }, 60_000);
 });

@@ -1,8 +1,9 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SessionInfo } from '../../schemas/protocol.ts';
-import { invalid } from '../errors.ts';
+import { AppError, invalid } from '../errors.ts';
 import { StaleFenceError } from './errors.ts';
+import { InFlight } from './in-flight.ts';
 import { JournaledSessions } from './journaled-sessions.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { readJson, storeError, writeJson } from './json-file.ts';
@@ -37,6 +38,7 @@ export class LowdbStore implements Store {
   private readonly lock = new KeyedLock();
   private readonly files: SessionFiles;
   private readonly sessions: JournaledSessions;
+  private readonly writes = new InFlight();
 
   constructor(readonly dir: string, options: LowdbStoreOptions = {}) {
     this.paths = new StorePaths(dir);
@@ -67,14 +69,18 @@ export class LowdbStore implements Store {
       .sort((a, b) => a - b);
   }
 
-  async putGraph(record: StoredGraph): Promise<void> {
-    const path = this.paths.graphFile(record.tenant, record.id, record.version);
-    await this.lock.run(path, () => writeJson(path, record, `graph "${record.id}" version ${record.version}`));
+  putGraph(record: StoredGraph): Promise<void> {
+    return this.writes.run(async () => {
+      const path = this.paths.graphFile(record.tenant, record.id, record.version);
+      await this.lock.run(path, () => writeJson(path, record, `graph "${record.id}" version ${record.version}`));
+    });
   }
 
-  async deleteGraph(tenant: string, id: string): Promise<void> {
-    const dir = this.paths.graphDir(tenant, id);
-    await this.lock.run(dir, () => rm(dir, { recursive: true, force: true }).catch((e) => Promise.reject(storeError('delete', `graph "${id}"`, e))));
+  deleteGraph(tenant: string, id: string): Promise<void> {
+    return this.writes.run(async () => {
+      const dir = this.paths.graphDir(tenant, id);
+      await this.lock.run(dir, () => rm(dir, { recursive: true, force: true }).catch((e) => Promise.reject(storeError('delete', `graph "${id}"`, e))));
+    });
   }
 
   // ---- sessions ----
@@ -96,7 +102,11 @@ export class LowdbStore implements Store {
       .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
   }
 
-  async putSession(record: SessionRecord, options: PutSessionOptions = {}): Promise<void> {
+  putSession(record: SessionRecord, options: PutSessionOptions = {}): Promise<void> {
+    return this.writes.run(() => this.writeSession(record, options));
+  }
+
+  private async writeSession(record: SessionRecord, options: PutSessionOptions): Promise<void> {
     const { tenant, id } = record.info;
     const offset = options.transcriptOffset ?? 0;
     const length = offset + record.transcript.length; // before any wait: the caller may append meanwhile
@@ -113,14 +123,16 @@ export class LowdbStore implements Store {
     }
   }
 
-  async deleteSession(tenant: string, id: string): Promise<void> {
-    sessionIds(tenant, id);
-    return await this.sessions.remove(tenant, id);
+  deleteSession(tenant: string, id: string): Promise<void> {
+    return this.writes.run(async () => {
+      sessionIds(tenant, id);
+      await this.sessions.remove(tenant, id);
+    });
   }
 
   /** Writes every session changed since the last checkpoint to its own files now. */
   flush(): Promise<void> {
-    return this.sessions.flush();
+    return this.writes.run(() => this.sessions.flush());
   }
 
   // ---- memory ----
@@ -129,7 +141,11 @@ export class LowdbStore implements Store {
     return (await readJson<Record<string, string>>(this.paths.memoryFile(tenant, user), `the memory of user "${user}"`)) ?? {};
   }
 
-  async setMemory(tenant: string, user: string, key: string, value: string): Promise<void> {
+  setMemory(tenant: string, user: string, key: string, value: string): Promise<void> {
+    return this.writes.run(() => this.writeMemory(tenant, user, key, value));
+  }
+
+  private async writeMemory(tenant: string, user: string, key: string, value: string): Promise<void> {
     if (typeof key !== 'string' || key.length === 0 || key.length > MAX_MEMORY_KEY) throw invalid(`memory key must be 1-${MAX_MEMORY_KEY} characters`, { field: 'key' });
     if (typeof value !== 'string' || value.length > MAX_MEMORY_VALUE) throw invalid(`memory value must be at most ${MAX_MEMORY_VALUE} characters`, { field: 'value' });
     const path = this.paths.memoryFile(tenant, user);
@@ -143,9 +159,24 @@ export class LowdbStore implements Store {
     });
   }
 
+  /**
+   * After the user's sessions were deleted: the journal segments that held their writes and the
+   * index lines that named them go, and so does the user's memory.
+   */
+  async eraseUser(tenant: string, user: string): Promise<void> {
+    await this.sessions.flush();
+    await this.files.forgetRemoved(tenant);
+    const path = this.paths.memoryFile(tenant, user);
+    await this.lock.run(path, () => rm(path, { force: true }).catch((e) => Promise.reject(storeError('delete', `the memory of user "${user}"`, e))));
+  }
+
   // ---- retention ----
 
-  async prune(policy: { maxAgeMs?: number; maxSessionsPerTenant?: number }): Promise<number> {
+  prune(policy: { maxAgeMs?: number; maxSessionsPerTenant?: number }): Promise<number> {
+    return this.writes.run(() => this.pruneSessions(policy));
+  }
+
+  private async pruneSessions(policy: { maxAgeMs?: number; maxSessionsPerTenant?: number }): Promise<number> {
     await this.sessions.flush(); // tenants are found by their folders
     let pruned = 0;
     for (const tenant of (await this.dirNames(this.paths.tenantsDir())).filter(isSegment)) {
@@ -165,6 +196,7 @@ export class LowdbStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.writes.settled();
     await this.sessions.close();
     await this.files.lock.drain();
     await this.lock.drain();

@@ -220,4 +220,17 @@ describe('RedisStore specifics', () => {
   });
 });
 
-describeStoreContracts('RedisStore', () => new RedisStore({ redis, prefix }));
+describeStoreContracts('RedisStore', () => new RedisStore({ redis, prefix }), () => keysUnder(prefix));
+
+/** Every key under `prefix` with its serialized value. */
+async function keysUnder(prefix: string): Promise<Record<string, string>> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    keys.push(...found);
+  } while (cursor !== '0');
+  const values = await Promise.all(keys.map((k) => redis.dumpBuffer(k)));
+  return Object.fromEntries(keys.map((k, i) => [k, values[i]?.toString('hex') ?? 'gone']));
+}

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { AppError, invalid } from '../errors.ts';
 import type { SessionInfo } from '../../schemas/protocol.ts';
 import { StaleFenceError } from './errors.ts';
+import { InFlight } from './in-flight.ts';
 import { DEFAULT_REDIS_PREFIX, redisKeys, type RedisKeys } from './redis-keys.ts';
 import { decodeReply, encodeHead, PUT_SESSION, PUT_SESSION_KEYS, withEntries, type PutSessionReply, type SnapshotArg } from './redis-put-session.ts';
 import { applyChange, changeOf, type SnapshotChange } from './snapshot-change.ts';
@@ -65,6 +66,7 @@ export class RedisStore implements Store {
   private revisions = 0;
   /** Writes held back to go out with the session's next one (see putSession). */
   private readonly held = new Map<SessionInfo, Held>();
+  private readonly writes = new InFlight();
 
   constructor(options: RedisStoreOptions) {
     this.ownsClient = typeof options.redis === 'string';
@@ -94,17 +96,21 @@ export class RedisStore implements Store {
     return versions.map(Number).sort((a, b) => a - b);
   }
 
-  async putGraph(record: StoredGraph): Promise<void> {
-    if (!Number.isInteger(record.version) || record.version < 1) throw invalid(`graph version ${JSON.stringify(record.version)} must be a positive integer`, { field: 'version' });
-    const k = this.keys;
-    await this.redis.putGraphScript(
-      k.graphVersions(record.tenant, record.id), k.graphLatest(record.tenant), k.tenants,
-      String(record.version), record.id, JSON.stringify(record), record.tenant,
-    );
+  putGraph(record: StoredGraph): Promise<void> {
+    return this.writes.run(async () => {
+      if (!Number.isInteger(record.version) || record.version < 1) throw invalid(`graph version ${JSON.stringify(record.version)} must be a positive integer`, { field: 'version' });
+      const k = this.keys;
+      await this.redis.putGraphScript(
+        k.graphVersions(record.tenant, record.id), k.graphLatest(record.tenant), k.tenants,
+        String(record.version), record.id, JSON.stringify(record), record.tenant,
+      );
+    });
   }
 
-  async deleteGraph(tenant: string, id: string): Promise<void> {
-    await this.redis.multi().del(this.keys.graphVersions(tenant, id)).hdel(this.keys.graphLatest(tenant), id).exec();
+  deleteGraph(tenant: string, id: string): Promise<void> {
+    return this.writes.run(async () => {
+      await this.redis.multi().del(this.keys.graphVersions(tenant, id)).hdel(this.keys.graphLatest(tenant), id).exec();
+    });
   }
 
   async getSession(tenant: string, id: string): Promise<SessionRecord | undefined> {
@@ -137,6 +143,12 @@ export class RedisStore implements Store {
     return (await this.redis.exists(this.keys.session(tenant, id))) === 1;
   }
 
+  /** A session's summary from the index, without reading its record (an older version's record has it inside). */
+  async getSessionInfo(tenant: string, id: string): Promise<SessionInfo | undefined> {
+    const indexed = await this.redis.hget(this.keys.sessionInfo(tenant), id);
+    return indexed ? (JSON.parse(indexed) as SessionInfo) : (await this.getSession(tenant, id))?.info;
+  }
+
   async listSessions(tenant: string, filter: { graphId?: string; state?: string; user?: string } = {}): Promise<SessionInfo[]> {
     const all = (await this.redis.hvals(this.keys.sessionInfo(tenant))).map((s) => JSON.parse(s) as SessionInfo);
     return all
@@ -165,7 +177,7 @@ export class RedisStore implements Store {
         waiters.push({ resolve, reject });
         const send = () => {
           this.held.delete(info);
-          const done = this.write(record, options);
+          const done = this.writes.run(() => this.write(record, options));
           settle(done, waiters);
           return done;
         };
@@ -174,7 +186,7 @@ export class RedisStore implements Store {
         this.held.set(info, { timer: setTimeout(send, deadline - Date.now()), deadline, waiters, send });
       });
     }
-    const done = this.write(record, options);
+    const done = this.writes.run(() => this.write(record, options));
     if (held) settle(done, held.waiters);
     return done;
   }
@@ -247,22 +259,37 @@ export class RedisStore implements Store {
     throw new AppError('store_conflict', 503, `session "${info.id}" changed in the store since this process last wrote it (or that write failed); the next write sends it whole`);
   }
 
-  async deleteSession(tenant: string, id: string): Promise<void> {
-    await this.deleteSessions(tenant, [id]);
+  deleteSession(tenant: string, id: string): Promise<void> {
+    return this.writes.run(async () => void (await this.deleteSessions(tenant, [id])));
   }
 
   async getMemory(tenant: string, user: string): Promise<Record<string, string>> {
     return this.redis.hgetall(this.keys.memory(tenant, user));
   }
 
-  async setMemory(tenant: string, user: string, key: string, value: string): Promise<void> {
+  setMemory(tenant: string, user: string, key: string, value: string): Promise<void> {
+    return this.writes.run(() => this.writeMemory(tenant, user, key, value));
+  }
+
+  private async writeMemory(tenant: string, user: string, key: string, value: string): Promise<void> {
     if (typeof key !== 'string' || key.length === 0 || key.length > MAX_MEMORY_KEY) throw invalid(`memory key must be 1-${MAX_MEMORY_KEY} characters`, { field: 'key' });
     if (typeof value !== 'string' || value.length > MAX_MEMORY_VALUE) throw invalid(`memory value must be at most ${MAX_MEMORY_VALUE} characters`, { field: 'value' });
     const stored = await this.redis.setMemoryScript(this.keys.memory(tenant, user), key, value, String(MAX_MEMORY_KEYS));
     if (stored !== 1) throw invalid(`the memory of user "${user}" is full: at most ${MAX_MEMORY_KEYS} keys`, { limit: MAX_MEMORY_KEYS });
   }
 
-  async prune(policy: { maxAgeMs?: number; maxSessionsPerTenant?: number }): Promise<number> {
+  /** After the user's sessions were deleted (their keys went with them): the user's memory. */
+  eraseUser(tenant: string, user: string): Promise<void> {
+    return this.writes.run(async () => {
+      await this.redis.del(this.keys.memory(tenant, user));
+    });
+  }
+
+  prune(policy: { maxAgeMs?: number; maxSessionsPerTenant?: number }): Promise<number> {
+    return this.writes.run(() => this.pruneSessions(policy));
+  }
+
+  private async pruneSessions(policy: { maxAgeMs?: number; maxSessionsPerTenant?: number }): Promise<number> {
     let pruned = 0;
     for (const tenant of await this.redis.smembers(this.keys.tenants)) {
       const active = this.keys.sessionActive(tenant);
@@ -282,6 +309,7 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     // Held writes go out now, not after the connection is gone.
     await Promise.allSettled([...this.held.values()].map((h) => (clearTimeout(h.timer), h.send())));
+    await this.writes.settled();
     if (this.ownsClient) await this.redis.quit().catch(() => this.redis.disconnect());
   }
 

@@ -83,6 +83,11 @@ export class SessionFiles {
     await this.index.remove(tenant, id);
   }
 
+  /** Drops removed sessions' old summaries from the tenant's index (erasure). */
+  forgetRemoved(tenant: string): Promise<void> {
+    return this.index.compactNow(tenant);
+  }
+
   fenceFile(tenant: string, id: string): string {
     return fenceFile(this.paths.sessionFile(tenant, id));
   }

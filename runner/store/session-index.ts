@@ -15,6 +15,8 @@ interface LogState {
   queued: string[];
   waiters: Array<{ resolve(): void; reject(error: unknown): void }>;
   flushing: boolean;
+  /** Someone asked for the history to go now (see compactNow). */
+  compactAsked: boolean;
 }
 
 const MIN_COMPACT_BYTES = 64 * 1024;
@@ -40,11 +42,23 @@ export class SessionIndex {
     return this.append(tenant, { d: id });
   }
 
+  /**
+   * Rewrites the log with only the current summaries, in turn with the appends: the summaries
+   * of removed sessions leave the disk (erasure).
+   */
+  compactNow(tenant: string): Promise<void> {
+    return this.enqueue(tenant, (state) => (state.compactAsked = true));
+  }
+
   async list(tenant: string): Promise<SessionInfo[]> {
     return [...(await this.fold(tenant)).values()];
   }
 
-  private async append(tenant: string, entry: Entry): Promise<void> {
+  private append(tenant: string, entry: Entry): Promise<void> {
+    return this.enqueue(tenant, (state) => state.queued.push(JSON.stringify(entry)));
+  }
+
+  private async enqueue(tenant: string, ask: (state: LogState) => void): Promise<void> {
     let loading = this.state.get(tenant);
     if (!loading) {
       loading = this.load(tenant);
@@ -52,7 +66,7 @@ export class SessionIndex {
       loading.catch(() => this.state.delete(tenant));
     }
     const state = await loading;
-    state.queued.push(JSON.stringify(entry));
+    ask(state);
     const done = new Promise<void>((resolve, reject) => state.waiters.push({ resolve, reject }));
     if (!state.flushing) void this.flush(tenant, state);
     return done;
@@ -61,15 +75,20 @@ export class SessionIndex {
   private async flush(tenant: string, state: LogState): Promise<void> {
     state.flushing = true;
     const path = this.file(tenant);
-    while (state.queued.length) {
+    while (state.queued.length || state.compactAsked) {
       const lines = state.queued.splice(0);
       const waiters = state.waiters.splice(0);
+      const asked = state.compactAsked;
+      state.compactAsked = false;
       try {
-        const text = `${state.tornTail ? '\n' : ''}${lines.join('\n')}\n`;
-        await appendText(path, text);
-        state.tornTail = false;
-        state.bytes += Buffer.byteLength(text);
-        if (state.bytes > Math.max(MIN_COMPACT_BYTES, 3 * state.bytesAtFold)) await this.compact(tenant, state).catch(() => undefined);
+        if (lines.length) {
+          const text = `${state.tornTail ? '\n' : ''}${lines.join('\n')}\n`;
+          await appendText(path, text);
+          state.tornTail = false;
+          state.bytes += Buffer.byteLength(text);
+        }
+        if (asked) await this.compact(tenant, state);
+        else if (state.bytes > Math.max(MIN_COMPACT_BYTES, 3 * state.bytesAtFold)) await this.compact(tenant, state).catch(() => undefined);
         for (const w of waiters) w.resolve();
       } catch (error) {
         // A partial append may have reached the disk: the next line starts on a fresh one.
@@ -83,7 +102,7 @@ export class SessionIndex {
 
   private async load(tenant: string): Promise<LogState> {
     const { size, lastByte } = await this.tail(tenant);
-    return { bytes: size, bytesAtFold: size, tornTail: size > 0 && lastByte !== 0x0a, queued: [], waiters: [], flushing: false };
+    return { bytes: size, bytesAtFold: size, tornTail: size > 0 && lastByte !== 0x0a, queued: [], waiters: [], flushing: false, compactAsked: false };
   }
 
   private async tail(tenant: string): Promise<{ size: number; lastByte: number | undefined }> {

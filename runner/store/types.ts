@@ -33,6 +33,8 @@ export interface InboxItem {
   messageId: string;
   turnId: string;
   content: string;
+  /** The session-start message (see sessions/start-message.ts), published on the graph's start topic. */
+  start?: true;
 }
 
 export interface PutSessionOptions {
@@ -97,6 +99,11 @@ export interface Stores {
 
 /** A backend that is all three stores at once (the embedded store, Redis) and closes as one. */
 export interface Store extends GraphStore, SessionStore, MemoryStore {
+  /**
+   * Erasure, once the user's sessions are deleted: removes the user's memory and whatever still
+   * names those sessions (journal lines, index history). On the backend, as it spans its stores.
+   */
+  eraseUser(tenant: string, user: string): Promise<void>;
   close(): Promise<void>;
 }
 

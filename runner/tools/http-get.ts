@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { injectTraceHeaders } from '../telemetry/propagation.ts';
 import { ToolFailure, type BuiltinTool, type ToolContext } from './types.ts';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -75,7 +76,9 @@ export const httpGet: BuiltinTool<z.ZodObject<{ url: z.ZodString }>> = {
     try {
       for (let hop = 0; ; hop++) {
         // Redirects are followed by hand so every hop passes the allow-list.
-        const res = await fetch(target, { redirect: 'manual', signal, headers: { accept: 'text/*, application/json;q=0.9, */*;q=0.1' } });
+        const headers = new Headers({ accept: 'text/*, application/json;q=0.9, */*;q=0.1' });
+        injectTraceHeaders(headers);
+        const res = await fetch(target, { redirect: 'manual', signal, headers });
         const location = res.headers.get('location');
         if (res.status >= 300 && res.status < 400 && location) {
           await res.body?.cancel();

@@ -13,6 +13,8 @@ export const AssistantAgent = z.object({
       model: Id,
       systemMessage: Text(50_000).default(''),
       tools: z.array(BuiltinToolName).max(16).default([]),
+      /** Ids of the graph's MCP servers whose (allowed) tools the model may call, beside `tools`. */
+      mcpServers: z.array(Id).max(16).optional(),
       /** Most recent messages kept in the model context; older ones are dropped. */
       contextWindow: z.number().int().min(1).max(1000).default(50),
       /** Most tool-call rounds in one reply before the agent gives up. */

@@ -1,4 +1,5 @@
 import { problem, type PathSegment, type Problem } from '../problem.ts';
+import { BuiltinToolName } from '../tools.ts';
 import type { GraphView } from './view.ts';
 
 /** Rules about one agent's own configuration. */
@@ -21,17 +22,19 @@ export function agentProblems(view: GraphView): Problem[] {
     const nodeId = { nodeId: agent.id };
     if (agent.kind === 'assistant') {
       const enabled = new Set<string>(agent.config.tools);
+      // Names an MCP server may provide are judged by validation/mcp.ts, which knows the servers.
+      const viaMcp = (agent.config.mcpServers ?? []).length > 0;
       for (const name of new Set(scriptedToolCalls.get(agent.config.model) ?? [])) {
-        if (!enabled.has(name)) {
-          problems.push(problem('warning', [...at, 'tools'], 'tool_not_enabled', `its model "${agent.config.model}" calls the tool "${name}", which this assistant does not enable`, nodeId));
+        if (!enabled.has(name) && !(viaMcp && !BuiltinToolName.options.includes(name as never))) {
+          problems.push(problem('warning', [...at, 'tools'], 'tool_not_enabled', `its model "${agent.config.model}" calls the tool "${name}", which this assistant does not enable`, nodeId, { model: agent.config.model, tool: name }));
         }
       }
       if (noHosts && enabled.has(http)) {
-        problems.push(problem('warning', [...at, 'tools'], 'no_allowed_hosts', `uses ${http}, but limits.allowedHosts is empty, so every request will be refused`, nodeId));
+        problems.push(problem('warning', [...at, 'tools'], 'no_allowed_hosts', `uses ${http}, but limits.allowedHosts is empty, so every request will be refused`, nodeId, { tool: http }));
       }
     }
     if (agent.kind === 'tool' && noHosts && agent.config.tool === http) {
-      problems.push(problem('warning', [...at, 'tool'], 'no_allowed_hosts', `uses ${http}, but limits.allowedHosts is empty, so every request will be refused`, nodeId));
+      problems.push(problem('warning', [...at, 'tool'], 'no_allowed_hosts', `uses ${http}, but limits.allowedHosts is empty, so every request will be refused`, nodeId, { tool: http }));
     }
     if (agent.kind === 'router') {
       const { mode, rules, defaultTopic, model } = agent.config;
@@ -51,7 +54,7 @@ export function agentProblems(view: GraphView): Problem[] {
       for (const [topic, path] of routes) {
         if (topic === undefined || allowed.has(topic) || view.declared.get(topic) !== 'topic') continue;
         problems.push(
-          problem('error', path, 'route_not_published', `routes to topic "${topic}", which is not among this router's publications (add a publication from "${agent.id}" to "${topic}")`, nodeId),
+          problem('error', path, 'route_not_published', `routes to topic "${topic}", which is not among this router's publications (add a publication from "${agent.id}" to "${topic}")`, nodeId, { topic, agent: agent.id }),
         );
       }
     }

@@ -16,7 +16,7 @@ export function referenceProblems(view: GraphView): Problem[] {
     const message = actual
       ? `refers to "${id}", which is ${article(actual)}, not ${article(expected)}`
       : `refers to unknown ${expected} "${id}"`;
-    problems.push(problem('error', path, `unknown_${expected}`, message, marks));
+    problems.push(problem('error', path, `unknown_${expected}`, message, marks, actual ? { id, actual, variant: 'kind' } : { id }));
   };
 
   for (const { index, item } of view.subscriptions) {
@@ -28,6 +28,7 @@ export function referenceProblems(view: GraphView): Problem[] {
     refer(item.topic, 'topic', ['publications', index, 'topic'], { edgeId: item.id });
   }
   refer(view.entry, 'topic', ['entry'], {});
+  refer(view.start, 'topic', ['start'], {});
   for (const { index, item } of view.output) refer(item, 'topic', ['output', index], {});
 
   for (const { index, item: agent } of view.agents) {

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { agentCommon } from '../kinds/common.ts';
 import { OpenAIModel, ScriptedModel, ScriptedRule } from '../models.ts';
-import { article, problem, type PathSegment, type Problem } from '../problem.ts';
+import { article, problem, type PathSegment, type Problem, type ProblemParams } from '../problem.ts';
 
 const describe = (v: unknown): string =>
   v === undefined ? 'nothing' : v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
@@ -28,50 +28,50 @@ export function marksFor(doc: unknown, path: readonly PathSegment[]): Pick<Probl
 
 const isDefaultMessage = (m: string) => /^(Invalid|Too (big|small)|Unrecognized)/.test(m);
 
-function plainMessage(issue: z.core.$ZodIssue, value: unknown): { code: string; message: string } {
+function plainMessage(issue: z.core.$ZodIssue, value: unknown): { code: string; message: string; params?: ProblemParams } {
   const custom = !isDefaultMessage(issue.message);
   switch (issue.code) {
     case 'invalid_type': {
       const expected = issue.expected === 'int' ? 'whole number' : issue.expected;
-      if (value === undefined) return { code: 'required', message: `is required (${article(expected)})` };
-      return { code: 'invalid_type', message: `must be ${article(expected)}, not ${describe(value)}` };
+      if (value === undefined) return { code: 'required', message: `is required (${article(expected)})`, params: { expected } };
+      return { code: 'invalid_type', message: `must be ${article(expected)}, not ${describe(value)}`, params: { expected, actual: describe(value) } };
     }
     case 'invalid_key': {
       const inner = issue.issues[0]?.message;
       const key = issue.path[issue.path.length - 1];
-      return { code: 'invalid_key', message: `the key ${JSON.stringify(String(key))} is not allowed${inner && !isDefaultMessage(inner) ? `: it ${inner}` : ''}` };
+      return { code: 'invalid_key', message: `the key ${JSON.stringify(String(key))} is not allowed${inner && !isDefaultMessage(inner) ? `: it ${inner}` : ''}`, params: { key: String(key) } };
     }
     case 'invalid_union': {
       const options = (issue as { options?: unknown[] }).options;
       if (options) {
         const list = options.map((o) => JSON.stringify(o)).join(', ');
         return value === undefined
-          ? { code: 'required', message: `is required (one of ${list})` }
-          : { code: 'invalid_value', message: `${describe(value)} is not one of ${list}` };
+          ? { code: 'required', message: `is required (one of ${list})`, params: { expected: list } }
+          : { code: 'invalid_value', message: `${describe(value)} is not one of ${list}`, params: { allowed: list, actual: describe(value) } };
       }
-      return { code: 'invalid_union', message: `does not match any allowed shape (${describe(value)})` };
+      return { code: 'invalid_union', message: `does not match any allowed shape (${describe(value)})`, params: { actual: describe(value) } };
     }
     case 'invalid_value': {
       const list = issue.values.map((o) => JSON.stringify(o)).join(', ');
-      return { code: 'invalid_value', message: issue.values.length === 1 ? `must be ${list}, not ${describe(value)}` : `must be one of ${list}, not ${describe(value)}` };
+      return { code: 'invalid_value', message: issue.values.length === 1 ? `must be ${list}, not ${describe(value)}` : `must be one of ${list}, not ${describe(value)}`, params: { allowed: list, actual: describe(value) } };
     }
     case 'too_big':
     case 'too_small': {
-      if (custom) return { code: issue.code, message: issue.message };
+      if (custom) return { code: issue.code, message: issue.message, params: { detail: issue.message, variant: 'detail' } };
       const bound = issue.code === 'too_big' ? 'at most' : 'at least';
       const limit = Number(issue.code === 'too_big' ? issue.maximum : issue.minimum);
       if (issue.code === 'too_small' && limit === 1 && (issue.origin === 'string' || issue.origin === 'array')) {
-        return { code: issue.code, message: 'must not be empty' };
+        return { code: issue.code, message: 'must not be empty', params: { variant: 'empty' } };
       }
       const noun = issue.origin === 'array' ? ' item' : issue.origin === 'string' ? ' character' : '';
       const unit = noun && limit !== 1 ? `${noun}s` : noun;
-      return { code: issue.code, message: `must be ${bound} ${limit}${unit}` };
+      return { code: issue.code, message: `must be ${bound} ${limit}${unit}`, params: { limit, ...(noun ? { variant: issue.origin as string } : {}) } };
     }
     case 'invalid_format':
-      if (custom) return { code: 'invalid_format', message: issue.message };
-      return { code: 'invalid_format', message: `must be a valid ${issue.format === 'url' ? 'URL' : issue.format}` };
+      if (custom) return { code: 'invalid_format', message: issue.message, params: { detail: issue.message, variant: 'detail' } };
+      return { code: 'invalid_format', message: `must be a valid ${issue.format === 'url' ? 'URL' : issue.format}`, params: { format: issue.format === 'url' ? 'URL' : issue.format } };
     default:
-      return { code: issue.code, message: issue.message };
+      return { code: issue.code, message: issue.message, params: { detail: issue.message } };
   }
 }
 
@@ -82,12 +82,12 @@ export function structuralProblems(error: z.ZodError, doc: unknown): Problem[] {
     const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) as PathSegment[];
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        problems.push(problem('error', [...path, key], 'unknown_field', `"${key}" is not a known field here`, marksFor(doc, path)));
+        problems.push(problem('error', [...path, key], 'unknown_field', `"${key}" is not a known field here`, marksFor(doc, path), { key }));
       }
       continue;
     }
-    const { code, message } = plainMessage(issue, valueAt(doc, path));
-    problems.push(problem('error', path, code, message, marksFor(doc, path)));
+    const { code, message, params } = plainMessage(issue, valueAt(doc, path));
+    problems.push(problem('error', path, code, message, marksFor(doc, path), params));
   }
   return problems;
 }
@@ -115,7 +115,7 @@ export function droppedFieldProblems(doc: unknown): Problem[] {
     for (const key of Object.keys(value)) {
       if (allowed.has(key)) continue;
       const secret = /(api[-_]?key|secret|password|token)$/i.test(key) ? '; secrets belong in the runner config, named by "credential"' : '';
-      problems.push(problem('warning', [...path, key], 'unknown_field', `"${key}" is not a field of ${what} and is dropped${secret}`, marksFor(doc, path)));
+      problems.push(problem('warning', [...path, key], 'unknown_field', `"${key}" is not a field of ${what} and is dropped${secret}`, marksFor(doc, path), { key, variant: secret ? 'secret' : 'dropped' }));
     }
   };
   const list = (path: PathSegment[]) => {

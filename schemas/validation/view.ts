@@ -21,6 +21,8 @@ export interface GraphView {
   publications: Indexed<Publication>[];
   models: Indexed<ModelDef>[];
   entry?: string;
+  /** The session-start topic, when the graph names one. */
+  start?: string;
   output: Indexed<string>[];
   layoutNodes: string[];
   /** Hosts http_get may reach; undefined when the limits are not valid (unknown, so not judged). */
@@ -51,6 +53,7 @@ export function viewOfGraph(graph: Graph): GraphView {
     publications: indexed(graph.publications),
     models: indexed(graph.models),
     entry: graph.entry,
+    start: graph.start,
     output: indexed(graph.output),
     layoutNodes: Object.keys(graph.layout.nodes),
     allowedHosts: graph.limits.allowedHosts,
@@ -92,6 +95,7 @@ export function viewOfDocument(doc: unknown): GraphView {
     }
   }
   const entry = Id.safeParse(root.entry);
+  const start = Id.safeParse(root.start);
   return {
     complete: false,
     agents: validItems(Agent, root.agents),
@@ -100,6 +104,7 @@ export function viewOfDocument(doc: unknown): GraphView {
     publications: validItems(Publication, root.publications),
     models: validItems(ModelDef, root.models),
     entry: entry.success ? entry.data : undefined,
+    start: start.success ? start.data : undefined,
     output: validItems(Id, root.output),
     layoutNodes: Object.keys(asRecord(asRecord(root.layout).nodes)),
     declared,

@@ -3,19 +3,20 @@ import { afterAll, beforeAll, type TestContext } from 'vitest';
 import type { Page } from 'playwright-core';
 import { ensureChromium, ensureDesignerBuilt, launchChromium, type Browser } from './chromium.ts';
 import { startTestRunner, type TestRunner } from './runner.ts';
+import type { ConfigInput } from '../../runner/config.ts';
 
 /**
  * A runner serving the built designer and one Chromium page for a test file's tests: started
  * before them, closed after them. Read the fields inside tests or hooks, once they are set.
  */
-export function designerPage(): { readonly runner: TestRunner; readonly browser: Browser; readonly page: Page } {
+export function designerPage(config: () => ConfigInput = () => ({})): { readonly runner: TestRunner; readonly browser: Browser; readonly page: Page } {
   let runner: TestRunner | undefined;
   let browser: Browser | undefined;
   let page: Page | undefined;
   beforeAll(async () => {
     ensureChromium();
     ensureDesignerBuilt();
-    runner = await startTestRunner();
+    runner = await startTestRunner(config());
     browser = await launchChromium();
     page = await browser.context.newPage();
   });

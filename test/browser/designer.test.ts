@@ -130,7 +130,9 @@ describe('designer in Chromium against the real runner', () => {
     await page.click('[data-testid=import-open]');
     await page.fill('[data-testid=import-text]', JSON.stringify(exported));
     await expect.poll(() => page.locator('[data-testid=import-result]').textContent(), POLL).toContain(GRAPH_NAME);
+    // Its id is taken by the graph it came from: imported as a copy, with a new id and a marked name.
     await page.click('[data-testid=import-confirm]');
+    await page.click('[data-testid=import-as-copy]');
     await page.waitForURL((url) => !url.hash.endsWith(graphId));
     await page.waitForSelector('[data-testid=node-agent-assistant_2]');
     const importedId = /#\/g\/(.+)$/.exec(page.url())![1]!;
@@ -138,7 +140,7 @@ describe('designer in Chromium against the real runner', () => {
     const stored = (await (await fetch(`${runner.url}/api/graphs/${importedId}`)).json()) as { graph: Record<string, unknown> };
     const { manifest: _m, id: _exportedId, ...expected } = exported;
     const { id: _importedId, ...actual } = stored.graph;
-    expect(actual).toEqual(expected);
+    expect(actual).toEqual({ ...expected, name: `${GRAPH_NAME} (copy)` });
   });
 
   it('shows a conflict when another tab saved first, and overwrites nothing', async (ctx) => {
@@ -209,7 +211,7 @@ describe('designer in Chromium against the real runner', () => {
     await page.press('[data-testid=field-type]', 'Enter');
     await page.click('[data-testid=rerun-test]');
     await expect.poll(() => page.locator('[data-testid=test-diverged]').textContent(), POLL).toContain('Diverges at step 2');
-    expect(await page.locator('[data-testid=test-diverged] tr.diverged').textContent()).toContain('finisher: assistant: record me');
+    expect(await page.locator('[data-testid=test-diverged] tr.diverged').textContent()).toContain('finisher got: "[scripted stand-in, not an LLM] assistant got: "record me"');
   });
 
   it('replays a finished session on the canvas with a time slider', async (ctx) => {

@@ -14,6 +14,8 @@ import { echoGraph } from './fixtures/graphs.ts';
  */
 const ACME = 'acme-token-0123456789abcdef';
 const GLOBEX = 'globex-token-0123456789abcdef';
+const ANN = 'acme-ann-token-0123456789abcdef';
+const BOB = 'acme-bob-token-0123456789abcdef';
 const prefix = testPrefix('hardening');
 let redis: Redis;
 const members: Awaited<ReturnType<typeof spawnServer>>[] = [];
@@ -21,18 +23,22 @@ const dirs: { remove(): void }[] = [];
 const sockets: Socket[] = [];
 let acmeSession: string;
 let intruder: Socket;
+let annSession: string;
+let bob: Socket;
 
 beforeAll(async () => {
   redis = await connectTestRedis();
   for (let i = 0; i < 2; i++) {
     const dir = tempDir('hardening-cluster-');
     dirs.push(dir);
-    members.push(await spawnServer(['--redis', TEST_REDIS_URL, '--data', dir.path], { REDIS_PREFIX: prefix, SWITCHBOARD_TOKENS: `${ACME}=acme,${GLOBEX}=globex` }));
+    members.push(await spawnServer(['--redis', TEST_REDIS_URL, '--data', dir.path], { REDIS_PREFIX: prefix, SWITCHBOARD_TOKENS: `${ACME}=acme,${GLOBEX}=globex,${ANN}=acme:ann,${BOB}=acme:bob` }));
   }
   for (const token of [ACME, GLOBEX]) expect((await api(members[0]!.url, 'POST', '/api/graphs', { token, body: { graph: echoGraph('echo') } })).status).toBe(201);
   acmeSession = (await api(members[0]!.url, 'POST', '/api/sessions', { token: ACME, body: { graphId: 'echo' } })).json.id;
+  annSession = (await api(members[0]!.url, 'POST', '/api/sessions', { token: ANN, body: { graphId: 'echo' } })).json.id;
   intruder = await connect(members[1]!.url, GLOBEX);
-  sockets.push(intruder);
+  bob = await connect(members[1]!.url, BOB);
+  sockets.push(intruder, bob);
 });
 afterAll(async () => {
   for (const s of sockets) s.disconnect();
@@ -86,5 +92,28 @@ describe("another tenant's session owned by another cluster process", () => {
     const messages = (await api(members[1]!.url, 'GET', `/api/sessions/${acmeSession}/transcript`, { token: ACME })).json.messages as MessageEvent[];
     expect(messages.filter((m) => m.sender === 'user').map((m) => m.content)).toEqual(members.map((m) => `from ${m.url}`));
     expect(seenByIntruder).toEqual([]);
+  });
+});
+
+describe("another user's session of the same tenant, across the cluster", () => {
+  type UserProbe = { rest?: { method: string; path: () => string; body?: unknown }; socket?: { event: string; payload: () => unknown } };
+  hostileCases<UserProbe>(
+    [
+      { name: "REST read of another user's session", input: { rest: { method: 'GET', path: () => `/api/sessions/${annSession}` } }, expect: { status: 404, code: 'not_found' } },
+      { name: "REST send into another user's session", input: { rest: { method: 'POST', path: () => `/api/sessions/${annSession}/messages`, body: { content: 'hijack' } } }, expect: { status: 404, code: 'not_found' } },
+      { name: "socket join of another user's session", input: { socket: { event: 'session:join', payload: () => ({ sessionId: annSession }) } }, expect: { code: 'not_found' } },
+    ],
+    async (probe) => {
+      if (probe.rest) {
+        const res = await api(members[1]!.url, probe.rest.method, probe.rest.path(), { token: BOB, body: probe.rest.body });
+        return res.status < 400 ? undefined : { status: res.status, ...res.json.error };
+      }
+      const ack = (await bob.timeout(10_000).emitWithAck(probe.socket!.event, probe.socket!.payload())) as Ack;
+      return ack.ok ? undefined : ack.error;
+    },
+  );
+
+  it("the user's own token reaches it from either process", async () => {
+    for (const member of members) expect((await api(member.url, 'GET', `/api/sessions/${annSession}`, { token: ANN })).json).toMatchObject({ user: 'ann' });
   });
 });

@@ -12,10 +12,13 @@ import { echoGraph } from './fixtures/graphs.ts';
 const ACME = 'acme-token-0123456789abcdef';
 const GLOBEX = 'globex-token-0123456789abcdef';
 const EXPIRED = 'acme-expired-0123456789abcdef';
+const ACME_ANN = 'acme-ann-token-0123456789abcdef';
+const ACME_BOB = 'acme-bob-token-0123456789abcdef';
 let runner: TestRunner;
 let globexGraph: string;
 let globexSession: string;
 let acmeSession: string;
+let annSession: string;
 
 beforeAll(async () => {
   runner = await startTestRunner({
@@ -23,6 +26,8 @@ beforeAll(async () => {
       { token: ACME, tenant: 'acme' },
       { token: GLOBEX, tenant: 'globex' },
       { token: EXPIRED, tenant: 'acme', expiresAt: '2020-01-01T00:00:00Z' },
+      { token: ACME_ANN, tenant: 'acme', user: 'ann' },
+      { token: ACME_BOB, tenant: 'acme', user: 'bob' },
     ],
     limits: { bodyBytes: 100_000 },
   });
@@ -33,6 +38,7 @@ beforeAll(async () => {
   globexGraph = 'secret';
   globexSession = (await api(runner.url, 'POST', '/api/sessions', { token: GLOBEX, body: { graphId: globexGraph } })).json.id;
   acmeSession = (await api(runner.url, 'POST', '/api/sessions', { token: ACME, body: { graphId: 'echo' } })).json.id;
+  annSession = (await api(runner.url, 'POST', '/api/sessions', { token: ACME_ANN, body: { graphId: 'echo' } })).json.id;
   expect(globexSession).toMatch(/^[0-9a-f-]{36}$/);
 });
 afterAll(() => runner?.stop());
@@ -106,6 +112,13 @@ describe('hostile REST requests', () => {
       { name: "a message into another tenant's session", input: { method: 'POST', path: () => `/api/sessions/${globexSession}/messages`, body: { content: 'hijack' } }, expect: { status: 404, code: 'not_found' } },
       { name: "closing another tenant's session", input: { method: 'POST', path: () => `/api/sessions/${globexSession}/close` }, expect: { status: 404, code: 'not_found' } },
       { name: "deleting another tenant's session", input: { method: 'DELETE', path: () => `/api/sessions/${globexSession}` }, expect: { status: 404, code: 'not_found' } },
+      // ---- users inside a tenant
+      { name: "another user's session", input: { method: 'GET', path: () => `/api/sessions/${annSession}`, token: ACME_BOB }, expect: { status: 404, code: 'not_found', message: /^session "[0-9a-f-]{36}" not found$/ } },
+      { name: "a message into another user's session", input: { method: 'POST', path: () => `/api/sessions/${annSession}/messages`, token: ACME_BOB, body: { content: 'hijack' } }, expect: { status: 404, code: 'not_found' } },
+      { name: "a tenant's session from a user token", input: { method: 'GET', path: () => `/api/sessions/${acmeSession}`, token: ACME_BOB }, expect: { status: 404, code: 'not_found' } },
+      { name: 'a session for another user', input: { method: 'POST', path: '/api/sessions', token: ACME_BOB, body: { graphId: 'echo', user: 'ann' } }, expect: { status: 403, code: 'forbidden', message: 'a token bound to user "bob" cannot act for user "ann"' } },
+      { name: 'erasing a user with a user token', input: { method: 'DELETE', path: '/api/users/ann', token: ACME_BOB }, expect: { status: 403, code: 'forbidden' } },
+      { name: 'erasing a user with an unusable name', input: { method: 'DELETE', path: `/api/users/${'x'.repeat(201)}` }, expect: { status: 400, code: 'invalid', message: /^user "x+" is not allowed: use 1-200 characters$/ } },
       // ---- tokens
       { name: 'no token', input: { method: 'GET', path: '/api/graphs', token: null }, expect: { status: 401, code: 'unauthorized', authenticate: 'Bearer' } },
       { name: 'expired token', input: { method: 'GET', path: '/api/graphs', token: EXPIRED }, expect: { status: 401, code: 'unauthorized', authenticate: 'Bearer' } },

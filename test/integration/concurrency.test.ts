@@ -11,7 +11,8 @@ describe('200 concurrent sessions of one graph', () => {
   const sockets: Socket[] = [];
 
   beforeAll(async () => {
-    runner = await startTestRunner({ limits: { http: { perSecond: 5000, burst: 5000 } } });
+    // 200 clients of one tenant connect at once: more than the default handshake burst.
+    runner = await startTestRunner({ limits: { http: { perSecond: 5000, burst: 5000 }, handshakeTenant: { perSecond: 1000, burst: 1000 }, socketTenant: { perSecond: 5000, burst: 5000 } } });
     expect((await api(runner.url, 'POST', '/api/graphs', { body: { graph: exampleGraph('hello') } })).status).toBe(201);
   });
   afterAll(async () => {

@@ -13,6 +13,16 @@ export { spawnServer } from '../helpers/spawn-runner.ts';
 export const EXAMPLES = join(ROOT, 'examples');
 export const exampleGraph = (name: string) => JSON.parse(readFileSync(join(EXAMPLES, `${name}.json`), 'utf8')) as Record<string, unknown> & { id: string };
 
+/** A memory tool behind the entry topic: "set <key> <value>", "get <key>", "list". */
+export const memoryToolGraph = {
+  format: 'switchboard/graph', version: 1, id: 'mem', name: 'Memory',
+  agents: [{ id: 'mem', type: 'mem', kind: 'tool', config: { tool: 'memory' } }],
+  topics: [{ id: 'in', type: 'mem.in' }, { id: 'out', type: 'mem.out' }],
+  subscriptions: [{ id: 's1', topic: 'in', agent: 'mem' }],
+  publications: [{ id: 'p1', agent: 'mem', topic: 'out' }],
+  entry: 'in', output: ['out'],
+};
+
 export function tempDir(prefix = 'sb-it-'): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };

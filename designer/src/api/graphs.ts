@@ -2,6 +2,12 @@ import type { Graph } from '../../../schemas/graph.ts';
 import type { Problem } from '../../../schemas/problem.ts';
 import { request } from './http.ts';
 
+/** A graph's layout in a few numbers (runner/server/graph-thumbnail.ts). */
+export interface Thumbnail {
+  nodes: [number, number, 0 | 1][];
+  edges: [number, number][];
+}
+
 /** One row of the start page. */
 export interface GraphSummary {
   id: string;
@@ -13,6 +19,7 @@ export interface GraphSummary {
   tags: string[];
   agents: number;
   topics: number;
+  thumbnail?: Thumbnail;
 }
 
 /** One stored version of a graph. */

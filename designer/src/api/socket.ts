@@ -8,7 +8,13 @@ let socket: Socket | undefined;
 
 /** One Socket.IO connection per tab, shared by every session panel. */
 export function runnerSocket(): Socket {
-  socket ??= io({ path: '/socket.io', transports: ['websocket', 'polling'] });
+  if (!socket) {
+    const s = (socket = io({ path: '/socket.io', transports: ['websocket', 'polling'] }));
+    // Socket.IO does not retry a handshake the runner refused: over its budget, try again when told.
+    s.on('connect_error', (err: Error & { data?: { code?: string; details?: { retryAfterMs?: number } } }) => {
+      if (err.data?.code === 'rate_limited') setTimeout(() => s.connect(), err.data.details?.retryAfterMs ?? 1000);
+    });
+  }
   return socket;
 }
 
@@ -32,7 +38,8 @@ export function onServer<E extends ServerEventName>(event: E, listener: Listener
 }
 
 export const sessionCalls = {
-  create: (graphId: string, version?: number) => call<{ session: SessionInfo }>('session:create', { graphId, version }),
+  /** `messages`: what a graph with a start topic said before the socket joined. */
+  create: (graphId: string, version?: number) => call<{ session: SessionInfo; messages?: MessageEvent[] }>('session:create', { graphId, version }),
   join: (sessionId: string, afterMessageId?: string) => call<{ session: SessionInfo; messages: MessageEvent[] }>('session:join', { sessionId, afterMessageId }),
   send: (sessionId: string, content: string, messageId?: string) => call<{ messageId: string; turnId: string }>('session:send', { sessionId, content, messageId }),
   input: (sessionId: string, requestId: string, content: string) => call('session:input', { sessionId, requestId, content }),

@@ -4,11 +4,13 @@ import { useTranslation } from 'react-i18next';
 import type { AgentFlowNode } from './types.ts';
 import { KindIcon } from './KindIcon.tsx';
 import { MarkBadge } from './MarkBadge.tsx';
+import { NodePreview } from './NodePreview.tsx';
+import { ScriptedBadge } from './ScriptedBadge.tsx';
 
 /** An agent: its kind, AutoGen type name and model; the runner's live state shows as a glow. */
 export const AgentNode = memo(function AgentNode({ data, selected }: NodeProps<AgentFlowNode>) {
   const { t } = useTranslation();
-  const { agent, modelLabel, mark, working } = data;
+  const { agent, modelLabel, scripted, mark, working } = data;
   const classes = ['node', 'agent-node', `kind-${agent.kind}`, selected ? 'selected' : '', working ? 'working' : '', mark ? `mark-${mark.severity}` : ''];
   return (
     <div className={classes.filter(Boolean).join(' ')} data-testid={`node-agent-${agent.type}`} data-working={working || undefined}>
@@ -21,7 +23,12 @@ export const AgentNode = memo(function AgentNode({ data, selected }: NodeProps<A
       </div>
       <div className="node-title" title={agent.type}>{agent.label || agent.type}</div>
       {agent.label && <div className="node-sub">{agent.type}</div>}
-      {modelLabel && <div className="node-meta" data-testid="node-model">⚙ {modelLabel}</div>}
+      {modelLabel && (
+        <div className="node-meta" data-testid="node-model">
+          ⚙ {modelLabel} {scripted && <ScriptedBadge />}
+        </div>
+      )}
+      <NodePreview agent={agent} />
       <Handle type="source" position={Position.Right} id="out" aria-label={t('canvas.handleOut')} />
     </div>
   );

@@ -1,8 +1,9 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
+import { useCallback, useEffect, useMemo, useState, type DragEvent } from 'react';
 import {
   Background,
   Controls,
   MiniMap,
+  Panel,
   ReactFlow,
   useReactFlow,
   type Connection,
@@ -12,9 +13,12 @@ import {
   type IsValidConnection,
 } from '@xyflow/react';
 import { useTranslation } from 'react-i18next';
+import { Map as MapIcon, MapMinus } from 'lucide-react';
+import { useMinimapOpen } from './useMinimapOpen.ts';
 import { useEditor, useEditorStore } from '../store/editorContext.tsx';
 import { useUi } from '../store/uiStore.ts';
 import { classifyConnection } from '../model/connect.ts';
+import { nodeName } from '../model/problemText.ts';
 import { createProjector, type EdgeText, type Live, type Marks } from './project.ts';
 import { nodeTypes } from './nodeTypes.ts';
 import type { FlowEdge, FlowNode } from './types.ts';
@@ -22,6 +26,12 @@ import { PALETTE_MIME, parsePaletteItem } from '../panels/paletteItems.ts';
 import type { Size } from '../store/editorStore.ts';
 
 type Props = { marks: Marks; live: Live };
+
+/**
+ * A graph opens fitted to the view. The padding keeps nodes clear of the minimap and the zoom
+ * controls in the bottom corners (pixels, per side).
+ */
+const FIT_ON_OPEN = { maxZoom: 1.2, padding: { top: '24px', left: '64px', right: '24px', bottom: '170px' } } as const;
 
 /** The drawing surface: a controlled React Flow bound to the editor store. */
 export function Canvas({ marks, live }: Props) {
@@ -43,9 +53,9 @@ export function Canvas({ marks, live }: Props) {
     [t, i18n.language],
   );
   const { nodes, edges } = project({ graph, selection, measured, marks, live, text });
-  const initialViewport = useRef(graph.layout.viewport);
   // The minimap draws every node: mount it after the first paint so a large graph shows sooner.
   const [minimap, setMinimap] = useState(false);
+  const [minimapOpen, setMinimapOpen] = useMinimapOpen();
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const frame = requestAnimationFrame(() => {
@@ -94,15 +104,19 @@ export function Canvas({ marks, live }: Props) {
     [store],
   );
 
+  // The refusal names both ends by their labels, so the person sees which wire was refused.
   const hint = useCallback(
-    (reason: string) => toast('hint', t(`connect.refused.${reason}`), 'connection-hint'),
-    [t, toast],
+    (reason: string, source: string, target: string) => {
+      const graph = store.getState().graph;
+      toast('hint', t('connectNamed.refused', { from: nodeName(graph, source), to: nodeName(graph, target), reason: t(`connect.refused.${reason}`) }), 'connection-hint');
+    },
+    [store, t, toast],
   );
 
   const onConnect = useCallback(
     (connection: Connection) => {
       const result = store.getState().connect(connection.source, connection.target);
-      if (!result.ok) hint(result.reason);
+      if (!result.ok) hint(result.reason, connection.source, connection.target);
     },
     [store, hint],
   );
@@ -118,7 +132,7 @@ export function Canvas({ marks, live }: Props) {
       if (state.isValid || !state.fromNode || !state.toNode || state.fromNode.id === state.toNode.id) return;
       const [source, target] = state.fromHandle?.type === 'target' ? [state.toNode.id, state.fromNode.id] : [state.fromNode.id, state.toNode.id];
       const verdict = classifyConnection(store.getState().graph, source, target);
-      if (!verdict.ok) hint(verdict.reason);
+      if (!verdict.ok) hint(verdict.reason, source, target);
     },
     [store, hint],
   );
@@ -161,16 +175,28 @@ export function Canvas({ marks, live }: Props) {
         multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
         onlyRenderVisibleElements
         colorMode={theme}
-        defaultViewport={initialViewport.current}
-        fitView={!initialViewport.current}
-        fitViewOptions={{ maxZoom: 1.2 }}
+        fitView
+        fitViewOptions={FIT_ON_OPEN}
         minZoom={0.05}
         maxZoom={2.5}
         proOptions={{ hideAttribution: true }}
         aria-label={t('canvas.label')}
       >
         <Background gap={20} />
-        {minimap && <MiniMap pannable zoomable ariaLabel={t('canvas.minimap')} nodeClassName={(n) => String(n.type)} />}
+        {minimap && minimapOpen && <MiniMap pannable zoomable style={{ marginBottom: 48 }} ariaLabel={t('canvas.minimap')} nodeClassName={(n) => String(n.type)} />}
+        <Panel position="bottom-right" className="minimap-toggle">
+          <button
+            type="button"
+            className="small"
+            aria-pressed={minimapOpen}
+            onClick={() => setMinimapOpen(!minimapOpen)}
+            title={minimapOpen ? t('minimap.hide') : t('minimap.show')}
+            aria-label={minimapOpen ? t('minimap.hide') : t('minimap.show')}
+            data-testid="minimap-toggle"
+          >
+            {minimapOpen ? <MapMinus size={14} aria-hidden /> : <MapIcon size={14} aria-hidden />}
+          </button>
+        </Panel>
         <Controls aria-label={t('canvas.controls')} />
       </ReactFlow>
     </div>

@@ -7,7 +7,7 @@ import { MarkBadge } from './MarkBadge.tsx';
 /** A topic: its type, how many agents subscribe, and whether users write to it or read from it. */
 export const TopicNode = memo(function TopicNode({ data, selected }: NodeProps<TopicFlowNode>) {
   const { t } = useTranslation();
-  const { topic, subscribers, entry, output, mark } = data;
+  const { topic, subscribers, entry, start, output, mark } = data;
   const classes = ['node', 'topic-node', selected ? 'selected' : '', entry ? 'entry' : '', output ? 'output' : '', mark ? `mark-${mark.severity}` : ''];
   return (
     <div className={classes.filter(Boolean).join(' ')} data-testid={`node-topic-${topic.type}`}>
@@ -16,6 +16,7 @@ export const TopicNode = memo(function TopicNode({ data, selected }: NodeProps<T
         <span className="topic-icon" aria-hidden>#</span>
         <span className="node-kind">{t('canvas.topic')}</span>
         {entry && <span className="flag flag-entry" data-testid="flag-entry">{t('canvas.entry')}</span>}
+        {start && <span className="flag flag-start" data-testid="flag-start" title={t('canvas.startHelp')}>{t('canvas.start')}</span>}
         {output && <span className="flag flag-output" data-testid="flag-output">{t('canvas.output')}</span>}
         <MarkBadge mark={mark} />
       </div>

@@ -51,6 +51,7 @@ export function createProjector() {
     const subscribers = new Map<string, number>();
     for (const s of graph.subscriptions) subscribers.set(s.topic, (subscribers.get(s.topic) ?? 0) + 1);
     const modelLabels = new Map(graph.models.map((m) => [m.id, m.label ?? (m.provider === 'openai' ? m.model : m.id)]));
+    const scriptedModels = new Set(graph.models.filter((m) => m.provider === 'scripted').map((m) => m.id));
     const outputs = new Set(graph.output);
     const position = (id: string, index: number) =>
       graph.layout.nodes[id] ?? { x: (index % 8) * 240, y: Math.floor(index / 8) * 160 + GRID_FALLBACK };
@@ -68,14 +69,16 @@ export function createProjector() {
     graph.topics.forEach((topic, index) => {
       const count = subscribers.get(topic.id) ?? 0;
       const entry = graph.entry === topic.id;
+      const start = graph.start === topic.id;
       const output = outputs.has(topic.id);
-      place<TopicFlowNode>('topic', topic.id, index, [topic, count, entry, output], () => ({ topic, subscribers: count, entry, output, mark: marks.nodes[topic.id] }));
+      place<TopicFlowNode>('topic', topic.id, index, [topic, count, entry, start, output], () => ({ topic, subscribers: count, entry, start, output, mark: marks.nodes[topic.id] }));
     });
     graph.agents.forEach((agent, index) => {
       const model = agentModel(agent);
       const modelLabel = model ? (modelLabels.get(model) ?? model) : undefined;
       const working = live.working.has(agent.type);
-      place<AgentFlowNode>('agent', agent.id, index + graph.topics.length, [agent, modelLabel, working], () => ({ agent, modelLabel, mark: marks.nodes[agent.id], working }));
+      const scripted = model !== undefined && scriptedModels.has(model);
+      place<AgentFlowNode>('agent', agent.id, index + graph.topics.length, [agent, modelLabel, working, scripted], () => ({ agent, modelLabel, scripted, mark: marks.nodes[agent.id], working }));
     });
 
     const edges: FlowEdge[] = [];

@@ -6,6 +6,7 @@ import { configSchemas } from '../model/kinds.ts';
 import type { FieldSchema } from '../model/jsonSchema.ts';
 import { toFieldSchema } from '../model/jsonSchema.ts';
 import { Limits } from '../../../schemas/graph.ts';
+import { PROBLEM_CODES } from '../../../schemas/problem-codes.ts';
 import { en } from './en.ts';
 import { zh } from './zh.ts';
 
@@ -37,8 +38,12 @@ function sourceFiles(dir: string): string[] {
 function literalKeys(): Set<string> {
   const keys = new Set<string>();
   const pattern = new RegExp(`['"\`]((?:${namespaces.join('|')})\\.[A-Za-z_.]+)['"\`]`, 'g');
+  // Any t('ns.key') call too, so a key in a namespace that exists in neither language is caught.
+  const calls = /\bt\(\s*['"`]([A-Za-z_]+\.[A-Za-z_.]+)['"`]/g;
   for (const file of sourceFiles(join(import.meta.dirname, '..'))) {
-    for (const match of readFileSync(file, 'utf8').matchAll(pattern)) keys.add(match[1]!);
+    const text = readFileSync(file, 'utf8');
+    for (const match of text.matchAll(pattern)) keys.add(match[1]!);
+    for (const match of text.matchAll(calls)) keys.add(match[1]!);
   }
   return keys;
 }
@@ -81,6 +86,9 @@ describe('i18n', () => {
       ...['completed', 'terminated', 'max_messages', 'token_budget', 'timeout', 'aborted', 'input_timeout', 'error'].map((r) => `reasons.${r}`),
       'validation.error',
       'validation.warning',
+      ...Object.entries(PROBLEM_CODES).flatMap(([code, variants]) => [`problems.${code}`, ...variants.map((v) => `problems.${code}_${v}`)]),
+      ...['openai', 'azure', 'ollama', 'compatible', 'scripted'].map((p) => `models.provider.${p}`),
+      ...['unauthorized', 'unknown_model', 'unreachable', 'timeout', 'refused', 'no_credential', 'failed'].map((r) => `models.reason.${r}`),
     ];
     for (const [name, lang] of Object.entries(languages)) {
       expect(dynamic.filter((k) => !has(lang, k)), `missing in ${name}`).toEqual([]);

@@ -4,7 +4,10 @@ import type { Size } from '../store/editorStore.ts';
 
 const DEFAULT_SIZE: Size = { width: 180, height: 70 };
 
-/** Layered left-to-right: messages read from the entry topic towards the outputs. */
+/**
+ * Layered left-to-right: messages read from the entry topic towards the outputs. A long chain
+ * wraps into rows (ELK's graph wrapping) so it fits a screen instead of one endless diagonal.
+ */
 export const layoutOptions = {
   'elk.algorithm': 'layered',
   'elk.direction': 'RIGHT',
@@ -12,6 +15,8 @@ export const layoutOptions = {
   'elk.spacing.nodeNode': '40',
   'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
   'elk.layered.cycleBreaking.strategy': 'GREEDY',
+  'elk.layered.wrapping.strategy': 'MULTI_EDGE',
+  'elk.aspectRatio': '1.6',
 };
 
 export function toElk(graph: Graph, measured: Record<string, Size>): ElkNode {

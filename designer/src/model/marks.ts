@@ -39,6 +39,6 @@ export function marksFor(graph: Graph, problems: readonly Problem[]): Marks {
 
 function add(into: Record<string, Mark>, id: string, problem: Problem) {
   const mark = into[id];
-  if (!mark) into[id] = { severity: problem.severity, messages: [problem.message] };
-  else into[id] = { severity: mark.severity === 'error' || problem.severity === 'error' ? 'error' : 'warning', messages: [...mark.messages, problem.message] };
+  if (!mark) into[id] = { severity: problem.severity, problems: [problem] };
+  else into[id] = { severity: mark.severity === 'error' || problem.severity === 'error' ? 'error' : 'warning', problems: [...mark.problems, problem] };
 }

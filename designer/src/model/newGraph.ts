@@ -1,18 +1,21 @@
 import { GRAPH_FORMAT, GRAPH_VERSION, type Graph } from '../../../schemas/graph.ts';
+import type { ModelDef } from '../../../schemas/models.ts';
 import { newId } from './ids.ts';
+import { newModel } from './providers.ts';
 
 /**
- * A new graph that runs without credentials: a scripted model, an entry topic and an output
- * topic, so the builder only has to add agents between them.
+ * A new graph with an entry topic and an output topic, so the builder only has to add agents
+ * between them. Its model is the runner's configured default, else a scripted stand-in that
+ * runs without credentials and says so in its replies.
  */
-export function newGraph(name: string): Graph {
+export function newGraph(name: string, model: ModelDef = newModel('scripted', 'scripted')): Graph {
   return {
     format: GRAPH_FORMAT,
     version: GRAPH_VERSION,
     id: newId('g'),
     name,
     description: '',
-    models: [{ id: 'scripted', provider: 'scripted', rules: [], fallback: '{agent}: {input}', tokenSize: 4 }],
+    models: [model],
     agents: [],
     topics: [
       { id: 'input', type: 'user_input' },

@@ -5,12 +5,14 @@ import { Canvas } from '../canvas/Canvas.tsx';
 import { Palette } from '../panels/Palette.tsx';
 import { Inspector } from '../panels/Inspector.tsx';
 import { ValidationPanel } from '../panels/ValidationPanel.tsx';
+import { ModelsEditor } from '../panels/ModelsEditor.tsx';
 import { RunPanel } from '../panels/RunPanel.tsx';
 import { TracePanel } from '../panels/TracePanel.tsx';
 import { SessionsList } from '../panels/SessionsList.tsx';
 import { TestsPanel } from '../panels/TestsPanel.tsx';
 import { ImportDialog } from './ImportDialog.tsx';
 import { ShortcutsHelp } from './ShortcutsHelp.tsx';
+import { FindNode } from '../canvas/FindNode.tsx';
 import { TopBar } from './TopBar.tsx';
 import { Tabs } from './Tabs.tsx';
 import { useEditor, useEditorStore, useHistory } from '../store/editorContext.tsx';
@@ -26,6 +28,7 @@ import { paletteItems, type PaletteItem } from '../panels/paletteItems.ts';
 import { parseClipboard, serializeClipboard } from '../model/clipboard.ts';
 import { download, exportDocument, exportFileName } from '../model/transfer.ts';
 import { newId } from '../model/ids.ts';
+import { freeSpot, newNodeSize } from '../model/placement.ts';
 import { useShortcuts } from './useShortcuts.ts';
 import { navigate } from './router.ts';
 import { storeNewGraph } from './persist.ts';
@@ -47,11 +50,12 @@ export function Editor() {
   const flow = useReactFlow();
   const [conflict, setConflict] = useState<Conflict>();
   const [saving, setSaving] = useState(false);
-  const [side, setSide] = useState<'inspector' | 'problems'>('inspector');
+  const [side, setSide] = useState<'inspector' | 'problems' | 'models'>('inspector');
   const [bottom, setBottom] = useState<'run' | 'trace' | 'sessions' | 'tests'>('run');
   const [bottomOpen, setBottomOpen] = useState(true);
   const [importing, setImporting] = useState(false);
   const [help, setHelp] = useState(false);
+  const [finding, setFinding] = useState(false);
   const pasteCount = useRef(0);
   const selection = useEditor((s) => s.selection);
 
@@ -114,10 +118,10 @@ export function Editor() {
     if (!el) return { x: 0, y: 0 };
     return flow.screenToFlowPosition({ x: el.left + el.width / 2, y: el.top + el.height / 2 });
   };
+  // A node added by key or click lands on free space near the view's centre, off nodes and edges.
   const add = (item: PaletteItem) => {
-    const at = viewportCenter();
-    const jitter = (store.getState().graph.agents.length % 5) * 24;
-    const position = { x: at.x - 90 + jitter, y: at.y - 35 + jitter };
+    const { graph: current, measured } = store.getState();
+    const position = freeSpot(current, measured, viewportCenter(), newNodeSize(item.type === 'topic' ? 'topic' : 'agent'));
     if (item.type === 'topic') store.getState().addTopic(position);
     else store.getState().addAgent(item.kind, position);
   };
@@ -144,6 +148,7 @@ export function Editor() {
     save: () => void save(),
     layout: () => void layout(),
     fit: () => void flow.fitView({ duration: 300, maxZoom: 1.2 }),
+    find: () => setFinding(true),
     addNth: (i) => paletteItems[i] && add(paletteItems[i]),
     help: () => setHelp((h) => !h),
     copy: () => {
@@ -232,9 +237,14 @@ export function Editor() {
           tabs={[
             { id: 'inspector', label: t('inspector.title'), testId: 'tab-inspector' },
             { id: 'problems', label: t('validation.titleCount', { count: problemCount }), className: validation.runnable ? '' : 'has-errors', testId: 'tab-problems' },
+            { id: 'models', label: t('models.tab'), testId: 'tab-models' },
           ]}
         />
-        <div className="side-body">{side === 'inspector' ? <Inspector /> : <ValidationPanel problems={validation.problems} />}</div>
+        <div className="side-body">
+          {side === 'inspector' && <Inspector />}
+          {side === 'problems' && <ValidationPanel problems={validation.problems} />}
+          {side === 'models' && <ModelsEditor />}
+        </div>
       </aside>
       <section className="bottom panel" aria-label={t('editor.bottomPanel')}>
         <div className="bottom-head">
@@ -274,6 +284,7 @@ export function Editor() {
       </section>
       {importing && <ImportDialog onClose={() => setImporting(false)} mayLeave={() => !dirty || window.confirm(t('editor.leaveUnsaved'))} />}
       {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
+      {finding && <FindNode onClose={() => setFinding(false)} />}
     </div>
   );
 }

@@ -11,6 +11,7 @@ const KEYS: [string, string][] = [
   ['Shift+click, Shift+drag', 'shortcuts.multi'],
   ['L', 'editor.layout'],
   ['F', 'editor.fit'],
+  ['Ctrl+K / Ctrl+F', 'find.title'],
   ['Ctrl+S', 'editor.save'],
   ['Esc', 'shortcuts.clear'],
 ];

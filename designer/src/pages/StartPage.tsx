@@ -1,13 +1,16 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { graphsApi, type ExampleSummary, type GraphSummary } from '../api/graphs.ts';
+import { modelsApi } from '../api/models.ts';
 import { newGraph } from '../model/newGraph.ts';
 import { importDocument } from '../model/transfer.ts';
 import { useUi } from '../store/uiStore.ts';
 import { ImportDialog } from './ImportDialog.tsx';
+import { GraphThumbnail } from './GraphThumbnail.tsx';
+import { GRAPH_SORTS, sortGraphs, useSort, type GraphSort } from './graphSort.ts';
 import { Preferences } from './Preferences.tsx';
 import { navigate } from './router.ts';
-import { storeNewGraph } from './persist.ts';
+import { storedAs, storeNewGraph } from './persist.ts';
 
 /** Saved graphs with search, duplicate and delete; examples; new and import. */
 export function StartPage() {
@@ -18,6 +21,7 @@ export function StartPage() {
   const [query, setQuery] = useState('');
   const [error, setError] = useState<string>();
   const [importing, setImporting] = useState(false);
+  const [sort, setSort] = useSort();
 
   const load = useCallback(() => {
     graphsApi
@@ -40,13 +44,19 @@ export function StartPage() {
       toast('error', (e as Error).message);
     }
   };
-  const create = () => act(async () => navigate({ page: 'editor', graphId: await storeNewGraph(newGraph(t('start.untitled'))) }));
+  const create = () =>
+    act(async () => {
+      const { defaultModel } = await modelsApi.info().catch(() => ({ defaultModel: null }));
+      navigate({ page: 'editor', graphId: await storeNewGraph(newGraph(t('start.untitled'), defaultModel ?? undefined)) });
+    });
   const openExample = (name: string) =>
     act(async () => {
       const doc = await graphsApi.example(name);
       const result = importDocument(JSON.stringify(doc));
       if (!result.graph) throw new Error(result.problems.map((p) => p.message).join('; '));
-      navigate({ page: 'editor', graphId: await storeNewGraph(result.graph) });
+      // An example opened before is opened again, with the edits made to it since.
+      const existing = await storedAs(result.graph.id);
+      navigate({ page: 'editor', graphId: existing ? existing.id : await storeNewGraph(result.graph) });
     });
   const duplicate = (id: string) => act(async () => (await graphsApi.duplicate(id), load()));
   const remove = (g: GraphSummary) =>
@@ -57,7 +67,10 @@ export function StartPage() {
     });
 
   const needle = query.trim().toLowerCase();
-  const shown = (graphs ?? []).filter((g) => !needle || [g.name, g.description, g.id, ...g.tags].some((s) => s.toLowerCase().includes(needle)));
+  const shown = sortGraphs(
+    (graphs ?? []).filter((g) => !needle || [g.name, g.description, g.id, ...g.tags].some((s) => s.toLowerCase().includes(needle))),
+    sort,
+  );
 
   return (
     <div className="start">
@@ -72,6 +85,14 @@ export function StartPage() {
           <button type="button" className="primary big" onClick={() => void create()} data-testid="new-graph">+ {t('start.new')}</button>
           <button type="button" className="big" onClick={() => setImporting(true)} data-testid="import-open">{t('start.import')}</button>
           <input type="search" className="search" placeholder={t('start.search')} aria-label={t('start.search')} value={query} onChange={(e) => setQuery(e.target.value)} data-testid="graph-search" />
+          <label className="sort">
+            {t('startSort.label')}{' '}
+            <select value={sort} onChange={(e) => setSort(e.target.value as GraphSort)} data-testid="graph-sort">
+              {GRAPH_SORTS.map((s) => (
+                <option key={s} value={s}>{t(`startSort.${s}`)}</option>
+              ))}
+            </select>
+          </label>
         </section>
         <h2>{t('start.graphs')}</h2>
         {error && <p className="field-error" role="alert">{t('start.loadFailed', { error })}</p>}
@@ -80,10 +101,11 @@ export function StartPage() {
           {shown.map((g) => (
             <li key={g.id} className="card" data-testid="graph-card" data-graph-id={g.id}>
               <a href={`#/g/${g.id}`} className="card-main">
+                <GraphThumbnail thumbnail={g.thumbnail} />
                 <strong className="card-title">{g.name}</strong>
                 <span className="card-desc">{g.description || '\u00a0'}</span>
                 <span className="card-meta">
-                  {t('start.counts', { agents: g.agents, topics: g.topics })} · v{g.version}
+                  {t('counts.agents', { count: g.agents })} · {t('counts.topics', { count: g.topics })} · v{g.version}
                   {g.draft && <span className="draft"> · {t('editor.draft')}</span>} · {new Date(g.updatedAt).toLocaleString()}
                 </span>
               </a>
@@ -102,7 +124,7 @@ export function StartPage() {
               <button type="button" className="card-main" onClick={() => void openExample(x.name)} data-testid={`example-${x.name}`}>
                 <strong className="card-title">{x.title}</strong>
                 <span className="card-desc">{x.description || '\u00a0'}</span>
-                <span className="card-meta">{t('start.counts', { agents: x.agents, topics: x.topics })}</span>
+                <span className="card-meta">{t('counts.agents', { count: x.agents })} · {t('counts.topics', { count: x.topics })}</span>
               </button>
             </li>
           ))}

@@ -9,6 +9,7 @@ export type Shortcuts = {
   save(): void;
   layout(): void;
   fit(): void;
+  find(): void;
   addNth(index: number): void;
   help(): void;
   copy(): string | undefined;
@@ -37,6 +38,11 @@ export function useShortcuts(handlers: Shortcuts): void {
       if (mod && key === 's') {
         e.preventDefault();
         return h.save();
+      }
+      // Ctrl/⌘+K or +F finds a node, even from a field (the browser's own find stays on F3).
+      if (mod && (key === 'k' || key === 'f')) {
+        e.preventDefault();
+        return h.find();
       }
       if (editable(e.target)) return;
       if (mod && key === 'z') {

@@ -4,7 +4,9 @@ import { sessionCalls } from '../api/socket.ts';
 import { sessionsApi } from '../api/sessions.ts';
 import { useRun, type ChatItem, type SessionView } from '../run/runStore.ts';
 import { useUi } from '../store/uiStore.ts';
+import { GraphScriptedBadge } from '../canvas/ScriptedBadge.tsx';
 import { testCaseFromTrace, loadTestCases, saveTestCases } from '../run/testCases.ts';
+import { TraceId } from '../run/TraceId.tsx';
 
 type Props = { session: SessionView; graphId: string };
 
@@ -54,6 +56,7 @@ export function ChatColumn({ session, graphId }: Props) {
         <strong title={session.id}>{t('run.session', { id: short })}</strong>
         <span className={`state state-${session.state}`} data-testid="session-state">{t(`state.${session.state}`)}</span>
         <span className="muted">{t('run.tokens', { count: tokens })}</span>
+        <GraphScriptedBadge />
         <span className="spacer" />
         <button type="button" className="icon" aria-label={t('run.pause')} title={t('run.pause')} onClick={() => act(() => sessionCalls.pause(session.id))}>❚❚</button>
         <button type="button" className="icon" aria-label={t('run.resume')} title={t('run.resume')} onClick={() => act(() => sessionCalls.resume(session.id))}>▶</button>
@@ -116,6 +119,7 @@ function ChatLine({ item, internal, sessionId }: { item: ChatItem; internal: boo
         <li className={`turn-end reason-${event.reason}`} data-testid="turn-end">
           {t('run.turnEnd', { reason: t(`reasons.${event.reason}`) })}
           {event.detail ? `: ${event.detail}` : ''}
+          <TraceId traceId={event.traceId} />
         </li>
       );
     }

@@ -6,8 +6,9 @@ import { configSchemas } from '../model/kinds.ts';
 import { toFieldSchema } from '../model/jsonSchema.ts';
 import { SchemaForm } from './SchemaForm.tsx';
 import { Row, TextInput } from './fields.tsx';
-import { ModelsEditor } from './ModelsEditor.tsx';
+import { McpServersEditor } from './McpServersEditor.tsx';
 import { useUi } from '../store/uiStore.ts';
+import { nodeName } from '../model/problemText.ts';
 
 const limitsSchema = toFieldSchema(Limits);
 
@@ -126,7 +127,7 @@ function Connections({ id, graph }: { id: string; graph: Graph }) {
   const others = isAgent ? graph.topics.map((tp) => ({ id: tp.id, text: `#${tp.type}` })) : graph.agents.map((a) => ({ id: a.id, text: a.type }));
   const connect = (source: string, target: string) => {
     const result = store.getState().connect(source, target);
-    if (!result.ok) toast('hint', t(`connect.refused.${result.reason}`), 'connection-hint');
+    if (!result.ok) toast('hint', t('connectNamed.refused', { from: nodeName(graph, source), to: nodeName(graph, target), reason: t(`connect.refused.${result.reason}`) }), 'connection-hint');
   };
   const remove = (edgeId: string) => store.getState().removeEdge(edgeId);
   const picker = (label: string, testId: string, onPick: (other: string) => void) => (
@@ -222,7 +223,9 @@ function GraphForm({ graph }: { graph: Graph }) {
       <h4>{t('inspector.limits')}</h4>
       <SchemaForm schema={limitsSchema} value={graph.limits} graph={graph} testPrefix="limits" onChange={(limits) => store.getState().updateGraph({ limits: limits as Graph['limits'] })} />
       <h4>{t('inspector.models')}</h4>
-      <ModelsEditor graph={graph} />
+      <p className="field-hint">{t('inspector.modelsHint')}</p>
+      <h4>{t('mcp.title')}</h4>
+      <McpServersEditor graph={graph} />
     </div>
   );
 }

@@ -45,7 +45,7 @@ export function TestsPanel({ graphId, ensureSaved }: Props) {
           <article key={test.id} className="test-case" data-testid="test-case">
             <header>
               <strong>{test.name}</strong>
-              <span className="muted">{t('tests.summary', { messages: test.userMessages.length, steps: test.expected.length })}</span>
+              <span className="muted">{t('tests.summary', { messages: t('counts.userMessages', { count: test.userMessages.length }), steps: t('counts.replies', { count: test.expected.length }) })}</span>
               <span className="spacer" />
               <button type="button" className="small" onClick={() => void rerun(test)} disabled={result === 'running'} data-testid="rerun-test">
                 {result === 'running' ? t('tests.running') : t('tests.rerun')}

@@ -3,6 +3,7 @@ import { useReactFlow } from '@xyflow/react';
 import type { Problem } from '../../../schemas/problem.ts';
 import { useEditor, useEditorStore } from '../store/editorContext.tsx';
 import { problemTarget } from '../model/marks.ts';
+import { problemText } from '../model/problemText.ts';
 
 /** Every problem of the graph; choosing one selects and centres what it concerns. */
 export function ValidationPanel({ problems }: { problems: Problem[] }) {
@@ -30,15 +31,27 @@ export function ValidationPanel({ problems }: { problems: Problem[] }) {
   return (
     <section className="validation" data-testid="validation-panel" aria-label={t('validation.title')}>
       <ul>
-        {problems.map((p, i) => (
-          <li key={i}>
-            <button type="button" className={`problem ${p.severity}`} onClick={() => focus(p)} data-testid={`problem-${p.code}`}>
-              <span className="sev">{t(`validation.${p.severity}`)}</span>
-              <span className="msg">{p.message}</span>
-              <code className="path">{p.path || '/'}</code>
-            </button>
-          </li>
-        ))}
+        {problems.map((p, i) => {
+          const node = problemTarget(graph, p).nodeId;
+          const agent = node ? graph.agents.find((a) => a.id === node) : undefined;
+          const topic = node ? graph.topics.find((tp) => tp.id === node) : undefined;
+          const named = agent ?? topic;
+          return (
+            <li key={i}>
+              <button type="button" className={`problem ${p.severity}`} onClick={() => focus(p)} data-testid={`problem-${p.code}`}>
+                <span className="sev">{t(`validation.${p.severity}`)}</span>
+                {named && (
+                  <span className="who" data-testid="problem-node">
+                    <strong>{named.label || named.type}</strong>
+                    <small className="muted">{named.label ? `${named.type} · ${named.id}` : named.id}</small>
+                  </span>
+                )}
+                <span className="msg" data-testid="problem-text">{problemText(p, graph, t)}</span>
+                <code className="path">{p.path || '/'}</code>
+              </button>
+            </li>
+          );
+        })}
       </ul>
     </section>
   );

@@ -7,8 +7,8 @@ import { wireRunnerEvents } from './wire.ts';
 /** Starts a session of a saved graph version and opens it as a chat (creating also joins its room). */
 export async function startSession(graphId: string, version?: number): Promise<string> {
   wireRunnerEvents();
-  const { session } = await sessionCalls.create(graphId, version);
-  useRun.getState().open(session);
+  const { session, messages } = await sessionCalls.create(graphId, version);
+  useRun.getState().open(session, messages);
   return session.id;
 }
 

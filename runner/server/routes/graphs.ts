@@ -7,6 +7,7 @@ import type { GraphStore, StoredGraph } from '../../store/types.ts';
 import { callerOf } from '../auth.ts';
 import { exportGraph, graphManifest } from '../../../schemas/manifest.ts';
 import { checkGraph } from '../graph-check.ts';
+import { thumbnailOf } from '../graph-thumbnail.ts';
 import { methodNotAllowed } from '../http-errors.ts';
 import { KeyedLock } from '../../store/keyed-lock.ts';
 import { graphIdParam, intQuery, stringQuery } from '../params.ts';
@@ -34,6 +35,7 @@ function summary(stored: StoredGraph) {
     tags: Array.isArray(g.meta?.tags) ? g.meta.tags : [],
     agents: Array.isArray(g.agents) ? g.agents.length : 0,
     topics: Array.isArray(g.topics) ? g.topics.length : 0,
+    thumbnail: thumbnailOf(g),
   };
 }
 

@@ -1,18 +1,14 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { CreateSession, InputReply, SendMessage, SessionState } from '../../../schemas/protocol.ts';
-import type { Caller, Sessions } from '../../sessions/types.ts';
+import { creatorFor } from '../../sessions/access.ts';
+import type { Sessions } from '../../sessions/types.ts';
 import { callerOf } from '../auth.ts';
 import { methodNotAllowed } from '../http-errors.ts';
 import { sessionIdParam, stringQuery } from '../params.ts';
 
 const SendBody = SendMessage.omit({ sessionId: true }).extend({ wait: z.boolean().optional() }).strict();
 const InputBody = InputReply.omit({ sessionId: true }).strict();
-
-/** A token bound to a user creates that user's sessions; otherwise the body may name one. */
-export function callerWithUser(caller: Caller, user: string | undefined): Caller {
-  return caller.user || !user ? caller : { ...caller, user };
-}
 
 export function sessionsRouter(sessions: Sessions, onUserMessage: () => void): Router {
   const router = Router();
@@ -31,8 +27,8 @@ export function sessionsRouter(sessions: Sessions, onUserMessage: () => void): R
     })
     .post(async (req, res) => {
       const body = CreateSession.parse(req.body);
-      const caller = callerWithUser(callerOf(req), body.user);
-      const info = await sessions.create(caller, { graphId: body.graphId, version: body.version });
+      const caller = creatorFor(callerOf(req), body.user);
+      const info = await sessions.create(caller, { graphId: body.graphId, version: body.version, context: body.context });
       res.status(201).location(`/api/sessions/${info.id}`).json(info);
     })
     .all(methodNotAllowed(['GET', 'POST']));

@@ -16,6 +16,8 @@ export interface FloodPlan {
   attempts: { event: string; args: unknown[] }[];
   /** A socket the server cuts off is replaced by a new one, as a persistent attacker would. */
   reconnect?: boolean;
+  /** Each socket is dropped after this many events and replaced (with `reconnect`), to start afresh. */
+  reconnectEvery?: number;
 }
 
 export interface FloodResult {
@@ -26,6 +28,10 @@ export interface FloodResult {
   accepted: Record<string, number>;
   /** Sockets the server disconnected during the flood. */
   disconnected: number;
+  /** Connections opened, the first ones included. */
+  connected: number;
+  /** Handshakes the server refused, by error code (a refused one is retried at once). */
+  handshakeRefusals: Record<string, number>;
   /** `error` events the server sent, by code, and the last message of each code. */
   errors: Record<string, { count: number; message: string; details?: unknown }>;
   /** Events still in flight when their socket was cut off (never answered). */
@@ -90,7 +96,10 @@ function connect(url: string, token: string): Promise<Socket> {
   const socket = io(url, { transports: ['websocket'], auth: { token }, reconnection: false, forceNew: true });
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', reject);
+    socket.once('connect_error', (error) => {
+      socket.close();
+      reject(error);
+    });
   });
 }
 
@@ -104,11 +113,32 @@ const reportIfPaused = () => {
 const sent = { count: 0 };
 
 async function flood(plan: FloodPlan): Promise<FloodResult> {
-  const result: FloodResult = { sent: 0, refusals: {}, accepted: {}, disconnected: 0, errors: {}, unanswered: 0 };
+  const result: FloodResult = { sent: 0, refusals: {}, accepted: {}, disconnected: 0, connected: 0, handshakeRefusals: {}, errors: {}, unanswered: 0 };
   const open = new Set<Socket>();
   let stopping = false;
-  const connectOne = async () => {
-    const socket = await connect(plan.url, plan.token);
+  /**
+   * Retries a refused handshake at once, as a persistent attacker would (a pending one counts as
+   * in flight); anything else is a failure. Undefined once the flood has stopped.
+   */
+  const connectOne = async (): Promise<Socket | undefined> => {
+    for (;;) {
+      await control.gate;
+      if (!control.flooding) return undefined;
+      control.inFlight++;
+      try {
+        return opened(await connect(plan.url, plan.token));
+      } catch (error) {
+        const code = (error as { data?: { code?: string } }).data?.code;
+        if (code === undefined) throw error;
+        result.handshakeRefusals[code] = (result.handshakeRefusals[code] ?? 0) + 1;
+      } finally {
+        control.inFlight--;
+        reportIfPaused();
+      }
+    }
+  };
+  const opened = (socket: Socket) => {
+    result.connected++;
     open.add(socket);
     socket.on('error', (e: { code: string; message: string; details?: unknown }) => {
       const seen = (result.errors[e.code] ??= { count: 0, message: '' });
@@ -116,14 +146,15 @@ async function flood(plan: FloodPlan): Promise<FloodResult> {
       seen.message = e.message;
       if (e.details !== undefined) seen.details = e.details;
     });
-    socket.once('disconnect', () => {
+    socket.once('disconnect', (reason) => {
       open.delete(socket);
-      if (!stopping) result.disconnected++;
+      if (!stopping && reason !== 'io client disconnect') result.disconnected++;
     });
     return socket;
   };
   /** One socket's lanes, until the flood stops or the server cuts the socket off. */
   const run = async (socket: Socket) => {
+    let sentHere = 0;
     await Promise.all(
       Array.from({ length: plan.inFlight }, async (_, lane) => {
         for (let i = lane; control.flooding && socket.connected; i++) {
@@ -137,6 +168,7 @@ async function flood(plan: FloodPlan): Promise<FloodResult> {
             .catch(() => undefined)
             .finally(() => control.inFlight--)) as Ack | undefined;
           result.sent = ++sent.count;
+          if (++sentHere === plan.reconnectEvery) socket.disconnect();
           if (!ack) result.unanswered++;
           reportIfPaused();
           if (!ack) break;
@@ -147,14 +179,14 @@ async function flood(plan: FloodPlan): Promise<FloodResult> {
       }),
     );
   };
-  const first = await Promise.all(Array.from({ length: plan.sockets }, connectOne));
+  const first = (await Promise.all(Array.from({ length: plan.sockets }, connectOne))) as Socket[];
   process.send!({ ready: true } satisfies FromChild);
   await Promise.all(
     first.map(async (socket) => {
       await run(socket);
       while (plan.reconnect && control.flooding) {
-        await control.gate;
-        if (control.flooding) await run(await connectOne());
+        const socket = await connectOne();
+        if (socket) await run(socket);
       }
     }),
   );

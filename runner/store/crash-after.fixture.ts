@@ -1,0 +1,19 @@
+/**
+ * Test helper run as a child process: applies the writes it reads from stdin (a JSON array) to a
+ * LowdbStore in `dir`, one after another, then exits without closing the store, as a process
+ * that crashed right after its last acknowledged write. Nothing of it runs on afterwards.
+ */
+import { text } from 'node:stream/consumers';
+import { LowdbStore } from './lowdb-store.ts';
+import type { PutSessionOptions, SessionRecord } from './types.ts';
+
+export type CrashStep = { put: SessionRecord; options?: PutSessionOptions } | { delete: { tenant: string; id: string } } | 'flush';
+
+const [dir] = process.argv.slice(2) as [string];
+const store = new LowdbStore(dir);
+for (const step of JSON.parse(await text(process.stdin)) as CrashStep[]) {
+  if (step === 'flush') await store.flush();
+  else if ('put' in step) await store.putSession(step.put, step.options);
+  else await store.deleteSession(step.delete.tenant, step.delete.id);
+}
+process.exit(0);
