@@ -1,10 +1,12 @@
 import { GRAPH_FORMAT, GRAPH_VERSION, type Graph } from '../schemas/graph.ts';
 import { ensureChromium, ensureDesignerBuilt, launchChromium } from '../test/browser/chromium.ts';
 import { startTestRunner } from '../test/browser/runner.ts';
+import { measureLive } from './designer-live.ts';
 
 /**
  * The designer on large graphs, in Chromium against the real runner: time from navigation to the
- * first painted nodes, and the frame time while panning, for 1,000 nodes beside 100.
+ * first painted nodes, and the frame time while panning, for 1,000 nodes beside 100; and what a
+ * live turn costs the page (designer-live.ts).
  */
 
 const PAN_STEPS = 120;
@@ -136,7 +138,9 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
     await measure(100); // warm-up: the first page load also fills the HTTP cache
     const small = await measure(100);
     const large = await measure(1000);
+    const live = await measureLive(runner, browser, log);
     return {
+      ...live,
       first_render_ms_1000: Math.round(large.firstRender),
       first_render_ms_100: Math.round(small.firstRender),
       frame_time_ms_1000: large.frame,

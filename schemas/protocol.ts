@@ -130,7 +130,11 @@ export interface TurnEndEvent {
   traceId?: string;
 }
 export interface Usage { promptTokens: number; completionTokens: number; cost: number; estimated: boolean }
-export interface UsageEvent { sessionId: string; turnId: string; agent: string; usage: Usage; session: Usage }
+/**
+ * Tokens an agent used: `usage` is its session total and `session` the session's; `call` is what
+ * this one model call used, with the graph's `model` id (the trace's per-call figures).
+ */
+export interface UsageEvent { sessionId: string; turnId: string; agent: string; usage: Usage; session: Usage; call?: Usage; model?: string }
 export const SessionState = z.enum(['idle', 'running', 'paused', 'waiting_input', 'closed']);
 export type SessionState = z.infer<typeof SessionState>;
 export interface SessionStateEvent { sessionId: string; state: SessionState; time: number }

@@ -90,7 +90,7 @@ export class AgentContexts {
     const agentUsage = ((s.info.agentUsage ??= {})[agent] ??= zeroUsage());
     addUsage(agentUsage, usage);
     if (turn) addUsage(turn.usage, usage);
-    s.emit('usage', { sessionId: s.id, turnId: turn?.id ?? '', agent, usage: { ...agentUsage }, session: { ...s.info.usage } });
+    s.emit('usage', { sessionId: s.id, turnId: turn?.id ?? '', agent, usage: { ...agentUsage }, session: { ...s.info.usage }, call: usage, ...(modelId === undefined ? {} : { model: modelId }) });
     const budget = s.version?.limits.maxTokensPerSession;
     if (turn && budget !== undefined && totalTokens(s.info.usage) >= budget) {
       this.deps.endTurn(s, turn, 'token_budget', `the session used ${totalTokens(s.info.usage)} tokens of its budget of ${budget}`);

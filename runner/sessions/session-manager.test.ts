@@ -54,6 +54,9 @@ describe('SessionManager', () => {
     expect(ev.of('turn_end')[0]?.usage).toEqual(after.usage);
     expect(after.agentUsage?.echo?.completionTokens).toBe(after.usage.completionTokens);
     expect(ev.of('usage')[0]).toMatchObject({ agent: 'echo', turnId, session: after.usage });
+    // The one call's own figures and model, for the designer's trace waterfall.
+    expect(ev.of('usage')[0]?.call).toEqual(after.usage);
+    expect(ev.of('usage')[0]?.model).toEqual(expect.any(String));
 
     // persisted before settled resolved: the store already holds the turn
     const stored = await runner.store.getSession('acme', info.id);

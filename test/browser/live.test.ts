@@ -18,7 +18,7 @@ const screenshotOnFailure = (ctx: TestContext, of: () => Page = () => page) => s
 const texts = (chat: Locator, testid: string) => chat.locator(`[data-testid=${testid}]`).allTextContents();
 const chats = () => page.locator('[data-testid=chat]');
 const row = (sessionId: string) => page.locator(`[data-testid=session-row][data-session="${sessionId}"]`);
-const traceContents = () => page.locator('[data-testid=trace-row] td.content').allTextContents();
+const traceContents = () => page.locator('[data-testid=trace-row] .trace-content').allTextContents();
 
 async function startAndSend(content: string): Promise<{ chat: Locator; id: string }> {
   const before = await chats().count();
@@ -79,15 +79,17 @@ describe('running the human-approval example live from the canvas', () => {
     await page.selectOption('[data-testid=trace-filter-session]', b.id);
     expect(await traceContents()).toEqual(['offline sync', expect.stringContaining('"offline sync" is now available')]);
     await page.selectOption('[data-testid=trace-filter-session]', '');
-    await page.selectOption('[data-testid=trace-filter-sender]', 'drafter');
-    expect(await page.locator('[data-testid=trace-row]').count()).toBe(2);
+    await page.selectOption('[data-testid=trace-filter-agent]', 'drafter');
+    // The drafter's messages, and the user's messages delivered to it.
+    expect(await page.locator('[data-testid=trace-row][data-sender=drafter]').count()).toBe(2);
     await page.fill('[data-testid=trace-filter-text]', 'OFFLINE');
-    expect(await traceContents()).toEqual([expect.stringContaining('"offline sync" is now available')]);
-    const cells = await page.locator('[data-testid=trace-row]').first().locator('td').allTextContents();
-    // time, topic, source, sender, recipients, content
-    expect(cells.slice(1, 5)).toEqual(['#approval.draft', b.id.slice(0, 8), 'drafter', 'reviewer']);
+    expect(await page.locator('[data-testid=trace-row][data-sender=drafter] .trace-content').allTextContents()).toEqual([expect.stringContaining('"offline sync" is now available')]);
+    const route = await page.locator('[data-testid=trace-row][data-sender=drafter] .trace-route').textContent();
+    expect(route).toContain('#approval.draft');
+    // Recipients by their labels, as on the canvas.
+    expect(route).toContain('Reviewer (you)');
     await page.fill('[data-testid=trace-filter-text]', '');
-    await page.selectOption('[data-testid=trace-filter-sender]', '');
+    await page.selectOption('[data-testid=trace-filter-agent]', '');
   });
 
   it('lists the live sessions of the graph, and pauses and resumes one from the list', async (ctx) => {
@@ -105,8 +107,10 @@ describe('running the human-approval example live from the canvas', () => {
 
     await row(a.id).locator('[data-testid=session-pause]').click();
     await expect.poll(state, POLL).toBe('paused');
-    // The chat hears the state change too.
+    // The chat hears the state change too (the run tab is mounted only while it shows).
+    await page.click('[data-testid=tab-run]');
     await expect.poll(() => a.chat.locator('[data-testid=session-state]').textContent(), POLL).toBe('paused');
+    await page.click('[data-testid=tab-sessions]');
     await row(a.id).locator('[data-testid=session-resume]').click();
     await expect.poll(state, POLL).toBe('waiting for input');
     expect(await row(b.id).locator('[data-testid=session-row-state]').textContent()).toBe('waiting for input');
@@ -130,6 +134,7 @@ describe('running the human-approval example live from the canvas', () => {
     await page.click('[data-testid=tab-sessions]');
     await row(b.id).locator('[data-testid=session-end]').click();
     await expect.poll(() => row(b.id).locator('[data-testid=session-row-state]').textContent(), POLL).toBe('closed');
+    await page.click('[data-testid=tab-run]');
     await expect.poll(() => b.chat.locator('[data-testid=session-state]').textContent(), POLL).toBe('closed');
     expect(await b.chat.locator('[data-testid=chat-input]').isDisabled()).toBe(true);
     expect(await texts(b.chat, 'turn-end')).toEqual([expect.stringContaining('aborted')]);

@@ -63,7 +63,7 @@ describe('designer after its socket reconnects', () => {
     expect(sockets.length).toBeGreaterThan(1);
     // That turn's turn_end was sent while the page was away: the rejoin ends it anyway, in place,
     // and nothing on the canvas is left working.
-    const lines = () => page.locator('[data-testid=chat] .chat-items > li').evaluateAll((items) => items.map((li) => li.getAttribute('data-testid')));
+    const lines = () => page.locator('[data-testid=chat] .chat-items > ol > li > *').evaluateAll((items) => items.map((line) => line.getAttribute('data-testid')));
     await expect.poll(lines, POLL).toEqual(['msg-user', 'msg-output', 'turn-end', 'msg-user', 'msg-output', 'turn-end']);
     expect(await page.locator('[data-testid=chat] [data-testid=turn-end]').last().textContent()).toBe('Turn ended while this tab was not connected');
     expect(await page.locator('[data-testid=chat] [data-testid=session-state]').textContent()).toBe('idle');

@@ -6,11 +6,13 @@ import { KindIcon } from './KindIcon.tsx';
 import { MarkBadge } from './MarkBadge.tsx';
 import { NodePreview } from './NodePreview.tsx';
 import { ScriptedBadge } from './ScriptedBadge.tsx';
+import { useWorking } from '../run/canvasLive.ts';
 
 /** An agent: its kind, AutoGen type name and model; the runner's live state shows as a glow. */
 export const AgentNode = memo(function AgentNode({ data, selected }: NodeProps<AgentFlowNode>) {
   const { t } = useTranslation();
-  const { agent, modelLabel, scripted, mark, working } = data;
+  const { agent, modelLabel, scripted, mark } = data;
+  const working = useWorking(agent.type);
   const classes = ['node', 'agent-node', `kind-${agent.kind}`, selected ? 'selected' : '', working ? 'working' : '', mark ? `mark-${mark.severity}` : ''];
   return (
     <div className={classes.filter(Boolean).join(' ')} data-testid={`node-agent-${agent.type}`} data-working={working || undefined}>

@@ -19,13 +19,13 @@ import { useEditor, useEditorStore } from '../store/editorContext.tsx';
 import { useUi } from '../store/uiStore.ts';
 import { classifyConnection } from '../model/connect.ts';
 import { nodeName } from '../model/problemText.ts';
-import { createProjector, type EdgeText, type Live, type Marks } from './project.ts';
-import { nodeTypes } from './nodeTypes.ts';
+import { createProjector, type EdgeText, type Marks } from './project.ts';
+import { edgeTypes, nodeTypes } from './nodeTypes.ts';
 import type { FlowEdge, FlowNode } from './types.ts';
 import { PALETTE_MIME, parsePaletteItem } from '../panels/paletteItems.ts';
 import type { Size } from '../store/editorStore.ts';
 
-type Props = { marks: Marks; live: Live };
+type Props = { marks: Marks };
 
 /**
  * A graph opens fitted to the view. The padding keeps nodes clear of the minimap and the zoom
@@ -34,7 +34,7 @@ type Props = { marks: Marks; live: Live };
 const FIT_ON_OPEN = { maxZoom: 1.2, padding: { top: '24px', left: '64px', right: '24px', bottom: '170px' } } as const;
 
 /** The drawing surface: a controlled React Flow bound to the editor store. */
-export function Canvas({ marks, live }: Props) {
+export function Canvas({ marks }: Props) {
   const { t, i18n } = useTranslation();
   const store = useEditorStore();
   const graph = useEditor((s) => s.graph);
@@ -52,7 +52,7 @@ export function Canvas({ marks, live }: Props) {
     }),
     [t, i18n.language],
   );
-  const { nodes, edges } = project({ graph, selection, measured, marks, live, text });
+  const { nodes, edges } = project({ graph, selection, measured, marks, text });
   // The minimap draws every node: mount it after the first paint so a large graph shows sooner.
   const [minimap, setMinimap] = useState(false);
   const [minimapOpen, setMinimapOpen] = useMinimapOpen();
@@ -162,6 +162,7 @@ export function Canvas({ marks, live }: Props) {
         nodes={nodes}
         edges={edges}
         nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}

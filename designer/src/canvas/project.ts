@@ -5,10 +5,9 @@ import { agentModel } from '../model/kinds.ts';
 import type { AgentFlowNode, FlowEdge, FlowNode, Mark, TopicFlowNode } from './types.ts';
 
 export type Marks = { nodes: Record<string, Mark>; edges: Record<string, Mark> };
-export type Live = { working: ReadonlySet<string>; pulsing: ReadonlySet<string> };
 /** The words on edges, in the interface's language: a new object when the language changes. */
 export type EdgeText = { subscription(topic: string, agent: string): string; publication(agent: string, topic: string): string; prefix: string };
-export type ProjectInput = { graph: Graph; selection: Selection; measured: Record<string, Size>; marks: Marks; live: Live; text: EdgeText };
+export type ProjectInput = { graph: Graph; selection: Selection; measured: Record<string, Size>; marks: Marks; text: EdgeText };
 
 const GRID_FALLBACK = 40;
 /** Sizes assumed until React Flow has measured a node. */
@@ -45,7 +44,7 @@ export function createProjector() {
     return value;
   }
 
-  return function project({ graph, selection, measured, marks, live, text }: ProjectInput): { nodes: FlowNode[]; edges: FlowEdge[] } {
+  return function project({ graph, selection, measured, marks, text }: ProjectInput): { nodes: FlowNode[]; edges: FlowEdge[] } {
     const selectedNodes = new Set(selection.nodes);
     const selectedEdges = new Set(selection.edges);
     const subscribers = new Map<string, number>();
@@ -76,30 +75,28 @@ export function createProjector() {
     graph.agents.forEach((agent, index) => {
       const model = agentModel(agent);
       const modelLabel = model ? (modelLabels.get(model) ?? model) : undefined;
-      const working = live.working.has(agent.type);
       const scripted = model !== undefined && scriptedModels.has(model);
-      place<AgentFlowNode>('agent', agent.id, index + graph.topics.length, [agent, modelLabel, working, scripted], () => ({ agent, modelLabel, scripted, mark: marks.nodes[agent.id], working }));
+      place<AgentFlowNode>('agent', agent.id, index + graph.topics.length, [agent, modelLabel, scripted], () => ({ agent, modelLabel, scripted, mark: marks.nodes[agent.id] }));
     });
 
     const edges: FlowEdge[] = [];
     const names = new Map<string, string>([...graph.agents.map((a) => [a.id, a.type] as const), ...graph.topics.map((tp) => [tp.id, tp.type] as const)]);
     const edge = (id: string, source: string, target: string, kind: 'subscription' | 'publication', label?: string) => {
       const mark = marks.edges[id];
-      const pulsing = live.pulsing.has(id);
       const selected = selectedEdges.has(id);
       const from = names.get(source) ?? source;
       const to = names.get(target) ?? target;
-      const key = [source, target, kind, label, mark, pulsing, selected, from, to, text];
+      const key = [source, target, kind, label, mark, selected, from, to, text];
       edges.push(
         reuse(edgeCache as never, id, key, (): FlowEdge => ({
           id,
+          type: 'live',
           source,
           target,
           selected,
           label,
           data: { kind },
-          className: ['edge', kind, mark ? `mark-${mark.severity}` : '', pulsing ? 'pulse' : ''].filter(Boolean).join(' '),
-          animated: pulsing,
+          className: ['edge', kind, mark ? `mark-${mark.severity}` : ''].filter(Boolean).join(' '),
           ariaLabel: kind === 'subscription' ? text.subscription(from, to) : text.publication(from, to),
         })),
       );

@@ -13,7 +13,6 @@ export type AgentNodeData = {
   /** Its model is a scripted stand-in, not an LLM. */
   scripted: boolean;
   mark?: Mark;
-  working: boolean;
 };
 export type TopicNodeData = {
   topic: Topic;

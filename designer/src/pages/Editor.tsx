@@ -7,6 +7,8 @@ import { Inspector } from '../panels/Inspector.tsx';
 import { ValidationPanel } from '../panels/ValidationPanel.tsx';
 import { ModelsEditor } from '../panels/ModelsEditor.tsx';
 import { RunPanel } from '../panels/RunPanel.tsx';
+import { RunArea } from '../panels/RunArea.tsx';
+import { useRunArea } from '../run/runArea.ts';
 import { TracePanel } from '../panels/TracePanel.tsx';
 import { SessionsList } from '../panels/SessionsList.tsx';
 import { TestsPanel } from '../panels/TestsPanel.tsx';
@@ -18,7 +20,7 @@ import { Tabs } from './Tabs.tsx';
 import { useEditor, useEditorStore, useHistory } from '../store/editorContext.tsx';
 import { useValidation, validate } from '../store/useValidation.ts';
 import { useUi } from '../store/uiStore.ts';
-import { useLive } from '../run/useLive.ts';
+import { useCanvasLiveSync } from '../run/canvasLive.ts';
 import { useRun } from '../run/runStore.ts';
 import { startSession } from '../run/actions.ts';
 import { graphsApi } from '../api/graphs.ts';
@@ -44,15 +46,15 @@ export function Editor() {
   const savedVersion = useEditor((s) => s.savedVersion);
   const history = useHistory();
   const validation = useValidation(graph);
-  const live = useLive(graph);
+  useCanvasLiveSync(graph);
   const replaying = useRun((s) => s.replay !== undefined);
   const toast = useUi((s) => s.toast);
   const flow = useReactFlow();
   const [conflict, setConflict] = useState<Conflict>();
   const [saving, setSaving] = useState(false);
   const [side, setSide] = useState<'inspector' | 'problems' | 'models'>('inspector');
-  const [bottom, setBottom] = useState<'run' | 'trace' | 'sessions' | 'tests'>('run');
-  const [bottomOpen, setBottomOpen] = useState(true);
+  const runOpen = useRunArea((s) => s.open);
+  const runMaximised = useRunArea((s) => s.maximised);
   const [importing, setImporting] = useState(false);
   const [help, setHelp] = useState(false);
   const [finding, setFinding] = useState(false);
@@ -104,8 +106,7 @@ export function Editor() {
     try {
       const version = await ensureSaved();
       await startSession(store.getState().graph.id, version);
-      setBottom('run');
-      setBottomOpen(true);
+      useRunArea.getState().show('run');
     } catch (e) {
       toast('error', (e as Error).message);
     } finally {
@@ -201,7 +202,7 @@ export function Editor() {
 
   const problemCount = validation.problems.length;
   return (
-    <div className={`app-shell ${bottomOpen ? '' : 'bottom-closed'}`}>
+    <div className={`app-shell ${runOpen ? '' : 'bottom-closed'} ${runMaximised ? 'run-maximised' : ''}`}>
       <TopBar
         name={graph.name}
         status={dirty ? 'dirty' : 'saved'}
@@ -227,7 +228,7 @@ export function Editor() {
       {replaying && <div className="banner replaying">{t('replay.banner')}</div>}
       <Palette onAdd={add} />
       <main className="center">
-        <Canvas marks={validation.marks} live={live} />
+        <Canvas marks={validation.marks} />
       </main>
       <aside className="side panel">
         <Tabs
@@ -246,42 +247,14 @@ export function Editor() {
           {side === 'models' && <ModelsEditor />}
         </div>
       </aside>
-      <section className="bottom panel" aria-label={t('editor.bottomPanel')}>
-        <div className="bottom-head">
-          <Tabs
-            label={t('editor.bottomPanel')}
-            value={bottom}
-            onChange={(v) => {
-              setBottom(v);
-              setBottomOpen(true);
-            }}
-            tabs={[
-              { id: 'run', label: t('run.title'), testId: 'tab-run' },
-              { id: 'trace', label: t('trace.title'), testId: 'tab-trace' },
-              { id: 'sessions', label: t('sessions.title'), testId: 'tab-sessions' },
-              { id: 'tests', label: t('tests.title'), testId: 'tab-tests' },
-            ]}
-          />
-          <button type="button" className="icon" aria-label={bottomOpen ? t('editor.collapse') : t('editor.expand')} aria-expanded={bottomOpen} onClick={() => setBottomOpen((o) => !o)}>
-            {bottomOpen ? '▾' : '▴'}
-          </button>
-        </div>
-        {/* Panels stay mounted while hidden: chats, filters and test results survive a tab switch. */}
-        <div className="bottom-body" hidden={!bottomOpen}>
-          <div hidden={bottom !== 'run'}>
-            <RunPanel graphId={graph.id} runnable={validation.runnable} onStart={() => void start()} busy={starting} />
-          </div>
-          <div hidden={bottom !== 'trace'}>
-            <TracePanel />
-          </div>
-          <div hidden={bottom !== 'sessions'}>
-            <SessionsList graphId={graph.id} active={bottomOpen && bottom === 'sessions'} />
-          </div>
-          <div hidden={bottom !== 'tests'}>
-            <TestsPanel graphId={graph.id} ensureSaved={ensureSaved} />
-          </div>
-        </div>
-      </section>
+      <RunArea
+        panels={{
+          run: () => <RunPanel graphId={graph.id} runnable={validation.runnable} onStart={() => void start()} busy={starting} />,
+          trace: () => <TracePanel />,
+          sessions: () => <SessionsList graphId={graph.id} active />,
+          tests: () => <TestsPanel graphId={graph.id} ensureSaved={ensureSaved} />,
+        }}
+      />
       {importing && <ImportDialog onClose={() => setImporting(false)} mayLeave={() => !dirty || window.confirm(t('editor.leaveUnsaved'))} />}
       {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
       {finding && <FindNode onClose={() => setFinding(false)} />}

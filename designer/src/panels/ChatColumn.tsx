@@ -1,52 +1,67 @@
-import { useEffect, useRef, useState } from 'react';
+import { memo, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useVirtualizer } from '@tanstack/react-virtual';
 import { sessionCalls } from '../api/socket.ts';
-import { sessionsApi } from '../api/sessions.ts';
 import { useRun, type ChatItem, type SessionView } from '../run/runStore.ts';
 import { useUi } from '../store/uiStore.ts';
 import { GraphScriptedBadge } from '../canvas/ScriptedBadge.tsx';
 import { testCaseFromTrace, loadTestCases, saveTestCases } from '../run/testCases.ts';
 import { TraceId } from '../run/TraceId.tsx';
+import { useAgentNames, Who, type AgentName } from '../run/agentNames.tsx';
+import { ChatControls } from './ChatControls.tsx';
 
 type Props = { session: SessionView; graphId: string };
 
-/** One session as a chat: its own transcript, stream, input requests and controls. */
-export function ChatColumn({ session, graphId }: Props) {
+const shown = (item: ChatItem, internal: boolean) => internal || item.kind !== 'message' || item.message.output || item.message.sender === 'user';
+/**
+ * A short list renders whole (each line is memoised, so it renders once); past this length only
+ * what is on screen is mounted, so a long session costs no more per line than a short one.
+ */
+const WHOLE_UP_TO = 80;
+export const overscanFor = (count: number) => (count <= WHOLE_UP_TO ? count : 8);
+/** Within this many pixels of the end the list follows new lines; scrolled further up, it stays put. */
+const FOLLOW_PX = 48;
+
+/**
+ * One session as a chat: its own transcript, stream, input requests and controls. The list is
+ * virtualised and its lines memoised: a new line renders that line, however long the session.
+ */
+export const ChatColumn = memo(function ChatColumn({ session, graphId }: Props) {
   const { t } = useTranslation();
   const toast = useUi((s) => s.toast);
+  const names = useAgentNames();
   const [text, setText] = useState('');
   const [internal, setInternal] = useState(true);
-  const list = useRef<HTMLOListElement>(null);
+  const scroller = useRef<HTMLDivElement>(null);
+  const following = useRef(true);
   const short = session.id.slice(0, 8);
+  const items = useMemo(() => (internal ? session.items : session.items.filter((i) => shown(i, false))), [session.items, internal]);
 
-  useEffect(() => {
-    list.current?.scrollTo({ top: list.current.scrollHeight });
-  }, [session.items]);
+  const list = useVirtualizer({
+    count: items.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => 44,
+    overscan: overscanFor(items.length),
+    getItemKey: (index) => `${items[index]!.kind}-${items[index]!.id}`,
+    // Following the end scrolls on every new line: let React batch the range change with it.
+    useFlushSync: false,
+  });
+  // A line measured above the view would shift it; while following the end, the scroll below does.
+  list.shouldAdjustScrollPositionOnItemSizeChange = () => !following.current;
 
-  const act = async (what: () => Promise<unknown>) => {
-    try {
-      await what();
-    } catch (e) {
-      toast('error', (e as Error).message);
-    }
-  };
+  // Following the end is one scroll after the list grew, not the virtualiser's scroll-to-index
+  // (which re-measures and retries over several frames): that was most of a new line's cost.
+  const total = list.getTotalSize();
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (el && following.current) el.scrollTop = el.scrollHeight;
+  }, [total, items]);
+
   const send = () => {
     const content = text.trim();
     if (!content) return;
     setText('');
-    void act(() => sessionCalls.send(session.id, content));
-  };
-  const replay = () =>
-    act(async () => {
-      const messages = await sessionsApi.transcript(session.id).catch(() => session.trace);
-      useRun.getState().startReplay(session.id, messages.length ? messages : session.trace);
-    });
-  const saveAsTest = () => {
-    const cases = loadTestCases(graphId);
-    const test = testCaseFromTrace(t('tests.defaultName', { id: short }), session.trace);
-    saveTestCases(graphId, [...cases, test]);
-    toast('info', t('tests.saved', { name: test.name }));
-    window.dispatchEvent(new Event('switchboard:tests'));
+    sessionCalls.send(session.id, content).catch((e: Error) => toast('error', e.message));
   };
   const tokens = session.usage ? session.usage.promptTokens + session.usage.completionTokens : 0;
 
@@ -57,24 +72,28 @@ export function ChatColumn({ session, graphId }: Props) {
         <span className={`state state-${session.state}`} data-testid="session-state">{t(`state.${session.state}`)}</span>
         <span className="muted">{t('run.tokens', { count: tokens })}</span>
         <GraphScriptedBadge />
-        <span className="spacer" />
-        <button type="button" className="icon" aria-label={t('run.pause')} title={t('run.pause')} onClick={() => act(() => sessionCalls.pause(session.id))}>❚❚</button>
-        <button type="button" className="icon" aria-label={t('run.resume')} title={t('run.resume')} onClick={() => act(() => sessionCalls.resume(session.id))}>▶</button>
-        <button type="button" className="icon" aria-label={t('run.abort')} title={t('run.abort')} onClick={() => act(() => sessionCalls.abort(session.id))}>■</button>
-        <button type="button" className="icon" aria-label={t('run.replay')} title={t('run.replay')} onClick={replay} data-testid="replay-session">⟲</button>
-        <button type="button" className="icon" aria-label={t('run.saveTest')} title={t('run.saveTest')} onClick={saveAsTest} disabled={session.trace.length === 0} data-testid="save-test">✓</button>
-        <button type="button" className="icon" aria-label={t('run.end')} title={t('run.end')} onClick={() => act(() => sessionCalls.close(session.id))}>⊘</button>
-        <button type="button" className="icon" aria-label={t('run.dismiss')} title={t('run.dismiss')} onClick={() => useRun.getState().dismiss(session.id)}>✕</button>
       </header>
+      <ChatControls id={session.id} state={session.state} recorded={session.trace.length > 0} graphId={graphId} />
       <label className="chat-toggle">
         <input type="checkbox" checked={internal} onChange={(e) => setInternal(e.target.checked)} /> {t('run.showInternal')}
       </label>
-      <ol className="chat-items" ref={list} aria-live="polite">
-        {session.items.map((item) => (
-          <ChatLine key={`${item.kind}-${item.id}`} item={item} internal={internal} sessionId={session.id} />
-        ))}
-        {session.items.length === 0 && <li className="muted empty">{t('run.emptyChat')}</li>}
-      </ol>
+      <div
+        className="chat-items"
+        ref={scroller}
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          following.current = el.scrollHeight - el.scrollTop - el.clientHeight < FOLLOW_PX;
+        }}
+      >
+        <ol aria-live="polite" style={{ height: total }}>
+          {list.getVirtualItems().map((row) => (
+            <li key={row.key} data-index={row.index} ref={list.measureElement} style={{ transform: `translateY(${row.start}px)` }}>
+              <ChatLine item={items[row.index]!} sessionId={session.id} names={names} />
+            </li>
+          ))}
+        </ol>
+        {items.length === 0 && <p className="muted empty">{t('run.emptyChat')}</p>}
+      </div>
       <form
         className="chat-send"
         onSubmit={(e) => {
@@ -87,56 +106,55 @@ export function ChatColumn({ session, graphId }: Props) {
       </form>
     </section>
   );
-}
+});
 
-function ChatLine({ item, internal, sessionId }: { item: ChatItem; internal: boolean; sessionId: string }) {
+const ChatLine = memo(function ChatLine({ item, sessionId, names }: { item: ChatItem; sessionId: string; names: (type: string) => AgentName }) {
   const { t } = useTranslation();
   switch (item.kind) {
     case 'message': {
       const m = item.message;
-      if (m.sender === 'user') return <li className="bubble user" data-testid="msg-user">{m.content}</li>;
-      if (!m.output && !internal) return null;
+      if (m.sender === 'user') return <div className="bubble user" data-testid="msg-user">{m.content}</div>;
       return (
-        <li className={m.output ? 'bubble agent' : 'internal'} data-testid={m.output ? 'msg-output' : 'msg-internal'} data-streamed={item.streamed || undefined}>
-          <span className="who">{m.sender} → #{m.topic.type}</span>
+        <div className={m.output ? 'bubble agent' : 'internal'} data-testid={m.output ? 'msg-output' : 'msg-internal'} data-streamed={item.streamed || undefined}>
+          <span className="who"><Who name={names(m.sender)} /> → #{m.topic.type}</span>
           <span className="text">{m.content}</span>
-        </li>
+        </div>
       );
     }
     case 'stream':
       return (
-        <li className="bubble agent streaming" data-testid="msg-stream">
-          <span className="who">{item.agent}</span>
+        <div className="bubble agent streaming" data-testid="msg-stream">
+          <span className="who"><Who name={names(item.agent)} /></span>
           <span className="text">{item.text}</span>
-        </li>
+        </div>
       );
     case 'input':
-      return <InputRequest item={item} sessionId={sessionId} />;
+      return <InputRequest item={item} sessionId={sessionId} asker={names(item.request.agent)} />;
     case 'turn_end': {
       const { event } = item;
-      if (!event) return <li className="turn-end inferred" data-testid="turn-end">{t('run.turnEndedAway')}</li>;
+      if (!event) return <div className="turn-end inferred" data-testid="turn-end" data-turn={item.turnId}>{t('run.turnEndedAway')}</div>;
       return (
-        <li className={`turn-end reason-${event.reason}`} data-testid="turn-end">
+        <div className={`turn-end reason-${event.reason}`} data-testid="turn-end" data-turn={item.turnId} title={event.detail}>
           {t('run.turnEnd', { reason: t(`reasons.${event.reason}`) })}
-          {event.detail ? `: ${event.detail}` : ''}
-          <TraceId traceId={event.traceId} />
-        </li>
+          {event.detail && event.reason !== 'completed' ? <span className="turn-end-detail">: {event.detail}</span> : null}
+        <TraceId traceId={event.traceId} />
+        </div>
       );
     }
     case 'error':
-      return <li className="chat-error" role="alert" data-testid="chat-error">{item.text}</li>;
+      return <div className="chat-error" role="alert" data-testid="chat-error">{item.text}</div>;
   }
-}
+});
 
-function InputRequest({ item, sessionId }: { item: Extract<ChatItem, { kind: 'input' }>; sessionId: string }) {
+function InputRequest({ item, sessionId, asker }: { item: Extract<ChatItem, { kind: 'input' }>; sessionId: string; asker: AgentName }) {
   const { t } = useTranslation();
   const toast = useUi((s) => s.toast);
   const [answer, setAnswer] = useState('');
-  if (item.answer !== undefined) return <li className="input-request answered">{item.request.prompt} → {item.answer}</li>;
-  if (item.closed) return <li className="input-request answered" data-testid="input-closed">{item.request.prompt} → {t('run.inputClosed')}</li>;
+  if (item.answer !== undefined) return <div className="input-request answered">{item.request.prompt} → {item.answer}</div>;
+  if (item.closed) return <div className="input-request answered" data-testid="input-closed">{item.request.prompt} → {t('run.inputClosed')}</div>;
   return (
-    <li className="input-request" data-testid="input-request">
-      <span className="who">{t('run.inputFrom', { agent: item.request.agent })}</span>
+    <div className="input-request" data-testid="input-request">
+      <span className="who">{t('run.inputFrom', { agent: asker.label })}</span>
       <span>{item.request.prompt}</span>
       <form
         onSubmit={(e) => {
@@ -150,6 +168,6 @@ function InputRequest({ item, sessionId }: { item: Extract<ChatItem, { kind: 'in
         <input value={answer} onChange={(e) => setAnswer(e.target.value)} aria-label={item.request.prompt} data-testid="input-answer" />
         <button type="submit">{t('run.answer')}</button>
       </form>
-    </li>
+    </div>
   );
 }

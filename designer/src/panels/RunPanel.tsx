@@ -1,10 +1,11 @@
 import { useTranslation } from 'react-i18next';
+import { Play } from 'lucide-react';
 import { useRun } from '../run/runStore.ts';
 import { ChatColumn } from './ChatColumn.tsx';
 
 type Props = { graphId: string; runnable: boolean; onStart: () => void; busy: boolean };
 
-/** Sessions of the open graph side by side, each isolated in its own column. */
+/** Sessions of the open graph side by side, each isolated in its own column; they share the width. */
 export function RunPanel({ graphId, runnable, onStart, busy }: Props) {
   const { t } = useTranslation();
   const order = useRun((s) => s.order);
@@ -13,11 +14,11 @@ export function RunPanel({ graphId, runnable, onStart, busy }: Props) {
     <div className="run-panel" data-testid="run-panel">
       <div className="run-toolbar">
         <button type="button" className="primary" onClick={onStart} disabled={!runnable || busy} data-testid="start-session">
-          ▶ {t('run.start')}
+          <Play size={14} aria-hidden /> {t('run.start')}
         </button>
         {!runnable && <span className="muted" data-testid="not-runnable">{t('run.notRunnable')}</span>}
       </div>
-      <div className="chats">
+      <div className="chats" data-count={Math.min(order.length, 4)}>
         {order.map((id) => sessions[id] && <ChatColumn key={id} session={sessions[id]} graphId={graphId} />)}
         {order.length === 0 && <p className="muted empty">{t('run.none')}</p>}
       </div>

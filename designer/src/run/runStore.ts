@@ -11,6 +11,7 @@ import type {
   UsageEvent,
 } from '../../../schemas/protocol.ts';
 import type { Hop } from './flow.ts';
+import { applyAgentEvent, applyUsage } from './calls.ts';
 import { addInputRequests, addLiveMessage, addTurnEnd, mergeCatchUp, settleTurns, type ChatItem, type SessionView } from './transcript.ts';
 
 export type { ChatItem, SessionView } from './transcript.ts';
@@ -23,6 +24,8 @@ export interface Replay {
   messages: MessageEvent[];
   /** Messages up to and including this index have happened. */
   index: number;
+  /** Advancing by itself, one message a beat. */
+  playing: boolean;
 }
 
 /** What the run store takes of a session's answer. */
@@ -52,8 +55,12 @@ interface RunState {
   onUsage(event: UsageEvent): void;
   onState(sessionId: string, state: SessionState): void;
   onError(sessionId: string, text: string): void;
-  startReplay(sessionId: string, messages: MessageEvent[]): void;
+  startReplay(sessionId: string, messages: MessageEvent[], play?: boolean): void;
+  /** Moves to a message; a person scrubbing stops the playback. */
   seekReplay(index: number): void;
+  playReplay(playing: boolean): void;
+  /** The playback's next beat: one message on, stopping at the last. */
+  stepReplay(): void;
   stopReplay(): void;
 }
 
@@ -81,7 +88,7 @@ export const useRun = create<RunState>((set, get) => {
 
     open(info, history = []) {
       if (get().sessions[info.id]) return get().catchUp(info, undefined, history);
-      const view: SessionView = { id: info.id, state: info.state, items: [], trace: [], working: [] };
+      const view: SessionView = { id: info.id, state: info.state, items: [], trace: [], working: [], calls: [] };
       set({ sessions: { ...get().sessions, [info.id]: { ...view, ...caughtUp(view, info, undefined, history) } }, order: [...get().order, info.id] });
     },
     catchUp(info, afterId, messages) {
@@ -114,8 +121,11 @@ export const useRun = create<RunState>((set, get) => {
     onAgent(event) {
       update(event.sessionId, (s) => {
         const others = s.working.filter((a) => a !== event.agent);
-        const errors: ChatItem[] = event.phase === 'error' ? [{ kind: 'error', id: `err-${event.agent}-${event.time}`, text: `${event.agent}: ${event.error ?? 'failed'}` }] : [];
-        return { working: event.phase === 'start' ? [...others, event.agent] : others, items: [...s.items, ...errors] };
+        // A call stopped because its turn had ended (a message limit, an abort) is no agent error:
+        // the turn's end says why, once, instead of a red line per stopped call.
+        const over = event.phase === 'error' && s.items.findLast((i) => i.kind === 'turn_end' && i.turnId === event.turnId) !== undefined;
+        const errors: ChatItem[] = event.phase === 'error' && !over ? [{ kind: 'error', id: `err-${event.agent}-${event.time}`, text: `${event.agent}: ${event.error ?? 'failed'}` }] : [];
+        return { working: event.phase === 'start' ? [...others, event.agent] : others, items: errors.length ? [...s.items, ...errors] : s.items, calls: applyAgentEvent(s.calls, event, over) };
       });
     },
     onInputRequest(request) {
@@ -128,7 +138,7 @@ export const useRun = create<RunState>((set, get) => {
       update(event.sessionId, (s) => addTurnEnd(s, event));
     },
     onUsage(event) {
-      update(event.sessionId, () => ({ usage: event.session }));
+      update(event.sessionId, (s) => ({ usage: event.session, calls: applyUsage(s.calls, event) }));
     },
     onState(sessionId, state) {
       update(sessionId, () => ({ state }));
@@ -136,12 +146,26 @@ export const useRun = create<RunState>((set, get) => {
     onError(sessionId, text) {
       update(sessionId, (s) => ({ items: [...s.items, { kind: 'error', id: `err-${s.items.length}`, text }] }));
     },
-    startReplay(sessionId, messages) {
-      set({ replay: { sessionId, messages, index: messages.length ? 0 : -1 } });
+    startReplay(sessionId, messages, play = false) {
+      set({ replay: { sessionId, messages, index: messages.length ? 0 : -1, playing: play && messages.length > 1 } });
     },
     seekReplay(index) {
       const replay = get().replay;
-      if (replay) set({ replay: { ...replay, index: Math.max(-1, Math.min(index, replay.messages.length - 1)) } });
+      if (!replay) return;
+      set({ replay: { ...replay, index: Math.max(-1, Math.min(index, replay.messages.length - 1)), playing: false } });
+    },
+    stepReplay() {
+      const replay = get().replay;
+      if (!replay?.playing) return;
+      const index = Math.min(replay.index + 1, replay.messages.length - 1);
+      set({ replay: { ...replay, index, playing: index < replay.messages.length - 1 } });
+    },
+    playReplay(playing) {
+      const replay = get().replay;
+      if (!replay) return;
+      // Playing from the end starts over.
+      const index = playing && replay.index >= replay.messages.length - 1 ? 0 : replay.index;
+      set({ replay: { ...replay, index, playing } });
     },
     stopReplay() {
       set({ replay: undefined });

@@ -1,4 +1,5 @@
 import type { InputRequestEvent, MessageEvent, SessionState, TurnEndEvent, Usage } from '../../../schemas/protocol.ts';
+import type { AgentCall } from './calls.ts';
 
 /**
  * A turn's end as the chat shows it. `event` is missing when the end was inferred rather than
@@ -24,6 +25,8 @@ export interface SessionView {
   usage?: Usage;
   /** Agent types working right now. */
   working: string[];
+  /** Agent calls heard live (a session attached later has none before it), in start order. */
+  calls: AgentCall[];
 }
 
 type Change = Pick<SessionView, 'items' | 'trace' | 'working'>;

@@ -2,6 +2,7 @@ import { onServer, runnerSocket, sessionCalls } from '../api/socket.ts';
 import { useRun } from './runStore.ts';
 import { useUi } from '../store/uiStore.ts';
 import i18n from '../i18n/index.ts';
+import { frameBatcher } from './frameBatch.ts';
 
 let wired = false;
 
@@ -10,17 +11,18 @@ export function wireRunnerEvents(): void {
   if (wired) return;
   wired = true;
   const run = () => useRun.getState();
-  onServer('message', (e) => run().onMessage(e));
-  onServer('token', (e) => run().onToken(e));
-  onServer('agent', (e) => run().onAgent(e));
-  onServer('input_request', (e) => run().onInputRequest(e));
-  onServer('turn_end', (e) => run().onTurnEnd(e));
-  onServer('usage', (e) => run().onUsage(e));
-  onServer('session', (e) => run().onState(e.sessionId, e.state));
-  onServer('warning', (e) => {
+  const later = frameBatcher();
+  onServer('message', (e) => later(() => run().onMessage(e)));
+  onServer('token', (e) => later(() => run().onToken(e)));
+  onServer('agent', (e) => later(() => run().onAgent(e)));
+  onServer('input_request', (e) => later(() => run().onInputRequest(e)));
+  onServer('turn_end', (e) => later(() => run().onTurnEnd(e)));
+  onServer('usage', (e) => later(() => run().onUsage(e)));
+  onServer('session', (e) => later(() => run().onState(e.sessionId, e.state)));
+  onServer('warning', (e) => later(() => {
     if (e.sessionId && run().sessions[e.sessionId]) run().onError(e.sessionId, `⚠ ${e.message}`);
     else useUi.getState().toast('info', e.message);
-  });
+  }));
   onServer('error', (e) => useUi.getState().toast('error', `${e.code}: ${e.message}`));
   // A reconnected socket is in no room, and the runner keeps no replay buffer per connection:
   // each open session is joined again from the last message seen here. The catch-up is merged

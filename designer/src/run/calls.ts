@@ -1,0 +1,71 @@
+import type { AgentEvent, Usage, UsageEvent } from '../../../schemas/protocol.ts';
+
+/**
+ * One agent call as the trace's waterfall shows it, built from the live `agent` start/finish
+ * events and the `usage` events between them. `cut`: the call was stopped because its turn had
+ * already ended (a message limit, an abort), which is not the agent's error.
+ */
+export type AgentCall = {
+  key: string;
+  turnId: string;
+  agent: string;
+  start: number;
+  end?: number;
+  outcome: 'running' | 'finished' | 'error' | 'cut';
+  error?: string;
+  usage?: Usage;
+  /** The graph's model id the call used. */
+  model?: string;
+};
+
+/** The latest call of this agent in this turn still running (searched from the end: it is nearly always there). */
+function openCall(calls: readonly AgentCall[], turnId: string, agent: string, running = true): number {
+  for (let i = calls.length - 1; i >= 0; i--) {
+    const c = calls[i]!;
+    if (c.turnId === turnId && c.agent === agent && (!running || c.outcome === 'running')) return i;
+  }
+  return -1;
+}
+
+const replaced = (calls: readonly AgentCall[], at: number, call: AgentCall) => calls.map((c, i) => (i === at ? call : c));
+
+/** Applies an `agent` event; `turnOver` says its turn had already ended when it came. */
+export function applyAgentEvent(calls: readonly AgentCall[], event: AgentEvent, turnOver: boolean): AgentCall[] {
+  if (event.phase === 'start') return [...calls, { key: `${event.turnId}-${event.agent}-${event.time}-${calls.length}`, turnId: event.turnId, agent: event.agent, start: event.time, outcome: 'running' }];
+  const at = openCall(calls, event.turnId, event.agent);
+  if (at < 0) return calls as AgentCall[];
+  const outcome = event.phase === 'finish' ? 'finished' : turnOver ? 'cut' : 'error';
+  return replaced(calls, at, { ...calls[at]!, end: event.time, outcome, ...(event.error ? { error: event.error } : {}) });
+}
+
+const add = (a: Usage | undefined, b: Usage): Usage => ({
+  promptTokens: (a?.promptTokens ?? 0) + b.promptTokens,
+  completionTokens: (a?.completionTokens ?? 0) + b.completionTokens,
+  cost: (a?.cost ?? 0) + b.cost,
+  estimated: (a?.estimated ?? false) || b.estimated,
+});
+
+/** Adds a model call's tokens to the agent's running call (a call may ask the model several times, with tools). */
+export function applyUsage(calls: readonly AgentCall[], event: UsageEvent): AgentCall[] {
+  if (!event.call) return calls as AgentCall[];
+  let at = openCall(calls, event.turnId, event.agent);
+  if (at < 0) at = openCall(calls, event.turnId, event.agent, false);
+  if (at < 0) return calls as AgentCall[];
+  const call = calls[at]!;
+  return replaced(calls, at, { ...call, usage: add(call.usage, event.call), ...(event.model ? { model: event.model } : {}) });
+}
+
+/** Per agent: how many calls, their time and their tokens. */
+export type AgentTotals = { agent: string; calls: number; ms: number; usage: Usage };
+
+export function totalsByAgent(calls: readonly AgentCall[]): AgentTotals[] {
+  const totals = new Map<string, AgentTotals>();
+  for (const c of calls) {
+    const t = totals.get(c.agent) ?? { agent: c.agent, calls: 0, ms: 0, usage: { promptTokens: 0, completionTokens: 0, cost: 0, estimated: false } };
+    t.calls += 1;
+    t.ms += (c.end ?? c.start) - c.start;
+    if (c.usage) t.usage = add(t.usage, c.usage);
+    totals.set(c.agent, t);
+  }
+  return [...totals.values()].sort((a, b) => b.ms - a.ms);
+}
