@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import type { GraphInput } from '../schemas/graph.ts';
 import type { SessionInfo } from '../schemas/protocol.ts';
 import { UTILIZATION_HEADROOM, type ProcessLoad } from '../runner/cluster/placement.ts';
-import { flushPrefix } from '../runner/cluster/test-redis.ts';
+import { flushPrefix } from '../runner/cluster/test-support.ts';
 import { spawnServer } from '../test/helpers/spawn-runner.ts';
 import { WireClient } from './wire-client.ts';
 

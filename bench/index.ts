@@ -1,7 +1,9 @@
-export {};
+import { existsSync } from 'node:fs';
+
 /**
  * `npm run bench [-- --json] [group...]`: runs benchmark groups and prints a table, or one JSON
- * object of `name: number` with --json. Each group is bench/<group>.ts exporting `run()`.
+ * object of `name: number` with --json. Each group is bench/<group>.ts, or
+ * bench/<group>/index.ts, exporting `run()`.
  * Figure names are read by tools: keep them stable.
  */
 const GROUPS = ['runtime', 'runner', 'designer', 'cluster', 'mcp'] as const;
@@ -18,7 +20,9 @@ const groups = asked.length ? asked : [...GROUPS];
 
 const figures: Record<string, number> = {};
 for (const group of groups) {
-  const mod = (await import(`./${group}.ts`)) as { run: (log: (s: string) => void) => Promise<Record<string, number>> };
+  // A group is one file, or a folder of benchmarks with an index.ts.
+  const path = existsSync(new URL(`./${group}/index.ts`, import.meta.url)) ? `./${group}/index.ts` : `./${group}.ts`;
+  const mod = (await import(path)) as { run: (log: (s: string) => void) => Promise<Record<string, number>> };
   const log = (s: string) => (json ? process.stderr : process.stdout).write(`[${group}] ${s}\n`);
   const result = await mod.run(log);
   Object.assign(figures, result);

@@ -15,7 +15,8 @@ import { createAuth, requireCaller } from './server/auth.ts';
 import { createHttpApp } from './server/http-app.ts';
 import { mcpEndpoint } from './server/mcp/mcp-endpoint.ts';
 import { Metrics } from './server/metrics.ts';
-import { attachSocketServer, roomFor } from './server/socket.ts';
+import { attachSocketServer } from './server/socket.ts';
+import { roomFor } from './sessions/rooms.ts';
 import { SessionManager } from './sessions/session-manager.ts';
 import { Instruments } from './telemetry/instruments.ts';
 import { ModelTelemetry } from './telemetry/model-telemetry.ts';
@@ -23,7 +24,7 @@ import { observeStoreWrites } from './telemetry/store-telemetry.ts';
 import { setupTracing } from './telemetry/tracing.ts';
 import type { Sessions } from './sessions/types.ts';
 import { LowdbStore } from './store/lowdb-store.ts';
-import type { Store } from './store/types.ts';
+import { storesOf, type Store, type Stores } from './store/types.ts';
 
 /**
  * The composition root: store + runtime + sessions (the core) and, for `serve`, the HTTP and
@@ -58,7 +59,7 @@ export function createLogger(config: Config): Logger {
 export function createCore(config: Config, log: Logger = createLogger(config), instruments?: Instruments): Core {
   const store = new LowdbStore(resolve(config.dataDir), { onError: (err) => log.error({ err }, 'the embedded store could not checkpoint or replay a session (a failed checkpoint keeps the writes in the journal and retries)') });
   const mcpClients = mcpPool(config);
-  const sessions = createSessionManager(config, store, log, mcpClients, instruments);
+  const sessions = createSessionManager(config, storesOf(store), log, mcpClients, instruments);
   return {
     config,
     store,
@@ -80,7 +81,7 @@ export function createCore(config: Config, log: Logger = createLogger(config), i
  */
 async function createClusterCore(config: Config, log: Logger, instruments: Instruments): Promise<Core & { cluster: ClusterMember }> {
   const mcpClients = mcpPool(config);
-  const cluster = await joinCluster({ redisUrl: config.redisUrl!, prefix: config.redisPrefix, makeSessions: (store) => createSessionManager(config, store, log, mcpClients, instruments) });
+  const cluster = await joinCluster({ redisUrl: config.redisUrl!, prefix: config.redisPrefix, makeSessions: (stores) => createSessionManager(config, stores, log, mcpClients, instruments) });
   return {
     config,
     store: cluster.store,
@@ -98,10 +99,11 @@ function mcpPool(config: Config): McpPool {
   return new McpPool({ limits: config.mcpClient, stdio: Object.fromEntries(Object.entries(config.tenants).map(([tenant, t]) => [tenant, t.mcpServers])) });
 }
 
-function createSessionManager(config: Config, store: Store, log: Logger, mcp: McpPool, instruments?: Instruments): SessionManager {
+function createSessionManager(config: Config, stores: Stores, log: Logger, mcp: McpPool, instruments?: Instruments): SessionManager {
   const runtime = new SingleThreadedAgentRuntime();
+  const observed = <S extends object>(store: S) => (instruments ? observeStoreWrites(store, config.redisUrl ? 'redis' : 'lowdb', instruments) : store);
   return new SessionManager({
-    store: instruments ? observeStoreWrites(store, config.redisUrl ? 'redis' : 'lowdb', instruments) : store,
+    stores: { graphs: observed(stores.graphs), sessions: observed(stores.sessions), memory: observed(stores.memory) },
     runtime,
     onSaveError: (err, { tenant, id, code }) => log.error({ err, tenant, sessionId: id, code }, 'could not save a session after its turn; the next save retries'),
     loadGraph,
@@ -154,14 +156,13 @@ export async function startRunner(options: RunnerOptions = {}): Promise<Runner> 
   const auth = createAuth(config);
   const onError = (err: unknown) => log.error({ err }, 'request failed');
   const mcp = mcpEndpoint({ config, store, sessions, log: onError });
-  const app = createHttpApp({ config, auth, store, sessions, metrics, mcp, examplesDir: options.examplesDir ?? EXAMPLES_DIR, version: VERSION, log: onError, mcpClients: core.mcpClients });
+  const app = createHttpApp({ config, auth, graphs: store, erasure: store, sessions, metrics, mcp, examplesDir: options.examplesDir ?? EXAMPLES_DIR, version: VERSION, log: onError, mcpClients: core.mcpClients });
   const http = createServer(cluster ? withClusterApi(app, cluster, requireCaller(auth)) : app);
   const socket = attachSocketServer(http, { config, auth, sessions, metrics, log: onError, warn: (fields, message) => log.warn(fields, message), ...(cluster ? { adapter: cluster.socketAdapter(), externalRoomEvents: true } : {}) });
   if (cluster) {
     cluster.registerMetrics(metrics.registry);
     cluster.emitWith((tenant, sessionId, event, payload) => {
-      if (event === 'message') metrics.messages.inc();
-      else if (event === 'turn_end') metrics.turns.inc({ reason: (payload as { reason: string }).reason });
+      metrics.countDelivered(event, payload);
       socket.io.to(roomFor(tenant, sessionId, event, payload)).emit(event, payload);
     });
   }

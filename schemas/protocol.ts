@@ -135,7 +135,8 @@ export interface Usage { promptTokens: number; completionTokens: number; cost: n
  * this one model call used, with the graph's `model` id (the trace's per-call figures).
  */
 export interface UsageEvent { sessionId: string; turnId: string; agent: string; usage: Usage; session: Usage; call?: Usage; model?: string }
-export type SessionState = 'idle' | 'running' | 'paused' | 'waiting_input' | 'closed';
+export const SessionState = z.enum(['idle', 'running', 'paused', 'waiting_input', 'closed']);
+export type SessionState = z.infer<typeof SessionState>;
 export interface SessionStateEvent { sessionId: string; state: SessionState; time: number }
 export interface WarningEvent { sessionId?: string; code: string; message: string }
 /** One call of an MCP server's tool, for the trace: what went in and out, and how long it took. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { AgentId, SingleThreadedAgentRuntime } from '../runtime/index.ts';
 import { loadGraph } from './load-graph.ts';
-import { compactGraph, recordPublished, TestEnv, userSays } from './test-env.ts';
+import { compactGraph, recordPublished, TestEnv, userSays } from './test-support.ts';
 
 /** Two researchers answer the same question; the aggregator joins what they say. */
 function team(aggregator: Record<string, unknown>, researchers = ['alice', 'bob']) {

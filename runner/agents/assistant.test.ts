@@ -4,7 +4,7 @@ import { startFakeOpenAI, type FakeOpenAI } from '../../test/helpers/fake-openai
 import { AgentId, SingleThreadedAgentRuntime } from '../runtime/index.ts';
 import type { GraphInput } from '../../schemas/graph.ts';
 import { loadGraph } from './load-graph.ts';
-import { compactGraph, recordPublished, TestEnv, userSays } from './test-env.ts';
+import { compactGraph, recordPublished, TestEnv, userSays } from './test-support.ts';
 
 let fake: FakeOpenAI;
 beforeAll(async () => {

@@ -2,6 +2,9 @@ import type { Graph } from '../../schemas/graph.ts';
 import type { ServerEvents, TurnEndReason } from '../../schemas/protocol.ts';
 import type { McpGraphTools } from '../mcp/graph-tools.ts';
 import type { ModelClient } from '../models/types.ts';
+import type { UserMemory } from '../tools/types.ts';
+
+export type { UserMemory };
 
 /**
  * What an agent may use from its session. The sessions layer implements it; agents never see
@@ -42,12 +45,6 @@ export interface SessionContext {
    * twice is harmless; a turn that ends otherwise (abort, budget) ignores its holds.
    */
   holdTurn?(): () => void;
-}
-
-export interface UserMemory {
-  get(key: string): Promise<string | undefined>;
-  set(key: string, value: string): Promise<void>;
-  list(): Promise<Record<string, string>>;
 }
 
 /** Shared by every session of a graph version. */

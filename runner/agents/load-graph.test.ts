@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SingleThreadedAgentRuntime } from '../runtime/index.ts';
 import { graphNamespace } from './graph-names.ts';
 import { loadGraph } from './load-graph.ts';
-import { compactGraph, recordPublished, TestEnv, userSays } from './test-env.ts';
+import { compactGraph, recordPublished, TestEnv, userSays } from './test-support.ts';
 
 /** The same node ids and topic types in every graph, so only namespacing can keep them apart. */
 const echoGraph = (fallback: string) =>

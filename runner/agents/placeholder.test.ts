@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AgentId, SingleThreadedAgentRuntime } from '../runtime/index.ts';
 import { GraphNames } from './graph-names.ts';
 import { PlaceholderAgent } from './placeholder.ts';
-import { compactGraph, TestEnv } from './test-env.ts';
+import { compactGraph, TestEnv } from './test-support.ts';
 
 describe('PlaceholderAgent', () => {
   it('fails the turn with a message naming the kind that has no implementation', async () => {

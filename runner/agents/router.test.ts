@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SingleThreadedAgentRuntime } from '../runtime/index.ts';
 import { loadGraph } from './load-graph.ts';
 import { pickOutlet } from './router.ts';
-import { compactGraph, recordPublished, TestEnv, userSays } from './test-env.ts';
+import { compactGraph, recordPublished, TestEnv, userSays } from './test-support.ts';
 
 function setup(config: Record<string, unknown>, publications: Array<[string, string]> = [['triage', 'billing'], ['triage', 'tech'], ['triage', 'general']]) {
   const runtime = new SingleThreadedAgentRuntime();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AgentId, SingleThreadedAgentRuntime } from '../runtime/index.ts';
 import { loadGraph } from './load-graph.ts';
-import { compactGraph, recordPublished, TestEnv, userSays } from './test-env.ts';
+import { compactGraph, recordPublished, TestEnv, userSays } from './test-support.ts';
 
 /** A writer ↔ critic loop that only a terminator (or the turn budget) can stop. */
 function loop(terminator: Record<string, unknown>) {

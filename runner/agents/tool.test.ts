@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { BuiltinToolName } from '../../schemas/tools.ts';
 import { SingleThreadedAgentRuntime } from '../runtime/index.ts';
 import { loadGraph } from './load-graph.ts';
-import { compactGraph, recordPublished, TestEnv, userSays } from './test-env.ts';
+import { compactGraph, recordPublished, TestEnv, userSays } from './test-support.ts';
 
 function setup(config: { tool: BuiltinToolName; argument?: string }) {
   const runtime = new SingleThreadedAgentRuntime();

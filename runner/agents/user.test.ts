@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SingleThreadedAgentRuntime, TopicId } from '../runtime/index.ts';
-import { tick } from '../runtime/test-kit.ts';
+import { tick } from '../runtime/test-support.ts';
 import { loadGraph } from './load-graph.ts';
-import { compactGraph, recordPublished, TestEnv, userSays } from './test-env.ts';
+import { compactGraph, recordPublished, TestEnv, userSays } from './test-support.ts';
 
 function setup() {
   const runtime = new SingleThreadedAgentRuntime();

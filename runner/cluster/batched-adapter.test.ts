@@ -5,7 +5,7 @@ import { Server } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBatchedAdapter, type RoomReach } from './batched-adapter.ts';
-import { connectTestRedis, flushPrefix, testPrefix } from './test-redis.ts';
+import { connectTestRedis, flushPrefix, testPrefix } from './test-support.ts';
 import { eventually } from '../../test/helpers/eventually.ts';
 
 const ROOM = 'r';

@@ -9,7 +9,7 @@ import { SessionManager } from '../sessions/session-manager.ts';
 import { echoGraph } from '../sessions/test-support.ts';
 import type { Caller } from '../sessions/types.ts';
 import { joinCluster, type ClusterMember } from './join.ts';
-import { connectTestRedis, flushPrefix, TEST_REDIS_URL, testPrefix } from './test-redis.ts';
+import { connectTestRedis, flushPrefix, TEST_REDIS_URL, testPrefix } from './test-support.ts';
 
 const acme: Caller = { tenant: 'acme', user: 'ann' };
 let redis: Redis;
@@ -36,7 +36,7 @@ async function cluster(size: number, options: { leaseTtlMs?: number; loadTtlMs?:
       redisUrl: TEST_REDIS_URL, prefix, processId: `p${i}`, sweepEveryMs: 100, ...options,
       // The members share this process's event loop, so its load says nothing about any one of them.
       loopLoad: { sample: () => ({ eventLoopLagMs: 0, eventLoopUtilization: 0 }), stop: () => undefined },
-      makeSessions: (store) => new SessionManager({ store, runtime: new SingleThreadedAgentRuntime(), loadGraph, models: new ModelRegistry({}) }),
+      makeSessions: (stores) => new SessionManager({ stores, runtime: new SingleThreadedAgentRuntime(), loadGraph, models: new ModelRegistry({}) }),
     });
     members.push(member);
     started.push(member);

@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { SessionId, type MessageEvent, type ServerEventName, type ServerEvents, type SessionInfo } from '../../schemas/protocol.ts';
 import { AppError, invalid, notFound } from '../errors.ts';
+import { roomsOf } from '../sessions/rooms.ts';
 import { canAccess } from '../sessions/access.ts';
 import type { Caller, CreateOptions, SessionListener, Sessions } from '../sessions/types.ts';
-import { roomOf } from '../server/socket.ts';
+import { currentTraceCarrier } from '../telemetry/propagation.ts';
 import type { RedisStore } from '../store/redis-store.ts';
 import type { CallBody, ClusterNode } from './cluster-node.ts';
 import type { InboxEntry } from './inbox.ts';
 import type { OwnedSession } from './lease.ts';
 import { eventLoopLoad, type LoopLoad } from './loop-load.ts';
+import { isOwnerOp, runOwnerOp, type BareCall, type OwnerCall, type OwnerOp, type OwnerOpArgs, type OwnerOpResult } from './owner-ops.ts';
 import { pickLeastLoaded } from './placement.ts';
-import { currentTraceCarrier, withTraceContext, type TraceCarrier } from '../telemetry/propagation.ts';
 
 /** The session manager of this process. */
 export interface LocalSessions extends Sessions {
@@ -23,14 +24,6 @@ export interface LocalSessions extends Sessions {
 }
 
 export type RoomEmitter = <E extends ServerEventName>(tenant: string, sessionId: string, event: E, payload: ServerEvents[E]) => void;
-
-/** Operations that run where the session lives; their arguments travel as JSON. */
-type SessionOp = 'get' | 'transcript' | 'send' | 'settled' | 'reply' | 'pause' | 'resume' | 'abort' | 'close' | 'delete';
-interface OpArgs {
-  caller: Caller;
-  id: string;
-  args: unknown[];
-}
 
 const MAX_ROUTING_ATTEMPTS = 3;
 /** A process moves idle sessions away once it owns this much more than the average. */
@@ -164,7 +157,7 @@ export class ClusterSessions implements Sessions {
       const placed = this.placedElsewhere.get(room);
       if (!placed) continue;
       for (const r of roomsOf(placed.tenant, placed.sessionId)) this.placedElsewhere.delete(r);
-      const args: OpArgs = { caller: { tenant: placed.tenant }, id: placed.sessionId, args: [] };
+      const args: BareCall = { caller: { tenant: placed.tenant }, id: placed.sessionId, args: [] };
       (telling ??= []).push(this.node.callOwner(placed.sessionId, 'share', args));
     }
     return telling && Promise.all(telling).then(() => undefined);
@@ -184,8 +177,8 @@ export class ClusterSessions implements Sessions {
 
   async get(caller: Caller, id: string): Promise<SessionInfo> {
     checkId(id);
-    if (this.owns(id)) return { ...(await this.local.get(caller, id)), owner: this.node.id };
-    const remote = await this.node.callOwner(id, 'get', { caller, id, args: [] } satisfies OpArgs);
+    if (this.owns(id)) return this.runHere('get', { caller, id, args: [] });
+    const remote = await this.node.callOwner(id, 'get', { caller, id, args: [] } satisfies OwnerCall<'get'>);
     if (remote) return remote.value as SessionInfo;
     const record = await this.store.getSession(caller.tenant, id);
     if (!record || !canAccess(caller, record.info)) throw notFound('session', id);
@@ -198,8 +191,8 @@ export class ClusterSessions implements Sessions {
 
   async transcript(caller: Caller, id: string, options: { afterMessageId?: string } = {}): Promise<MessageEvent[]> {
     checkId(id);
-    if (this.owns(id)) return this.local.transcript(caller, id, options);
-    const remote = await this.node.callOwner(id, 'transcript', { caller, id, args: [options] } satisfies OpArgs);
+    if (this.owns(id)) return this.runHere('transcript', { caller, id, args: [options] });
+    const remote = await this.node.callOwner(id, 'transcript', { caller, id, args: [options] } satisfies OwnerCall<'transcript'>);
     if (remote) return remote.value as MessageEvent[];
     const record = await this.store.getSession(caller.tenant, id);
     if (!record || !canAccess(caller, record.info)) throw notFound('session', id);
@@ -212,29 +205,15 @@ export class ClusterSessions implements Sessions {
   send(caller: Caller, id: string, message: { content: string; messageId?: string }): Promise<{ messageId: string; turnId: string }> {
     // The id is fixed here, so a redelivery after a crash is recognised as the same message.
     // The caller's trace context travels with the message, so the owner's turn continues the trace.
-    return this.routed(caller, id, 'send', [{ ...message, messageId: message.messageId ?? randomUUID() }, currentTraceCarrier()]) as Promise<{ messageId: string; turnId: string }>;
+    return this.routed('send', { caller, id, args: [{ ...message, messageId: message.messageId ?? randomUUID() }], trace: currentTraceCarrier() });
   }
-  async settled(caller: Caller, id: string): Promise<void> {
-    await this.routed(caller, id, 'settled', []);
-  }
-  async reply(caller: Caller, id: string, requestId: string, content: string): Promise<void> {
-    await this.routed(caller, id, 'reply', [requestId, content]);
-  }
-  async pause(caller: Caller, id: string): Promise<void> {
-    await this.routed(caller, id, 'pause', []);
-  }
-  async resume(caller: Caller, id: string): Promise<void> {
-    await this.routed(caller, id, 'resume', []);
-  }
-  async abort(caller: Caller, id: string): Promise<void> {
-    await this.routed(caller, id, 'abort', []);
-  }
-  async close(caller: Caller, id: string): Promise<void> {
-    await this.routed(caller, id, 'close', []);
-  }
-  async delete(caller: Caller, id: string): Promise<void> {
-    await this.routed(caller, id, 'delete', []);
-  }
+  readonly settled = this.forwarded('settled');
+  readonly reply = this.forwarded('reply');
+  readonly pause = this.forwarded('pause');
+  readonly resume = this.forwarded('resume');
+  readonly abort = this.forwarded('abort');
+  readonly close = this.forwarded('close');
+  readonly delete = this.forwarded('delete');
 
   /**
    * Live events of a session, for in-process consumers (the OpenAI endpoint; sockets get theirs
@@ -248,7 +227,7 @@ export class ClusterSessions implements Sessions {
       // Checked before watching: events published while the owner checks must not reach a foreign caller.
       if (!(await this.mayAccess(caller, id))) throw notFound('session', id);
       const stop = await this.node.watch(id, listener as (event: string, payload: unknown) => void);
-      const watching = await this.node.callOwner(id, 'watch', { caller, id, args: [] } satisfies OpArgs).catch(async (error: unknown) => {
+      const watching = await this.node.callOwner(id, 'watch', { caller, id, args: [] } satisfies BareCall).catch(async (error: unknown) => {
         await stop();
         throw error;
       });
@@ -286,13 +265,20 @@ export class ClusterSessions implements Sessions {
     return this.node.leases.token(id) !== undefined;
   }
 
-  private async routed(caller: Caller, id: string, op: SessionOp, args: unknown[]): Promise<unknown> {
+  /** An operation that runs where the session lives, as a Sessions method. */
+  private forwarded<K extends OwnerOp>(op: K): (caller: Caller, id: string, ...args: OwnerOpArgs<K>) => Promise<OwnerOpResult<K>> {
+    return (caller, id, ...args) => this.routed(op, { caller, id, args });
+  }
+
+  private async routed<K extends OwnerOp>(op: K, call: OwnerCall<K>): Promise<OwnerOpResult<K>> {
+    const { caller, id } = call;
     checkId(id);
     for (let attempt = 0; attempt < MAX_ROUTING_ATTEMPTS; attempt++) {
-      if (this.owns(id)) return this.runHere({ caller, id, args }, op);
-      const remote = await this.node.callOwner(id, op, { caller, id, args } satisfies OpArgs);
-      if (remote) return remote.value;
-      if (await this.takeIfFree(caller, id)) return this.runHere({ caller, id, args }, op);
+      if (this.owns(id)) return this.runHere(op, call);
+      const remote = await this.node.callOwner(id, op, call);
+      // The owner answers a void operation with null: JSON has no undefined.
+      if (remote) return (remote.value ?? undefined) as OwnerOpResult<K>;
+      if (await this.takeIfFree(caller, id)) return this.runHere(op, call);
     }
     throw new AppError('unavailable', 503, `session "${id}" changed owner ${MAX_ROUTING_ATTEMPTS} times during one request; retry`);
   }
@@ -355,33 +341,14 @@ export class ClusterSessions implements Sessions {
     await this.local.evict?.(id);
   }
 
-  private async runHere({ caller, id, args }: OpArgs, op: SessionOp): Promise<unknown> {
-    switch (op) {
-      case 'get':
-        return { ...(await this.local.get(caller, id)), owner: this.node.id };
-      case 'transcript':
-        return this.local.transcript(caller, id, args[0] as { afterMessageId?: string });
-      case 'send':
-        return withTraceContext(args[1] as TraceCarrier | undefined, () => this.local.send(caller, id, args[0] as { content: string; messageId?: string }));
-      case 'settled':
-        return this.local.settled(caller, id);
-      case 'reply':
-        return this.local.reply(caller, id, String(args[0]), String(args[1]));
-      case 'pause':
-        return this.local.pause(caller, id);
-      case 'resume':
-        return this.local.resume(caller, id);
-      case 'abort':
-        return this.local.abort(caller, id);
-      case 'close':
-        return this.local.close(caller, id);
-      case 'delete': {
-        await this.local.delete(caller, id);
-        await this.unrelay(id);
-        await this.node.leases.release(id);
-        return undefined;
-      }
+  private async runHere<K extends OwnerOp>(op: K, call: OwnerCall<K>): Promise<OwnerOpResult<K>> {
+    const value = await runOwnerOp(this.local, op, call);
+    if (op === 'get') return { ...(value as SessionInfo), owner: this.node.id } as OwnerOpResult<K>;
+    if (op === 'delete') {
+      await this.unrelay(call.id);
+      await this.node.leases.release(call.id);
     }
+    return value;
   }
 
   // ───────────── the inbox: what other processes ask of this one ─────────────
@@ -404,7 +371,7 @@ export class ClusterSessions implements Sessions {
       await this.answer(call, () => this.createHere(caller, options));
       return;
     }
-    const args = call.args as OpArgs;
+    const args = call.args as OwnerCall;
     // A foreign caller is refused before anything changes here (sharing the rooms costs every
     // event a trip through Redis from then on).
     if (call.op !== 'share' && !(await this.mayAccess(args.caller, args.id))) {
@@ -433,7 +400,7 @@ export class ClusterSessions implements Sessions {
         return;
       }
     }
-    const op = call.op as SessionOp | 'watch';
+    const op = call.op;
     if (op === 'watch') {
       await this.answer(call, async () => {
         await this.local.get(args.caller, args.id); // the access check: a foreign session is "not found"
@@ -442,8 +409,12 @@ export class ClusterSessions implements Sessions {
       });
       return;
     }
-    if (op === 'settled') return { ackWhen: this.answer(call, () => this.runHere(args, op)) };
-    const answered = await this.answer(call, () => this.runHere(args, op));
+    if (!isOwnerOp(op)) {
+      await this.node.answer(call, { error: invalid(`unknown session operation "${op}"`) });
+      return;
+    }
+    if (op === 'settled') return { ackWhen: this.answer(call, () => this.runHere(op, args)) };
+    const answered = await this.answer(call, () => this.runHere(op, args));
     // A message is acknowledged once its turn is over and persisted, not when it is accepted.
     if (op === 'send' && answered) return { ackWhen: this.local.settled(args.caller, args.id) };
   }
@@ -459,8 +430,6 @@ export class ClusterSessions implements Sessions {
     }
   }
 }
-
-const roomsOf = (tenant: string, id: string) => [roomOf(tenant, id), roomOf(tenant, id, false)];
 
 function checkId(id: string): void {
   if (!SessionId.safeParse(id).success) throw invalid(`session id ${JSON.stringify(id)} is not a session id (UUID)`, { field: 'sessionId' });

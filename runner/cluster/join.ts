@@ -3,12 +3,12 @@ import { Redis } from 'ioredis';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Server } from 'socket.io';
 import { RedisStore } from '../store/redis-store.ts';
-import type { Store } from '../store/types.ts';
+import type { Stores } from '../store/types.ts';
 import { createBatchedAdapter } from './batched-adapter.ts';
 import { ClusterNode, type ClusterOptions } from './cluster-node.ts';
 import { ClusterSessions, type LocalSessions, type RoomEmitter } from './cluster-sessions.ts';
 import type { LoopLoad } from './loop-load.ts';
-import { fencedStore } from './fenced-store.ts';
+import { fencedSessions } from './fenced-sessions.ts';
 import { RoundTrips } from './round-trips.ts';
 
 /** What the runner gets back when it joins a cluster. */
@@ -36,12 +36,13 @@ export interface ClusterMember {
  * by this process's lease), the session manager built by `makeSessions` on it, and the cluster
  * layer that routes each session to its owner. Fails at once when Redis is unreachable.
  */
-export async function joinCluster(options: ClusterOptions & { makeSessions: (store: Store) => LocalSessions; loopLoad?: LoopLoad }): Promise<ClusterMember> {
+export async function joinCluster(options: ClusterOptions & { makeSessions: (stores: Stores) => LocalSessions; loopLoad?: LoopLoad }): Promise<ClusterMember> {
   const roundTrips = { sessions: new RoundTrips(), socketio: new RoundTrips() };
   const node = await ClusterNode.connect({ ...options, watch: (client) => roundTrips.sessions.watch(client) });
   const store = new RedisStore({ redis: node.redis, prefix: node.keys.prefix });
   let staleWrites = 0;
-  const local = options.makeSessions(fencedStore(store, (id) => node.leases.token(id), () => (staleWrites += 1)));
+  const sessionStore = fencedSessions(store, (id) => node.leases.token(id), () => (staleWrites += 1));
+  const local = options.makeSessions({ graphs: store, sessions: sessionStore, memory: store });
   const sessions = new ClusterSessions(local, store, node, options.loopLoad);
   await sessions.start();
   const prefix = node.keys.prefix;

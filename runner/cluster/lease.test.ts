@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisKeys } from '../store/redis-keys.ts';
 import { RedisStore } from '../store/redis-store.ts';
 import { Leases } from './lease.ts';
-import { connectTestRedis, flushPrefix, testPrefix } from './test-redis.ts';
+import { connectTestRedis, flushPrefix, testPrefix } from './test-support.ts';
 
 let redis: Redis;
 let prefix: string;

@@ -7,9 +7,9 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LowdbStore } from '../store/lowdb-store.ts';
 import { RedisStore } from '../store/redis-store.ts';
-import { graphRecord, sessionRecord } from '../store/store-contract.ts';
+import { graphRecord, sessionRecord } from '../store/contract/records.ts';
 import { migrateLowdbToRedis } from './migrate.ts';
-import { connectTestRedis, flushPrefix, TEST_REDIS_URL, testPrefix } from './test-redis.ts';
+import { connectTestRedis, flushPrefix, TEST_REDIS_URL, testPrefix } from './test-support.ts';
 
 let redis: Redis;
 let dir: string;

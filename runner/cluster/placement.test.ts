@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisKeys } from '../store/redis-keys.ts';
 import { Leases } from './lease.ts';
 import { Placement, pickLeastLoaded, type LoadSample, type ProcessLoad } from './placement.ts';
-import { connectTestRedis, flushPrefix, testPrefix } from './test-redis.ts';
+import { connectTestRedis, flushPrefix, testPrefix } from './test-support.ts';
 
 let redis: Redis;
 beforeAll(async () => {

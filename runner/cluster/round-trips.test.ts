@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoundTrips } from './round-trips.ts';
-import { connectTestRedis, flushPrefix, testPrefix } from './test-redis.ts';
+import { connectTestRedis, flushPrefix, testPrefix } from './test-support.ts';
 
 let redis: Redis;
 const prefix = testPrefix('round-trips');

@@ -3,7 +3,7 @@ import { MessageDroppedError } from './errors.ts';
 import { AgentId, TopicId } from './ids.ts';
 import { SingleThreadedAgentRuntime } from './single-threaded-runtime.ts';
 import { TypeSubscription } from './subscriptions.ts';
-import { DeliveryLog, RecordingAgent, tick } from './test-kit.ts';
+import { DeliveryLog, RecordingAgent, tick } from './test-support.ts';
 import { DROP, type InterventionHandler } from './types.ts';
 
 function setup(interventions: InterventionHandler[], behaviour?: ConstructorParameters<typeof RecordingAgent>[2]) {

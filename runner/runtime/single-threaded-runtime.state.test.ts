@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AgentId, TopicId } from './ids.ts';
 import { SingleThreadedAgentRuntime } from './single-threaded-runtime.ts';
 import { TypeSubscription } from './subscriptions.ts';
-import { DeliveryLog, RecordingAgent, tick } from './test-kit.ts';
+import { DeliveryLog, RecordingAgent, tick } from './test-support.ts';
 import type { KeySnapshot } from './types.ts';
 
 /** A runtime with agents a and b on topic "t", both counting what they handle. */

@@ -3,7 +3,7 @@ import { AgentId, TopicId } from './ids.ts';
 import { KeyClosedError, RecipientNotFoundError } from './errors.ts';
 import { SingleThreadedAgentRuntime } from './single-threaded-runtime.ts';
 import { TypePrefixSubscription, TypeSubscription } from './subscriptions.ts';
-import { DeliveryLog, RecordingAgent, tick } from './test-kit.ts';
+import { DeliveryLog, RecordingAgent, tick } from './test-support.ts';
 import type { HandlerError, MessageContext } from './types.ts';
 
 function setup() {

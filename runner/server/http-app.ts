@@ -3,7 +3,7 @@ import helmet from 'helmet';
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { Sessions } from '../sessions/types.ts';
-import type { Store } from '../store/types.ts';
+import type { GraphStore, Store } from '../store/types.ts';
 import { requireCaller, type Auth } from './auth.ts';
 import { designerRouter } from './designer-static.ts';
 import { errorHandler, methodNotAllowed, notFoundHandler } from './http-errors.ts';
@@ -26,7 +26,9 @@ import { usersRouter } from './routes/users.ts';
 export interface HttpDeps {
   config: Config;
   auth: Auth;
-  store: Store;
+  graphs: GraphStore;
+  /** The backend, for erasing what a user left across its stores. */
+  erasure: Pick<Store, 'eraseUser'>;
   sessions: Sessions;
   metrics: Metrics;
   /** Every graph as an MCP tool, at /mcp. */
@@ -49,7 +51,7 @@ const requireJson: RequestHandler = (req, _res, next) => {
 };
 
 export function createHttpApp(deps: HttpDeps): Express {
-  const { config, auth, store, sessions, metrics } = deps;
+  const { config, auth, graphs, sessions, metrics } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -78,13 +80,13 @@ export function createHttpApp(deps: HttpDeps): Express {
   const body = express.json({ limit: config.limits.bodyBytes, strict: true, type: 'application/json' });
   // After the body: the parser's callbacks would lose the trace context set before it.
   const guarded = [requireCaller(auth), rateLimit(config.limits.http), requireJson, body, continueTrace];
-  app.use('/api/graphs', ...guarded, graphsRouter(store));
+  app.use('/api/graphs', ...guarded, graphsRouter(graphs));
   app.use('/api/sessions', ...guarded, sessionsRouter(sessions, () => metrics.userMessages.inc()));
-  app.use('/api/users', ...guarded, usersRouter(sessions, store));
+  app.use('/api/users', ...guarded, usersRouter(sessions, deps.erasure));
   app.use('/api/examples', ...guarded, examplesRouter(deps.examplesDir));
   if (deps.mcpClients) app.use('/api/mcp', ...guarded, mcpToolsRouter(deps.mcpClients, config));
   app.use('/api/models', ...guarded, modelsRouter(config, process.env.OPENAI_API_KEY));
-  app.use('/v1', ...guarded, openaiRouter(store, sessions));
+  app.use('/v1', ...guarded, openaiRouter(graphs, sessions));
   // The origin check comes first: a page on a foreign origin is refused whatever token it sends.
   app.use('/mcp', originGuard(config), mcpCors, requireCaller(auth), rateLimit(config.limits.http), deps.mcp.router);
   app.use('/api', notFoundHandler);

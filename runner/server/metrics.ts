@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ServerEventName, ServerEvents } from '../../schemas/protocol.ts';
 import type { Sessions } from '../sessions/types.ts';
 import { registerEventLoopLag } from '../telemetry/event-loop-lag.ts';
 
@@ -30,5 +31,11 @@ export class Metrics {
     this.userMessages = new Counter({ name: 'switchboard_user_messages_total', help: 'User messages accepted', registers });
     this.turns = new Counter({ name: 'switchboard_turns_total', help: 'Turn ends delivered to Socket.IO rooms, by reason', labelNames: ['reason'], registers });
     this.messages = new Counter({ name: 'switchboard_messages_total', help: 'Session messages delivered to Socket.IO rooms', registers });
+  }
+
+  /** Counts a session event delivered to a Socket.IO room (in one process, or by a cluster owner). */
+  countDelivered<E extends ServerEventName>(event: E, payload: ServerEvents[E]): void {
+    if (event === 'message') this.messages.inc();
+    else if (event === 'turn_end') this.turns.inc({ reason: (payload as ServerEvents['turn_end']).reason });
   }
 }

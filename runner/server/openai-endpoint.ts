@@ -6,7 +6,7 @@ import type { SessionInfo, Usage } from '../../schemas/protocol.ts';
 import { invalid, notFound } from '../errors.ts';
 import { creatorFor } from '../sessions/access.ts';
 import type { Caller, Sessions } from '../sessions/types.ts';
-import type { Store } from '../store/types.ts';
+import type { GraphStore } from '../store/types.ts';
 import { answerStream } from './answer-stream.ts';
 import { callerOf } from './auth.ts';
 import { runChatTurn } from './chat-turn.ts';
@@ -37,7 +37,7 @@ const ChatBody = z
   .loose();
 type ChatBody = z.infer<typeof ChatBody>;
 
-export function openaiRouter(store: Store, sessions: Sessions): Router {
+export function openaiRouter(store: GraphStore, sessions: Sessions): Router {
   const router = Router();
 
   router

@@ -1,8 +1,7 @@
-import type { StoredGraph } from '../store/types.ts';
-import type { Store } from '../store/types.ts';
+import type { GraphStore, StoredGraph } from '../store/types.ts';
 
 /** The newest runnable (non-draft) version of each of a tenant's graphs: what `/v1/models` and `/mcp` tools list. */
-export async function runnableGraphs(store: Store, tenant: string): Promise<StoredGraph[]> {
+export async function runnableGraphs(store: GraphStore, tenant: string): Promise<StoredGraph[]> {
   const newest = new Map<string, StoredGraph>();
   for (const g of await store.listGraphs(tenant)) {
     if (g.draft) continue;

@@ -1,9 +1,10 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type ServerOptions, type Socket } from 'socket.io';
 import type { z } from 'zod';
-import { ClientEvents, isChatEvent, type Ack, type ApiError, type ClientEventName, type EventScope, type ServerEventName, type ServerEvents } from '../../schemas/protocol.ts';
+import { ClientEvents, isChatEvent, type Ack, type ApiError, type ClientEventName, type EventScope, type ServerEventName } from '../../schemas/protocol.ts';
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
+import { parseRoom, roomOf, roomsOf } from '../sessions/rooms.ts';
 import { creatorFor } from '../sessions/access.ts';
 import type { Caller, Sessions } from '../sessions/types.ts';
 import { bearerToken, type Auth } from './auth.ts';
@@ -40,19 +41,6 @@ const RECOVERY_MS = 2 * 60_000;
 
 /** Bytes of events queued for a client that is not reading before it is cut off; a healthy one holds a few messages at most. */
 const MAX_QUEUED_BYTES = 4_000_000;
-
-/**
- * Two rooms per session: `s:` for the chat events every client gets, `t:` for the trace events
- * only `all` sockets join (see isChatEvent). Nobody in a trace room means its events are never
- * emitted at all. Rooms are named after the tenant and the session, so a room can be
- * re-subscribed from its name alone when Socket.IO restores a recovered socket into it.
- */
-export const roomOf = (tenant: string, sessionId: string, chat = true) => `${chat ? 's' : 't'}:${tenant}:${sessionId}`;
-export const roomFor = <E extends ServerEventName>(tenant: string, sessionId: string, event: E, payload: ServerEvents[E]) => roomOf(tenant, sessionId, isChatEvent(event, payload));
-function parseRoom(room: string): { tenant: string; sessionId: string; chat: boolean } | undefined {
-  const m = /^([st]):([^:]+):(.+)$/.exec(room);
-  return m ? { chat: m[1] === 's', tenant: m[2]!, sessionId: m[3]! } : undefined;
-}
 
 type Handler<N extends ClientEventName> = (socket: Socket, payload: z.infer<(typeof ClientEvents)[N]>) => Promise<Record<string, unknown>>;
 
@@ -95,8 +83,7 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
     if (!target) return undefined;
     const ready = sessions.subscribe({ tenant: target.tenant }, target.sessionId, (event: ServerEventName, payload: unknown) => {
       if (isChatEvent(event, payload as never) !== target.chat) return; // the other room's
-      if (event === 'message') metrics.messages.inc();
-      else if (event === 'turn_end') metrics.turns.inc({ reason: (payload as { reason: string }).reason });
+      metrics.countDelivered(event, payload as never);
       // Not volatile, even for tokens: engine.io marks a websocket unwritable while a send is in
       // flight, so volatile events emitted in a burst (a token stream) would mostly be dropped.
       io.to(room).emit(event, payload);
@@ -120,7 +107,7 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
   adapter.on('delete-room', (room: string) => releaseRoom(room));
 
   async function joinRoom(socket: Socket, caller: Caller, sessionId: string, events: EventScope = 'all'): Promise<void> {
-    const rooms = events === 'all' ? [roomOf(caller.tenant, sessionId), roomOf(caller.tenant, sessionId, false)] : [roomOf(caller.tenant, sessionId)];
+    const rooms = events === 'all' ? roomsOf(caller.tenant, sessionId) : [roomOf(caller.tenant, sessionId)];
     // A socket that joined with `all` and joins again with `chat` stops getting the trace.
     if (events === 'chat') await socket.leave(roomOf(caller.tenant, sessionId, false));
     await socket.join(rooms);

@@ -6,7 +6,7 @@ import { graphNamespace } from '../agents/graph-names.ts';
 import type { LoadedGraph } from '../agents/load-graph.ts';
 import { AppError, invalid, notFound } from '../errors.ts';
 import type { AgentRuntime } from '../runtime/types.ts';
-import type { Store, StoredGraph } from '../store/types.ts';
+import type { GraphStore, StoredGraph } from '../store/types.ts';
 
 export type GraphLoader = (runtime: AgentRuntime, graph: Graph, env: AgentEnv, namespace: string) => LoadedGraph | Promise<LoadedGraph>;
 
@@ -83,7 +83,7 @@ export class GraphVersions {
 
   constructor(
     private readonly deps: {
-      store: Store;
+      graphs: GraphStore;
       runtime: AgentRuntime;
       loadGraph: GraphLoader;
       env: (tenant: string, graph: Graph) => AgentEnv;
@@ -94,15 +94,15 @@ export class GraphVersions {
   /** The version a new session should run: the one asked for, or the newest that is not a draft. */
   async pick(tenant: string, graphId: string, version?: number): Promise<StoredGraph> {
     if (version !== undefined) {
-      const stored = await this.deps.store.getGraph(tenant, graphId, version);
+      const stored = await this.deps.graphs.getGraph(tenant, graphId, version);
       if (!stored) throw notFound('graph version', `${graphId}@${version}`);
       if (stored.draft) throw invalid(`graph "${graphId}" version ${version} is a draft: publish it before starting sessions`, { graphId, version });
       return stored;
     }
-    const versions = await this.deps.store.listGraphVersions(tenant, graphId);
+    const versions = await this.deps.graphs.listGraphVersions(tenant, graphId);
     if (!versions.length) throw notFound('graph', graphId);
     for (const v of [...versions].reverse()) {
-      const stored = await this.deps.store.getGraph(tenant, graphId, v);
+      const stored = await this.deps.graphs.getGraph(tenant, graphId, v);
       if (stored && !stored.draft) return stored;
     }
     throw invalid(`graph "${graphId}" has only draft versions: publish one before starting sessions`, { graphId });
@@ -126,7 +126,7 @@ export class GraphVersions {
   }
 
   private async load(tenant: string, graphId: string, version: number): Promise<GraphVersion> {
-    const stored = await this.deps.store.getGraph(tenant, graphId, version);
+    const stored = await this.deps.graphs.getGraph(tenant, graphId, version);
     if (!stored) throw new AppError('graph_missing', 409, `graph "${graphId}" version ${version} of this session is no longer stored`, { graphId, version });
     const result = validateGraph(stored.graph);
     if (!result.ok || !result.graph) {

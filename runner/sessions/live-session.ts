@@ -83,6 +83,25 @@ export class Turn {
     for (const release of held) release();
   }
 
+  /**
+   * Ends the turn where it stands: its timers stop, its signal aborts with `error()` (unless it
+   * completed), its open input requests are rejected with it, and its held messages and hold
+   * waiters go on. `error` is called only when someone gets the error: capturing a stack costs
+   * more than the rest of a turn's end.
+   */
+  stop(ended: { reason: TurnEndReason; detail?: string }, error: () => Error): void {
+    this.ended = ended;
+    this.clearTimers();
+    if (ended.reason !== 'completed') this.controller.abort(error());
+    if (this.inputs.size) {
+      const rejected = error();
+      for (const input of this.inputs.values()) input.reject(rejected);
+      this.inputs.clear();
+    }
+    this.releaseHeld();
+    this.wakeHoldWaiters();
+  }
+
   clearTimers(): void {
     clearTimeout(this.wallTimer);
     clearInterval(this.checkpointTimer);

@@ -282,7 +282,7 @@ describe('SessionManager', () => {
     const second = await runner.manager.send(acme, info.id, { content: 'two' });
     await waitFor(() => expect(ev.of('input_request')).toHaveLength(2));
     // What an agent of the first turn holds, reached the way agents reach it.
-    const session = (runner.manager as unknown as { agentEnv(t: string, g: unknown): AgentEnv }).agentEnv('acme', {}).session(info.id);
+    const session = (runner.manager as unknown as { contexts: { env(t: string, g: unknown): AgentEnv } }).contexts.env('acme', {}).session(info.id);
     session.endTurn(first.turnId, 'error', 'a late failure of the first turn');
     await expect(session.requestInput(first.turnId, 'approver', 'again?', 1000)).rejects.toMatchObject({ code: 'no_turn' });
     expect(ev.of('turn_end').map((e) => e.turnId)).toEqual([first.turnId]);

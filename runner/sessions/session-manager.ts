@@ -1,107 +1,54 @@
 import { randomUUID } from 'node:crypto';
-import type { Graph } from '../../schemas/graph.ts';
-import type { ModelDef } from '../../schemas/models.ts';
-import { MAX_MESSAGE_CHARS, type MessageEvent, type Role, type ServerEvents, type SessionInfo, type TurnEndReason } from '../../schemas/protocol.ts';
-import type { AgentEnv, SessionContext, UserMemory } from '../agents/env.ts';
-import type { ChatMessage } from '../agents/message.ts';
-import { AppError, conflict, invalid, notFound } from '../errors.ts';
+import type { MessageEvent, SessionInfo } from '../../schemas/protocol.ts';
 import { loadGraph } from '../agents/load-graph.ts';
-import type { McpPool } from '../mcp/pool.ts';
+import { AppError, notFound } from '../errors.ts';
 import { ModelRegistry } from '../models/registry.ts';
-import type { ModelClient } from '../models/types.ts';
-import { DROP, type AgentRuntime, type HandlerError, type InterventionHandler, type KeySnapshot } from '../runtime/types.ts';
-import type { AgentId, TopicId } from '../runtime/ids.ts';
-import type { InboxItem, Store } from '../store/types.ts';
+import type { AgentRuntime } from '../runtime/types.ts';
+import type { Stores } from '../store/types.ts';
 import type { Instruments } from '../telemetry/instruments.ts';
-import { finishTurnTrace, inTurn, rememberCaller, startTurnTrace, traceIdOf, turnEnded } from '../telemetry/turn-trace.ts';
-import { DeadlineQueue } from './deadline-queue.ts';
-import { GraphVersions, type EffectiveLimits, type GraphLoader } from './graph-versions.ts';
-import { LiveSession, Turn } from './live-session.ts';
-import { canAccess, loadKey } from './access.ts';
-import { startEvent, startItem, turnInput } from './start-message.ts';
+import { finishTurnTrace, rememberCaller } from '../telemetry/turn-trace.ts';
+import { canAccess } from './access.ts';
+import { AgentContexts } from './agent-context.ts';
+import { answerPublished } from './answer-published.ts';
+import { snapshotOf } from './agent-snapshot.ts';
+import { GraphVersions } from './graph-versions.ts';
+import { LiveSession, type Turn } from './live-session.ts';
+import { handlerErrorEvents, publishPolicy } from './publish-policy.ts';
+import { Residency } from './residency.ts';
+import { checkMessage, checkReply } from './session-checks.ts';
+import { describe, SessionWriter } from './session-writer.ts';
+import type { SessionManagerConfig, SessionManagerDeps } from './session-manager-options.ts';
+import { TurnRunner } from './turn-runner.ts';
+import { startEvent, startItem } from './start-message.ts';
 import type { Caller, CreateOptions, SessionListener, Sessions } from './types.ts';
-import { addUsage, priced, totalTokens, zeroUsage, type TokenCount } from './usage.ts';
+import { newSessionInfo, turnOfMessage, userMessageEvent } from './user-messages.ts';
 
-export interface SessionManagerConfig {
-  /** A quiet session's agents are checkpointed and freed after this long, listeners or not. */
-  idleTimeoutMs?: number;
-  /** A quiet session nobody listens to is dropped from memory after this long (0: at once). */
-  pageOutMs?: number;
-  /** Checkpoint period while a turn runs. */
-  checkpointEveryMs?: number;
-  /** The runner's ceilings over every graph's own limits. */
-  limits?: Partial<EffectiveLimits>;
-  /** Named credentials per tenant: tenant → name → value. */
-  credentials?: Record<string, Record<string, string>>;
-  retention?: { maxAgeMs?: number; maxSessionsPerTenant?: number; intervalMs?: number; maxTranscriptEntries?: number };
-  /** How long shutdown lets running turns finish before checkpointing them. */
-  shutdownGraceMs?: number;
-  /** Memory of sessions created without a user. */
-  defaultUser?: string;
-}
-
-export interface ModelSource {
-  get(tenant: string, def: ModelDef, credential: (name: string) => string | undefined): ModelClient;
-}
-
-export interface SessionManagerDeps {
-  store: Store;
-  /** The one runtime every session shares; this manager must be its only user. */
-  runtime: AgentRuntime;
-  /** Defaults to the agents' loadGraph. */
-  loadGraph?: GraphLoader;
-  /** Defaults to a ModelRegistry: clients shared per tenant and model definition. */
-  models?: ModelSource;
-  /** Shared MCP clients; without it, agents that name MCP servers get a tool error. */
-  mcp?: Pick<McpPool, 'forGraph'>;
-  config?: SessionManagerConfig;
-  /**
-   * A save after the ack point failed (a turn's end, a checkpoint): the session's clients get a
-   * warning event, the operator this. The writes stay in memory and the next save retries them.
-   */
-  onSaveError?: (error: unknown, session: { tenant: string; id: string; code: 'persist_failed' | 'checkpoint_failed' }) => void;
-  /** The runner's turn and session metrics; none when omitted. */
-  instruments?: Instruments;
-}
-
-const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** A snapshot waits for running handlers; one stuck in a hung call must not stall persistence. */
-const SNAPSHOT_TIMEOUT_MS = 2000;
-/** How long an input reply waits for the asking agent to publish the answer before saving anyway. */
-const ANSWER_PUBLISH_WAIT_MS = 2000;
-const NO_TURN = AbortSignal.abort(new AppError('no_turn', 409, 'no turn is running'));
+export type { ModelSource } from './agent-context.ts';
+export type { SessionManagerConfig, SessionManagerDeps } from './session-manager-options.ts';
 
 /**
- * Sessions on one shared runtime: session id = topic source. Routes user messages into the
- * graph's entry topic, traces and polices every publish with one runtime intervention (budgets,
- * isolation, pause), persists after each turn and periodically during one, pages idle sessions
- * out to the store and resumes them lazily.
+ * Sessions on one shared runtime: session id = topic source. The API on top of four parts: the
+ * turns (turn-runner.ts), the publish policy (publish-policy.ts), what agents see
+ * (agent-context.ts), and which sessions are in memory (residency.ts), all writing through one
+ * SessionWriter.
  */
 export class SessionManager implements Sessions {
-  private readonly live = new Map<string, LiveSession>();
-  private readonly loading = new Map<string, Promise<LiveSession | undefined>>();
-  private readonly versions: GraphVersions;
-  private readonly idle: DeadlineQueue;
-  private readonly pageOut: DeadlineQueue;
-  private readonly store: Store;
+  private readonly stores: Stores;
   private readonly runtime: AgentRuntime;
-  private readonly models: ModelSource;
-  private readonly mcp: SessionManagerDeps['mcp'];
+  private readonly versions: GraphVersions;
+  private readonly writer: SessionWriter;
+  private readonly residency: Residency;
+  private readonly turns: TurnRunner;
+  private readonly contexts: AgentContexts;
   private readonly config: Required<Omit<SessionManagerConfig, 'limits' | 'credentials' | 'retention'>> & SessionManagerConfig;
+  private readonly live: Map<string, LiveSession>;
   private retentionTimer: NodeJS.Timeout | undefined;
-  private stopped = false;
   private readonly offHandlerError: () => void;
-  /** Sessions whose agents may be in the runtime (a turn ran and they were not freed since). */
-  private readonly loaded = new Set<string>();
-  /** Sessions whose ended turn is not saved yet: not settled, though no turn runs. */
-  private readonly savingTurn = new Set<LiveSession>();
-  private readonly onSaveError: SessionManagerDeps['onSaveError'];
   private readonly instruments: Instruments | undefined;
 
   constructor(deps: SessionManagerDeps) {
-    this.store = deps.store;
+    this.stores = deps.stores;
     this.runtime = deps.runtime;
-    this.onSaveError = deps.onSaveError;
     this.instruments = deps.instruments;
     this.config = {
       idleTimeoutMs: 15 * 60_000,
@@ -112,19 +59,23 @@ export class SessionManager implements Sessions {
       // An option given as undefined keeps its default.
       ...Object.fromEntries(Object.entries(deps.config ?? {}).filter(([, value]) => value !== undefined)),
     };
-    this.models = deps.models ?? new ModelRegistry();
-    this.mcp = deps.mcp;
-    this.versions = new GraphVersions({
-      store: this.store,
+    const endTurn = (s: LiveSession, turn: Turn, reason: Parameters<TurnRunner['end']>[2], detail?: string) => this.turns.end(s, turn, reason, detail);
+    this.writer = new SessionWriter({ sessions: this.stores.sessions, maxTranscriptEntries: this.config.retention?.maxTranscriptEntries, onSaveError: deps.onSaveError });
+    this.residency = new Residency({
+      sessions: this.stores.sessions,
       runtime: this.runtime,
-      loadGraph: deps.loadGraph ?? loadGraph,
-      env: (tenant, graph) => this.agentEnv(tenant, graph),
-      ceilings: this.config.limits ?? {},
+      writer: this.writer,
+      idleTimeoutMs: this.config.idleTimeoutMs,
+      pageOutMs: this.config.pageOutMs,
+      pump: (s) => this.turns.pump(s),
+      instruments: deps.instruments,
     });
-    this.idle = new DeadlineQueue(this.config.idleTimeoutMs, (id) => void this.freeAgents(id));
-    this.pageOut = new DeadlineQueue(this.config.pageOutMs, (id) => void this.dropFromMemory(id));
-    this.runtime.addIntervention(this.intervention);
-    this.offHandlerError = this.runtime.onHandlerError((e) => this.onHandlerError(e));
+    this.live = this.residency.live;
+    this.turns = new TurnRunner({ runtime: this.runtime, residency: this.residency, writer: this.writer, versionOf: (s) => this.versionOf(s), checkpointEveryMs: this.config.checkpointEveryMs, instruments: deps.instruments });
+    const contexts = (this.contexts = new AgentContexts({ live: this.live, models: deps.models ?? new ModelRegistry(), mcp: deps.mcp, memory: this.stores.memory, credentials: this.config.credentials, defaultUser: this.config.defaultUser, endTurn }));
+    this.versions = new GraphVersions({ graphs: this.stores.graphs, runtime: this.runtime, loadGraph: deps.loadGraph ?? loadGraph, env: (tenant, graph) => contexts.env(tenant, graph), ceilings: this.config.limits ?? {} });
+    this.runtime.addIntervention(publishPolicy({ live: this.live, endTurn }));
+    this.offHandlerError = this.runtime.onHandlerError(handlerErrorEvents(this.live));
     const retention = this.config.retention;
     if (retention && (retention.maxAgeMs !== undefined || retention.maxSessionsPerTenant !== undefined)) {
       this.retentionTimer = setInterval(() => void this.prune().catch(() => undefined), retention.intervalMs ?? 3_600_000);
@@ -139,28 +90,15 @@ export class SessionManager implements Sessions {
     this.assertRunning();
     const stored = await this.versions.pick(caller.tenant, options.graphId, options.version);
     const version = await this.versions.get(caller.tenant, stored.id, stored.version);
-    const now = Date.now();
-    const info: SessionInfo = {
-      id: randomUUID(),
-      tenant: caller.tenant,
-      ...(caller.user === undefined ? {} : { user: caller.user }),
-      graphId: stored.id,
-      graphVersion: stored.version,
-      state: 'idle',
-      createdAt: now,
-      lastActiveAt: now,
-      turns: 0,
-      usage: zeroUsage(),
-      agentUsage: {},
-    };
+    const info = newSessionInfo(caller, stored);
     const start = startItem(info, version, caller.user ?? this.config.defaultUser, options.context);
-    const s = new LiveSession({ info, transcript: start ? [startEvent(info.id, start, version, now)] : [], acceptedMessageIds: [], inbox: start ? [start] : [] });
+    const s = new LiveSession({ info, transcript: start ? [startEvent(info.id, start, version, info.createdAt)] : [], acceptedMessageIds: [], inbox: start ? [start] : [] });
     s.version = version;
     // Stored running with its start message queued, as a user message is (see send).
     if (start) s.setState('running');
     this.live.set(s.id, s);
     try {
-      await this.persist(s);
+      await this.writer.persist(s);
     } catch (error) {
       this.live.delete(s.id);
       throw error;
@@ -169,13 +107,13 @@ export class SessionManager implements Sessions {
     const created = structuredClone(s.info);
     if (start) {
       s.emit('message', s.transcript[0]!);
-      this.pump(s);
-    } else this.scheduleQuiet(s);
+      this.turns.pump(s);
+    } else this.residency.scheduleQuiet(s);
     return created;
   }
 
   get(caller: Caller, id: string): Promise<SessionInfo> {
-    return this.using(caller, id, async (s) => {
+    return this.residency.using(caller, id, async (s) => {
       const info = structuredClone(s.info);
       // Not part of the stored summary: only the running turn's open questions, for a client joining now.
       const open = s.turn && !s.turn.ended ? [...s.turn.inputs.values()].map((i) => i.request) : [];
@@ -184,7 +122,7 @@ export class SessionManager implements Sessions {
   }
 
   async list(caller: Caller, filter: { graphId?: string; state?: string; user?: string } = {}): Promise<SessionInfo[]> {
-    const stored = await this.store.listSessions(caller.tenant, caller.user === undefined ? filter : { ...filter, user: caller.user });
+    const stored = await this.stores.sessions.listSessions(caller.tenant, caller.user === undefined ? filter : { ...filter, user: caller.user });
     const fresh = stored.filter((info) => canAccess(caller, info)).map((info) => {
       const s = this.live.get(info.id);
       return s && s.info.tenant === caller.tenant ? structuredClone(s.info) : info;
@@ -198,10 +136,10 @@ export class SessionManager implements Sessions {
   }
 
   transcript(caller: Caller, id: string, options: { afterMessageId?: string } = {}): Promise<MessageEvent[]> {
-    return this.using(caller, id, async (s) => {
+    return this.residency.using(caller, id, async (s) => {
       const inWindow = options.afterMessageId === undefined ? -1 : s.transcript.findIndex((m) => m.id === options.afterMessageId);
       if (inWindow >= 0 || s.transcriptOffset === 0) return s.transcript.slice(inWindow + 1);
-      const all = (await this.olderEntries(s)).concat(s.transcript);
+      const all = (await this.writer.olderEntries(s)).concat(s.transcript);
       const after = options.afterMessageId === undefined ? -1 : all.findIndex((m) => m.id === options.afterMessageId);
       return all.slice(after + 1);
     });
@@ -209,33 +147,16 @@ export class SessionManager implements Sessions {
 
   async send(caller: Caller, id: string, message: { content: string; messageId?: string }): Promise<{ messageId: string; turnId: string }> {
     this.assertRunning();
-    const content = message?.content;
-    if (typeof content !== 'string' || content.length === 0) throw invalid('content must be a non-empty string', { field: 'content' });
-    if (content.length > MAX_MESSAGE_CHARS) throw invalid(`content must be at most ${MAX_MESSAGE_CHARS} characters`, { field: 'content', limit: MAX_MESSAGE_CHARS });
-    if (message.messageId !== undefined && !/^[\w-]{1,100}$/.test(message.messageId)) {
-      throw invalid('messageId must be 1-100 letters, digits, "_" or "-"', { field: 'messageId' });
-    }
-    return this.using(caller, id, async (s) => {
+    checkMessage(message);
+    const { content } = message;
+    return this.residency.using(caller, id, async (s) => {
       if (s.closed) throw new AppError('session_closed', 409, `session "${id}" is closed`);
       if (message.messageId !== undefined && s.hasAccepted(message.messageId)) {
-        return { messageId: message.messageId, turnId: this.turnOfMessage(s, message.messageId) };
+        return { messageId: message.messageId, turnId: turnOfMessage(s, message.messageId) };
       }
-      const version = await this.versionOf(s);
       const item = { messageId: message.messageId ?? randomUUID(), turnId: randomUUID(), content };
       rememberCaller(item);
-      const entry = version.loaded.entryTopicType;
-      const event: MessageEvent = {
-        sessionId: s.id,
-        id: item.messageId,
-        turnId: item.turnId,
-        topic: { type: version.loaded.graphTopicType(entry) ?? entry, source: s.id },
-        sender: 'user',
-        recipients: version.recipients(entry),
-        role: 'user',
-        content,
-        output: version.outputs.has(entry),
-        time: Date.now(),
-      };
+      const event = userMessageEvent(s.id, await this.versionOf(s), item);
       s.inbox.push(item);
       // Only a client's own ids can come back in a resend.
       if (message.messageId !== undefined) s.accept(item.messageId);
@@ -244,9 +165,9 @@ export class SessionManager implements Sessions {
       // Stored as running together with the message, so a runner restarting after a crash finds
       // the turn it owes (resumeInterrupted) without reading every session.
       const started = !s.turn && s.setState('running');
-      this.forgetTimers(s.id);
+      this.residency.forgetTimers(s.id);
       try {
-        await this.persist(s);
+        await this.writer.persist(s);
       } catch (error) {
         if (started && !s.turn) s.setState('idle');
         // Not acknowledged, so not accepted: a retry with the same id must go through.
@@ -257,32 +178,32 @@ export class SessionManager implements Sessions {
         throw error;
       }
       s.emit('message', event);
-      this.pump(s);
+      this.turns.pump(s);
       return { messageId: item.messageId, turnId: item.turnId };
     });
   }
 
   settled(caller: Caller, id: string): Promise<void> {
-    return this.using(caller, id, async (s) => {
-      if ((s.quiet && !this.savingTurn.has(s)) || s.closed || this.live.get(s.id) !== s) return;
+    return this.residency.using(caller, id, async (s) => {
+      if ((s.quiet && !this.turns.savingTurn.has(s)) || s.closed || this.live.get(s.id) !== s) return;
       await new Promise<void>((resolve) => s.settledWaiters.push(resolve));
     });
   }
 
   reply(caller: Caller, id: string, requestId: string, content: string): Promise<void> {
-    return this.using(caller, id, async (s) => {
-      if (typeof content !== 'string' || content.length > MAX_MESSAGE_CHARS) throw invalid(`content must be a string of at most ${MAX_MESSAGE_CHARS} characters`, { field: 'content' });
+    return this.residency.using(caller, id, async (s) => {
+      checkReply(content);
       const turn = s.turn;
       const pending = turn?.inputs.get(requestId);
       if (!turn || !pending) throw notFound('input request', requestId);
       // A paused turn holds the answer's publication until it resumes: that save stores it.
-      const published = turn.paused ? undefined : this.answerPublished(s, turn, pending.request.agent, content);
+      const published = turn.paused ? undefined : answerPublished(s, turn, pending.request.agent, content);
       pending.resolve(content);
       if (!published) return;
       // The acknowledgement means "stored": a crash after it must not lose the answer.
       await published;
       try {
-        await this.persist(s);
+        await this.writer.persist(s);
       } catch (error) {
         // The agent has the answer already: a retry would find no request. The turn's next save retries the write.
         throw new AppError('persist_failed', 503, `the answer was passed on to ${pending.request.agent} but could not be stored: ${describe(error)}`);
@@ -290,29 +211,9 @@ export class SessionManager implements Sessions {
     });
   }
 
-  /**
-   * Resolves once the agent that asked has published the answer in the turn (the intervention
-   * records it in the transcript as it is published, every outlet in the same tick), the turn
-   * ended (its own save stores it), or ANSWER_PUBLISH_WAIT_MS passed (an agent that never does).
-   */
-  private answerPublished(s: LiveSession, turn: Turn, agent: string, content: string): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        s.listeners.delete(listener);
-        resolve();
-      };
-      const listener: SessionListener = (event, payload) => {
-        if (event === 'turn_end' ? (payload as ServerEvents['turn_end']).turnId === turn.id : event === 'message' && isAnswer(payload as MessageEvent, turn.id, agent, content)) done();
-      };
-      const timer = setTimeout(done, ANSWER_PUBLISH_WAIT_MS);
-      s.listeners.add(listener);
-    });
-  }
-
   pause(caller: Caller, id: string): Promise<void> {
-    return this.using(caller, id, async (s) => {
-      const turn = this.runningTurn(s);
+    return this.residency.using(caller, id, async (s) => {
+      const turn = this.turns.runningTurn(s);
       if (turn.paused) return;
       turn.paused = true;
       turn.remainingMs = Math.max(0, turn.deadline - Date.now());
@@ -322,49 +223,45 @@ export class SessionManager implements Sessions {
   }
 
   resume(caller: Caller, id: string): Promise<void> {
-    return this.using(caller, id, async (s) => {
-      const turn = this.runningTurn(s);
+    return this.residency.using(caller, id, async (s) => {
+      const turn = this.turns.runningTurn(s);
       if (!turn.paused) return;
       turn.paused = false;
-      this.armWallClock(s, turn, turn.remainingMs);
+      this.turns.armWallClock(s, turn, turn.remainingMs);
       s.setState(turn.inputs.size ? 'waiting_input' : 'running');
       turn.releaseHeld();
     });
   }
 
   abort(caller: Caller, id: string): Promise<void> {
-    return this.using(caller, id, async (s) => this.endTurn(s, this.runningTurn(s), 'aborted', 'aborted by the client'));
+    return this.residency.using(caller, id, async (s) => this.turns.end(s, this.turns.runningTurn(s), 'aborted', 'aborted by the client'));
   }
 
   close(caller: Caller, id: string): Promise<void> {
-    return this.using(caller, id, async (s) => {
+    return this.residency.using(caller, id, async (s) => {
       if (s.closed) return;
-      if (s.turn) this.endTurn(s, s.turn, 'aborted', 'the session was closed');
+      if (s.turn) this.turns.end(s, s.turn, 'aborted', 'the session was closed');
       s.inbox = [];
       s.snapshot = undefined;
       s.restoreNeeded = false;
       s.setState('closed');
       this.instruments?.sessionsClosed.inc();
-      this.forgetTimers(s.id);
-      this.live.delete(s.id);
-      if (this.loaded.delete(s.id)) await this.runtime.closeKey(s.id);
-      await this.persist(s);
-      this.wakeSettled(s);
+      await this.residency.remove(s);
+      await this.writer.persist(s);
+      this.turns.wakeSettled(s);
       s.listeners.clear();
     });
   }
 
   delete(caller: Caller, id: string): Promise<void> {
-    return this.using(caller, id, async (s) => {
+    return this.residency.using(caller, id, async (s) => {
       s.deleted = true;
-      if (s.turn) this.endTurn(s, s.turn, 'aborted', 'the session was deleted');
+      if (s.turn) this.turns.end(s, s.turn, 'aborted', 'the session was deleted');
       s.inbox = [];
-      this.forgetTimers(s.id);
-      this.live.delete(s.id);
-      if (this.loaded.delete(s.id)) await this.runtime.closeKey(s.id);
+      await this.residency.remove(s);
       await s.saving;
-      await this.store.deleteSession(caller.tenant, s.id);
-      this.wakeSettled(s);
+      await this.stores.sessions.deleteSession(caller.tenant, s.id);
+      this.turns.wakeSettled(s);
       s.listeners.clear();
     });
   }
@@ -384,40 +281,32 @@ export class SessionManager implements Sessions {
     const turn = s.turn;
     if (turn && !turn.ended) {
       const moved = new AppError('moved', 409, `session "${id}" moved to another runner`);
-      turn.ended = { reason: 'aborted', detail: moved.message };
-      turn.clearTimers();
-      turn.controller.abort(moved);
-      for (const input of turn.inputs.values()) input.reject(moved);
-      turn.releaseHeld();
-      turn.wakeHoldWaiters();
+      turn.stop({ reason: 'aborted', detail: moved.message }, () => moved);
       finishTurnTrace(turn.id);
     }
-    this.forgetTimers(id);
-    if (this.loaded.delete(id)) await this.runtime.closeKey(id);
-    this.wakeSettled(s);
+    await this.residency.remove(s);
+    this.turns.wakeSettled(s);
     s.listeners.clear();
   }
 
   subscribe(caller: Caller, id: string, listener: SessionListener): Promise<() => void> {
-    return this.using(caller, id, async (s) => {
+    return this.residency.using(caller, id, async (s) => {
       s.listeners.add(listener);
       return () => {
         s.listeners.delete(listener);
-        this.scheduleQuiet(s);
+        this.residency.scheduleQuiet(s);
       };
     });
   }
 
   stats(): { liveSessions: number; instances: number; queueDepth: number } {
-    return { liveSessions: this.loaded.size, instances: this.runtime.liveInstances(), queueDepth: this.runtime.queueDepth() };
+    return { liveSessions: this.residency.loaded.size, instances: this.runtime.liveInstances(), queueDepth: this.runtime.queueDepth() };
   }
 
   async shutdown(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
+    if (this.residency.stopped) return;
+    this.residency.stop();
     clearInterval(this.retentionTimer);
-    this.idle.clear();
-    this.pageOut.clear();
     const running = [...this.live.values()].filter((s) => !s.quiet);
     let grace: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -433,16 +322,11 @@ export class SessionManager implements Sessions {
         // Marked ended first so nothing the agents do while stopping can close the turn: it
         // stays in the inbox and the next runner resumes it.
         const stopping = new AppError('shutting_down', 503, 'the runner is shutting down');
-        turn.ended = { reason: 'aborted', detail: 'runner shutdown' };
-        turn.clearTimers();
-        turn.controller.abort(stopping);
-        for (const input of turn.inputs.values()) input.reject(stopping);
-        turn.releaseHeld();
-        turn.wakeHoldWaiters();
+        turn.stop({ reason: 'aborted', detail: 'runner shutdown' }, () => stopping);
         finishTurnTrace(turn.id);
-        s.snapshot = (await this.snapshotOf(s.id)) ?? s.snapshot;
+        s.snapshot = (await snapshotOf(this.runtime, s.id)) ?? s.snapshot;
       }
-      void this.persist(s).catch(() => undefined);
+      void this.writer.persist(s).catch(() => undefined);
     }
     await Promise.all([...this.live.values()].map((s) => s.saving));
     this.offHandlerError();
@@ -456,10 +340,10 @@ export class SessionManager implements Sessions {
   async resumeInterrupted(tenants: string[]): Promise<number> {
     let resumed = 0;
     for (const tenant of tenants) {
-      for (const info of await this.store.listSessions(tenant)) {
-        if (this.stopped) return resumed;
+      for (const info of await this.stores.sessions.listSessions(tenant)) {
+        if (this.residency.stopped) return resumed;
         if (info.state === 'idle' || info.state === 'closed' || this.live.has(info.id)) continue;
-        await this.using({ tenant }, info.id, async () => undefined).then(() => resumed++, () => undefined);
+        await this.residency.using({ tenant }, info.id, async () => undefined).then(() => resumed++, () => undefined);
       }
     }
     return resumed;
@@ -469,506 +353,14 @@ export class SessionManager implements Sessions {
   async prune(): Promise<number> {
     const { maxAgeMs, maxSessionsPerTenant } = this.config.retention ?? {};
     if (maxAgeMs === undefined && maxSessionsPerTenant === undefined) return 0;
-    return this.store.prune({ maxAgeMs, maxSessionsPerTenant });
-  }
-
-  // ───────────────────────────── turns ─────────────────────────────
-
-  /** Starts the next turn when none runs and a message waits. */
-  private pump(s: LiveSession): void {
-    if (s.turn) return;
-    const item = s.inbox[0];
-    if (!item || s.closed || this.stopped) {
-      this.wakeSettled(s);
-      this.scheduleQuiet(s);
-      return;
-    }
-    const turn = new Turn(item);
-    s.turn = turn;
-    startTurnTrace(item, s.info, this.instruments);
-    this.idle.delete(s.id);
-    this.pageOut.delete(s.id);
-    s.setState('running');
-    void this.runTurn(s, turn).catch((error) => this.endTurn(s, turn, 'error', describe(error)));
-  }
-
-  private async runTurn(s: LiveSession, turn: Turn): Promise<void> {
-    const version = await this.versionOf(s);
-    s.version = version;
-    this.armWallClock(s, turn, version.limits.maxTurnMs);
-    turn.checkpointTimer = setInterval(() => void this.checkpoint(s, turn), this.config.checkpointEveryMs);
-    turn.checkpointTimer.unref();
-    if (totalTokens(s.info.usage) >= version.limits.maxTokensPerSession) {
-      return this.endTurn(s, turn, 'token_budget', `the session has used its budget of ${version.limits.maxTokensPerSession} tokens`);
-    }
-    const resumed = await this.restoreAgents(s, turn);
-    if (turn.ended) return;
-    this.loaded.add(s.id);
-    if (!resumed) {
-      const { topicType, message } = turnInput(turn.item, version);
-      await this.runtime.publishMessage(message, { type: topicType, source: s.id }, { sender: null, messageId: turn.item.messageId, signal: turn.signal });
-    }
-    for (;;) {
-      await this.runtime.idle(s.id);
-      if (turn.ended || !turn.heldOpen) break;
-      await turn.holdsReleased();
-    }
-    this.endTurn(s, turn, 'completed');
-  }
-
-  /**
-   * Brings the session's agents back into the runtime. Returns true when the turn continues
-   * from a checkpoint (its undelivered messages are back in the queue) rather than from the top.
-   */
-  private async restoreAgents(s: LiveSession, turn: Turn): Promise<boolean> {
-    const snapshot = s.snapshot;
-    const midTurn = snapshot?.pending.some((p) => (p.message as Partial<ChatMessage> | null)?.turnId === turn.id) ?? false;
-    if (s.restoreNeeded && snapshot) {
-      s.restoreNeeded = false;
-      await this.runtime.loadKey(midTurn ? snapshot : { ...snapshot, pending: [] });
-    }
-    if (midTurn) return true;
-    // Interrupted after its agents answered but before the turn was closed: do not answer twice.
-    if (answered(s.transcript, turn.item)) {
-      this.endTurn(s, turn, 'completed', 'resumed after a restart');
-    }
-    return false;
-  }
-
-  private armWallClock(s: LiveSession, turn: Turn, ms: number): void {
-    clearTimeout(turn.wallTimer);
-    turn.deadline = Date.now() + ms;
-    turn.wallTimer = setTimeout(() => this.endTurn(s, turn, 'timeout', `the turn ran longer than ${s.version?.limits.maxTurnMs} ms`), ms);
-  }
-
-  private endTurn(s: LiveSession, turn: Turn, reason: TurnEndReason, detail?: string): void {
-    if (turn.ended || s.turn !== turn) return;
-    turn.ended = { reason, ...(detail === undefined ? {} : { detail }) };
-    turn.clearTimers();
-    // Errors only when someone gets them: capturing a stack costs more than the rest of a turn's end.
-    const stopped = () => new AppError(reason, 409, detail ?? `the turn ended: ${reason}`);
-    if (reason !== 'completed') turn.controller.abort(stopped());
-    if (turn.inputs.size) {
-      const error = stopped();
-      for (const input of turn.inputs.values()) input.reject(error);
-      turn.inputs.clear();
-    }
-    turn.releaseHeld();
-    turn.wakeHoldWaiters();
-    s.turn = undefined;
-    if (s.inbox[0] === turn.item) s.inbox.shift();
-    s.info.turns += 1;
-    s.info.lastActiveAt = Date.now();
-    if (!s.closed) s.setState('idle');
-    turnEnded(turn.id, reason);
-    const traceId = traceIdOf(turn.id);
-    s.emit('turn_end', { sessionId: s.id, turnId: turn.id, reason, ...(detail === undefined ? {} : { detail }), time: Date.now(), usage: { ...turn.usage }, ...(traceId ? { traceId } : {}) });
-    this.savingTurn.add(s);
-    // The writes that store the turn's end are part of its trace.
-    void inTurn(turn.id, () => this.afterTurn(s, reason)).finally(() => finishTurnTrace(turn.id));
-  }
-
-  private async afterTurn(s: LiveSession, reason: TurnEndReason): Promise<void> {
-    if (!s.closed && this.loaded.has(s.id)) {
-      const snapshot = await this.snapshotOf(s.id);
-      // An interrupted turn's leftovers must not replay after a restore.
-      if (snapshot) s.snapshot = reason === 'completed' ? snapshot : { ...snapshot, pending: [] };
-    }
-    await this.trimTranscript(s).catch(() => undefined);
-    // Nothing queued behind this turn: its end may wait a moment for the next message's write.
-    await this.persist(s, s.inbox.length === 0).catch((error) => this.saveFailed(s, 'persist_failed', error));
-    this.savingTurn.delete(s);
-    this.pump(s);
-  }
-
-  private async checkpoint(s: LiveSession, turn: Turn): Promise<void> {
-    if (turn.ended) return;
-    // A snapshot waits for running handlers; during an input wait or a pause that would stall
-    // the turn, so those checkpoints keep the previous snapshot and save the rest.
-    if (!turn.inputs.size && !turn.paused) {
-      const snapshot = await this.snapshotOf(s.id);
-      if (turn.ended) return;
-      if (snapshot) s.snapshot = snapshot;
-    }
-    await this.persist(s).catch((error) => this.saveFailed(s, 'checkpoint_failed', error));
-  }
-
-  private saveFailed(s: LiveSession, code: 'persist_failed' | 'checkpoint_failed', error: unknown): void {
-    s.emit('warning', { sessionId: s.id, code, message: describe(error) });
-    this.onSaveError?.(error, { tenant: s.info.tenant, id: s.id, code });
-  }
-
-  private async snapshotOf(id: string): Promise<KeySnapshot | undefined> {
-    let wake = () => {};
-    const timeout = new Promise<undefined>((resolve) => (wake = () => resolve(undefined)));
-    const timer = setTimeout(wake, SNAPSHOT_TIMEOUT_MS);
-    try {
-      return await Promise.race([this.runtime.saveKey(id), timeout]);
-    } catch {
-      return undefined;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private runningTurn(s: LiveSession): Turn {
-    if (!s.turn || s.turn.ended) throw conflict(`session "${s.id}" has no turn running`);
-    return s.turn;
-  }
-
-  private turnOfMessage(s: LiveSession, messageId: string): string {
-    return s.inbox.find((i) => i.messageId === messageId)?.turnId ?? s.transcript.find((m) => m.id === messageId && m.sender === 'user')?.turnId ?? '';
-  }
-
-  private wakeSettled(s: LiveSession): void {
-    const waiters = s.settledWaiters;
-    s.settledWaiters = [];
-    for (const wake of waiters) wake();
-  }
-
-  // ───────────────────────────── the intervention ─────────────────────────────
-
-  /**
-   * One handler for the whole runtime: agents publish only into their own session, never into a
-   * closed one; every publish of a turn is counted against its budget, traced into the
-   * transcript and streamed as a `message` event; a paused turn holds its messages.
-   */
-  private readonly intervention: InterventionHandler = {
-    onPublish: (message, ctx) => {
-      const { sender, topicId } = ctx;
-      if (sender && sender.key !== topicId.source) {
-        throw new AppError('isolation', 403, `agent "${sender.type}" of session "${sender.key}" may not publish into session "${topicId.source}"`);
-      }
-      const s = this.live.get(topicId.source);
-      if (!s || s.closed) throw new AppError('session_closed', 409, `session "${topicId.source}" is not open`);
-      if (sender === null) return undefined;
-      const turn = s.turn;
-      const turnId = (message as Partial<ChatMessage> | null)?.turnId;
-      if (!turn || turn.ended || (turnId !== undefined && turnId !== turn.id)) return DROP;
-      if (turn.paused) return new Promise((resolve) => turn.hold(() => resolve(turn.ended ? DROP : this.admit(s, turn, message, sender, topicId, ctx.messageId))));
-      return this.admit(s, turn, message, sender, topicId, ctx.messageId);
-    },
-    onSend: (_message, ctx) => {
-      if (ctx.sender && ctx.sender.key !== ctx.recipient.key) {
-        throw new AppError('isolation', 403, `agent "${ctx.sender.type}" of session "${ctx.sender.key}" may not send to session "${ctx.recipient.key}"`);
-      }
-      const s = this.live.get(ctx.recipient.key);
-      if (!s || s.closed) throw new AppError('session_closed', 409, `session "${ctx.recipient.key}" is not open`);
-      return undefined;
-    },
-  };
-
-  private admit(s: LiveSession, turn: Turn, message: unknown, sender: AgentId, topicId: TopicId, messageId: string): unknown {
-    const version = s.version!;
-    // Agents answering each other without yielding starve timers: the wall clock is also read here.
-    if (Date.now() > turn.deadline) {
-      this.endTurn(s, turn, 'timeout', `the turn ran longer than ${version.limits.maxTurnMs} ms`);
-      return DROP;
-    }
-    turn.messages += 1;
-    if (turn.messages > version.limits.maxMessagesPerTurn) {
-      this.endTurn(s, turn, 'max_messages', `the turn reached its limit of ${version.limits.maxMessagesPerTurn} messages`);
-      return DROP;
-    }
-    const chat = message as Partial<ChatMessage> | null;
-    const agent = version.loaded.agentTypeOf(sender.type) ?? sender.type;
-    const event: MessageEvent = {
-      sessionId: s.id,
-      id: typeof chat?.id === 'string' ? chat.id : messageId,
-      turnId: turn.id,
-      topic: { type: version.loaded.graphTopicType(topicId.type) ?? topicId.type, source: s.id },
-      sender: agent,
-      recipients: version.recipients(topicId.type, agent),
-      role: isRole(chat?.role) ? chat.role : 'assistant',
-      content: typeof chat?.content === 'string' ? chat.content : JSON.stringify(message),
-      output: version.outputs.has(topicId.type),
-      time: Date.now(),
-    };
-    s.transcript.push(event);
-    s.info.lastActiveAt = event.time;
-    s.emit('message', event);
-    return undefined;
-  }
-
-  private onHandlerError(e: HandlerError): void {
-    const s = this.live.get(e.agent.key);
-    if (!s?.turn) return;
-    const agent = s.version?.loaded.agentTypeOf(e.agent.type) ?? e.agent.type;
-    s.emit('agent', { sessionId: s.id, turnId: s.turn.id, agent, phase: 'error', error: describe(e.error), time: Date.now() });
-  }
-
-  // ───────────────────────────── what agents see ─────────────────────────────
-
-  private agentEnv(tenant: string, graph: Graph): AgentEnv {
-    const credential = (name: string) => this.credential(tenant, name);
-    return {
-      graph,
-      model: (modelId) => {
-        const def = graph.models.find((m) => m.id === modelId);
-        if (!def) throw invalid(`graph "${graph.id}" has no model "${modelId}"`, { model: modelId });
-        return this.models.get(tenant, def, credential);
-      },
-      mcp: graph.mcpServers?.length ? this.mcp?.forGraph(tenant, graph, credential) : undefined,
-      session: (key) => {
-        const s = this.live.get(key);
-        if (!s || s.info.tenant !== tenant) throw new AppError('session_closed', 409, `session "${key}" is not open`);
-        return (s.context ??= this.sessionContext(s));
-      },
-    };
-  }
-
-  private sessionContext(s: LiveSession): SessionContext {
-    const manager = this;
-    const user = s.info.user ?? this.config.defaultUser;
-    const memory: UserMemory = {
-      get: async (key) => (await manager.store.getMemory(s.info.tenant, user))[key],
-      set: (key, value) => manager.store.setMemory(s.info.tenant, user, key, value),
-      list: () => manager.store.getMemory(s.info.tenant, user),
-    };
-    return {
-      sessionId: s.id,
-      tenant: s.info.tenant,
-      ...(s.info.user === undefined ? {} : { user: s.info.user }),
-      turnId: () => s.turn?.id ?? '',
-      get signal() {
-        return s.turn?.signal ?? NO_TURN;
-      },
-      emit: (event, payload) => s.emit(event, { ...payload, sessionId: s.id } as never),
-      recordUsage: (agent, usage, modelId) => manager.recordUsage(s, agent, usage, modelId),
-      requestInput: (turnId, agent, prompt, timeoutMs) => manager.requestInput(s, turnId, agent, prompt, timeoutMs),
-      endTurn: (turnId, reason, detail) => {
-        if (s.turn?.id === turnId) manager.endTurn(s, s.turn, reason, detail);
-      },
-      credential: (name) => manager.credential(s.info.tenant, name),
-      memory,
-      turnTokens: () => (s.turn ? totalTokens(s.turn.usage) : 0),
-      holdTurn: () => (s.turn && !s.turn.ended ? s.turn.holdOpen() : () => undefined),
-    };
-  }
-
-  private recordUsage(s: LiveSession, agent: string, tokens: TokenCount, modelId?: string): void {
-    const turn = s.turn;
-    const usage = priced(tokens, s.version?.model(modelId));
-    addUsage(s.info.usage, usage);
-    const agentUsage = ((s.info.agentUsage ??= {})[agent] ??= zeroUsage());
-    addUsage(agentUsage, usage);
-    if (turn) addUsage(turn.usage, usage);
-    s.emit('usage', { sessionId: s.id, turnId: turn?.id ?? '', agent, usage: { ...agentUsage }, session: { ...s.info.usage }, call: usage, ...(modelId === undefined ? {} : { model: modelId }) });
-    const budget = s.version?.limits.maxTokensPerSession;
-    if (turn && budget !== undefined && totalTokens(s.info.usage) >= budget) {
-      this.endTurn(s, turn, 'token_budget', `the session used ${totalTokens(s.info.usage)} tokens of its budget of ${budget}`);
-    }
-  }
-
-  private requestInput(s: LiveSession, turnId: string, agent: string, prompt: string, timeoutMs: number): Promise<string> {
-    const turn = s.turn;
-    if (!turn || turn.ended || turn.id !== turnId) return Promise.reject(new AppError('no_turn', 409, 'no turn is running'));
-    const requestId = randomUUID();
-    return new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        settle();
-        reject(new AppError('input_timeout', 408, `no reply to input request "${requestId}" within ${timeoutMs} ms`));
-        this.endTurn(s, turn, 'input_timeout', `${agent} waited ${timeoutMs} ms for input`);
-      }, timeoutMs);
-      const settle = () => {
-        clearTimeout(timer);
-        turn.inputs.delete(requestId);
-        if (s.turn === turn && !turn.ended && turn.inputs.size === 0) s.setState(turn.paused ? 'paused' : 'running');
-      };
-      const request = { sessionId: s.id, turnId: turn.id, requestId, agent, prompt, timeoutMs };
-      turn.inputs.set(requestId, {
-        request,
-        resolve: (content) => {
-          settle();
-          resolve(content);
-        },
-        reject: (error) => {
-          settle();
-          reject(error);
-        },
-      });
-      if (!turn.paused) s.setState('waiting_input');
-      s.emit('input_request', request);
-    });
-  }
-
-  private credential(tenant: string, name: string): string | undefined {
-    const values = this.config.credentials?.[tenant];
-    return values && Object.hasOwn(values, name) ? values[name] : undefined;
-  }
-
-  // ───────────────────────────── memory and storage ─────────────────────────────
-
-  /**
-   * Runs `task` on the caller's session, from memory or lazily from the store; a foreign one is
-   * "not found". The session cannot be paged out while a task holds it.
-   */
-  private async using<T>(caller: Caller, id: string, task: (s: LiveSession) => Promise<T>): Promise<T> {
-    if (typeof id !== 'string' || !SESSION_ID.test(id)) throw invalid(`session id ${JSON.stringify(id)} is not a session id (UUID)`, { field: 'sessionId' });
-    let s = this.live.get(id);
-    if (s) s.busy++;
-    else {
-      s = await this.load(caller.tenant, id);
-      if (s) s.busy++;
-    }
-    if (!s || !canAccess(caller, s.info)) {
-      if (s) s.busy--;
-      throw notFound('session', id);
-    }
-    try {
-      return await task(s);
-    } finally {
-      s.busy--;
-      this.scheduleQuiet(s);
-    }
-  }
-
-  private async load(tenant: string, id: string): Promise<LiveSession | undefined> {
-    const key = loadKey(tenant, id);
-    let pending: Promise<LiveSession | undefined> | undefined = this.loading.get(key);
-    if (!pending) {
-      pending = this.loadFromStore(tenant, id);
-      this.loading.set(key, pending);
-      void pending.finally(() => this.loading.delete(key)).catch(() => undefined);
-    }
-    const s = await pending;
-    return s?.info.tenant === tenant ? s : undefined;
-  }
-
-  private async loadFromStore(tenant: string, id: string): Promise<LiveSession | undefined> {
-    const record = await this.store.getSession(tenant, id);
-    if (!record) return undefined;
-    const existing = this.live.get(id);
-    if (existing) return existing;
-    const s = new LiveSession(record);
-    if (s.closed) return s;
-    this.live.set(id, s);
-    // A turn interrupted by a restart or a shutdown continues; waiting messages follow it.
-    if (s.info.state !== 'idle') s.setState('idle');
-    if (s.inbox.length) this.pump(s);
-    return s;
+    return this.stores.sessions.prune({ maxAgeMs, maxSessionsPerTenant });
   }
 
   private async versionOf(s: LiveSession) {
     return (s.version ??= await this.versions.get(s.info.tenant, s.info.graphId, s.info.graphVersion));
   }
 
-  /**
-   * Writes go out at once, in order: a store applies one session's writes in the order they are
-   * made. Each sends the transcript entries the store lacked when it started; one that starts
-   * before the previous finished only repeats entries, which stores keep by index. Waiting for
-   * each write to land before the next would cap a session at one write per event-loop turn of
-   * the store, which a busy runner falls behind.
-   */
-  private persist(s: LiveSession, coalesce = false): Promise<void> {
-    if (s.deleted) return Promise.resolve();
-    const record = s.record();
-    const from = s.persistedTranscript;
-    const length = s.transcriptLength;
-    const rewrites = s.transcriptRewrites;
-    // A failed write leaves the store as it was (or, if it landed after all, writing from
-    // `from` again only rewrites the same entries), so what the store holds stays known.
-    const done = this.store.putSession(record, from === undefined ? { coalesce } : { transcriptFrom: from, transcriptOffset: s.transcriptOffset, coalesce }).then(() => {
-      if (rewrites !== s.transcriptRewrites) return; // trimmed since: its count no longer applies
-      s.persistedTranscript = Math.max(s.persistedTranscript ?? 0, length);
-      s.shedTranscript();
-    });
-    s.saving = done.catch(() => undefined);
-    return done;
-  }
-
-  private async trimTranscript(s: LiveSession): Promise<void> {
-    const max = this.config.retention?.maxTranscriptEntries;
-    if (max === undefined || s.transcriptLength <= max) return;
-    // The kept entries start before the window: the store has those.
-    const older = s.transcript.length < max ? await this.olderEntries(s) : [];
-    // A new array: a write in flight may still read the old one (see LiveSession.record).
-    s.transcript = older.concat(s.transcript).slice(-max);
-    s.transcriptOffset = 0;
-    s.transcriptRewrites++;
-    s.persistedTranscript = undefined;
-  }
-
-  /** The stored entries before the session's window. */
-  private async olderEntries(s: LiveSession): Promise<MessageEvent[]> {
-    if (s.transcriptOffset === 0) return [];
-    await s.saving;
-    const stored = await this.store.getSession(s.info.tenant, s.id);
-    return (stored?.transcript ?? []).slice(0, s.transcriptOffset);
-  }
-
-  /** A quiet session frees its agents after the idle timeout, and leaves memory when nobody listens. */
-  private scheduleQuiet(s: LiveSession): void {
-    if (!s.quiet || s.busy || s.closed || this.stopped || this.live.get(s.id) !== s) return;
-    if (this.loaded.has(s.id)) this.idle.touch(s.id);
-    if (s.listeners.size === 0) {
-      if (this.config.pageOutMs === 0) void this.dropFromMemory(s.id);
-      else this.pageOut.touch(s.id);
-    }
-  }
-
-  private async freeAgents(id: string): Promise<void> {
-    const s = this.live.get(id);
-    if (!s || !s.quiet || !this.loaded.has(id)) return;
-    await s.saving;
-    if (!s.quiet || this.live.get(id) !== s) return;
-    // The snapshot taken when the turn ended may have timed out: take a fresh one before freeing.
-    const snapshot = await this.snapshotOf(id);
-    if (!s.quiet || this.live.get(id) !== s) return;
-    if (snapshot) {
-      s.snapshot = snapshot;
-      await this.persist(s).catch(() => undefined);
-      if (!s.quiet || this.live.get(id) !== s) return;
-    }
-    this.loaded.delete(id);
-    s.restoreNeeded = s.snapshot !== undefined;
-    this.instruments?.sessionsTimedOut.inc();
-    await this.runtime.closeKey(id);
-  }
-
-  private async dropFromMemory(id: string): Promise<void> {
-    const s = this.live.get(id);
-    if (!s || !s.quiet || s.busy || s.listeners.size) return;
-    await s.saving;
-    if (!s.quiet || s.busy || s.listeners.size || this.live.get(id) !== s) return;
-    this.idle.delete(id);
-    this.pageOut.delete(id);
-    this.live.delete(id);
-    if (this.loaded.delete(id)) await this.runtime.closeKey(id);
-  }
-
-  private forgetTimers(id: string): void {
-    this.idle.delete(id);
-    this.pageOut.delete(id);
-  }
-
   private assertRunning(): void {
-    if (this.stopped) throw new AppError('shutting_down', 503, 'the runner is shutting down');
+    if (this.residency.stopped) throw new AppError('shutting_down', 503, 'the runner is shutting down');
   }
-}
-
-function isAnswer(m: MessageEvent, turnId: string, agent: string, content: string): boolean {
-  return m.turnId === turnId && m.sender === agent && m.content === content;
-}
-
-function isRole(value: unknown): value is Role {
-  return value === 'user' || value === 'assistant' || value === 'tool' || value === 'system';
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * Whether an agent already answered in the turn. Its entries follow its user message, at the
- * end of the transcript (behind them only messages queued for later turns), so the scan back
- * stops there instead of reading the whole history on every turn.
- */
-function answered(transcript: readonly MessageEvent[], input: InboxItem): boolean {
-  for (let i = transcript.length - 1; i >= 0; i--) {
-    const m = transcript[i]!;
-    // The turn's input (a user or start message) has the item's id; anything after it is an answer.
-    if (m.turnId === input.turnId) return m.id !== input.messageId;
-  }
-  return false;
 }

@@ -11,6 +11,7 @@ import { loadGraph } from '../agents/load-graph.ts';
 import { ModelRegistry } from '../models/registry.ts';
 import { SingleThreadedAgentRuntime } from '../runtime/single-threaded-runtime.ts';
 import { LowdbStore } from '../store/lowdb-store.ts';
+import { storesOf } from '../store/types.ts';
 import { SessionManager, type ModelSource, type SessionManagerConfig } from './session-manager.ts';
 import type { Caller } from './types.ts';
 
@@ -29,7 +30,7 @@ export async function tempDataDir(): Promise<{ dir: string; remove(): Promise<vo
 export function startRunner(dir: string, config: SessionManagerConfig = {}, models: ModelSource = new ModelRegistry({})): Runner {
   const runtime = new SingleThreadedAgentRuntime();
   const store = new LowdbStore(dir);
-  const manager = new SessionManager({ store, runtime, loadGraph, models, config: { shutdownGraceMs: 100, ...config } });
+  const manager = new SessionManager({ stores: storesOf(store), runtime, loadGraph, models, config: { shutdownGraceMs: 100, ...config } });
   return {
     manager,
     runtime,

@@ -8,7 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CrashStep } from './crash-after.fixture.ts';
 import { LowdbStore, type LowdbStoreOptions } from './lowdb-store.ts';
 import { CHUNK } from './transcript-log.ts';
-import { describeStoreContract, graphRecord, message, sessionRecord } from './store-contract.ts';
+import { describeStoreContracts } from './contract/index.ts';
+import { graphRecord, message, sessionRecord } from './contract/records.ts';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -38,7 +39,7 @@ async function crashAfter(dir: string, steps: CrashStep[]): Promise<void> {
 
 const fixture = (name: string) => join(dirname(fileURLToPath(import.meta.url)), `${name}.fixture.ts`);
 
-describeStoreContract('lowdb', async () => new LowdbStore(await tempDir()), (store) => filesUnder((store as LowdbStore).dir));
+describeStoreContracts('lowdb', async () => new LowdbStore(await tempDir()), (store) => filesUnder((store as LowdbStore).dir));
 
 /** Every file under `dir` with its size, modification time and content. */
 async function filesUnder(dir: string): Promise<Record<string, string>> {

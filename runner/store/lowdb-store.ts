@@ -2,6 +2,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SessionInfo } from '../../schemas/protocol.ts';
 import { AppError, invalid } from '../errors.ts';
+import { StaleFenceError } from './errors.ts';
 import { InFlight } from './in-flight.ts';
 import { JournaledSessions } from './journaled-sessions.ts';
 import { KeyedLock } from './keyed-lock.ts';
@@ -9,12 +10,6 @@ import { readJson, storeError, writeJson } from './json-file.ts';
 import { SessionFiles } from './session-files.ts';
 import { StorePaths, segment } from './store-paths.ts';
 import type { PutSessionOptions, SessionRecord, Store, StoredGraph } from './types.ts';
-
-export class StaleFenceError extends AppError {
-  constructor(sessionId: string, fence: number, current: number) {
-    super('stale_fence', 409, `session "${sessionId}" write rejected: fence ${fence} is older than ${current}`, { sessionId, fence, current });
-  }
-}
 
 const MAX_MEMORY_KEYS = 1000;
 const MAX_MEMORY_KEY = 200;

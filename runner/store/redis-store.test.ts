@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoundTrips } from '../cluster/round-trips.ts';
-import { connectTestRedis, flushPrefix, testPrefix } from '../cluster/test-redis.ts';
-import { StaleFenceError } from './lowdb-store.ts';
+import { connectTestRedis, flushPrefix, testPrefix } from '../cluster/test-support.ts';
+import { StaleFenceError } from './errors.ts';
 import { RedisStore } from './redis-store.ts';
-import { describeStoreContract } from './store-contract.ts';
+import { describeStoreContracts } from './contract/index.ts';
 import type { SessionRecord, StoredGraph } from './types.ts';
 
 let redis: Redis;
@@ -220,7 +220,7 @@ describe('RedisStore specifics', () => {
   });
 });
 
-describeStoreContract('RedisStore', () => new RedisStore({ redis, prefix }), () => keysUnder(prefix));
+describeStoreContracts('RedisStore', () => new RedisStore({ redis, prefix }), () => keysUnder(prefix));
 
 /** Every key under `prefix` with its serialized value. */
 async function keysUnder(prefix: string): Promise<Record<string, string>> {

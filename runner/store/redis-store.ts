@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { AppError, invalid } from '../errors.ts';
 import type { SessionInfo } from '../../schemas/protocol.ts';
-import { StaleFenceError } from './lowdb-store.ts';
+import { StaleFenceError } from './errors.ts';
 import { InFlight } from './in-flight.ts';
 import { DEFAULT_REDIS_PREFIX, redisKeys, type RedisKeys } from './redis-keys.ts';
+import { decodeReply, encodeHead, PUT_SESSION, PUT_SESSION_KEYS, withEntries, type PutSessionReply, type SnapshotArg } from './redis-put-session.ts';
 import { applyChange, changeOf, type SnapshotChange } from './snapshot-change.ts';
 import { segment } from './store-paths.ts';
 import type { PutSessionOptions, SessionRecord, Store, StoredGraph } from './types.ts';
@@ -23,55 +24,6 @@ const ACTIVITY_RESOLUTION_MS = 1000;
  * loaded machine; a person typing does not, and the write then goes out alone.
  */
 const COALESCE_MS = 5;
-
-// One round trip per write, and the fence check cannot race the write it guards. A write carries
-// only what changed since this writer's last write of the session (see putSession): checks come
-// first, so a refused write changes nothing.
-// KEYS: 1 record, 2 info index, 3 activity index, 4 fence, 5 tenants, 6 transcript, 7 state (rev,
-// inbox, snapshot), 8 accepted ids, 9 snapshot changes.
-// ARGV: 1 fence, 2 id, 3 info JSON, 4 lastActiveAt ('' to leave the activity index alone), 5 tenant,
-// 6 the revision this write builds on ('' for none: it carries everything), 7 its own revision,
-// 8 inbox JSON, 9 snapshot JSON ('' for unchanged or changed by ARGV[10], '-' for none), 10 a change
-// to append to the stored snapshot ('' for none), 11 how many stored accepted ids stay (the last
-// ones; '' for all, with none added), 12 how many ids follow, then the ids, then where the
-// transcript entries are new from ('' rewrites the list) and the entries. Returns {1, 0} when
-// written, {0, fence} when fenced off, {2, length} when the transcript list is shorter than the
-// writer believes (a record stored whole by an older version: the writer sends it all), {3, 0}
-// when the stored revision is not the one this write builds on.
-const PUT_SESSION = `
-local fence = ARGV[1]
-local current = 0
-if fence ~= '' then
-  current = tonumber(redis.call('GET', KEYS[4]) or '0')
-  if tonumber(fence) < current then return {0, current} end
-end
-local base = ARGV[6]
-if base ~= '' and redis.call('HGET', KEYS[7], 'rev') ~= base then return {3, 0} end
-local added = tonumber(ARGV[12])
-local at = 13 + added
-local from = tonumber(ARGV[at])
-if from ~= nil then
-  local length = redis.call('LLEN', KEYS[6])
-  if length < from then return {2, length} end
-  if from == 0 then redis.call('DEL', KEYS[6]) elseif length > from then redis.call('LTRIM', KEYS[6], 0, from - 1) end
-else
-  redis.call('DEL', KEYS[6])
-end
-for i = at + 1, #ARGV, 1000 do redis.call('RPUSH', KEYS[6], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
-if fence ~= '' and tonumber(fence) > current then redis.call('SET', KEYS[4], fence) end
-local kept = tonumber(ARGV[11])
-if kept == 0 then redis.call('DEL', KEYS[8]) elseif kept ~= nil then redis.call('LTRIM', KEYS[8], -kept, -1) end
-for i = 13, at - 1, 1000 do redis.call('RPUSH', KEYS[8], unpack(ARGV, i, math.min(i + 999, at - 1))) end
-if ARGV[10] ~= '' then redis.call('RPUSH', KEYS[9], ARGV[10]) elseif ARGV[9] ~= '' then redis.call('DEL', KEYS[9]) end
-if ARGV[9] == '-' then redis.call('HDEL', KEYS[7], 'snapshot') end
-if ARGV[9] == '' or ARGV[9] == '-' then redis.call('HSET', KEYS[7], 'rev', ARGV[7], 'inbox', ARGV[8])
-else redis.call('HSET', KEYS[7], 'rev', ARGV[7], 'inbox', ARGV[8], 'snapshot', ARGV[9]) end
--- Marks the record as stored in parts; an incremental write builds on one that did.
-if base == '' or from == nil then redis.call('SET', KEYS[1], '{}') end
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
-if ARGV[4] ~= '' then redis.call('ZADD', KEYS[3], ARGV[4], ARGV[2]) end
-if base == '' then redis.call('SADD', KEYS[5], ARGV[5]) end
-return {1, 0}`;
 
 // Counting and writing in one step, so concurrent writers cannot overfill a user's memory.
 const SET_MEMORY = `
@@ -119,7 +71,7 @@ export class RedisStore implements Store {
   constructor(options: RedisStoreOptions) {
     this.ownsClient = typeof options.redis === 'string';
     const client = typeof options.redis === 'string' ? new Redis(options.redis, { maxRetriesPerRequest: 3 }) : options.redis;
-    client.defineCommand('putSessionScript', { numberOfKeys: 9, lua: PUT_SESSION });
+    client.defineCommand('putSessionScript', { numberOfKeys: PUT_SESSION_KEYS, lua: PUT_SESSION });
     client.defineCommand('putGraphScript', { numberOfKeys: 3, lua: PUT_GRAPH });
     client.defineCommand('setMemoryScript', { numberOfKeys: 1, lua: SET_MEMORY });
     this.redis = client as Scripted;
@@ -251,7 +203,6 @@ export class RedisStore implements Store {
    */
   private async write(record: SessionRecord, options: PutSessionOptions): Promise<void> {
     const { info, transcript, snapshot } = record;
-    const k = this.keys;
     const offset = options.transcriptOffset ?? 0;
     const length = offset + transcript.length; // the caller may append while the first try is in flight
     const asked = options.transcriptFrom !== undefined && options.transcriptFrom >= offset && options.transcriptFrom <= length ? options.transcriptFrom : undefined;
@@ -275,30 +226,37 @@ export class RedisStore implements Store {
       accepted: unchanged ? prior.accepted : { count: ids.length, first: ids[0], last: ids.at(-1) },
       activeAt: moved ? info.lastActiveAt : prior.activeAt,
     });
-    const head = [
-      k.session(info.tenant, info.id), k.sessionInfo(info.tenant), k.sessionActive(info.tenant), k.fence(info.id), k.tenants, k.transcript(info.tenant, info.id), k.sessionState(info.tenant, info.id), k.accepted(info.tenant, info.id), k.snapshotChanges(info.tenant, info.id),
-      options.fence === undefined ? '' : String(options.fence), info.id, JSON.stringify(info), moved ? String(info.lastActiveAt) : '', info.tenant,
-      prior?.revision ?? '', revision, JSON.stringify(record.inbox ?? null),
-      prior && prior.snapshot === snapshot ? '' : snapshot === undefined ? '-' : whole ? JSON.stringify(snapshot) : '',
-      whole ? '' : JSON.stringify(change),
-      unchanged ? '' : String(kept), String(added.length), ...added,
-    ];
-    let ok: number, current: number;
+    const snapshotArg: SnapshotArg =
+      prior && prior.snapshot === snapshot ? { kind: 'unchanged' } : snapshot === undefined ? { kind: 'none' } : whole ? { kind: 'whole', json: JSON.stringify(snapshot) } : { kind: 'change', json: JSON.stringify(change) };
+    const head = encodeHead(this.keys, {
+      tenant: info.tenant,
+      id: info.id,
+      fence: options.fence,
+      infoJson: JSON.stringify(info),
+      activeAt: moved ? info.lastActiveAt : undefined,
+      baseRevision: prior?.revision,
+      revision,
+      inboxJson: JSON.stringify(record.inbox ?? null),
+      snapshot: snapshotArg,
+      acceptedKept: unchanged ? undefined : kept,
+      acceptedAdded: added,
+    });
+    let reply: PutSessionReply;
     try {
-      [ok, current] = await this.redis.putSessionScript(...withEntries(head, transcript, from, offset, length));
+      reply = decodeReply(await this.redis.putSessionScript(...withEntries(head, transcript, from, offset, length)));
       // The stored list is shorter than the writer believes: send what it lacks, if the writer has it.
-      if (ok === 2) {
-        if (current < offset) throw new AppError('corrupt_record', 500, `session "${info.id}": the stored transcript has ${current} entries, this write starts at ${offset}`);
-        [ok, current] = await this.redis.putSessionScript(...withEntries(head, transcript, offset === 0 ? undefined : current, offset, length));
+      if (reply.outcome === 'short') {
+        if (reply.length < offset) throw new AppError('corrupt_record', 500, `session "${info.id}": the stored transcript has ${reply.length} entries, this write starts at ${offset}`);
+        reply = decodeReply(await this.redis.putSessionScript(...withEntries(head, transcript, offset === 0 ? undefined : reply.length, offset, length)));
       }
     } catch (error) {
       this.written.delete(info);
       throw error;
     }
-    if (ok === 1) return;
+    if (reply.outcome === 'written') return;
     this.written.delete(info);
-    if (ok === 3) throw new AppError('store_conflict', 503, `session "${info.id}" changed in the store since this process last wrote it (or that write failed); the next write sends it whole`);
-    throw new StaleFenceError(info.id, options.fence!, current);
+    if (reply.outcome === 'fenced') throw new StaleFenceError(info.id, options.fence!, reply.current);
+    throw new AppError('store_conflict', 503, `session "${info.id}" changed in the store since this process last wrote it (or that write failed); the next write sends it whole`);
   }
 
   deleteSession(tenant: string, id: string): Promise<void> {
@@ -364,14 +322,6 @@ export class RedisStore implements Store {
     const results = (await tx.exec()) ?? [];
     return results.filter((_, i) => i % 4 === 0).reduce((n, [, deleted]) => n + Number(deleted), 0);
   }
-}
-
-/** The script's arguments: `head`, then where the transcript is new from ('' for all of it) and the entries from there. */
-function withEntries(head: string[], transcript: SessionRecord['transcript'], from: number | undefined, offset: number, length: number): string[] {
-  const args = head.slice();
-  args.push(from === undefined ? '' : String(from));
-  for (let i = (from ?? 0) - offset; i < length - offset; i++) args.push(JSON.stringify(transcript[i]));
-  return args;
 }
 
 interface Held {

@@ -47,18 +47,22 @@ export interface PutSessionOptions {
 /** Entries a write with a transcript offset carries before its `transcriptFrom` (see putSession). */
 export const WRITE_OVERLAP = 64;
 
-/**
- * Storage for the runner. Every write concerns one record, so its cost does not grow with the
- * number of stored sessions. `fence` (when given) must be ≥ the highest fence seen for that
- * session, or the write is rejected: this is how a stale cluster owner is kept out.
- */
-export interface Store {
+/** The tenants' graphs, every version kept. */
+export interface GraphStore {
   listGraphs(tenant: string): Promise<StoredGraph[]>;
   getGraph(tenant: string, id: string, version?: number): Promise<StoredGraph | undefined>;
   listGraphVersions(tenant: string, id: string): Promise<number[]>;
   putGraph(record: StoredGraph): Promise<void>;
   deleteGraph(tenant: string, id: string): Promise<void>;
+}
 
+/**
+ * Sessions, written as one record after each turn. Every write concerns one record, so its cost
+ * does not grow with the number of stored sessions. `fence` (when given) must be ≥ the highest
+ * fence seen for that session, or the write is rejected: this is how a stale cluster owner is
+ * kept out.
+ */
+export interface SessionStore {
   getSession(tenant: string, id: string): Promise<SessionRecord | undefined>;
   /** Session ids and summaries, from an index rather than by reading every record. */
   listSessions(tenant: string, filter?: { graphId?: string; state?: string; user?: string }): Promise<SessionInfo[]>;
@@ -76,17 +80,34 @@ export interface Store {
    */
   putSession(record: SessionRecord, options?: PutSessionOptions): Promise<void>;
   deleteSession(tenant: string, id: string): Promise<void>;
-
-  getMemory(tenant: string, user: string): Promise<Record<string, string>>;
-  setMemory(tenant: string, user: string, key: string, value: string): Promise<void>;
-
-  /**
-   * Erasure, once the user's sessions are deleted: removes the user's memory and whatever still
-   * names those sessions (journal lines, index history).
-   */
-  eraseUser(tenant: string, user: string): Promise<void>;
-
   /** Drops transcripts and sessions past the retention policy; returns how many were pruned. */
   prune(policy: { maxAgeMs?: number; maxSessionsPerTenant?: number }): Promise<number>;
+}
+
+/** What agents remember per tenant and user, across sessions. */
+export interface MemoryStore {
+  getMemory(tenant: string, user: string): Promise<Record<string, string>>;
+  setMemory(tenant: string, user: string, key: string, value: string): Promise<void>;
+}
+
+/** The three stores the runner uses, wired together in app.ts. */
+export interface Stores {
+  graphs: GraphStore;
+  sessions: SessionStore;
+  memory: MemoryStore;
+}
+
+/** A backend that is all three stores at once (the embedded store, Redis) and closes as one. */
+export interface Store extends GraphStore, SessionStore, MemoryStore {
+  /**
+   * Erasure, once the user's sessions are deleted: removes the user's memory and whatever still
+   * names those sessions (journal lines, index history). On the backend, as it spans its stores.
+   */
+  eraseUser(tenant: string, user: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The three stores one backend provides. */
+export function storesOf(backend: Store): Stores {
+  return { graphs: backend, sessions: backend, memory: backend };
 }

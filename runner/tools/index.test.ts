@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { UserMemory } from '../agents/env.ts';
+import type { UserMemory } from './types.ts';
 import { runTool, toolArgsFromMessage, toolSpecs } from './index.ts';
 
 const ctx = { allowedHosts: [] };

@@ -1,5 +1,11 @@
 import type { z } from 'zod';
-import type { UserMemory } from '../agents/env.ts';
+
+/** The session user's memory, as agents and tools see it. */
+export interface UserMemory {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string): Promise<void>;
+  list(): Promise<Record<string, string>>;
+}
 
 /** What a tool may use: the graph's HTTP allow-list, the session user's memory, the turn's signal. */
 export interface ToolContext {

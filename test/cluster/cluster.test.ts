@@ -5,10 +5,10 @@ import { eventually } from '../helpers/eventually.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageEvent, ServerEvents, SessionInfo } from '../../schemas/protocol.ts';
 import { LAG_NOISE_MS, UTILIZATION_HEADROOM, type ProcessLoad } from '../../runner/cluster/placement.ts';
-import { connectTestRedis, flushPrefix, TEST_REDIS_URL, testPrefix } from '../../runner/cluster/test-redis.ts';
+import { connectTestRedis, flushPrefix, TEST_REDIS_URL, testPrefix } from '../../runner/cluster/test-support.ts';
 import { echoGraph } from '../../runner/sessions/test-support.ts';
 import { api, call, connect, nextEvent, ok, spawnServer, tempDir } from '../integration/helpers.ts';
-import { startGatedModel, type GatedModel } from './gated-model.ts';
+import { startGatedModel, type GatedModel } from './helpers/gated-model.ts';
 
 /**
  * Three `switchboard serve --redis` processes on loopback ports, one Redis, real Socket.IO

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ack, MessageEvent } from '../../schemas/protocol.ts';
-import { connectTestRedis, flushPrefix, TEST_REDIS_URL, testPrefix } from '../../runner/cluster/test-redis.ts';
+import { connectTestRedis, flushPrefix, TEST_REDIS_URL, testPrefix } from '../../runner/cluster/test-support.ts';
 import { api, call, connect, nextEvent, ok, spawnServer, tempDir } from '../integration/helpers.ts';
 import { hostileCases, type ObservedError } from './harness/cases.ts';
 import { echoGraph } from './fixtures/graphs.ts';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectTestRedis, flushPrefix, testPrefix, TEST_REDIS_URL } from '../../runner/cluster/test-redis.ts';
+import { connectTestRedis, flushPrefix, testPrefix, TEST_REDIS_URL } from '../../runner/cluster/test-support.ts';
 import { api, call, connect, memoryToolGraph, startTestRunner, type TestRunner } from './helpers.ts';
 
 /**

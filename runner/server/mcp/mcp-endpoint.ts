@@ -4,7 +4,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { Config } from '../../config.ts';
 import type { Sessions } from '../../sessions/types.ts';
-import type { Store } from '../../store/types.ts';
+import type { GraphStore } from '../../store/types.ts';
 import { callerOf } from '../auth.ts';
 import { graphServer } from './graph-server.ts';
 import { JSON_RPC, sendJsonRpcError } from './json-rpc-error.ts';
@@ -26,7 +26,7 @@ export const SESSION_ID_HEADER = 'mcp-session-id';
 /** 256 random bits: an MCP session id cannot be guessed, and a leaked one only works with its own token. */
 const newSessionId = () => randomBytes(32).toString('base64url');
 
-export function mcpEndpoint(deps: { config: Config; store: Store; sessions: Sessions; log: (err: unknown) => void }): McpEndpoint {
+export function mcpEndpoint(deps: { config: Config; store: GraphStore; sessions: Sessions; log: (err: unknown) => void }): McpEndpoint {
   const { config } = deps;
   const registry = new McpSessions({ perTenant: config.mcp.maxSessionsPerTenant, idleMs: config.idleTimeoutMs });
   const toolDeps = { store: deps.store, sessions: deps.sessions };

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { SessionInfo, TurnEndReason } from '../../../schemas/protocol.ts';
 import { AppError } from '../../errors.ts';
 import type { Sessions } from '../../sessions/types.ts';
-import type { Store } from '../../store/types.ts';
+import type { GraphStore } from '../../store/types.ts';
 import { answerStream } from '../answer-stream.ts';
 import { runChatTurn, type OpenQuestion, type TurnResult } from '../chat-turn.ts';
 import { sessionIdParam } from '../params.ts';
@@ -19,7 +19,7 @@ import type { McpSession } from './mcp-sessions.ts';
  * session holds for that graph (or the session the caller names).
  */
 export interface ToolCallDeps {
-  store: Store;
+  store: GraphStore;
   sessions: Sessions;
 }
 

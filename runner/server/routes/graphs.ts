@@ -3,13 +3,13 @@ import { z } from 'zod';
 import type { Graph } from '../../../schemas/graph.ts';
 import { Id, Text } from '../../../schemas/ids.ts';
 import { AppError, conflict, invalid, notFound } from '../../errors.ts';
-import type { Store, StoredGraph } from '../../store/types.ts';
+import type { GraphStore, StoredGraph } from '../../store/types.ts';
 import { callerOf } from '../auth.ts';
 import { exportGraph, graphManifest } from '../../../schemas/manifest.ts';
 import { checkGraph } from '../graph-check.ts';
 import { thumbnailOf } from '../graph-thumbnail.ts';
 import { methodNotAllowed } from '../http-errors.ts';
-import { KeyedLock } from '../keyed-lock.ts';
+import { KeyedLock } from '../../store/keyed-lock.ts';
 import { graphIdParam, intQuery, stringQuery } from '../params.ts';
 import type { Problem } from '../../../schemas/problem.ts';
 
@@ -68,7 +68,7 @@ export function credentialNames(value: unknown, out = new Set<string>()): string
   return [...out].sort();
 }
 
-export function graphsRouter(store: Store): Router {
+export function graphsRouter(store: GraphStore): Router {
   const router = Router();
   const lock = new KeyedLock();
 
@@ -213,7 +213,7 @@ export function graphsRouter(store: Store): Router {
   return router;
 }
 
-async function freeId(store: Store, tenant: string, id: string): Promise<string> {
+async function freeId(store: GraphStore, tenant: string, id: string): Promise<string> {
   for (let n = 1; n < 1000; n++) {
     const suffix = n === 1 ? '-copy' : `-copy-${n}`;
     const candidate = id.slice(0, 64 - suffix.length) + suffix;

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { CreateSession, InputReply, SendMessage } from '../../../schemas/protocol.ts';
+import { CreateSession, InputReply, SendMessage, SessionState } from '../../../schemas/protocol.ts';
 import { creatorFor } from '../../sessions/access.ts';
 import type { Sessions } from '../../sessions/types.ts';
 import { callerOf } from '../auth.ts';
@@ -9,7 +9,6 @@ import { sessionIdParam, stringQuery } from '../params.ts';
 
 const SendBody = SendMessage.omit({ sessionId: true }).extend({ wait: z.boolean().optional() }).strict();
 const InputBody = InputReply.omit({ sessionId: true }).strict();
-const SessionState = z.enum(['idle', 'running', 'paused', 'waiting_input', 'closed']);
 
 export function sessionsRouter(sessions: Sessions, onUserMessage: () => void): Router {
   const router = Router();

@@ -6,7 +6,7 @@ import { callerOf } from '../auth.ts';
 import { methodNotAllowed } from '../http-errors.ts';
 
 /** A tenant's users: only erasure so far (DELETE /api/users/:user). */
-export function usersRouter(sessions: Sessions, store: Store): Router {
+export function usersRouter(sessions: Sessions, store: Pick<Store, 'eraseUser'>): Router {
   const router = Router();
   router
     .route('/:user')

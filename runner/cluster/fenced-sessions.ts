@@ -1,0 +1,25 @@
+import { StaleFenceError } from '../store/errors.ts';
+import type { PutSessionOptions, SessionRecord, SessionStore } from '../store/types.ts';
+
+/**
+ * The session store as a cluster member sees it: every session write carries the fencing token
+ * of this process's lease on that session. Without a (still valid) lease the token is 0, which
+ * loses to any token ever issued, so a process that lost a session (paused, partitioned, handed
+ * over) cannot overwrite it. The session manager stays unaware of the cluster. `onStale` hears of
+ * every write the fence turned away.
+ */
+export function fencedSessions(store: SessionStore, tokenOf: (sessionId: string) => number | undefined, onStale: (error: StaleFenceError) => void = () => undefined): SessionStore {
+  // Made once, not per write.
+  const failed = (error: unknown) => {
+    if (error instanceof StaleFenceError) onStale(error);
+    throw error;
+  };
+  return {
+    getSession: (tenant, id) => store.getSession(tenant, id),
+    listSessions: (tenant, filter) => store.listSessions(tenant, filter),
+    putSession: (record: SessionRecord, options: PutSessionOptions = {}) =>
+      store.putSession(record, { ...options, fence: options.fence ?? tokenOf(record.info.id) ?? 0 }).catch(failed),
+    deleteSession: (tenant, id) => store.deleteSession(tenant, id),
+    prune: (policy) => store.prune(policy),
+  };
+}
