@@ -138,7 +138,7 @@ export async function startRunner(options: RunnerOptions = {}): Promise<Runner> 
     cluster.emitWith((tenant, sessionId, event, payload) => {
       if (event === 'message') metrics.messages.inc();
       else if (event === 'turn_end') metrics.turns.inc({ reason: (payload as { reason: string }).reason });
-      socket.io.to(roomFor(tenant, sessionId, event, payload)).emit(event, payload);
+      socket.toRooms.push(roomFor(tenant, sessionId, event, payload), event, payload);
     });
   }
 

@@ -71,7 +71,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use('/api/graphs', ...guarded, graphsRouter(store));
   app.use('/api/sessions', ...guarded, sessionsRouter(sessions, () => metrics.userMessages.inc()));
   app.use('/api/examples', ...guarded, examplesRouter(deps.examplesDir));
-  app.use('/v1', ...guarded, openaiRouter(store, sessions));
+  app.use('/v1', ...guarded, openaiRouter(store, sessions, config.tokenWindowMs));
   // The origin check comes first: a page on a foreign origin is refused whatever token it sends.
   app.use('/mcp', originGuard(config), mcpCors, requireCaller(auth), rateLimit(config.limits.http), deps.mcp.router);
   app.use('/api', notFoundHandler);

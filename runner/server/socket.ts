@@ -12,6 +12,7 @@ import type { Metrics } from './metrics.ts';
 import { problemsOf } from './problems.ts';
 import { callerWithUser } from './routes/sessions.ts';
 import { SocketRate } from './socket-rate.ts';
+import { TokenCoalescer } from './token-coalescer.ts';
 
 export interface SocketDeps {
   config: Config;
@@ -54,6 +55,8 @@ type Handler<N extends ClientEventName> = (socket: Socket, payload: z.infer<(typ
 
 export interface SocketServer {
   io: Server;
+  /** Where a session's events go to its room (cluster mode: the owner's events, wherever the room's sockets are). */
+  toRooms: TokenCoalescer;
   /** Disconnects every client and drops every Sessions subscription. */
   close(): Promise<void>;
 }
@@ -71,6 +74,7 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
     ...(deps.adapter ? { adapter: deps.adapter, connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_MS, skipMiddlewares: true } } : {}),
   });
   const adapter = io.of('/').adapter;
+  const toRooms = new TokenCoalescer(config.tokenWindowMs, (room, event, payload) => io.to(room).emit(event, payload));
 
   /**
    * One Sessions subscription per room, not per socket. It outlives the room by the recovery
@@ -93,7 +97,7 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
       else if (event === 'turn_end') metrics.turns.inc({ reason: (payload as { reason: string }).reason });
       // Not volatile, even for tokens: engine.io marks a websocket unwritable while a send is in
       // flight, so volatile events emitted in a burst (a token stream) would mostly be dropped.
-      io.to(room).emit(event, payload);
+      toRooms.push(room, event, payload);
     });
     subscriptions.set(room, { ready });
     ready.catch((err) => {
@@ -242,7 +246,9 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
 
   return {
     io,
+    toRooms,
     async close() {
+      toRooms.flushAll();
       io.disconnectSockets(true);
       const subs = [...subscriptions.values()];
       subscriptions.clear();
