@@ -47,6 +47,25 @@ describe('ScriptedModelClient', () => {
     expect(deltas.join('')).toBe(r.content);
   });
 
+  it('streams at its pace: chunks of chunkTokens tokens, one chunk interval apart', async () => {
+    const at: number[] = [];
+    const deltas: string[] = [];
+    const start = performance.now();
+    await model({ tokenSize: 2, fallback: 'aabbccddee', pace: { tokensPerSecond: 100, chunkTokens: 2 } }).chat({
+      agent: 'a',
+      messages: [user('x')],
+      onToken: (d) => (deltas.push(d), at.push(performance.now() - start)),
+    });
+    expect(deltas).toEqual(['aabb', 'ccdd', 'ee']);
+    // Chunk n is due n × 20 ms after the first; timers never fire early.
+    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(19);
+    expect(at[2]! - at[0]!).toBeGreaterThanOrEqual(39);
+  });
+
+  it('refuses a pace that is not a positive rate', () => {
+    expect(ScriptedModel.safeParse({ id: 'm', provider: 'scripted', pace: { tokensPerSecond: 0 } }).error?.issues[0]?.path).toEqual(['pace', 'tokensPerSecond']);
+  });
+
   it('emits tool calls first, then the reply with the tool results once they are in the request', async () => {
     const m = model({
       rules: [{ match: { contains: 'compute' }, toolCalls: [{ name: 'calculator', arguments: { expression: '{input}' } }], reply: 'result: {tool}' }],
