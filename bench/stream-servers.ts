@@ -1,0 +1,172 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express from 'express';
+import { Server } from 'socket.io';
+import { Graph, type GraphInput } from '../schemas/graph.ts';
+import type { ServerEventName, TokenEvent } from '../schemas/protocol.ts';
+import { startRunner } from '../runner/app.ts';
+import { LOCAL_TENANT, parseConfig } from '../runner/config.ts';
+import { chunkClock } from '../runner/models/stream-pace.ts';
+
+/**
+ * The servers of the streaming bench (stream.ts), each in its own child process so its CPU time
+ * is its own: a runner (embedded lowdb store) whose scripted model streams at a real model's
+ * pace, a bare Socket.IO server and a bare Express SSE server that send the same tokens one
+ * event or chunk per token at the same pace.
+ */
+
+export const TOKENS = 200;
+export const TOKEN_CHARS = 4;
+export const TOKENS_PER_SECOND = 50;
+/** 200 tokens of 4 characters: "w000", "w001"… */
+export const REPLY = Array.from({ length: TOKENS }, (_, i) => `w${String(i).padStart(3, '0')}`).join('');
+
+export const STREAM_GRAPH: GraphInput = {
+  format: 'switchboard/graph',
+  version: 1,
+  id: 'bench-stream',
+  name: 'Bench stream',
+  models: [{ id: 'm', provider: 'scripted', fallback: REPLY, tokenSize: TOKEN_CHARS, pace: { tokensPerSecond: TOKENS_PER_SECOND, chunkTokens: 1 } }],
+  agents: [{ id: 'writer', type: 'writer', kind: 'assistant', config: { model: 'm', stream: true } }],
+  topics: [
+    { id: 'in', type: 'stream.in' },
+    { id: 'out', type: 'stream.out' },
+  ],
+  subscriptions: [{ id: 's1', topic: 'in', agent: 'writer' }],
+  publications: [{ id: 'p1', agent: 'writer', topic: 'out' }],
+  entry: 'in',
+  output: ['out'],
+};
+
+export type Role = 'runner' | 'bare-socketio' | 'bare-sse';
+
+/** Wall-clock ms with sub-ms precision, comparable across the processes of one machine. */
+export const now = () => performance.timeOrigin + performance.now();
+
+/** When each token left the model: per session, [time, characters streamed so far]. */
+type Emitted = Map<string, Array<[number, number]>>;
+
+const SELF = fileURLToPath(import.meta.url);
+
+async function serve(role: Role): Promise<void> {
+  const emitted: Emitted = new Map();
+  const record = (sessionId: string, delta: string) => {
+    const list = emitted.get(sessionId) ?? [];
+    emitted.set(sessionId, list);
+    list.push([now(), (list.at(-1)?.[1] ?? 0) + delta.length]);
+  };
+  process.on('message', (m: { ask: 'cpu' | 'emitted' }) => {
+    if (m.ask === 'cpu') process.send?.(process.cpuUsage());
+    else if (m.ask === 'emitted') process.send?.([...emitted]);
+  });
+  const ready = (url: string) => process.stdout.write(`${JSON.stringify({ url })}\n`);
+
+  if (role === 'bare-socketio') {
+    const http = createServer();
+    const io = new Server(http, { serveClient: false });
+    io.on('connection', (socket) =>
+      socket.on('stream', ({ sessionId }: { sessionId: string }, ack: (r: unknown) => void) => {
+        void socket.join(sessionId);
+        ack({ ok: true });
+        void paced(async (delta) => {
+          const token: TokenEvent = { sessionId, turnId: 't', agent: 'writer', messageId: `m-${sessionId}`, delta };
+          record(sessionId, delta);
+          io.to(sessionId).emit('token', token);
+        }).then(() => io.to(sessionId).emit('turn_end', { sessionId, turnId: 't', reason: 'completed', time: Date.now() }));
+      }),
+    );
+    http.listen(0, '127.0.0.1', () => ready(`http://127.0.0.1:${(http.address() as AddressInfo).port}`));
+    return;
+  }
+  if (role === 'bare-sse') {
+    const app = express();
+    app.use(express.json());
+    app.post('/v1/chat/completions', async (req, res) => {
+      const head = { id: 'chatcmpl-bare', object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: (req.body as { model: string }).model };
+      const write = (delta: Record<string, unknown>, finish: string | null) => res.write(`data: ${JSON.stringify({ ...head, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] })}\n\n`);
+      res.status(200).setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+      res.flushHeaders();
+      write({ role: 'assistant', content: '' }, null);
+      await paced(async (delta) => void write({ content: delta }, null));
+      write({}, 'stop');
+      res.end('data: [DONE]\n\n');
+    });
+    const http = app.listen(0, '127.0.0.1', () => ready(`http://127.0.0.1:${(http.address() as AddressInfo).port}`));
+    return;
+  }
+
+  const dir = mkdtempSync(join(tmpdir(), 'sb-bench-stream-'));
+  const unlimited = { perSecond: 1_000_000, burst: 1_000_000 };
+  const runner = await startRunner({ config: parseConfig({ port: 0, dataDir: dir, logLevel: 'error', designerDir: join(dir, 'none'), limits: { socket: unlimited, http: unlimited } }) });
+  const graph = Graph.parse(STREAM_GRAPH);
+  await runner.store.putGraph({ tenant: LOCAL_TENANT, id: graph.id, version: 1, graph, draft: false, updatedAt: Date.now() });
+  // Sessions to time the model's tokens of (the bench's own listener, a small cost counted against the runner).
+  process.on('message', (m: { watch?: string[] }) => {
+    if (!m.watch) return;
+    const listen = (id: string) => runner.sessions.subscribe({ tenant: LOCAL_TENANT }, id, (event: ServerEventName, payload: unknown) => event === 'token' && record(id, (payload as TokenEvent).delta));
+    void Promise.all(m.watch.map(listen)).then(() => process.send?.('watching'));
+  });
+  process.once('SIGTERM', () =>
+    void runner.close().finally(() => {
+      rmSync(dir, { recursive: true, force: true });
+      process.exit(0);
+    }),
+  );
+  ready(runner.url);
+}
+
+/** The reply's tokens at the model's pace, as the scripted model streams them. */
+async function paced(send: (delta: string) => Promise<void>): Promise<void> {
+  const next = chunkClock({ tokensPerSecond: TOKENS_PER_SECOND, chunkTokens: 1 });
+  for (let i = 0; i < REPLY.length; i += TOKEN_CHARS) {
+    await next();
+    await send(REPLY.slice(i, i + TOKEN_CHARS));
+  }
+}
+
+export interface Served {
+  url: string;
+  /** CPU time (user + system) of the server process so far, in ms. */
+  cpuMs(): Promise<number>;
+  /** Asks the runner to time the model's tokens of these sessions; resolves once it does. */
+  watch(sessionIds: string[]): Promise<void>;
+  emitted(): Promise<Emitted>;
+  stop(): Promise<void>;
+}
+
+export async function spawnServer(role: Role): Promise<Served> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SELF], { env: { ...process.env, SB_STREAM_ROLE: role }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve((JSON.parse(line) as { url: string }).url);
+    });
+    child.once('exit', (code) => reject(new Error(`bench ${role} server exited with ${code}`)));
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const ask = <T>(what: 'cpu' | 'emitted') =>
+    new Promise<T>((resolve) => {
+      child.once('message', (m) => resolve(m as T));
+      child.send({ ask: what });
+    });
+  return {
+    url,
+    cpuMs: async () => (({ user, system }) => (user + system) / 1000)(await ask<NodeJS.CpuUsage>('cpu')),
+    watch: (ids) =>
+      new Promise<void>((resolve) => {
+        child.once('message', () => resolve());
+        child.send({ watch: ids });
+      }),
+    emitted: async () => new Map(await ask<Array<[string, Array<[number, number]>]>>('emitted')),
+    stop: () => (child.kill('SIGTERM'), exited),
+  };
+}
+
+if (process.env.SB_STREAM_ROLE && process.argv[1] === SELF) await serve(process.env.SB_STREAM_ROLE as Role);
