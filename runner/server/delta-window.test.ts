@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DeltaWindow } from './delta-window.ts';
+import { MAX_HELD_CHARS } from './token-coalescer.ts';
 
 describe('DeltaWindow', () => {
   beforeEach(() => vi.useFakeTimers());
@@ -27,6 +28,15 @@ describe('DeltaWindow', () => {
     expect(out).toEqual(['token', '\n\nwhole']);
     vi.advanceTimersByTime(100);
     expect(out).toHaveLength(2);
+  });
+
+  it('writes a held delta at once when it reaches MAX_HELD_CHARS', () => {
+    const out: string[] = [];
+    const w = new DeltaWindow(50, (d) => out.push(d));
+    w.hold('x'.repeat(MAX_HELD_CHARS - 1));
+    expect(out).toEqual([]);
+    w.hold('x');
+    expect(out).toEqual(['x'.repeat(MAX_HELD_CHARS)]);
   });
 
   it('flush writes the rest; a window of 0 holds nothing', () => {

@@ -1,3 +1,5 @@
+import { MAX_HELD_CHARS } from './token-coalescer.ts';
+
 /**
  * Text deltas of one stream, held for up to `windowMs` and written as one: an SSE answer's
  * tokens coalesced the way sockets coalesce them (token-coalescer.ts). `now` writes what is held
@@ -16,6 +18,7 @@ export class DeltaWindow {
   hold(delta: string): void {
     if (this.windowMs === 0) return this.write(delta);
     this.held += delta;
+    if (this.held.length >= MAX_HELD_CHARS) return this.flush();
     this.timer ??= setTimeout(() => this.flush(), this.windowMs);
   }
 

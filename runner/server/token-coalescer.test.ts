@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ServerEventName, TokenEvent } from '../../schemas/protocol.ts';
-import { TokenCoalescer } from './token-coalescer.ts';
+import { MAX_HELD_CHARS, TokenCoalescer } from './token-coalescer.ts';
 
 const token = (delta: string, messageId = 'm1', sessionId = 's1'): TokenEvent => ({ sessionId, turnId: 't1', agent: 'a', messageId, delta });
 
@@ -83,6 +83,17 @@ describe('TokenCoalescer', () => {
     c.flushAll();
     expect(deltas().join('')).toBe(pieces.join(''));
     expect(deltas().length).toBeLessThan(pieces.length / 10);
+  });
+
+  it('sends a held delta at once when it reaches MAX_HELD_CHARS', () => {
+    const { c, deltas } = recorder(50);
+    const big = 'x'.repeat(MAX_HELD_CHARS / 2);
+    c.push('r', 'token', token(big));
+    c.push('r', 'token', token(big));
+    expect(deltas()).toEqual([big + big]);
+    c.push('r', 'token', token('y'));
+    vi.advanceTimersByTime(50);
+    expect(deltas()).toEqual([big + big, 'y']);
   });
 
   it('does not change the token it was given', () => {

@@ -2,6 +2,9 @@ import type { ServerEventName, TokenEvent } from '../../schemas/protocol.ts';
 
 type Emit = (room: string, event: ServerEventName, payload: unknown) => void;
 
+/** A held delta this long goes out at once: a window batches tokens, never builds a huge frame. */
+export const MAX_HELD_CHARS = 16_384;
+
 interface Held {
   token: TokenEvent;
   timer: NodeJS.Timeout;
@@ -34,6 +37,7 @@ export class TokenCoalescer {
     const held = this.held.get(room);
     if (held && sameMessage(held.token, token)) {
       held.token.delta += token.delta;
+      if (held.token.delta.length >= MAX_HELD_CHARS) this.flush(room);
       return;
     }
     this.flush(room);
