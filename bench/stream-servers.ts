@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +11,7 @@ import type { ServerEventName, TokenEvent } from '../schemas/protocol.ts';
 import { startRunner } from '../runner/app.ts';
 import { LOCAL_TENANT, parseConfig } from '../runner/config.ts';
 import { chunkClock } from '../runner/models/stream-pace.ts';
+import { answerCpu, listening, spawnChildServer, type ChildServer } from './child-server.ts';
 
 /**
  * The servers of the streaming bench (stream.ts), each in its own child process so its CPU time
@@ -60,11 +60,8 @@ async function serve(role: Role): Promise<void> {
     emitted.set(sessionId, list);
     list.push([now(), (list.at(-1)?.[1] ?? 0) + delta.length]);
   };
-  process.on('message', (m: { ask: 'cpu' | 'emitted' }) => {
-    if (m.ask === 'cpu') process.send?.(process.cpuUsage());
-    else if (m.ask === 'emitted') process.send?.([...emitted]);
-  });
-  const ready = (url: string) => process.stdout.write(`${JSON.stringify({ url })}\n`);
+  answerCpu();
+  process.on('message', (m: { ask?: string }) => m.ask === 'emitted' && process.send?.([...emitted]));
 
   if (role === 'bare-socketio') {
     const http = createServer();
@@ -80,7 +77,7 @@ async function serve(role: Role): Promise<void> {
         }).then(() => io.to(sessionId).emit('turn_end', { sessionId, turnId: 't', reason: 'completed', time: Date.now() }));
       }),
     );
-    http.listen(0, '127.0.0.1', () => ready(`http://127.0.0.1:${(http.address() as AddressInfo).port}`));
+    http.listen(0, '127.0.0.1', () => listening(`http://127.0.0.1:${(http.address() as AddressInfo).port}`));
     return;
   }
   if (role === 'bare-sse') {
@@ -96,7 +93,7 @@ async function serve(role: Role): Promise<void> {
       write({}, 'stop');
       res.end('data: [DONE]\n\n');
     });
-    const http = app.listen(0, '127.0.0.1', () => ready(`http://127.0.0.1:${(http.address() as AddressInfo).port}`));
+    const http = app.listen(0, '127.0.0.1', () => listening(`http://127.0.0.1:${(http.address() as AddressInfo).port}`));
     return;
   }
 
@@ -117,7 +114,7 @@ async function serve(role: Role): Promise<void> {
       process.exit(0);
     }),
   );
-  ready(runner.url);
+  listening(runner.url);
 }
 
 /** The reply's tokens at the model's pace, as the scripted model streams them. */
@@ -129,43 +126,18 @@ async function paced(send: (delta: string) => Promise<void>): Promise<void> {
   }
 }
 
-export interface Served {
-  url: string;
-  /** CPU time (user + system) of the server process so far, in ms. */
-  cpuMs(): Promise<number>;
+export interface Served extends ChildServer {
   /** Asks the runner to time the model's tokens of these sessions; resolves once it does. */
   watch(sessionIds: string[]): Promise<void>;
   emitted(): Promise<Emitted>;
-  stop(): Promise<void>;
 }
 
 export async function spawnServer(role: Role): Promise<Served> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SELF], { env: { ...process.env, SB_STREAM_ROLE: role }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve((JSON.parse(line) as { url: string }).url);
-    });
-    child.once('exit', (code) => reject(new Error(`bench ${role} server exited with ${code}`)));
-  });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const ask = <T>(what: 'cpu' | 'emitted') =>
-    new Promise<T>((resolve) => {
-      child.once('message', (m) => resolve(m as T));
-      child.send({ ask: what });
-    });
+  const child = await spawnChildServer(SELF, { SB_STREAM_ROLE: role });
   return {
-    url,
-    cpuMs: async () => (({ user, system }) => (user + system) / 1000)(await ask<NodeJS.CpuUsage>('cpu')),
-    watch: (ids) =>
-      new Promise<void>((resolve) => {
-        child.once('message', () => resolve());
-        child.send({ watch: ids });
-      }),
-    emitted: async () => new Map(await ask<Array<[string, Array<[number, number]>]>>('emitted')),
-    stop: () => (child.kill('SIGTERM'), exited),
+    ...child,
+    watch: (ids) => child.ask({ watch: ids }),
+    emitted: async () => new Map(await child.ask<Array<[string, Array<[number, number]>]>>({ ask: 'emitted' })),
   };
 }
 
