@@ -4,7 +4,7 @@ export {};
  * object of `name: number` with --json. Each group is bench/<group>.ts exporting `run()`.
  * Figure names are read by tools: keep them stable.
  */
-const GROUPS = ['runtime', 'runner', 'designer', 'cluster', 'stream', 'openai-turn'] as const;
+const GROUPS = ['runtime', 'runner', 'designer', 'cluster', 'stream', 'openai-turn', 'drift'] as const;
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

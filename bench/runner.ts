@@ -624,7 +624,7 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
   figures.memory_ratio_vs_langgraph = oursMem / lgMem;
   figures.three_agent_turns_per_s_switchboard = oursRate;
   figures.three_agent_turns_per_s_langgraph = lgRate;
-  Object.assign(figures, await (await import('./stream.ts')).run(log), await (await import('./openai-turn.ts')).run(log));
+  Object.assign(figures, await (await import('./stream.ts')).run(log), await (await import('./openai-turn.ts')).run(log), await (await import('./drift.ts')).run(log));
   return figures;
 }
 
