@@ -99,7 +99,9 @@ async function serve(role: Role): Promise<void> {
 
   const dir = mkdtempSync(join(tmpdir(), 'sb-bench-stream-'));
   const unlimited = { perSecond: 1_000_000, burst: 1_000_000 };
-  const runner = await startRunner({ config: parseConfig({ port: 0, dataDir: dir, logLevel: 'error', designerDir: join(dir, 'none'), limits: { socket: unlimited, http: unlimited } }) });
+  // SB_STREAM_WINDOW_MS=0 measures the runner without coalescing, for comparison.
+  const tokenWindowMs = process.env.SB_STREAM_WINDOW_MS === undefined ? undefined : Number(process.env.SB_STREAM_WINDOW_MS);
+  const runner = await startRunner({ config: parseConfig({ port: 0, dataDir: dir, logLevel: 'error', designerDir: join(dir, 'none'), limits: { socket: unlimited, http: unlimited }, tokenWindowMs }) });
   const graph = Graph.parse(STREAM_GRAPH);
   await runner.store.putGraph({ tenant: LOCAL_TENANT, id: graph.id, version: 1, graph, draft: false, updatedAt: Date.now() });
   // Sessions to time the model's tokens of (the bench's own listener, a small cost counted against the runner).
