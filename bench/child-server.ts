@@ -1,4 +1,10 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Graph, type GraphInput } from '../schemas/graph.ts';
+import { startRunner, type Runner } from '../runner/app.ts';
+import { LOCAL_TENANT, parseConfig, type ConfigInput } from '../runner/config.ts';
 
 /**
  * A bench server in a child process of its own, so its CPU time is its own. The child prints
@@ -46,3 +52,19 @@ export function answerCpu(): void {
 
 /** In the child: tells the parent where it listens. */
 export const listening = (url: string) => process.stdout.write(`${JSON.stringify({ url })}\n`);
+
+/**
+ * In the child: a runner with its embedded store in a temp folder, no rate limits (the bench's
+ * clients send as fast as it answers), `graph` stored; listening, and removing its folder on
+ * SIGTERM. The caller answers CPU questions (answerCpu) once for the process.
+ */
+export async function serveRunner(graph: GraphInput, config: ConfigInput = {}): Promise<Runner> {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-bench-'));
+  const unlimited = { perSecond: 1_000_000, burst: 1_000_000 };
+  const runner = await startRunner({ config: parseConfig({ port: 0, dataDir: dir, logLevel: 'error', designerDir: join(dir, 'none'), limits: { socket: unlimited, http: unlimited }, ...config }) });
+  const parsed = Graph.parse(graph);
+  await runner.store.putGraph({ tenant: LOCAL_TENANT, id: parsed.id, version: 1, graph: parsed, draft: false, updatedAt: Date.now() });
+  process.once('SIGTERM', () => void runner.close().finally(() => (rmSync(dir, { recursive: true, force: true }), process.exit(0))));
+  listening(runner.url);
+  return runner;
+}

@@ -1,12 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Graph, type GraphInput } from '../schemas/graph.ts';
 import type { SessionInfo } from '../schemas/protocol.ts';
-import { startRunner } from '../runner/app.ts';
-import { LOCAL_TENANT, parseConfig } from '../runner/config.ts';
-import { answerCpu, listening, spawnChildServer } from './child-server.ts';
+import { echoGraph } from '../test/hardening/fixtures/graphs.ts';
+import { answerCpu, serveRunner, spawnChildServer } from './child-server.ts';
 import { WireClient } from './wire-client.ts';
 
 /**
@@ -21,33 +16,7 @@ const SESSIONS = Number(process.env.SB_DRIFT_SESSIONS ?? 10_000);
 const TURNS = 10;
 const CONCURRENCY = 50;
 
-const ECHO: GraphInput = {
-  format: 'switchboard/graph',
-  version: 1,
-  id: 'bench-drift',
-  name: 'Bench drift',
-  models: [{ id: 'm', provider: 'scripted', fallback: 'ok: {input}' }],
-  agents: [{ id: 'echo', type: 'echo', kind: 'assistant', config: { model: 'm', stream: false } }],
-  topics: [
-    { id: 'in', type: 'drift.in' },
-    { id: 'out', type: 'drift.out' },
-  ],
-  subscriptions: [{ id: 's1', topic: 'in', agent: 'echo' }],
-  publications: [{ id: 'p1', agent: 'echo', topic: 'out' }],
-  entry: 'in',
-  output: ['out'],
-};
-
-async function serve(): Promise<void> {
-  answerCpu();
-  const dir = mkdtempSync(join(tmpdir(), 'sb-bench-drift-'));
-  const unlimited = { perSecond: 1_000_000, burst: 1_000_000 };
-  const runner = await startRunner({ config: parseConfig({ port: 0, dataDir: dir, logLevel: 'error', designerDir: join(dir, 'none'), limits: { socket: unlimited, http: unlimited } }) });
-  const graph = Graph.parse(ECHO);
-  await runner.store.putGraph({ tenant: LOCAL_TENANT, id: graph.id, version: 1, graph, draft: false, updatedAt: Date.now() });
-  process.once('SIGTERM', () => void runner.close().finally(() => (rmSync(dir, { recursive: true, force: true }), process.exit(0))));
-  listening(runner.url);
-}
+const ECHO = echoGraph('bench-drift');
 
 /** One session's ten turns on a client; `ended` gets the time of each turn end. */
 async function tenTurns(client: WireClient, n: number, ended: number[]): Promise<void> {
@@ -90,4 +59,7 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
   }
 }
 
-if (process.env.SB_DRIFT_ROLE && process.argv[1] === SELF) await serve();
+if (process.env.SB_DRIFT_ROLE && process.argv[1] === SELF) {
+  answerCpu();
+  await serveRunner(ECHO);
+}

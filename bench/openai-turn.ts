@@ -1,14 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
-import { Graph, type GraphInput } from '../schemas/graph.ts';
 import type { SessionInfo } from '../schemas/protocol.ts';
-import { startRunner } from '../runner/app.ts';
-import { LOCAL_TENANT, parseConfig } from '../runner/config.ts';
 import { startFakeOpenAI } from '../test/helpers/fake-openai-server.ts';
-import { answerCpu, listening, spawnChildServer, type ChildServer } from './child-server.ts';
+import { echoGraph } from '../test/hardening/fixtures/graphs.ts';
+import { answerCpu, listening, serveRunner, spawnChildServer, type ChildServer } from './child-server.ts';
 import { WireClient } from './wire-client.ts';
 
 /**
@@ -24,22 +19,11 @@ const WARMUP_MS = 2000;
 const WINDOW_MS = 5000;
 const SYSTEM = 'You answer in one short sentence.';
 
-const graphOf = (baseUrl: string): GraphInput => ({
-  format: 'switchboard/graph',
-  version: 1,
-  id: 'bench-openai',
-  name: 'Bench openai',
-  models: [{ id: 'm', provider: 'openai', model: 'fake-model', baseUrl, maxRetries: 0 }],
-  agents: [{ id: 'a', type: 'answerer', kind: 'assistant', config: { model: 'm', stream: false, systemMessage: SYSTEM } }],
-  topics: [
-    { id: 'in', type: 'oa.in' },
-    { id: 'out', type: 'oa.out' },
-  ],
-  subscriptions: [{ id: 's1', topic: 'in', agent: 'a' }],
-  publications: [{ id: 'p1', agent: 'a', topic: 'out' }],
-  entry: 'in',
-  output: ['out'],
-});
+const graphOf = (baseUrl: string) =>
+  echoGraph('bench-openai', {
+    models: [{ id: 'script', provider: 'openai', model: 'fake-model', baseUrl, maxRetries: 0 }],
+    agents: [{ id: 'echo', type: 'echo', kind: 'assistant', config: { model: 'script', stream: false, systemMessage: SYSTEM } }],
+  });
 
 async function serve(role: string): Promise<void> {
   answerCpu();
@@ -60,13 +44,7 @@ async function serve(role: string): Promise<void> {
     listening('raw');
     return;
   }
-  const dir = mkdtempSync(join(tmpdir(), 'sb-bench-openai-'));
-  const unlimited = { perSecond: 1_000_000, burst: 1_000_000 };
-  const runner = await startRunner({ config: parseConfig({ port: 0, dataDir: dir, logLevel: 'error', designerDir: join(dir, 'none'), limits: { socket: unlimited, http: unlimited } }) });
-  const graph = Graph.parse(graphOf(fakeUrl));
-  await runner.store.putGraph({ tenant: LOCAL_TENANT, id: graph.id, version: 1, graph, draft: false, updatedAt: Date.now() });
-  process.once('SIGTERM', () => void runner.close().finally(() => (rmSync(dir, { recursive: true, force: true }), process.exit(0))));
-  listening(runner.url);
+  await serveRunner(graphOf(fakeUrl));
 }
 
 /** Runs `step` on CONCURRENCY loops for `ms`; resolves with the steps completed. */

@@ -1,17 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { Server } from 'socket.io';
-import { Graph, type GraphInput } from '../schemas/graph.ts';
 import type { ServerEventName, TokenEvent } from '../schemas/protocol.ts';
-import { startRunner } from '../runner/app.ts';
-import { LOCAL_TENANT, parseConfig } from '../runner/config.ts';
+import { LOCAL_TENANT } from '../runner/config.ts';
 import { chunkClock } from '../runner/models/stream-pace.ts';
-import { answerCpu, listening, spawnChildServer, type ChildServer } from './child-server.ts';
+import { echoGraph } from '../test/hardening/fixtures/graphs.ts';
+import { answerCpu, listening, serveRunner, spawnChildServer, type ChildServer } from './child-server.ts';
 
 /**
  * The servers of the streaming bench (stream.ts), each in its own child process so its CPU time
@@ -26,22 +22,10 @@ export const TOKENS_PER_SECOND = 50;
 /** 200 tokens of 4 characters: "w000", "w001"… */
 export const REPLY = Array.from({ length: TOKENS }, (_, i) => `w${String(i).padStart(3, '0')}`).join('');
 
-export const STREAM_GRAPH: GraphInput = {
-  format: 'switchboard/graph',
-  version: 1,
-  id: 'bench-stream',
-  name: 'Bench stream',
-  models: [{ id: 'm', provider: 'scripted', fallback: REPLY, tokenSize: TOKEN_CHARS, pace: { tokensPerSecond: TOKENS_PER_SECOND, chunkTokens: 1 } }],
-  agents: [{ id: 'writer', type: 'writer', kind: 'assistant', config: { model: 'm', stream: true } }],
-  topics: [
-    { id: 'in', type: 'stream.in' },
-    { id: 'out', type: 'stream.out' },
-  ],
-  subscriptions: [{ id: 's1', topic: 'in', agent: 'writer' }],
-  publications: [{ id: 'p1', agent: 'writer', topic: 'out' }],
-  entry: 'in',
-  output: ['out'],
-};
+export const STREAM_GRAPH = echoGraph('bench-stream', {
+  models: [{ id: 'script', provider: 'scripted', fallback: REPLY, tokenSize: TOKEN_CHARS, pace: { tokensPerSecond: TOKENS_PER_SECOND, chunkTokens: 1 } }],
+  agents: [{ id: 'echo', type: 'echo', kind: 'assistant', config: { model: 'script', stream: true } }],
+});
 
 export type Role = 'runner' | 'bare-socketio' | 'bare-sse';
 
@@ -71,7 +55,7 @@ async function serve(role: Role): Promise<void> {
         void socket.join(sessionId);
         ack({ ok: true });
         void paced(async (delta) => {
-          const token: TokenEvent = { sessionId, turnId: 't', agent: 'writer', messageId: `m-${sessionId}`, delta };
+          const token: TokenEvent = { sessionId, turnId: 't', agent: 'echo', messageId: `m-${sessionId}`, delta };
           record(sessionId, delta);
           io.to(sessionId).emit('token', token);
         }).then(() => io.to(sessionId).emit('turn_end', { sessionId, turnId: 't', reason: 'completed', time: Date.now() }));
@@ -97,26 +81,15 @@ async function serve(role: Role): Promise<void> {
     return;
   }
 
-  const dir = mkdtempSync(join(tmpdir(), 'sb-bench-stream-'));
-  const unlimited = { perSecond: 1_000_000, burst: 1_000_000 };
   // SB_STREAM_WINDOW_MS=0 measures the runner without coalescing, for comparison.
-  const tokenWindowMs = process.env.SB_STREAM_WINDOW_MS === undefined ? undefined : Number(process.env.SB_STREAM_WINDOW_MS);
-  const runner = await startRunner({ config: parseConfig({ port: 0, dataDir: dir, logLevel: 'error', designerDir: join(dir, 'none'), limits: { socket: unlimited, http: unlimited }, tokenWindowMs }) });
-  const graph = Graph.parse(STREAM_GRAPH);
-  await runner.store.putGraph({ tenant: LOCAL_TENANT, id: graph.id, version: 1, graph, draft: false, updatedAt: Date.now() });
+  const window = process.env.SB_STREAM_WINDOW_MS;
+  const runner = await serveRunner(STREAM_GRAPH, window === undefined ? {} : { tokenWindowMs: Number(window) });
   // Sessions to time the model's tokens of (the bench's own listener, a small cost counted against the runner).
   process.on('message', (m: { watch?: string[] }) => {
     if (!m.watch) return;
     const listen = (id: string) => runner.sessions.subscribe({ tenant: LOCAL_TENANT }, id, (event: ServerEventName, payload: unknown) => event === 'token' && record(id, (payload as TokenEvent).delta));
     void Promise.all(m.watch.map(listen)).then(() => process.send?.('watching'));
   });
-  process.once('SIGTERM', () =>
-    void runner.close().finally(() => {
-      rmSync(dir, { recursive: true, force: true });
-      process.exit(0);
-    }),
-  );
-  listening(runner.url);
 }
 
 /** The reply's tokens at the model's pace, as the scripted model streams them. */

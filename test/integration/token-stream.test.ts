@@ -1,30 +1,18 @@
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { GraphInput } from '../../schemas/graph.ts';
 import type { ServerEventName, SessionInfo, TokenEvent } from '../../schemas/protocol.ts';
 import { EventPrinter } from '../../runner/cli-print.ts';
+import { echoGraph } from '../hardening/fixtures/graphs.ts';
 import { api, call, connect, startTestRunner, type TestRunner } from './helpers.ts';
 
 /** 40 tokens of 4 characters, streamed at 200 tokens a second: 0.2 s, about four 50 ms windows. */
 const TOKENS = 40;
 const REPLY = Array.from({ length: TOKENS }, (_, i) => `t${String(i).padStart(2, '0')} `).join('');
 
-const PACED: GraphInput = {
-  format: 'switchboard/graph',
-  version: 1,
-  id: 'paced',
-  name: 'Paced stream',
-  models: [{ id: 'm', provider: 'scripted', fallback: REPLY, tokenSize: 4, pace: { tokensPerSecond: 200, chunkTokens: 1 } }],
-  agents: [{ id: 'writer', type: 'writer', kind: 'assistant', config: { model: 'm', stream: true } }],
-  topics: [
-    { id: 'in', type: 'paced.in' },
-    { id: 'out', type: 'paced.out' },
-  ],
-  subscriptions: [{ id: 's1', topic: 'in', agent: 'writer' }],
-  publications: [{ id: 'p1', agent: 'writer', topic: 'out' }],
-  entry: 'in',
-  output: ['out'],
-};
+const PACED = echoGraph('paced', {
+  models: [{ id: 'script', provider: 'scripted', fallback: REPLY, tokenSize: 4, pace: { tokensPerSecond: 200, chunkTokens: 1 } }],
+  agents: [{ id: 'echo', type: 'writer', kind: 'assistant', config: { model: 'script', stream: true } }],
+});
 
 let runner: TestRunner | undefined;
 afterEach(async () => {
