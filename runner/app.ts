@@ -163,7 +163,7 @@ export async function startRunner(options: RunnerOptions = {}): Promise<Runner> 
     cluster.registerMetrics(metrics.registry);
     cluster.emitWith((tenant, sessionId, event, payload) => {
       metrics.countDelivered(event, payload);
-      socket.io.to(roomFor(tenant, sessionId, event, payload)).emit(event, payload);
+      socket.toRooms.push(roomFor(tenant, sessionId, event, payload), event, payload);
     });
   }
 

@@ -125,6 +125,11 @@ export const ConfigSchema = z
     redisPrefix: z.string().regex(/^[\w.:-]{1,64}$/, 'may only contain letters, digits, "_", ".", ":" and "-" (1-64)').default('sb:'),
     /** A session with no activity for this long is checkpointed and its agents freed. */
     idleTimeoutMs: z.number().int().min(100).max(30 * 24 * 3_600_000).default(15 * 60_000),
+    /**
+     * Token deltas of one message sent within this window go to sockets and SSE streams as one
+     * delta (fewer frames at scale; no person reads faster). 0 sends every token on its own.
+     */
+    tokenWindowMs: z.number().int().min(0).max(1000).default(50),
     tokens: z.array(TokenEntry).max(10_000).default([]),
     /** Bounds on the MCP servers graphs use as tools (runner/mcp/runner-config.ts). */
     mcpClient: McpLimits.default(McpLimits.parse({})),
@@ -236,6 +241,7 @@ function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.REDIS_URL) out.redisUrl = env.REDIS_URL;
   if (env.REDIS_PREFIX) out.redisPrefix = env.REDIS_PREFIX;
   if (num('IDLE_TIMEOUT_MS') !== undefined) out.idleTimeoutMs = num('IDLE_TIMEOUT_MS');
+  if (num('TOKEN_WINDOW_MS') !== undefined) out.tokenWindowMs = num('TOKEN_WINDOW_MS');
   if (env.LOG_LEVEL) out.logLevel = env.LOG_LEVEL;
   if (env.SWITCHBOARD_TOKENS) out.tokens = parseTokenList(env.SWITCHBOARD_TOKENS);
   if (env.TRUST_PROXY) out.trustProxy = /^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : env.TRUST_PROXY.split(',').map((s) => s.trim()).filter(Boolean);

@@ -42,6 +42,15 @@ export const ScriptedModel = z.object({
   fallback: Text(10_000).default(SCRIPTED_STAND_IN),
   /** Split replies into this many characters per streamed token. */
   tokenSize: z.number().int().min(1).max(10_000).default(4),
+  /** Stream at a real model's pace instead of as fast as possible (tests and benches). */
+  pace: z
+    .object({
+      tokensPerSecond: z.number().positive().max(100_000),
+      /** Tokens per streamed chunk, as a provider batches them. */
+      chunkTokens: z.number().int().min(1).max(1000).default(1),
+    })
+    .strict()
+    .optional(),
 });
 
 export const OpenAIModel = z.object({

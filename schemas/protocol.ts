@@ -97,6 +97,10 @@ export interface MessageEvent {
   time: number;
 }
 
+/**
+ * Streamed text of one message. `delta` may hold several tokens: the runner joins the tokens of
+ * one short window (config tokenWindowMs). Appending every delta in order gives the message's text.
+ */
 export interface TokenEvent { sessionId: string; turnId: string; agent: string; messageId: string; delta: string }
 export interface AgentEvent {
   sessionId: string;

@@ -37,6 +37,19 @@ describe('OpenAIModelClient against a local OpenAI-compatible server', () => {
     expect(fake.requests[0].headers.authorization).toBe('Bearer sk-tenant-a');
   });
 
+  it('receives a paced fake stream chunk by chunk, one chunk interval apart', async () => {
+    fake.enqueue({ content: 'abcdefghi', chunkSize: 3, chunksPerSecond: 50 });
+    const at: number[] = [];
+    const deltas: string[] = [];
+    const start = performance.now();
+    const r = await client().chat(ask('hi', { onToken: (d) => (deltas.push(d), at.push(performance.now() - start)) }));
+    expect(deltas).toEqual(['abc', 'def', 'ghi']);
+    expect(r.content).toBe('abcdefghi');
+    // The fake writes a chunk every 20 ms after its role chunk: the third content chunk no sooner
+    // than 60 ms (less a little for libuv's millisecond timer clock).
+    expect(at[2]).toBeGreaterThanOrEqual(55);
+  });
+
   it('accumulates streamed tool calls and sends the tool specs', async () => {
     fake.enqueue({ toolCalls: [{ id: 'c1', name: 'calculator', arguments: '{"expression":"2+3*4"}' }, { name: 'current_time', arguments: '{}' }] });
     const r = await client().chat(

@@ -53,6 +53,26 @@ describe('ScriptedModelClient', () => {
     expect(deltas.join('')).toBe(r.content);
   });
 
+  it('streams at its pace: chunks of chunkTokens tokens, one chunk interval apart', async () => {
+    const at: number[] = [];
+    const deltas: string[] = [];
+    const start = performance.now();
+    await model({ tokenSize: 2, fallback: 'aabbccddee', pace: { tokensPerSecond: 100, chunkTokens: 2 } }).chat({
+      agent: 'a',
+      messages: [user('x')],
+      onToken: (d) => (deltas.push(d), at.push(performance.now() - start)),
+    });
+    expect(deltas).toEqual(['aabb', 'ccdd', 'ee']);
+    // Chunk n is due n × 20 ms after the first is asked for (less a little for libuv's
+    // millisecond timer clock); a late timer only makes it later.
+    expect(at[1]).toBeGreaterThanOrEqual(17);
+    expect(at[2]).toBeGreaterThanOrEqual(37);
+  });
+
+  it('refuses a pace that is not a positive rate', () => {
+    expect(ScriptedModel.safeParse({ id: 'm', provider: 'scripted', pace: { tokensPerSecond: 0 } }).error?.issues[0]?.path).toEqual(['pace', 'tokensPerSecond']);
+  });
+
   it('emits tool calls first, then the reply with the tool results once they are in the request', async () => {
     const m = model({
       rules: [{ match: { contains: 'compute' }, toolCalls: [{ name: 'calculator', arguments: { expression: '{input}' } }], reply: 'result: {tool}' }],

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { ScriptedModel, ScriptedRule } from '../../schemas/models.ts';
 import { estimateTokens, promptChars, toolCallChars } from './estimate.ts';
 import { ModelError } from './model-error.ts';
+import { chunkClock } from './stream-pace.ts';
 import type { ChatRequest, ChatResult, ModelClient, ModelMessage, ToolCall } from './types.ts';
 
 export type ScriptedModelDef = z.output<typeof ScriptedModel>;
@@ -65,11 +66,10 @@ export class ScriptedModelClient implements ModelClient {
     }
 
     if (request.onToken && content) {
-      const size = this.def.tokenSize;
+      const size = this.def.tokenSize * (this.def.pace?.chunkTokens ?? 1);
+      const nextChunk = chunkClock(this.def.pace);
       for (let i = 0; i < content.length; i += size) {
-        // Yield between tokens as a real stream does, so transports get to send each one
-        // (lossy events are dropped while a client's transport is still busy with the last).
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await nextChunk();
         if (request.signal?.aborted) throw new ModelError('aborted', `model "${this.def.id}": call aborted`);
         request.onToken(content.slice(i, i + size));
       }

@@ -10,13 +10,14 @@ export interface AnswerStream extends Required<Pick<TurnWatcher, 'onOutput' | 'o
   question(question: OpenQuestion, outputs: readonly string[]): void;
 }
 
-export function answerStream(streamed: ReadonlySet<string>, write: (delta: string) => void): AnswerStream {
+/** `write` learns whether a delta is a token (`true`), which a transport may coalesce. */
+export function answerStream(streamed: ReadonlySet<string>, write: (delta: string, token: boolean) => void): AnswerStream {
   const tokenMessages = new Set<string>();
   let wroteAny = false;
-  const text = (delta: string, newMessage: boolean) => {
+  const text = (delta: string, newMessage: boolean, token = false) => {
     const prefix = newMessage && wroteAny ? MESSAGE_SEPARATOR : '';
     wroteAny = true;
-    write(prefix + delta);
+    write(prefix + delta, token);
   };
   return {
     onOutput(m) {
@@ -26,7 +27,7 @@ export function answerStream(streamed: ReadonlySet<string>, write: (delta: strin
       if (!streamed.has(t.agent)) return;
       const first = !tokenMessages.has(t.messageId);
       tokenMessages.add(t.messageId);
-      text(t.delta, first);
+      text(t.delta, first, true);
     },
     question(question, outputs) {
       text(questionText(question, outputs), true);

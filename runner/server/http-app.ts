@@ -86,7 +86,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use('/api/examples', ...guarded, examplesRouter(deps.examplesDir));
   if (deps.mcpClients) app.use('/api/mcp', ...guarded, mcpToolsRouter(deps.mcpClients, config));
   app.use('/api/models', ...guarded, modelsRouter(config, process.env.OPENAI_API_KEY));
-  app.use('/v1', ...guarded, openaiRouter(graphs, sessions));
+  app.use('/v1', ...guarded, openaiRouter(graphs, sessions, config.tokenWindowMs));
   // The origin check comes first: a page on a foreign origin is refused whatever token it sends.
   app.use('/mcp', originGuard(config), mcpCors, requireCaller(auth), rateLimit(config.limits.http), deps.mcp.router);
   app.use('/api', notFoundHandler);

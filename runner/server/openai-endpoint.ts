@@ -9,6 +9,7 @@ import type { Caller, Sessions } from '../sessions/types.ts';
 import type { GraphStore } from '../store/types.ts';
 import { answerStream } from './answer-stream.ts';
 import { callerOf } from './auth.ts';
+import { DeltaWindow } from './delta-window.ts';
 import { runChatTurn } from './chat-turn.ts';
 import { methodNotAllowed } from './http-errors.ts';
 import { sessionIdParam } from './params.ts';
@@ -37,7 +38,8 @@ const ChatBody = z
   .loose();
 type ChatBody = z.infer<typeof ChatBody>;
 
-export function openaiRouter(store: GraphStore, sessions: Sessions): Router {
+/** `tokenWindowMs`: streamed tokens within it go out as one chunk (config.tokenWindowMs). */
+export function openaiRouter(store: GraphStore, sessions: Sessions, tokenWindowMs = 0): Router {
   const router = Router();
 
   router
@@ -61,8 +63,8 @@ export function openaiRouter(store: GraphStore, sessions: Sessions): Router {
       const info = await sessionFor(caller, body, req.header(SESSION_HEADER));
       res.setHeader(SESSION_HEADER, info.id);
       const streamed = streamedAgents((await store.getGraph(caller.tenant, info.graphId, info.graphVersion))?.graph);
-      const stream = body.stream ? new ChunkWriter(res, body.model, body.stream_options?.include_usage === true) : undefined;
-      const answer = stream ? answerStream(streamed, (delta) => stream.text(delta)) : undefined;
+      const stream = body.stream ? new ChunkWriter(res, body.model, body.stream_options?.include_usage === true, tokenWindowMs) : undefined;
+      const answer = stream ? answerStream(streamed, (delta, token) => stream.text(delta, token)) : undefined;
       try {
         const turn = await runChatTurn(sessions, caller, info, content, answer ?? {});
         if (turn.question) answer?.question(turn.question, turn.outputs);
@@ -119,12 +121,15 @@ function usageDelta(before: Usage, after: Usage) {
 class ChunkWriter {
   private readonly id = `chatcmpl-${randomUUID()}`;
   private readonly created = Math.floor(Date.now() / 1000);
+  private readonly deltas: DeltaWindow;
 
   constructor(
     private readonly res: Response,
     private readonly model: string,
     private readonly includeUsage: boolean,
+    tokenWindowMs: number,
   ) {
+    this.deltas = new DeltaWindow(tokenWindowMs, (delta) => this.write({ content: delta }, null));
     res.status(200).setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache');
     res.setHeader('Connection', 'keep-alive');
@@ -132,17 +137,21 @@ class ChunkWriter {
     this.write({ role: 'assistant', content: '' }, null);
   }
 
-  text(delta: string): void {
-    this.write({ content: delta }, null);
+  /** Tokens are coalesced over the window; whole messages go out at once. */
+  text(delta: string, token: boolean): void {
+    if (token) this.deltas.hold(delta);
+    else this.deltas.now(delta);
   }
 
   finish(reason: 'stop' | 'length', usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number }): void {
+    this.deltas.flush();
     this.write({}, reason);
     if (this.includeUsage) this.send({ id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [], usage });
     this.res.end('data: [DONE]\n\n');
   }
 
   fail(err: unknown): void {
+    this.deltas.flush();
     const e = err as { code?: string; message?: string };
     this.send({ error: { code: e.code ?? 'internal', message: e.message ?? 'internal error' } });
     this.res.end('data: [DONE]\n\n');

@@ -17,6 +17,7 @@ import { clientAddress, trustOf } from './client-address.ts';
 import { eventRefused, handshakeRefused, refusalDelay, SocketLimits } from './socket-limits.ts';
 import { SocketRate } from './socket-rate.ts';
 import { withTraceContext } from '../telemetry/propagation.ts';
+import { TokenCoalescer } from './token-coalescer.ts';
 
 export interface SocketDeps {
   config: Config;
@@ -46,6 +47,8 @@ type Handler<N extends ClientEventName> = (socket: Socket, payload: z.infer<(typ
 
 export interface SocketServer {
   io: Server;
+  /** Where a session's events go to its room (cluster mode: the owner's events, wherever the room's sockets are). */
+  toRooms: TokenCoalescer;
   /** Disconnects every client and drops every Sessions subscription. */
   close(): Promise<void>;
 }
@@ -65,6 +68,7 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
   const adapter = io.of('/').adapter;
   const limits = new SocketLimits(config.limits);
   const trust = trustOf(config.trustProxy);
+  const toRooms = new TokenCoalescer(config.tokenWindowMs, (room, event, payload) => io.to(room).emit(event, payload));
 
   /**
    * One Sessions subscription per room, not per socket. It outlives the room by the recovery
@@ -86,7 +90,7 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
       metrics.countDelivered(event, payload as never);
       // Not volatile, even for tokens: engine.io marks a websocket unwritable while a send is in
       // flight, so volatile events emitted in a burst (a token stream) would mostly be dropped.
-      io.to(room).emit(event, payload);
+      toRooms.push(room, event, payload);
     });
     subscriptions.set(room, { ready });
     ready.catch((err) => {
@@ -247,7 +251,9 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
 
   return {
     io,
+    toRooms,
     async close() {
+      toRooms.flushAll();
       io.disconnectSockets(true);
       const subs = [...subscriptions.values()];
       subscriptions.clear();

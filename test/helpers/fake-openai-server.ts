@@ -13,6 +13,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { chunkClock } from '../../runner/models/stream-pace.ts';
 
 export interface FakeToolCall {
   id?: string;
@@ -29,6 +30,8 @@ export interface FakeReply {
   usage?: { promptTokens: number; completionTokens: number } | null;
   /** Characters per streamed content chunk (default 3). */
   chunkSize?: number;
+  /** Stream at this many chunks a second, like a real model; default: all at once. */
+  chunksPerSecond?: number;
 }
 
 /** An HTTP error status, with optional Retry-After headers the client must honour. */
@@ -214,9 +217,14 @@ function replyChunks(r: FakeReply, id: string, model: string): unknown[] {
 const sse = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`;
 const sseHeaders = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' };
 
-function streamReply(res: ServerResponse, r: FakeReply, id: string, model: string, includeUsage: boolean) {
+async function streamReply(res: ServerResponse, r: FakeReply, id: string, model: string, includeUsage: boolean) {
   res.writeHead(200, sseHeaders);
-  for (const c of replyChunks(r, id, model)) res.write(sse(c));
+  const nextChunk = r.chunksPerSecond ? chunkClock({ tokensPerSecond: r.chunksPerSecond, chunkTokens: 1 }) : undefined;
+  for (const c of replyChunks(r, id, model)) {
+    await nextChunk?.();
+    if (res.destroyed) return;
+    res.write(sse(c));
+  }
   const usage = usageOf(r);
   if (includeUsage && usage) res.write(sse({ id, object: 'chat.completion.chunk', created: 0, model, choices: [], usage }));
   res.end('data: [DONE]\n\n');

@@ -49,8 +49,9 @@ describe('Socket.IO protocol', () => {
     const answer = await reply;
     expect(answer.content).toContain('Switchboard greeter');
     expect(await end).toMatchObject({ sessionId: session.id, turnId: sent.turnId, reason: 'completed' });
-    // Every streamed token arrives: together they spell the reply.
-    expect(tokens.length).toBeGreaterThan(3);
+    // Every streamed token arrives: together they spell the reply. The runner coalesces the
+    // tokens of one 50 ms window into one event (token-stream.test.ts covers the window).
+    expect(tokens.length).toBeGreaterThanOrEqual(1);
     expect(tokens.map((t) => t.delta).join('')).toBe(answer.content);
     expect(agents.map((a) => `${a.agent}:${a.phase}`)).toEqual(['greeter:start', 'greeter:finish']);
   });

@@ -38,6 +38,13 @@ describe('run store', () => {
     expect(useRun.getState().hops).toHaveLength(1);
   });
 
+  it('renders coalesced deltas (several tokens in one event) like the per-token stream', () => {
+    const run = useRun.getState();
+    run.open({ id: SID, state: 'idle' });
+    for (const delta of ['One two ', 'three', ' four.']) run.onToken({ sessionId: SID, turnId: 't1', agent: 'assistant', messageId: 'm1', delta });
+    expect(useRun.getState().sessions[SID]!.items).toEqual([{ kind: 'stream', id: 'm1', agent: 'assistant', text: 'One two three four.' }]);
+  });
+
   it('shows recipients as working until they publish or the turn ends, even without agent events', () => {
     const run = useRun.getState();
     run.open({ id: SID, state: 'idle' });
