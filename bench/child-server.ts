@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,8 +20,9 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
-export async function spawnChildServer(file: string, env: Record<string, string>): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+/** Starts a bench server process and waits for the `{"url": …}` line it prints once it listens. */
+export async function spawnListening(args: string[], env: NodeJS.ProcessEnv, what: string): Promise<{ child: ChildProcess; url: string; exited: Promise<void> }> {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
@@ -29,9 +30,13 @@ export async function spawnChildServer(file: string, env: Record<string, string>
       const line = out.split('\n').find((l) => l.startsWith('{'));
       if (line) resolve((JSON.parse(line) as { url: string }).url);
     });
-    child.once('exit', (code) => reject(new Error(`bench server ${file} ${JSON.stringify(env)} exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`bench server ${what} exited with ${code}`)));
   });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return { child, url, exited: new Promise<void>((r) => child.once('exit', () => r())) };
+}
+
+export async function spawnChildServer(file: string, env: Record<string, string>): Promise<ChildServer> {
+  const { child, url, exited } = await spawnListening(['--import', 'tsx', file], env, `${file} ${JSON.stringify(env)}`);
   const ask = <T>(message: unknown) =>
     new Promise<T>((resolve) => {
       child.once('message', (m) => resolve(m as T));

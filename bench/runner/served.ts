@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { spawnListening } from '../child-server.ts';
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
 
@@ -12,17 +13,7 @@ export interface Served {
 }
 
 export async function spawnRole(role: 'runner' | 'bare' | 'floor'): Promise<Served> {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', CHILD], { env: { ...process.env, SB_BENCH_ROLE: role, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16' }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve((JSON.parse(line) as { url: string }).url);
-    });
-    child.once('exit', (code) => reject(new Error(`bench ${role} server exited with ${code}`)));
-  });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const { child, url, exited } = await spawnListening(['--expose-gc', '--import', 'tsx', CHILD], { SB_BENCH_ROLE: role, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16' }, role);
   const cpuMs = () =>
     new Promise<number>((resolve) => {
       child.once('message', (u) => resolve(((u as NodeJS.CpuUsage).user + (u as NodeJS.CpuUsage).system) / 1000));
