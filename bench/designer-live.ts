@@ -128,13 +128,30 @@ async function openGraph(runner: TestRunner, browser: Browser, graph: Graph): Pr
   return { page, cdp };
 }
 
+/**
+ * One turn's script time swings by 2-3x between runs (GC, compositor, the runner's own timing),
+ * so each figure is the median of RUNS independent measurements, each on graphs of its own.
+ */
+const RUNS = 5;
+
 export async function measureLive(runner: TestRunner, browser: Browser, log: (s: string) => void): Promise<Record<string, number>> {
+  const runs: Record<string, number>[] = [];
+  for (let run = 1; run <= RUNS; run++) runs.push(await measureLiveOnce(runner, browser, (s) => log(`run ${run}/${RUNS}: ${s}`), run));
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
+  return Object.fromEntries(Object.keys(runs[0]!).map((name) => [name, median(runs.map((r) => r[name]!))]));
+}
+
+async function measureLiveOnce(runner: TestRunner, browser: Browser, log: (s: string) => void, run: number): Promise<Record<string, number>> {
   const quiet = (page: Page) => page.waitForTimeout(SETTLE_MS);
   const perMessage = (c: TurnCost) => c.scriptMs / c.messages;
 
   /** A warm-up turn (code paths compiled), then the measured first turn of a second session. */
   const firstTurn = async (agents: number) => {
-    const { page, cdp } = await openGraph(runner, browser, liveGraph(agents, `live-${agents}`));
+    const { page, cdp } = await openGraph(runner, browser, liveGraph(agents, `live-${agents}-${run}`));
     const warm = await openSession(runner, page);
     await warm.turn('warm up');
     warm.close();
