@@ -1,4 +1,4 @@
-import type { McpConnection } from './connection.ts';
+import { McpUnreachable, type McpConnection } from './connection.ts';
 import { capText, resultText } from './result-text.ts';
 
 /** One tools/call as the trace records it and the model reads it. */
@@ -37,6 +37,8 @@ export async function boundedCall(connection: McpConnection, tool: string, args:
 
 function describe(e: unknown, bounds: CallBounds): string {
   if (bounds.signal?.aborted) return 'the turn was aborted';
+  // Its own words: a connect timeout is not the call timeout.
+  if (e instanceof McpUnreachable) return e.message;
   const message = e instanceof Error ? e.message : String(e);
   return /timed out|timeout/i.test(message) ? `no answer within ${bounds.timeoutMs} ms` : message;
 }

@@ -1,14 +1,19 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { Backoff } from './backoff.ts';
 
 const CLIENT_INFO = { name: 'switchboard', version: '0.1.0' };
+
+/** The server could not be reached (or is waiting out its backoff): no call was made. */
+export class McpUnreachable extends Error {}
 
 /**
  * One MCP client for one tenant's server, shared by every session that uses it. It connects on
  * first use and again after the transport closes or a call fails below the protocol (a dead
  * process, a refused connection). Its tool list is cached and replaced when the server sends
- * notifications/tools/list_changed.
+ * notifications/tools/list_changed. After a failed connect, the next attempt waits a capped,
+ * jittered, growing delay; until then every use fails at once with the last reason.
  */
 export class McpConnection {
   private client: Client | undefined;
@@ -19,12 +24,16 @@ export class McpConnection {
   private closed = false;
   /** Times a client was connected: 1 + reconnects. */
   connects = 0;
+  private readonly backoff: Backoff;
 
   constructor(
     readonly label: string,
     private readonly makeTransport: () => Transport,
     private readonly connectTimeoutMs: number,
-  ) {}
+    reconnect: { baseMs: number; maxMs: number } = { baseMs: 500, maxMs: 30_000 },
+  ) {
+    this.backoff = new Backoff(reconnect.baseMs, reconnect.maxMs);
+  }
 
   /** Closed for good (the pool evicted or closed it): ask the pool again. */
   get isClosed(): boolean {
@@ -90,6 +99,8 @@ export class McpConnection {
   private ready(signal?: AbortSignal): Promise<Client> {
     if (this.closed) return Promise.reject(new Error(`MCP server "${this.label}" is closed`));
     if (this.client) return Promise.resolve(this.client);
+    const wait = this.backoff.waitMs;
+    if (wait > 0 && !this.connecting) return Promise.reject(new McpUnreachable(`cannot connect to MCP server "${this.label}": ${this.backoff.lastError} (next attempt in ${wait} ms)`));
     this.connecting ??= this.connect(signal).finally(() => (this.connecting = undefined));
     return this.connecting;
   }
@@ -115,8 +126,12 @@ export class McpConnection {
       if (this.closed) throw new Error('the pool is closed');
     } catch (e) {
       void client.close().catch(() => undefined);
-      throw new Error(`cannot connect to MCP server "${this.label}": ${e instanceof Error ? e.message : String(e)}`);
+      const reason = e instanceof Error ? e.message : String(e);
+      // A turn aborted mid-connect says nothing about the server.
+      if (!signal?.aborted && !this.closed) this.backoff.failed(reason);
+      throw new McpUnreachable(`cannot connect to MCP server "${this.label}": ${reason}`);
     }
+    this.backoff.succeeded();
     this.connects++;
     this.client = client;
     return client;

@@ -36,9 +36,10 @@ export class McpPool {
         credential,
       });
       const key = `${tenant}\u0000${plan.key}`;
+      const limits = this.options.limits;
       let connection = this.connections.get(key);
       if (connection) this.connections.delete(key); // re-inserted below: the map's order is the order of last use
-      else connection = new McpConnection(server.id, plan.make, this.options.limits.connectTimeoutMs);
+      else connection = new McpConnection(server.id, plan.make, limits.connectTimeoutMs, { baseMs: limits.reconnectBaseMs, maxMs: limits.reconnectMaxMs });
       this.connections.set(key, connection);
       this.evict();
       return connection;

@@ -5,7 +5,7 @@ describe('runner config: MCP', () => {
   it('defines stdio servers per tenant and bounds every call by default', () => {
     const config = parseConfig({ tenants: { acme: { credentials: { GH: 'x' }, mcpServers: { github: { command: 'npx', args: ['-y', 'gh-mcp'], env: { GITHUB_TOKEN: 'GH' } } } } } });
     expect(config.tenants.acme!.mcpServers.github).toEqual({ command: 'npx', args: ['-y', 'gh-mcp'], env: { GITHUB_TOKEN: 'GH' } });
-    expect(config.mcpClient).toEqual({ allowedHosts: [], callTimeoutMs: 30_000, connectTimeoutMs: 10_000, maxResultChars: 20_000 });
+    expect(config.mcpClient).toEqual({ allowedHosts: [], callTimeoutMs: 30_000, connectTimeoutMs: 10_000, reconnectBaseMs: 500, reconnectMaxMs: 30_000, maxResultChars: 20_000 });
   });
 
   it('names the bad field', () => {

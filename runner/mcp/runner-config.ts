@@ -33,6 +33,10 @@ export const McpLimits = z
     callTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
     /** Longest wait to connect and list a server's tools. */
     connectTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+    /** First wait before trying an unreachable server again; it doubles per failure (with jitter). */
+    reconnectBaseMs: z.number().int().min(10).max(60_000).default(500),
+    /** Longest wait between two attempts to reach an unreachable server. */
+    reconnectMaxMs: z.number().int().min(10).max(600_000).default(30_000),
     /** Most characters of one call's result handed to a model; the rest is cut with a marker. */
     maxResultChars: z.number().int().min(100).max(1_000_000).default(20_000),
   })

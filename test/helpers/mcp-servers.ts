@@ -28,9 +28,9 @@ export interface HttpMcpServer {
   stop(): Promise<void>;
 }
 
-/** The everything server over Streamable HTTP on a free loopback port (it reads PORT). */
-export async function startEverythingHttp(): Promise<HttpMcpServer> {
-  const port = await freePort();
+/** The everything server over Streamable HTTP on a free loopback port, or on `port` to bring one back (it reads PORT). */
+export async function startEverythingHttp(port?: number): Promise<HttpMcpServer> {
+  port ??= await freePort();
   const child = spawn(process.execPath, [EVERYTHING_BIN, 'streamableHttp'], { cwd: ROOT, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
   await new Promise<void>((ok, fail) => {
