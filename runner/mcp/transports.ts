@@ -7,7 +7,15 @@ import { isHostAllowed } from '../tools/http-get.ts';
 import type { McpStdioServerConfig } from './runner-config.ts';
 
 /** A server a graph may not use here: the message says which rule refused it. */
-export class McpRefused extends Error {}
+export class McpRefused extends Error {
+  constructor(
+    message: string,
+    /** For a host outside an allow-list: which list, so a form can offer to add it to the graph's. */
+    readonly details?: { host: string; allowList: 'graph' | 'runner' },
+  ) {
+    super(message);
+  }
+}
 
 /** A transport factory and the key of the connection it makes: equal keys share one client. */
 export interface TransportPlan {
@@ -36,8 +44,8 @@ export function planTransport(server: McpServer, inputs: PlanInputs): TransportP
 function planHttp(server: Extract<McpServer, { transport: 'http' }>, { tenant, graphHosts, runnerHosts, credential }: PlanInputs): TransportPlan {
   const url = new URL(server.url);
   if (url.username || url.password) throw new McpRefused(`MCP server "${server.id}": URLs with credentials are not allowed; name a credential instead`);
-  if (!isHostAllowed(url, graphHosts)) throw new McpRefused(`MCP server "${server.id}": host "${url.host}" is not in the graph's limits.allowedHosts`);
-  if (!isHostAllowed(url, runnerHosts)) throw new McpRefused(`MCP server "${server.id}": host "${url.host}" is not in the runner's mcpClient.allowedHosts`);
+  if (!isHostAllowed(url, graphHosts)) throw new McpRefused(`MCP server "${server.id}": host "${url.host}" is not in the graph's limits.allowedHosts`, { host: url.host, allowList: 'graph' });
+  if (!isHostAllowed(url, runnerHosts)) throw new McpRefused(`MCP server "${server.id}": host "${url.host}" is not in the runner's mcpClient.allowedHosts`, { host: url.host, allowList: 'runner' });
   const headers: Record<string, string> = {};
   if (server.credential) {
     const value = credential(server.credential);

@@ -8,7 +8,7 @@ describe('REST: an MCP server\'s live tool list', () => {
   let http: HttpMcpServer;
   beforeAll(async () => {
     http = await startEverythingHttp();
-    runner = await startTestRunner({ tenants: { local: { mcpServers: { everything: everythingStdio() } } }, mcpClient: { allowedHosts: ['127.0.0.1'] } });
+    runner = await startTestRunner({ tenants: { local: { credentials: { MCP_TOKEN: 'secret-value' }, mcpServers: { everything: everythingStdio() } } }, mcpClient: { allowedHosts: ['127.0.0.1'] } });
   });
   afterAll(async () => {
     await runner?.stop();
@@ -37,9 +37,17 @@ describe('REST: an MCP server\'s live tool list', () => {
     const host = await list({ server: { id: 'e', transport: 'http', url: http.url }, allowedHosts: [] });
     expect([host.status, host.json.error.code]).toEqual([400, 'mcp_refused']);
     expect(host.json.error.message).toMatch(/not in the graph's limits\.allowedHosts/);
+    expect(host.json.error.details).toEqual({ host: new URL(http.url).host, allowList: 'graph' });
     const unknown = await list({ server: { id: 'e', transport: 'stdio', server: 'nope' } });
     expect([unknown.status, unknown.json.error.code, unknown.json.error.message]).toEqual([400, 'mcp_refused', 'MCP server "e": the runner defines no stdio server "nope" for tenant "local"']);
     const shape = await list({ server: { id: 'e', transport: 'ftp' } });
     expect([shape.status, shape.json.error.code]).toEqual([400, 'invalid']);
+  });
+
+  it('offers a server form the tenant\'s credential and stdio server names, never their values', async () => {
+    const res = await api(runner.url, 'GET', '/api/mcp/options');
+    expect([res.status, res.json]).toEqual([200, { credentials: ['MCP_TOKEN'], stdioServers: ['everything'] }]);
+    expect(JSON.stringify(res.json)).not.toContain('secret-value');
+    expect(JSON.stringify(res.json)).not.toContain(process.execPath);
   });
 });

@@ -7,6 +7,7 @@ import { toFieldSchema } from '../model/jsonSchema.ts';
 import { SchemaForm } from './SchemaForm.tsx';
 import { Row, TextInput } from './fields.tsx';
 import { McpServersEditor } from './McpServersEditor.tsx';
+import { McpAgentFields } from './McpAgentFields.tsx';
 import { useUi } from '../store/uiStore.ts';
 import { nodeName } from '../model/problemText.ts';
 
@@ -76,6 +77,7 @@ function AgentForm({ agent, graph }: { agent: Agent; graph: Graph }) {
         testPrefix="config"
         onChange={(config) => update({ config } as Partial<Agent>)}
       />
+      <McpAgentFields agent={agent} graph={graph} onConfig={(config) => update({ config } as Partial<Agent>)} />
       <Connections id={agent.id} graph={graph} />
     </div>
   );

@@ -1,57 +1,78 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { z } from 'zod';
 import type { Graph } from '../../../schemas/graph.ts';
-import { McpServer } from '../../../schemas/mcp.ts';
+import type { McpServer } from '../../../schemas/mcp.ts';
+import { freeMcpServerId, renameMcpServer } from '../model/mcpRefs.ts';
 import { useEditorStore } from '../store/editorContext.tsx';
-import { McpToolPicker } from './McpToolPicker.tsx';
-
-const Servers = z.array(McpServer);
+import { McpServerForm, type McpServerDraft } from './McpServerForm.tsx';
+import { useMcpOptions } from './useMcpTools.ts';
 
 /**
- * The graph's MCP servers: their declarations as JSON (few, and mostly pasted), and for each one
- * its live tool list to pick the allowed tools from.
+ * The graph's MCP servers, one form each, and a new one being filled in: it joins the graph once
+ * it is valid, so the graph never holds a half-typed server.
  */
 export function McpServersEditor({ graph }: { graph: Graph }) {
   const { t } = useTranslation();
   const store = useEditorStore();
+  const options = useMcpOptions();
+  const [adding, setAdding] = useState<McpServerDraft>();
   const servers = graph.mcpServers ?? [];
-  const shown = JSON.stringify(servers, null, 2);
-  const [draft, setDraft] = useState(shown);
-  const [error, setError] = useState<string>();
-  useEffect(() => setDraft(shown), [shown]);
+  const ids = servers.map((s) => s.id);
 
-  const save = (next: McpServer[]) => store.getState().updateGraph({ mcpServers: next.length ? next : undefined });
-  const commit = () => {
-    if (draft === shown) return setError(undefined);
-    let value: unknown;
-    try {
-      value = JSON.parse(draft || '[]');
-    } catch (e) {
-      return setError((e as Error).message);
-    }
-    const parsed = Servers.safeParse(value);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      return setError(`mcpServers/${issue.path.join('/')}: ${issue.message}`);
-    }
-    setError(undefined);
-    save(parsed.data);
+  const save = (next: McpServer[], agents?: Graph['agents']) =>
+    store.getState().updateGraph({ mcpServers: next.length ? next : undefined, ...(agents ? { agents } : {}) });
+  const replace = (index: number, server: McpServer) => {
+    const old = servers[index]!;
+    save(
+      servers.map((s, i) => (i === index ? server : s)),
+      old.id !== server.id ? renameMcpServer(graph.agents, old.id, server.id) : undefined,
+    );
   };
+  const allowHost = (host: string) => {
+    if (!graph.limits.allowedHosts.includes(host))
+      store.getState().updateGraph({ limits: { ...graph.limits, allowedHosts: [...graph.limits.allowedHosts, host] } });
+  };
+  const add = () => {
+    const id = freeMcpServerId(ids);
+    const stdio = options.stdioServers[0];
+    // A stdio server the runner defines is complete at once; an HTTP one waits for its URL.
+    if (stdio) save([...servers, { id, transport: 'stdio', server: stdio, allowedTools: [] }]);
+    else setAdding({ id, transport: 'http', url: '', allowedTools: [] });
+  };
+  const common = { options, allowedHosts: graph.limits.allowedHosts, onAllowHost: allowHost };
 
   return (
     <div className="field" data-testid="mcp-servers">
-      <textarea className="code" rows={5} aria-label={t('mcp.title')} value={draft} onChange={(e) => setDraft(e.target.value)} onBlur={commit} data-testid="mcp-servers-json" />
-      {error && <small className="field-error" role="alert">{error}</small>}
-      <small className="field-hint">{t('mcp.hint')}</small>
+      {servers.length === 0 && !adding && <p className="muted">{t('mcp.none')}</p>}
       {servers.map((server, index) => (
-        <McpToolPicker
-          key={server.id}
-          server={server}
-          allowedHosts={graph.limits.allowedHosts}
-          onChange={(allowedTools) => save(servers.map((s, i) => (i === index ? { ...s, allowedTools } : s)))}
+        <McpServerForm
+          key={index}
+          {...common}
+          value={server}
+          taken={ids.filter((_, i) => i !== index)}
+          onCommit={(next) => replace(index, next)}
+          onRemove={() => save(servers.filter((_, i) => i !== index))}
         />
       ))}
+      {adding && (
+        <McpServerForm
+          {...common}
+          value={adding}
+          taken={ids}
+          onCommit={(server) => {
+            setAdding(undefined);
+            save([...servers, server]);
+          }}
+          onRemove={() => setAdding(undefined)}
+        />
+      )}
+      {!adding && (
+        <button type="button" className="small" onClick={add} data-testid="mcp-add">
+          + {t('mcp.add')}
+        </button>
+      )}
+      {options.error && <small className="field-error">{t('mcp.optionsFailed', { error: options.error })}</small>}
+      <small className="field-hint">{t('mcp.hint')}</small>
     </div>
   );
 }

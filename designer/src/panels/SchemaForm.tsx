@@ -52,6 +52,8 @@ function SchemaField({ name, field, value, optional, onChange, graph, testId }: 
   const { t } = useTranslation();
   const label = t(`fields.${name}`);
   const reference = referenceFields[name];
+  // Hand-written in McpAgentFields: they pick from the graph's servers and their live tools.
+  if (name === 'mcp' || name === 'mcpServers') return null;
 
   if (reference) {
     const options = reference === 'model' ? graph.models.map((m) => ({ id: m.id, text: m.label ?? m.id })) : graph.topics.map((tp) => ({ id: tp.id, text: tp.label ?? tp.type }));

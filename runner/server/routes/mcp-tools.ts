@@ -12,12 +12,22 @@ import { methodNotAllowed } from '../http-errors.ts';
 const Body = z.object({ server: z.unknown(), allowedHosts: z.array(z.string().min(1).max(253)).max(100).default([]) }).strict();
 
 /**
+ * GET /api/mcp/options: the tenant's credential names and stdio server names.
  * POST /api/mcp/tools: the live tool list of one MCP server as a graph being edited declares it,
  * so the designer can show it and let people pick tools. It goes through the same pool and
  * rules as a running graph (both allow-lists, the tenant's stdio servers and credentials).
  */
 export function mcpToolsRouter(pool: McpPool, config: Config): Router {
   const router = Router();
+  // What an MCP server form may pick from: names only, never credential values or commands.
+  router
+    .route('/options')
+    .get((req, res) => {
+      const { tenant } = callerOf(req);
+      const own = Object.hasOwn(config.tenants, tenant) ? config.tenants[tenant] : undefined;
+      res.json({ credentials: Object.keys(own?.credentials ?? {}).sort(), stdioServers: Object.keys(own?.mcpServers ?? {}).sort() });
+    })
+    .all(methodNotAllowed(['GET']));
   router
     .route('/tools')
     .post(async (req, res) => {
@@ -35,7 +45,7 @@ export function mcpToolsRouter(pool: McpPool, config: Config): Router {
         const listed = await tools.tools(all.id);
         res.json({ tools: listed.specs.map((s) => ({ name: s.name, description: s.description, inputSchema: s.parameters })), skipped: listed.skipped });
       } catch (e) {
-        if (e instanceof McpRefused) throw new AppError('mcp_refused', 400, e.message);
+        if (e instanceof McpRefused) throw new AppError('mcp_refused', 400, e.message, e.details);
         throw new AppError('mcp_unreachable', 502, e instanceof Error ? e.message : String(e));
       }
     })
