@@ -3,11 +3,15 @@
  * with the SDK client in the same run. Both reach their own `everything` server over stdio and
  * call `echo` with the same message.
  *
- * In a turn, the call's cost is what a turn whose scripted model calls the tool takes beyond the
- * same turn answering without it (one more model round, the tool list, the bounded call, its
- * trace event). Sessions, persistence and the runtime are in both turns, so they cancel out.
- * The three kinds are interleaved one by one so a busy machine weighs on each alike; figures
- * are medians.
+ * In a turn, the call's cost is what a turn whose scripted model calls the MCP tool takes beyond
+ * the same turn calling a built-in tool (`calculator` on "1+1") instead: both turns have the
+ * same two model steps, tool-call round and reply, so what is left is the MCP call as the runner
+ * makes it (the graph's server and allowed tools, the shared client, the bounded call, the result
+ * as text, its trace event). `mcp_call_overhead_ratio` is that over the direct call.
+ * `mcp_call_vs_plain_turn_ratio` keeps the earlier baseline, a turn that answers without any tool:
+ * it also charges the MCP call with the second model step every tool call needs.
+ * The four kinds are interleaved one by one so a busy machine weighs on each alike; figures are
+ * medians.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,14 +29,15 @@ const BLOCK = 10;
 const MESSAGE = 'benchmark';
 
 const graph = Graph.parse({
-  ...mcpGraph({ id: 'everything', transport: 'stdio', server: 'everything', allowedTools: ['echo'] }, []),
+  ...mcpGraph({ id: 'everything', transport: 'stdio', server: 'everything', allowedTools: ['echo'] }, [], ['calculator']),
   id: 'mcp-bench',
   models: [
     {
       id: 'm',
       provider: 'scripted',
       rules: [
-        { match: { contains: 'tool' }, toolCalls: [{ name: 'echo', arguments: { message: MESSAGE } }], reply: '{tool}' },
+        { match: { contains: 'mcp' }, toolCalls: [{ name: 'echo', arguments: { message: MESSAGE } }], reply: '{tool}' },
+        { match: { contains: 'builtin' }, toolCalls: [{ name: 'calculator', arguments: { expression: '1+1' } }], reply: '{tool}' },
         { match: { contains: 'plain' }, reply: `Echo: ${MESSAGE}` },
       ],
     },
@@ -68,18 +73,20 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
   };
 
   // Warm-up: connections, JIT, the first tool list.
-  for (let i = 0; i < BLOCK; i++) await Promise.all([directCall(), turn('tool'), turn('plain')]).catch(() => undefined);
+  for (let i = 0; i < BLOCK; i++) await Promise.all([directCall(), turn('mcp'), turn('builtin'), turn('plain')]).catch(() => undefined);
   inTurn.length = 0;
 
   const directMs: number[] = [];
   const toolTurnMs: number[] = [];
+  const builtinTurnMs: number[] = [];
   const plainTurnMs: number[] = [];
   // Each direct call follows a turn, as the call in a turn follows the turn's own work: both
   // servers are woken from the same state.
   for (let i = 0; i < ROUNDS * BLOCK; i++) {
     plainTurnMs.push(await time(() => turn('plain')));
+    builtinTurnMs.push(await time(() => turn('builtin')));
     directMs.push(await time(directCall));
-    toolTurnMs.push(await time(() => turn('tool')));
+    toolTurnMs.push(await time(() => turn('mcp')));
   }
   off();
   await core.close();
@@ -87,16 +94,18 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
   rmSync(dir, { recursive: true, force: true });
 
   const directMedian = median(directMs);
-  const callInTurn = median(toolTurnMs) - median(plainTurnMs);
-  log(`direct SDK callTool: ${directMedian.toFixed(3)} ms; turn with the call ${median(toolTurnMs).toFixed(3)} ms, without ${median(plainTurnMs).toFixed(3)} ms`);
+  const callInTurn = median(toolTurnMs) - median(builtinTurnMs);
+  log(`direct SDK callTool: ${directMedian.toFixed(3)} ms; turn with the MCP call ${median(toolTurnMs).toFixed(3)} ms, with a built-in call ${median(builtinTurnMs).toFixed(3)} ms, without a tool ${median(plainTurnMs).toFixed(3)} ms`);
   log(`the call inside the runner (tool_call latency): ${median(inTurn).toFixed(3)} ms`);
   return {
     mcp_direct_call_ms: directMedian,
     mcp_turn_with_call_ms: median(toolTurnMs),
     mcp_turn_without_call_ms: median(plainTurnMs),
+    mcp_turn_with_builtin_call_ms: median(builtinTurnMs),
     mcp_call_in_turn_ms: callInTurn,
     mcp_call_latency_in_runner_ms: median(inTurn),
     mcp_call_overhead_ratio: callInTurn / directMedian,
+    mcp_call_vs_plain_turn_ratio: (median(toolTurnMs) - median(plainTurnMs)) / directMedian,
     /** The call alone, as the runner times it (tool_call latencyMs), against the direct call. */
     mcp_call_latency_ratio: median(inTurn) / directMedian,
   };

@@ -48,7 +48,7 @@ export class McpConnection {
     const tools: Tool[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.guard(client, () => client.listTools(cursor ? { cursor } : undefined, { signal, timeout: this.connectTimeoutMs }));
+      const page = await client.listTools(cursor ? { cursor } : undefined, { signal, timeout: this.connectTimeoutMs }).catch((e: unknown) => Promise.reject(this.failed(client, e)));
       tools.push(...page.tools);
       cursor = page.nextCursor;
     } while (cursor && tools.length < 10_000);
@@ -57,10 +57,13 @@ export class McpConnection {
   }
 
   async call(name: string, args: Record<string, unknown>, options: { signal?: AbortSignal; timeoutMs: number }): Promise<CallToolResult> {
-    const client = await this.ready(options.signal);
-    return (await this.guard(client, () =>
-      client.callTool({ name, arguments: args }, undefined, { signal: options.signal, timeout: options.timeoutMs, maxTotalTimeout: options.timeoutMs }),
-    )) as CallToolResult;
+    // A connected client is used at once: no promise hop on the path every call takes.
+    const client = this.client ?? (await this.ready(options.signal));
+    try {
+      return (await client.callTool({ name, arguments: args }, undefined, { signal: options.signal, timeout: options.timeoutMs, maxTotalTimeout: options.timeoutMs })) as CallToolResult;
+    } catch (e) {
+      throw this.failed(client, e);
+    }
   }
 
   async close(): Promise<void> {
@@ -71,17 +74,13 @@ export class McpConnection {
   }
 
   /** A failure of the link itself (not an answer from the server) makes the next use reconnect. */
-  private async guard<T>(client: Client, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (e) {
-      const answered = e instanceof McpError && e.code !== ErrorCode.ConnectionClosed;
-      if (!answered) {
-        this.drop(client);
-        void client.close().catch(() => undefined);
-      }
-      throw e;
+  private failed(client: Client, e: unknown): unknown {
+    const answered = e instanceof McpError && e.code !== ErrorCode.ConnectionClosed;
+    if (!answered) {
+      this.drop(client);
+      void client.close().catch(() => undefined);
     }
+    return e;
   }
 
   private toolsChanged(client: Client): void {

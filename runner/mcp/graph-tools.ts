@@ -20,6 +20,8 @@ export class McpGraphTools {
   private readonly servers: Map<string, McpServer>;
   /** The pool's connection of each server, looked up again only once the pool closed it. */
   private readonly connections = new Map<string, McpConnection>();
+  /** Each server's specs and the tool list they were made from (the connection's cached array). */
+  private readonly specs = new Map<string, { listed: readonly Tool[]; tools: ServerTools }>();
 
   constructor(
     servers: readonly McpServer[],
@@ -33,15 +35,12 @@ export class McpGraphTools {
   async tools(serverId: string, signal?: AbortSignal): Promise<ServerTools> {
     const server = this.server(serverId);
     const listed = await this.connection(server).tools(signal);
-    const allowed = server.allowedTools.length ? new Set(server.allowedTools) : undefined;
-    const out: ServerTools = { specs: [], skipped: [] };
-    for (const tool of listed) {
-      if (allowed && !allowed.has(tool.name)) continue;
-      const spec = toSpec(tool);
-      if (typeof spec === 'string') out.skipped.push({ tool: String(tool.name).slice(0, 100), reason: spec });
-      else out.specs.push(spec);
-    }
-    return out;
+    // Every turn of an assistant asks; the specs are made again only when the server's list changed.
+    const cached = this.specs.get(serverId);
+    if (cached?.listed === listed) return cached.tools;
+    const tools = specsOf(server, listed);
+    this.specs.set(serverId, { listed, tools });
+    return tools;
   }
 
   /** Calls a tool of a server, bounded by the runner's limits; never throws. */
@@ -69,6 +68,19 @@ export class McpGraphTools {
     if (!server) throw new McpRefused(`the graph has no MCP server "${id}"`);
     return server;
   }
+}
+
+/** The server's allowed tools as a model gets them. */
+function specsOf(server: McpServer, listed: readonly Tool[]): ServerTools {
+  const allowed = server.allowedTools.length ? new Set(server.allowedTools) : undefined;
+  const out: ServerTools = { specs: [], skipped: [] };
+  for (const tool of listed) {
+    if (allowed && !allowed.has(tool.name)) continue;
+    const spec = toSpec(tool);
+    if (typeof spec === 'string') out.skipped.push({ tool: String(tool.name).slice(0, 100), reason: spec });
+    else out.specs.push(spec);
+  }
+  return out;
 }
 
 /** The spec a model gets, or why the tool cannot be offered (a name or schema OpenAI would refuse). */
