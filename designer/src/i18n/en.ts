@@ -111,6 +111,7 @@ export const en = {
     undeclared: '{{id}} (not declared by the graph)',
     agentServer: 'MCP server',
     agentTool: 'MCP tool',
+    preview: 'MCP: {{servers}}',
   },
   inspector: {
     title: 'Inspector',

@@ -112,6 +112,7 @@ export const zh = {
     undeclared: '{{id}}（图中未声明）',
     agentServer: 'MCP 服务器',
     agentTool: 'MCP 工具',
+    preview: 'MCP：{{servers}}',
   },
   inspector: {
     title: '属性',
