@@ -108,7 +108,9 @@ describe('MCP servers in the designer', () => {
       'get-sum',
     ]);
     await page.selectOption('[data-testid=config-mcp-tool]', 'echo');
-    await expect.poll(() => page.locator('[data-testid=node-agent-echoer] [data-testid=node-preview]').textContent(), POLL).toBe('mcp-1 / echo');
+    await expect
+      .poll(() => page.locator('[data-testid=node-agent-echoer] [data-testid=node-preview]').textContent(), POLL)
+      .toBe('mcp-1 / echo');
     await page.fill('[data-testid=config-argument]', 'message');
     await page.press('[data-testid=config-argument]', 'Tab');
     await page.click('[data-testid=save]');
@@ -140,9 +142,13 @@ describe('MCP servers in the designer', () => {
     await page.selectOption('[data-testid=language]', 'zh');
     await page.click('.react-flow__pane', { position: { x: 20, y: 20 } });
     await servers.locator('[data-testid=mcp-load-mcp-1]').click();
-    await expect.poll(() => servers.locator('[data-testid=mcp-tools-mcp-1] legend').textContent(), POLL).toBe('mcp-1 的工具');
+    await expect
+      .poll(() => servers.locator('[data-testid=mcp-tools-mcp-1] legend').textContent(), POLL)
+      .toBe('mcp-1 的工具');
     expect(await servers.locator('[data-testid=mcp-add]').textContent()).toBe('+ 添加 MCP 服务器');
-    await servers.locator('[data-testid=mcp-server-mcp-1]').screenshot({ path: 'test-output/browser-mcp-server-form-zh.png' });
+    await servers
+      .locator('[data-testid=mcp-server-mcp-1]')
+      .screenshot({ path: 'test-output/browser-mcp-server-form-zh.png' });
     await page.selectOption('[data-testid=language]', 'en');
   });
 });
