@@ -80,13 +80,14 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
   const toolTurnMs: number[] = [];
   const builtinTurnMs: number[] = [];
   const plainTurnMs: number[] = [];
-  // Each direct call follows a turn, as the call in a turn follows the turn's own work: both
-  // servers are woken from the same state.
+  // Each turn follows a turn, so the two turns compared start from the same state (the store's
+  // writes of the turn before); the direct call follows a turn too, and each server has been
+  // idle for one round when its call comes.
   for (let i = 0; i < ROUNDS * BLOCK; i++) {
     plainTurnMs.push(await time(() => turn('plain')));
     builtinTurnMs.push(await time(() => turn('builtin')));
-    directMs.push(await time(directCall));
     toolTurnMs.push(await time(() => turn('mcp')));
+    directMs.push(await time(directCall));
   }
   off();
   await core.close();
