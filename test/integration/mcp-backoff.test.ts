@@ -73,6 +73,19 @@ describe('MCP servers that cannot be reached', () => {
       }
       for (const said of outputs(events).slice(1)) expect(said).toMatch(/\(next attempt in \d+ ms\)$/);
       expect(ofType(events, 'turn_end').map((e) => e.reason)).toEqual(['completed', 'completed', 'completed']);
+
+      // An assistant on the same server: its tools are left out at once with the reason, and it answers.
+      const assistant = await runTurns(
+        core,
+        mcpGraph({ id: 'remote', transport: 'http', url }, [{ contains: 'go', tool: 'echo', args: { message: 'x' } }]),
+        ['go'],
+      );
+      const warning = ofType(assistant, 'warning').find((w) => w.code === 'mcp_unavailable');
+      expect(warning?.message).toMatch(
+        /^agent "assistant": MCP server "remote" left out: cannot connect to MCP server "remote": .*\(next attempt in \d+ ms\)$/,
+      );
+      expect(outputs(assistant)[0]).toMatch(/^result: Error: tool "echo" is not enabled for this agent/);
+      expect(ofType(assistant, 'turn_end')[0]!.reason).toBe('completed');
     } finally {
       await core.stop();
       for (const s of sockets) s.destroy();
