@@ -21,7 +21,10 @@ export function McpToolPicker({
   onAllowHost: (host: string) => void;
 }) {
   const { t } = useTranslation();
-  const { load, fetch } = useMcpTools(server, allowedHosts, false);
+  // Listed on request (a stdio server is a process to start); once asked, listed again by itself
+  // when the address or the graph's allowed hosts change.
+  const [asked, setAsked] = useState(false);
+  const { load, fetch } = useMcpTools(server, allowedHosts, asked);
   const allowed = server.allowedTools;
   const [explicit, setExplicit] = useState(allowed.length > 0);
   const picking = explicit || allowed.length > 0;
@@ -43,7 +46,7 @@ export function McpToolPicker({
       <button
         type="button"
         className="small"
-        onClick={fetch}
+        onClick={() => (asked ? fetch() : setAsked(true))}
         disabled={load.state === 'loading'}
         data-testid={`mcp-load-${server.id}`}
       >
