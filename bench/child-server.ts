@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Graph, type GraphInput } from '../schemas/graph.ts';
 import { startRunner, type Runner } from '../runner/app.ts';
 import { LOCAL_TENANT, parseConfig, type ConfigInput } from '../runner/config.ts';
+import { cpuProfiler } from './cpu-profile.ts';
 
 /**
  * A bench server in a child process of its own, so its CPU time is its own. The child prints
@@ -50,9 +51,10 @@ export async function spawnChildServer(file: string, env: Record<string, string>
   };
 }
 
-/** In the child: answers the parent's CPU question. */
-export function answerCpu(): void {
-  process.on('message', (m: { ask?: string }) => m.ask === 'cpu' && process.send?.(process.cpuUsage()));
+/** In the child: answers the parent's CPU question (and cuts the CPU profile there, see cpu-profile.ts). */
+export function answerCpu(name = process.env.SB_STREAM_ROLE ?? process.argv[1] ?? 'server'): void {
+  const profiler = cpuProfiler(name);
+  process.on('message', (m: { ask?: string }) => m.ask === 'cpu' && void profiler.cut().then(() => process.send?.(process.cpuUsage())));
 }
 
 /** In the child: tells the parent where it listens. */
@@ -66,7 +68,7 @@ export const listening = (url: string) => process.stdout.write(`${JSON.stringify
 export async function serveRunner(graph: GraphInput, config: ConfigInput = {}): Promise<Runner> {
   const dir = mkdtempSync(join(tmpdir(), 'sb-bench-'));
   const unlimited = { perSecond: 1_000_000, burst: 1_000_000 };
-  const runner = await startRunner({ config: parseConfig({ port: 0, dataDir: dir, logLevel: 'error', designerDir: join(dir, 'none'), limits: { socket: unlimited, http: unlimited }, ...config }) });
+  const runner = await startRunner({ config: parseConfig({ port: 0, dataDir: dir, logLevel: 'error', designerDir: join(dir, 'none'), limits: { socket: unlimited, socketTenant: unlimited, handshakeTenant: unlimited, http: unlimited }, ...config }) });
   const parsed = Graph.parse(graph);
   await runner.store.putGraph({ tenant: LOCAL_TENANT, id: parsed.id, version: 1, graph: parsed, draft: false, updatedAt: Date.now() });
   process.once('SIGTERM', () => void runner.close().finally(() => (rmSync(dir, { recursive: true, force: true }), process.exit(0))));

@@ -8,6 +8,7 @@ import { Server, type Socket as ServerSocket } from 'socket.io';
 import type { MessageEvent } from '../../schemas/protocol.ts';
 import { startRunner } from '../../runner/app.ts';
 import { parseConfig } from '../../runner/config.ts';
+import { cpuProfiler } from '../cpu-profile.ts';
 import { ECHO, putGraph } from './graphs.ts';
 
 /**
@@ -18,7 +19,8 @@ import { ECHO, putGraph } from './graphs.ts';
 /** Runs in a child: a runner (or a bare Socket.IO echo server) that prints its URL. */
 async function serve(role: string): Promise<void> {
   // The parent asks for this process's CPU time, to compare server cost per operation.
-  process.on('message', (m) => m === 'cpu' && process.send?.(process.cpuUsage()));
+  const profiler = cpuProfiler(`runner-${role}`);
+  process.on('message', (m) => m === 'cpu' && void profiler.cut().then(() => process.send?.(process.cpuUsage())));
   if (role === 'bare' || role === 'floor') {
     const http = createServer();
     const server = new Server(http, { serveClient: false });

@@ -1,25 +1,43 @@
+import { DeadlineQueue } from '../sessions/deadline-queue.ts';
 import { MAX_HELD_CHARS } from './token-coalescer.ts';
 
 /**
- * Text deltas of one stream, held for up to `windowMs` and written as one: an SSE answer's
+ * The delta windows of many streams (the SSE answers of one router) on one timer: windows are
+ * equally long, so they end in the order they opened (deadline-queue.ts), and windows ending
+ * within a tenth of the window of each other end together. A window of 0 holds nothing.
+ */
+export class DeltaWindows {
+  private readonly ends: DeadlineQueue<DeltaWindow> | undefined;
+
+  constructor(windowMs: number) {
+    this.ends = windowMs > 0 ? new DeadlineQueue<DeltaWindow>(windowMs, (w) => w.flush(), Math.floor(windowMs / 10)) : undefined;
+  }
+
+  open(write: (delta: string) => void): DeltaWindow {
+    return new DeltaWindow(this.ends, write);
+  }
+}
+
+/**
+ * Text deltas of one stream, held for up to the window and written as one: an SSE answer's
  * tokens coalesced the way sockets coalesce them (token-coalescer.ts). `now` writes what is held
- * first, then its own delta, so nothing is reordered. A window of 0 holds nothing.
+ * first, then its own delta, so nothing is reordered.
  */
 export class DeltaWindow {
   private held = '';
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly windowMs: number,
+    private readonly ends: DeadlineQueue<DeltaWindow> | undefined,
     private readonly write: (delta: string) => void,
   ) {}
 
   /** A token: written within the window, joined with the tokens after it. */
   hold(delta: string): void {
-    if (this.windowMs === 0) return this.write(delta);
+    if (!this.ends) return this.write(delta);
+    const opens = this.held === '';
     this.held += delta;
     if (this.held.length >= MAX_HELD_CHARS) return this.flush();
-    this.timer ??= setTimeout(() => this.flush(), this.windowMs);
+    if (opens && this.held !== '') this.ends.touch(this);
   }
 
   /** A whole message or question: written at once. */
@@ -29,10 +47,10 @@ export class DeltaWindow {
   }
 
   flush(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    if (this.held === '') return;
+    this.ends?.delete(this);
     const held = this.held;
     this.held = '';
-    if (held) this.write(held);
+    this.write(held);
   }
 }

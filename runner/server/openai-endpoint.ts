@@ -9,7 +9,7 @@ import type { Caller, Sessions } from '../sessions/types.ts';
 import type { GraphStore } from '../store/types.ts';
 import { answerStream } from './answer-stream.ts';
 import { callerOf } from './auth.ts';
-import { DeltaWindow } from './delta-window.ts';
+import { DeltaWindows, type DeltaWindow } from './delta-window.ts';
 import { runChatTurn } from './chat-turn.ts';
 import { methodNotAllowed } from './http-errors.ts';
 import { sessionIdParam } from './params.ts';
@@ -41,6 +41,7 @@ type ChatBody = z.infer<typeof ChatBody>;
 /** `tokenWindowMs`: streamed tokens within it go out as one chunk (config.tokenWindowMs). */
 export function openaiRouter(store: GraphStore, sessions: Sessions, tokenWindowMs = 0): Router {
   const router = Router();
+  const windows = new DeltaWindows(tokenWindowMs);
 
   router
     .route('/models')
@@ -63,7 +64,7 @@ export function openaiRouter(store: GraphStore, sessions: Sessions, tokenWindowM
       const info = await sessionFor(caller, body, req.header(SESSION_HEADER));
       res.setHeader(SESSION_HEADER, info.id);
       const streamed = streamedAgents((await store.getGraph(caller.tenant, info.graphId, info.graphVersion))?.graph);
-      const stream = body.stream ? new ChunkWriter(res, body.model, body.stream_options?.include_usage === true, tokenWindowMs) : undefined;
+      const stream = body.stream ? new ChunkWriter(res, body.model, body.stream_options?.include_usage === true, windows) : undefined;
       const answer = stream ? answerStream(streamed, (delta, token) => stream.text(delta, token)) : undefined;
       try {
         const turn = await runChatTurn(sessions, caller, info, content, answer ?? {});
@@ -122,14 +123,18 @@ class ChunkWriter {
   private readonly id = `chatcmpl-${randomUUID()}`;
   private readonly created = Math.floor(Date.now() / 1000);
   private readonly deltas: DeltaWindow;
+  /** A content chunk's JSON around its delta, encoded once: a stream writes many of them. */
+  private readonly content: [string, string];
 
   constructor(
     private readonly res: Response,
     private readonly model: string,
     private readonly includeUsage: boolean,
-    tokenWindowMs: number,
+    windows: DeltaWindows,
   ) {
-    this.deltas = new DeltaWindow(tokenWindowMs, (delta) => this.write({ content: delta }, null));
+    const [before, after] = JSON.stringify(this.chunk({ content: '\u0000' }, null)).split('"\\u0000"') as [string, string];
+    this.content = [`data: ${before}`, `${after}\n\n`];
+    this.deltas = windows.open((delta) => this.writeContent(delta));
     res.status(200).setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache');
     res.setHeader('Connection', 'keep-alive');
@@ -157,8 +162,16 @@ class ChunkWriter {
     this.res.end('data: [DONE]\n\n');
   }
 
+  private chunk(delta: Record<string, unknown>, finish: string | null) {
+    return { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] };
+  }
+
   private write(delta: Record<string, unknown>, finish: string | null): void {
-    this.send({ id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] });
+    this.send(this.chunk(delta, finish));
+  }
+
+  private writeContent(delta: string): void {
+    if (!this.res.writableEnded) this.res.write(this.content[0] + JSON.stringify(delta) + this.content[1]);
   }
 
   private send(data: unknown): void {

@@ -18,6 +18,7 @@ import { eventRefused, handshakeRefused, refusalDelay, SocketLimits } from './so
 import { SocketRate } from './socket-rate.ts';
 import { withTraceContext } from '../telemetry/propagation.ts';
 import { TokenCoalescer } from './token-coalescer.ts';
+import { TickFrames } from './tick-frames.ts';
 
 export interface SocketDeps {
   config: Config;
@@ -69,6 +70,7 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
   const limits = new SocketLimits(config.limits);
   const trust = trustOf(config.trustProxy);
   const toRooms = new TokenCoalescer(config.tokenWindowMs, (room, event, payload) => io.to(room).emit(event, payload));
+  const tickFrames = new TickFrames();
 
   /**
    * One Sessions subscription per room, not per socket. It outlives the room by the recovery
@@ -188,6 +190,7 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
   };
 
   io.on('connection', (socket) => {
+    tickFrames.attach(socket);
     metrics.socketConnections.inc();
     socket.on('disconnect', () => metrics.socketConnections.dec());
     cutOffWhenBacklogged(socket, MAX_QUEUED_BYTES, (bytes) => deps.warn({ code: 'slow_client', socket: socket.id, tenant: callerOf(socket).tenant, queuedBytes: bytes }, 'socket cut off: it stopped reading its events'));
