@@ -51,7 +51,8 @@ interface Child {
 async function spawnRunner(env: NodeJS.ProcessEnv): Promise<Child> {
   const dir = mkdtempSync(join(tmpdir(), 'sb-bench-otel-'));
   const config = join(dir, 'config.json');
-  writeFileSync(config, JSON.stringify({ limits: { socket: { perSecond: 100_000, burst: 100_000 } } }));
+  const unlimited = { perSecond: 100_000, burst: 100_000 };
+  writeFileSync(config, JSON.stringify({ limits: { socket: unlimited, socketTenant: unlimited, handshakeTenant: unlimited, http: unlimited } }));
   const { url, child, exited } = await spawnServer(['--data', dir], { ...env, SWITCHBOARD_CONFIG: config });
   const res = await fetch(`${url}/api/graphs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ graph: echoGraph('bench-otel') }) });
   if (!res.ok) throw new Error(`the bench graph was refused: ${await res.text()}`);
