@@ -145,7 +145,8 @@ export async function otelOverheadRatio(log: (s: string) => void): Promise<numbe
           `traced ${tracedRate.perSecond.toFixed(0)} turns/s, ${tracedRate.cpuUsPerTurn.toFixed(0)} µs CPU/turn`,
       );
     }
-    // Each echo turn has 4 spans (turn, agent, chat, store write); the last batch may still be on its way.
+    // Each echo turn has at least 4 spans (turn, agent, chat, store write: a write that also carries the
+    // next message counts again); the last batch may still be on its way.
     await sleep(6000);
     log(`spans received: ${receiver.spans()} for ${traced.n} traced turns (${(receiver.spans() / traced.n).toFixed(2)} a turn)`);
     if (receiver.spans() === 0) throw new Error('the traced runner exported nothing: the ratio would not measure tracing');
