@@ -51,7 +51,8 @@ interface Child {
 async function spawnRunner(env: NodeJS.ProcessEnv): Promise<Child> {
   const dir = mkdtempSync(join(tmpdir(), 'sb-bench-otel-'));
   const config = join(dir, 'config.json');
-  writeFileSync(config, JSON.stringify({ limits: { socket: { perSecond: 100_000, burst: 100_000 }, socketTenant: { perSecond: 100_000, burst: 100_000 }, handshakeTenant: { perSecond: 100_000, burst: 100_000 } } }));
+  const unlimited = { perSecond: 100_000, burst: 100_000 };
+  writeFileSync(config, JSON.stringify({ limits: { socket: unlimited, socketTenant: unlimited, handshakeTenant: unlimited, http: unlimited } }));
   const { url, child, exited } = await spawnServer(['--data', dir], { ...env, SWITCHBOARD_CONFIG: config });
   const res = await fetch(`${url}/api/graphs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ graph: echoGraph('bench-otel') }) });
   if (!res.ok) throw new Error(`the bench graph was refused: ${await res.text()}`);
@@ -144,7 +145,8 @@ export async function otelOverheadRatio(log: (s: string) => void): Promise<numbe
           `traced ${tracedRate.perSecond.toFixed(0)} turns/s, ${tracedRate.cpuUsPerTurn.toFixed(0)} µs CPU/turn`,
       );
     }
-    // Each echo turn has 4 spans (turn, agent, chat, store write); the last batch may still be on its way.
+    // Each echo turn has at least 4 spans (turn, agent, chat, store write: a write that also carries the
+    // next message counts again); the last batch may still be on its way.
     await sleep(6000);
     log(`spans received: ${receiver.spans()} for ${traced.n} traced turns (${(receiver.spans() / traced.n).toFixed(2)} a turn)`);
     if (receiver.spans() === 0) throw new Error('the traced runner exported nothing: the ratio would not measure tracing');

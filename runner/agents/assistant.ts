@@ -27,7 +27,7 @@ export class AssistantAgent extends GraphAgent<AssistantDef> {
 
   protected async handle(message: ChatMessage, turn: Turn): Promise<void> {
     const { config, type: agent } = this.def;
-    const { session, turnId } = turn;
+    const { session, turnId, trace } = turn;
     this.remember({ role: 'user', content: message.content, name: message.sender });
 
     const model = this.setup.env.model(config.model);
@@ -41,7 +41,7 @@ export class AssistantAgent extends GraphAgent<AssistantDef> {
     const toolContext: ToolContext = { allowedHosts: this.setup.env.graph.limits.allowedHosts, memory: session.memory, signal: session.signal };
     let result: ChatResult;
     for (let round = 0; ; round++) {
-      result = await model.chat({ messages, tools, signal: session.signal, onToken, agent, call });
+      result = await model.chat({ messages, tools, signal: session.signal, onToken, agent, call, ...(trace ? { trace } : {}) });
       session.recordUsage(agent, result.usage, config.model);
       if (result.toolCalls.length === 0) break;
       if (round >= config.maxToolRounds) {
@@ -52,9 +52,9 @@ export class AssistantAgent extends GraphAgent<AssistantDef> {
       for (const c of result.toolCalls) {
         const server = toolbox.mcp.get(c.name);
         const output = config.tools.includes(c.name as never)
-          ? (await traceToolCall(turnId, c.name, { type: 'builtin' }, () => runTool(c.name, c.arguments, toolContext))).output
+          ? (await traceToolCall(turn, c.name, { type: 'builtin' }, (trace) => runTool(c.name, c.arguments, trace ? { ...toolContext, trace } : toolContext))).output
           : server !== undefined
-            ? (await traceToolCall(turnId, c.name, { type: 'mcp', server }, () => callMcpTool(this.setup.env.mcp, { server, tool: c.name, arguments: c.arguments }, session, { turnId, agent }))).output
+            ? (await traceToolCall(turn, c.name, { type: 'mcp', server }, () => callMcpTool(this.setup.env.mcp, { server, tool: c.name, arguments: c.arguments }, session, { turnId, agent }))).output
             : `Error: tool "${c.name}" is not enabled for this agent; enabled: ${toolbox.specs.map((s) => s.name).join(', ') || 'none'}`;
         messages.push({ role: 'tool', content: output, toolCallId: c.id, name: c.name });
       }

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { Context } from '@opentelemetry/api';
 import type { Agent as AgentNode } from '../../schemas/kinds/index.ts';
 import type { Role } from '../../schemas/protocol.ts';
 import { TopicId, type AgentId } from '../runtime/ids.ts';
 import type { Agent, AgentRuntime, MessageContext } from '../runtime/types.ts';
-import { inAgentSpan } from '../telemetry/agent-span.ts';
-import { appendToActiveSpan } from '../telemetry/spans.ts';
+import { inAgentSpan, topicsOut } from '../telemetry/agent-span.ts';
 import type { AgentEnv, SessionContext } from './env.ts';
 import type { GraphNames } from './graph-names.ts';
 import type { ChatMessage } from './message.ts';
@@ -34,6 +34,8 @@ export interface Turn {
   readonly turnId: string;
   /** Graph topic type of the message, or undefined for a direct send. */
   readonly topic: string | undefined;
+  /** The agent span's trace context, for the model and tool calls of this handling; undefined when not traced. */
+  readonly trace?: Context;
 }
 
 export const isChatMessage = (m: unknown): m is ChatMessage =>
@@ -75,7 +77,7 @@ export abstract class GraphAgent<D extends AgentNode = AgentNode> implements Age
     const turn: Turn = { session, turnId: message.turnId, topic };
     session.emit('agent', { turnId: turn.turnId, agent, phase: 'start', topic, time: Date.now() });
     try {
-      await inAgentSpan(turn.turnId, { id: this.def.id, type: agent, kind: this.def.kind, topic }, async () => this.handle(message, turn));
+      await inAgentSpan(turn.turnId, { id: this.def.id, type: agent, kind: this.def.kind, topic }, (trace) => Promise.resolve(this.handle(message, trace ? { ...turn, trace } : turn)));
       session.emit('agent', { turnId: turn.turnId, agent, phase: 'finish', topic, time: Date.now() });
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
@@ -94,7 +96,7 @@ export abstract class GraphAgent<D extends AgentNode = AgentNode> implements Age
   protected async publish(turnId: string, content: string, role: Role, outlets: readonly Outlet[] = this.setup.outlets, firstId?: string): Promise<void> {
     const runtime = this.runtime ?? this.setup.runtime;
     const pending: Promise<void>[] = [];
-    appendToActiveSpan('switchboard.topics.out', outlets.map((o) => o.graphType));
+    topicsOut(turnId, this.def.id, outlets.map((o) => o.graphType));
     for (let i = 0; i < outlets.length; i++) {
       const id = i === 0 && firstId ? firstId : randomUUID();
       const message: ChatMessage = { id, turnId, role, content, sender: this.def.type };

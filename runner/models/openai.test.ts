@@ -30,7 +30,7 @@ describe('OpenAIModelClient against a local OpenAI-compatible server', () => {
     const deltas: string[] = [];
     const r = await client().chat(ask('hi', { onToken: (d) => deltas.push(d) }));
     expect(deltas).toEqual(['Hell', 'o, w', 'orld', '!']);
-    expect(r).toEqual({ content: 'Hello, world!', toolCalls: [], usage: { promptTokens: 12, completionTokens: 4, estimated: false } });
+    expect(r).toEqual({ content: 'Hello, world!', toolCalls: [], usage: { promptTokens: 12, completionTokens: 4, estimated: false }, finishReason: 'stop' });
     const body = fake.requests[0].body;
     expect(body).toMatchObject({ model: 'fake-model', stream: true, stream_options: { include_usage: true } });
     expect(body.messages[1]).toEqual({ role: 'user', content: 'hi', name: 'team_lead' });
@@ -87,8 +87,14 @@ describe('OpenAIModelClient against a local OpenAI-compatible server', () => {
   it('works without streaming and estimates usage the server leaves out', async () => {
     fake.enqueue({ content: 'plain reply', usage: null });
     const r = await client().chat(ask('hello'));
-    expect(r).toEqual({ content: 'plain reply', toolCalls: [], usage: { promptTokens: 2, completionTokens: 3, estimated: true } });
+    expect(r).toEqual({ content: 'plain reply', toolCalls: [], usage: { promptTokens: 2, completionTokens: 3, estimated: true }, finishReason: 'stop' });
     expect(fake.requests[0].body.stream).toBe(false);
+  });
+
+  it("returns the provider's finish_reason as it came, streamed or not", async () => {
+    fake.enqueue({ content: 'cut sh', finishReason: 'length' }, { content: 'filtered', finishReason: 'content_filter' });
+    expect((await client().chat(ask('a', { onToken: () => {} }))).finishReason).toBe('length');
+    expect((await client().chat(ask('b'))).finishReason).toBe('content_filter');
   });
 
   it('retries a 429, honouring Retry-After, then succeeds', async () => {

@@ -8,6 +8,7 @@ import OpenAI, {
 import type { ChatCompletionCreateParamsBase } from 'openai/resources/chat/completions/completions';
 import type { z } from 'zod';
 import type { OpenAIModel } from '../../schemas/models.ts';
+import { traceHeaders } from '../telemetry/propagation.ts';
 import { estimateTokens, promptChars, toolCallChars } from './estimate.ts';
 import { ModelError } from './model-error.ts';
 import { toWireMessages, toWireTools } from './openai-wire.ts';
@@ -28,7 +29,7 @@ export class OpenAIModelClient implements ModelClient {
 
   /**
    * `apiKey` comes from the tenant's named credential (resolved by the caller), never from env here.
-   * `fetch` sees every HTTP attempt (telemetry: trace headers, 429s the package retries).
+   * `fetch` sees every HTTP attempt (telemetry: the 429s the package retries).
    */
   constructor(private readonly def: OpenAIModelDef, apiKey: string, fetch?: typeof globalThis.fetch) {
     // Everything explicit: left undefined, the package would read OPENAI_BASE_URL, OPENAI_ORG_ID...
@@ -72,14 +73,14 @@ export class OpenAIModelClient implements ModelClient {
   }
 
   private async complete(request: ChatRequest, signal: AbortSignal): Promise<ChatResult> {
-    const res = await this.client.chat.completions.create({ ...this.body(request), stream: false }, { signal });
+    const res = await this.client.chat.completions.create({ ...this.body(request), stream: false }, { signal, headers: traceHeaders(request.trace) });
     const choice = res.choices?.[0];
     if (!choice?.message) throw new ModelError('bad_response', `model "${this.def.id}": the response has no choices (empty or malformed body)`);
     const content = choice.message.content ?? '';
     const toolCalls: ToolCall[] = (choice.message.tool_calls ?? []).flatMap((c) =>
       c.type === 'function' ? [{ id: c.id, name: c.function.name, arguments: c.function.arguments ?? '' }] : [],
     );
-    return { content, toolCalls, usage: this.usage(request, content, toolCalls, res.usage) };
+    return { content, toolCalls, usage: this.usage(request, content, toolCalls, res.usage), ...finishedBy(choice.finish_reason) };
   }
 
   private async stream(
@@ -90,7 +91,7 @@ export class OpenAIModelClient implements ModelClient {
   ): Promise<ChatResult> {
     const stream = await this.client.chat.completions.create(
       { ...this.body(request), stream: true, stream_options: { include_usage: true } },
-      { signal: controller.signal },
+      { signal: controller.signal, headers: traceHeaders(request.trace) },
     );
     // The package's timeout stops at the response headers; a stream that stalls needs its own guard.
     const idle = setTimeout(() => {
@@ -99,7 +100,7 @@ export class OpenAIModelClient implements ModelClient {
     }, this.def.timeoutMs);
     let content = '';
     const calls: Array<{ id: string; name: string; arguments: string }> = [];
-    let finished = false;
+    let finishReason: string | undefined;
     let usage: OpenAI.CompletionUsage | undefined;
     try {
       for await (const chunk of stream) {
@@ -107,7 +108,7 @@ export class OpenAIModelClient implements ModelClient {
         if (chunk.usage) usage = chunk.usage;
         const choice = chunk.choices?.[0];
         if (!choice) continue;
-        if (choice.finish_reason) finished = true;
+        if (choice.finish_reason) finishReason = choice.finish_reason;
         const delta = choice.delta;
         if (delta?.content) {
           content += delta.content;
@@ -127,9 +128,9 @@ export class OpenAIModelClient implements ModelClient {
     } finally {
       clearTimeout(idle);
     }
-    if (!finished) throw new ModelError('bad_response', `model "${this.def.id}": the stream ended before the model finished its reply`);
+    if (!finishReason) throw new ModelError('bad_response', `model "${this.def.id}": the stream ended before the model finished its reply`);
     const toolCalls = calls.filter(Boolean).map((c, i) => ({ ...c, id: c.id || `call_${i + 1}` }));
-    return { content, toolCalls, usage: this.usage(request, content, toolCalls, usage) };
+    return { content, toolCalls, usage: this.usage(request, content, toolCalls, usage), finishReason };
   }
 
   private usage(request: ChatRequest, content: string, toolCalls: ToolCall[], reported: OpenAI.CompletionUsage | null | undefined): ChatResult['usage'] {
@@ -159,4 +160,9 @@ export class OpenAIModelClient implements ModelClient {
       return new ModelError('bad_response', `${who}: request refused (HTTP ${e.status ?? '?'}): ${e.message}`, { status: e.status });
     return new ModelError('bad_response', `${who}: the response could not be read: ${e instanceof Error ? e.message : String(e)}`);
   }
+}
+
+/** The provider's finish_reason, when it gave one (some compatible servers leave it null). */
+function finishedBy(reason: string | null | undefined): Pick<ChatResult, 'finishReason'> {
+  return reason ? { finishReason: reason } : {};
 }

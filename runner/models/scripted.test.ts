@@ -10,7 +10,7 @@ const user = (content: string): ModelMessage => ({ role: 'user', content });
 describe('ScriptedModelClient', () => {
   it('falls back to the echo template with the agent name and input', async () => {
     const r = await model({ fallback: '{agent}: {input}' }).chat({ agent: 'writer', messages: [{ role: 'system', content: 'be brief' }, user('hello there')] });
-    expect(r).toEqual({ content: 'writer: hello there', toolCalls: [], usage: { promptTokens: 5, completionTokens: 5, estimated: true } });
+    expect(r).toEqual({ content: 'writer: hello there', toolCalls: [], usage: { promptTokens: 5, completionTokens: 5, estimated: true }, finishReason: 'stop' });
   });
 
   it('says by default that it is a scripted stand-in and how to set a real model', async () => {

@@ -77,6 +77,8 @@ export class ScriptedModelClient implements ModelClient {
     return {
       content,
       toolCalls,
+      // What a provider would say of this reply: the scripted model is its own provider.
+      finishReason: toolCalls.length ? 'tool_calls' : 'stop',
       usage: {
         promptTokens: estimateTokens(promptChars(request.messages)),
         completionTokens: estimateTokens(content.length + toolCallChars(toolCalls)),

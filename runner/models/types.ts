@@ -1,3 +1,5 @@
+import type { Context } from '@opentelemetry/api';
+
 /** The contract every model client (openai, scripted) implements; clients are shared by sessions. */
 export interface ModelMessage {
   role: 'system' | 'user' | 'assistant' | 'tool';
@@ -22,11 +24,15 @@ export interface ChatRequest {
    * stateless scripted model can match "the n-th call" even after the context window dropped turns.
    */
   call?: number;
+  /** The calling agent's trace context (telemetry): the call's span is its child; undefined when not traced. */
+  trace?: Context;
 }
 export interface ChatResult {
   content: string;
   toolCalls: ToolCall[];
   usage: { promptTokens: number; completionTokens: number; estimated: boolean };
+  /** Why the provider stopped, as it said (OpenAI `finish_reason`: stop, length, tool_calls...); undefined when it did not say. */
+  finishReason?: string;
 }
 export interface ModelClient {
   chat(request: ChatRequest): Promise<ChatResult>;

@@ -1,5 +1,6 @@
 import type { InputRequestEvent, MessageEvent, ServerEventName, ServerEvents, SessionInfo, TurnEndReason } from '../../schemas/protocol.ts';
 import type { Caller, Sessions, SessionListener } from '../sessions/types.ts';
+import { resumeTrace } from '../telemetry/propagation.ts';
 
 /**
  * One chat turn as the request/response endpoints (`/v1` and `/mcp`) see it: a message goes in
@@ -35,6 +36,8 @@ export async function runChatTurn(
   content: string,
   watcher: TurnWatcher = {},
 ): Promise<TurnResult> {
+  // The caller's trace context (traceparent) is active only now, before the first await.
+  const inCallerTrace = resumeTrace();
   let turnId: string | undefined;
   const outputs: string[] = [];
   let end: TurnResult['end'];
@@ -73,7 +76,7 @@ export async function runChatTurn(
       turnId = waiting.turnId;
       await sessions.reply(caller, session.id, waiting.requestId, content);
     } else {
-      turnId = (await sessions.send(caller, session.id, { content })).turnId;
+      turnId = (await inCallerTrace(() => sessions.send(caller, session.id, { content }))).turnId;
     }
     for (const [event, payload] of early.splice(0)) handle(event, payload);
     const settled = sessions.settled(caller, session.id);

@@ -11,7 +11,6 @@ import { mcpCors } from './mcp/cors.ts';
 import type { McpEndpoint } from './mcp/mcp-endpoint.ts';
 import { originGuard } from './mcp/origin-guard.ts';
 import type { Metrics } from './metrics.ts';
-import { continueTrace } from '../telemetry/propagation.ts';
 import { openaiRouter } from './openai-endpoint.ts';
 import { trustOf } from './client-address.ts';
 import { rateLimit } from './rate-limit.ts';
@@ -78,8 +77,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     .all(methodNotAllowed(['GET']));
 
   const body = express.json({ limit: config.limits.bodyBytes, strict: true, type: 'application/json' });
-  // After the body: the parser's callbacks would lose the trace context set before it.
-  const guarded = [requireCaller(auth), rateLimit(config.limits.http), requireJson, body, continueTrace];
+  const guarded = [requireCaller(auth), rateLimit(config.limits.http), requireJson, body];
   app.use('/api/graphs', ...guarded, graphsRouter(graphs));
   app.use('/api/sessions', ...guarded, sessionsRouter(sessions, () => metrics.userMessages.inc()));
   app.use('/api/users', ...guarded, usersRouter(sessions, deps.erasure));

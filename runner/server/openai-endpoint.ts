@@ -7,6 +7,7 @@ import { invalid, notFound } from '../errors.ts';
 import { creatorFor } from '../sessions/access.ts';
 import type { Caller, Sessions } from '../sessions/types.ts';
 import type { GraphStore } from '../store/types.ts';
+import { withTraceContext } from '../telemetry/propagation.ts';
 import { answerStream } from './answer-stream.ts';
 import { callerOf } from './auth.ts';
 import { DeltaWindows, type DeltaWindow } from './delta-window.ts';
@@ -67,7 +68,7 @@ export function openaiRouter(store: GraphStore, sessions: Sessions, tokenWindowM
       const stream = body.stream ? new ChunkWriter(res, body.model, body.stream_options?.include_usage === true, windows) : undefined;
       const answer = stream ? answerStream(streamed, (delta, token) => stream.text(delta, token)) : undefined;
       try {
-        const turn = await runChatTurn(sessions, caller, info, content, answer ?? {});
+        const turn = await withTraceContext(req.headers, () => runChatTurn(sessions, caller, info, content, answer ?? {}));
         if (turn.question) answer?.question(turn.question, turn.outputs);
         const after = await sessions.get(caller, info.id);
         const usage = usageDelta(info.usage, after.usage);

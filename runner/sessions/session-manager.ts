@@ -6,6 +6,7 @@ import { ModelRegistry } from '../models/registry.ts';
 import type { AgentRuntime } from '../runtime/types.ts';
 import type { Stores } from '../store/types.ts';
 import type { Instruments } from '../telemetry/instruments.ts';
+import { resumeTrace } from '../telemetry/propagation.ts';
 import { finishTurnTrace, rememberCaller } from '../telemetry/turn-trace.ts';
 import { canAccess } from './access.ts';
 import { AgentContexts } from './agent-context.ts';
@@ -149,13 +150,15 @@ export class SessionManager implements Sessions {
     this.assertRunning();
     checkMessage(message);
     const { content } = message;
+    // The caller's trace context is active only now, before the first await.
+    const inCallerTrace = resumeTrace();
     return this.residency.using(caller, id, async (s) => {
       if (s.closed) throw new AppError('session_closed', 409, `session "${id}" is closed`);
       if (message.messageId !== undefined && s.hasAccepted(message.messageId)) {
         return { messageId: message.messageId, turnId: turnOfMessage(s, message.messageId) };
       }
       const item = { messageId: message.messageId ?? randomUUID(), turnId: randomUUID(), content };
-      rememberCaller(item);
+      inCallerTrace(() => rememberCaller(item));
       const event = userMessageEvent(s.id, await this.versionOf(s), item);
       s.inbox.push(item);
       // Only a client's own ids can come back in a resend.

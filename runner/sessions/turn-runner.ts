@@ -4,7 +4,7 @@ import { AppError, conflict } from '../errors.ts';
 import type { AgentRuntime } from '../runtime/types.ts';
 import type { InboxItem } from '../store/types.ts';
 import type { Instruments } from '../telemetry/instruments.ts';
-import { finishTurnTrace, inTurn, startTurnTrace, traceIdOf, turnEnded } from '../telemetry/turn-trace.ts';
+import { finishTurnTrace, startTurnTrace, traceIdOf, turnEnded } from '../telemetry/turn-trace.ts';
 import { snapshotOf } from './agent-snapshot.ts';
 import type { GraphVersion } from './graph-versions.ts';
 import { Turn, type LiveSession } from './live-session.ts';
@@ -66,8 +66,8 @@ export class TurnRunner {
     const traceId = traceIdOf(turn.id);
     s.emit('turn_end', { sessionId: s.id, turnId: turn.id, reason, ...(detail === undefined ? {} : { detail }), time: Date.now(), usage: { ...turn.usage }, ...(traceId ? { traceId } : {}) });
     this.savingTurn.add(s);
-    // The writes that store the turn's end are part of its trace.
-    void inTurn(turn.id, () => this.afterEnd(s, reason)).finally(() => finishTurnTrace(turn.id));
+    // The writes that store the turn's end are part of its trace until finishTurnTrace.
+    void this.afterEnd(s, reason).finally(() => finishTurnTrace(turn.id));
   }
 
   armWallClock(s: LiveSession, turn: Turn, ms: number): void {

@@ -33,19 +33,15 @@ export function requestAttributes(def: ModelDef, request: ChatRequest): Attribut
   return attributes;
 }
 
-/** A reply with tool calls finished to call them; any other reply that came back finished. */
-export function finishReasonOf(result: ChatResult): string {
-  return result.toolCalls.length ? 'tool_calls' : 'stop';
-}
-
 export function responseAttributes(def: ModelDef, result: ChatResult): Attributes {
   const attributes: Attributes = {
     'gen_ai.response.model': modelNameOf(def),
     'gen_ai.usage.input_tokens': result.usage.promptTokens,
     'gen_ai.usage.output_tokens': result.usage.completionTokens,
-    'gen_ai.response.finish_reasons': [finishReasonOf(result)],
     'switchboard.usage.estimated': result.usage.estimated,
   };
+  // As the provider answered; nothing is made up when it did not say.
+  if (result.finishReason) attributes['gen_ai.response.finish_reasons'] = [result.finishReason];
   if (tracing.content) attributes['gen_ai.output.messages'] = JSON.stringify([{ role: 'assistant', content: result.content, tool_calls: result.toolCalls }]);
   return attributes;
 }

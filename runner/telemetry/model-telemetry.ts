@@ -5,7 +5,6 @@ import type { ChatRequest, ChatResult, ModelClient } from '../models/types.ts';
 import { priced } from '../sessions/usage.ts';
 import { modelNameOf, providerOf, requestAttributes, responseAttributes } from './gen-ai.ts';
 import { secondsSince, type Instruments, type ModelErrorKind } from './instruments.ts';
-import { injectTraceHeaders } from './propagation.ts';
 import { failed, inSpan } from './spans.ts';
 
 /**
@@ -21,11 +20,12 @@ export class ModelTelemetry {
     const labels = { model: modelNameOf(def), provider: providerOf(def) };
     return {
       chat: (request: ChatRequest) =>
-        inSpan(`chat ${labels.model}`, { kind: SpanKind.CLIENT, attributes: requestAttributes(def, request) }, async (span) => {
+        inSpan(`chat ${labels.model}`, { kind: SpanKind.CLIENT, attributes: requestAttributes(def, request), ...(request.trace ? { parent: request.trace } : {}) }, async (span, trace) => {
           const start = performance.now();
           let result: ChatResult;
           try {
-            result = await client.chat(request);
+            // The provider's HTTP request carries the model call's own context.
+            result = await client.chat(trace ? { ...request, trace } : request);
           } catch (error) {
             const kind = callErrorKind(error);
             if (kind) instruments.modelErrors.inc({ ...labels, kind });
@@ -43,17 +43,12 @@ export class ModelTelemetry {
     };
   }
 
-  /**
-   * A fetch for a provider's HTTP client: sends the active trace context (traceparent) and counts
-   * every attempt that came back 429 or 5xx, retried or not.
-   */
+  /** A fetch for a provider's HTTP client: counts every attempt that came back 429 or 5xx, retried or not. */
   fetch(def: ModelDef, base: typeof fetch = fetch): typeof fetch {
     const instruments = this.instruments;
     const labels = { model: modelNameOf(def), provider: providerOf(def) };
     return async (input, init) => {
-      const headers = new Headers(init?.headers);
-      injectTraceHeaders(headers);
-      const res = await base(input, { ...init, headers });
+      const res = await base(input, init);
       const kind: ModelErrorKind | undefined = res.status === 429 ? '429' : res.status >= 500 ? '5xx' : undefined;
       if (kind) instruments.modelErrors.inc({ ...labels, kind });
       return res;

@@ -17,15 +17,21 @@ export function extractTraceContext(from: object | undefined): Context {
   });
 }
 
-/** Runs `fn` in the trace context `carrier` holds (a no-op without one or with tracing off). */
+/**
+ * Runs `fn` in the trace context `carrier` holds (a no-op without one or with tracing off). The
+ * context is active only while `fn` runs synchronously (sync-context.ts): what needs it later
+ * takes it there (SessionManager.send, resumeTrace).
+ */
 export function withTraceContext<T>(carrier: object | undefined, fn: () => T): T {
   if (!tracing.enabled || typeof (carrier as TraceCarrier | undefined)?.traceparent !== 'string') return fn();
   return context.with(extractTraceContext(carrier), fn);
 }
 
-/** Express middleware: the rest of the request runs in the trace context of its W3C headers. */
-export function continueTrace(req: { headers: object }, _res: unknown, next: () => void): void {
-  withTraceContext(req.headers, next);
+/** Keeps the active trace context, to run code in it again after an await. */
+export function resumeTrace(): <T>(fn: () => T) => T {
+  if (!tracing.enabled) return (fn) => fn();
+  const kept = context.active();
+  return (fn) => context.with(kept, fn);
 }
 
 /** The active trace context as W3C fields, to send along (to another process); empty when off. */
@@ -36,8 +42,16 @@ export function currentTraceCarrier(): TraceCarrier {
   return carrier;
 }
 
-/** Adds traceparent/tracestate of the active span to outgoing HTTP headers. */
-export function injectTraceHeaders(headers: Headers): void {
-  if (!tracing.enabled) return;
-  propagation.inject(context.active(), headers, { set: (h, key, value) => h.set(key, value) });
+/** Adds traceparent/tracestate of `trace` (a span's context) to outgoing HTTP headers. */
+export function injectTraceHeaders(headers: Headers, trace: Context | undefined): void {
+  if (!tracing.enabled || !trace) return;
+  propagation.inject(trace, headers, { set: (h, key, value) => h.set(key, value) });
+}
+
+/** traceparent/tracestate of `trace` as a header record; undefined when not traced. */
+export function traceHeaders(trace: Context | undefined): Record<string, string> | undefined {
+  if (!tracing.enabled || !trace) return undefined;
+  const headers: Record<string, string> = {};
+  propagation.inject(trace, headers);
+  return headers;
 }

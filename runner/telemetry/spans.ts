@@ -6,26 +6,42 @@ export const tracer = trace.getTracer('switchboard');
 export interface SpanOptions {
   attributes?: Attributes;
   kind?: SpanKind;
-  /** Default: the active context. */
+  /** Default: the active context (only set while synchronous code runs; see sync-context.ts). */
   parent?: Context;
 }
 
 /**
  * Runs `fn` inside a span, ending it when `fn` settles; a throw marks the span as an error and
- * goes on. With tracing off `fn` runs as is, and `span` is undefined.
+ * goes on. `fn` gets the span's context to hand to what it calls (child spans, outgoing
+ * headers). With tracing off `fn` runs as is, with no span and no context.
  */
-export async function inSpan<T>(name: string, options: SpanOptions, fn: (span: Span | undefined) => Promise<T> | T): Promise<T> {
-  if (!tracing.enabled) return fn(undefined);
+export function inSpan<T>(
+  name: string,
+  options: SpanOptions,
+  fn: (span: Span | undefined, trace: Context | undefined) => Promise<T> | T,
+): Promise<T> {
+  if (!tracing.enabled) return Promise.resolve(fn(undefined, undefined));
   const parent = options.parent ?? context.active();
-  const span = tracer.startSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes }, parent);
+  const span = tracer.startSpan(
+    name,
+    { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes },
+    parent,
+  );
+  const inside = trace.setSpan(parent, span);
+  let running: Promise<T>;
   try {
-    return await context.with(trace.setSpan(parent, span), () => fn(span));
+    running = Promise.resolve(context.with(inside, () => fn(span, inside)));
   } catch (error) {
-    failed(span, error);
-    throw error;
-  } finally {
-    span.end();
+    running = Promise.reject(error);
   }
+  return running.then(
+    (value) => (span.end(), value),
+    (error: unknown) => {
+      failed(span, error);
+      span.end();
+      throw error;
+    },
+  );
 }
 
 /** Marks `span` as failed with the error's type and message. */
@@ -33,14 +49,12 @@ export function failed(span: Span | undefined, error: unknown): void {
   if (!span) return;
   const message = error instanceof Error ? error.message : String(error);
   span.setStatus({ code: SpanStatusCode.ERROR, message });
-  span.setAttribute('error.type', (error as { code?: unknown })?.code !== undefined ? String((error as { code: unknown }).code) : error instanceof Error ? error.name : 'error');
-}
-
-/** Adds values to a string-array attribute of the active span (topics an agent published to). */
-export function appendToActiveSpan(key: string, values: readonly string[]): void {
-  if (!tracing.enabled) return;
-  const span = trace.getActiveSpan() as (Span & { attributes?: Attributes }) | undefined;
-  if (!span?.isRecording()) return;
-  const before = (span.attributes?.[key] as string[] | undefined) ?? [];
-  span.setAttribute(key, [...new Set([...before, ...values])]);
+  span.setAttribute(
+    'error.type',
+    (error as { code?: unknown })?.code !== undefined
+      ? String((error as { code: unknown }).code)
+      : error instanceof Error
+        ? error.name
+        : 'error',
+  );
 }

@@ -1,6 +1,8 @@
-import { SpanKind, trace } from '@opentelemetry/api';
+import { context, SpanKind, trace, type Context } from '@opentelemetry/api';
 import { secondsSince, type Instruments } from './instruments.ts';
 import { inSpan } from './spans.ts';
+import { tracing } from './tracing.ts';
+import { sessionTrace } from './turn-trace.ts';
 
 /** The methods of a store that write; the rest pass through untouched. */
 const WRITES = new Set(['putSession', 'deleteSession', 'putGraph', 'deleteGraph', 'setMemory']);
@@ -18,9 +20,20 @@ export function observeStoreWrites<S extends object>(store: S, name: string, ins
         const start = performance.now();
         const write = () => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
         // Only inside a trace (a turn, a traced request): a write of its own would be a one-span trace.
-        const traced = trace.getActiveSpan() ? inSpan(`store ${key}`, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': name, 'db.operation.name': key } }, write) : write();
+        const parent = tracing.enabled ? traceOfWrite(key, args) : undefined;
+        const traced = parent ? inSpan(`store ${key}`, { kind: SpanKind.CLIENT, parent, attributes: { 'db.system.name': name, 'db.operation.name': key } }, write) : write();
         return traced.finally(() => instruments.storeWriteDuration.observe({ store: name, operation: key }, secondsSince(start)));
       };
     },
   });
+}
+
+/**
+ * The trace a write belongs to: the active one (a traced request writing synchronously), else
+ * the turn of the session it writes (a turn's writes happen after awaits, where nothing is active).
+ */
+function traceOfWrite(method: string, args: unknown[]): Context | undefined {
+  if (trace.getActiveSpan()) return context.active();
+  const sessionId = method === 'putSession' ? (args[0] as { info?: { id?: unknown } } | undefined)?.info?.id : method === 'deleteSession' ? args[1] : undefined;
+  return typeof sessionId === 'string' ? sessionTrace(sessionId) : undefined;
 }

@@ -3,6 +3,7 @@ import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace
 import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { SyncContextManager } from './sync-context.ts';
 
 /** Whether spans are recorded: read on every hot path, so nothing is built when tracing is off. */
 export const tracing = { enabled: false, content: false };
@@ -35,8 +36,8 @@ export function setupTracing(env: NodeJS.ProcessEnv = process.env, warn: (messag
     .merge(resourceFromAttributes({ 'service.name': 'switchboard' }))
     .merge(detectResources({ detectors: [envDetector] }));
   provider = new NodeTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(protocol === 'http/json' ? new JsonExporter({ url }) : new ProtobufExporter({ url }))] });
-  // Also installs the AsyncLocalStorage context manager and the W3C trace-context propagator.
-  provider.register();
+  // Also installs the W3C trace-context propagator. Contexts travel explicitly (sync-context.ts).
+  provider.register({ contextManager: new SyncContextManager() });
   tracing.enabled = true;
   return true;
 }

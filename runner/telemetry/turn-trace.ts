@@ -10,6 +10,7 @@ export interface TurnTrace {
   readonly span: Span | undefined;
   readonly instruments: Instruments | undefined;
   readonly tenant: string;
+  readonly sessionId: string;
   readonly graph: string;
   readonly startedAt: number;
   reason?: TurnEndReason;
@@ -17,6 +18,8 @@ export interface TurnTrace {
 
 /** Running turns by turn id (UUIDs: one map serves every runner of the process). */
 const turns = new Map<string, TurnTrace>();
+/** The same turns by session id: a session runs one turn at a time, and its writes belong to it. */
+const bySession = new Map<string, TurnTrace>();
 /** The caller's context for an accepted message, until its turn starts. */
 const callers = new WeakMap<object, Context>();
 
@@ -46,10 +49,12 @@ export function startTurnTrace(item: object & { turnId: string }, info: SessionI
     span,
     instruments,
     tenant: info.tenant,
+    sessionId: info.id,
     graph: info.graphId,
     startedAt: performance.now(),
   };
   turns.set(item.turnId, traced);
+  bySession.set(info.id, traced);
   return traced;
 }
 
@@ -72,15 +77,16 @@ export function turnEnded(turnId: string, reason: TurnEndReason): void {
   t.instruments?.turnDuration.observe({ graph: t.graph, reason }, secondsSince(t.startedAt));
 }
 
-/** Runs `fn` in the turn's context, so the spans it opens (store writes) belong to the turn. */
-export function inTurn<T>(turnId: string, fn: () => T): T {
-  const t = turns.get(turnId);
-  return t?.span ? context.with(t.context, fn) : fn();
-}
+/** The trace context of session `sessionId`'s turn, running or saving its end; undefined when none is traced. */
+export const sessionTrace = (sessionId: string): Context | undefined => {
+  const t = bySession.get(sessionId);
+  return t?.span ? t.context : undefined;
+};
 
 /** Forgets the turn; ends its span if the turn stopped without an end (shutdown, moved away). */
 export function finishTurnTrace(turnId: string): void {
   const t = turns.get(turnId);
   turns.delete(turnId);
+  if (t && bySession.get(t.sessionId) === t) bySession.delete(t.sessionId);
   if (t && !t.reason) t.span?.end();
 }

@@ -77,7 +77,7 @@ export const httpGet: BuiltinTool<z.ZodObject<{ url: z.ZodString }>> = {
       for (let hop = 0; ; hop++) {
         // Redirects are followed by hand so every hop passes the allow-list.
         const headers = new Headers({ accept: 'text/*, application/json;q=0.9, */*;q=0.1' });
-        injectTraceHeaders(headers);
+        injectTraceHeaders(headers, ctx.trace);
         const res = await fetch(target, { redirect: 'manual', signal, headers });
         const location = res.headers.get('location');
         if (res.status >= 300 && res.status < 400 && location) {

@@ -1,3 +1,4 @@
+import type { Context } from '@opentelemetry/api';
 import type { z } from 'zod';
 
 /** The session user's memory, as agents and tools see it. */
@@ -17,6 +18,8 @@ export interface ToolContext {
   httpTimeoutMs?: number;
   /** Most bytes `http_get` reads from a body (default 100 000). */
   httpMaxBytes?: number;
+  /** The tool call's trace context, sent on its HTTP requests (traceparent); undefined when not traced. */
+  trace?: Context;
 }
 
 /** One built-in tool: its arguments schema (also the OpenAI tool spec) and its behaviour. */

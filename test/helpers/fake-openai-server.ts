@@ -32,6 +32,8 @@ export interface FakeReply {
   chunkSize?: number;
   /** Stream at this many chunks a second, like a real model; default: all at once. */
   chunksPerSecond?: number;
+  /** finish_reason to answer with; default tool_calls with tool calls, else stop. */
+  finishReason?: string;
 }
 
 /** An HTTP error status, with optional Retry-After headers the client must honour. */
@@ -154,7 +156,7 @@ function sendError(res: ServerResponse, e: FakeError) {
   sendJson(res, e.status, { error: { message: e.message ?? `fake error ${e.status}`, type: 'fake_error', code: null } }, headers);
 }
 
-const finishReason = (r: FakeReply) => (r.toolCalls?.length ? 'tool_calls' : 'stop');
+const finishReason = (r: FakeReply) => r.finishReason ?? (r.toolCalls?.length ? 'tool_calls' : 'stop');
 const toolCallId = (c: FakeToolCall, i: number) => c.id ?? `call_fake_${i + 1}`;
 const usageOf = (r: FakeReply) =>
   r.usage === null

@@ -173,10 +173,12 @@ describe('OpenTelemetry traces of a turn, exported over OTLP/HTTP (JSON) to a lo
   it('model calls and http_get send the trace on: traceparent names their own span', async () => {
     const caller = callerTrace();
     const session = (await api(runner.url, 'POST', '/api/sessions', { body: { graphId: 'outbound' } })).json as SessionInfo;
+    // A reason the runner could not guess: the span must carry the provider's own.
+    fake.enqueue({ content: 'cut sh', finishReason: 'length' });
     expect((await api(runner.url, 'POST', `/api/sessions/${session.id}/messages`, { body: { content: 'hi', wait: true }, headers: { traceparent: caller.traceparent } })).status).toBe(200);
     const spans = await trace(caller.traceId);
     const chat = spans.find((s) => s.name === 'chat gpt-test')!;
-    expect(chat.attributes).toMatchObject({ 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-test', 'gen_ai.usage.input_tokens': 10, 'gen_ai.usage.output_tokens': 5 });
+    expect(chat.attributes).toMatchObject({ 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-test', 'gen_ai.usage.input_tokens': 10, 'gen_ai.usage.output_tokens': 5, 'gen_ai.response.finish_reasons': ['length'] });
     const sentToModel = fake.requests.at(-1)!.headers.traceparent;
     expect(sentToModel).toBe(`00-${caller.traceId}-${chat.spanId}-01`);
     const tool = spans.find((s) => s.name === 'execute_tool http_get')!;

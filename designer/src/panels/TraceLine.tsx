@@ -6,6 +6,7 @@ import type { Usage } from '../../../schemas/protocol.ts';
 import type { TraceRow } from '../run/traceRows.ts';
 import type { AgentTotals } from '../run/calls.ts';
 import { useModelNames, Who, type AgentName } from '../run/agentNames.tsx';
+import { TraceId } from '../run/TraceId.tsx';
 import { useEditorStore } from '../store/editorContext.tsx';
 
 // Made once: building a formatter per row was a visible part of a live event's cost.
@@ -50,6 +51,7 @@ export const TraceLine = memo(function TraceLine({ row, names }: Props) {
           <span>{duration(row.end - row.start)}</span>
           {row.ended && <span className={`reason-${row.ended.reason}`}>{t(`reasons.${row.ended.reason}`)}</span>}
           {row.ended?.usage && <span>{t('run.tokens', { count: tokens(row.ended.usage) })} · {cost(row.ended.usage)}</span>}
+          <TraceId traceId={row.ended?.traceId} />
           <Totals label={t('workspace.turnTotals')} totals={row.totals} names={names} t={t} testId="turn-totals" />
         </div>
       );

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CreateSession, InputReply, SendMessage, SessionState } from '../../../schemas/protocol.ts';
 import { creatorFor } from '../../sessions/access.ts';
 import type { Sessions } from '../../sessions/types.ts';
+import { withTraceContext } from '../../telemetry/propagation.ts';
 import { callerOf } from '../auth.ts';
 import { methodNotAllowed } from '../http-errors.ts';
 import { sessionIdParam, stringQuery } from '../params.ts';
@@ -59,7 +60,7 @@ export function sessionsRouter(sessions: Sessions, onUserMessage: () => void): R
       const caller = callerOf(req);
       const id = sessionIdParam(req.params.id);
       const { wait, ...message } = SendBody.parse(req.body);
-      const accepted = await sessions.send(caller, id, message);
+      const accepted = await withTraceContext(req.headers, () => sessions.send(caller, id, message));
       onUserMessage();
       if (!wait) {
         res.status(202).json(accepted);
