@@ -477,4 +477,8 @@ export const en = {
     cut: 'stopped: the turn had ended',
     failed: 'failed',
   },
+  // Issue 12 second pass (t12b): the sessions list's icon controls.
+  sessionsList: {
+    attach: 'Attach: open this session’s chat and trace here',
+  },
 };

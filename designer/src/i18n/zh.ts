@@ -467,4 +467,8 @@ export const zh = {
     cut: '已停止：本轮已结束',
     failed: '失败',
   },
+  // Issue 12 second pass (t12b): the sessions list's icon controls.
+  sessionsList: {
+    attach: '接入：在此打开该会话的聊天和追踪',
+  },
 } satisfies Record<keyof typeof en, unknown>;

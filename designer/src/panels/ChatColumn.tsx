@@ -8,6 +8,7 @@ import { GraphScriptedBadge } from '../canvas/ScriptedBadge.tsx';
 import { testCaseFromTrace, loadTestCases, saveTestCases } from '../run/testCases.ts';
 import { TraceId } from '../run/TraceId.tsx';
 import { useAgentNames, Who, type AgentName } from '../run/agentNames.tsx';
+import { answerKey, useDraft } from '../run/drafts.ts';
 import { ChatControls } from './ChatControls.tsx';
 
 type Props = { session: SessionView; graphId: string };
@@ -30,7 +31,7 @@ export const ChatColumn = memo(function ChatColumn({ session, graphId }: Props) 
   const { t } = useTranslation();
   const toast = useUi((s) => s.toast);
   const names = useAgentNames();
-  const [text, setText] = useState('');
+  const [text, setText] = useDraft(session.id);
   const [internal, setInternal] = useState(true);
   const scroller = useRef<HTMLDivElement>(null);
   const following = useRef(true);
@@ -142,14 +143,23 @@ const ChatLine = memo(function ChatLine({ item, sessionId, names }: { item: Chat
       );
     }
     case 'error':
-      return <div className="chat-error" role="alert" data-testid="chat-error">{item.text}</div>;
+      return (
+        <div className="chat-error" role="alert" data-testid="chat-error">
+          {item.agent && (
+            <>
+              <Who name={names(item.agent)} />:{' '}
+            </>
+          )}
+          {item.text}
+        </div>
+      );
   }
 });
 
 function InputRequest({ item, sessionId, asker }: { item: Extract<ChatItem, { kind: 'input' }>; sessionId: string; asker: AgentName }) {
   const { t } = useTranslation();
   const toast = useUi((s) => s.toast);
-  const [answer, setAnswer] = useState('');
+  const [answer, setAnswer] = useDraft(answerKey(sessionId, item.request.requestId));
   if (item.answer !== undefined) return <div className="input-request answered">{item.request.prompt} → {item.answer}</div>;
   if (item.closed) return <div className="input-request answered" data-testid="input-closed">{item.request.prompt} → {t('run.inputClosed')}</div>;
   return (
@@ -161,7 +171,10 @@ function InputRequest({ item, sessionId, asker }: { item: Extract<ChatItem, { ki
           e.preventDefault();
           sessionCalls
             .input(sessionId, item.request.requestId, answer)
-            .then(() => useRun.getState().answered(sessionId, item.request.requestId, answer))
+            .then(() => {
+              useRun.getState().answered(sessionId, item.request.requestId, answer);
+              setAnswer('');
+            })
             .catch((err: Error) => toast('error', err.message));
         }}
       >

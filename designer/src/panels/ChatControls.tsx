@@ -8,6 +8,7 @@ import { useRun } from '../run/runStore.ts';
 import { useRunArea } from '../run/runArea.ts';
 import { useUi } from '../store/uiStore.ts';
 import { testCaseFromTrace, loadTestCases, saveTestCases } from '../run/testCases.ts';
+import { IconButton } from './IconButton.tsx';
 
 /** Which controls apply in each session state: a turn can be paused or aborted only while one runs. */
 const TURN_RUNNING: ReadonlySet<SessionState> = new Set(['running', 'waiting_input']);
@@ -55,20 +56,8 @@ export const ChatControls = memo(function ChatControls({ id, state, recorded, gr
 
   return (
     <div className="chat-controls" role="toolbar" aria-label={t('workspace.controls')}>
-      {controls.map(({ id: control, icon: Icon, label, enabled, run, danger }) => (
-        <button
-          key={control}
-          type="button"
-          className={`control${danger ? ' danger' : ''}${control === 'replay' ? ' labelled' : ''}`}
-          aria-label={label}
-          title={label}
-          disabled={!enabled}
-          onClick={run}
-          data-testid={TEST_IDS[control] ?? `chat-${control}`}
-        >
-          <Icon size={14} aria-hidden />
-          {control === 'replay' && <span>{t('workspace.replayShort')}</span>}
-        </button>
+      {controls.map(({ id: control, icon, label, enabled, run, danger }) => (
+        <IconButton key={control} icon={icon} label={label} disabled={!enabled} onClick={run} danger={danger} text={control === 'replay' ? t('workspace.replayShort') : undefined} testId={TEST_IDS[control] ?? `chat-${control}`} />
       ))}
     </div>
   );

@@ -4,6 +4,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { create } from 'zustand';
 import { useRun } from '../run/runStore.ts';
 import { traceRows, type TraceFilter } from '../run/traceRows.ts';
+import { withMessageCalls } from '../run/calls.ts';
 import { useAgentNames } from '../run/agentNames.tsx';
 import { ReplayBar } from './ReplayBar.tsx';
 import { TraceLine } from './TraceLine.tsx';
@@ -28,11 +29,12 @@ export function TracePanel() {
 
   const sources = useMemo(() => {
     if (!replay) return Object.values(sessions);
-    // A replay lists what has happened up to the slider, with the calls heard live if this tab ran it.
+    // A replay lists what has happened up to the slider: the calls heard live, and those its messages carry.
     const live = sessions[replay.sessionId];
     const messages = replay.messages.slice(0, replay.index + 1);
     const until = messages.at(-1)?.time ?? 0;
-    return [{ id: replay.sessionId, trace: messages, calls: (live?.calls ?? []).filter((c) => c.start <= until), items: live?.items ?? [] }];
+    const calls = withMessageCalls(live?.calls ?? [], messages).filter((c) => c.start <= until);
+    return [{ id: replay.sessionId, trace: messages, calls, items: live?.items ?? [] }];
   }, [sessions, replay]);
   const rows = useMemo(() => traceRows(sources, filter), [sources, filter]);
   const all = useMemo(() => sources.flatMap((s) => s.trace), [sources]);

@@ -11,7 +11,7 @@ import type {
   UsageEvent,
 } from '../../../schemas/protocol.ts';
 import type { Hop } from './flow.ts';
-import { applyAgentEvent, applyUsage } from './calls.ts';
+import { applyAgentEvent, applyUsage, withMessageCalls } from './calls.ts';
 import { addInputRequests, addLiveMessage, addTurnEnd, mergeCatchUp, settleTurns, type ChatItem, type SessionView } from './transcript.ts';
 
 export type { ChatItem, SessionView } from './transcript.ts';
@@ -66,7 +66,7 @@ interface RunState {
 
 function caughtUp(view: SessionView, info: Joined, afterId: string | undefined, messages: readonly MessageEvent[]): Partial<SessionView> {
   const next = settleTurns(mergeCatchUp(view, afterId, messages), info.state);
-  return { ...next, items: addInputRequests(next.items, info.inputRequests ?? []), state: info.state };
+  return { ...next, items: addInputRequests(next.items, info.inputRequests ?? []), state: info.state, calls: withMessageCalls(view.calls, messages) };
 }
 
 /** How long an edge keeps pulsing after a message travelled it. */
@@ -124,7 +124,7 @@ export const useRun = create<RunState>((set, get) => {
         // A call stopped because its turn had ended (a message limit, an abort) is no agent error:
         // the turn's end says why, once, instead of a red line per stopped call.
         const over = event.phase === 'error' && s.items.findLast((i) => i.kind === 'turn_end' && i.turnId === event.turnId) !== undefined;
-        const errors: ChatItem[] = event.phase === 'error' && !over ? [{ kind: 'error', id: `err-${event.agent}-${event.time}`, text: `${event.agent}: ${event.error ?? 'failed'}` }] : [];
+        const errors: ChatItem[] = event.phase === 'error' && !over ? [{ kind: 'error', id: `err-${event.agent}-${event.time}`, agent: event.agent, text: event.error ?? 'failed' }] : [];
         return { working: event.phase === 'start' ? [...others, event.agent] : others, items: errors.length ? [...s.items, ...errors] : s.items, calls: applyAgentEvent(s.calls, event, over) };
       });
     },
