@@ -481,4 +481,12 @@ export const en = {
   sessionsList: {
     attach: 'Attach: open this session’s chat and trace here',
   },
+  // Issue 12 second pass (t12b): why the Run tab cannot start a session.
+  runBlocked: {
+    line: '{{node}}: {{problem}}',
+    because_zero: 'Cannot run: {{problem}}.',
+    because_one: 'Cannot run: {{problem}} (and {{count}} more).',
+    because_other: 'Cannot run: {{problem}} (and {{count}} more).',
+    show: 'Show problems',
+  },
 };

@@ -471,4 +471,11 @@ export const zh = {
   sessionsList: {
     attach: '接入：在此打开该会话的聊天和追踪',
   },
+  // Issue 12 second pass (t12b): why the Run tab cannot start a session.
+  runBlocked: {
+    line: '{{node}}：{{problem}}',
+    because_zero: '无法运行：{{problem}}。',
+    because_other: '无法运行：{{problem}}（另有 {{count}} 个）。',
+    show: '查看问题',
+  },
 } satisfies Record<keyof typeof en, unknown>;

@@ -34,6 +34,7 @@ import { freeSpot, newNodeSize } from '../model/placement.ts';
 import { useShortcuts } from './useShortcuts.ts';
 import { navigate } from './router.ts';
 import { storeNewGraph } from './persist.ts';
+import { problemLine } from '../model/problemText.ts';
 
 type Conflict = { currentVersion?: number };
 
@@ -201,6 +202,8 @@ export function Editor() {
   };
 
   const problemCount = validation.problems.length;
+  const errors = validation.problems.filter((p) => p.severity === 'error');
+  const blocker = errors[0] && { text: problemLine(errors[0], graph, t), more: errors.length - 1 };
   return (
     <div className={`app-shell ${runOpen ? '' : 'bottom-closed'} ${runMaximised ? 'run-maximised' : ''}`}>
       <TopBar
@@ -249,7 +252,7 @@ export function Editor() {
       </aside>
       <RunArea
         panels={{
-          run: () => <RunPanel graphId={graph.id} runnable={validation.runnable} onStart={() => void start()} busy={starting} />,
+          run: () => <RunPanel graphId={graph.id} runnable={validation.runnable} onStart={() => void start()} busy={starting} blocker={blocker} onShowProblems={() => setSide('problems')} />,
           trace: () => <TracePanel />,
           sessions: () => <SessionsList graphId={graph.id} active />,
           tests: () => <TestsPanel graphId={graph.id} ensureSaved={ensureSaved} />,

@@ -7,7 +7,7 @@ import { useUi } from '../store/uiStore.ts';
 import { GraphScriptedBadge } from '../canvas/ScriptedBadge.tsx';
 import { testCaseFromTrace, loadTestCases, saveTestCases } from '../run/testCases.ts';
 import { TraceId } from '../run/TraceId.tsx';
-import { useAgentNames, Who, type AgentName } from '../run/agentNames.tsx';
+import { LabelledText, useAgentNames, Who, type AgentName } from '../run/agentNames.tsx';
 import { answerKey, useDraft } from '../run/drafts.ts';
 import { ChatControls } from './ChatControls.tsx';
 
@@ -73,11 +73,8 @@ export const ChatColumn = memo(function ChatColumn({ session, graphId }: Props) 
         <span className={`state state-${session.state}`} data-testid="session-state">{t(`state.${session.state}`)}</span>
         <span className="muted">{t('run.tokens', { count: tokens })}</span>
         <GraphScriptedBadge />
+        <ChatControls id={session.id} state={session.state} recorded={session.trace.length > 0} graphId={graphId} internal={internal} onInternal={setInternal} />
       </header>
-      <ChatControls id={session.id} state={session.state} recorded={session.trace.length > 0} graphId={graphId} />
-      <label className="chat-toggle">
-        <input type="checkbox" checked={internal} onChange={(e) => setInternal(e.target.checked)} /> {t('run.showInternal')}
-      </label>
       <div
         className="chat-items"
         ref={scroller}
@@ -137,7 +134,11 @@ const ChatLine = memo(function ChatLine({ item, sessionId, names }: { item: Chat
       return (
         <div className={`turn-end reason-${event.reason}`} data-testid="turn-end" data-turn={item.turnId} title={event.detail}>
           {t('run.turnEnd', { reason: t(`reasons.${event.reason}`) })}
-          {event.detail && event.reason !== 'completed' ? <span className="turn-end-detail">: {event.detail}</span> : null}
+          {event.detail && event.reason !== 'completed' ? (
+            <span className="turn-end-detail">
+              : <LabelledText text={event.detail} names={names} />
+            </span>
+          ) : null}
         <TraceId traceId={event.traceId} />
         </div>
       );

@@ -75,10 +75,12 @@ export function SessionsList({ graphId, active }: { graphId: string; active: boo
               <td>{idle(t, now - s.lastActiveAt)}</td>
               <td>{s.usage.promptTokens + s.usage.completionTokens}</td>
               <td className="actions">
+                <div>
                 <IconButton icon={MessageSquarePlus} label={t('sessionsList.attach')} text={t('sessions.attach')} onClick={() => act(() => attachSession(s))} testId="session-attach" />
                 <IconButton icon={Pause} label={t('run.pause')} onClick={() => act(() => sessionCalls.pause(s.id).then(refresh))} disabled={s.state !== 'running' && s.state !== 'waiting_input'} testId="session-pause" />
                 <IconButton icon={Play} label={t('run.resume')} onClick={() => act(() => sessionCalls.resume(s.id).then(refresh))} disabled={s.state !== 'paused'} testId="session-resume" />
                 <IconButton icon={CirclePower} label={t('run.end')} danger onClick={() => act(() => sessionCalls.close(s.id).then(refresh))} disabled={s.state === 'closed'} testId="session-end" />
+                </div>
               </td>
             </tr>
           ))}

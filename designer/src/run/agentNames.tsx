@@ -32,3 +32,18 @@ export function useModelNames(): (id: string | undefined) => string | undefined 
     return (id) => (id === undefined ? undefined : (byId.get(id) ?? id));
   }, [models]);
 }
+
+/**
+ * A runner's text that begins with an agent's type name ("writer: model call failed", a turn's
+ * end by error), with that name shown as the node's label. Other text is left as it is.
+ */
+export function LabelledText({ text, names }: { text: string; names: (type: string) => AgentName }) {
+  const head = /^([\w.-]+): ([\s\S]*)$/.exec(text);
+  const name = head && names(head[1]!);
+  if (!head || !name?.id) return <>{text}</>;
+  return (
+    <>
+      <Who name={name} />: {head[2]}
+    </>
+  );
+}

@@ -29,7 +29,7 @@ export interface Replay {
 }
 
 /** What the run store takes of a session's answer. */
-type Joined = Pick<SessionInfo, 'id' | 'state' | 'inputRequests'>;
+type Joined = Pick<SessionInfo, 'id' | 'state' | 'inputRequests'> & Partial<Pick<SessionInfo, 'usage'>>;
 
 interface RunState {
   sessions: Record<string, SessionView>;
@@ -64,9 +64,13 @@ interface RunState {
   stopReplay(): void;
 }
 
+const total = (u: Usage | undefined) => (u ? u.promptTokens + u.completionTokens : -1);
+/** A session's usage only grows: a join's answer older than a live usage event does not undo it. */
+const later = (shown: Usage | undefined, joined: Usage | undefined) => (total(joined) > total(shown) ? joined : shown);
+
 function caughtUp(view: SessionView, info: Joined, afterId: string | undefined, messages: readonly MessageEvent[]): Partial<SessionView> {
   const next = settleTurns(mergeCatchUp(view, afterId, messages), info.state);
-  return { ...next, items: addInputRequests(next.items, info.inputRequests ?? []), state: info.state, calls: withMessageCalls(view.calls, messages) };
+  return { ...next, items: addInputRequests(next.items, info.inputRequests ?? []), state: info.state, calls: withMessageCalls(view.calls, messages), usage: later(view.usage, info.usage) };
 }
 
 /** How long an edge keeps pulsing after a message travelled it. */
