@@ -6,6 +6,7 @@ import {
   Panel,
   ReactFlow,
   useReactFlow,
+  useStore,
   type Connection,
   type EdgeChange,
   type NodeChange,
@@ -15,6 +16,7 @@ import {
 import { useTranslation } from 'react-i18next';
 import { Map as MapIcon, MapMinus } from 'lucide-react';
 import { useMinimapOpen } from './useMinimapOpen.ts';
+import { FIT_MAX_ZOOM, fitPadding } from './fitClear.ts';
 import { useEditor, useEditorStore } from '../store/editorContext.tsx';
 import { useUi } from '../store/uiStore.ts';
 import { classifyConnection } from '../model/connect.ts';
@@ -27,11 +29,16 @@ import type { Size } from '../store/editorStore.ts';
 
 type Props = { marks: Marks };
 
-/**
- * A graph opens fitted to the view. The padding keeps nodes clear of the minimap and the zoom
- * controls in the bottom corners (pixels, per side).
- */
-const FIT_ON_OPEN = { maxZoom: 1.2, padding: { top: '24px', left: '64px', right: '24px', bottom: '170px' } } as const;
+/** Roughly a node's size before it is measured: enough to tell a wide layout from a tall one. */
+const NODE_GUESS = { width: 200, height: 90 };
+
+/** The extent of a graph's layout, from its positions alone. */
+function layoutBox(positions: readonly { x: number; y: number }[]) {
+  if (!positions.length) return NODE_GUESS;
+  const xs = positions.map((p) => p.x);
+  const ys = positions.map((p) => p.y);
+  return { width: Math.max(...xs) - Math.min(...xs) + NODE_GUESS.width, height: Math.max(...ys) - Math.min(...ys) + NODE_GUESS.height };
+}
 
 /** The drawing surface: a controlled React Flow bound to the editor store. */
 export function Canvas({ marks }: Props) {
@@ -53,9 +60,18 @@ export function Canvas({ marks }: Props) {
     [t, i18n.language],
   );
   const { nodes, edges } = project({ graph, selection, measured, marks, text });
+  // A graph opens fitted to the view, clear of the minimap and the zoom controls.
+  const viewWidth = useStore((s) => s.width);
+  const viewHeight = useStore((s) => s.height);
+  // The layout as it opened: a drag must not change the options React Flow holds.
+  const [opened] = useState(() => layoutBox(Object.values(graph.layout.nodes)));
   // The minimap draws every node: mount it after the first paint so a large graph shows sooner.
   const [minimap, setMinimap] = useState(false);
   const [minimapOpen, setMinimapOpen] = useMinimapOpen();
+  const fitOnOpen = useMemo(
+    () => ({ maxZoom: FIT_MAX_ZOOM, padding: fitPadding(opened, { width: viewWidth, height: viewHeight }, minimapOpen) }),
+    [opened, viewWidth, viewHeight, minimapOpen],
+  );
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const frame = requestAnimationFrame(() => {
@@ -177,7 +193,7 @@ export function Canvas({ marks }: Props) {
         onlyRenderVisibleElements
         colorMode={theme}
         fitView
-        fitViewOptions={FIT_ON_OPEN}
+        fitViewOptions={fitOnOpen}
         minZoom={0.05}
         maxZoom={2.5}
         proOptions={{ hideAttribution: true }}

@@ -35,6 +35,7 @@ import { useShortcuts } from './useShortcuts.ts';
 import { navigate } from './router.ts';
 import { storeNewGraph } from './persist.ts';
 import { problemLine } from '../model/problemText.ts';
+import { useFitView } from '../canvas/fitClear.ts';
 
 type Conflict = { currentVersion?: number };
 
@@ -51,6 +52,7 @@ export function Editor() {
   const replaying = useRun((s) => s.replay !== undefined);
   const toast = useUi((s) => s.toast);
   const flow = useReactFlow();
+  const fitView = useFitView();
   const [conflict, setConflict] = useState<Conflict>();
   const [saving, setSaving] = useState(false);
   const [side, setSide] = useState<'inspector' | 'problems' | 'models'>('inspector');
@@ -133,7 +135,7 @@ export function Editor() {
     try {
       const positions = await autoLayout(current, measured);
       store.getState().applyLayout(positions);
-      requestAnimationFrame(() => void flow.fitView({ duration: 300, maxZoom: 1.2 }));
+      requestAnimationFrame(fitView);
     } catch (e) {
       toast('error', (e as Error).message);
     }
@@ -149,7 +151,7 @@ export function Editor() {
     clearSelection: () => store.getState().setSelection({ nodes: [], edges: [] }),
     save: () => void save(),
     layout: () => void layout(),
-    fit: () => void flow.fitView({ duration: 300, maxZoom: 1.2 }),
+    fit: fitView,
     find: () => setFinding(true),
     addNth: (i) => paletteItems[i] && add(paletteItems[i]),
     help: () => setHelp((h) => !h),
@@ -215,7 +217,7 @@ export function Editor() {
         history={history}
         onSave={() => void save()}
         onLayout={() => void layout()}
-        onFit={() => void flow.fitView({ duration: 300, maxZoom: 1.2 })}
+        onFit={fitView}
         onExport={exportFile}
         onImport={() => setImporting(true)}
         onHelp={() => setHelp(true)}

@@ -70,6 +70,9 @@ describe('run store', () => {
       { kind: 'error', id: 'err-planner-2', agent: 'planner', text: 'model refused' },
       expect.objectContaining({ kind: 'input', id: 'r1', answer: 'yes' }),
     ]);
+    // The turn's end by that failure does not say it again.
+    run.onTurnEnd({ sessionId: SID, turnId: 't1', reason: 'error', detail: 'planner: model refused', time: 3 });
+    expect(useRun.getState().sessions[SID]!.items.at(-1)).toMatchObject({ kind: 'turn_end', event: { reason: 'error', detail: undefined } });
   });
 
   it('ignores events of sessions not open in this tab, keeping sessions isolated', () => {

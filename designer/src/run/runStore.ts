@@ -73,6 +73,15 @@ function caughtUp(view: SessionView, info: Joined, afterId: string | undefined, 
   return { ...next, items: addInputRequests(next.items, info.inputRequests ?? []), state: info.state, calls: withMessageCalls(view.calls, messages), usage: later(view.usage, info.usage) };
 }
 
+/**
+ * A turn ended by an agent's failure names it in its detail, as the failure's own line above
+ * it already does: the end then says only that it ended by error.
+ */
+function saidAlready(items: readonly ChatItem[], event: TurnEndEvent): boolean {
+  if (event.reason !== 'error' || !event.detail) return false;
+  return items.some((i) => i.kind === 'error' && i.agent !== undefined && `${i.agent}: ${i.text}` === event.detail);
+}
+
 /** How long an edge keeps pulsing after a message travelled it. */
 export const PULSE_MS = 2500;
 let hopSeq = 0;
@@ -139,7 +148,7 @@ export const useRun = create<RunState>((set, get) => {
       update(sessionId, (s) => ({ items: s.items.map((i) => (i.kind === 'input' && i.id === requestId ? { ...i, answer } : i)) }));
     },
     onTurnEnd(event) {
-      update(event.sessionId, (s) => addTurnEnd(s, event));
+      update(event.sessionId, (s) => addTurnEnd(s, saidAlready(s.items, event) ? { ...event, detail: undefined } : event));
     },
     onUsage(event) {
       update(event.sessionId, (s) => ({ usage: event.session, calls: applyUsage(s.calls, event) }));
