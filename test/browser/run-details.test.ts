@@ -26,7 +26,10 @@ const language = async (code: 'en' | 'zh') => {
   await expect.poll(() => page.getAttribute('html', 'lang'), POLL).toBe(code === 'zh' ? 'zh-CN' : 'en');
 };
 
-const base = (id: string, name: string): Pick<Graph, 'format' | 'version' | 'id' | 'name' | 'description' | 'meta' | 'limits'> => ({
+const base = (
+  id: string,
+  name: string,
+): Pick<Graph, 'format' | 'version' | 'id' | 'name' | 'description' | 'meta' | 'limits'> => ({
   format: GRAPH_FORMAT,
   version: GRAPH_VERSION,
   id,
@@ -61,15 +64,37 @@ function single(id: string, label: string, model: string, models: Graph['models'
   };
 }
 
-const scripted = (label: string): Graph['models'] => [{ id: 'writer-model', provider: 'scripted', label, rules: [], fallback: 'Outline for {input}: intro, body, close.', tokenSize: 4 }];
+const scripted = (label: string): Graph['models'] => [
+  {
+    id: 'writer-model',
+    provider: 'scripted',
+    label,
+    rules: [],
+    fallback: 'Outline for {input}: intro, body, close.',
+    tokenSize: 4,
+  },
+];
 const WRITER = single('rd_writer', 'Writer', 'writer-model', scripted('Scripted writer'));
 /** Its model's host refuses connections: every call fails. */
-const BROKEN = single('rd_broken', 'Fact checker', 'far-model', [{ id: 'far-model', provider: 'openai', model: 'gpt-4o-mini', baseUrl: 'http://127.0.0.1:9/v1', timeoutMs: 2000, maxRetries: 0 }]);
+const BROKEN = single('rd_broken', 'Fact checker', 'far-model', [
+  {
+    id: 'far-model',
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    baseUrl: 'http://127.0.0.1:9/v1',
+    timeoutMs: 2000,
+    maxRetries: 0,
+  },
+]);
 /** Its agent names "gpt-9", which the graph does not define. */
 const TYPO = single('rd_typo', 'Support desk', 'gpt-9', scripted('Scripted'));
 
 async function api(path: string, body: unknown): Promise<Response> {
-  return fetch(`${runner.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return fetch(`${runner.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }
 async function store(graph: Graph, draft = false): Promise<void> {
   const res = await api('/api/graphs', { graph, ...(draft ? { draft } : {}) });
@@ -99,9 +124,16 @@ async function attachFromList(id: string): Promise<Locator> {
 }
 /** The waterfall's call rows as [agent, label, tokens, model]. */
 const callRows = () =>
-  page.locator('[data-testid=trace-call]').evaluateAll((rows) =>
-    rows.map((r) => [r.getAttribute('data-agent'), r.querySelector('.who-label')?.textContent, r.querySelector('[data-testid=call-tokens]')?.textContent, r.querySelector('.trace-model')?.textContent]),
-  );
+  page
+    .locator('[data-testid=trace-call]')
+    .evaluateAll((rows) =>
+      rows.map((r) => [
+        r.getAttribute('data-agent'),
+        r.querySelector('.who-label')?.textContent,
+        r.querySelector('[data-testid=call-tokens]')?.textContent,
+        r.querySelector('.trace-model')?.textContent,
+      ]),
+    );
 
 describe('what a session this tab did not run shows', () => {
   let sessionId: string;
@@ -115,11 +147,15 @@ describe('what a session this tab did not run shows', () => {
     // The session's tokens so far, from the join's answer.
     expect(await chat.locator('.chat-head').textContent()).toMatch(/idle[1-9]\d* tokens/);
     await page.click('[data-testid=tab-trace]');
-    await expect.poll(callRows, POLL).toEqual([['rd_writer_bot', 'Writer', expect.stringMatching(/^[1-9]\d* tokens$/), 'Scripted writer']]);
+    await expect
+      .poll(callRows, POLL)
+      .toEqual([['rd_writer_bot', 'Writer', expect.stringMatching(/^[1-9]\d* tokens$/), 'Scripted writer']]);
     const call = page.locator('[data-testid=trace-call]');
     expect(await call.locator('[data-testid=call-start]').textContent()).toMatch(/^\+\d+ ms$/);
     expect(await call.locator('[data-testid=call-duration]').textContent()).toMatch(/^\d+ ms$|^\d+\.\d\d s$/);
-    expect(await page.locator('[data-testid=session-totals] [data-agent=rd_writer_bot]').textContent()).toMatch(/^Writer · 1 call/);
+    expect(await page.locator('[data-testid=session-totals] [data-agent=rd_writer_bot]').textContent()).toMatch(
+      /^Writer · 1 call/,
+    );
     await snap('trace-attached-en');
   });
 
@@ -131,8 +167,12 @@ describe('what a session this tab did not run shows', () => {
     await chat.locator('[data-testid=replay-session]').click();
     await page.waitForSelector('[data-testid=replay]');
     // The replay plays to its last message, and the call comes with the message it published.
-    await expect.poll(() => page.locator('[data-testid=replay-play]').getAttribute('aria-label'), POLL).toBe('Play back');
-    expect(await callRows()).toEqual([['rd_writer_bot', 'Writer', expect.stringMatching(/^[1-9]\d* tokens$/), 'Scripted writer']]);
+    await expect
+      .poll(() => page.locator('[data-testid=replay-play]').getAttribute('aria-label'), POLL)
+      .toBe('Play back');
+    expect(await callRows()).toEqual([
+      ['rd_writer_bot', 'Writer', expect.stringMatching(/^[1-9]\d* tokens$/), 'Scripted writer'],
+    ]);
     await page.locator('[data-testid=replay-slider]').fill('0');
     await expect.poll(() => page.locator('[data-testid=trace-call]').count(), POLL).toBe(0);
     await page.click('[data-testid=replay-stop]');
@@ -162,7 +202,9 @@ describe('what a session this tab did not run shows', () => {
     // Sending empties the draft.
     await first.locator('[data-testid=chat-send]').click();
     await expect.poll(() => first.locator('[data-testid=chat-input]').inputValue(), POLL).toBe('');
-    await expect.poll(() => first.locator('[data-testid=msg-user]').allTextContents(), POLL).toEqual(['the launch', 'half a thought']);
+    await expect
+      .poll(() => first.locator('[data-testid=msg-user]').allTextContents(), POLL)
+      .toEqual(['the launch', 'half a thought']);
   });
 });
 
@@ -173,7 +215,16 @@ describe('the sessions list', () => {
     const first = page.locator('[data-testid=session-row]').first();
     await first.waitFor();
     const controls = () =>
-      first.locator('button').evaluateAll((buttons) => buttons.map((b) => [b.getAttribute('data-testid'), b.getAttribute('aria-label'), b.getAttribute('title') === b.getAttribute('aria-label'), b.querySelector('svg') !== null]));
+      first
+        .locator('button')
+        .evaluateAll((buttons) =>
+          buttons.map((b) => [
+            b.getAttribute('data-testid'),
+            b.getAttribute('aria-label'),
+            b.getAttribute('title') === b.getAttribute('aria-label'),
+            b.querySelector('svg') !== null,
+          ]),
+        );
     expect(await controls()).toEqual([
       ['session-attach', 'Attach: open this session’s chat and trace here', true, true],
       ['session-pause', 'Pause', true, true],
@@ -185,7 +236,12 @@ describe('the sessions list', () => {
     expect(await first.locator('[data-testid=session-resume]').isDisabled()).toBe(true);
     await snap('sessions-en');
     await language('zh');
-    expect((await controls()).map(([, name]) => name)).toEqual(['接入：在此打开该会话的聊天和追踪', '暂停', '继续', '结束会话']);
+    expect((await controls()).map(([, name]) => name)).toEqual([
+      '接入：在此打开该会话的聊天和追踪',
+      '暂停',
+      '继续',
+      '结束会话',
+    ]);
     await snap('sessions-zh');
     await language('en');
   });
@@ -221,17 +277,25 @@ describe('a model the graph does not define', () => {
     await open(TYPO);
     await page.click('[data-testid=tab-problems]');
     const problem = page.locator('[data-testid=problem-unknown_model]');
-    await expect.poll(() => problem.locator('[data-testid=problem-text]').textContent(), POLL).toBe('refers to an unknown model "gpt-9"');
+    await expect
+      .poll(() => problem.locator('[data-testid=problem-text]').textContent(), POLL)
+      .toBe('refers to an unknown model "gpt-9"');
     expect(await problem.locator('[data-testid=problem-node] strong').textContent()).toBe('Support desk');
     // The Run tab cannot start a session, and says what to fix.
     await page.click('[data-testid=tab-run]');
     expect(await page.locator('[data-testid=start-session]').isDisabled()).toBe(true);
-    expect(await page.locator('[data-testid=not-runnable]').textContent()).toBe('Cannot run: Support desk: refers to an unknown model "gpt-9". Show problems');
+    expect(await page.locator('[data-testid=not-runnable]').textContent()).toBe(
+      'Cannot run: Support desk: refers to an unknown model "gpt-9". Show problems',
+    );
     await snap('unknown-model-en');
     await language('zh');
-    expect(await page.locator('[data-testid=not-runnable]').textContent()).toBe('无法运行：Support desk：引用了未知模型“gpt-9”。 查看问题');
+    expect(await page.locator('[data-testid=not-runnable]').textContent()).toBe(
+      '无法运行：Support desk：引用了未知模型“gpt-9”。 查看问题',
+    );
     await page.click('[data-testid=show-problems]');
-    await expect.poll(() => problem.locator('[data-testid=problem-text]').textContent(), POLL).toBe('引用了未知模型“gpt-9”');
+    await expect
+      .poll(() => problem.locator('[data-testid=problem-text]').textContent(), POLL)
+      .toBe('引用了未知模型“gpt-9”');
     await snap('unknown-model-zh');
     await language('en');
     // Over the API, the refusal names the node and the model.
@@ -240,5 +304,70 @@ describe('a model the graph does not define', () => {
     expect(((await refused.json()) as { error: { message: string } }).error.message).toBe(
       'graph "rd_typo" has only draft versions; the newest with errors: "Support desk" refers to unknown model "gpt-9": publish one before starting sessions',
     );
+  });
+});
+
+/** Five nodes in a row: a wide graph, fitted into a canvas made short by a tall run area. */
+const CHAIN: Graph = {
+  ...single('rd_chain', 'Drafter', 'writer-model', scripted('Scripted')),
+  agents: [
+    assistant('rd_chain_bot', 'Drafter', 'writer-model'),
+    assistant('rd_chain_review', 'Reviewer', 'writer-model'),
+  ],
+  topics: [
+    { id: 'ask', type: 'ask' },
+    { id: 'draft', type: 'draft' },
+    { id: 'answer', type: 'answer' },
+  ],
+  subscriptions: [
+    { id: 's-1', topic: 'ask', agent: 'rd_chain_bot', kind: 'type' },
+    { id: 's-2', topic: 'draft', agent: 'rd_chain_review', kind: 'type' },
+  ],
+  publications: [
+    { id: 'p-1', agent: 'rd_chain_bot', topic: 'draft' },
+    { id: 'p-2', agent: 'rd_chain_review', topic: 'answer' },
+  ],
+  layout: {
+    nodes: {
+      ask: { x: 0, y: 0 },
+      rd_chain_bot: { x: 260, y: 0 },
+      draft: { x: 520, y: 0 },
+      rd_chain_review: { x: 780, y: 0 },
+      answer: { x: 1040, y: 0 },
+    },
+  },
+};
+
+describe('the canvas', () => {
+  const overlaps = async () => {
+    const map = (await page.locator('.react-flow__minimap').boundingBox())!;
+    const boxes = await page
+      .locator('.react-flow__node')
+      .evaluateAll((nodes) => nodes.map((n) => n.getBoundingClientRect().toJSON() as DOMRect));
+    return boxes.filter(
+      (b) => b.x < map.x + map.width && b.x + b.width > map.x && b.y < map.y + map.height && b.y + b.height > map.y,
+    ).length;
+  };
+
+  it('opens a graph with no node under the minimap, in a short canvas too, and fits it so again', async (ctx) => {
+    screenshotOnFailure(ctx);
+    await store(CHAIN);
+    await page.goto(`${runner.url}/`);
+    await page.evaluate(() => localStorage.setItem('switchboard.runAreaHeight', '480'));
+    await open(CHAIN);
+    await page.reload(); // the run area reads its height when the app starts
+    await page.waitForSelector('.react-flow__minimap');
+    expect((await page.locator('[data-testid=canvas]').boundingBox())!.height).toBeLessThan(400);
+    expect(await page.locator('.react-flow__node').count()).toBe(5);
+    await expect.poll(overlaps, POLL).toBe(0);
+    await snap('canvas-short-en');
+    // Zoomed in and panned, then fitted with the F key.
+    await page.mouse.move(600, 200);
+    for (let i = 0; i < 3; i++) await page.mouse.wheel(0, -300);
+    await page.locator('.react-flow__pane').click({ position: { x: 10, y: 10 } });
+    await page.keyboard.press('f');
+    await expect.poll(overlaps, POLL).toBe(0);
+    await expect.poll(() => page.locator('.react-flow__node').count(), POLL).toBe(5);
+    await page.evaluate(() => localStorage.removeItem('switchboard.runAreaHeight'));
   });
 });

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState, type DragEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import {
   Background,
   Controls,
@@ -16,7 +16,7 @@ import {
 import { useTranslation } from 'react-i18next';
 import { Map as MapIcon, MapMinus } from 'lucide-react';
 import { useMinimapOpen } from './useMinimapOpen.ts';
-import { FIT_MAX_ZOOM, fitPadding } from './fitClear.ts';
+import { FIT_FIRST, useFitView } from './fitClear.ts';
 import { useEditor, useEditorStore } from '../store/editorContext.tsx';
 import { useUi } from '../store/uiStore.ts';
 import { classifyConnection } from '../model/connect.ts';
@@ -28,17 +28,6 @@ import { PALETTE_MIME, parsePaletteItem } from '../panels/paletteItems.ts';
 import type { Size } from '../store/editorStore.ts';
 
 type Props = { marks: Marks };
-
-/** Roughly a node's size before it is measured: enough to tell a wide layout from a tall one. */
-const NODE_GUESS = { width: 200, height: 90 };
-
-/** The extent of a graph's layout, from its positions alone. */
-function layoutBox(positions: readonly { x: number; y: number }[]) {
-  if (!positions.length) return NODE_GUESS;
-  const xs = positions.map((p) => p.x);
-  const ys = positions.map((p) => p.y);
-  return { width: Math.max(...xs) - Math.min(...xs) + NODE_GUESS.width, height: Math.max(...ys) - Math.min(...ys) + NODE_GUESS.height };
-}
 
 /** The drawing surface: a controlled React Flow bound to the editor store. */
 export function Canvas({ marks }: Props) {
@@ -60,18 +49,19 @@ export function Canvas({ marks }: Props) {
     [t, i18n.language],
   );
   const { nodes, edges } = project({ graph, selection, measured, marks, text });
-  // A graph opens fitted to the view, clear of the minimap and the zoom controls.
+  // A graph opens fitted to the view (React Flow's first fit, at once), then clear of the minimap
+  // and the zoom controls once the view's size is known.
+  const fit = useFitView();
   const viewWidth = useStore((s) => s.width);
-  const viewHeight = useStore((s) => s.height);
-  // The layout as it opened: a drag must not change the options React Flow holds.
-  const [opened] = useState(() => layoutBox(Object.values(graph.layout.nodes)));
+  const fitted = useRef(false);
+  useEffect(() => {
+    if (fitted.current || viewWidth === 0) return;
+    fitted.current = true;
+    fit(false);
+  }, [viewWidth, fit]);
   // The minimap draws every node: mount it after the first paint so a large graph shows sooner.
   const [minimap, setMinimap] = useState(false);
   const [minimapOpen, setMinimapOpen] = useMinimapOpen();
-  const fitOnOpen = useMemo(
-    () => ({ maxZoom: FIT_MAX_ZOOM, padding: fitPadding(opened, { width: viewWidth, height: viewHeight }, minimapOpen) }),
-    [opened, viewWidth, viewHeight, minimapOpen],
-  );
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const frame = requestAnimationFrame(() => {
@@ -193,7 +183,7 @@ export function Canvas({ marks }: Props) {
         onlyRenderVisibleElements
         colorMode={theme}
         fitView
-        fitViewOptions={fitOnOpen}
+        fitViewOptions={FIT_FIRST}
         minZoom={0.05}
         maxZoom={2.5}
         proOptions={{ hideAttribution: true }}

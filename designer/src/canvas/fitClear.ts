@@ -12,8 +12,13 @@ const CONTROLS = 64;
 export const FIT_MAX_ZOOM = 1.2;
 
 type Sides = { top: number; right: number; bottom: number; left: number };
-const px = (s: Sides) => ({ top: `${s.top}px`, right: `${s.right}px`, bottom: `${s.bottom}px`, left: `${s.left}px` }) as const;
-const zoomFor = (graph: Box, view: Box, s: Sides) => Math.min((view.width - s.left - s.right) / Math.max(1, graph.width), (view.height - s.top - s.bottom) / Math.max(1, graph.height));
+const px = (s: Sides) =>
+  ({ top: `${s.top}px`, right: `${s.right}px`, bottom: `${s.bottom}px`, left: `${s.left}px` }) as const;
+const zoomFor = (graph: Box, view: Box, s: Sides) =>
+  Math.min(
+    (view.width - s.left - s.right) / Math.max(1, graph.width),
+    (view.height - s.top - s.bottom) / Math.max(1, graph.height),
+  );
 
 /**
  * Padding (pixels per side) that fits a graph clear of the minimap in the bottom-right corner:
@@ -28,13 +33,29 @@ export function fitPadding(graph: Box, view: Box, minimap: boolean) {
   return px(zoomFor(graph, view, below) >= zoomFor(graph, view, beside) ? below : beside);
 }
 
-/** Fits the whole graph clear of the minimap and the zoom controls (the F key, the toolbar). */
-export function useFitView(): () => void {
+/** The padding when nothing is known yet about the view: React Flow's own first fit. */
+export const FIT_FIRST = {
+  maxZoom: FIT_MAX_ZOOM,
+  padding: fitPadding({ width: 1, height: 1 }, { width: 0, height: 0 }, false),
+};
+
+/**
+ * Fits the whole graph clear of the minimap and the zoom controls (on open, the F key, the
+ * toolbar, after a layout); `animate` false jumps there. React Flow waits for measured nodes.
+ */
+export function useFitView(): (animate?: boolean) => void {
   const flow = useReactFlow();
   const store = useStoreApi();
-  return useCallback(() => {
-    const { width, height } = store.getState();
-    const bounds = flow.getNodesBounds(flow.getNodes());
-    void flow.fitView({ duration: 300, maxZoom: FIT_MAX_ZOOM, padding: fitPadding(bounds, { width, height }, minimapShown()) });
-  }, [flow, store]);
+  return useCallback(
+    (animate = true) => {
+      const { width, height } = store.getState();
+      const bounds = flow.getNodesBounds(flow.getNodes());
+      void flow.fitView({
+        duration: animate ? 300 : 0,
+        maxZoom: FIT_MAX_ZOOM,
+        padding: fitPadding(bounds, { width, height }, minimapShown()),
+      });
+    },
+    [flow, store],
+  );
 }

@@ -135,7 +135,7 @@ export function Editor() {
     try {
       const positions = await autoLayout(current, measured);
       store.getState().applyLayout(positions);
-      requestAnimationFrame(fitView);
+      requestAnimationFrame(() => fitView());
     } catch (e) {
       toast('error', (e as Error).message);
     }
@@ -151,7 +151,7 @@ export function Editor() {
     clearSelection: () => store.getState().setSelection({ nodes: [], edges: [] }),
     save: () => void save(),
     layout: () => void layout(),
-    fit: fitView,
+    fit: () => fitView(),
     find: () => setFinding(true),
     addNth: (i) => paletteItems[i] && add(paletteItems[i]),
     help: () => setHelp((h) => !h),
@@ -217,7 +217,7 @@ export function Editor() {
         history={history}
         onSave={() => void save()}
         onLayout={() => void layout()}
-        onFit={fitView}
+        onFit={() => fitView()}
         onExport={exportFile}
         onImport={() => setImporting(true)}
         onHelp={() => setHelp(true)}
