@@ -371,3 +371,24 @@ describe('the canvas', () => {
     await page.evaluate(() => localStorage.removeItem('switchboard.runAreaHeight'));
   });
 });
+
+describe('a new graph that answers at once', () => {
+  it('starts from one assistant between the message and the reply, and runs with no setup', async (ctx) => {
+    screenshotOnFailure(ctx);
+    await page.goto(`${runner.url}/`);
+    await page.click('[data-testid=new-starter]');
+    await page.waitForSelector('.react-flow__node');
+    expect(await page.locator('.react-flow__node').count()).toBe(3);
+    expect(await page.locator('[data-testid=tab-problems]').textContent()).toBe('Problems (0)');
+    await page.click('[data-testid=tab-run]');
+    await page.click('[data-testid=start-session]');
+    const chat = page.locator('[data-testid=chat]').last();
+    await chat.locator('[data-testid=chat-input]').fill('hello there');
+    await chat.locator('[data-testid=chat-send]').click();
+    const reply = chat.locator('[data-testid=msg-output]');
+    await expect.poll(() => reply.count(), POLL).toBe(1);
+    expect(await reply.locator('.who-label').textContent()).toBe('Assistant');
+    expect(await reply.locator('.text').textContent()).toMatch(/scripted stand-in/);
+    await snap('starter-en');
+  });
+});

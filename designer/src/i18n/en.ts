@@ -489,4 +489,11 @@ export const en = {
     because_other: 'Cannot run: {{problem}} (and {{count}} more).',
     show: 'Show problems',
   },
+  // Issue 12 second pass (t12b): a new graph that answers at once.
+  starter: {
+    button: 'New chat assistant',
+    hint: 'A graph that runs at once: your message → one assistant → its reply. Set its model in the Models tab.',
+    name: 'Chat assistant',
+    agent: 'Assistant',
+  },
 };

@@ -478,4 +478,11 @@ export const zh = {
     because_other: '无法运行：{{problem}}（另有 {{count}} 个）。',
     show: '查看问题',
   },
+  // Issue 12 second pass (t12b): a new graph that answers at once.
+  starter: {
+    button: '新建聊天助手',
+    hint: '一个可立即运行的图：你的消息 → 一个助手 → 它的回复。在“模型”标签页中设置其模型。',
+    name: '聊天助手',
+    agent: '助手',
+  },
 } satisfies Record<keyof typeof en, unknown>;

@@ -7,7 +7,7 @@ import { useUi } from '../store/uiStore.ts';
 import { GraphScriptedBadge } from '../canvas/ScriptedBadge.tsx';
 import { testCaseFromTrace, loadTestCases, saveTestCases } from '../run/testCases.ts';
 import { TraceId } from '../run/TraceId.tsx';
-import { LabelledText, useAgentNames, Who, type AgentName } from '../run/agentNames.tsx';
+import { LabelledText, TopicName, useAgentNames, useTopicNames, Who, type AgentName } from '../run/agentNames.tsx';
 import { answerKey, useDraft } from '../run/drafts.ts';
 import { ChatControls } from './ChatControls.tsx';
 
@@ -108,13 +108,14 @@ export const ChatColumn = memo(function ChatColumn({ session, graphId }: Props) 
 
 const ChatLine = memo(function ChatLine({ item, sessionId, names }: { item: ChatItem; sessionId: string; names: (type: string) => AgentName }) {
   const { t } = useTranslation();
+  const topics = useTopicNames();
   switch (item.kind) {
     case 'message': {
       const m = item.message;
       if (m.sender === 'user') return <div className="bubble user" data-testid="msg-user">{m.content}</div>;
       return (
         <div className={m.output ? 'bubble agent' : 'internal'} data-testid={m.output ? 'msg-output' : 'msg-internal'} data-streamed={item.streamed || undefined}>
-          <span className="who"><Who name={names(m.sender)} /> → #{m.topic.type}</span>
+          <span className="who"><Who name={names(m.sender)} /> → <TopicName type={m.topic.type} names={topics} /></span>
           <span className="text">{m.content}</span>
         </div>
       );

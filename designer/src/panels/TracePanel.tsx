@@ -5,7 +5,7 @@ import { create } from 'zustand';
 import { useRun } from '../run/runStore.ts';
 import { traceRows, type TraceFilter } from '../run/traceRows.ts';
 import { withMessageCalls } from '../run/calls.ts';
-import { useAgentNames } from '../run/agentNames.tsx';
+import { useAgentNames, useTopicNames } from '../run/agentNames.tsx';
 import { ReplayBar } from './ReplayBar.tsx';
 import { TraceLine } from './TraceLine.tsx';
 import { overscanFor } from './ChatColumn.tsx';
@@ -25,6 +25,7 @@ export function TracePanel() {
   const replay = useRun((s) => s.replay);
   const filter = useTraceFilter();
   const names = useAgentNames();
+  const topicNames = useTopicNames();
   const scroller = useRef<HTMLDivElement>(null);
 
   const sources = useMemo(() => {
@@ -63,7 +64,7 @@ export function TracePanel() {
         <select aria-label={t('trace.topic')} value={filter.topic} onChange={(e) => setFilter({ topic: e.target.value })} data-testid="trace-filter-topic">
           <option value="">{t('trace.allTopics')}</option>
           {topics.map((x) => (
-            <option key={x} value={x}>#{x}</option>
+            <option key={x} value={x}>#{topicNames(x)}</option>
           ))}
         </select>
         <input type="search" placeholder={t('trace.search')} aria-label={t('trace.search')} value={filter.text} onChange={(e) => setFilter({ text: e.target.value })} data-testid="trace-filter-text" />
