@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentEvent, MessageEvent, UsageEvent } from '../../../schemas/protocol.ts';
-import { applyAgentEvent, applyUsage, totalsByAgent, withMessageCalls, type AgentCall } from './calls.ts';
+import { applyAgentEvent, applyUsage, totalsByAgent, withLiveMessageCall, withMessageCalls, type AgentCall } from './calls.ts';
 import { traceRows } from './traceRows.ts';
 
 const SID = 's1';
@@ -98,5 +98,17 @@ describe('agent calls from the transcript', () => {
       ['critic', 200, 260],
     ]);
     expect(withMessageCalls(calls, [carried('m1', 'planner', 140, 100, 3)])).toBe(calls);
+  });
+
+  it('adds a live message’s call only when its agent events were not heard', () => {
+    const heard = play(
+      (c) => applyAgentEvent(c, agent('critic', 'start', 200), false),
+      (c) => applyAgentEvent(c, agent('critic', 'finish', 260), false),
+    );
+    expect(withLiveMessageCall(heard, carried('m2', 'critic', 250, 200, 2))).toBe(heard);
+    expect(withLiveMessageCall(heard, carried('m3', 'fetch', 270, 265)).map((c) => [c.agent, c.start, c.end])).toEqual([
+      ['critic', 200, 260],
+      ['fetch', 265, 270],
+    ]);
   });
 });

@@ -85,6 +85,21 @@ export function withMessageCalls(calls: readonly AgentCall[], messages: readonly
   return [...calls, ...found.values()].sort((a, b) => a.start - b.start);
 }
 
+/**
+ * A live message's call, when its `agent` events were not heard (they came before this tab was
+ * in the session's room). Looks back only over the calls that started since it: a long session
+ * costs no more per message than a short one.
+ */
+export function withLiveMessageCall(calls: readonly AgentCall[], message: MessageEvent): AgentCall[] {
+  const call = message.call;
+  if (!call) return calls as AgentCall[];
+  for (let i = calls.length - 1; i >= 0 && calls[i]!.start >= call.start; i--) {
+    const c = calls[i]!;
+    if (c.start === call.start && c.agent === message.sender && c.turnId === message.turnId) return calls as AgentCall[];
+  }
+  return withMessageCalls(calls, [message]);
+}
+
 /** Per agent: how many calls, their time and their tokens. */
 export type AgentTotals = { agent: string; calls: number; ms: number; usage: Usage };
 

@@ -11,7 +11,7 @@ import type {
   UsageEvent,
 } from '../../../schemas/protocol.ts';
 import type { Hop } from './flow.ts';
-import { applyAgentEvent, applyUsage, withMessageCalls } from './calls.ts';
+import { applyAgentEvent, applyUsage, withLiveMessageCall, withMessageCalls } from './calls.ts';
 import { addInputRequests, addLiveMessage, addTurnEnd, mergeCatchUp, settleTurns, type ChatItem, type SessionView } from './transcript.ts';
 
 export type { ChatItem, SessionView } from './transcript.ts';
@@ -118,7 +118,7 @@ export const useRun = create<RunState>((set, get) => {
       const session = get().sessions[message.sessionId];
       const change = session && addLiveMessage(session, message);
       if (!change) return;
-      update(message.sessionId, () => change);
+      update(message.sessionId, () => ({ ...change, calls: withLiveMessageCall(session.calls, message) }));
       const until = Date.now() + PULSE_MS;
       const hop: LiveHop = { key: ++hopSeq, sessionId: message.sessionId, sender: message.sender, topic: message.topic.type, recipients: message.recipients, until };
       set({ hops: [...get().hops.filter((h) => h.until > Date.now()), hop] });
