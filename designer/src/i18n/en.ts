@@ -496,4 +496,6 @@ export const en = {
     name: 'Chat assistant',
     agent: 'Assistant',
   },
+  // Issue 12 second pass (t12b): the trace waterfall's column names.
+  traceColumns: { agent: 'Agent', start: 'Start', duration: 'Duration', tokens: 'Tokens', cost: 'Cost', model: 'Model', timeline: 'Turn timeline' },
 };

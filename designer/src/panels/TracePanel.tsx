@@ -10,6 +10,9 @@ import { ReplayBar } from './ReplayBar.tsx';
 import { TraceLine } from './TraceLine.tsx';
 import { overscanFor } from './ChatColumn.tsx';
 
+/** The waterfall's columns, named once above the rows (a call row has them in this order). */
+const COLUMNS = ['agent', 'start', 'duration', 'tokens', 'cost', 'model', 'timeline'] as const;
+
 /** The filters outlive the panel, which is mounted only while its tab shows. */
 const useTraceFilter = create<TraceFilter>(() => ({ sessionId: '', agent: '', topic: '', text: '' }));
 const setFilter = (change: Partial<TraceFilter>) => useTraceFilter.setState(change);
@@ -69,6 +72,11 @@ export function TracePanel() {
         </select>
         <input type="search" placeholder={t('trace.search')} aria-label={t('trace.search')} value={filter.text} onChange={(e) => setFilter({ text: e.target.value })} data-testid="trace-filter-text" />
         <span className="muted">{t('trace.count', { count: messageCount })}</span>
+      </div>
+      <div className="trace-call trace-columns" aria-hidden data-testid="trace-columns">
+        {COLUMNS.map((c) => (
+          <span key={c}>{t(`traceColumns.${c}`)}</span>
+        ))}
       </div>
       <div className="trace-rows" ref={scroller} role="list" aria-label={t('trace.title')}>
         <div style={{ height: list.getTotalSize(), position: 'relative' }}>
