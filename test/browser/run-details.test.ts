@@ -151,7 +151,9 @@ describe('what a session this tab did not run shows', () => {
       .poll(callRows, POLL)
       .toEqual([['rd_writer_bot', 'Writer', expect.stringMatching(/^[1-9]\d* tokens$/), 'Scripted writer']]);
     // The columns are named once, above the rows.
-    expect(await page.locator('[data-testid=trace-columns]').textContent()).toBe('AgentStartDurationTokensCostModelTurn timeline');
+    expect(await page.locator('[data-testid=trace-columns]').textContent()).toBe(
+      'AgentStartDurationTokensCostModelTurn timeline',
+    );
     const call = page.locator('[data-testid=trace-call]');
     expect(await call.locator('[data-testid=call-start]').textContent()).toMatch(/^\+\d+ ms$/);
     expect(await call.locator('[data-testid=call-duration]').textContent()).toMatch(/^\d+ ms$|^\d+\.\d\d s$/);
