@@ -495,6 +495,8 @@ export const en = {
     hint: 'A graph that runs at once: your message → one assistant → its reply. Set its model in the Models tab.',
     name: 'Chat assistant',
     agent: 'Assistant',
+    input: 'Your message',
+    output: 'Reply',
   },
   // Issue 12 second pass (t12b): the trace waterfall's column names.
   traceColumns: { agent: 'Agent', start: 'Start', duration: 'Duration', tokens: 'Tokens', cost: 'Cost', model: 'Model', timeline: 'Turn timeline' },

@@ -484,6 +484,8 @@ export const zh = {
     hint: '一个可立即运行的图：你的消息 → 一个助手 → 它的回复。在“模型”标签页中设置其模型。',
     name: '聊天助手',
     agent: '助手',
+    input: '你的消息',
+    output: '回复',
   },
   // Issue 12 second pass (t12b): the trace waterfall's column names.
   traceColumns: { agent: '智能体', start: '开始', duration: '耗时', tokens: '令牌', cost: '费用', model: '模型', timeline: '本轮时间线' },

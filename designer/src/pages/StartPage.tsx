@@ -50,7 +50,7 @@ export function StartPage() {
     act(async () => {
       const { defaultModel } = await modelsApi.info().catch(() => ({ defaultModel: null }));
       const model = defaultModel ?? undefined;
-      const graph = starter ? starterGraph(t('starter.name'), t('starter.agent'), model) : newGraph(t('start.untitled'), model);
+      const graph = starter ? starterGraph(t('starter.name'), { agent: t('starter.agent'), input: t('starter.input'), output: t('starter.output') }, model) : newGraph(t('start.untitled'), model);
       navigate({ page: 'editor', graphId: await storeNewGraph(graph) });
     });
   const openExample = (name: string) =>
