@@ -374,6 +374,24 @@ describe('the canvas', () => {
     await expect.poll(() => page.locator('.react-flow__node').count(), POLL).toBe(5);
     await page.evaluate(() => localStorage.removeItem('switchboard.runAreaHeight'));
   });
+
+  it('shows the save toast over no node, no field and no button', async (ctx) => {
+    screenshotOnFailure(ctx);
+    await page.keyboard.press('ControlOrMeta+S');
+    const toast = page.locator('.toasts .toast').first();
+    await toast.waitFor();
+    const box = (await toast.boundingBox())!;
+    const covered = await page.locator('.react-flow__node, aside.side, header button, header select').evaluateAll(
+      (els, t) =>
+        els.filter((el) => {
+          const b = el.getBoundingClientRect();
+          return b.x < t.x + t.width && b.x + b.width > t.x && b.y < t.y + t.height && b.y + b.height > t.y;
+        }).length,
+      box,
+    );
+    expect(covered).toBe(0);
+    await snap('save-toast-en');
+  });
 });
 
 describe('a new graph that answers at once', () => {
