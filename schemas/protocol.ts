@@ -95,6 +95,18 @@ export interface MessageEvent {
   /** True when the topic is one of the graph's outputs (what the chat view shows). */
   output: boolean;
   time: number;
+  /** The sender's agent call that published it, so a transcript carries the trace's calls. */
+  call?: MessageCall;
+}
+
+/**
+ * An agent call as of the moment it published a message: when it started, and the tokens, cost
+ * and graph model id of its model calls so far. The messages of one call share its `start`.
+ */
+export interface MessageCall {
+  start: number;
+  usage?: Usage;
+  model?: string;
 }
 
 /**

@@ -96,16 +96,19 @@ export class GraphVersions {
     if (version !== undefined) {
       const stored = await this.deps.graphs.getGraph(tenant, graphId, version);
       if (!stored) throw notFound('graph version', `${graphId}@${version}`);
-      if (stored.draft) throw invalid(`graph "${graphId}" version ${version} is a draft: publish it before starting sessions`, { graphId, version });
+      if (stored.draft) throw invalid(`graph "${graphId}" version ${version} is a draft${whyDraft(stored.graph)}: publish it before starting sessions`, { graphId, version });
       return stored;
     }
     const versions = await this.deps.graphs.listGraphVersions(tenant, graphId);
     if (!versions.length) throw notFound('graph', graphId);
+    let newest: StoredGraph | undefined;
     for (const v of [...versions].reverse()) {
       const stored = await this.deps.graphs.getGraph(tenant, graphId, v);
       if (stored && !stored.draft) return stored;
+      newest ??= stored;
     }
-    throw invalid(`graph "${graphId}" has only draft versions: publish one before starting sessions`, { graphId });
+    const why = newest ? whyDraft(newest.graph) : '';
+    throw invalid(`graph "${graphId}" has only draft versions${why && `; the newest${why}`}: publish one before starting sessions`, { graphId });
   }
 
   get(tenant: string, graphId: string, version: number): Promise<GraphVersion> {
@@ -139,3 +142,15 @@ export class GraphVersions {
   }
 }
 
+/**
+ * Why a draft cannot run, in words: its first error, naming the node by label. Read only when a
+ * session is refused, so the refusal says what to fix (a model the graph does not define, say).
+ */
+function whyDraft(graph: Graph): string {
+  const problems = validateGraph(graph).problems.filter((p) => p.severity === 'error');
+  const first = problems[0];
+  if (!first) return '';
+  const node = first.nodeId === undefined ? undefined : [...graph.agents, ...graph.topics].find((n) => n.id === first.nodeId);
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+  return ` with errors: ${node ? `"${node.label || node.type}" ` : ''}${first.message}${more}`;
+}

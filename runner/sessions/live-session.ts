@@ -3,6 +3,7 @@ import type { SessionContext } from '../agents/env.ts';
 import type { KeySnapshot } from '../runtime/types.ts';
 import { WRITE_OVERLAP, type InboxItem, type SessionRecord } from '../store/types.ts';
 import type { GraphVersion } from './graph-versions.ts';
+import { CallLog } from './call-log.ts';
 import type { SessionListener } from './types.ts';
 import { zeroUsage } from './usage.ts';
 
@@ -124,6 +125,8 @@ export class LiveSession {
   inbox: InboxItem[];
   snapshot: KeySnapshot | undefined;
   readonly listeners = new Set<SessionListener>();
+  /** Agent calls running now, whose messages carry them (see call-log.ts). */
+  readonly calls = new CallLog();
   turn: Turn | undefined;
   version: GraphVersion | undefined;
   /** The runtime holds no instances for this session; the next turn restores `snapshot` first. */
@@ -205,6 +208,8 @@ export class LiveSession {
   }
 
   emit<E extends ServerEventName>(event: E, payload: ServerEvents[E]): void {
+    if (event === 'agent' || event === 'usage') this.calls.note(event, payload as ServerEvents['agent' | 'usage']);
+    else if (event === 'turn_end') this.calls.endTurn((payload as ServerEvents['turn_end']).turnId);
     for (const listener of this.listeners) {
       try {
         listener(event, payload);

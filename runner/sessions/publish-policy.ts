@@ -31,6 +31,7 @@ export function publishPolicy({ live, endTurn }: PublishPolicyDeps): Interventio
     }
     const chat = message as Partial<ChatMessage> | null;
     const agent = version.loaded.agentTypeOf(sender.type) ?? sender.type;
+    const call = s.calls.of(turn.id, agent);
     const event: MessageEvent = {
       sessionId: s.id,
       id: typeof chat?.id === 'string' ? chat.id : messageId,
@@ -42,6 +43,7 @@ export function publishPolicy({ live, endTurn }: PublishPolicyDeps): Interventio
       content: typeof chat?.content === 'string' ? chat.content : JSON.stringify(message),
       output: version.outputs.has(topicId.type),
       time: Date.now(),
+      ...(call ? { call } : {}),
     };
     s.transcript.push(event);
     s.info.lastActiveAt = event.time;

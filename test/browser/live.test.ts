@@ -85,7 +85,9 @@ describe('running the human-approval example live from the canvas', () => {
     await page.fill('[data-testid=trace-filter-text]', 'OFFLINE');
     expect(await page.locator('[data-testid=trace-row][data-sender=drafter] .trace-content').allTextContents()).toEqual([expect.stringContaining('"offline sync" is now available')]);
     const route = await page.locator('[data-testid=trace-row][data-sender=drafter] .trace-route').textContent();
-    expect(route).toContain('#approval.draft');
+    // Topics by their labels too, the type name in the tooltip.
+    expect(route).toContain('#Draft');
+    expect(await page.locator('[data-testid=trace-row][data-sender=drafter] .trace-topic').getAttribute('title')).toBe('approval.draft');
     // Recipients by their labels, as on the canvas.
     expect(route).toContain('Reviewer (you)');
     await page.fill('[data-testid=trace-filter-text]', '');

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState, type DragEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import {
   Background,
   Controls,
@@ -6,6 +6,7 @@ import {
   Panel,
   ReactFlow,
   useReactFlow,
+  useStore,
   type Connection,
   type EdgeChange,
   type NodeChange,
@@ -15,6 +16,7 @@ import {
 import { useTranslation } from 'react-i18next';
 import { Map as MapIcon, MapMinus } from 'lucide-react';
 import { useMinimapOpen } from './useMinimapOpen.ts';
+import { FIT_FIRST, useFitView } from './fitClear.ts';
 import { useEditor, useEditorStore } from '../store/editorContext.tsx';
 import { useUi } from '../store/uiStore.ts';
 import { classifyConnection } from '../model/connect.ts';
@@ -26,12 +28,6 @@ import { PALETTE_MIME, parsePaletteItem } from '../panels/paletteItems.ts';
 import type { Size } from '../store/editorStore.ts';
 
 type Props = { marks: Marks };
-
-/**
- * A graph opens fitted to the view. The padding keeps nodes clear of the minimap and the zoom
- * controls in the bottom corners (pixels, per side).
- */
-const FIT_ON_OPEN = { maxZoom: 1.2, padding: { top: '24px', left: '64px', right: '24px', bottom: '170px' } } as const;
 
 /** The drawing surface: a controlled React Flow bound to the editor store. */
 export function Canvas({ marks }: Props) {
@@ -53,6 +49,16 @@ export function Canvas({ marks }: Props) {
     [t, i18n.language],
   );
   const { nodes, edges } = project({ graph, selection, measured, marks, text });
+  // A graph opens fitted to the view (React Flow's first fit, at once), then clear of the minimap
+  // and the zoom controls once the view's size is known.
+  const fit = useFitView();
+  const viewWidth = useStore((s) => s.width);
+  const fitted = useRef(false);
+  useEffect(() => {
+    if (fitted.current || viewWidth === 0) return;
+    fitted.current = true;
+    fit(false);
+  }, [viewWidth, fit]);
   // The minimap draws every node: mount it after the first paint so a large graph shows sooner.
   const [minimap, setMinimap] = useState(false);
   const [minimapOpen, setMinimapOpen] = useMinimapOpen();
@@ -177,7 +183,7 @@ export function Canvas({ marks }: Props) {
         onlyRenderVisibleElements
         colorMode={theme}
         fitView
-        fitViewOptions={FIT_ON_OPEN}
+        fitViewOptions={FIT_FIRST}
         minZoom={0.05}
         maxZoom={2.5}
         proOptions={{ hideAttribution: true }}

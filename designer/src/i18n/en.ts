@@ -503,4 +503,27 @@ export const en = {
     cut: 'stopped: the turn had ended',
     failed: 'failed',
   },
+  // Issue 12 second pass (t12b): the sessions list's icon controls.
+  sessionsList: {
+    attach: 'Attach: open this session’s chat and trace here',
+  },
+  // Issue 12 second pass (t12b): why the Run tab cannot start a session.
+  runBlocked: {
+    line: '{{node}}: {{problem}}',
+    because_zero: 'Cannot run: {{problem}}.',
+    because_one: 'Cannot run: {{problem}} (and {{count}} more).',
+    because_other: 'Cannot run: {{problem}} (and {{count}} more).',
+    show: 'Show problems',
+  },
+  // Issue 12 second pass (t12b): a new graph that answers at once.
+  starter: {
+    button: 'New chat assistant',
+    hint: 'A graph that runs at once: your message → one assistant → its reply. Set its model in the Models tab.',
+    name: 'Chat assistant',
+    agent: 'Assistant',
+    input: 'Your message',
+    output: 'Reply',
+  },
+  // Issue 12 second pass (t12b): the trace waterfall's column names.
+  traceColumns: { agent: 'Agent', start: 'Start', duration: 'Duration', tokens: 'Tokens', cost: 'Cost', model: 'Model', timeline: 'Turn timeline' },
 };

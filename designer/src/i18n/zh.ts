@@ -493,4 +493,26 @@ export const zh = {
     cut: '已停止：本轮已结束',
     failed: '失败',
   },
+  // Issue 12 second pass (t12b): the sessions list's icon controls.
+  sessionsList: {
+    attach: '接入：在此打开该会话的聊天和追踪',
+  },
+  // Issue 12 second pass (t12b): why the Run tab cannot start a session.
+  runBlocked: {
+    line: '{{node}}：{{problem}}',
+    because_zero: '无法运行：{{problem}}。',
+    because_other: '无法运行：{{problem}}（另有 {{count}} 个）。',
+    show: '查看问题',
+  },
+  // Issue 12 second pass (t12b): a new graph that answers at once.
+  starter: {
+    button: '新建聊天助手',
+    hint: '一个可立即运行的图：你的消息 → 一个助手 → 它的回复。在“模型”标签页中设置其模型。',
+    name: '聊天助手',
+    agent: '助手',
+    input: '你的消息',
+    output: '回复',
+  },
+  // Issue 12 second pass (t12b): the trace waterfall's column names.
+  traceColumns: { agent: '智能体', start: '开始', duration: '耗时', tokens: '令牌', cost: '费用', model: '模型', timeline: '本轮时间线' },
 } satisfies Record<keyof typeof en, unknown>;

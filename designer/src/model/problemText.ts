@@ -1,6 +1,7 @@
 import type { TFunction } from 'i18next';
 import type { Graph } from '../../../schemas/graph.ts';
 import type { Problem } from '../../../schemas/problem.ts';
+import { problemTarget } from './marks.ts';
 
 /** Params that hold an agent's or topic's id: shown as the node's label. */
 const NODE_PARAMS = ['agent', 'topic', 'owner', 'from', 'to', 'id'] as const;
@@ -25,4 +26,11 @@ export function problemText(problem: Problem, graph: Graph | undefined, t: TFunc
   const { variant, ...values } = params;
   // i18next's context picks "problems.<code>_<variant>", falling back to "problems.<code>".
   return t(key, { ...values, context: variant === undefined ? undefined : String(variant), defaultValue: problem.message });
+}
+
+/** A problem as one line outside the Problems list: the node's name first, when it concerns one. */
+export function problemLine(problem: Problem, graph: Graph, t: TFunction): string {
+  const node = problemTarget(graph, problem).nodeId;
+  const text = problemText(problem, graph, t);
+  return node ? t('runBlocked.line', { node: nodeName(graph, node), problem: text }) : text;
 }

@@ -34,6 +34,8 @@ import { freeSpot, newNodeSize } from '../model/placement.ts';
 import { useShortcuts } from './useShortcuts.ts';
 import { navigate } from './router.ts';
 import { storeNewGraph } from './persist.ts';
+import { problemLine } from '../model/problemText.ts';
+import { useFitView } from '../canvas/fitClear.ts';
 
 type Conflict = { currentVersion?: number };
 
@@ -50,6 +52,7 @@ export function Editor() {
   const replaying = useRun((s) => s.replay !== undefined);
   const toast = useUi((s) => s.toast);
   const flow = useReactFlow();
+  const fitView = useFitView();
   const [conflict, setConflict] = useState<Conflict>();
   const [saving, setSaving] = useState(false);
   const [side, setSide] = useState<'inspector' | 'problems' | 'models'>('inspector');
@@ -132,7 +135,7 @@ export function Editor() {
     try {
       const positions = await autoLayout(current, measured);
       store.getState().applyLayout(positions);
-      requestAnimationFrame(() => void flow.fitView({ duration: 300, maxZoom: 1.2 }));
+      requestAnimationFrame(() => fitView());
     } catch (e) {
       toast('error', (e as Error).message);
     }
@@ -148,7 +151,7 @@ export function Editor() {
     clearSelection: () => store.getState().setSelection({ nodes: [], edges: [] }),
     save: () => void save(),
     layout: () => void layout(),
-    fit: () => void flow.fitView({ duration: 300, maxZoom: 1.2 }),
+    fit: () => fitView(),
     find: () => setFinding(true),
     addNth: (i) => paletteItems[i] && add(paletteItems[i]),
     help: () => setHelp((h) => !h),
@@ -201,6 +204,8 @@ export function Editor() {
   };
 
   const problemCount = validation.problems.length;
+  const errors = validation.problems.filter((p) => p.severity === 'error');
+  const blocker = errors[0] && { text: problemLine(errors[0], graph, t), more: errors.length - 1 };
   return (
     <div className={`app-shell ${runOpen ? '' : 'bottom-closed'} ${runMaximised ? 'run-maximised' : ''}`}>
       <TopBar
@@ -212,7 +217,7 @@ export function Editor() {
         history={history}
         onSave={() => void save()}
         onLayout={() => void layout()}
-        onFit={() => void flow.fitView({ duration: 300, maxZoom: 1.2 })}
+        onFit={() => fitView()}
         onExport={exportFile}
         onImport={() => setImporting(true)}
         onHelp={() => setHelp(true)}
@@ -249,7 +254,7 @@ export function Editor() {
       </aside>
       <RunArea
         panels={{
-          run: () => <RunPanel graphId={graph.id} runnable={validation.runnable} onStart={() => void start()} busy={starting} />,
+          run: () => <RunPanel graphId={graph.id} runnable={validation.runnable} onStart={() => void start()} busy={starting} blocker={blocker} onShowProblems={() => setSide('problems')} />,
           trace: () => <TracePanel />,
           sessions: () => <SessionsList graphId={graph.id} active />,
           tests: () => <TestsPanel graphId={graph.id} ensureSaved={ensureSaved} />,

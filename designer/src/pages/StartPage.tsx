@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { graphsApi, type ExampleSummary, type GraphSummary } from '../api/graphs.ts';
 import { modelsApi } from '../api/models.ts';
 import { newGraph } from '../model/newGraph.ts';
+import { starterGraph } from '../model/starterGraph.ts';
 import { importDocument } from '../model/transfer.ts';
 import { useUi } from '../store/uiStore.ts';
 import { ImportDialog } from './ImportDialog.tsx';
@@ -44,10 +45,13 @@ export function StartPage() {
       toast('error', (e as Error).message);
     }
   };
-  const create = () =>
+  /** A blank graph, or the starter that answers at once; either on the runner's default model. */
+  const create = (starter = false) =>
     act(async () => {
       const { defaultModel } = await modelsApi.info().catch(() => ({ defaultModel: null }));
-      navigate({ page: 'editor', graphId: await storeNewGraph(newGraph(t('start.untitled'), defaultModel ?? undefined)) });
+      const model = defaultModel ?? undefined;
+      const graph = starter ? starterGraph(t('starter.name'), { agent: t('starter.agent'), input: t('starter.input'), output: t('starter.output') }, model) : newGraph(t('start.untitled'), model);
+      navigate({ page: 'editor', graphId: await storeNewGraph(graph) });
     });
   const openExample = (name: string) =>
     act(async () => {
@@ -83,6 +87,7 @@ export function StartPage() {
       <main className="start-main">
         <section className="start-actions">
           <button type="button" className="primary big" onClick={() => void create()} data-testid="new-graph">+ {t('start.new')}</button>
+          <button type="button" className="big" onClick={() => void create(true)} title={t('starter.hint')} data-testid="new-starter">{t('starter.button')}</button>
           <button type="button" className="big" onClick={() => setImporting(true)} data-testid="import-open">{t('start.import')}</button>
           <input type="search" className="search" placeholder={t('start.search')} aria-label={t('start.search')} value={query} onChange={(e) => setQuery(e.target.value)} data-testid="graph-search" />
           <label className="sort">
@@ -103,7 +108,7 @@ export function StartPage() {
               <a href={`#/g/${g.id}`} className="card-main">
                 <GraphThumbnail thumbnail={g.thumbnail} />
                 <strong className="card-title">{g.name}</strong>
-                <span className="card-desc">{g.description || '\u00a0'}</span>
+                <span className="card-desc" title={g.description}>{g.description ? <Described text={g.description} /> : '\u00a0'}</span>
                 <span className="card-meta">
                   {t('counts.agents', { count: g.agents })} · {t('counts.topics', { count: g.topics })} · v{g.version}
                   {g.draft && <span className="draft"> · {t('editor.draft')}</span>} · {new Date(g.updatedAt).toLocaleString()}
@@ -123,7 +128,7 @@ export function StartPage() {
             <li key={x.name} className="card">
               <button type="button" className="card-main" onClick={() => void openExample(x.name)} data-testid={`example-${x.name}`}>
                 <strong className="card-title">{x.title}</strong>
-                <span className="card-desc">{x.description || '\u00a0'}</span>
+                <span className="card-desc" title={x.description}>{x.description ? <Described text={x.description} /> : '\u00a0'}</span>
                 <span className="card-meta">{t('counts.agents', { count: x.agents })} · {t('counts.topics', { count: x.topics })}</span>
               </button>
             </li>
@@ -134,4 +139,9 @@ export function StartPage() {
       {importing && <ImportDialog onClose={() => setImporting(false)} />}
     </div>
   );
+}
+
+/** A description as written: `backticked` names set as code, the rest as text. */
+function Described({ text }: { text: string }) {
+  return <>{text.split('`').map((part, i) => (i % 2 ? <code key={i}>{part}</code> : part))}</>;
 }

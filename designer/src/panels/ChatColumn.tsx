@@ -7,7 +7,8 @@ import { useUi } from '../store/uiStore.ts';
 import { GraphScriptedBadge } from '../canvas/ScriptedBadge.tsx';
 import { testCaseFromTrace, loadTestCases, saveTestCases } from '../run/testCases.ts';
 import { TraceId } from '../run/TraceId.tsx';
-import { useAgentNames, Who, type AgentName } from '../run/agentNames.tsx';
+import { LabelledText, TopicName, useAgentNames, useTopicNames, Who, type AgentName } from '../run/agentNames.tsx';
+import { answerKey, useDraft } from '../run/drafts.ts';
 import { ChatControls } from './ChatControls.tsx';
 
 type Props = { session: SessionView; graphId: string };
@@ -30,7 +31,7 @@ export const ChatColumn = memo(function ChatColumn({ session, graphId }: Props) 
   const { t } = useTranslation();
   const toast = useUi((s) => s.toast);
   const names = useAgentNames();
-  const [text, setText] = useState('');
+  const [text, setText] = useDraft(session.id);
   const [internal, setInternal] = useState(true);
   const scroller = useRef<HTMLDivElement>(null);
   const following = useRef(true);
@@ -72,11 +73,8 @@ export const ChatColumn = memo(function ChatColumn({ session, graphId }: Props) 
         <span className={`state state-${session.state}`} data-testid="session-state">{t(`state.${session.state}`)}</span>
         <span className="muted">{t('run.tokens', { count: tokens })}</span>
         <GraphScriptedBadge />
+        <ChatControls id={session.id} state={session.state} recorded={session.trace.length > 0} graphId={graphId} internal={internal} onInternal={setInternal} />
       </header>
-      <ChatControls id={session.id} state={session.state} recorded={session.trace.length > 0} graphId={graphId} />
-      <label className="chat-toggle">
-        <input type="checkbox" checked={internal} onChange={(e) => setInternal(e.target.checked)} /> {t('run.showInternal')}
-      </label>
       <div
         className="chat-items"
         ref={scroller}
@@ -110,13 +108,14 @@ export const ChatColumn = memo(function ChatColumn({ session, graphId }: Props) 
 
 const ChatLine = memo(function ChatLine({ item, sessionId, names }: { item: ChatItem; sessionId: string; names: (type: string) => AgentName }) {
   const { t } = useTranslation();
+  const topics = useTopicNames();
   switch (item.kind) {
     case 'message': {
       const m = item.message;
       if (m.sender === 'user') return <div className="bubble user" data-testid="msg-user">{m.content}</div>;
       return (
         <div className={m.output ? 'bubble agent' : 'internal'} data-testid={m.output ? 'msg-output' : 'msg-internal'} data-streamed={item.streamed || undefined}>
-          <span className="who"><Who name={names(m.sender)} /> → #{m.topic.type}</span>
+          <span className="who"><Who name={names(m.sender)} /> → <TopicName type={m.topic.type} names={topics} /></span>
           <span className="text">{m.content}</span>
         </div>
       );
@@ -136,20 +135,33 @@ const ChatLine = memo(function ChatLine({ item, sessionId, names }: { item: Chat
       return (
         <div className={`turn-end reason-${event.reason}`} data-testid="turn-end" data-turn={item.turnId} title={event.detail}>
           {t('run.turnEnd', { reason: t(`reasons.${event.reason}`) })}
-          {event.detail && event.reason !== 'completed' ? <span className="turn-end-detail">: {event.detail}</span> : null}
+          {event.detail && event.reason !== 'completed' ? (
+            <span className="turn-end-detail">
+              : <LabelledText text={event.detail} names={names} />
+            </span>
+          ) : null}
         <TraceId traceId={event.traceId} />
         </div>
       );
     }
     case 'error':
-      return <div className="chat-error" role="alert" data-testid="chat-error">{item.text}</div>;
+      return (
+        <div className="chat-error" role="alert" data-testid="chat-error">
+          {item.agent && (
+            <>
+              <Who name={names(item.agent)} />:{' '}
+            </>
+          )}
+          {item.text}
+        </div>
+      );
   }
 });
 
 function InputRequest({ item, sessionId, asker }: { item: Extract<ChatItem, { kind: 'input' }>; sessionId: string; asker: AgentName }) {
   const { t } = useTranslation();
   const toast = useUi((s) => s.toast);
-  const [answer, setAnswer] = useState('');
+  const [answer, setAnswer] = useDraft(answerKey(sessionId, item.request.requestId));
   if (item.answer !== undefined) return <div className="input-request answered">{item.request.prompt} → {item.answer}</div>;
   if (item.closed) return <div className="input-request answered" data-testid="input-closed">{item.request.prompt} → {t('run.inputClosed')}</div>;
   return (
@@ -161,7 +173,10 @@ function InputRequest({ item, sessionId, asker }: { item: Extract<ChatItem, { ki
           e.preventDefault();
           sessionCalls
             .input(sessionId, item.request.requestId, answer)
-            .then(() => useRun.getState().answered(sessionId, item.request.requestId, answer))
+            .then(() => {
+              useRun.getState().answered(sessionId, item.request.requestId, answer);
+              setAnswer('');
+            })
             .catch((err: Error) => toast('error', err.message));
         }}
       >

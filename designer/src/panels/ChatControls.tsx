@@ -1,6 +1,6 @@
 import { memo } from 'react';
 import { useTranslation } from 'react-i18next';
-import { CirclePower, FlaskConical, History, Pause, Play, Square, X, type LucideIcon } from 'lucide-react';
+import { CirclePower, FlaskConical, History, MessagesSquare, Pause, Play, Square, X, type LucideIcon } from 'lucide-react';
 import type { SessionState } from '../../../schemas/protocol.ts';
 import { sessionCalls } from '../api/socket.ts';
 import { sessionsApi } from '../api/sessions.ts';
@@ -8,6 +8,7 @@ import { useRun } from '../run/runStore.ts';
 import { useRunArea } from '../run/runArea.ts';
 import { useUi } from '../store/uiStore.ts';
 import { testCaseFromTrace, loadTestCases, saveTestCases } from '../run/testCases.ts';
+import { IconButton } from './IconButton.tsx';
 
 /** Which controls apply in each session state: a turn can be paused or aborted only while one runs. */
 const TURN_RUNNING: ReadonlySet<SessionState> = new Set(['running', 'waiting_input']);
@@ -16,15 +17,23 @@ const TURN_OPEN: ReadonlySet<SessionState> = new Set(['running', 'waiting_input'
 // The ids older tests know these two by.
 const TEST_IDS: Record<string, string> = { replay: 'replay-session', 'save-test': 'save-test' };
 
-type Control = { id: string; icon: LucideIcon; label: string; enabled: boolean; run: () => unknown; danger?: boolean };
+type Control = { id: string; icon: LucideIcon; label: string; enabled: boolean; run: () => unknown; danger?: boolean; pressed?: boolean };
 
-type Props = { id: string; state: SessionState; recorded: boolean; graphId: string };
+type Props = {
+  id: string;
+  state: SessionState;
+  recorded: boolean;
+  graphId: string;
+  /** Whether the chat shows the messages agents send each other, and its switch. */
+  internal: boolean;
+  onInternal: (shown: boolean) => void;
+};
 
 /**
  * A session's controls as labelled icon buttons; the ones that do not apply to its state are
  * disabled. Memoised on the state: a new chat line does not redraw the icons.
  */
-export const ChatControls = memo(function ChatControls({ id, state, recorded, graphId }: Props) {
+export const ChatControls = memo(function ChatControls({ id, state, recorded, graphId, internal, onInternal }: Props) {
   const { t } = useTranslation();
   const toast = useUi((s) => s.toast);
   const act = (what: () => Promise<unknown>) => what().catch((e: Error) => toast('error', e.message));
@@ -50,25 +59,14 @@ export const ChatControls = memo(function ChatControls({ id, state, recorded, gr
     { id: 'replay', icon: History, label: t('workspace.replay'), enabled: recorded, run: replay },
     { id: 'save-test', icon: FlaskConical, label: t('run.saveTest'), enabled: recorded, run: saveAsTest },
     { id: 'end', icon: CirclePower, label: t('run.end'), enabled: state !== 'closed', run: () => act(() => sessionCalls.close(id)), danger: true },
+    { id: 'internal', icon: MessagesSquare, label: t('run.showInternal'), enabled: true, run: () => onInternal(!internal), pressed: internal },
     { id: 'dismiss', icon: X, label: t('run.dismiss'), enabled: true, run: () => useRun.getState().dismiss(id) },
   ];
 
   return (
     <div className="chat-controls" role="toolbar" aria-label={t('workspace.controls')}>
-      {controls.map(({ id: control, icon: Icon, label, enabled, run, danger }) => (
-        <button
-          key={control}
-          type="button"
-          className={`control${danger ? ' danger' : ''}${control === 'replay' ? ' labelled' : ''}`}
-          aria-label={label}
-          title={label}
-          disabled={!enabled}
-          onClick={run}
-          data-testid={TEST_IDS[control] ?? `chat-${control}`}
-        >
-          <Icon size={14} aria-hidden />
-          {control === 'replay' && <span>{t('workspace.replayShort')}</span>}
-        </button>
+      {controls.map(({ id: control, icon, label, enabled, run, danger, pressed }) => (
+        <IconButton key={control} icon={icon} label={label} disabled={!enabled} onClick={run} danger={danger} pressed={pressed} text={control === 'replay' ? t('workspace.replayShort') : undefined} testId={TEST_IDS[control] ?? `chat-${control}`} />
       ))}
     </div>
   );

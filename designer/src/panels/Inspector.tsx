@@ -122,11 +122,11 @@ function Connections({ id, graph }: { id: string; graph: Graph }) {
   const { t } = useTranslation();
   const store = useEditorStore();
   const toast = useUi((s) => s.toast);
-  const name = (nodeId: string) => graph.agents.find((a) => a.id === nodeId)?.type ?? graph.topics.find((tp) => tp.id === nodeId)?.type ?? nodeId;
+  const name = (nodeId: string) => nodeName(graph, nodeId);
   const isAgent = graph.agents.some((a) => a.id === id);
   const subs = graph.subscriptions.filter((s) => s.agent === id || s.topic === id);
   const pubs = graph.publications.filter((p) => p.agent === id || p.topic === id);
-  const others = isAgent ? graph.topics.map((tp) => ({ id: tp.id, text: `#${tp.type}` })) : graph.agents.map((a) => ({ id: a.id, text: a.type }));
+  const others = isAgent ? graph.topics.map((tp) => ({ id: tp.id, text: `#${labelled(tp)}` })) : graph.agents.map((a) => ({ id: a.id, text: labelled(a) }));
   const connect = (source: string, target: string) => {
     const result = store.getState().connect(source, target);
     if (!result.ok) toast('hint', t('connectNamed.refused', { from: nodeName(graph, source), to: nodeName(graph, target), reason: t(`connect.refused.${result.reason}`) }), 'connection-hint');
@@ -180,7 +180,7 @@ function Connections({ id, graph }: { id: string; graph: Graph }) {
 function EdgeForm({ id, graph }: { id: string; graph: Graph }) {
   const { t } = useTranslation();
   const store = useEditorStore();
-  const name = (nodeId: string) => graph.agents.find((a) => a.id === nodeId)?.type ?? graph.topics.find((tp) => tp.id === nodeId)?.type ?? nodeId;
+  const name = (nodeId: string) => nodeName(graph, nodeId);
   const subscription = graph.subscriptions.find((s) => s.id === id);
   const publication = graph.publications.find((p) => p.id === id);
   if (subscription) {
@@ -231,3 +231,6 @@ function GraphForm({ graph }: { graph: Graph }) {
     </div>
   );
 }
+
+/** A node in a picker: its label, with its type name when the label differs. */
+const labelled = (node: { type: string; label?: string }) => (node.label && node.label !== node.type ? `${node.label} (${node.type})` : node.type);

@@ -2,7 +2,7 @@ import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ChevronLeft, ChevronRight, Pause, Play, Square } from 'lucide-react';
 import { useRun } from '../run/runStore.ts';
-import { useAgentNames } from '../run/agentNames.tsx';
+import { useAgentNames, useTopicNames } from '../run/agentNames.tsx';
 
 /** One replayed message a beat: slow enough to follow on the canvas. */
 const BEAT_MS = 700;
@@ -12,6 +12,7 @@ export function ReplayBar() {
   const { t } = useTranslation();
   const replay = useRun((s) => s.replay)!;
   const names = useAgentNames();
+  const topics = useTopicNames();
   const run = useRun.getState();
   useEffect(() => {
     if (!replay.playing) return;
@@ -40,7 +41,7 @@ export function ReplayBar() {
       <span className="mono">
         {replay.index + 1}/{replay.messages.length} · +{current ? ((current.time - start) / 1000).toFixed(2) : '0.00'}s
       </span>
-      {current && <span className="replay-now">{names(current.sender).label} → #{current.topic.type}</span>}
+      {current && <span className="replay-now">{names(current.sender).label} → #{topics(current.topic.type)}</span>}
       <button type="button" onClick={() => run.stopReplay()} data-testid="replay-stop"><Square size={12} aria-hidden /> {t('replay.stop')}</button>
     </div>
   );

@@ -1,11 +1,13 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
+import { CirclePower, MessageSquarePlus, Pause, Play } from 'lucide-react';
 import type { SessionInfo } from '../../../schemas/protocol.ts';
 import { sessionsApi } from '../api/sessions.ts';
 import { sessionCalls } from '../api/socket.ts';
 import { attachSession } from '../run/actions.ts';
 import { useUi } from '../store/uiStore.ts';
+import { IconButton } from './IconButton.tsx';
 
 const POLL_MS = 3000;
 
@@ -73,10 +75,12 @@ export function SessionsList({ graphId, active }: { graphId: string; active: boo
               <td>{idle(t, now - s.lastActiveAt)}</td>
               <td>{s.usage.promptTokens + s.usage.completionTokens}</td>
               <td className="actions">
-                <button type="button" className="small" onClick={() => act(() => attachSession(s))} data-testid="session-attach">{t('sessions.attach')}</button>
-                <button type="button" className="small" onClick={() => act(() => sessionCalls.pause(s.id).then(refresh))} disabled={s.state !== 'running' && s.state !== 'waiting_input'} data-testid="session-pause">{t('run.pause')}</button>
-                <button type="button" className="small" onClick={() => act(() => sessionCalls.resume(s.id).then(refresh))} disabled={s.state !== 'paused'} data-testid="session-resume">{t('run.resume')}</button>
-                <button type="button" className="small danger" onClick={() => act(() => sessionCalls.close(s.id).then(refresh))} disabled={s.state === 'closed'} data-testid="session-end">{t('run.end')}</button>
+                <div>
+                <IconButton icon={MessageSquarePlus} label={t('sessionsList.attach')} text={t('sessions.attach')} onClick={() => act(() => attachSession(s))} testId="session-attach" />
+                <IconButton icon={Pause} label={t('run.pause')} onClick={() => act(() => sessionCalls.pause(s.id).then(refresh))} disabled={s.state !== 'running' && s.state !== 'waiting_input'} testId="session-pause" />
+                <IconButton icon={Play} label={t('run.resume')} onClick={() => act(() => sessionCalls.resume(s.id).then(refresh))} disabled={s.state !== 'paused'} testId="session-resume" />
+                <IconButton icon={CirclePower} label={t('run.end')} danger onClick={() => act(() => sessionCalls.close(s.id).then(refresh))} disabled={s.state === 'closed'} testId="session-end" />
+                </div>
               </td>
             </tr>
           ))}

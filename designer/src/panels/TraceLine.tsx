@@ -5,7 +5,7 @@ import type { TFunction } from 'i18next';
 import type { Usage } from '../../../schemas/protocol.ts';
 import type { TraceRow } from '../run/traceRows.ts';
 import type { AgentTotals } from '../run/calls.ts';
-import { useModelNames, Who, type AgentName } from '../run/agentNames.tsx';
+import { TopicName, useModelNames, useTopicNames, Who, type AgentName } from '../run/agentNames.tsx';
 import { TraceId } from '../run/TraceId.tsx';
 import { useEditorStore } from '../store/editorContext.tsx';
 
@@ -34,6 +34,7 @@ function useSelectAgent(names: (type: string) => AgentName) {
 export const TraceLine = memo(function TraceLine({ row, names }: Props) {
   const { t } = useTranslation();
   const models = useModelNames();
+  const topics = useTopicNames();
   const select = useSelectAgent(names);
   switch (row.kind) {
     case 'session':
@@ -82,7 +83,7 @@ export const TraceLine = memo(function TraceLine({ row, names }: Props) {
         <button type="button" className="trace-message" onClick={() => m.sender !== 'user' && select(m.sender)} data-testid="trace-row" data-sender={m.sender}>
           <span className="mono">+{duration(m.time - row.turnStart)}</span>
           <span className="trace-route">
-            <Who name={names(m.sender)} /> → <span className="trace-topic">#{m.topic.type}</span>
+            <Who name={names(m.sender)} /> → <TopicName type={m.topic.type} names={topics} />
             {m.recipients.length > 0 && <> → {m.recipients.map((r) => names(r).label).join(', ')}</>}
           </span>
           <span className="trace-content">{m.content}</span>

@@ -4,10 +4,14 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { create } from 'zustand';
 import { useRun } from '../run/runStore.ts';
 import { traceRows, type TraceFilter } from '../run/traceRows.ts';
-import { useAgentNames } from '../run/agentNames.tsx';
+import { withMessageCalls } from '../run/calls.ts';
+import { useAgentNames, useTopicNames } from '../run/agentNames.tsx';
 import { ReplayBar } from './ReplayBar.tsx';
 import { TraceLine } from './TraceLine.tsx';
 import { overscanFor } from './ChatColumn.tsx';
+
+/** The waterfall's columns, named once above the rows (a call row has them in this order). */
+const COLUMNS = ['agent', 'start', 'duration', 'tokens', 'cost', 'model', 'timeline'] as const;
 
 /** The filters outlive the panel, which is mounted only while its tab shows. */
 const useTraceFilter = create<TraceFilter>(() => ({ sessionId: '', agent: '', topic: '', text: '' }));
@@ -24,15 +28,17 @@ export function TracePanel() {
   const replay = useRun((s) => s.replay);
   const filter = useTraceFilter();
   const names = useAgentNames();
+  const topicNames = useTopicNames();
   const scroller = useRef<HTMLDivElement>(null);
 
   const sources = useMemo(() => {
     if (!replay) return Object.values(sessions);
-    // A replay lists what has happened up to the slider, with the calls heard live if this tab ran it.
+    // A replay lists what has happened up to the slider: the calls heard live, and those its messages carry.
     const live = sessions[replay.sessionId];
     const messages = replay.messages.slice(0, replay.index + 1);
     const until = messages.at(-1)?.time ?? 0;
-    return [{ id: replay.sessionId, trace: messages, calls: (live?.calls ?? []).filter((c) => c.start <= until), items: live?.items ?? [] }];
+    const calls = withMessageCalls(live?.calls ?? [], messages).filter((c) => c.start <= until);
+    return [{ id: replay.sessionId, trace: messages, calls, items: live?.items ?? [] }];
   }, [sessions, replay]);
   const rows = useMemo(() => traceRows(sources, filter), [sources, filter]);
   const all = useMemo(() => sources.flatMap((s) => s.trace), [sources]);
@@ -61,11 +67,16 @@ export function TracePanel() {
         <select aria-label={t('trace.topic')} value={filter.topic} onChange={(e) => setFilter({ topic: e.target.value })} data-testid="trace-filter-topic">
           <option value="">{t('trace.allTopics')}</option>
           {topics.map((x) => (
-            <option key={x} value={x}>#{x}</option>
+            <option key={x} value={x}>#{topicNames(x)}</option>
           ))}
         </select>
         <input type="search" placeholder={t('trace.search')} aria-label={t('trace.search')} value={filter.text} onChange={(e) => setFilter({ text: e.target.value })} data-testid="trace-filter-text" />
         <span className="muted">{t('trace.count', { count: messageCount })}</span>
+      </div>
+      <div className="trace-call trace-columns" aria-hidden data-testid="trace-columns">
+        {COLUMNS.map((c) => (
+          <span key={c}>{t(`traceColumns.${c}`)}</span>
+        ))}
       </div>
       <div className="trace-rows" ref={scroller} role="list" aria-label={t('trace.title')}>
         <div style={{ height: list.getTotalSize(), position: 'relative' }}>

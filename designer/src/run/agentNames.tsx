@@ -24,6 +24,24 @@ export function Who({ name }: { name: AgentName }) {
   );
 }
 
+/** Topic type → how the chat and trace show it: `#label`, with the type name as its tooltip. */
+export function useTopicNames(): (type: string) => string {
+  const topics = useEditor((s) => s.graph.topics);
+  return useMemo(() => {
+    const byType = new Map(topics.map((tp) => [tp.type, tp.label || tp.type]));
+    return (type: string) => byType.get(type) ?? type;
+  }, [topics]);
+}
+
+/** A topic by its label, its type name in the tooltip. */
+export function TopicName({ type, names }: { type: string; names: (type: string) => string }) {
+  return (
+    <span className="trace-topic" title={type}>
+      #{names(type)}
+    </span>
+  );
+}
+
 /** Model id → the name the trace shows: its label, else the provider's model name, else the id. */
 export function useModelNames(): (id: string | undefined) => string | undefined {
   const models = useEditor((s) => s.graph.models);
@@ -31,4 +49,19 @@ export function useModelNames(): (id: string | undefined) => string | undefined 
     const byId = new Map(models.map((m) => [m.id, m.label ?? ('model' in m && typeof m.model === 'string' ? m.model : m.id)]));
     return (id) => (id === undefined ? undefined : (byId.get(id) ?? id));
   }, [models]);
+}
+
+/**
+ * A runner's text that begins with an agent's type name ("writer: model call failed", a turn's
+ * end by error), with that name shown as the node's label. Other text is left as it is.
+ */
+export function LabelledText({ text, names }: { text: string; names: (type: string) => AgentName }) {
+  const head = /^([\w.-]+): ([\s\S]*)$/.exec(text);
+  const name = head && names(head[1]!);
+  if (!head || !name?.id) return <>{text}</>;
+  return (
+    <>
+      <Who name={name} />: {head[2]}
+    </>
+  );
 }

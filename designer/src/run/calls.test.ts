@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentEvent, MessageEvent, UsageEvent } from '../../../schemas/protocol.ts';
-import { applyAgentEvent, applyUsage, totalsByAgent, type AgentCall } from './calls.ts';
+import { applyAgentEvent, applyUsage, totalsByAgent, withLiveMessageCall, withMessageCalls, type AgentCall } from './calls.ts';
 import { traceRows } from './traceRows.ts';
 
 const SID = 's1';
@@ -64,5 +64,51 @@ describe('trace rows', () => {
   it('filters by agent: its calls, what it sent and what was delivered to it', () => {
     const rows = traceRows([source], { ...all, agent: 'critic' });
     expect(rows.map((r) => r.kind + (r.kind === 'message' ? `:${r.message.sender}` : ''))).toEqual(['session', 'turn', 'message:planner']);
+  });
+});
+
+describe('agent calls from the transcript', () => {
+  const u = (tokens: number) => ({ promptTokens: tokens, completionTokens: tokens, cost: 0, estimated: false });
+  const carried = (id: string, sender: string, time: number, start: number, tokens?: number): MessageEvent => ({
+    ...message(id, sender, time),
+    call: { start, ...(tokens === undefined ? {} : { usage: u(tokens), model: 'gpt' }) },
+  });
+
+  it('rebuilds each call from the messages that carry it, once, ending at its last message', () => {
+    const calls = withMessageCalls([], [
+      message('m0', 'user', 90),
+      carried('m1', 'planner', 130, 100, 4),
+      carried('m2', 'planner', 140, 100, 6), // one call published twice; its later message saw more tokens
+      carried('m3', 'fetch', 170, 150),
+    ]);
+    expect(calls.map((c) => [c.agent, c.start, c.end, c.outcome, c.usage?.promptTokens, c.model])).toEqual([
+      ['planner', 100, 140, 'finished', 6, 'gpt'],
+      ['fetch', 150, 170, 'finished', undefined, undefined],
+    ]);
+  });
+
+  it('keeps the calls heard live and adds only the ones it lacks, in start order', () => {
+    const live = play(
+      (c) => applyAgentEvent(c, agent('critic', 'start', 200), false),
+      (c) => applyAgentEvent(c, agent('critic', 'finish', 260), false),
+    );
+    const calls = withMessageCalls(live, [carried('m1', 'planner', 140, 100, 3), carried('m2', 'critic', 250, 200, 2)]);
+    expect(calls.map((c) => [c.agent, c.start, c.end])).toEqual([
+      ['planner', 100, 140],
+      ['critic', 200, 260],
+    ]);
+    expect(withMessageCalls(calls, [carried('m1', 'planner', 140, 100, 3)])).toBe(calls);
+  });
+
+  it('adds a live message’s call only when its agent events were not heard', () => {
+    const heard = play(
+      (c) => applyAgentEvent(c, agent('critic', 'start', 200), false),
+      (c) => applyAgentEvent(c, agent('critic', 'finish', 260), false),
+    );
+    expect(withLiveMessageCall(heard, carried('m2', 'critic', 250, 200, 2))).toBe(heard);
+    expect(withLiveMessageCall(heard, carried('m3', 'fetch', 270, 265)).map((c) => [c.agent, c.start, c.end])).toEqual([
+      ['critic', 200, 260],
+      ['fetch', 265, 270],
+    ]);
   });
 });

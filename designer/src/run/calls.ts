@@ -1,8 +1,9 @@
-import type { AgentEvent, Usage, UsageEvent } from '../../../schemas/protocol.ts';
+import type { AgentEvent, MessageEvent, Usage, UsageEvent } from '../../../schemas/protocol.ts';
 
 /**
  * One agent call as the trace's waterfall shows it, built from the live `agent` start/finish
- * events and the `usage` events between them. `cut`: the call was stopped because its turn had
+ * events and the `usage` events between them, or, for what this tab did not hear live (a session
+ * attached later, reloaded or replayed), from the call each agent message carries. `cut`: the call was stopped because its turn had
  * already ended (a message limit, an abort), which is not the agent's error.
  */
 export type AgentCall = {
@@ -53,6 +54,50 @@ export function applyUsage(calls: readonly AgentCall[], event: UsageEvent): Agen
   if (at < 0) return calls as AgentCall[];
   const call = calls[at]!;
   return replaced(calls, at, { ...call, usage: add(call.usage, event.call), ...(event.model ? { model: event.model } : {}) });
+}
+
+/**
+ * Adds the calls that transcript messages carry and the view does not have yet (same turn,
+ * agent and start). Such a call ends at its last message: it published when its work was done.
+ */
+export function withMessageCalls(calls: readonly AgentCall[], messages: readonly MessageEvent[]): AgentCall[] {
+  const keyOf = (turnId: string, agent: string, start: number) => `${turnId}\u0000${agent}\u0000${start}`;
+  const known = new Set(calls.map((c) => keyOf(c.turnId, c.agent, c.start)));
+  const found = new Map<string, AgentCall>();
+  for (const m of messages) {
+    if (!m.call) continue;
+    const key = keyOf(m.turnId, m.sender, m.call.start);
+    if (known.has(key)) continue;
+    const seen = found.get(key);
+    found.set(key, {
+      key: `${m.turnId}-${m.sender}-${m.call.start}-t`,
+      turnId: m.turnId,
+      agent: m.sender,
+      start: m.call.start,
+      end: Math.max(seen?.end ?? 0, m.time),
+      outcome: 'finished',
+      // A later message of the call has seen at least as many model rounds.
+      ...(m.call.usage ? { usage: m.call.usage } : seen?.usage ? { usage: seen.usage } : {}),
+      ...(m.call.model ?? seen?.model ? { model: m.call.model ?? seen?.model } : {}),
+    });
+  }
+  if (found.size === 0) return calls as AgentCall[];
+  return [...calls, ...found.values()].sort((a, b) => a.start - b.start);
+}
+
+/**
+ * A live message's call, when its `agent` events were not heard (they came before this tab was
+ * in the session's room). Looks back only over the calls that started since it: a long session
+ * costs no more per message than a short one.
+ */
+export function withLiveMessageCall(calls: readonly AgentCall[], message: MessageEvent): AgentCall[] {
+  const call = message.call;
+  if (!call) return calls as AgentCall[];
+  for (let i = calls.length - 1; i >= 0 && calls[i]!.start >= call.start; i--) {
+    const c = calls[i]!;
+    if (c.start === call.start && c.agent === message.sender && c.turnId === message.turnId) return calls as AgentCall[];
+  }
+  return withMessageCalls(calls, [message]);
 }
 
 /** Per agent: how many calls, their time and their tokens. */

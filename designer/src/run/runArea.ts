@@ -19,7 +19,7 @@ interface RunAreaState {
 
 const HEIGHT_KEY = 'switchboard.runAreaHeight';
 export const RUN_AREA_MIN = 120;
-export const RUN_AREA_DEFAULT = 300;
+export const RUN_AREA_DEFAULT = 340;
 
 function storedHeight(): number {
   const saved = Number(globalThis.localStorage?.getItem(HEIGHT_KEY));

@@ -67,9 +67,12 @@ describe('run store', () => {
     const session = useRun.getState().sessions[SID]!;
     expect(session.working).toEqual([]);
     expect(session.items).toEqual([
-      { kind: 'error', id: 'err-planner-2', text: 'planner: model refused' },
+      { kind: 'error', id: 'err-planner-2', agent: 'planner', text: 'model refused' },
       expect.objectContaining({ kind: 'input', id: 'r1', answer: 'yes' }),
     ]);
+    // The turn's end by that failure does not say it again.
+    run.onTurnEnd({ sessionId: SID, turnId: 't1', reason: 'error', detail: 'planner: model refused', time: 3 });
+    expect(useRun.getState().sessions[SID]!.items.at(-1)).toMatchObject({ kind: 'turn_end', event: { reason: 'error', detail: undefined } });
   });
 
   it('ignores events of sessions not open in this tab, keeping sessions isolated', () => {
@@ -222,5 +225,23 @@ describe('run store input requests from a join’s answer', () => {
     run.open({ id: SID, state: 'waiting_input' }, asked);
     run.catchUp({ id: SID, state: 'idle', inputRequests: [ask('r1')] }, 'd1', []);
     expect(useRun.getState().sessions[SID]!.items.map((i) => i.kind)).toEqual(['message', 'message', 'turn_end']);
+  });
+
+  it('takes the calls of a session attached later from its transcript, and adds a rejoin’s without doubling a live one', () => {
+    const usage = { promptTokens: 3, completionTokens: 4, cost: 0.01, estimated: false };
+    const run = useRun.getState();
+    run.open({ id: SID, state: 'idle' }, [
+      message({ id: 'u1', sender: 'user', time: 10 }),
+      message({ id: 'a1', time: 30, call: { start: 12, usage, model: 'gpt' } }),
+    ]);
+    expect(useRun.getState().sessions[SID]!.calls).toEqual([expect.objectContaining({ turnId: 't1', agent: 'assistant', start: 12, end: 30, outcome: 'finished', usage, model: 'gpt' })]);
+    // Heard live, then brought again by a rejoin: one call, as heard.
+    run.onAgent({ sessionId: SID, turnId: 't2', agent: 'assistant', phase: 'start', time: 40 });
+    run.onAgent({ sessionId: SID, turnId: 't2', agent: 'assistant', phase: 'finish', time: 55 });
+    run.catchUp({ id: SID, state: 'idle' }, 'a1', [message({ id: 'a2', turnId: 't2', time: 50, call: { start: 40, usage } })]);
+    expect(useRun.getState().sessions[SID]!.calls.map((c) => [c.turnId, c.start, c.end])).toEqual([
+      ['t1', 12, 30],
+      ['t2', 40, 55],
+    ]);
   });
 });

@@ -11,7 +11,7 @@ import type {
   UsageEvent,
 } from '../../../schemas/protocol.ts';
 import type { Hop } from './flow.ts';
-import { applyAgentEvent, applyUsage } from './calls.ts';
+import { applyAgentEvent, applyUsage, withLiveMessageCall, withMessageCalls } from './calls.ts';
 import { addInputRequests, addLiveMessage, addTurnEnd, mergeCatchUp, settleTurns, type ChatItem, type SessionView } from './transcript.ts';
 
 export type { ChatItem, SessionView } from './transcript.ts';
@@ -29,7 +29,7 @@ export interface Replay {
 }
 
 /** What the run store takes of a session's answer. */
-type Joined = Pick<SessionInfo, 'id' | 'state' | 'inputRequests'>;
+type Joined = Pick<SessionInfo, 'id' | 'state' | 'inputRequests'> & Partial<Pick<SessionInfo, 'usage'>>;
 
 interface RunState {
   sessions: Record<string, SessionView>;
@@ -64,9 +64,22 @@ interface RunState {
   stopReplay(): void;
 }
 
+const total = (u: Usage | undefined) => (u ? u.promptTokens + u.completionTokens : -1);
+/** A session's usage only grows: a join's answer older than a live usage event does not undo it. */
+const later = (shown: Usage | undefined, joined: Usage | undefined) => (total(joined) > total(shown) ? joined : shown);
+
 function caughtUp(view: SessionView, info: Joined, afterId: string | undefined, messages: readonly MessageEvent[]): Partial<SessionView> {
   const next = settleTurns(mergeCatchUp(view, afterId, messages), info.state);
-  return { ...next, items: addInputRequests(next.items, info.inputRequests ?? []), state: info.state };
+  return { ...next, items: addInputRequests(next.items, info.inputRequests ?? []), state: info.state, calls: withMessageCalls(view.calls, messages), usage: later(view.usage, info.usage) };
+}
+
+/**
+ * A turn ended by an agent's failure names it in its detail, as the failure's own line above
+ * it already does: the end then says only that it ended by error.
+ */
+function saidAlready(items: readonly ChatItem[], event: TurnEndEvent): boolean {
+  if (event.reason !== 'error' || !event.detail) return false;
+  return items.some((i) => i.kind === 'error' && i.agent !== undefined && `${i.agent}: ${i.text}` === event.detail);
 }
 
 /** How long an edge keeps pulsing after a message travelled it. */
@@ -105,7 +118,7 @@ export const useRun = create<RunState>((set, get) => {
       const session = get().sessions[message.sessionId];
       const change = session && addLiveMessage(session, message);
       if (!change) return;
-      update(message.sessionId, () => change);
+      update(message.sessionId, () => ({ ...change, calls: withLiveMessageCall(session.calls, message) }));
       const until = Date.now() + PULSE_MS;
       const hop: LiveHop = { key: ++hopSeq, sessionId: message.sessionId, sender: message.sender, topic: message.topic.type, recipients: message.recipients, until };
       set({ hops: [...get().hops.filter((h) => h.until > Date.now()), hop] });
@@ -124,7 +137,7 @@ export const useRun = create<RunState>((set, get) => {
         // A call stopped because its turn had ended (a message limit, an abort) is no agent error:
         // the turn's end says why, once, instead of a red line per stopped call.
         const over = event.phase === 'error' && s.items.findLast((i) => i.kind === 'turn_end' && i.turnId === event.turnId) !== undefined;
-        const errors: ChatItem[] = event.phase === 'error' && !over ? [{ kind: 'error', id: `err-${event.agent}-${event.time}`, text: `${event.agent}: ${event.error ?? 'failed'}` }] : [];
+        const errors: ChatItem[] = event.phase === 'error' && !over ? [{ kind: 'error', id: `err-${event.agent}-${event.time}`, agent: event.agent, text: event.error ?? 'failed' }] : [];
         return { working: event.phase === 'start' ? [...others, event.agent] : others, items: errors.length ? [...s.items, ...errors] : s.items, calls: applyAgentEvent(s.calls, event, over) };
       });
     },
@@ -135,7 +148,7 @@ export const useRun = create<RunState>((set, get) => {
       update(sessionId, (s) => ({ items: s.items.map((i) => (i.kind === 'input' && i.id === requestId ? { ...i, answer } : i)) }));
     },
     onTurnEnd(event) {
-      update(event.sessionId, (s) => addTurnEnd(s, event));
+      update(event.sessionId, (s) => addTurnEnd(s, saidAlready(s.items, event) ? { ...event, detail: undefined } : event));
     },
     onUsage(event) {
       update(event.sessionId, (s) => ({ usage: event.session, calls: applyUsage(s.calls, event) }));

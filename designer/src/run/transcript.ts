@@ -14,7 +14,8 @@ export type ChatItem =
   /** `closed`: its turn ended with no answer from this tab (answered elsewhere, timed out, aborted). */
   | { kind: 'input'; id: string; request: InputRequestEvent; answer?: string; closed?: true }
   | TurnEndItem
-  | { kind: 'error'; id: string; text: string };
+  /** `agent`: the agent whose call failed, shown by its label before the text. */
+  | { kind: 'error'; id: string; text: string; agent?: string };
 
 export interface SessionView {
   id: string;
@@ -25,7 +26,7 @@ export interface SessionView {
   usage?: Usage;
   /** Agent types working right now. */
   working: string[];
-  /** Agent calls heard live (a session attached later has none before it), in start order. */
+  /** Agent calls, heard live or read from the calls transcript messages carry, in start order. */
   calls: AgentCall[];
 }
 
