@@ -1,7 +1,8 @@
 import type { SessionInfo } from '../../schemas/protocol.ts';
 import { AppError, invalid } from '../errors.ts';
-import { applyChange, type SnapshotChange } from '../sessions/snapshot-change.ts';
 import { Journal } from './journal.ts';
+import { replayJournal } from './journal-replay.ts';
+import { earliest, headOf, key, writable, type Dirty } from './journal-versions.ts';
 import { CHUNK } from './transcript-log.ts';
 import type { SessionFiles } from './session-files.ts';
 import type { SessionWrite } from './session-write.ts';
@@ -34,41 +35,6 @@ const MAX_COLD = 200;
  * a few file operations in a row, is not held to two at a time.
  */
 const CHECKPOINT_CONCURRENCY = Math.max(2, Math.floor((Number(process.env.UV_THREADPOOL_SIZE) || 4) / 2));
-
-/** A session whose latest version is in the journal but not yet in its files. */
-interface Dirty {
-  tenant: string;
-  id: string;
-  /** The record without transcript and snapshot, as written (the caller keeps mutating its own). */
-  head: string;
-  /** Shared with the caller, which replaces its snapshot rather than changing it. */
-  snapshot: SessionRecord['snapshot'];
-  /** The revision of the write this version is (see SessionWrite); undefined: written before revisions. */
-  revision: string | undefined;
-  /**
-   * The transcript from `base` on: what the files lack, from the start of its log chunk (see
-   * transcript-log.ts), so a long history is not copied on every write.
-   */
-  entries: SessionRecord['transcript'];
-  base: number;
-  /** Transcript entries before this index are in the files already; undefined: none are known to be. */
-  from: number | undefined;
-  /**
-   * Set when a checkpoint took this session and a newer write came in meanwhile: the entries
-   * that write and the ones after it changed, counted against the version being checkpointed.
-   * Once that version is in the files, this is what they lack.
-   */
-  sinceFold?: { from: number | undefined };
-}
-
-/**
- * A journal line. A put carries the write as it came: the head whole, the snapshot whole (`snap`),
- * as a change to the base's (`chg`) or not at all (unchanged), the transcript from `from` (-1:
- * whole), and the revisions it is (`rev`) and builds on (`base`).
- */
-type Line =
-  | { t: 'put'; s: string; id: string; from: number; rev?: string; base?: string; head: Omit<SessionRecord, 'transcript' | 'snapshot'>; snap?: unknown; chg?: SnapshotChange; tail: SessionRecord['transcript'] }
-  | { t: 'del'; s: string; id: string };
 
 export interface JournaledSessionsOptions {
   /** A checkpoint failed; the journal keeps the writes and the next checkpoint tries again. */
@@ -225,64 +191,11 @@ export class JournaledSessions {
     }));
   }
 
-  /** Replays what a crash left in the journal, oldest line first, then folds it into the files. */
+  /** Replays what a crash left in the journal, then folds it into the files. */
   private async recover(): Promise<void> {
-    const removed = new Map<string, { tenant: string; id: string }>();
-    for (const { lines } of await this.journal.open()) {
-      for (const text of lines) {
-        let line: Line;
-        try {
-          line = JSON.parse(text) as Line;
-        } catch {
-          continue; // torn by a crash mid-write: never acknowledged
-        }
-        if (typeof line?.s !== 'string' || typeof line.id !== 'string') continue;
-        const k = key(line.s, line.id);
-        if (line.t === 'del') {
-          this.dirty.delete(k);
-          this.revisions.delete(k);
-          removed.set(k, { tenant: line.s, id: line.id });
-        } else if (line.t === 'put' && Array.isArray(line.tail) && typeof line.from === 'number') {
-          removed.delete(k);
-          await this.replay(k, line);
-        }
-      }
-    }
-    for (const { tenant, id } of removed.values()) await this.files.remove(tenant, id);
+    const removed = await replayJournal(await this.journal.open(), this.files, { dirty: this.dirty, revisions: this.revisions }, this.options.onError);
+    for (const { tenant, id } of removed) await this.files.remove(tenant, id);
     await this.checkpoint(false);
-  }
-
-  private async replay(k: string, line: Extract<Line, { t: 'put' }>): Promise<void> {
-    const previous = this.dirty.get(k);
-    const needsBase = line.from > 0 || !('snap' in line) || line.base !== undefined;
-    const stored = previous ? { record: await this.recordOf(previous), revision: previous.revision } : needsBase ? await this.files.readStored(line.s, line.id).catch(() => undefined) : undefined;
-    const skip = (why: string) =>
-      this.options.onError?.(new AppError('corrupt_record', 500, `journal replay: session "${line.id}" of tenant "${line.s}" ${why}; that write is skipped`));
-    // Nothing to build on: the files were lost or damaged. The rest of the journal still replays.
-    if (needsBase && !stored) return skip(`has no readable files to apply its write from transcript entry ${line.from} to`);
-    // Refused when it was written: it built on a write that failed.
-    if (line.base !== undefined && line.base !== stored!.revision) return;
-    const from = line.from >= 0 ? line.from : undefined;
-    let snapshot = stored?.record.snapshot;
-    if ('snap' in line) snapshot = (line.snap ?? undefined) as SessionRecord['snapshot'];
-    else if (line.chg) {
-      try {
-        snapshot = applyChange(snapshot, line.chg) as SessionRecord['snapshot'];
-      } catch (error) {
-        return skip(`has a snapshot change that does not apply: ${(error as Error).message}`);
-      }
-    }
-    this.dirty.set(k, {
-      tenant: line.s,
-      id: line.id,
-      head: JSON.stringify(line.head),
-      snapshot,
-      revision: line.rev,
-      entries: from ? stored!.record.transcript.slice(0, from).concat(line.tail) : line.tail,
-      base: 0,
-      from: previous ? earliest(previous.from, from) : from,
-    });
-    this.revisions.set(k, line.rev);
   }
 
   /** `d` is in the files now: forget it, or rebase the newer version written meanwhile. */
@@ -377,20 +290,4 @@ function rebase(current: Dirty): void {
     current.entries = current.entries.slice(base - current.base);
     current.base = base;
   }
-}
-
-const key = (tenant: string, id: string) => `${tenant}\u0000${id}`;
-
-function earliest(a: number | undefined, b: number | undefined): number | undefined {
-  return a === undefined || b === undefined ? undefined : Math.min(a, b);
-}
-
-function headOf(d: Dirty): Omit<SessionRecord, 'transcript'> {
-  const head = JSON.parse(d.head) as Omit<SessionRecord, 'transcript' | 'snapshot'>;
-  return d.snapshot ? { ...head, snapshot: d.snapshot } : head;
-}
-
-/** What a checkpoint writes: only indexes from `base` on are read (see writeTranscript). */
-function writable(d: Dirty): SessionRecord {
-  return { ...headOf(d), transcript: d.base ? (new Array(d.base) as SessionRecord['transcript']).concat(d.entries) : d.entries };
 }
