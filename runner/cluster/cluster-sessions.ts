@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { MessageEvent, ServerEventName, ServerEvents, SessionInfo } from '../../schemas/protocol.ts';
-import { AppError, invalid, notFound } from '../errors.ts';
+import { AppError, notFound } from '../errors.ts';
 import { canAccess } from '../sessions/access.ts';
 import { checkSessionId } from '../sessions/session-checks.ts';
 import type { Caller, CreateOptions, SessionListener, Sessions } from '../sessions/types.ts';
 import { currentTraceCarrier } from '../telemetry/propagation.ts';
 import type { RedisStore } from '../store/redis-store.ts';
-import type { CallBody, ClusterNode } from './cluster-node.ts';
-import type { InboxEntry } from './inbox.ts';
+import type { ClusterNode } from './cluster-node.ts';
 import type { OwnedSession } from './lease.ts';
 import { EventRelays } from './event-relays.ts';
+import { OwnerInbox } from './owner-inbox.ts';
 import { eventLoopLoad, type LoopLoad } from './loop-load.ts';
-import { isOwnerOp, runOwnerOp, type BareCall, type OwnerCall, type OwnerOp, type OwnerOpArgs, type OwnerOpResult } from './owner-ops.ts';
+import { runOwnerOp, type BareCall, type OwnerCall, type OwnerOp, type OwnerOpArgs, type OwnerOpResult } from './owner-ops.ts';
 import { pickLeastLoaded } from './placement.ts';
 import { RoomSharing } from './room-sharing.ts';
 
@@ -48,6 +48,7 @@ export class ClusterSessions implements Sessions {
   /** Rooms only this process's sockets can be in (see RoomSharing). */
   private readonly rooms = new RoomSharing();
   private readonly relays: EventRelays;
+  private readonly inbox: OwnerInbox;
   private leaving = false;
   private rebalancer: NodeJS.Timeout | undefined;
 
@@ -59,11 +60,24 @@ export class ClusterSessions implements Sessions {
     private readonly loop: LoopLoad = eventLoopLoad(),
   ) {
     this.relays = new EventRelays(local, node, () => this.emitToRoom);
+    this.inbox = new OwnerInbox({
+      local,
+      node,
+      leaving: () => this.leaving,
+      owns: (id) => this.owns(id),
+      mayAccess: (caller, id) => this.mayAccess(caller, id),
+      takeIfFree: (caller, id) => this.takeIfFree(caller, id),
+      createHere: (caller, options) => this.createHere(caller, options),
+      adopt: (session) => this.adopt(session),
+      runHere: (op, call) => this.runHere(op, call),
+      share: (id) => this.rooms.share(id),
+      watch: (id) => this.relays.watch(id),
+    });
   }
 
   async start(): Promise<void> {
     await this.node.start({
-      handle: (entry) => this.handle(entry),
+      handle: (entry) => this.inbox.handle(entry),
       lost: (id) => void this.drop(id),
       takenOver: (session) => this.adopt(session),
       sample: () => ({ ...pickLoad(this.local.stats()), ...this.loop.sample() }),
@@ -298,85 +312,6 @@ export class ClusterSessions implements Sessions {
       await this.node.leases.release(call.id);
     }
     return value;
-  }
-
-  // ───────────── the inbox: what other processes ask of this one ─────────────
-
-  private async handle(entry: InboxEntry): Promise<void | { ackWhen: Promise<unknown> }> {
-    if (entry.kind === 'adopt') {
-      const session = { tenant: String(entry.body.tenant), sessionId: entry.sessionId };
-      if (this.leaving) {
-        await this.node.forward(entry);
-        return;
-      }
-      const taken = await this.node.leases.acquire(session);
-      if (taken.acquired) await this.adopt(session);
-      return;
-    }
-    if (entry.kind !== 'call') return;
-    const call = entry.body as unknown as CallBody;
-    if (call.op === 'create') {
-      const { caller, options } = call.args as { caller: Caller; options: CreateOptions };
-      await this.answer(call, () => this.createHere(caller, options));
-      return;
-    }
-    const args = call.args as OwnerCall;
-    // A foreign caller is refused before anything changes here (sharing the rooms costs every
-    // event a trip through Redis from then on).
-    if (call.op !== 'share' && !(await this.mayAccess(args.caller, args.id))) {
-      await this.node.answer(call, { error: notFound('session', args.id) });
-      return;
-    }
-    this.rooms.share(args.id);
-    // Whoever owns the session now (a new owner shares it from the start) sends its events across.
-    if (call.op === 'share') {
-      await this.node.answer(call, { value: null });
-      return;
-    }
-    if (!this.owns(args.id)) {
-      // The lease moved since the sender looked (or lapsed here): take the session if it is free
-      // or still ours, else pass the call on to its owner.
-      let taken: boolean;
-      try {
-        taken = await this.takeIfFree(args.caller, args.id);
-      } catch (error) {
-        await this.node.answer(call, { error });
-        return;
-      }
-      if (!taken) {
-        if (await this.node.forward(entry)) return;
-        await this.node.answer(call, { error: new AppError('unavailable', 503, `session "${args.id}" has no owner that can take it; retry`) });
-        return;
-      }
-    }
-    const op = call.op;
-    if (op === 'watch') {
-      await this.answer(call, async () => {
-        await this.local.get(args.caller, args.id); // the access check: a foreign session is "not found"
-        this.relays.watch(args.id);
-        return null;
-      });
-      return;
-    }
-    if (!isOwnerOp(op)) {
-      await this.node.answer(call, { error: invalid(`unknown session operation "${op}"`) });
-      return;
-    }
-    if (op === 'settled') return { ackWhen: this.answer(call, () => this.runHere(op, args)) };
-    const answered = await this.answer(call, () => this.runHere(op, args));
-    // A message is acknowledged once its turn is over and persisted, not when it is accepted.
-    if (op === 'send' && answered) return { ackWhen: this.local.settled(args.caller, args.id) };
-  }
-
-  private async answer(call: CallBody, run: () => Promise<unknown>): Promise<boolean> {
-    try {
-      const value = await run();
-      await this.node.answer(call, { value: value ?? null });
-      return true;
-    } catch (error) {
-      await this.node.answer(call, { error });
-      return false;
-    }
   }
 }
 
