@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { SessionId, type MessageEvent, type ServerEventName, type ServerEvents, type SessionInfo } from '../../schemas/protocol.ts';
-import { AppError, invalid, notFound } from '../errors.ts';
-import { roomsOf } from '../sessions/rooms.ts';
+import type { MessageEvent, ServerEventName, ServerEvents, SessionInfo } from '../../schemas/protocol.ts';
+import { AppError, notFound } from '../errors.ts';
 import { canAccess } from '../sessions/access.ts';
+import { checkSessionId } from '../sessions/session-checks.ts';
 import type { Caller, CreateOptions, SessionListener, Sessions } from '../sessions/types.ts';
 import { currentTraceCarrier } from '../telemetry/propagation.ts';
 import type { RedisStore } from '../store/redis-store.ts';
-import type { CallBody, ClusterNode } from './cluster-node.ts';
-import type { InboxEntry } from './inbox.ts';
+import type { ClusterNode } from './cluster-node.ts';
 import type { OwnedSession } from './lease.ts';
+import { EventRelays } from './event-relays.ts';
+import { OwnerInbox } from './owner-inbox.ts';
 import { eventLoopLoad, type LoopLoad } from './loop-load.ts';
-import { isOwnerOp, runOwnerOp, type BareCall, type OwnerCall, type OwnerOp, type OwnerOpArgs, type OwnerOpResult } from './owner-ops.ts';
+import { runOwnerOp, type BareCall, type OwnerCall, type OwnerOp, type OwnerOpArgs, type OwnerOpResult } from './owner-ops.ts';
 import { pickLeastLoaded } from './placement.ts';
+import { RoomSharing } from './room-sharing.ts';
 
 /** The session manager of this process. */
 export interface LocalSessions extends Sessions {
@@ -29,8 +31,6 @@ const MAX_ROUTING_ATTEMPTS = 3;
 /** A process moves idle sessions away once it owns this much more than the average. */
 const REBALANCE_ABOVE = 1.2;
 const REBALANCE_EVERY_MS = 5000;
-/** How long after placing a session elsewhere a socket here joining it tells the owner (`session:create` joins at once). */
-const PLACED_JOIN_MS = 10_000;
 
 /**
  * Sessions across processes. Each session has one owner (the lease holder), where its agents run
@@ -45,21 +45,10 @@ const PLACED_JOIN_MS = 10_000;
 export class ClusterSessions implements Sessions {
   /** Set by the server once Socket.IO is up. */
   emitToRoom: RoomEmitter | undefined;
-  private readonly relays = new Map<string, Promise<() => void>>();
-  /** Owned sessions that a process elsewhere listens to. */
-  private readonly watched = new Set<string>();
-  /**
-   * Socket rooms of owned sessions no other process has asked anything about since they were
-   * created. A socket elsewhere joins a session's rooms only after its
-   * process asked the owner: `session:join` reads the session first, and a socket joining a
-   * session its process just placed here waits until this process was told (see `joined`). So
-   * nobody outside this process can be in these rooms, and their events need not leave it (see
-   * createBatchedAdapter).
-   */
-  private readonly unsharedRooms = new Set<string>();
-  private readonly roomsOfUnshared = new Map<string, string[]>();
-  /** Rooms of sessions this process recently had created elsewhere (room → session), for `joined`. */
-  private readonly placedElsewhere = new Map<string, { tenant: string; sessionId: string; at: number }>();
+  /** Rooms only this process's sockets can be in (see RoomSharing). */
+  private readonly rooms = new RoomSharing();
+  private readonly relays: EventRelays;
+  private readonly inbox: OwnerInbox;
   private leaving = false;
   private rebalancer: NodeJS.Timeout | undefined;
 
@@ -69,11 +58,26 @@ export class ClusterSessions implements Sessions {
     readonly node: ClusterNode,
     /** How busy this process's event loop is; members that share one process (tests) share it too. */
     private readonly loop: LoopLoad = eventLoopLoad(),
-  ) {}
+  ) {
+    this.relays = new EventRelays(local, node, () => this.emitToRoom);
+    this.inbox = new OwnerInbox({
+      local,
+      node,
+      leaving: () => this.leaving,
+      owns: (id) => this.owns(id),
+      mayAccess: (caller, id) => this.mayAccess(caller, id),
+      takeIfFree: (caller, id) => this.takeIfFree(caller, id),
+      createHere: (caller, options) => this.createHere(caller, options),
+      adopt: (session) => this.adopt(session),
+      runHere: (op, call) => this.runHere(op, call),
+      share: (id) => this.rooms.share(id),
+      watch: (id) => this.relays.watch(id),
+    });
+  }
 
   async start(): Promise<void> {
     await this.node.start({
-      handle: (entry) => this.handle(entry),
+      handle: (entry) => this.inbox.handle(entry),
       lost: (id) => void this.drop(id),
       takenOver: (session) => this.adopt(session),
       sample: () => ({ ...pickLoad(this.local.stats()), ...this.loop.sample() }),
@@ -117,7 +121,7 @@ export class ClusterSessions implements Sessions {
     if (!target || target.id === this.node.id) return this.createHere(caller, options);
     try {
       const info = (await this.node.call(target.id, '', 'create', { caller, options })) as SessionInfo;
-      this.placed(info);
+      this.rooms.placed(info);
       return info;
     } catch (error) {
       if (error instanceof AppError && error.status < 500) throw error;
@@ -130,20 +134,8 @@ export class ClusterSessions implements Sessions {
     const session = { tenant: info.tenant, sessionId: info.id };
     await this.node.leases.acquire(session);
     await this.adopt(session);
-    const rooms = roomsOf(info.tenant, info.id);
-    this.roomsOfUnshared.set(info.id, rooms);
-    for (const room of rooms) this.unsharedRooms.add(room);
+    this.rooms.created(info);
     return { ...info, owner: this.node.id };
-  }
-
-  /** A session this process had created elsewhere: a socket here joining it soon tells the owner first. */
-  private placed(info: SessionInfo): void {
-    const now = Date.now();
-    for (const [room, placed] of this.placedElsewhere) {
-      if (placed.at > now - PLACED_JOIN_MS) break;
-      this.placedElsewhere.delete(room);
-    }
-    for (const room of roomsOf(info.tenant, info.id)) this.placedElsewhere.set(room, { tenant: info.tenant, sessionId: info.id, at: now });
   }
 
   /**
@@ -152,31 +144,21 @@ export class ClusterSessions implements Sessions {
    * told before the join completes, so it sends the session's events across from then on.
    */
   joined(rooms: Iterable<string>): Promise<void> | undefined {
-    let telling: Promise<unknown>[] | undefined;
-    for (const room of rooms) {
-      const placed = this.placedElsewhere.get(room);
-      if (!placed) continue;
-      for (const r of roomsOf(placed.tenant, placed.sessionId)) this.placedElsewhere.delete(r);
-      const args: BareCall = { caller: { tenant: placed.tenant }, id: placed.sessionId, args: [] };
-      (telling ??= []).push(this.node.callOwner(placed.sessionId, 'share', args));
-    }
-    return telling && Promise.all(telling).then(() => undefined);
+    const tell = this.rooms.joined(rooms);
+    if (!tell.length) return undefined;
+    const args = ({ tenant, sessionId }: { tenant: string; sessionId: string }): BareCall => ({ caller: { tenant }, id: sessionId, args: [] });
+    return Promise.all(tell.map((placed) => this.node.callOwner(placed.sessionId, 'share', args(placed)))).then(() => undefined);
   }
 
-  /** Whether no socket outside this process can be in this room (see `unsharedRooms`). */
+  /** Whether no socket outside this process can be in this room (see RoomSharing). */
   isUnsharedRoom(room: string): boolean {
-    return this.unsharedRooms.has(room);
-  }
-
-  private share(id: string): void {
-    for (const room of this.roomsOfUnshared.get(id) ?? []) this.unsharedRooms.delete(room);
-    this.roomsOfUnshared.delete(id);
+    return this.rooms.isUnshared(room);
   }
 
   // ───────────── reads: from the owner (it holds what is not persisted yet), else the store ─────────────
 
   async get(caller: Caller, id: string): Promise<SessionInfo> {
-    checkId(id);
+    checkSessionId(id);
     if (this.owns(id)) return this.runHere('get', { caller, id, args: [] });
     const remote = await this.node.callOwner(id, 'get', { caller, id, args: [] } satisfies OwnerCall<'get'>);
     if (remote) return remote.value as SessionInfo;
@@ -190,7 +172,7 @@ export class ClusterSessions implements Sessions {
   }
 
   async transcript(caller: Caller, id: string, options: { afterMessageId?: string } = {}): Promise<MessageEvent[]> {
-    checkId(id);
+    checkSessionId(id);
     if (this.owns(id)) return this.runHere('transcript', { caller, id, args: [options] });
     const remote = await this.node.callOwner(id, 'transcript', { caller, id, args: [options] } satisfies OwnerCall<'transcript'>);
     if (remote) return remote.value as MessageEvent[];
@@ -221,7 +203,7 @@ export class ClusterSessions implements Sessions {
    * its owner publishes the events of watched sessions only, so unwatched ones cost nothing.
    */
   async subscribe(caller: Caller, id: string, listener: SessionListener): Promise<() => void> {
-    checkId(id);
+    checkSessionId(id);
     for (let attempt = 0; attempt < MAX_ROUTING_ATTEMPTS; attempt++) {
       if (this.owns(id) || (await this.takeIfFree(caller, id))) return this.local.subscribe(caller, id, listener);
       // Checked before watching: events published while the owner checks must not reach a foreign caller.
@@ -272,7 +254,7 @@ export class ClusterSessions implements Sessions {
 
   private async routed<K extends OwnerOp>(op: K, call: OwnerCall<K>): Promise<OwnerOpResult<K>> {
     const { caller, id } = call;
-    checkId(id);
+    checkSessionId(id);
     for (let attempt = 0; attempt < MAX_ROUTING_ATTEMPTS; attempt++) {
       if (this.owns(id)) return this.runHere(op, call);
       const remote = await this.node.callOwner(id, op, call);
@@ -299,24 +281,8 @@ export class ClusterSessions implements Sessions {
   }
 
   /** Loads a session this process now owns (resuming an interrupted turn) and relays its events. */
-  private async adopt(session: OwnedSession): Promise<void> {
-    const { tenant, sessionId } = session;
-    if (this.relays.has(sessionId)) return;
-    if (await this.node.hasWatchers(sessionId)) this.watched.add(sessionId);
-    const relay = this.local.subscribe({ tenant }, sessionId, (event, payload) => {
-      // A process paused past its lease may wake mid-turn: its events are no longer the session's.
-      if (!this.owns(sessionId)) return;
-      this.emitToRoom?.(tenant, sessionId, event, payload);
-      if (this.watched.has(sessionId)) this.node.publishEvent(sessionId, event, payload);
-    });
-    this.relays.set(sessionId, relay);
-    try {
-      await relay;
-    } catch (error) {
-      this.relays.delete(sessionId);
-      await this.node.leases.release(sessionId);
-      throw error;
-    }
+  private adopt(session: OwnedSession): Promise<void> {
+    return this.relays.start(session);
   }
 
   /** Gives a session up (its state is in the store) and tells `target` to take it. */
@@ -328,11 +294,8 @@ export class ClusterSessions implements Sessions {
   }
 
   private async unrelay(id: string): Promise<void> {
-    const relay = this.relays.get(id);
-    this.relays.delete(id);
-    this.watched.delete(id);
-    this.share(id);
-    await relay?.then((unsubscribe) => unsubscribe(), () => undefined);
+    this.rooms.share(id);
+    await this.relays.stop(id);
   }
 
   /** The lease was lost: whatever this process holds of the session is stale. */
@@ -350,89 +313,6 @@ export class ClusterSessions implements Sessions {
     }
     return value;
   }
-
-  // ───────────── the inbox: what other processes ask of this one ─────────────
-
-  private async handle(entry: InboxEntry): Promise<void | { ackWhen: Promise<unknown> }> {
-    if (entry.kind === 'adopt') {
-      const session = { tenant: String(entry.body.tenant), sessionId: entry.sessionId };
-      if (this.leaving) {
-        await this.node.forward(entry);
-        return;
-      }
-      const taken = await this.node.leases.acquire(session);
-      if (taken.acquired) await this.adopt(session);
-      return;
-    }
-    if (entry.kind !== 'call') return;
-    const call = entry.body as unknown as CallBody;
-    if (call.op === 'create') {
-      const { caller, options } = call.args as { caller: Caller; options: CreateOptions };
-      await this.answer(call, () => this.createHere(caller, options));
-      return;
-    }
-    const args = call.args as OwnerCall;
-    // A foreign caller is refused before anything changes here (sharing the rooms costs every
-    // event a trip through Redis from then on).
-    if (call.op !== 'share' && !(await this.mayAccess(args.caller, args.id))) {
-      await this.node.answer(call, { error: notFound('session', args.id) });
-      return;
-    }
-    this.share(args.id);
-    // Whoever owns the session now (a new owner shares it from the start) sends its events across.
-    if (call.op === 'share') {
-      await this.node.answer(call, { value: null });
-      return;
-    }
-    if (!this.owns(args.id)) {
-      // The lease moved since the sender looked (or lapsed here): take the session if it is free
-      // or still ours, else pass the call on to its owner.
-      let taken: boolean;
-      try {
-        taken = await this.takeIfFree(args.caller, args.id);
-      } catch (error) {
-        await this.node.answer(call, { error });
-        return;
-      }
-      if (!taken) {
-        if (await this.node.forward(entry)) return;
-        await this.node.answer(call, { error: new AppError('unavailable', 503, `session "${args.id}" has no owner that can take it; retry`) });
-        return;
-      }
-    }
-    const op = call.op;
-    if (op === 'watch') {
-      await this.answer(call, async () => {
-        await this.local.get(args.caller, args.id); // the access check: a foreign session is "not found"
-        this.watched.add(args.id);
-        return null;
-      });
-      return;
-    }
-    if (!isOwnerOp(op)) {
-      await this.node.answer(call, { error: invalid(`unknown session operation "${op}"`) });
-      return;
-    }
-    if (op === 'settled') return { ackWhen: this.answer(call, () => this.runHere(op, args)) };
-    const answered = await this.answer(call, () => this.runHere(op, args));
-    // A message is acknowledged once its turn is over and persisted, not when it is accepted.
-    if (op === 'send' && answered) return { ackWhen: this.local.settled(args.caller, args.id) };
-  }
-
-  private async answer(call: CallBody, run: () => Promise<unknown>): Promise<boolean> {
-    try {
-      const value = await run();
-      await this.node.answer(call, { value: value ?? null });
-      return true;
-    } catch (error) {
-      await this.node.answer(call, { error });
-      return false;
-    }
-  }
-}
-
-function checkId(id: string): void {
-  if (!SessionId.safeParse(id).success) throw invalid(`session id ${JSON.stringify(id)} is not a session id (UUID)`, { field: 'sessionId' });
 }
 
 function pickLoad(stats: { liveSessions: number; queueDepth: number }) {

@@ -6,6 +6,7 @@ import { LowdbStore } from '../store/lowdb-store.ts';
 import { redisKeys } from '../store/redis-keys.ts';
 import { RedisStore } from '../store/redis-store.ts';
 import { StorePaths } from '../store/store-paths.ts';
+import { recordWrite } from '../store/session-write.ts';
 
 export interface MigrationCounts {
   tenants: number;
@@ -41,7 +42,7 @@ export async function migrateLowdbToRedis(dataDir: string, redis: Redis, prefix:
       if (!record) continue;
       const fenceFile = paths.sessionFile(tenant, info.id).replace(/\.json$/, '.fence.json');
       const fence = await readJson<number>(fenceFile, `the fence of session "${info.id}"`);
-      await target.putSession(record, fence === undefined ? {} : { fence });
+      await target.putSession(recordWrite(record, fence === undefined ? {} : { fence }));
       counts.sessions += 1;
     }
     const memoryDir = join(paths.tenantDir(tenant), 'memory');

@@ -38,3 +38,23 @@ export class AgentId {
     return new AgentId(s.slice(0, i), s.slice(i + 1));
   }
 }
+
+/**
+ * The topic a publish names: a TopicId, or `{ type, source? }` where a missing source is the
+ * publishing instance's key (`instanceKey`, AutoGen's DefaultTopicId). Outside a handler there is
+ * none, and a forgotten session id must not merge sessions into one: that is an error.
+ */
+export function topicIdOf(topic: TopicId | { type: string; source?: string }, instanceKey: string | undefined): TopicId {
+  if (topic instanceof TopicId) return topic;
+  if (typeof topic !== 'object' || topic === null || typeof topic.type !== 'string') {
+    throw new TypeError('topic must be a TopicId or { type: string, source?: string }');
+  }
+  if (topic.source === undefined) {
+    if (instanceKey === undefined) {
+      throw new TypeError(`topic "${topic.type}" has no source: outside a handler's ctx.runtime, pass the source (the session id) explicitly`);
+    }
+    return new TopicId(topic.type, instanceKey);
+  }
+  if (typeof topic.source !== 'string') throw new TypeError(`topic "${topic.type}": source must be a string`);
+  return new TopicId(topic.type, topic.source);
+}

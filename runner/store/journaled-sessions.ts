@@ -1,8 +1,11 @@
 import type { SessionInfo } from '../../schemas/protocol.ts';
 import { AppError, invalid } from '../errors.ts';
 import { Journal } from './journal.ts';
+import { replayJournal } from './journal-replay.ts';
+import { earliest, headOf, key, writable, type Dirty } from './journal-versions.ts';
 import { CHUNK } from './transcript-log.ts';
 import type { SessionFiles } from './session-files.ts';
+import type { SessionWrite } from './session-write.ts';
 import type { SessionRecord } from './types.ts';
 
 /**
@@ -33,34 +36,6 @@ const MAX_COLD = 200;
  */
 const CHECKPOINT_CONCURRENCY = Math.max(2, Math.floor((Number(process.env.UV_THREADPOOL_SIZE) || 4) / 2));
 
-/** A session whose latest version is in the journal but not yet in its files. */
-interface Dirty {
-  tenant: string;
-  id: string;
-  /** The record without transcript and snapshot, as written (the caller keeps mutating its own). */
-  head: string;
-  /** Shared with the caller, which replaces its snapshot rather than changing it. */
-  snapshot: SessionRecord['snapshot'];
-  /**
-   * The transcript from `base` on: what the files lack, from the start of its log chunk (see
-   * transcript-log.ts), so a long history is not copied on every write.
-   */
-  entries: SessionRecord['transcript'];
-  base: number;
-  /** Transcript entries before this index are in the files already; undefined: none are known to be. */
-  from: number | undefined;
-  /**
-   * Set when a checkpoint took this session and a newer write came in meanwhile: the entries
-   * that write and the ones after it changed, counted against the version being checkpointed.
-   * Once that version is in the files, this is what they lack.
-   */
-  sinceFold?: { from: number | undefined };
-}
-
-type Line =
-  | { t: 'put'; s: string; id: string; from: number; head: Omit<SessionRecord, 'transcript' | 'snapshot'>; snap?: unknown; tail: SessionRecord['transcript'] }
-  | { t: 'del'; s: string; id: string };
-
 export interface JournaledSessionsOptions {
   /** A checkpoint failed; the journal keeps the writes and the next checkpoint tries again. */
   onError?: (error: unknown) => void;
@@ -74,12 +49,15 @@ export interface JournaledSessionsOptions {
  * many turns it ran meanwhile, and then deletes the journal segments it covered. On open, the
  * segments left by a crash are replayed and checkpointed before anything is read or written.
  *
- * A line carries what changed: the record's head, the transcript entries from the caller's
- * `transcriptFrom`, and the agents' snapshot only when it is a new object.
+ * A line carries the write as it came (see Line): what changed, so a turn's line holds the
+ * snapshot's change (a few hundred bytes), not the whole snapshot. A write that builds on a
+ * revision other than the session's is refused when its line is applied, and skipped on replay.
  */
 export class JournaledSessions {
   private readonly journal: Journal;
   private readonly dirty = new Map<string, Dirty>();
+  /** The revision of each session's applied state, dirty or in its files, as far as known (see put). */
+  private readonly revisions = new Map<string, string | undefined>();
   private readonly removing = new Set<Promise<unknown>>();
   private recovering: Promise<void> | undefined;
   /** The versions the running checkpoint is writing. */
@@ -116,21 +94,20 @@ export class JournaledSessions {
     return [...byId.values()];
   }
 
-  /**
-   * `length`: how many transcript entries to write, counted when the caller handed the record
-   * over; the caller may append more meanwhile (see LiveSession.record). `offset`: the record's
-   * transcript starts at this entry (see Store.putSession).
-   */
-  async put(record: SessionRecord, transcriptFrom: number | undefined, length = record.transcript.length, offset = 0): Promise<void> {
+  /** Appends the write's line; resolves once it is on disk and applied, rejects when refused. */
+  async put(write: SessionWrite): Promise<void> {
     await this.ready();
-    const { tenant, id } = record.info;
+    const { info, transcript: t, snapshot } = write;
+    const { tenant, id } = info;
     const k = key(tenant, id);
-    const { transcript, snapshot, ...rest } = record;
-    const from = transcriptFrom !== undefined && transcriptFrom >= offset && transcriptFrom <= length ? transcriptFrom : undefined;
-    if (from === undefined && offset > 0) throw invalid(`session "${id}": a transcript from entry ${offset} on can only add to what is stored (transcriptFrom ${transcriptFrom})`);
-    const head = JSON.stringify(rest);
+    const offset = t.kind === 'from' ? t.offset : 0;
+    const from = t.kind === 'from' ? t.from : undefined;
+    const { length, entries: transcript } = t;
+    if (from !== undefined && (from < offset || from > length)) throw invalid(`session "${id}": a transcript from entry ${from} must lie between the write's first entry (${offset}) and its length (${length})`);
+    // The files know the revision of a session no write of this process touched.
+    if (write.base !== undefined && !this.dirty.has(k) && !this.revisions.has(k)) await this.learnRevision(tenant, id);
+    const head = JSON.stringify({ info, acceptedMessageIds: write.accepted.ids, inbox: write.inbox });
     const before = this.dirty.get(k);
-    const sameSnapshot = before !== undefined && before.snapshot === snapshot;
     const merged = before ? earliest(before.from, from) : from;
     const base = merged === undefined ? 0 : Math.floor(merged / CHUNK) * CHUNK;
     // A copy: the caller may keep appending to its array, and what was written must not change.
@@ -140,27 +117,42 @@ export class JournaledSessions {
       : before && before.base <= base ? before.entries.slice(base - before.base, offset - before.base).concat(transcript.slice(0, length - offset))
       : undefined;
     if (!entries) throw invalid(`session "${id}": the transcript from entry ${offset} on lacks entries ${base}-${offset - 1} the files need`);
+    const snap = snapshot.kind === 'whole' ? `,"snap":${JSON.stringify(snapshot.value ?? null)}` : snapshot.kind === 'change' ? `,"chg":${JSON.stringify(snapshot.change)}` : '';
     const line =
-      `{"t":"put","s":${JSON.stringify(tenant)},"id":${JSON.stringify(id)},"from":${from ?? -1},"head":${head}` +
-      `${sameSnapshot ? '' : `,"snap":${JSON.stringify(snapshot ?? null)}`},"tail":${JSON.stringify(transcript.slice((from ?? 0) - offset, length - offset))}}`;
+      `{"t":"put","s":${JSON.stringify(tenant)},"id":${JSON.stringify(id)},"from":${from ?? -1},"rev":${JSON.stringify(write.revision)}` +
+      `${write.base === undefined ? '' : `,"base":${JSON.stringify(write.base)}`},"head":${head}${snap},"tail":${JSON.stringify(transcript.slice((from ?? 0) - offset, length - offset))}}`;
+    let refused = false;
     await this.journal.append({
       line,
       applied: () => {
         // A checkpoint may have folded the previous version into the files since this line was built.
         const previous = this.dirty.get(k);
+        // An earlier write this one builds on failed (or another came between): replay skips this line too.
+        if (write.base !== undefined && write.base !== (previous ? previous.revision : this.revisions.get(k))) {
+          refused = true;
+          return;
+        }
         if (!previous && !this.files.hot(tenant, id)) this.cold++;
         const sinceFold = previous && (previous.sinceFold || this.folding.has(previous)) ? { from: previous.sinceFold ? earliest(previous.sinceFold.from, from) : from } : undefined;
-        this.dirty.set(k, { tenant, id, head, snapshot, entries, base, from: previous ? earliest(previous.from, from) : from, sinceFold });
+        this.dirty.set(k, { tenant, id, head, snapshot: snapshot.value, revision: write.revision, entries, base, from: previous ? earliest(previous.from, from) : from, sinceFold });
+        this.revisions.set(k, write.revision);
       },
     });
+    if (refused) throw new AppError('store_conflict', 503, `session "${id}" changed in the store since the write this one builds on (or that write failed); the next write sends it whole`);
     this.schedule();
+  }
+
+  private async learnRevision(tenant: string, id: string): Promise<void> {
+    const stored = await this.files.readStored(tenant, id).catch(() => undefined);
+    const k = key(tenant, id);
+    if (!this.dirty.has(k) && !this.revisions.has(k)) this.revisions.set(k, stored?.revision);
   }
 
   async remove(tenant: string, id: string): Promise<void> {
     await this.ready();
     const k = key(tenant, id);
     const removed = this.journal
-      .append({ line: JSON.stringify({ t: 'del', s: tenant, id }), applied: () => this.dirty.delete(k) })
+      .append({ line: JSON.stringify({ t: 'del', s: tenant, id }), applied: () => (this.dirty.delete(k), this.revisions.delete(k)) })
       .then(() => this.files.remove(tenant, id));
     this.removing.add(removed);
     try {
@@ -199,52 +191,11 @@ export class JournaledSessions {
     }));
   }
 
-  /** Replays what a crash left in the journal, oldest line first, then folds it into the files. */
+  /** Replays what a crash left in the journal, then folds it into the files. */
   private async recover(): Promise<void> {
-    const removed = new Map<string, { tenant: string; id: string }>();
-    for (const { lines } of await this.journal.open()) {
-      for (const text of lines) {
-        let line: Line;
-        try {
-          line = JSON.parse(text) as Line;
-        } catch {
-          continue; // torn by a crash mid-write: never acknowledged
-        }
-        if (typeof line?.s !== 'string' || typeof line.id !== 'string') continue;
-        const k = key(line.s, line.id);
-        if (line.t === 'del') {
-          this.dirty.delete(k);
-          removed.set(k, { tenant: line.s, id: line.id });
-        } else if (line.t === 'put' && Array.isArray(line.tail) && typeof line.from === 'number') {
-          removed.delete(k);
-          await this.replay(k, line);
-        }
-      }
-    }
-    for (const { tenant, id } of removed.values()) await this.files.remove(tenant, id);
+    const removed = await replayJournal(await this.journal.open(), this.files, { dirty: this.dirty, revisions: this.revisions }, this.options.onError);
+    for (const { tenant, id } of removed) await this.files.remove(tenant, id);
     await this.checkpoint(false);
-  }
-
-  private async replay(k: string, line: Extract<Line, { t: 'put' }>): Promise<void> {
-    const previous = this.dirty.get(k);
-    const needsBase = line.from > 0 || !('snap' in line);
-    const base = previous ? await this.recordOf(previous) : needsBase ? await this.files.read(line.s, line.id).catch(() => undefined) : undefined;
-    if (needsBase && !base) {
-      // Nothing to build on: the files were lost or damaged. The rest of the journal still replays.
-      this.options.onError?.(new AppError('corrupt_record', 500, `journal replay: session "${line.id}" of tenant "${line.s}" has no readable files to apply its write from transcript entry ${line.from} to; that write is skipped`));
-      return;
-    }
-    const from = line.from >= 0 ? line.from : undefined;
-    const snapshot = 'snap' in line ? ((line.snap ?? undefined) as SessionRecord['snapshot']) : base?.snapshot;
-    this.dirty.set(k, {
-      tenant: line.s,
-      id: line.id,
-      head: JSON.stringify(line.head),
-      snapshot,
-      entries: from ? base!.transcript.slice(0, from).concat(line.tail) : line.tail,
-      base: 0,
-      from: previous ? earliest(previous.from, from) : from,
-    });
   }
 
   /** `d` is in the files now: forget it, or rebase the newer version written meanwhile. */
@@ -308,7 +259,7 @@ export class JournaledSessions {
       for (let i = 0; i < batch.length; i += CHECKPOINT_CONCURRENCY) {
         await Promise.all(batch.slice(i, i + CHECKPOINT_CONCURRENCY).map(async ([k, d]) => {
           try {
-            await this.files.write(writable(d), d.from, () => this.dirty.has(k));
+            await this.files.write(writable(d), d.revision, d.from, () => this.dirty.has(k));
             this.folded(k, d);
           } catch (error) {
             // The files still hold their last state whole (atomic renames, appends past the
@@ -339,20 +290,4 @@ function rebase(current: Dirty): void {
     current.entries = current.entries.slice(base - current.base);
     current.base = base;
   }
-}
-
-const key = (tenant: string, id: string) => `${tenant}\u0000${id}`;
-
-function earliest(a: number | undefined, b: number | undefined): number | undefined {
-  return a === undefined || b === undefined ? undefined : Math.min(a, b);
-}
-
-function headOf(d: Dirty): Omit<SessionRecord, 'transcript'> {
-  const head = JSON.parse(d.head) as Omit<SessionRecord, 'transcript' | 'snapshot'>;
-  return d.snapshot ? { ...head, snapshot: d.snapshot } : head;
-}
-
-/** What a checkpoint writes: only indexes from `base` on are read (see writeTranscript). */
-function writable(d: Dirty): SessionRecord {
-  return { ...headOf(d), transcript: d.base ? (new Array(d.base) as SessionRecord['transcript']).concat(d.entries) : d.entries };
 }
