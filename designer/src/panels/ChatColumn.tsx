@@ -1,4 +1,4 @@
-import { memo, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { sessionCalls } from '../api/socket.ts';
@@ -9,6 +9,8 @@ import { testCaseFromTrace, loadTestCases, saveTestCases } from '../run/testCase
 import { TraceId } from '../run/TraceId.tsx';
 import { useAgentNames, Who, type AgentName } from '../run/agentNames.tsx';
 import { ChatControls } from './ChatControls.tsx';
+import { followEnd, measureAfterLayout } from './listLayout.ts';
+import { countRender } from '../run/renderCount.ts';
 
 type Props = { session: SessionView; graphId: string };
 
@@ -33,7 +35,8 @@ export const ChatColumn = memo(function ChatColumn({ session, graphId }: Props) 
   const [text, setText] = useState('');
   const [internal, setInternal] = useState(true);
   const scroller = useRef<HTMLDivElement>(null);
-  const following = useRef(true);
+  const lines = useRef<HTMLOListElement>(null);
+  const follow = useRef<ReturnType<typeof followEnd>>(undefined);
   const short = session.id.slice(0, 8);
   const items = useMemo(() => (internal ? session.items : session.items.filter((i) => shown(i, false))), [session.items, internal]);
 
@@ -43,19 +46,20 @@ export const ChatColumn = memo(function ChatColumn({ session, graphId }: Props) 
     estimateSize: () => 44,
     overscan: overscanFor(items.length),
     getItemKey: (index) => `${items[index]!.kind}-${items[index]!.id}`,
+    measureElement: measureAfterLayout,
     // Following the end scrolls on every new line: let React batch the range change with it.
     useFlushSync: false,
   });
   // A line measured above the view would shift it; while following the end, the scroll below does.
-  list.shouldAdjustScrollPositionOnItemSizeChange = () => !following.current;
+  list.shouldAdjustScrollPositionOnItemSizeChange = () => !(follow.current?.following() ?? true);
 
   // Following the end is one scroll after the list grew, not the virtualiser's scroll-to-index
   // (which re-measures and retries over several frames): that was most of a new line's cost.
   const total = list.getTotalSize();
-  useLayoutEffect(() => {
-    const el = scroller.current;
-    if (el && following.current) el.scrollTop = el.scrollHeight;
-  }, [total, items]);
+  useEffect(() => {
+    follow.current = followEnd(scroller.current!, lines.current!, FOLLOW_PX);
+    return follow.current.stop;
+  }, []);
 
   const send = () => {
     const content = text.trim();
@@ -77,15 +81,8 @@ export const ChatColumn = memo(function ChatColumn({ session, graphId }: Props) 
       <label className="chat-toggle">
         <input type="checkbox" checked={internal} onChange={(e) => setInternal(e.target.checked)} /> {t('run.showInternal')}
       </label>
-      <div
-        className="chat-items"
-        ref={scroller}
-        onScroll={(e) => {
-          const el = e.currentTarget;
-          following.current = el.scrollHeight - el.scrollTop - el.clientHeight < FOLLOW_PX;
-        }}
-      >
-        <ol aria-live="polite" style={{ height: total }}>
+      <div className="chat-items" ref={scroller}>
+        <ol aria-live="polite" style={{ height: total }} ref={lines}>
           {list.getVirtualItems().map((row) => (
             <li key={row.key} data-index={row.index} ref={list.measureElement} style={{ transform: `translateY(${row.start}px)` }}>
               <ChatLine item={items[row.index]!} sessionId={session.id} names={names} />
@@ -109,6 +106,7 @@ export const ChatColumn = memo(function ChatColumn({ session, graphId }: Props) 
 });
 
 const ChatLine = memo(function ChatLine({ item, sessionId, names }: { item: ChatItem; sessionId: string; names: (type: string) => AgentName }) {
+  countRender('ChatLine', item.id);
   const { t } = useTranslation();
   switch (item.kind) {
     case 'message': {
