@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import type { CDPSession, Page } from 'playwright-core';
 import type { Graph } from '../schemas/graph.ts';
 import type { Browser } from '../test/browser/chromium.ts';
@@ -72,12 +73,20 @@ const TURN_END_PROBE = `
   })();
 `;
 
-async function scriptSeconds(cdp: CDPSession): Promise<number> {
+/** Chromium's page metrics: durations in seconds, counts as counts. */
+async function pageMetrics(cdp: CDPSession): Promise<Record<string, number>> {
   const { metrics } = await cdp.send('Performance.getMetrics');
-  return metrics.find((m) => m.name === 'ScriptDuration')?.value ?? 0;
+  return Object.fromEntries(metrics.map((m) => [m.name, m.value]));
 }
 
-type TurnCost = { scriptMs: number; lagMs: number; messages: number };
+/**
+ * `scriptMs` is wall time in script, so other processes on the machine inflate it; `threadMs`
+ * is the main thread's CPU time over the whole turn (script, style, layout, paint), which they
+ * do not. The heap, DOM nodes and listeners after the turn show whether anything piles up.
+ */
+type TurnCost = { scriptMs: number; threadMs: number; lagMs: number; messages: number; heapMb: number; nodes: number; listeners: number };
+const describeCost = (c: TurnCost) =>
+  `${c.scriptMs.toFixed(1)} ms script (main thread busy ${c.threadMs.toFixed(1)} ms of CPU) for ${c.messages} messages (${(c.scriptMs / c.messages).toFixed(2)} ms each), turn end shown ${c.lagMs} ms after the runner sent it; page heap ${c.heapMb.toFixed(1)} MB, ${c.nodes} DOM nodes, ${c.listeners} listeners`;
 
 /** A session opened from the page's run panel, driven from a second socket client. */
 async function openSession(runner: TestRunner, page: Page) {
@@ -101,7 +110,7 @@ async function openSession(runner: TestRunner, page: Page) {
 
   /** Sends one message; resolves when the page shows the turn's end. */
   const turn = async (content: string, cdp?: CDPSession): Promise<TurnCost> => {
-    const before = cdp ? await scriptSeconds(cdp) : 0;
+    const before = cdp ? await pageMetrics(cdp) : {};
     const counted = messages;
     const sent = (await client.emitWithAck('session:send', { sessionId, content })) as { ok: boolean; turnId: string; error?: unknown };
     if (!sent.ok) throw new Error(`send failed: ${JSON.stringify(sent.error)}`);
@@ -110,8 +119,17 @@ async function openSession(runner: TestRunner, page: Page) {
     if (end.reason !== 'completed') throw new Error(`the bench turn ended with ${end.reason}`);
     await page.waitForFunction((turnId) => (window as unknown as { __turnEndSeen: Record<string, number> }).__turnEndSeen[turnId] !== undefined, sent.turnId, { timeout: 120_000, polling: 10 });
     const seen = (await page.evaluate((turnId) => (window as unknown as { __turnEndSeen: Record<string, number> }).__turnEndSeen[turnId]!, sent.turnId)) as number;
-    const after = cdp ? await scriptSeconds(cdp) : 0;
-    return { scriptMs: (after - before) * 1000, lagMs: seen - end.time, messages: messages - counted };
+    const after = cdp ? await pageMetrics(cdp) : {};
+    const ms = (name: string) => ((after[name] ?? 0) - (before[name] ?? 0)) * 1000;
+    return {
+      scriptMs: ms('ScriptDuration'),
+      threadMs: ms('ThreadTime'),
+      lagMs: seen - end.time,
+      messages: messages - counted,
+      heapMb: (after.JSHeapUsedSize ?? 0) / 1e6,
+      nodes: after.Nodes ?? 0,
+      listeners: after.JSEventListeners ?? 0,
+    };
   };
   return { turn, close: () => client.close() };
 }
@@ -159,7 +177,7 @@ async function measureLiveOnce(runner: TestRunner, browser: Browser, log: (s: st
     await quiet(page);
     const cost = await session.turn('hello', cdp);
     if (cost.messages !== TURN_MESSAGES) throw new Error(`the bench turn had ${cost.messages} messages, not ${TURN_MESSAGES}`);
-    log(`${agents} agents, turn 1: ${cost.scriptMs.toFixed(1)} ms script for ${cost.messages} messages (${perMessage(cost).toFixed(2)} ms each), turn end shown ${cost.lagMs} ms after the runner sent it`);
+    log(`${agents} agents, turn 1: ${describeCost(cost)}`);
     return { page, cdp, session, cost };
   };
 
@@ -170,7 +188,9 @@ async function measureLiveOnce(runner: TestRunner, browser: Browser, log: (s: st
   for (let n = 2; n < LONG_SESSION_TURNS; n++) await large.session.turn(`turn ${n}`);
   await quiet(large.page);
   const last = await large.session.turn(`turn ${LONG_SESSION_TURNS}`, large.cdp);
-  log(`300 agents, turn ${LONG_SESSION_TURNS}: ${last.scriptMs.toFixed(1)} ms script for ${last.messages} messages (${perMessage(last).toFixed(2)} ms each), turn end shown ${last.lagMs} ms after`);
+  log(`300 agents, turn ${LONG_SESSION_TURNS}: ${describeCost(last)}`);
+  // The runner runs in this process: its heap after each run shows whether sessions pile up there.
+  log(`runner heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB, load average ${loadavg()[0]!.toFixed(2)}`);
   large.session.close();
   await large.page.close();
 

@@ -7,9 +7,11 @@ import { MarkBadge } from './MarkBadge.tsx';
 import { NodePreview } from './NodePreview.tsx';
 import { ScriptedBadge } from './ScriptedBadge.tsx';
 import { useWorking } from '../run/canvasLive.ts';
+import { countRender } from '../run/renderCount.ts';
 
 /** An agent: its kind, AutoGen type name and model; the runner's live state shows as a glow. */
 export const AgentNode = memo(function AgentNode({ data, selected }: NodeProps<AgentFlowNode>) {
+  countRender('AgentNode', data.agent.id);
   const { t } = useTranslation();
   const { agent, modelLabel, scripted, mark } = data;
   const working = useWorking(agent.type);

@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { agentModel } from '../model/kinds.ts';
 import { isScripted } from '../model/providers.ts';
@@ -13,8 +14,11 @@ export function ScriptedBadge() {
   );
 }
 
-/** The badge when any agent of the open graph runs on a scripted model (for a chat header). */
-export function GraphScriptedBadge() {
+/**
+ * The badge when any agent of the open graph runs on a scripted model (for a chat header).
+ * Memoised: its check walks every agent, so it runs on graph edits, not on each new chat line.
+ */
+export const GraphScriptedBadge = memo(function GraphScriptedBadge() {
   const scripted = useEditor((s) => s.graph.agents.some((a) => isScripted(s.graph.models, agentModel(a))));
   return scripted ? <ScriptedBadge /> : null;
-}
+});

@@ -3,9 +3,11 @@ import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { useTranslation } from 'react-i18next';
 import type { TopicFlowNode } from './types.ts';
 import { MarkBadge } from './MarkBadge.tsx';
+import { countRender } from '../run/renderCount.ts';
 
 /** A topic: its type, how many agents subscribe, and whether users write to it or read from it. */
 export const TopicNode = memo(function TopicNode({ data, selected }: NodeProps<TopicFlowNode>) {
+  countRender('TopicNode', data.topic.id);
   const { t } = useTranslation();
   const { topic, subscribers, entry, start, output, mark } = data;
   const classes = ['node', 'topic-node', selected ? 'selected' : '', entry ? 'entry' : '', output ? 'output' : '', mark ? `mark-${mark.severity}` : ''];

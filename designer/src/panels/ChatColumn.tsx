@@ -1,4 +1,4 @@
-import { memo, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { sessionCalls } from '../api/socket.ts';
@@ -10,6 +10,8 @@ import { TraceId } from '../run/TraceId.tsx';
 import { LabelledText, TopicName, useAgentNames, useTopicNames, Who, type AgentName } from '../run/agentNames.tsx';
 import { answerKey, useDraft } from '../run/drafts.ts';
 import { ChatControls } from './ChatControls.tsx';
+import { followEnd, measureAfterLayout } from './listLayout.ts';
+import { countRender } from '../run/renderCount.ts';
 
 type Props = { session: SessionView; graphId: string };
 
@@ -34,7 +36,8 @@ export const ChatColumn = memo(function ChatColumn({ session, graphId }: Props) 
   const [text, setText] = useDraft(session.id);
   const [internal, setInternal] = useState(true);
   const scroller = useRef<HTMLDivElement>(null);
-  const following = useRef(true);
+  const lines = useRef<HTMLOListElement>(null);
+  const follow = useRef<ReturnType<typeof followEnd>>(undefined);
   const short = session.id.slice(0, 8);
   const items = useMemo(() => (internal ? session.items : session.items.filter((i) => shown(i, false))), [session.items, internal]);
 
@@ -44,19 +47,20 @@ export const ChatColumn = memo(function ChatColumn({ session, graphId }: Props) 
     estimateSize: () => 44,
     overscan: overscanFor(items.length),
     getItemKey: (index) => `${items[index]!.kind}-${items[index]!.id}`,
+    measureElement: measureAfterLayout,
     // Following the end scrolls on every new line: let React batch the range change with it.
     useFlushSync: false,
   });
   // A line measured above the view would shift it; while following the end, the scroll below does.
-  list.shouldAdjustScrollPositionOnItemSizeChange = () => !following.current;
+  list.shouldAdjustScrollPositionOnItemSizeChange = () => !(follow.current?.following() ?? true);
 
   // Following the end is one scroll after the list grew, not the virtualiser's scroll-to-index
   // (which re-measures and retries over several frames): that was most of a new line's cost.
   const total = list.getTotalSize();
-  useLayoutEffect(() => {
-    const el = scroller.current;
-    if (el && following.current) el.scrollTop = el.scrollHeight;
-  }, [total, items]);
+  useEffect(() => {
+    follow.current = followEnd(scroller.current!, lines.current!, FOLLOW_PX);
+    return follow.current.stop;
+  }, []);
 
   const send = () => {
     const content = text.trim();
@@ -75,15 +79,8 @@ export const ChatColumn = memo(function ChatColumn({ session, graphId }: Props) 
         <GraphScriptedBadge />
         <ChatControls id={session.id} state={session.state} recorded={session.trace.length > 0} graphId={graphId} internal={internal} onInternal={setInternal} />
       </header>
-      <div
-        className="chat-items"
-        ref={scroller}
-        onScroll={(e) => {
-          const el = e.currentTarget;
-          following.current = el.scrollHeight - el.scrollTop - el.clientHeight < FOLLOW_PX;
-        }}
-      >
-        <ol aria-live="polite" style={{ height: total }}>
+      <div className="chat-items" ref={scroller}>
+        <ol aria-live="polite" style={{ height: total }} ref={lines}>
           {list.getVirtualItems().map((row) => (
             <li key={row.key} data-index={row.index} ref={list.measureElement} style={{ transform: `translateY(${row.start}px)` }}>
               <ChatLine item={items[row.index]!} sessionId={session.id} names={names} />
@@ -107,6 +104,7 @@ export const ChatColumn = memo(function ChatColumn({ session, graphId }: Props) 
 });
 
 const ChatLine = memo(function ChatLine({ item, sessionId, names }: { item: ChatItem; sessionId: string; names: (type: string) => AgentName }) {
+  countRender('ChatLine', item.id);
   const { t } = useTranslation();
   const topics = useTopicNames();
   switch (item.kind) {

@@ -1,26 +1,27 @@
 import { useEffect } from 'react';
-import { create } from 'zustand';
 import type { Graph } from '../../../schemas/graph.ts';
 import { edgesOfHop, type Wiring } from './flow.ts';
+import { keyedFlags, useFlag } from './keyedFlags.ts';
 import { useRun } from './runStore.ts';
 
 /**
  * What the canvas shows of running sessions, kept apart from the nodes and edges React Flow
- * diffs: each agent node and edge selects its own flag, so a live event re-renders the few it
- * touches instead of rebuilding and re-syncing the whole graph.
+ * diffs: each agent node and edge watches its own key, so a live event re-renders the few it
+ * touches, and wakes no listener of the others.
  */
-export type CanvasLive = { working: ReadonlySet<string>; pulsing: ReadonlySet<string> };
-
-const NONE: ReadonlySet<string> = new Set();
-export const useCanvasLive = create<CanvasLive>(() => ({ working: NONE, pulsing: NONE }));
+const working = keyedFlags();
+const pulsing = keyedFlags();
 
 /** Whether the agent of this type is working now (or, in a replay, at the replayed moment). */
-export const useWorking = (agentType: string) => useCanvasLive((s) => s.working.has(agentType));
+export const useWorking = (agentType: string) => useFlag(working, agentType);
 /** Whether a message travelled this edge in the last moments. */
-export const usePulsing = (edgeId: string) => useCanvasLive((s) => s.pulsing.has(edgeId));
+export const usePulsing = (edgeId: string) => useFlag(pulsing, edgeId);
+
+const NONE: ReadonlySet<string> = new Set();
+type Live = { working: ReadonlySet<string>; pulsing: ReadonlySet<string> };
 
 /** The live state from the run store: the replayed moment when a replay is open, else every open session. */
-function liveOf(graph: Wiring, run: ReturnType<typeof useRun.getState>): CanvasLive {
+function liveOf(graph: Wiring, run: ReturnType<typeof useRun.getState>): Live {
   if (run.replay) {
     const message = run.replay.messages[run.replay.index];
     if (!message) return { working: NONE, pulsing: NONE };
@@ -30,10 +31,8 @@ function liveOf(graph: Wiring, run: ReturnType<typeof useRun.getState>): CanvasL
   for (const id of run.order) for (const agent of run.sessions[id]?.working ?? []) working.add(agent);
   const pulsing = new Set<string>();
   for (const hop of run.hops) for (const edge of edgesOfHop(graph, hop)) pulsing.add(edge);
-  return { working: working.size ? working : NONE, pulsing: pulsing.size ? pulsing : NONE };
+  return { working, pulsing };
 }
-
-const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string>) => a.size === b.size && [...a].every((x) => b.has(x));
 
 /** Keeps the canvas's live state in step with the run store for the open graph's wiring. */
 export function useCanvasLiveSync(graph: Graph): void {
@@ -42,15 +41,15 @@ export function useCanvasLiveSync(graph: Graph): void {
     const wiring = { agents, topics, subscriptions, publications };
     const sync = () => {
       const next = liveOf(wiring, useRun.getState());
-      const now = useCanvasLive.getState();
-      if (sameSet(now.working, next.working) && sameSet(now.pulsing, next.pulsing)) return;
-      useCanvasLive.setState(next);
+      working.replace(next.working);
+      pulsing.replace(next.pulsing);
     };
     sync();
     const stop = useRun.subscribe(sync);
     return () => {
       stop();
-      useCanvasLive.setState({ working: NONE, pulsing: NONE });
+      working.replace(NONE);
+      pulsing.replace(NONE);
     };
   }, [agents, topics, subscriptions, publications]);
 }

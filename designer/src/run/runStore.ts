@@ -85,12 +85,24 @@ function saidAlready(items: readonly ChatItem[], event: TurnEndEvent): boolean {
 /** How long an edge keeps pulsing after a message travelled it. */
 export const PULSE_MS = 2500;
 let hopSeq = 0;
+/** The one timer that ends the oldest pulses; a burst of messages shares it instead of a timer each. */
+let hopExpiry: ReturnType<typeof setTimeout> | undefined;
 
 export const useRun = create<RunState>((set, get) => {
   const update = (id: string, change: (s: SessionView) => Partial<SessionView>) => {
     const session = get().sessions[id];
     if (!session) return;
     set({ sessions: { ...get().sessions, [id]: { ...session, ...change(session) } } });
+  };
+
+  // Hops are added in time order, so the first one is always the next to end.
+  const expireHops = () => {
+    hopExpiry = undefined;
+    const now = Date.now();
+    const hops = get().hops;
+    const live = hops.filter((h) => h.until > now);
+    if (live.length !== hops.length) set({ hops: live });
+    if (live.length) hopExpiry = setTimeout(expireHops, live[0]!.until - now + 50);
   };
 
   return {
@@ -112,6 +124,8 @@ export const useRun = create<RunState>((set, get) => {
       set({ sessions: rest, order: get().order.filter((x) => x !== id) });
     },
     reset() {
+      clearTimeout(hopExpiry);
+      hopExpiry = undefined;
       set({ sessions: {}, order: [], hops: [], replay: undefined });
     },
     onMessage(message) {
@@ -122,7 +136,7 @@ export const useRun = create<RunState>((set, get) => {
       const until = Date.now() + PULSE_MS;
       const hop: LiveHop = { key: ++hopSeq, sessionId: message.sessionId, sender: message.sender, topic: message.topic.type, recipients: message.recipients, until };
       set({ hops: [...get().hops.filter((h) => h.until > Date.now()), hop] });
-      setTimeout(() => set({ hops: get().hops.filter((h) => h.until > Date.now()) }), PULSE_MS + 50);
+      hopExpiry ??= setTimeout(expireHops, PULSE_MS + 50);
     },
     onToken(event) {
       update(event.sessionId, (s) => {
