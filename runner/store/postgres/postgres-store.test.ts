@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeStoreContracts } from '../contract/index.ts';
+import { message, sessionRecord } from '../contract/records.ts';
+import { StaleFenceError } from '../errors.ts';
+import type { SessionRecord } from '../types.ts';
+import { MAX_SNAPSHOT_CHANGES } from './put-session.ts';
+import type { PostgresStore } from './postgres-store.ts';
+import { createTestSchema, tableContents, type TestSchema } from './test-support.ts';
+
+let db: TestSchema;
+let store: PostgresStore;
+
+beforeAll(async () => {
+  db = await createTestSchema('store');
+  store = await db.open();
+});
+afterAll(async () => {
+  await store.close();
+  await db.drop();
+});
+
+describeStoreContracts(
+  'postgres',
+  () => db.open(),
+  () => tableContents(db.sql),
+);
+
+const snapshotOf = (key: string, history: unknown[]): NonNullable<SessionRecord['snapshot']> => ({
+  key,
+  agents: { a: { history } },
+  pending: [],
+});
+
+describe('PostgresStore specifics', () => {
+  it('writes a turn as its new transcript rows and one session row, the snapshot as a change', async () => {
+    const record = sessionRecord('t-turn');
+    const id = record.info.id;
+    const history: unknown[] = [{ role: 'system', content: 'x'.repeat(5000) }];
+    let snapshot = snapshotOf(id, history);
+    const transcript = [message(id, 'q0')];
+    await store.putSession({ ...record, transcript: [...transcript], snapshot });
+    for (let turn = 1; turn <= MAX_SNAPSHOT_CHANGES + 3; turn++) {
+      const from = transcript.length;
+      transcript.push(message(id, `q${turn}`), message(id, `a${turn}`));
+      snapshot = snapshotOf(id, [
+        ...(snapshot.agents.a as { history: unknown[] }).history,
+        { role: 'user', content: `q${turn}` },
+      ]);
+      await store.putSession({ ...record, transcript: [...transcript], snapshot }, { transcriptFrom: from });
+    }
+    const stored = await store.getSession('t-turn', id);
+    expect(stored?.transcript.map((m) => m.content)).toEqual(transcript.map((m) => m.content));
+    expect(stored?.snapshot).toEqual(snapshot);
+    // One whole snapshot after MAX_SNAPSHOT_CHANGES changes, then changes again: never more than that many to apply.
+    const [{ changes }] = await db.sql<
+      { changes: string }[]
+    >`SELECT count(*) AS changes FROM snapshot_changes WHERE session_id = ${id}`;
+    expect(Number(changes)).toBeGreaterThan(0);
+    expect(Number(changes)).toBeLessThanOrEqual(MAX_SNAPSHOT_CHANGES);
+    const [{ rows }] = await db.sql<
+      { rows: string }[]
+    >`SELECT count(*) AS rows FROM transcript_entries WHERE session_id = ${id}`;
+    expect(Number(rows)).toBe(transcript.length);
+  });
+
+  it('a second writer that comes between makes the first send everything again, with nothing lost', async () => {
+    const other = await db.open();
+    try {
+      const record = sessionRecord('t-two');
+      const id = record.info.id;
+      await store.putSession({ ...record, transcript: [message(id, 'a')] });
+      await other.putSession({ ...record, transcript: [message(id, 'a'), message(id, 'b')] });
+      await expect(
+        store.putSession({ ...record, transcript: [message(id, 'a'), message(id, 'c')] }, { transcriptFrom: 1 }),
+      ).rejects.toMatchObject({ code: 'store_conflict' });
+      await store.putSession({ ...record, transcript: [message(id, 'a'), message(id, 'c')] }, { transcriptFrom: 1 });
+      expect((await store.getSession('t-two', id))?.transcript.map((m) => m.content)).toEqual(['a', 'c']);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('refuses a stale fence in the database, whichever process writes, and keeps the highest', async () => {
+    const other = await db.open();
+    try {
+      const record = sessionRecord('t-fence');
+      await store.putSession(record, { fence: 5 });
+      await expect(
+        other.putSession({ ...record, info: { ...record.info, turns: 9 } }, { fence: 4 }),
+      ).rejects.toBeInstanceOf(StaleFenceError);
+      const writes = Array.from({ length: 20 }, (_, i) =>
+        (i % 2 ? store : other)
+          .putSession({ ...record, info: { ...record.info, turns: 6 + i } }, { fence: 6 + i })
+          .catch(() => 'stale'),
+      );
+      await Promise.all(writes);
+      expect((await store.getSession('t-fence', record.info.id))?.info.turns).toBe(25);
+      expect(await store.fenceOf(record.info.id)).toBe(25);
+      expect(await store.fenceOf(randomUUID())).toBe(0);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('keeps a user memory full at its limit, even under concurrent writers', async () => {
+    await Promise.all(
+      Array.from({ length: 1010 }, (_, i) => store.setMemory('t-full', 'u:1', `k${i}`, 'v').catch(() => 'full')),
+    );
+    expect(Object.keys(await store.getMemory('t-full', 'u:1'))).toHaveLength(1000);
+    await expect(store.setMemory('t-full', 'u:1', 'more', 'v')).rejects.toMatchObject({
+      code: 'invalid',
+      details: { limit: 1000 },
+    });
+    await store.setMemory('t-full', 'u:1', 'k1', 'replaced');
+    expect((await store.getMemory('t-full', 'u:1')).k1).toBe('replaced');
+    await store.eraseUser('t-full', 'u:1');
+    expect(await store.getMemory('t-full', 'u:1')).toEqual({});
+  }, 30_000); // 1010 writes to one user's memory take their turns under its lock
+
+  it('refuses ids the other stores refuse, naming the field', async () => {
+    await expect(store.getSession('a/b', randomUUID())).rejects.toMatchObject({
+      code: 'invalid',
+      details: { field: 'tenant' },
+    });
+    await expect(store.putSession(sessionRecord('t', { id: '../x' }))).rejects.toMatchObject({
+      code: 'invalid',
+      details: { field: 'session' },
+    });
+    await expect(
+      store.putGraph({ tenant: 't', id: 'g', version: 0, draft: false, updatedAt: 0, graph: {} as never }),
+    ).rejects.toMatchObject({ code: 'invalid', details: { field: 'version' } });
+  });
+
+  it('deletes a session with its transcript rows and fence', async () => {
+    const record = sessionRecord('t-del');
+    await store.putSession({ ...record, transcript: [message(record.info.id)] }, { fence: 3 });
+    await store.deleteSession('t-del', record.info.id);
+    const [{ n }] = await db.sql<
+      { n: string }[]
+    >`SELECT (SELECT count(*) FROM transcript_entries WHERE session_id = ${record.info.id}) + (SELECT count(*) FROM session_fences WHERE session_id = ${record.info.id}) AS n`;
+    expect(Number(n)).toBe(0);
+  });
+});
