@@ -6,6 +6,7 @@ import express from 'express';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { joinCluster, type ClusterMember } from './cluster/join.ts';
+import { postgresDurable } from './cluster/postgres-durable.ts';
 import { loadGraph } from './agents/load-graph.ts';
 import { LOCAL_TENANT, loadConfig, type Config, type ConfigInput } from './config.ts';
 import { McpPool } from './mcp/pool.ts';
@@ -24,6 +25,7 @@ import { observeStoreWrites } from './telemetry/store-telemetry.ts';
 import { setupTracing } from './telemetry/tracing.ts';
 import type { Sessions } from './sessions/types.ts';
 import { LowdbStore } from './store/lowdb-store.ts';
+import { PostgresStore } from './store/postgres/postgres-store.ts';
 import { storesOf, type Store, type Stores } from './store/types.ts';
 
 /**
@@ -81,7 +83,9 @@ export function createCore(config: Config, log: Logger = createLogger(config), i
  */
 async function createClusterCore(config: Config, log: Logger, instruments: Instruments): Promise<Core & { cluster: ClusterMember }> {
   const mcpClients = mcpPool(config);
-  const cluster = await joinCluster({ redisUrl: config.redisUrl!, prefix: config.redisPrefix, makeSessions: (stores) => createSessionManager(config, stores, log, mcpClients, instruments) });
+  // With DATABASE_URL too, Postgres keeps the data and issues the fences; Redis only coordinates.
+  const durable = config.databaseUrl ? postgresDurable(await PostgresStore.open({ url: config.databaseUrl })) : undefined;
+  const cluster = await joinCluster({ redisUrl: config.redisUrl!, prefix: config.redisPrefix, durable, makeSessions: (stores) => createSessionManager(config, stores, log, mcpClients, instruments) });
   return {
     config,
     store: cluster.store,
@@ -90,7 +94,7 @@ async function createClusterCore(config: Config, log: Logger, instruments: Instr
     mcpClients,
     cluster,
     // Graceful leave: checkpoint, hand every session to a peer, then disconnect.
-    close: () => cluster.sessions.shutdown().finally(() => mcpClients.close()),
+    close: () => cluster.sessions.shutdown().finally(() => Promise.all([mcpClients.close(), durable?.store.close()])),
   };
 }
 

@@ -130,6 +130,18 @@ export class PostgresStore implements Store {
     };
   }
 
+  /** Whether the session exists, without reading it (the cluster asks before taking a session). */
+  async hasSession(tenant: string, id: string): Promise<boolean> {
+    const [row] = await this.sql`SELECT 1 FROM sessions WHERE tenant = ${tenant} AND id = ${id}`;
+    return row !== undefined;
+  }
+
+  /** The session's summary alone (the cluster's access check of a session owned elsewhere). */
+  async getSessionInfo(tenant: string, id: string): Promise<SessionInfo | undefined> {
+    const [row] = await this.sql<{ info: SessionInfo }[]>`SELECT info FROM sessions WHERE tenant = ${tenant} AND id = ${id}`;
+    return row?.info;
+  }
+
   async listSessions(
     tenant: string,
     filter: { graphId?: string; state?: string; user?: string } = {},
