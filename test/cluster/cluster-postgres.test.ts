@@ -135,7 +135,7 @@ describe('cluster mode, three runner processes on Postgres + Redis', () => {
     );
     gate.hold = false;
     gate.releaseAll();
-    await redis.restart();
+    await redis.restart(2500); // longer than a lease: every owner stops writing meanwhile
     await eventually(
       leases,
       (held) => every.every((s) => held.has(s.id)),
