@@ -55,11 +55,11 @@ export function createLogger(config: Config): Logger {
 }
 
 /**
- * Store and sessions on the embedded store, without any network: what `switchboard run` and a
- * single `serve` process use (a process with Redis goes through createClusterCore instead).
+ * Store and sessions of one process: on the embedded store (what `switchboard run` uses), or on
+ * the `store` given (PostgreSQL, see openStore). A process with Redis goes through createClusterCore instead.
  */
-export function createCore(config: Config, log: Logger = createLogger(config), instruments?: Instruments): Core {
-  const store = new LowdbStore(resolve(config.dataDir), { onError: (err) => log.error({ err }, 'the embedded store could not checkpoint or replay a session (a failed checkpoint keeps the writes in the journal and retries)') });
+export function createCore(config: Config, log: Logger = createLogger(config), instruments?: Instruments, store?: Store): Core {
+  store ??= new LowdbStore(resolve(config.dataDir), { onError: (err) => log.error({ err }, 'the embedded store could not checkpoint or replay a session (a failed checkpoint keeps the writes in the journal and retries)') });
   const mcpClients = mcpPool(config);
   const sessions = createSessionManager(config, storesOf(store), log, mcpClients, instruments);
   return {
@@ -105,7 +105,7 @@ function mcpPool(config: Config): McpPool {
 
 function createSessionManager(config: Config, stores: Stores, log: Logger, mcp: McpPool, instruments?: Instruments): SessionManager {
   const runtime = new SingleThreadedAgentRuntime();
-  const observed = <S extends object>(store: S) => (instruments ? observeStoreWrites(store, config.redisUrl ? 'redis' : 'lowdb', instruments) : store);
+  const observed = <S extends object>(store: S) => (instruments ? observeStoreWrites(store, storeName(config), instruments) : store);
   return new SessionManager({
     stores: { graphs: observed(stores.graphs), sessions: observed(stores.sessions), memory: observed(stores.memory) },
     runtime,
@@ -153,7 +153,7 @@ export async function startRunner(options: RunnerOptions = {}): Promise<Runner> 
   const registry = new Registry();
   const instruments = new Instruments(registry);
   const clustered = config.redisUrl ? await createClusterCore(config, log, instruments) : undefined;
-  const core: Core = clustered ?? createCore(config, log, instruments);
+  const core: Core = clustered ?? createCore(config, log, instruments, config.databaseUrl ? await PostgresStore.open({ url: config.databaseUrl }) : undefined);
   const cluster = clustered?.cluster;
   const { store, sessions } = core;
   const metrics = new Metrics(sessions, registry);
@@ -211,8 +211,13 @@ export async function startRunner(options: RunnerOptions = {}): Promise<Runner> 
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
   }
-  log.info({ url, auth: auth.noAuth ? 'none (loopback only)' : 'token', store: config.redisUrl ? 'redis' : resolve(config.dataDir), ...(cluster ? { process: cluster.node.id } : {}) }, 'switchboard runner listening');
+  log.info({ url, auth: auth.noAuth ? 'none (loopback only)' : 'token', store: config.databaseUrl || config.redisUrl ? storeName(config) : resolve(config.dataDir), ...(cluster ? { process: cluster.node.id } : {}) }, 'switchboard runner listening');
   return { url, port, config, store, sessions, metrics, http, close };
+}
+
+/** Which backend holds the durable data, as metrics and logs name it. */
+function storeName(config: Config): string {
+  return config.databaseUrl ? 'postgres' : config.redisUrl ? 'redis' : 'lowdb';
 }
 
 /** GET /api/cluster (processes and their load) in front of the app, behind the same token check. */
