@@ -21,7 +21,7 @@ export interface ClusterOptions {
   /** How long a call to another process may take before it fails. */
   callTimeoutMs?: number;
   /** Issues fencing tokens from the durable store (see LeaseOptions.issueFence). */
-  issueFence?: () => Promise<number>;
+  issueFence?: (sessionId: string) => Promise<number>;
   /** Sees the Redis client before first use (the round-trip counter hooks in here). */
   watch?: (client: Redis) => Redis;
 }

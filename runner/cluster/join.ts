@@ -37,7 +37,8 @@ export interface ClusterMember {
  */
 export interface DurableStore {
   store: ClusterStore;
-  issueFence(): Promise<number>;
+  /** A fencing token for a new owner of the session, above every one issued before. */
+  issueFence(sessionId: string): Promise<number>;
 }
 
 /**
@@ -49,7 +50,7 @@ export interface DurableStore {
 export async function joinCluster(options: ClusterOptions & { makeSessions: (stores: Stores) => LocalSessions; loopLoad?: LoopLoad; durable?: DurableStore }): Promise<ClusterMember> {
   const roundTrips = { sessions: new RoundTrips(), socketio: new RoundTrips() };
   const { durable } = options;
-  const node = await ClusterNode.connect({ ...options, issueFence: durable && (() => durable.issueFence()), watch: (client) => roundTrips.sessions.watch(client) });
+  const node = await ClusterNode.connect({ ...options, issueFence: durable && ((id) => durable.issueFence(id)), watch: (client) => roundTrips.sessions.watch(client) });
   const store = durable?.store ?? new RedisStore({ redis: node.redis, prefix: node.keys.prefix });
   let staleWrites = 0;
   const sessionStore = fencedSessions(store, (id) => node.leases.token(id), () => (staleWrites += 1));

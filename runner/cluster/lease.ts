@@ -20,16 +20,21 @@ redis.call('SADD', KEYS[3], ARGV[3])
 return {1, tostring(token)}`;
 
 /**
- * The same with the token issued elsewhere (Postgres, see `issueFence`): a free lease answers
- * {2} when ARGV[4] is empty, so the caller asks for a token only when it will use one.
+ * The same with the token issued by the durable store (see `issueFence`), which stores it as the
+ * session's fence at once. A free lease answers {2} when ARGV[4] is empty, so the caller asks for
+ * a token only when it will use one. With a token, a lease taken meanwhile under a lower token
+ * is taken over: the store already refuses that holder's writes (it finds the lease gone at its
+ * next renewal), so the lease follows the highest fence.
  */
 const ACQUIRE_ISSUED = `
 local held = redis.call('GET', KEYS[1])
 if held then
   local owner, token = string.match(held, '^(%S+) (%d+)$')
-  if owner ~= ARGV[1] then return {0, owner} end
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return {1, token}
+  if owner == ARGV[1] then
+    redis.call('PEXPIRE', KEYS[1], ARGV[2])
+    return {1, token}
+  end
+  if ARGV[4] == '' or tonumber(token) >= tonumber(ARGV[4]) then return {0, owner} end
 end
 if ARGV[4] == '' then return {2, ''} end
 redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. ARGV[4], 'PX', ARGV[2])
@@ -72,7 +77,7 @@ export interface LeaseOptions {
    * counter: tokens then keep growing across a Redis flush or restart, so the store still refuses
    * every write of an owner from before it. Unset: Redis counts (its data goes with its counters).
    */
-  issueFence?: () => Promise<number>;
+  issueFence?: (sessionId: string) => Promise<number>;
 }
 
 /** A session as the owned sets hold it: the tenant is needed to load it after a takeover. */
@@ -131,7 +136,7 @@ export class Leases {
       ? await this.redis.leaseAcquireIssued(keys.lease(session.sessionId), keys.owned(owner), owner, String(this.ttlMs), ownedMember(session), '')
       : await this.redis.leaseAcquire(keys.lease(session.sessionId), keys.fence(session.sessionId), keys.owned(owner), owner, String(this.ttlMs), ownedMember(session));
     if (ok === 2) {
-      const issued = String(await this.options.issueFence!());
+      const issued = String(await this.options.issueFence!(session.sessionId));
       sentAt = Date.now();
       [ok, value] = await this.redis.leaseAcquireIssued(keys.lease(session.sessionId), keys.owned(owner), owner, String(this.ttlMs), ownedMember(session), issued);
     }
