@@ -23,18 +23,18 @@ return {1, tostring(token)}`;
  * The same with the token issued by the durable store (see `issueFence`), which stores it as the
  * session's fence at once. A free lease answers {2} when ARGV[4] is empty, so the caller asks for
  * a token only when it will use one. With a token, a lease taken meanwhile under a lower token
- * is taken over: the store already refuses that holder's writes (it finds the lease gone at its
- * next renewal), so the lease follows the highest fence.
+ * (by another process, or by a concurrent acquire of this one) is taken over: the store already
+ * refuses writes under that token, so the lease must follow the highest fence.
  */
 const ACQUIRE_ISSUED = `
 local held = redis.call('GET', KEYS[1])
 if held then
   local owner, token = string.match(held, '^(%S+) (%d+)$')
-  if owner == ARGV[1] then
+  if ARGV[4] == '' or tonumber(token) >= tonumber(ARGV[4]) then
+    if owner ~= ARGV[1] then return {0, owner} end
     redis.call('PEXPIRE', KEYS[1], ARGV[2])
     return {1, token}
   end
-  if ARGV[4] == '' or tonumber(token) >= tonumber(ARGV[4]) then return {0, owner} end
 end
 if ARGV[4] == '' then return {2, ''} end
 redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. ARGV[4], 'PX', ARGV[2])
@@ -142,8 +142,10 @@ export class Leases {
     }
     if (ok !== 1) return { acquired: false, owner: value };
     const token = Number(value);
-    if (owner === this.options.owner) this.held.set(session.sessionId, { token, tenant: session.tenant, validUntil: sentAt + this.ttlMs });
-    return { acquired: true, token };
+    // Two acquires of one session at once may answer two tokens: the higher one holds the lease.
+    const known = this.held.get(session.sessionId);
+    if (owner === this.options.owner && !(known && known.token > token)) this.held.set(session.sessionId, { token, tenant: session.tenant, validUntil: sentAt + this.ttlMs });
+    return { acquired: true, token: Math.max(token, known?.token ?? 0) };
   }
 
   /** Who holds a session's lease now, if anyone. */

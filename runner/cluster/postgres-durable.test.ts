@@ -64,4 +64,17 @@ describe('leases with fencing tokens from Postgres', () => {
     expect(all.filter((l) => l.token(session.sessionId) !== undefined)).toEqual([held]);
     await store.putSession(record, { fence: token });
   });
+
+  it('holds a lease under the stored fence after one process acquired it twice at once', async () => {
+    const record = sessionRecord('t-twice');
+    await store.putSession(record, { fence: 0 });
+    const session = { tenant: 't-twice', sessionId: record.info.id };
+    const one = leases('one');
+    const results = await Promise.all([one.acquire(session), one.acquire(session), one.acquire(session)]);
+    expect(results.every((r) => r.acquired)).toBe(true);
+    const fence = await store.fenceOf(session.sessionId);
+    expect(one.token(session.sessionId)).toBe(fence);
+    expect(await one.renewAll()).toEqual([]);
+    await store.putSession(record, { fence });
+  });
 });
