@@ -103,6 +103,21 @@ describe('PostgresStore specifics', () => {
     }
   });
 
+  it('a new owner raises the fence before writing, and the old owner is refused at once', async () => {
+    const record = sessionRecord('t-raise');
+    await store.putSession(record, { fence: 1 });
+    await store.raiseFence(record.info.id, 2); // the lease moved to another process
+    await expect(
+      store.putSession({ ...record, info: { ...record.info, turns: 1 } }, { fence: 1 }),
+    ).rejects.toBeInstanceOf(StaleFenceError);
+    await expect(store.raiseFence(record.info.id, 1)).rejects.toMatchObject({
+      code: 'stale_fence',
+      details: { current: 2 },
+    });
+    await store.putSession({ ...record, info: { ...record.info, turns: 2 } }, { fence: 2 });
+    expect((await store.getSession('t-raise', record.info.id))?.info.turns).toBe(2);
+  });
+
   it('keeps a user memory full at its limit, even under concurrent writers', async () => {
     await Promise.all(
       Array.from({ length: 1010 }, (_, i) => store.setMemory('t-full', 'u:1', `k${i}`, 'v').catch(() => 'full')),

@@ -1,6 +1,7 @@
 import type { Sql } from 'postgres';
 import type { SessionInfo } from '../../../schemas/protocol.ts';
 import { AppError, invalid } from '../../errors.ts';
+import { StaleFenceError } from '../errors.ts';
 import { InFlight } from '../in-flight.ts';
 import { applyChange, type SnapshotChange } from '../snapshot-change.ts';
 import { segment, userFileName } from '../store-paths.ts';
@@ -159,6 +160,21 @@ export class PostgresStore implements Store {
   async fenceOf(sessionId: string): Promise<number> {
     const [row] = await this.sql<{ fence: string }[]>`SELECT fence FROM session_fences WHERE session_id = ${sessionId}`;
     return row ? Number(row.fence) : 0;
+  }
+
+  /**
+   * Raises the session's stored fence to `fence` without writing the session: a new owner calls it
+   * when it takes the lease, so the old owner's next write is refused even before the new one has
+   * written. Rejects with StaleFenceError when a higher fence is stored.
+   */
+  raiseFence(sessionId: string, fence: number): Promise<void> {
+    return this.writes.run(async () => {
+      segment('session', sessionId);
+      if (!Number.isSafeInteger(fence)) throw invalid(`fence ${fence} must be an integer`, { field: 'fence' });
+      const raised = await this.sql`INSERT INTO session_fences AS f (session_id, fence) VALUES (${sessionId}, ${fence})
+        ON CONFLICT (session_id) DO UPDATE SET fence = excluded.fence WHERE f.fence <= excluded.fence`;
+      if (raised.count === 0) throw new StaleFenceError(sessionId, fence, await this.fenceOf(sessionId));
+    });
   }
 
   // ---- memory ----
