@@ -133,6 +133,23 @@ describe('PostgresStore specifics', () => {
     expect(await store.getMemory('t-full', 'u:1')).toEqual({});
   }, 30_000); // 1010 writes to one user's memory take their turns under its lock
 
+  it('stores what PostgreSQL cannot hold (NUL, half a surrogate pair) as visible stand-ins, and every other text as it is', async () => {
+    const record = sessionRecord('t-nul');
+    const id = record.info.id;
+    const odd = 'a\u0000b \ud83d end'; // NUL, then the first half of an emoji cut off
+    const literal = String.raw`a backslash-u: \u0000 and \ud83d stay text` + ' 😀';
+    await store.putSession({
+      ...record,
+      transcript: [message(id, odd), message(id, literal)],
+      snapshot: { key: id, agents: { a: { last: odd } }, pending: [] },
+    });
+    const stored = await store.getSession('t-nul', id);
+    expect(stored?.transcript.map((m) => m.content)).toEqual(['a\u2400b \ufffd end', literal]);
+    expect(stored?.snapshot?.agents).toEqual({ a: { last: 'a\u2400b \ufffd end' } });
+    await store.setMemory('t-nul', 'ann', 'k\u0000', 'v\u0000');
+    expect(await store.getMemory('t-nul', 'ann')).toEqual({ 'k\u2400': 'v\u2400' });
+  });
+
   it('refuses ids the other stores refuse, naming the field', async () => {
     await expect(store.getSession('a/b', randomUUID())).rejects.toMatchObject({
       code: 'invalid',

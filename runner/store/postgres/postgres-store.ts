@@ -8,6 +8,7 @@ import { segment, userFileName } from '../store-paths.ts';
 import type { PutSessionOptions, SessionRecord, Store, StoredGraph } from '../types.ts';
 import { connectPostgres, type PostgresConnection } from './connect.ts';
 import { migrate } from './migrate.ts';
+import { toPgJson, toPgText } from './pg-text.ts';
 import { SessionWriter } from './put-session.ts';
 
 // The same limits as the embedded store, so moving to PostgreSQL changes no behaviour.
@@ -100,7 +101,7 @@ export class PostgresStore implements Store {
           field: 'version',
         });
       await this
-        .sql`INSERT INTO graphs (tenant, id, version, record) VALUES (${record.tenant}, ${record.id}, ${record.version}, ${JSON.stringify(record)}::text::jsonb)
+        .sql`INSERT INTO graphs (tenant, id, version, record) VALUES (${record.tenant}, ${record.id}, ${record.version}, ${toPgJson(record)}::text::jsonb)
         ON CONFLICT (tenant, id, version) DO UPDATE SET record = excluded.record`;
     });
   }
@@ -199,7 +200,7 @@ export class PostgresStore implements Store {
     segment('tenant', tenant);
     const [{ stored }] = await this.sql<
       { stored: boolean }[]
-    >`SELECT sb_set_memory(${tenant}, ${userKey}, ${key}, ${value}, ${MAX_MEMORY_KEYS}) AS stored`;
+    >`SELECT sb_set_memory(${tenant}, ${userKey}, ${toPgText(key)}, ${toPgText(value)}, ${MAX_MEMORY_KEYS}) AS stored`;
     if (!stored)
       throw invalid(`the memory of user "${user}" is full: at most ${MAX_MEMORY_KEYS} keys`, {
         limit: MAX_MEMORY_KEYS,

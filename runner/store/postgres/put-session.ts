@@ -5,6 +5,7 @@ import { AppError, invalid } from '../../errors.ts';
 import { StaleFenceError } from '../errors.ts';
 import { KeyedLock } from '../keyed-lock.ts';
 import { changeOf } from '../snapshot-change.ts';
+import { toPgJson, toPgText } from './pg-text.ts';
 import { segment } from '../store-paths.ts';
 import type { PutSessionOptions, SessionRecord } from '../types.ts';
 
@@ -81,8 +82,8 @@ export class SessionWriter {
       : t.snapshot === undefined
         ? ['none', null]
         : whole
-          ? ['whole', JSON.stringify(t.snapshot)]
-          : ['change', JSON.stringify(change)];
+          ? ['whole', toPgJson(t.snapshot)]
+          : ['change', toPgJson(change)];
     const revision = `${this.writer}${(this.revisions++).toString(36)}`;
     this.written.delete(t.info);
     try {
@@ -125,7 +126,7 @@ export class SessionWriter {
     from: number | undefined,
   ): Promise<void> {
     const entries: string[] = [];
-    for (let i = (from ?? 0) - t.offset; i < t.length - t.offset; i++) entries.push(JSON.stringify(t.transcript[i]));
+    for (let i = (from ?? 0) - t.offset; i < t.length - t.offset; i++) entries.push(toPgJson(t.transcript[i]));
     await this
       .sql`SELECT sb_put_session(${t.tenant}, ${t.id}, ${t.fence ?? null}::bigint, ${t.infoJson}::text, ${base}::text, ${revision}::text, ${t.inboxJson}::text, ${kind}::text, ${snapshotJson}::text, ${t.accepted}::text[], ${from ?? null}::integer, ${entries}::text[])`;
   }
@@ -151,9 +152,9 @@ function take(record: SessionRecord, options: PutSessionOptions): Taken {
     tenant: info.tenant,
     id: info.id,
     info,
-    infoJson: JSON.stringify(info),
-    inboxJson: JSON.stringify(record.inbox ?? null),
-    accepted: [...record.acceptedMessageIds],
+    infoJson: toPgJson(info),
+    inboxJson: toPgJson(record.inbox ?? null),
+    accepted: record.acceptedMessageIds.map(toPgText),
     snapshot: record.snapshot,
     transcript,
     offset,
