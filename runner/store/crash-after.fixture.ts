@@ -5,15 +5,16 @@
  */
 import { text } from 'node:stream/consumers';
 import { LowdbStore } from './lowdb-store.ts';
-import type { PutSessionOptions, SessionRecord } from './types.ts';
+import { recordWrite } from './session-write.ts';
+import type { SessionRecord } from './types.ts';
 
-export type CrashStep = { put: SessionRecord; options?: PutSessionOptions } | { delete: { tenant: string; id: string } } | 'flush';
+export type CrashStep = { put: SessionRecord; options?: Parameters<typeof recordWrite>[1] } | { delete: { tenant: string; id: string } } | 'flush';
 
 const [dir] = process.argv.slice(2) as [string];
 const store = new LowdbStore(dir);
 for (const step of JSON.parse(await text(process.stdin)) as CrashStep[]) {
   if (step === 'flush') await store.flush();
-  else if ('put' in step) await store.putSession(step.put, step.options);
+  else if ('put' in step) await store.putSession(recordWrite(step.put, step.options));
   else await store.deleteSession(step.delete.tenant, step.delete.id);
 }
 process.exit(0);

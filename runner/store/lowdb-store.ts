@@ -9,7 +9,8 @@ import { KeyedLock } from './keyed-lock.ts';
 import { readJson, storeError, writeJson } from './json-file.ts';
 import { SessionFiles } from './session-files.ts';
 import { StorePaths, segment } from './store-paths.ts';
-import type { PutSessionOptions, SessionRecord, Store, StoredGraph } from './types.ts';
+import type { SessionWrite } from './session-write.ts';
+import type { SessionRecord, Store, StoredGraph } from './types.ts';
 
 const MAX_MEMORY_KEYS = 1000;
 const MAX_MEMORY_KEY = 200;
@@ -102,22 +103,20 @@ export class LowdbStore implements Store {
       .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
   }
 
-  putSession(record: SessionRecord, options: PutSessionOptions = {}): Promise<void> {
-    return this.writes.run(() => this.writeSession(record, options));
+  putSession(write: SessionWrite): Promise<void> {
+    return this.writes.run(() => this.writeSession(write));
   }
 
-  private async writeSession(record: SessionRecord, options: PutSessionOptions): Promise<void> {
-    const { tenant, id } = record.info;
-    const offset = options.transcriptOffset ?? 0;
-    const length = offset + record.transcript.length; // before any wait: the caller may append meanwhile
+  private async writeSession(write: SessionWrite): Promise<void> {
+    const { tenant, id } = write.info;
     sessionIds(tenant, id);
-    const fence = options.fence;
+    const { fence } = write;
     if (fence !== undefined) {
       if (!Number.isFinite(fence)) throw invalid(`fence ${fence} must be a number`);
       await this.files.lock.run(this.paths.sessionFile(tenant, id), () => this.checkFence(tenant, id, fence));
     }
     try {
-      await this.sessions.put(record, options.transcriptFrom, length, offset);
+      await this.sessions.put(write);
     } catch (error) {
       throw storeError('write', `session "${id}"`, error);
     }

@@ -3,18 +3,21 @@ import type { SessionInfo } from '../../../schemas/protocol.ts';
 import { AppError, invalid } from '../../errors.ts';
 import { StaleFenceError } from '../errors.ts';
 import { InFlight } from '../in-flight.ts';
-import { applyChange, type SnapshotChange } from '../snapshot-change.ts';
+import { applyChange, type SnapshotChange } from '../../sessions/snapshot-change.ts';
 import { segment, userFileName } from '../store-paths.ts';
-import type { PutSessionOptions, SessionRecord, Store, StoredGraph } from '../types.ts';
+import type { SessionWrite } from '../session-write.ts';
+import type { SessionRecord, Store, StoredGraph } from '../types.ts';
 import { connectPostgres, type PostgresConnection } from './connect.ts';
 import { migrate } from './migrate.ts';
 import { toPgJson, toPgText } from './pg-text.ts';
-import { SessionWriter } from './put-session.ts';
+import { SessionWrites } from './put-session.ts';
 
 // The same limits as the embedded store, so moving to PostgreSQL changes no behaviour.
 const MAX_MEMORY_KEYS = 1000;
 const MAX_MEMORY_KEY = 200;
 const MAX_MEMORY_VALUE = 10_000;
+/** As RedisStore's: a client that answers at once sends within it, a person typing does not. */
+const COALESCE_MS = 5;
 
 export interface PostgresStoreOptions extends PostgresConnection {
   /** Apply the pending migrations before the store is used (the runner does; `false` for a read-only look). */
@@ -38,10 +41,12 @@ interface SessionRow {
  */
 export class PostgresStore implements Store {
   private readonly writes = new InFlight();
-  private readonly sessionWriter: SessionWriter;
+  private readonly sessionWrites: SessionWrites;
+  /** Each write is a round trip and a commit: a turn's end may wait this long to go out with the next message's write. */
+  readonly coalesceMs = COALESCE_MS;
 
   private constructor(readonly sql: Sql) {
-    this.sessionWriter = new SessionWriter(sql);
+    this.sessionWrites = new SessionWrites(sql);
   }
 
   /** Connects and (unless told not to) migrates; fails with the server's reason when it cannot. */
@@ -147,8 +152,8 @@ export class PostgresStore implements Store {
   }
 
   /** Fencing is checked by the database in the write's own statement (see put-session.ts). */
-  putSession(record: SessionRecord, options: PutSessionOptions = {}): Promise<void> {
-    return this.writes.run(() => this.sessionWriter.put(record, options));
+  putSession(write: SessionWrite): Promise<void> {
+    return this.writes.run(() => this.sessionWrites.apply(write));
   }
 
   deleteSession(tenant: string, id: string): Promise<void> {
