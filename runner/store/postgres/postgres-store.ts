@@ -11,11 +11,8 @@ import { connectPostgres, type PostgresConnection } from './connect.ts';
 import { migrate } from './migrate.ts';
 import { toPgJson, toPgText } from './pg-text.ts';
 import { SessionWrites } from './put-session.ts';
+import { checkMemoryEntry, MAX_MEMORY_KEYS, memoryFull } from '../memory-limits.ts';
 
-// The same limits as the embedded store, so moving to PostgreSQL changes no behaviour.
-const MAX_MEMORY_KEYS = 1000;
-const MAX_MEMORY_KEY = 200;
-const MAX_MEMORY_VALUE = 10_000;
 /** As RedisStore's: a client that answers at once sends within it, a person typing does not. */
 const COALESCE_MS = 5;
 
@@ -197,19 +194,13 @@ export class PostgresStore implements Store {
   }
 
   private async writeMemory(tenant: string, user: string, key: string, value: string): Promise<void> {
-    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_MEMORY_KEY)
-      throw invalid(`memory key must be 1-${MAX_MEMORY_KEY} characters`, { field: 'key' });
-    if (typeof value !== 'string' || value.length > MAX_MEMORY_VALUE)
-      throw invalid(`memory value must be at most ${MAX_MEMORY_VALUE} characters`, { field: 'value' });
+    checkMemoryEntry(key, value);
     const userKey = userFileName(user);
     segment('tenant', tenant);
     const [{ stored }] = await this.sql<
       { stored: boolean }[]
     >`SELECT sb_set_memory(${tenant}, ${userKey}, ${toPgText(key)}, ${toPgText(value)}, ${MAX_MEMORY_KEYS}) AS stored`;
-    if (!stored)
-      throw invalid(`the memory of user "${user}" is full: at most ${MAX_MEMORY_KEYS} keys`, {
-        limit: MAX_MEMORY_KEYS,
-      });
+    if (!stored) throw memoryFull(user);
   }
 
   /** After the user's sessions were deleted (their rows went with them): the user's memory. */
