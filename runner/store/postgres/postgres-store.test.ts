@@ -104,19 +104,24 @@ describe('PostgresStore specifics', () => {
     }
   });
 
-  it('a new owner raises the fence before writing, and the old owner is refused at once', async () => {
-    const record = sessionRecord('t-raise');
-    await store.putSession(recordWrite(record, { fence: 1 }));
-    await store.raiseFence(record.info.id, 2); // the lease moved to another process
+  it('issues fence tokens above every one before, and the old owner is refused at once', async () => {
+    const record = sessionRecord('t-issue');
+    const id = record.info.id;
+    const first = await store.issueFence(id);
+    await store.putSession(recordWrite(record, { fence: first }));
+    await store.putSession(recordWrite(record, { fence: 9 })); // a write may carry a higher one
+    const next = await store.issueFence(id); // the lease moved to another process
+    expect(next).toBe(10);
     await expect(
-      store.putSession(recordWrite({ ...record, info: { ...record.info, turns: 1 } }, { fence: 1 })),
+      store.putSession(recordWrite({ ...record, info: { ...record.info, turns: 1 } }, { fence: 9 })),
     ).rejects.toBeInstanceOf(StaleFenceError);
-    await expect(store.raiseFence(record.info.id, 1)).rejects.toMatchObject({
-      code: 'stale_fence',
-      details: { current: 2 },
-    });
-    await store.putSession(recordWrite({ ...record, info: { ...record.info, turns: 2 } }, { fence: 2 }));
-    expect((await store.getSession('t-raise', record.info.id))?.info.turns).toBe(2);
+    await store.putSession(recordWrite({ ...record, info: { ...record.info, turns: 2 } }, { fence: next }));
+    expect((await store.getSession('t-issue', id))?.info.turns).toBe(2);
+    expect(
+      await Promise.all([store.issueFence(id), store.issueFence(id), store.issueFence(id)]).then((t) =>
+        t.sort((a, b) => a - b),
+      ),
+    ).toEqual([11, 12, 13]);
   });
 
   it('keeps a user memory full at its limit, even under concurrent writers', async () => {

@@ -1,7 +1,6 @@
 import type { Sql } from 'postgres';
 import type { SessionInfo } from '../../../schemas/protocol.ts';
 import { AppError, invalid } from '../../errors.ts';
-import { StaleFenceError } from '../errors.ts';
 import { InFlight } from '../in-flight.ts';
 import { applyChange, type SnapshotChange } from '../../sessions/snapshot-change.ts';
 import { segment, userFileName } from '../store-paths.ts';
@@ -166,17 +165,18 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Raises the session's stored fence to `fence` without writing the session: a new owner calls it
-   * when it takes the lease, so the old owner's next write is refused even before the new one has
-   * written. Rejects with StaleFenceError when a higher fence is stored.
+   * A new fencing token for the session, above every one issued or written before: the stored
+   * fence, raised by one in one statement. From then on the database refuses the writes of
+   * whoever holds a lower token, even before the new owner's first write (a cluster lease issues
+   * its tokens here, so they keep growing whatever Redis loses).
    */
-  raiseFence(sessionId: string, fence: number): Promise<void> {
+  issueFence(sessionId: string): Promise<number> {
     return this.writes.run(async () => {
-      segment('session', sessionId);
-      if (!Number.isSafeInteger(fence)) throw invalid(`fence ${fence} must be an integer`, { field: 'fence' });
-      const raised = await this.sql`INSERT INTO session_fences AS f (session_id, fence) VALUES (${sessionId}, ${fence})
-        ON CONFLICT (session_id) DO UPDATE SET fence = excluded.fence WHERE f.fence <= excluded.fence`;
-      if (raised.count === 0) throw new StaleFenceError(sessionId, fence, await this.fenceOf(sessionId));
+      const [row] = await this.sql<
+        { fence: string }[]
+      >`INSERT INTO session_fences AS f (session_id, fence) VALUES (${segment('session', sessionId)}, 1)
+        ON CONFLICT (session_id) DO UPDATE SET fence = f.fence + 1 RETURNING fence`;
+      return Number(row!.fence);
     });
   }
 
