@@ -41,6 +41,9 @@ describe('PostgresStore specifics', () => {
     let snapshot = snapshotOf(id, [{ role: 'system', content: 'x'.repeat(5000) }]);
     const transcript = [message(id, 'q0')];
     await writes.put({ ...record, transcript, snapshot });
+    const firstRow = () =>
+      db.sql<{ xmin: string }[]>`SELECT xmin::text FROM transcript_entries WHERE session_id = ${id} AND seq = 0`;
+    const [written] = await firstRow();
     const turns = 40; // more than the writer sends as changes before a whole snapshot
     for (let turn = 1; turn <= turns; turn++) {
       transcript.push(message(id, `q${turn}`), message(id, `a${turn}`));
@@ -63,6 +66,8 @@ describe('PostgresStore specifics', () => {
       { rows: string }[]
     >`SELECT count(*) AS rows FROM transcript_entries WHERE session_id = ${id}`;
     expect(Number(rows)).toBe(transcript.length);
+    // No turn rewrote what an earlier one stored: the first entry is still the row the first write made.
+    expect(await firstRow()).toEqual([written]);
   });
 
   it('a second writer that comes between makes the first send everything again, with nothing lost', async () => {
