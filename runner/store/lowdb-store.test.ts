@@ -2,15 +2,14 @@ import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, write
 import { tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CrashStep } from './crash-after.fixture.ts';
 import { LowdbStore, type LowdbStoreOptions } from './lowdb-store.ts';
 import { CHUNK } from './transcript-log.ts';
 import { describeStoreContracts } from './contract/index.ts';
 import { graphRecord, message, sessionRecord } from './contract/records.ts';
 import { recordWrite } from './session-write.ts';
+import { crashAfter, fixture } from './test-support.ts';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -29,16 +28,6 @@ afterEach(async () => {
   for (const store of stores.splice(0)) await store.close();
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
-
-/** Runs `steps` on a store in `dir` in a child process that exits right after, without closing it. */
-async function crashAfter(dir: string, steps: CrashStep[]): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture('crash-after'), dir], { stdio: ['pipe', 'ignore', 'inherit'] });
-  child.stdin.end(JSON.stringify(steps));
-  const code = await new Promise((resolve) => child.once('exit', resolve));
-  expect(code).toBe(0);
-}
-
-const fixture = (name: string) => join(dirname(fileURLToPath(import.meta.url)), `${name}.fixture.ts`);
 
 describeStoreContracts('lowdb', async () => new LowdbStore(await tempDir()), (store) => filesUnder((store as LowdbStore).dir));
 
