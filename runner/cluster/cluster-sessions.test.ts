@@ -10,6 +10,7 @@ import { echoGraph } from '../sessions/test-support.ts';
 import type { Caller } from '../sessions/types.ts';
 import { joinCluster, type ClusterMember } from './join.ts';
 import { connectTestRedis, flushPrefix, TEST_REDIS_URL, testPrefix } from './test-support.ts';
+import { recordWrite } from '../store/session-write.ts';
 
 const acme: Caller = { tenant: 'acme', user: 'ann' };
 let redis: Redis;
@@ -105,7 +106,7 @@ describe('ClusterSessions', () => {
     await survivor.sessions.settled(acme, info.id);
     const record = (await survivor.store.getSession('acme', info.id))!;
     expect(record.transcript.map((m) => m.content)).toEqual(['one', 'echo: one', 'two', 'echo: two']);
-    await expect(survivor.store.putSession(record, { fence: staleToken })).rejects.toMatchObject({ code: 'stale_fence' });
+    await expect(survivor.store.putSession(recordWrite(record, { fence: staleToken }))).rejects.toMatchObject({ code: 'stale_fence' });
     expect((await survivor.node.placement.list()).map((p) => p.id)).toEqual([survivor.node.id]);
   });
 

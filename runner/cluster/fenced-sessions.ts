@@ -1,5 +1,5 @@
 import { StaleFenceError } from '../store/errors.ts';
-import type { PutSessionOptions, SessionRecord, SessionStore } from '../store/types.ts';
+import type { SessionStore } from '../store/types.ts';
 
 /**
  * The session store as a cluster member sees it: every session write carries the fencing token
@@ -17,8 +17,8 @@ export function fencedSessions(store: SessionStore, tokenOf: (sessionId: string)
   return {
     getSession: (tenant, id) => store.getSession(tenant, id),
     listSessions: (tenant, filter) => store.listSessions(tenant, filter),
-    putSession: (record: SessionRecord, options: PutSessionOptions = {}) =>
-      store.putSession(record, { ...options, fence: options.fence ?? tokenOf(record.info.id) ?? 0 }).catch(failed),
+    putSession: (write) => store.putSession({ ...write, fence: write.fence ?? tokenOf(write.info.id) ?? 0 }).catch(failed),
+    coalesceMs: store.coalesceMs,
     deleteSession: (tenant, id) => store.deleteSession(tenant, id),
     prune: (policy) => store.prune(policy),
   };

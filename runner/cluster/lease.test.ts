@@ -5,6 +5,7 @@ import { redisKeys } from '../store/redis-keys.ts';
 import { RedisStore } from '../store/redis-store.ts';
 import { Leases } from './lease.ts';
 import { connectTestRedis, flushPrefix, testPrefix } from './test-support.ts';
+import { recordWrite } from '../store/session-write.ts';
 
 let redis: Redis;
 let prefix: string;
@@ -94,12 +95,12 @@ describe('Leases', () => {
       info: { id, tenant: 't', graphId: 'g', graphVersion: 1, state: 'idle' as const, createdAt: 1, lastActiveAt: 1, turns: 1, usage: { promptTokens: 0, completionTokens: 0, cost: 0, estimated: false } },
       transcript: [], acceptedMessageIds: [],
     };
-    await store.putSession(record, { fence: old.token(id) });
+    await store.putSession(recordWrite(record, { fence: old.token(id) }));
     await waitFor(async () => (await old.ownerOf(id)) === undefined);
     const fresh = leases('new');
     await fresh.acquire({ tenant: 't', sessionId: id });
-    await expect(store.putSession({ ...record, info: { ...record.info, turns: 99 } }, { fence: taken.acquired ? taken.token : 0 })).rejects.toMatchObject({ code: 'stale_fence' });
-    await store.putSession({ ...record, info: { ...record.info, turns: 2 } }, { fence: fresh.token(id) });
+    await expect(store.putSession(recordWrite({ ...record, info: { ...record.info, turns: 99 } }, { fence: taken.acquired ? taken.token : 0 }))).rejects.toMatchObject({ code: 'stale_fence' });
+    await store.putSession(recordWrite({ ...record, info: { ...record.info, turns: 2 } }, { fence: fresh.token(id) }));
     expect((await store.getSession('t', id))?.info.turns).toBe(2);
   });
 });

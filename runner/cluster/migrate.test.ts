@@ -10,6 +10,7 @@ import { RedisStore } from '../store/redis-store.ts';
 import { graphRecord, sessionRecord } from '../store/contract/records.ts';
 import { migrateLowdbToRedis } from './migrate.ts';
 import { connectTestRedis, flushPrefix, TEST_REDIS_URL, testPrefix } from './test-support.ts';
+import { recordWrite } from '../store/session-write.ts';
 
 let redis: Redis;
 let dir: string;
@@ -22,8 +23,8 @@ beforeAll(async () => {
   await lowdb.putGraph(graphRecord('acme', 'support', 2, true));
   await lowdb.putGraph(graphRecord('other', 'g', 1));
   const fenced = sessionRecord('acme', { graphId: 'support', user: 'ann' });
-  await lowdb.putSession(fenced, { fence: 7 });
-  await lowdb.putSession(sessionRecord('acme', { graphId: 'support', state: 'closed' }));
+  await lowdb.putSession(recordWrite(fenced, { fence: 7 }));
+  await lowdb.putSession(recordWrite(sessionRecord('acme', { graphId: 'support', state: 'closed' })));
   await lowdb.setMemory('acme', 'ann', 'color', 'blue');
   await lowdb.setMemory('acme', 'ann@example.com', 'city', 'Oslo'); // stored under a hash of the name
   await lowdb.close();
@@ -50,7 +51,7 @@ describe('migrateLowdbToRedis', () => {
     expect(await target.getGraph('acme', 'support', 1)).toEqual(await lowdb.getGraph('acme', 'support', 1));
     const [first] = await lowdb.listSessions('acme', { user: 'ann' });
     expect(await target.getSession('acme', first!.id)).toEqual(await lowdb.getSession('acme', first!.id));
-    await expect(target.putSession((await lowdb.getSession('acme', first!.id))!, { fence: 6 })).rejects.toMatchObject({ code: 'stale_fence' });
+    await expect(target.putSession(recordWrite((await lowdb.getSession('acme', first!.id))!, { fence: 6 }))).rejects.toMatchObject({ code: 'stale_fence' });
     expect(await target.getMemory('acme', 'ann')).toEqual({ color: 'blue' });
     expect(await target.getMemory('acme', 'ann@example.com')).toEqual({ city: 'Oslo' });
     await lowdb.close();

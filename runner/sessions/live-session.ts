@@ -1,8 +1,10 @@
 import type { InputRequestEvent, MessageEvent, ServerEventName, ServerEvents, SessionInfo, SessionState, TurnEndReason } from '../../schemas/protocol.ts';
 import type { SessionContext } from '../agents/env.ts';
 import type { KeySnapshot } from '../runtime/types.ts';
-import { WRITE_OVERLAP, type InboxItem, type SessionRecord } from '../store/types.ts';
+import { WRITE_OVERLAP } from '../store/session-write.ts';
+import type { InboxItem, SessionRecord } from '../store/types.ts';
 import type { GraphVersion } from './graph-versions.ts';
+import type { Held, Sent } from './session-writer.ts';
 import type { SessionListener } from './types.ts';
 import { zeroUsage } from './usage.ts';
 
@@ -136,6 +138,10 @@ export class LiveSession {
   persistedTranscript: number | undefined;
   /** Bumped when the transcript is cut (retention): counts from writes started before no longer hold. */
   transcriptRewrites = 0;
+  /** What the writer's last write sent, which its next one builds on; undefined: nothing yet, or it failed. */
+  sent: Sent | undefined;
+  /** A write held for the session's next one (see SessionWriter.persist). */
+  held: Held | undefined;
   /** API calls in progress on this session: it stays in memory until they finish. */
   busy = 0;
   /** Deleted from the store: nothing may write it back. */
@@ -181,6 +187,11 @@ export class LiveSession {
     return this.turn === undefined && this.inbox.length === 0;
   }
 
+  /** The ids of the user messages accepted lately, oldest first; changed in place. */
+  get acceptedIds(): readonly string[] {
+    return this.accepted;
+  }
+
   hasAccepted(messageId: string): boolean {
     return this.acceptedSet.has(messageId);
   }
@@ -214,13 +225,4 @@ export class LiveSession {
     }
   }
 
-  /**
-   * The live objects, not copies: a store serialises them when it writes, so a later write always
-   * holds the later state. The transcript only grows at its end (trimming replaces the array), so
-   * its first `length` entries at the time of a write stay what they were; stores read no further.
-   * It starts at entry `transcriptOffset` (see Store.putSession).
-   */
-  record(): SessionRecord {
-    return { info: this.info, transcript: this.transcript, snapshot: this.snapshot, acceptedMessageIds: this.accepted, inbox: this.inbox };
-  }
 }

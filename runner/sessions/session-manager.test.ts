@@ -7,6 +7,7 @@ import type { AgentEnv } from '../agents/env.ts';
 import type { ModelSource } from './session-manager.ts';
 import type { Caller } from './types.ts';
 import { approvalGraph, echoGraph, gatherGraph, listen, loopGraph, memoryGraph, putGraph, startRunner, tempDataDir, type Runner } from './test-support.ts';
+import { SessionWriter } from './session-writer.ts';
 
 const acme: Caller = { tenant: 'acme', user: 'ann' };
 const globex: Caller = { tenant: 'globex', user: 'gus' };
@@ -149,10 +150,10 @@ describe('SessionManager', () => {
     await putGraph(runner.store, 'acme', approvalGraph());
     const { manager } = runner;
     const writes: Array<{ turns: number; queued: number; coalesce: boolean }> = [];
-    const put = runner.store.putSession.bind(runner.store);
-    vi.spyOn(runner.store, 'putSession').mockImplementation((record, options) => {
-      writes.push({ turns: record.info.turns, queued: record.inbox?.length ?? 0, coalesce: options?.coalesce ?? false });
-      return put(record, options);
+    const persist = SessionWriter.prototype.persist;
+    vi.spyOn(SessionWriter.prototype, 'persist').mockImplementation(function (this: SessionWriter, s, coalesce) {
+      writes.push({ turns: s.info.turns, queued: s.inbox.length, coalesce: coalesce ?? false });
+      return persist.call(this, s, coalesce);
     });
     const info = await manager.create(acme, { graphId: 'approval' });
     const ev = await listen(manager, acme, info.id);

@@ -3,6 +3,7 @@ import type { GraphInput } from '../../schemas/graph.ts';
 import { LowdbStore } from '../store/lowdb-store.ts';
 import { echoGraph, putGraph, startRunner, tempDataDir } from './test-support.ts';
 import type { Caller } from './types.ts';
+import { recordWrite } from '../store/session-write.ts';
 
 const ann: Caller = { tenant: 'acme', user: 'ann' };
 const cleanups: Array<() => Promise<void>> = [];
@@ -79,7 +80,7 @@ describe('the session-start message', () => {
     // What a crash right after the acknowledgement leaves: the start message stored, queued, not answered.
     const [start] = record.transcript;
     const crashed = new LowdbStore(dir);
-    await crashed.putSession({ ...record, info: { ...record.info, state: 'running', turns: 0 }, transcript: [start!], inbox: [{ messageId: start!.id, turnId: start!.turnId, content: start!.content, start: true }], snapshot: undefined });
+    await crashed.putSession(recordWrite({ ...record, info: { ...record.info, state: 'running', turns: 0 }, transcript: [start!], inbox: [{ messageId: start!.id, turnId: start!.turnId, content: start!.content, start: true }], snapshot: undefined }));
     await crashed.close();
 
     const next = startRunner(dir);

@@ -4,6 +4,7 @@
  */
 import { LowdbStore } from './lowdb-store.ts';
 import type { SessionRecord } from './types.ts';
+import { recordWrite } from './session-write.ts';
 
 const [dir, id] = process.argv.slice(2) as [string, string];
 const store = new LowdbStore(dir);
@@ -18,6 +19,6 @@ for (let turn = 0; ; turn++) {
     sessionId: id, id: `m${turn}`, turnId: `t${turn}`, topic: { type: 'in', source: id }, sender: 'user', recipients: [], role: 'user',
     content: 'x'.repeat(2_000), output: false, time: turn,
   });
-  await store.putSession(record, { transcriptFrom: turn });
+  await store.putSession(recordWrite(record, { from: turn }));
   if (turn === 0) process.stdout.write('ready\n');
 }

@@ -1,8 +1,10 @@
 import type { SessionInfo } from '../../schemas/protocol.ts';
 import { AppError, invalid } from '../errors.ts';
+import { applyChange, type SnapshotChange } from '../sessions/snapshot-change.ts';
 import { Journal } from './journal.ts';
 import { CHUNK } from './transcript-log.ts';
 import type { SessionFiles } from './session-files.ts';
+import type { SessionWrite } from './session-write.ts';
 import type { SessionRecord } from './types.ts';
 
 /**
@@ -41,6 +43,8 @@ interface Dirty {
   head: string;
   /** Shared with the caller, which replaces its snapshot rather than changing it. */
   snapshot: SessionRecord['snapshot'];
+  /** The revision of the write this version is (see SessionWrite); undefined: written before revisions. */
+  revision: string | undefined;
   /**
    * The transcript from `base` on: what the files lack, from the start of its log chunk (see
    * transcript-log.ts), so a long history is not copied on every write.
@@ -57,8 +61,13 @@ interface Dirty {
   sinceFold?: { from: number | undefined };
 }
 
+/**
+ * A journal line. A put carries the write as it came: the head whole, the snapshot whole (`snap`),
+ * as a change to the base's (`chg`) or not at all (unchanged), the transcript from `from` (-1:
+ * whole), and the revisions it is (`rev`) and builds on (`base`).
+ */
 type Line =
-  | { t: 'put'; s: string; id: string; from: number; head: Omit<SessionRecord, 'transcript' | 'snapshot'>; snap?: unknown; tail: SessionRecord['transcript'] }
+  | { t: 'put'; s: string; id: string; from: number; rev?: string; base?: string; head: Omit<SessionRecord, 'transcript' | 'snapshot'>; snap?: unknown; chg?: SnapshotChange; tail: SessionRecord['transcript'] }
   | { t: 'del'; s: string; id: string };
 
 export interface JournaledSessionsOptions {
@@ -74,12 +83,15 @@ export interface JournaledSessionsOptions {
  * many turns it ran meanwhile, and then deletes the journal segments it covered. On open, the
  * segments left by a crash are replayed and checkpointed before anything is read or written.
  *
- * A line carries what changed: the record's head, the transcript entries from the caller's
- * `transcriptFrom`, and the agents' snapshot only when it is a new object.
+ * A line carries the write as it came (see Line): what changed, so a turn's line holds the
+ * snapshot's change (a few hundred bytes), not the whole snapshot. A write that builds on a
+ * revision other than the session's is refused when its line is applied, and skipped on replay.
  */
 export class JournaledSessions {
   private readonly journal: Journal;
   private readonly dirty = new Map<string, Dirty>();
+  /** The revision of each session's applied state, dirty or in its files, as far as known (see put). */
+  private readonly revisions = new Map<string, string | undefined>();
   private readonly removing = new Set<Promise<unknown>>();
   private recovering: Promise<void> | undefined;
   /** The versions the running checkpoint is writing. */
@@ -116,21 +128,20 @@ export class JournaledSessions {
     return [...byId.values()];
   }
 
-  /**
-   * `length`: how many transcript entries to write, counted when the caller handed the record
-   * over; the caller may append more meanwhile (see LiveSession.record). `offset`: the record's
-   * transcript starts at this entry (see Store.putSession).
-   */
-  async put(record: SessionRecord, transcriptFrom: number | undefined, length = record.transcript.length, offset = 0): Promise<void> {
+  /** Appends the write's line; resolves once it is on disk and applied, rejects when refused. */
+  async put(write: SessionWrite): Promise<void> {
     await this.ready();
-    const { tenant, id } = record.info;
+    const { info, transcript: t, snapshot } = write;
+    const { tenant, id } = info;
     const k = key(tenant, id);
-    const { transcript, snapshot, ...rest } = record;
-    const from = transcriptFrom !== undefined && transcriptFrom >= offset && transcriptFrom <= length ? transcriptFrom : undefined;
-    if (from === undefined && offset > 0) throw invalid(`session "${id}": a transcript from entry ${offset} on can only add to what is stored (transcriptFrom ${transcriptFrom})`);
-    const head = JSON.stringify(rest);
+    const offset = t.kind === 'from' ? t.offset : 0;
+    const from = t.kind === 'from' ? t.from : undefined;
+    const { length, entries: transcript } = t;
+    if (from !== undefined && (from < offset || from > length)) throw invalid(`session "${id}": a transcript from entry ${from} must lie between the write's first entry (${offset}) and its length (${length})`);
+    // The files know the revision of a session no write of this process touched.
+    if (write.base !== undefined && !this.dirty.has(k) && !this.revisions.has(k)) await this.learnRevision(tenant, id);
+    const head = JSON.stringify({ info, acceptedMessageIds: write.accepted.ids, inbox: write.inbox });
     const before = this.dirty.get(k);
-    const sameSnapshot = before !== undefined && before.snapshot === snapshot;
     const merged = before ? earliest(before.from, from) : from;
     const base = merged === undefined ? 0 : Math.floor(merged / CHUNK) * CHUNK;
     // A copy: the caller may keep appending to its array, and what was written must not change.
@@ -140,27 +151,42 @@ export class JournaledSessions {
       : before && before.base <= base ? before.entries.slice(base - before.base, offset - before.base).concat(transcript.slice(0, length - offset))
       : undefined;
     if (!entries) throw invalid(`session "${id}": the transcript from entry ${offset} on lacks entries ${base}-${offset - 1} the files need`);
+    const snap = snapshot.kind === 'whole' ? `,"snap":${JSON.stringify(snapshot.value ?? null)}` : snapshot.kind === 'change' ? `,"chg":${JSON.stringify(snapshot.change)}` : '';
     const line =
-      `{"t":"put","s":${JSON.stringify(tenant)},"id":${JSON.stringify(id)},"from":${from ?? -1},"head":${head}` +
-      `${sameSnapshot ? '' : `,"snap":${JSON.stringify(snapshot ?? null)}`},"tail":${JSON.stringify(transcript.slice((from ?? 0) - offset, length - offset))}}`;
+      `{"t":"put","s":${JSON.stringify(tenant)},"id":${JSON.stringify(id)},"from":${from ?? -1},"rev":${JSON.stringify(write.revision)}` +
+      `${write.base === undefined ? '' : `,"base":${JSON.stringify(write.base)}`},"head":${head}${snap},"tail":${JSON.stringify(transcript.slice((from ?? 0) - offset, length - offset))}}`;
+    let refused = false;
     await this.journal.append({
       line,
       applied: () => {
         // A checkpoint may have folded the previous version into the files since this line was built.
         const previous = this.dirty.get(k);
+        // An earlier write this one builds on failed (or another came between): replay skips this line too.
+        if (write.base !== undefined && write.base !== (previous ? previous.revision : this.revisions.get(k))) {
+          refused = true;
+          return;
+        }
         if (!previous && !this.files.hot(tenant, id)) this.cold++;
         const sinceFold = previous && (previous.sinceFold || this.folding.has(previous)) ? { from: previous.sinceFold ? earliest(previous.sinceFold.from, from) : from } : undefined;
-        this.dirty.set(k, { tenant, id, head, snapshot, entries, base, from: previous ? earliest(previous.from, from) : from, sinceFold });
+        this.dirty.set(k, { tenant, id, head, snapshot: snapshot.value, revision: write.revision, entries, base, from: previous ? earliest(previous.from, from) : from, sinceFold });
+        this.revisions.set(k, write.revision);
       },
     });
+    if (refused) throw new AppError('store_conflict', 503, `session "${id}" changed in the store since the write this one builds on (or that write failed); the next write sends it whole`);
     this.schedule();
+  }
+
+  private async learnRevision(tenant: string, id: string): Promise<void> {
+    const stored = await this.files.readStored(tenant, id).catch(() => undefined);
+    const k = key(tenant, id);
+    if (!this.dirty.has(k) && !this.revisions.has(k)) this.revisions.set(k, stored?.revision);
   }
 
   async remove(tenant: string, id: string): Promise<void> {
     await this.ready();
     const k = key(tenant, id);
     const removed = this.journal
-      .append({ line: JSON.stringify({ t: 'del', s: tenant, id }), applied: () => this.dirty.delete(k) })
+      .append({ line: JSON.stringify({ t: 'del', s: tenant, id }), applied: () => (this.dirty.delete(k), this.revisions.delete(k)) })
       .then(() => this.files.remove(tenant, id));
     this.removing.add(removed);
     try {
@@ -214,6 +240,7 @@ export class JournaledSessions {
         const k = key(line.s, line.id);
         if (line.t === 'del') {
           this.dirty.delete(k);
+          this.revisions.delete(k);
           removed.set(k, { tenant: line.s, id: line.id });
         } else if (line.t === 'put' && Array.isArray(line.tail) && typeof line.from === 'number') {
           removed.delete(k);
@@ -227,24 +254,35 @@ export class JournaledSessions {
 
   private async replay(k: string, line: Extract<Line, { t: 'put' }>): Promise<void> {
     const previous = this.dirty.get(k);
-    const needsBase = line.from > 0 || !('snap' in line);
-    const base = previous ? await this.recordOf(previous) : needsBase ? await this.files.read(line.s, line.id).catch(() => undefined) : undefined;
-    if (needsBase && !base) {
-      // Nothing to build on: the files were lost or damaged. The rest of the journal still replays.
-      this.options.onError?.(new AppError('corrupt_record', 500, `journal replay: session "${line.id}" of tenant "${line.s}" has no readable files to apply its write from transcript entry ${line.from} to; that write is skipped`));
-      return;
-    }
+    const needsBase = line.from > 0 || !('snap' in line) || line.base !== undefined;
+    const stored = previous ? { record: await this.recordOf(previous), revision: previous.revision } : needsBase ? await this.files.readStored(line.s, line.id).catch(() => undefined) : undefined;
+    const skip = (why: string) =>
+      this.options.onError?.(new AppError('corrupt_record', 500, `journal replay: session "${line.id}" of tenant "${line.s}" ${why}; that write is skipped`));
+    // Nothing to build on: the files were lost or damaged. The rest of the journal still replays.
+    if (needsBase && !stored) return skip(`has no readable files to apply its write from transcript entry ${line.from} to`);
+    // Refused when it was written: it built on a write that failed.
+    if (line.base !== undefined && line.base !== stored!.revision) return;
     const from = line.from >= 0 ? line.from : undefined;
-    const snapshot = 'snap' in line ? ((line.snap ?? undefined) as SessionRecord['snapshot']) : base?.snapshot;
+    let snapshot = stored?.record.snapshot;
+    if ('snap' in line) snapshot = (line.snap ?? undefined) as SessionRecord['snapshot'];
+    else if (line.chg) {
+      try {
+        snapshot = applyChange(snapshot, line.chg) as SessionRecord['snapshot'];
+      } catch (error) {
+        return skip(`has a snapshot change that does not apply: ${(error as Error).message}`);
+      }
+    }
     this.dirty.set(k, {
       tenant: line.s,
       id: line.id,
       head: JSON.stringify(line.head),
       snapshot,
-      entries: from ? base!.transcript.slice(0, from).concat(line.tail) : line.tail,
+      revision: line.rev,
+      entries: from ? stored!.record.transcript.slice(0, from).concat(line.tail) : line.tail,
       base: 0,
       from: previous ? earliest(previous.from, from) : from,
     });
+    this.revisions.set(k, line.rev);
   }
 
   /** `d` is in the files now: forget it, or rebase the newer version written meanwhile. */
@@ -308,7 +346,7 @@ export class JournaledSessions {
       for (let i = 0; i < batch.length; i += CHECKPOINT_CONCURRENCY) {
         await Promise.all(batch.slice(i, i + CHECKPOINT_CONCURRENCY).map(async ([k, d]) => {
           try {
-            await this.files.write(writable(d), d.from, () => this.dirty.has(k));
+            await this.files.write(writable(d), d.revision, d.from, () => this.dirty.has(k));
             this.folded(k, d);
           } catch (error) {
             // The files still hold their last state whole (atomic renames, appends past the

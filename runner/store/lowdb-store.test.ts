@@ -2,14 +2,14 @@ import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, write
 import { tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CrashStep } from './crash-after.fixture.ts';
 import { LowdbStore, type LowdbStoreOptions } from './lowdb-store.ts';
 import { CHUNK } from './transcript-log.ts';
 import { describeStoreContracts } from './contract/index.ts';
 import { graphRecord, message, sessionRecord } from './contract/records.ts';
+import { recordWrite } from './session-write.ts';
+import { crashAfter, fixture } from './test-support.ts';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -28,16 +28,6 @@ afterEach(async () => {
   for (const store of stores.splice(0)) await store.close();
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
-
-/** Runs `steps` on a store in `dir` in a child process that exits right after, without closing it. */
-async function crashAfter(dir: string, steps: CrashStep[]): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture('crash-after'), dir], { stdio: ['pipe', 'ignore', 'inherit'] });
-  child.stdin.end(JSON.stringify(steps));
-  const code = await new Promise((resolve) => child.once('exit', resolve));
-  expect(code).toBe(0);
-}
-
-const fixture = (name: string) => join(dirname(fileURLToPath(import.meta.url)), `${name}.fixture.ts`);
 
 describeStoreContracts('lowdb', async () => new LowdbStore(await tempDir()), (store) => filesUnder((store as LowdbStore).dir));
 
@@ -61,7 +51,7 @@ describe('LowdbStore specifics', () => {
       await expect(store.getSession(bad, 'abc')).rejects.toMatchObject({ code: 'invalid' });
       await expect(store.getSession('t', bad)).rejects.toMatchObject({ code: 'invalid' });
       await expect(store.getGraph('t', bad)).rejects.toMatchObject({ code: 'invalid' });
-      await expect(store.putSession(sessionRecord(bad))).rejects.toMatchObject({ code: 'invalid' });
+      await expect(store.putSession(recordWrite(sessionRecord(bad)))).rejects.toMatchObject({ code: 'invalid' });
     }
     await expect(store.putGraph(graphRecord('t', '../../etc', 1))).rejects.toMatchObject({ code: 'invalid' });
     await expect(store.getMemory('t', '')).rejects.toMatchObject({ code: 'invalid' });
@@ -73,7 +63,7 @@ describe('LowdbStore specifics', () => {
     const dir = await tempDir();
     const store = storeIn(dir);
     const records = Array.from({ length: 5 }, () => sessionRecord('acme'));
-    await Promise.all(records.map((r) => store.putSession(r)));
+    await Promise.all(records.map((r) => store.putSession(recordWrite(r))));
     await store.flush();
     const files = await readdir(join(dir, 'tenants', 'acme', 'sessions'));
     expect(files.sort()).toEqual(records.map((r) => `${r.info.id}.json`).sort());
@@ -84,13 +74,13 @@ describe('LowdbStore specifics', () => {
     const store = storeIn(dir);
     const bad = sessionRecord('acme');
     const good = sessionRecord('acme');
-    await store.putSession(bad);
-    await store.putSession(good);
+    await store.putSession(recordWrite(bad));
+    await store.putSession(recordWrite(good));
     await store.flush();
     await writeFile(join(dir, 'tenants', 'acme', 'sessions', `${bad.info.id}.json`), '{"info": {"id": tru');
     await expect(store.getSession('acme', bad.info.id)).rejects.toMatchObject({ code: 'corrupt_record', message: expect.stringContaining('corrupt') });
     expect(await store.getSession('acme', good.info.id)).toEqual(good);
-    await store.putSession(bad);
+    await store.putSession(recordWrite(bad));
     expect(await store.getSession('acme', bad.info.id)).toEqual(bad);
   });
 
@@ -99,13 +89,13 @@ describe('LowdbStore specifics', () => {
     const store = storeIn(dir);
     const record = sessionRecord('acme');
     const entries = Array.from({ length: 2 * CHUNK + 3 }, (_, i) => ({ ...message(record.info.id), content: `e${i}` }));
-    await store.putSession({ ...record, transcript: entries.slice(0, CHUNK + 1) });
+    await store.putSession(recordWrite({ ...record, transcript: entries.slice(0, CHUNK + 1) }));
     await store.flush();
     const log = join(dir, 'tenants', 'acme', 'sessions', `${record.info.id}.transcript.jsonl`);
     // an append whose session write never landed, then a torn line
     await appendFile(log, `${JSON.stringify({ n: CHUNK, e: { ...entries[0], content: 'orphan' } })}\n{"n":${CHUNK + 1},"e":{"tor`);
     expect((await store.getSession('acme', record.info.id))?.transcript.map((m) => m.content)).toEqual(entries.slice(0, CHUNK + 1).map((e) => e.content));
-    await store.putSession({ ...record, transcript: entries }, { transcriptFrom: CHUNK + 1 });
+    await store.putSession(recordWrite({ ...record, transcript: entries }, { from: CHUNK + 1 }));
     expect((await store.getSession('acme', record.info.id))?.transcript.map((m) => m.content)).toEqual(entries.map((e) => e.content));
     await store.close();
     expect((await storeIn(dir).getSession('acme', record.info.id))?.transcript.map((m) => m.content)).toEqual(entries.map((e) => e.content));
@@ -115,7 +105,7 @@ describe('LowdbStore specifics', () => {
     const dir = await tempDir();
     const store = storeIn(dir);
     const record = sessionRecord('acme');
-    await store.putSession({ ...record, transcript: Array.from({ length: CHUNK }, () => message(record.info.id)) });
+    await store.putSession(recordWrite({ ...record, transcript: Array.from({ length: CHUNK }, () => message(record.info.id)) }));
     await store.flush();
     await writeFile(join(dir, 'tenants', 'acme', 'sessions', `${record.info.id}.transcript.jsonl`), '');
     await expect(store.getSession('acme', record.info.id)).rejects.toMatchObject({ code: 'corrupt_record', message: expect.stringContaining(`${CHUNK} of ${CHUNK} logged entries are missing`) });
@@ -128,7 +118,7 @@ describe('LowdbStore specifics', () => {
     const sessions = join(dir, 'tenants', 'acme', 'sessions');
     const side = join(sessions, `${record.info.id}.log.jsonl`);
     const put = async (turns: number, hinted = true) => {
-      await store.putSession({ ...record, info: { ...record.info, turns } }, hinted ? { transcriptFrom: 0 } : {});
+      await store.putSession(recordWrite({ ...record, info: { ...record.info, turns } }, hinted ? { from: 0 } : {}));
       await store.flush();
     };
     const fresh = async () => {
@@ -137,7 +127,7 @@ describe('LowdbStore specifics', () => {
       await reader.close();
       return turns;
     };
-    await store.putSession(record);
+    await store.putSession(recordWrite(record));
     await store.flush();
     const main = await readFile(join(sessions, `${record.info.id}.json`), 'utf8');
     for (let turn = 1; turn <= 5; turn++) await put(turn);
@@ -162,11 +152,11 @@ describe('LowdbStore specifics', () => {
     const a = sessionRecord('acme');
     const b = sessionRecord('acme');
     const first = storeIn(dir);
-    await first.putSession(a);
+    await first.putSession(recordWrite(a));
     await first.close();
     await appendFile(join(dir, 'tenants', 'acme', 'sessions.index.jsonl'), '{"i":{"id":"half');
     const store = storeIn(dir);
-    await store.putSession(b);
+    await store.putSession(recordWrite(b));
     expect((await store.listSessions('acme')).map((s) => s.id).sort()).toEqual([a.info.id, b.info.id].sort());
   });
 
@@ -175,7 +165,7 @@ describe('LowdbStore specifics', () => {
     const store = storeIn(dir);
     const record = sessionRecord('acme');
     for (let turn = 0; turn < 400; turn++) {
-      await store.putSession({ ...record, info: { ...record.info, turns: turn } });
+      await store.putSession(recordWrite({ ...record, info: { ...record.info, turns: turn } }));
       await store.flush();
     }
     const lines = (await readFile(join(dir, 'tenants', 'acme', 'sessions.index.jsonl'), 'utf8')).trim().split('\n');
@@ -188,13 +178,13 @@ describe('LowdbStore specifics', () => {
     const errors: unknown[] = [];
     const store = storeIn(dir, { onError: (e) => errors.push(e) });
     const record = sessionRecord('acme');
-    await store.putSession(record);
+    await store.putSession(recordWrite(record));
     await store.flush();
     // A directory where the temp file goes makes the file write fail for any user, root included.
     const obstacle = join(dir, 'tenants', 'acme', 'sessions', `.${record.info.id}.json.tmp`);
     await mkdir(obstacle);
     const next = { ...record, info: { ...record.info, turns: 7 } };
-    await store.putSession(next);
+    await store.putSession(recordWrite(next));
     await expect(store.flush()).rejects.toMatchObject({ code: 'store_unavailable', message: expect.stringContaining(`could not write session "${record.info.id}"`) });
     expect(await store.getSession('acme', record.info.id)).toEqual(next);
     await rm(obstacle, { recursive: true });
@@ -214,10 +204,10 @@ describe('LowdbStore specifics', () => {
     expect(await store.listSessions('acme')).toEqual([]); // opened: an empty journal, next segment 1
     // Every segment the store could open next is /dev/full: the append fails with ENOSPC.
     for (let seq = 1; seq <= 3; seq++) await symlink('/dev/full', join(journal, `${String(seq).padStart(12, '0')}.jsonl`));
-    await expect(store.putSession(record)).rejects.toMatchObject({ code: 'store_unavailable', message: `could not write session "${record.info.id}": the disk is full` });
+    await expect(store.putSession(recordWrite(record))).rejects.toMatchObject({ code: 'store_unavailable', message: `could not write session "${record.info.id}": the disk is full` });
     expect(await store.getSession('acme', record.info.id)).toBeUndefined();
     for (let seq = 1; seq <= 3; seq++) await rm(join(journal, `${String(seq).padStart(12, '0')}.jsonl`));
-    await store.putSession(record);
+    await store.putSession(recordWrite(record));
     expect(await store.getSession('acme', record.info.id)).toEqual(record);
     await store.close();
   });
@@ -227,9 +217,9 @@ describe('LowdbStore specifics', () => {
     const store = storeIn(dir);
     const record = sessionRecord('acme');
     const entries = Array.from({ length: 3 * CHUNK + 5 }, (_, i) => ({ ...message(record.info.id), content: `e${i}` }));
-    await store.putSession({ ...record, transcript: entries.slice(0, 2 * CHUNK + 3) });
+    await store.putSession(recordWrite({ ...record, transcript: entries.slice(0, 2 * CHUNK + 3) }));
     await store.flush();
-    for (let n = 2 * CHUNK + 4; n <= entries.length; n++) await store.putSession({ ...record, transcript: entries.slice(0, n) }, { transcriptFrom: n - 1 });
+    for (let n = 2 * CHUNK + 4; n <= entries.length; n++) await store.putSession(recordWrite({ ...record, transcript: entries.slice(0, n) }, { from: n - 1 }));
     const contents = entries.map((e) => e.content);
     expect((await store.getSession('acme', record.info.id))?.transcript.map((m) => m.content)).toEqual(contents);
     await store.flush();
@@ -248,7 +238,7 @@ describe('LowdbStore specifics', () => {
     for (let turn = 0; turn < 400; turn++) {
       const from = transcript.length;
       transcript.push({ ...message(record.info.id), content: `e${turn}` });
-      await store.putSession({ ...record, transcript }, { transcriptFrom: from });
+      await store.putSession(recordWrite({ ...record, transcript }, { from: from }));
       if (turn % 25 === 0) folds.push(store.flush()); // a checkpoint runs while the next writes come in
       for (const d of pending.values()) longest = Math.max(longest, d.entries.length);
     }
@@ -268,10 +258,10 @@ describe('LowdbStore specifics', () => {
     const gone = sessionRecord('acme');
     await crashAfter(dir, [
       { put: kept },
-      { put: { ...kept, transcript: [message(kept.info.id, 'a'), message(kept.info.id, 'b')] }, options: { transcriptFrom: 0 } },
+      { put: { ...kept, transcript: [message(kept.info.id, 'a'), message(kept.info.id, 'b')] }, options: { from: 0 } },
       { put: gone },
       'flush',
-      { put: { ...kept, info: { ...kept.info, turns: 3 }, transcript: [message(kept.info.id, 'a'), message(kept.info.id, 'b'), message(kept.info.id, 'c')] }, options: { transcriptFrom: 2 } },
+      { put: { ...kept, info: { ...kept.info, turns: 3 }, transcript: [message(kept.info.id, 'a'), message(kept.info.id, 'b'), message(kept.info.id, 'c')] }, options: { from: 2 } },
       { delete: { tenant: 'acme', id: gone.info.id } },
     ]);
     // the process died mid-way through one more append
@@ -292,13 +282,13 @@ describe('LowdbStore specifics', () => {
     const store = storeIn(await tempDir());
     const journaled = (store as unknown as { sessions: { checkpointing?: Promise<void> } }).sessions;
     const hot = sessionRecord('acme');
-    await store.putSession(hot);
+    await store.putSession(recordWrite(hot));
     await store.flush();
     // A session whose files this store wrote lately costs an append: it does not count.
-    await store.putSession({ ...hot, transcript: [message(hot.info.id, 'a')] }, { transcriptFrom: 0 });
-    for (let i = 0; i < 199; i++) await store.putSession(sessionRecord('acme'));
+    await store.putSession(recordWrite({ ...hot, transcript: [message(hot.info.id, 'a')] }, { from: 0 }));
+    for (let i = 0; i < 199; i++) await store.putSession(recordWrite(sessionRecord('acme')));
     // Only a pause of half a second would start one before the 200th (the writes do not pause).
-    await store.putSession(sessionRecord('acme'));
+    await store.putSession(recordWrite(sessionRecord('acme')));
     expect(journaled.checkpointing).toBeDefined();
     await journaled.checkpointing;
     expect((await store.listSessions('acme')).length).toBe(201);
@@ -311,7 +301,7 @@ describe('LowdbStore specifics', () => {
     await crashAfter(dir, [
       ...[lost, kept].map((r) => ({ put: { ...r, transcript: [message(r.info.id, 'a')] } })),
       'flush',
-      ...[lost, kept].map((r) => ({ put: { ...r, transcript: [message(r.info.id, 'a'), message(r.info.id, 'b')] }, options: { transcriptFrom: 1 } })),
+      ...[lost, kept].map((r) => ({ put: { ...r, transcript: [message(r.info.id, 'a'), message(r.info.id, 'b')] }, options: { from: 1 } })),
     ]);
     // the process died, and the lost session's files went with a damaged disk
     await rm(join(dir, 'tenants', 'acme', 'sessions', `${lost.info.id}.json`));
@@ -327,7 +317,7 @@ describe('LowdbStore specifics', () => {
     const blocker = join(dir, 'file');
     await writeFile(blocker, 'x');
     const store = storeIn(blocker);
-    await expect(store.putSession(sessionRecord('acme'))).rejects.toMatchObject({ code: 'store_unavailable' });
+    await expect(store.putSession(recordWrite(sessionRecord('acme')))).rejects.toMatchObject({ code: 'store_unavailable' });
     await expect(store.setMemory('acme', 'ann', 'k', 'v')).rejects.toMatchObject({ code: 'store_unavailable' });
   });
 

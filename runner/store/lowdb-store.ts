@@ -9,11 +9,10 @@ import { KeyedLock } from './keyed-lock.ts';
 import { readJson, storeError, writeJson } from './json-file.ts';
 import { SessionFiles } from './session-files.ts';
 import { StorePaths, segment } from './store-paths.ts';
-import type { PutSessionOptions, SessionRecord, Store, StoredGraph } from './types.ts';
+import type { SessionWrite } from './session-write.ts';
+import type { SessionRecord, Store, StoredGraph } from './types.ts';
+import { checkMemoryEntry, MAX_MEMORY_KEYS, memoryFull } from './memory-limits.ts';
 
-const MAX_MEMORY_KEYS = 1000;
-const MAX_MEMORY_KEY = 200;
-const MAX_MEMORY_VALUE = 10_000;
 
 export interface LowdbStoreOptions {
   /** A background checkpoint of session writes failed (they stay safe in the journal). */
@@ -102,22 +101,20 @@ export class LowdbStore implements Store {
       .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
   }
 
-  putSession(record: SessionRecord, options: PutSessionOptions = {}): Promise<void> {
-    return this.writes.run(() => this.writeSession(record, options));
+  putSession(write: SessionWrite): Promise<void> {
+    return this.writes.run(() => this.writeSession(write));
   }
 
-  private async writeSession(record: SessionRecord, options: PutSessionOptions): Promise<void> {
-    const { tenant, id } = record.info;
-    const offset = options.transcriptOffset ?? 0;
-    const length = offset + record.transcript.length; // before any wait: the caller may append meanwhile
+  private async writeSession(write: SessionWrite): Promise<void> {
+    const { tenant, id } = write.info;
     sessionIds(tenant, id);
-    const fence = options.fence;
+    const { fence } = write;
     if (fence !== undefined) {
       if (!Number.isFinite(fence)) throw invalid(`fence ${fence} must be a number`);
       await this.files.lock.run(this.paths.sessionFile(tenant, id), () => this.checkFence(tenant, id, fence));
     }
     try {
-      await this.sessions.put(record, options.transcriptFrom, length, offset);
+      await this.sessions.put(write);
     } catch (error) {
       throw storeError('write', `session "${id}"`, error);
     }
@@ -146,13 +143,12 @@ export class LowdbStore implements Store {
   }
 
   private async writeMemory(tenant: string, user: string, key: string, value: string): Promise<void> {
-    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_MEMORY_KEY) throw invalid(`memory key must be 1-${MAX_MEMORY_KEY} characters`, { field: 'key' });
-    if (typeof value !== 'string' || value.length > MAX_MEMORY_VALUE) throw invalid(`memory value must be at most ${MAX_MEMORY_VALUE} characters`, { field: 'value' });
+    checkMemoryEntry(key, value);
     const path = this.paths.memoryFile(tenant, user);
     await this.lock.run(path, async () => {
       const memory = await this.getMemory(tenant, user);
       if (!(key in memory) && Object.keys(memory).length >= MAX_MEMORY_KEYS) {
-        throw invalid(`the memory of user "${user}" is full: at most ${MAX_MEMORY_KEYS} keys`, { limit: MAX_MEMORY_KEYS });
+        throw memoryFull(user);
       }
       memory[key] = value;
       await writeJson(path, memory, `the memory of user "${user}"`);

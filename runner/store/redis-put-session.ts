@@ -1,19 +1,23 @@
 import type { RedisKeys } from './redis-keys.ts';
+import type { SessionWrite } from './session-write.ts';
+
+/** Pruning by age needs no finer activity than this, and a busy session then updates its index once a second, not every turn. */
+const ACTIVITY_RESOLUTION_MS = 1000;
 
 /**
  * The script that writes one session to Redis, and a typed encoder of its arguments.
  *
  * One round trip per write, and the fence check cannot race the write it guards. A write carries
- * only what changed since this writer's last write of the session (see RedisStore.write): checks
- * come first, so a refused write changes nothing.
+ * only what changed since the revision it builds on (see SessionWrite): checks come first, so a
+ * refused write changes nothing.
  *
  * KEYS: 1 record, 2 info index, 3 activity index, 4 fence, 5 tenants, 6 transcript, 7 state (rev,
  * inbox, snapshot), 8 accepted ids, 9 snapshot changes.
- * ARGV: 1 fence, 2 id, 3 info JSON, 4 lastActiveAt ('' to leave the activity index alone), 5 tenant,
+ * ARGV: 1 fence, 2 id, 3 info JSON, 4 lastActiveAt (the activity index moves when it moved by a second), 5 tenant,
  * 6 the revision this write builds on ('' for none: it carries everything), 7 its own revision,
  * 8 inbox JSON, 9 snapshot JSON ('' for unchanged or changed by ARGV[10], '-' for none), 10 a change
  * to append to the stored snapshot ('' for none), 11 how many stored accepted ids stay (the last
- * ones; '' for all, with none added), 12 how many ids follow, then the ids, then where the
+ * ones), 12 how many ids follow, then the ids, then where the
  * transcript entries are new from ('' rewrites the list) and the entries.
  */
 export const PUT_SESSION = `
@@ -38,7 +42,7 @@ end
 for i = at + 1, #ARGV, 1000 do redis.call('RPUSH', KEYS[6], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
 if fence ~= '' and tonumber(fence) > current then redis.call('SET', KEYS[4], fence) end
 local kept = tonumber(ARGV[11])
-if kept == 0 then redis.call('DEL', KEYS[8]) elseif kept ~= nil then redis.call('LTRIM', KEYS[8], -kept, -1) end
+if kept == 0 then redis.call('DEL', KEYS[8]) else redis.call('LTRIM', KEYS[8], -kept, -1) end
 for i = 13, at - 1, 1000 do redis.call('RPUSH', KEYS[8], unpack(ARGV, i, math.min(i + 999, at - 1))) end
 if ARGV[10] ~= '' then redis.call('RPUSH', KEYS[9], ARGV[10]) elseif ARGV[9] ~= '' then redis.call('DEL', KEYS[9]) end
 if ARGV[9] == '-' then redis.call('HDEL', KEYS[7], 'snapshot') end
@@ -47,7 +51,8 @@ else redis.call('HSET', KEYS[7], 'rev', ARGV[7], 'inbox', ARGV[8], 'snapshot', A
 -- Marks the record as stored in parts; an incremental write builds on one that did.
 if base == '' or from == nil then redis.call('SET', KEYS[1], '{}') end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
-if ARGV[4] ~= '' then redis.call('ZADD', KEYS[3], ARGV[4], ARGV[2]) end
+local active = redis.call('ZSCORE', KEYS[3], ARGV[2])
+if not active or math.abs(tonumber(ARGV[4]) - tonumber(active)) >= ${ACTIVITY_RESOLUTION_MS} then redis.call('ZADD', KEYS[3], ARGV[4], ARGV[2]) end
 if base == '' then redis.call('SADD', KEYS[5], ARGV[5]) end
 return {1, 0}`;
 
@@ -67,15 +72,15 @@ export interface PutSessionHead {
   id: string;
   fence: number | undefined;
   infoJson: string;
-  /** The activity index's new score; undefined leaves the index alone. */
-  activeAt: number | undefined;
+  /** The activity index's new score, if it moved far enough. */
+  activeAt: number;
   /** The revision this write builds on; undefined: none, the write carries everything. */
   baseRevision: string | undefined;
   revision: string;
   inboxJson: string;
   snapshot: SnapshotArg;
-  /** How many stored accepted ids stay (the last ones); undefined: all of them, and none are added. */
-  acceptedKept: number | undefined;
+  /** How many stored accepted ids stay (the last ones). */
+  acceptedKept: number;
   acceptedAdded: readonly string[];
 }
 
@@ -89,16 +94,38 @@ export type PutSessionReply =
   /** The stored revision is not the one this write builds on. */
   | { outcome: 'conflict' };
 
+/** The script's view of a write, everything but its transcript entries. */
+export function headOf(write: SessionWrite): PutSessionHead {
+  const { info, snapshot, accepted } = write;
+  return {
+    tenant: info.tenant,
+    id: info.id,
+    fence: write.fence,
+    infoJson: JSON.stringify(info),
+    activeAt: info.lastActiveAt,
+    baseRevision: write.base,
+    revision: write.revision,
+    inboxJson: JSON.stringify(write.inbox ?? null),
+    snapshot:
+      snapshot.kind === 'unchanged' ? { kind: 'unchanged' }
+      : snapshot.kind === 'change' ? { kind: 'change', json: JSON.stringify(snapshot.change) }
+      : snapshot.value === undefined ? { kind: 'none' }
+      : { kind: 'whole', json: JSON.stringify(snapshot.value) },
+    acceptedKept: accepted.keep,
+    acceptedAdded: accepted.ids.slice(accepted.keep),
+  };
+}
+
 /** The keys and the arguments up to the transcript's: built once per write, reused by a retry. */
 export function encodeHead(keys: RedisKeys, head: PutSessionHead): string[] {
   const { tenant, id } = head;
   return [
     keys.session(tenant, id), keys.sessionInfo(tenant), keys.sessionActive(tenant), keys.fence(id), keys.tenants, keys.transcript(tenant, id), keys.sessionState(tenant, id), keys.accepted(tenant, id), keys.snapshotChanges(tenant, id),
-    head.fence === undefined ? '' : String(head.fence), id, head.infoJson, head.activeAt === undefined ? '' : String(head.activeAt), tenant,
+    head.fence === undefined ? '' : String(head.fence), id, head.infoJson, String(head.activeAt), tenant,
     head.baseRevision ?? '', head.revision, head.inboxJson,
     head.snapshot.kind === 'unchanged' || head.snapshot.kind === 'change' ? '' : head.snapshot.kind === 'none' ? '-' : head.snapshot.json,
     head.snapshot.kind === 'change' ? head.snapshot.json : '',
-    head.acceptedKept === undefined ? '' : String(head.acceptedKept), String(head.acceptedAdded.length), ...head.acceptedAdded,
+    String(head.acceptedKept), String(head.acceptedAdded.length), ...head.acceptedAdded,
   ];
 }
 

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RoundTrips } from '../cluster/round-trips.ts';
 import { connectTestRedis, flushPrefix, testPrefix } from '../cluster/test-support.ts';
 import { StaleFenceError } from './errors.ts';
 import { RedisStore } from './redis-store.ts';
 import { describeStoreContracts } from './contract/index.ts';
 import type { SessionRecord, StoredGraph } from './types.ts';
+import { recordWrite } from './session-write.ts';
+import { RecordWrites } from './contract/record-writes.ts';
 
 let redis: Redis;
 let prefix: string;
@@ -60,10 +61,10 @@ describe('RedisStore specifics', () => {
 
   it('rejects a write fenced below the highest fence, atomically under concurrency', async () => {
     const record = session('t-fence');
-    await store.putSession(record, { fence: 5 });
-    await expect(store.putSession({ ...record, transcript: [] }, { fence: 4 })).rejects.toBeInstanceOf(StaleFenceError);
+    await store.putSession(recordWrite(record, { fence: 5 }));
+    await expect(store.putSession(recordWrite({ ...record, transcript: [] }, { fence: 4 }))).rejects.toBeInstanceOf(StaleFenceError);
     // Racing writers: whatever order they land in, the stored record is the highest fence's.
-    const writes = Array.from({ length: 20 }, (_, i) => store.putSession({ ...record, info: { ...record.info, turns: 6 + i } }, { fence: 6 + i }).catch(() => 'stale'));
+    const writes = Array.from({ length: 20 }, (_, i) => store.putSession(recordWrite({ ...record, info: { ...record.info, turns: 6 + i } }, { fence: 6 + i })).catch(() => 'stale'));
     await Promise.all(writes);
     expect((await store.getSession('t-fence', record.info.id))?.info.turns).toBe(25);
     expect(await redis.get(store.keys.fence(record.info.id))).toBe('25');
@@ -71,15 +72,15 @@ describe('RedisStore specifics', () => {
 
   it('honours a fence bumped by a lease before the new owner wrote anything', async () => {
     const record = session('t-lease');
-    await store.putSession(record, { fence: 1 });
+    await store.putSession(recordWrite(record, { fence: 1 }));
     await redis.incr(store.keys.fence(record.info.id)); // what a lease acquisition does
-    await expect(store.putSession(record, { fence: 1 })).rejects.toMatchObject({ code: 'stale_fence' });
-    await store.putSession(record, { fence: 2 });
+    await expect(store.putSession(recordWrite(record, { fence: 1 }))).rejects.toMatchObject({ code: 'stale_fence' });
+    await store.putSession(recordWrite(record, { fence: 2 }));
   });
 
   it('deletes a session with its index entries and fence', async () => {
     const record = session('t-del');
-    await store.putSession(record, { fence: 3 });
+    await store.putSession(recordWrite(record, { fence: 3 }));
     expect(await store.hasSession('t-del', record.info.id)).toBe(true);
     expect(await store.hasSession('t-other', record.info.id)).toBe(false);
     await store.deleteSession('t-del', record.info.id);
@@ -91,18 +92,19 @@ describe('RedisStore specifics', () => {
   it('sends a snapshot only when it is a new object, and only the accepted ids the store lacks', async () => {
     const record = { ...session('t-delta'), snapshot: { key: 'k', agents: { a: { n: 1 } }, pending: [] } as unknown as SessionRecord['snapshot'], acceptedMessageIds: ['m1', 'm2'] };
     const state = store.keys.sessionState('t-delta', record.info.id);
-    await store.putSession(record);
+    const writes = new RecordWrites(store);
+    await writes.put(record);
     // Changed behind the writer's back: a write with the same snapshot object leaves it alone.
     await redis.hset(state, 'snapshot', JSON.stringify({ key: 'k', agents: {}, pending: ['untouched'] }));
     record.acceptedMessageIds.push('m3');
     record.acceptedMessageIds.shift();
-    await store.putSession(record);
+    await writes.put(record);
     expect((await store.getSession('t-delta', record.info.id))?.snapshot?.pending).toEqual(['untouched']);
     expect(await redis.lrange(store.keys.accepted('t-delta', record.info.id), 0, -1)).toEqual(['m2', 'm3']);
     await redis.hset(state, 'snapshot', JSON.stringify(record.snapshot));
     record.snapshot = { key: 'k', agents: { a: { n: 2 } }, pending: [] } as unknown as SessionRecord['snapshot'];
     record.acceptedMessageIds.splice(0, 1, 'm4'); // not a window that moved on: written whole
-    await store.putSession(record);
+    await writes.put(record);
     const stored = await store.getSession('t-delta', record.info.id);
     expect(stored?.snapshot).toEqual(record.snapshot);
     expect(stored?.acceptedMessageIds).toEqual(['m4', 'm3']);
@@ -111,7 +113,7 @@ describe('RedisStore specifics', () => {
     expect(JSON.parse((await redis.hget(state, 'snapshot'))!)).toEqual({ key: 'k', agents: { a: { n: 1 } }, pending: [] });
     record.snapshot = undefined;
     record.acceptedMessageIds.length = 0;
-    await store.putSession(record);
+    await writes.put(record);
     expect(await store.getSession('t-delta', record.info.id)).toEqual(record);
   });
 
@@ -121,14 +123,15 @@ describe('RedisStore specifics', () => {
     const snapshotOf = (turn: number) => ({ key: 'k', agents: { 'echo/k': { history: history.slice(), replies: turn } }, pending: [] }) as unknown as SessionRecord['snapshot'];
     const record = { ...session('t-changes'), snapshot: snapshotOf(0) };
     const changes = store.keys.snapshotChanges('t-changes', record.info.id);
-    await store.putSession(record);
+    const writes = new RecordWrites(store);
+    await writes.put(record);
     const lengths: number[] = [];
     for (let turn = 1; turn <= 40; turn++) {
       // An assistant's window: the same message objects, two new ones at the end, the oldest dropped past 10.
       history.push({ role: 'user', content: `q${turn}` }, { role: 'assistant', content: `a${turn}` });
       if (history.length > 10) history.splice(0, history.length - 10);
       record.snapshot = snapshotOf(turn);
-      await store.putSession(record);
+      await writes.put(record);
       lengths.push(await redis.llen(changes));
       expect((await store.getSession('t-changes', record.info.id))?.snapshot).toEqual(record.snapshot);
     }
@@ -141,46 +144,19 @@ describe('RedisStore specifics', () => {
 
   it('names a session whose stored snapshot changes do not apply', async () => {
     const record = { ...session('t-corrupt'), snapshot: { key: 'k', agents: { a: { n: 1 } }, pending: [] } as unknown as SessionRecord['snapshot'] };
-    await store.putSession(record);
+    await store.putSession(recordWrite(record));
     await redis.rpush(store.keys.snapshotChanges('t-corrupt', record.info.id), JSON.stringify({ k: { pending: { a: 1, p: [] } } }), JSON.stringify({ k: { key: { a: 1, p: [] } } }));
     await expect(store.getSession('t-corrupt', record.info.id)).rejects.toMatchObject({ code: 'corrupt_record', message: expect.stringContaining(record.info.id) });
   });
 
-  it('holds a write the caller let wait and sends it with the session\'s next one, or alone, or at close', async () => {
-    const trips = new RoundTrips();
-    const client = trips.watch(redis.duplicate());
-    const held = new RedisStore({ redis: client, prefix });
-    const record = session('t-coalesce');
-    const entry = (content: string) => ({ type: 'message', id: randomUUID(), sessionId: record.info.id, role: 'user', content, createdAt: 1 }) as unknown as SessionRecord['transcript'][number];
-    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map(entry);
-    await held.putSession({ ...record, transcript: [a] });
-    // A turn's end, then the next message before the end went out: one script carries both.
-    const before = trips.total;
-    const end = held.putSession({ ...record, transcript: [a, b] }, { transcriptFrom: 1, coalesce: true });
-    await Promise.all([end, held.putSession({ ...record, transcript: [a, b, c] }, { transcriptFrom: 1 })]);
-    expect(trips.total - before).toBe(1);
-    expect((await store.getSession('t-coalesce', record.info.id))?.transcript).toEqual([a, b, c]);
-    // Nobody follows: it goes out alone.
-    record.info.turns = 1;
-    await held.putSession({ ...record, transcript: [a, b, c] }, { transcriptFrom: 3, coalesce: true });
-    expect(trips.total - before).toBe(2);
-    expect((await store.getSession('t-coalesce', record.info.id))?.info.turns).toBe(1);
-    // Closing sends what is held before the connection goes.
-    const last = held.putSession({ ...record, transcript: [a, b, c, d] }, { transcriptFrom: 3, coalesce: true });
-    await held.close();
-    await last;
-    expect((await store.getSession('t-coalesce', record.info.id))?.transcript).toEqual([a, b, c, d]);
-    client.disconnect();
-  });
-
   it('refuses a write that builds on a revision another writer replaced, and sends the next one whole', async () => {
     const record = { ...session('t-rev'), acceptedMessageIds: ['m1'], snapshot: { key: 'k', agents: {}, pending: [] } as unknown as SessionRecord['snapshot'] };
-    await store.putSession(record);
-    const other = new RedisStore({ redis, prefix });
-    await other.putSession({ ...record, info: { ...record.info, turns: 7 }, acceptedMessageIds: ['x'], snapshot: undefined });
+    const writes = new RecordWrites(store);
+    await writes.put(record);
+    await store.putSession(recordWrite({ ...record, info: { ...record.info, turns: 7 }, acceptedMessageIds: ['x'], snapshot: undefined }));
     record.acceptedMessageIds.push('m2');
-    await expect(store.putSession(record)).rejects.toMatchObject({ code: 'store_conflict' });
-    await store.putSession(record);
+    await expect(writes.put(record)).rejects.toMatchObject({ code: 'store_conflict' });
+    await writes.put(record);
     expect(await store.getSession('t-rev', record.info.id)).toEqual(record);
   });
 
@@ -190,7 +166,7 @@ describe('RedisStore specifics', () => {
     expect(await store.getSession('t-old', record.info.id)).toEqual(record);
     const read = (await store.getSession('t-old', record.info.id))!;
     read.acceptedMessageIds.push('m2');
-    await store.putSession(read);
+    await store.putSession(recordWrite(read));
     expect(JSON.parse((await redis.get(store.keys.session('t-old', record.info.id)))!)).not.toHaveProperty('info');
     expect(await store.getSession('t-old', record.info.id)).toEqual(read);
   });
@@ -200,21 +176,15 @@ describe('RedisStore specifics', () => {
     const entry = (content: string) => ({ type: 'message', id: randomUUID(), sessionId: record.info.id, role: 'user', content, createdAt: 1 }) as unknown as SessionRecord['transcript'][number];
     const key = store.keys.transcript('t-append', record.info.id);
     const [a, b, c, d] = ['a', 'b', 'c', 'd'].map(entry);
-    await store.putSession({ ...record, transcript: [a, b] });
-    await store.putSession({ ...record, transcript: [a, b, c] }, { transcriptFrom: 2 });
+    await store.putSession(recordWrite({ ...record, transcript: [a, b] }));
+    await store.putSession(recordWrite({ ...record, transcript: [a, b, c] }, { from: 2 }));
     expect(await redis.llen(key)).toBe(3);
     expect(JSON.parse((await redis.get(store.keys.session('t-append', record.info.id)))!)).not.toHaveProperty('transcript');
-    // The caller had not seen that write finish and asks from 2 again: the store knows it sent entry 2.
-    const marked = { ...c, content: 'changed behind the writer' } as typeof c;
-    await redis.lset(key, 2, JSON.stringify(marked));
-    await store.putSession({ ...record, transcript: [a, b, c] }, { transcriptFrom: 2 });
-    expect(await redis.lindex(key, 2)).toBe(JSON.stringify(marked));
-    await redis.lset(key, 2, JSON.stringify(c));
     // An older version kept the transcript inside the record; an append to it rewrites it as a list.
     await redis.del(key);
     await redis.set(store.keys.session('t-append', record.info.id), JSON.stringify({ ...record, transcript: [a, b, c] }));
     expect((await store.getSession('t-append', record.info.id))?.transcript).toEqual([a, b, c]);
-    await store.putSession({ ...record, transcript: [a, b, c, d] }, { transcriptFrom: 3 });
+    await store.putSession(recordWrite({ ...record, transcript: [a, b, c, d] }, { from: 3 }));
     expect((await store.getSession('t-append', record.info.id))?.transcript).toEqual([a, b, c, d]);
     expect(await redis.llen(key)).toBe(4);
   });

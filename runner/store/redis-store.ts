@@ -1,27 +1,21 @@
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { AppError, invalid } from '../errors.ts';
 import type { SessionInfo } from '../../schemas/protocol.ts';
 import { StaleFenceError } from './errors.ts';
 import { InFlight } from './in-flight.ts';
 import { DEFAULT_REDIS_PREFIX, redisKeys, type RedisKeys } from './redis-keys.ts';
-import { decodeReply, encodeHead, PUT_SESSION, PUT_SESSION_KEYS, withEntries, type PutSessionReply, type SnapshotArg } from './redis-put-session.ts';
-import { applyChange, changeOf, type SnapshotChange } from './snapshot-change.ts';
+import { applyChange, type SnapshotChange } from '../sessions/snapshot-change.ts';
+import { decodeReply, encodeHead, headOf, PUT_SESSION, PUT_SESSION_KEYS, withEntries } from './redis-put-session.ts';
+import type { SessionWrite } from './session-write.ts';
 import { segment } from './store-paths.ts';
-import type { PutSessionOptions, SessionRecord, Store, StoredGraph } from './types.ts';
+import type { SessionRecord, Store, StoredGraph } from './types.ts';
+import { checkMemoryEntry, MAX_MEMORY_KEYS, memoryFull } from './memory-limits.ts';
 
-// The same limits as the embedded store, so moving to Redis changes no behaviour.
-const MAX_MEMORY_KEYS = 1000;
-const MAX_MEMORY_KEY = 200;
-const MAX_MEMORY_VALUE = 10_000;
-/** A snapshot is written whole after this many changes, so reading it applies at most as many. */
-const MAX_SNAPSHOT_CHANGES = 32;
-/** Pruning by age needs no finer activity than this, and a busy session then updates its index once a second, not every turn. */
-const ACTIVITY_RESOLUTION_MS = 1000;
 /**
- * How long a write the caller let wait is held for the session's next write. A client that sends
- * its next message as soon as a turn ends gets it here within a millisecond or two, even on a
- * loaded machine; a person typing does not, and the write then goes out alone.
+ * How long the writer may hold a write that can wait for the session's next one (see
+ * SessionStore.coalesceMs). A client that sends its next message as soon as a turn ends gets it
+ * here within a millisecond or two, even on a loaded machine; a person typing does not, and the
+ * write then goes out alone.
  */
 const COALESCE_MS = 5;
 
@@ -59,13 +53,7 @@ export class RedisStore implements Store {
   readonly keys: RedisKeys;
   private readonly redis: Scripted;
   private readonly ownsClient: boolean;
-  /** What this process last wrote of each live record, keyed by the record's `info` object (see putSession). */
-  private readonly written = new WeakMap<SessionInfo, Written>();
-  /** Revisions are unique across writers: a random prefix for this store, then a counter. */
-  private readonly writer = randomBytes(4).toString('base64url');
-  private revisions = 0;
-  /** Writes held back to go out with the session's next one (see putSession). */
-  private readonly held = new Map<SessionInfo, Held>();
+  readonly coalesceMs = COALESCE_MS;
   private readonly writes = new InFlight();
 
   constructor(options: RedisStoreOptions) {
@@ -156,107 +144,27 @@ export class RedisStore implements Store {
       .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
   }
 
-  /**
-   * A write the caller let wait (`coalesce`: a turn's end, with no message queued behind it) is
-   * held for COALESCE_MS. When the session's next write comes first (the next message, from a
-   * client that answers at once), that one goes out alone and settles both: it carries all the
-   * held one would have, since both send what changed since the last write that went out. Otherwise
-   * the held write goes out when its time is up. One script a turn instead of two; a turn's end
-   * is durable up to COALESCE_MS later, as its events were already sent when it ended.
-   */
-  putSession(record: SessionRecord, options: PutSessionOptions = {}): Promise<void> {
-    const { info } = record;
-    const held = this.held.get(info);
-    if (held) {
-      clearTimeout(held.timer);
-      this.held.delete(info);
-    }
-    if (options.coalesce) {
-      return new Promise<void>((resolve, reject) => {
-        const waiters = held?.waiters ?? [];
-        waiters.push({ resolve, reject });
-        const send = () => {
-          this.held.delete(info);
-          const done = this.writes.run(() => this.write(record, options));
-          settle(done, waiters);
-          return done;
-        };
-        // The first deadline stands: held writes in a row cannot put each other off for ever.
-        const deadline = held?.deadline ?? Date.now() + COALESCE_MS;
-        this.held.set(info, { timer: setTimeout(send, deadline - Date.now()), deadline, waiters, send });
-      });
-    }
-    const done = this.writes.run(() => this.write(record, options));
-    if (held) settle(done, held.waiters);
-    return done;
+  putSession(write: SessionWrite): Promise<void> {
+    return this.writes.run(() => this.write(write));
   }
 
-  /**
-   * A write sends what changed since this writer's last write of the same live record (known by
-   * its `info` object): the snapshot only when it is a new object (callers replace it, never
-   * change it), and then as its change from the last one written (snapshot-change.ts), whole
-   * every MAX_SNAPSHOT_CHANGES writes; the accepted ids only past those already stored; the
-   * transcript from `transcriptFrom`; the activity index only when it moved by
-   * ACTIVITY_RESOLUTION_MS. The write names the revision it builds on, and Redis refuses it when
-   * that is not what is stored (an earlier write failed, or another writer came between): it then
-   * fails like that earlier write, and the next one sends everything.
-   */
-  private async write(record: SessionRecord, options: PutSessionOptions): Promise<void> {
-    const { info, transcript, snapshot } = record;
-    const offset = options.transcriptOffset ?? 0;
-    const length = offset + transcript.length; // the caller may append while the first try is in flight
-    const asked = options.transcriptFrom !== undefined && options.transcriptFrom >= offset && options.transcriptFrom <= length ? options.transcriptFrom : undefined;
-    if (asked === undefined && offset > 0) throw invalid(`session "${info.id}": a transcript from entry ${offset} on can only add to what is stored`);
-    const prior = this.written.get(info);
-    // The caller counts only writes that finished; this write builds on the last one sent (or fails with it), so it starts where that one ended.
-    const from = asked === undefined || !prior ? asked : Math.max(asked, Math.min(prior.length, length));
-    const ids = record.acceptedMessageIds;
-    const kept = prior ? acceptedKept(prior.accepted, ids) : 0;
-    const added = kept ? ids.slice(kept) : ids;
-    const unchanged = prior !== undefined && kept === prior.accepted.count && added.length === 0;
-    const change = prior && prior.snapshot !== undefined && snapshot !== undefined && prior.snapshot !== snapshot && prior.changes < MAX_SNAPSHOT_CHANGES ? changeOf(prior.snapshot, snapshot) : undefined;
-    const whole = change === undefined || '=' in change;
-    const moved = !prior || Math.abs(info.lastActiveAt - prior.activeAt) >= ACTIVITY_RESOLUTION_MS;
-    const revision = `${this.writer}${(this.revisions++).toString(36)}`;
-    this.written.set(info, {
-      revision,
-      snapshot,
-      changes: prior && prior.snapshot === snapshot ? prior.changes : whole ? 0 : prior!.changes + 1,
-      length,
-      accepted: unchanged ? prior.accepted : { count: ids.length, first: ids[0], last: ids.at(-1) },
-      activeAt: moved ? info.lastActiveAt : prior.activeAt,
-    });
-    const snapshotArg: SnapshotArg =
-      prior && prior.snapshot === snapshot ? { kind: 'unchanged' } : snapshot === undefined ? { kind: 'none' } : whole ? { kind: 'whole', json: JSON.stringify(snapshot) } : { kind: 'change', json: JSON.stringify(change) };
-    const head = encodeHead(this.keys, {
-      tenant: info.tenant,
-      id: info.id,
-      fence: options.fence,
-      infoJson: JSON.stringify(info),
-      activeAt: moved ? info.lastActiveAt : undefined,
-      baseRevision: prior?.revision,
-      revision,
-      inboxJson: JSON.stringify(record.inbox ?? null),
-      snapshot: snapshotArg,
-      acceptedKept: unchanged ? undefined : kept,
-      acceptedAdded: added,
-    });
-    let reply: PutSessionReply;
-    try {
-      reply = decodeReply(await this.redis.putSessionScript(...withEntries(head, transcript, from, offset, length)));
-      // The stored list is shorter than the writer believes: send what it lacks, if the writer has it.
-      if (reply.outcome === 'short') {
-        if (reply.length < offset) throw new AppError('corrupt_record', 500, `session "${info.id}": the stored transcript has ${reply.length} entries, this write starts at ${offset}`);
-        reply = decodeReply(await this.redis.putSessionScript(...withEntries(head, transcript, offset === 0 ? undefined : reply.length, offset, length)));
-      }
-    } catch (error) {
-      this.written.delete(info);
-      throw error;
+  /** One script; a retry when the stored transcript is shorter than the write assumes. */
+  private async write(write: SessionWrite): Promise<void> {
+    const { info, transcript } = write;
+    const { length, entries } = transcript;
+    const offset = transcript.kind === 'from' ? transcript.offset : 0;
+    const from = transcript.kind === 'from' ? transcript.from : undefined;
+    if (from !== undefined && (from < offset || from > length)) throw invalid(`session "${info.id}": a transcript from entry ${from} must lie between the write's first entry (${offset}) and its length (${length})`);
+    const head = encodeHead(this.keys, headOf(write));
+    let reply = decodeReply(await this.redis.putSessionScript(...withEntries(head, entries, from, offset, length)));
+    // The stored list is shorter than the writer believes: send what it lacks, if the writer has it.
+    if (reply.outcome === 'short') {
+      if (reply.length < offset) throw new AppError('corrupt_record', 500, `session "${info.id}": the stored transcript has ${reply.length} entries, this write starts at ${offset}`);
+      reply = decodeReply(await this.redis.putSessionScript(...withEntries(head, entries, offset === 0 ? undefined : reply.length, offset, length)));
     }
     if (reply.outcome === 'written') return;
-    this.written.delete(info);
-    if (reply.outcome === 'fenced') throw new StaleFenceError(info.id, options.fence!, reply.current);
-    throw new AppError('store_conflict', 503, `session "${info.id}" changed in the store since this process last wrote it (or that write failed); the next write sends it whole`);
+    if (reply.outcome === 'fenced') throw new StaleFenceError(info.id, write.fence!, reply.current);
+    throw new AppError('store_conflict', 503, `session "${info.id}" changed in the store since the write this one builds on (or that write failed); the next write sends it whole`);
   }
 
   deleteSession(tenant: string, id: string): Promise<void> {
@@ -272,10 +180,9 @@ export class RedisStore implements Store {
   }
 
   private async writeMemory(tenant: string, user: string, key: string, value: string): Promise<void> {
-    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_MEMORY_KEY) throw invalid(`memory key must be 1-${MAX_MEMORY_KEY} characters`, { field: 'key' });
-    if (typeof value !== 'string' || value.length > MAX_MEMORY_VALUE) throw invalid(`memory value must be at most ${MAX_MEMORY_VALUE} characters`, { field: 'value' });
+    checkMemoryEntry(key, value);
     const stored = await this.redis.setMemoryScript(this.keys.memory(tenant, user), key, value, String(MAX_MEMORY_KEYS));
-    if (stored !== 1) throw invalid(`the memory of user "${user}" is full: at most ${MAX_MEMORY_KEYS} keys`, { limit: MAX_MEMORY_KEYS });
+    if (stored !== 1) throw memoryFull(user);
   }
 
   /** After the user's sessions were deleted (their keys went with them): the user's memory. */
@@ -307,8 +214,6 @@ export class RedisStore implements Store {
   }
 
   async close(): Promise<void> {
-    // Held writes go out now, not after the connection is gone.
-    await Promise.allSettled([...this.held.values()].map((h) => (clearTimeout(h.timer), h.send())));
     await this.writes.settled();
     if (this.ownsClient) await this.redis.quit().catch(() => this.redis.disconnect());
   }
@@ -324,36 +229,6 @@ export class RedisStore implements Store {
   }
 }
 
-interface Held {
-  timer: NodeJS.Timeout;
-  deadline: number;
-  /** The callers of this write and of the held writes it replaced. */
-  waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }>;
-  /** Sends it now. */
-  send: () => Promise<void>;
-}
-
-/** Settles every waiter as `write` settles. */
-function settle(write: Promise<void>, waiters: Held['waiters']): void {
-  write.then(
-    () => waiters.forEach((w) => w.resolve()),
-    (error: unknown) => waiters.forEach((w) => w.reject(error)),
-  );
-}
-
-interface Written {
-  revision: string;
-  snapshot: SessionRecord['snapshot'];
-  /** How many changes the stored snapshot has had since it was written whole. */
-  changes: number;
-  /** The stored accepted ids: how many, the oldest and the newest. */
-  accepted: { count: number; first?: string; last?: string };
-  /** The lastActiveAt the activity index holds. */
-  activeAt: number;
-  /** How long the stored transcript is once this write lands. */
-  length: number;
-}
-
 /** The stored snapshot with its changes applied, in order. */
 function changed(id: string, snapshot: SessionRecord['snapshot'], changes: string[]): SessionRecord['snapshot'] {
   try {
@@ -361,18 +236,4 @@ function changed(id: string, snapshot: SessionRecord['snapshot'], changes: strin
   } catch (error) {
     throw new AppError('corrupt_record', 500, `session "${id}": its stored snapshot changes do not apply: ${(error as Error).message}`);
   }
-}
-
-/**
- * How many of the stored accepted ids the ids `now` start with: the window moved on by dropping
- * old ids and adding new ones, which is the only way a session changes them between writes that
- * land (one forgotten after a failed write makes the next write whole: see putSession). Found
- * from the newest stored id, without walking the window. 0 when it did not move that way: the
- * list is then written whole.
- */
-function acceptedKept(stored: Written['accepted'], now: readonly string[]): number {
-  if (stored.last === undefined) return 0;
-  const kept = now.lastIndexOf(stored.last) + 1;
-  if (kept > stored.count || (kept === stored.count && now[0] !== stored.first)) return 0;
-  return kept;
 }

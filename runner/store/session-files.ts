@@ -8,8 +8,11 @@ import { readTranscript, writeTranscript, type TranscriptParts } from './transcr
 import type { StorePaths } from './store-paths.ts';
 import type { SessionRecord } from './types.ts';
 
-/** The session file: the record with only its recent transcript entries (see transcript-log.ts). */
-type SessionHead = Omit<SessionRecord, 'transcript'> & TranscriptParts;
+/**
+ * The session file: the record with only its recent transcript entries (see transcript-log.ts),
+ * and the revision of the write it holds (see SessionWrite).
+ */
+type SessionHead = Omit<SessionRecord, 'transcript'> & TranscriptParts & { rev?: string };
 
 /**
  * Sessions as files, one set per session, plus a per-tenant index of summaries; every write
@@ -30,11 +33,16 @@ export class SessionFiles {
   }
 
   async read(tenant: string, id: string): Promise<SessionRecord | undefined> {
+    return (await this.readStored(tenant, id))?.record;
+  }
+
+  /** The record and the revision of the write it holds (undefined when written before revisions). */
+  async readStored(tenant: string, id: string): Promise<{ record: SessionRecord; revision: string | undefined } | undefined> {
     const head = await this.heads.read<SessionHead>(this.paths.sessionFile(tenant, id), `session "${id}"`);
     if (!head) return undefined;
-    const { logged, recent, ...rest } = head;
+    const { logged, recent, rev, ...rest } = head;
     const transcript = await readTranscript(this.paths.transcriptFile(tenant, id), { logged, recent }, `the transcript of session "${id}"`);
-    return { ...rest, transcript };
+    return { record: { ...rest, transcript }, revision: rev };
   }
 
   /**
@@ -53,7 +61,7 @@ export class SessionFiles {
    * `transcriptFrom`: entries before it are in the files already. `still()` is asked under the
    * session's lock, right before writing: false means the record went stale (deleted meanwhile).
    */
-  async write(record: SessionRecord, transcriptFrom: number | undefined, still: () => boolean = () => true): Promise<boolean> {
+  async write(record: SessionRecord, revision: string | undefined, transcriptFrom: number | undefined, still: () => boolean = () => true): Promise<boolean> {
     const { tenant, id } = record.info;
     const path = this.paths.sessionFile(tenant, id);
     const wrote = await this.lock.run(path, async () => {
@@ -61,7 +69,7 @@ export class SessionFiles {
       // Log first: until the session file names the new count, extra log lines are ignored.
       const { transcript, ...rest } = record;
       const parts = await writeTranscript(this.paths.transcriptFile(tenant, id), transcript, transcriptFrom, `the transcript of session "${id}"`);
-      await this.heads.write(path, { ...rest, ...parts }, transcriptFrom !== undefined, `session "${id}"`);
+      await this.heads.write(path, { ...rest, ...parts, ...(revision === undefined ? {} : { rev: revision }) }, transcriptFrom !== undefined, `session "${id}"`);
       return true;
     });
     if (wrote) await this.index.put(tenant, record.info);

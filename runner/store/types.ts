@@ -1,6 +1,7 @@
 import type { Graph } from '../../schemas/graph.ts';
 import type { MessageEvent, SessionInfo } from '../../schemas/protocol.ts';
 import type { KeySnapshot } from '../runtime/types.ts';
+import type { SessionWrite } from './session-write.ts';
 
 /** A saved graph version. Versions are immutable; an update writes version + 1. */
 export interface StoredGraph {
@@ -37,16 +38,6 @@ export interface InboxItem {
   start?: true;
 }
 
-export interface PutSessionOptions {
-  fence?: number;
-  transcriptFrom?: number;
-  transcriptOffset?: number;
-  coalesce?: boolean;
-}
-
-/** Entries a write with a transcript offset carries before its `transcriptFrom` (see putSession). */
-export const WRITE_OVERLAP = 64;
-
 /** The tenants' graphs, every version kept. */
 export interface GraphStore {
   listGraphs(tenant: string): Promise<StoredGraph[]>;
@@ -57,28 +48,22 @@ export interface GraphStore {
 }
 
 /**
- * Sessions, written as one record after each turn. Every write concerns one record, so its cost
- * does not grow with the number of stored sessions. `fence` (when given) must be ≥ the highest
- * fence seen for that session, or the write is rejected: this is how a stale cluster owner is
- * kept out.
+ * Sessions, read as whole records and written as SessionWrites (what changed since the writer's
+ * last write). Every write concerns one record, so its cost does not grow with the number of
+ * stored sessions. A write's fence keeps a stale cluster owner out (see SessionWrite).
  */
 export interface SessionStore {
   getSession(tenant: string, id: string): Promise<SessionRecord | undefined>;
   /** Session ids and summaries, from an index rather than by reading every record. */
   listSessions(tenant: string, filter?: { graphId?: string; state?: string; user?: string }): Promise<SessionInfo[]>;
+  /** Applies one write of a session, all of it or nothing (see SessionWrite). */
+  putSession(write: SessionWrite): Promise<void>;
   /**
-   * The record's transcript is read up to its length at the time of the call (the caller may
-   * append to it meanwhile, never change what is there).
-   * `transcriptOffset`: the record carries only the end of its transcript, from this entry on
-   * (`record.transcript[i]` is entry `transcriptOffset + i`); it comes with `transcriptFrom` and
-   * carries at least the WRITE_OVERLAP entries before it, when there are that many.
-   * `transcriptFrom`: the transcript's first entries up to this index are unchanged since this
-   * writer's last successful write of the session, so a store may write only the rest. Omitted:
-   * the whole transcript is written (needed after entries were trimmed).
-   * `coalesce`: the caller can wait a few milliseconds, so a store may hold this write back and
-   * send it with the session's next one (see RedisStore), or on its own when none comes.
+   * How long the writer may hold a write that can wait (a turn's end with nothing queued) for the
+   * session's next one, so that one write carries both. Worth it where each write is a round trip
+   * (Redis); not where writes in flight already share one append (the embedded journal). Omitted: 0.
    */
-  putSession(record: SessionRecord, options?: PutSessionOptions): Promise<void>;
+  readonly coalesceMs?: number;
   deleteSession(tenant: string, id: string): Promise<void>;
   /** Drops transcripts and sessions past the retention policy; returns how many were pruned. */
   prune(policy: { maxAgeMs?: number; maxSessionsPerTenant?: number }): Promise<number>;

@@ -8,6 +8,7 @@ import type { SessionRecord } from '../../runner/store/types.ts';
 import { count } from './harness/tally.ts';
 import { rejection } from './helpers/errors.ts';
 import { tempDirs } from './helpers/temp-dir.ts';
+import { recordWrite } from '../../runner/store/session-write.ts';
 
 /**
  * Failing disks at the embedded store, injected without root: /dev/full behind the temp file
@@ -53,7 +54,7 @@ const segmentFile = (seq: number) => join(root, 'journal', `${String(seq).padSta
 describe('disk faults at the embedded store', () => {
   it('disk full at the journal (ENOSPC via /dev/full): the write fails with a clear error and the stored turn is intact', async () => {
     const id = randomUUID();
-    await store.putSession(record(id, ['first']));
+    await store.putSession(recordWrite(record(id, ['first'])));
     await store.flush(); // the journal is folded into the files; the next segment is new
     const before = await readFile(sessionFile(id), 'utf8');
     const next = (await readdir(join(root, 'journal'))).length + 2; // segment 1 was folded and dropped
@@ -61,7 +62,7 @@ describe('disk faults at the embedded store', () => {
     for (const f of full) await symlink('/dev/full', f);
     count({ faults: 1 });
 
-    const failed = await rejection(() => store.putSession(record(id, ['first', 'second'])));
+    const failed = await rejection(() => store.putSession(recordWrite(record(id, ['first', 'second']))));
     expect(failed).toMatchObject({ code: 'store_unavailable', status: 503, message: `could not write session "${id}": the disk is full`, details: { errno: 'ENOSPC' } });
     expect(await readFile(sessionFile(id), 'utf8')).toBe(before);
     const kept = await store.getSession(TENANT, id);
@@ -70,7 +71,7 @@ describe('disk faults at the embedded store', () => {
 
     // Room again: the next write goes through, and survives a restart.
     for (const f of full) await rm(f);
-    await store.putSession(record(id, ['first', 'second']));
+    await store.putSession(recordWrite(record(id, ['first', 'second'])));
     await store.close();
     store = new LowdbStore(root);
     expect((await store.getSession(TENANT, id))?.transcript.map((m) => m.content)).toEqual(['first', 'second']);
@@ -81,13 +82,13 @@ describe('disk faults at the embedded store', () => {
     const errors: unknown[] = [];
     await store.close();
     store = new LowdbStore(root, { onError: (e) => errors.push(e) });
-    await store.putSession(record(id, ['first']));
+    await store.putSession(recordWrite(record(id, ['first'])));
     await store.flush();
     const before = await readFile(sessionFile(id), 'utf8');
     await symlink('/dev/full', tempFileOf(sessionFile(id)));
     count({ faults: 1 });
 
-    await store.putSession(record(id, ['first', 'second']));
+    await store.putSession(recordWrite(record(id, ['first', 'second'])));
     expect(await rejection(() => store.flush())).toMatchObject({ code: 'store_unavailable', status: 503, message: `could not write session "${id}": the disk is full` });
     expect(await readFile(sessionFile(id), 'utf8')).toBe(before);
     expect((await store.getSession(TENANT, id))?.transcript.map((m) => m.content)).toEqual(['first', 'second']);
@@ -102,12 +103,12 @@ describe('disk faults at the embedded store', () => {
 
   it('a directory in place of the temp file (EISDIR): the checkpoint fails, nothing is lost, and the session stays listed', async () => {
     const id = randomUUID();
-    await store.putSession(record(id, ['kept']));
+    await store.putSession(recordWrite(record(id, ['kept'])));
     await store.flush();
     await mkdir(tempFileOf(sessionFile(id)));
     count({ faults: 1 });
 
-    await store.putSession(record(id, ['kept', 'also kept']));
+    await store.putSession(recordWrite(record(id, ['kept', 'also kept'])));
     expect(await rejection(() => store.flush())).toMatchObject({ code: 'store_unavailable', status: 503, message: expect.stringMatching(new RegExp(`^could not write session "${id}": `)) });
     const kept = await store.getSession(TENANT, id);
     expect(kept?.transcript.map((m) => m.content)).toEqual(['kept', 'also kept']);
@@ -125,7 +126,7 @@ describe('disk faults at the embedded store', () => {
     count({ faults: 1 });
 
     const id = randomUUID();
-    await store.putSession(record(id, ['x']));
+    await store.putSession(recordWrite(record(id, ['x'])));
     expect(await rejection(() => store.flush())).toMatchObject({ code: 'store_unavailable', status: 503, message: expect.stringMatching(new RegExp(`^could not write session "${id}": `)) });
     expect((await store.getSession(TENANT, id))?.transcript.map((m) => m.content)).toEqual(['x']);
     count({ checked: 1 });
@@ -138,7 +139,7 @@ describe('disk faults at the embedded store', () => {
     await writeFile(file, 'precious');
     const broken = new LowdbStore(file);
     count({ faults: 1 });
-    const failed = await rejection(() => broken.putSession(record(randomUUID(), ['x'])));
+    const failed = await rejection(() => broken.putSession(recordWrite(record(randomUUID(), ['x']))));
     expect(failed).toMatchObject({ code: 'store_unavailable', status: 503 });
     expect(await readFile(file, 'utf8')).toBe('precious');
     await broken.close();
@@ -147,8 +148,8 @@ describe('disk faults at the embedded store', () => {
   it('a corrupt session file is reported as corrupt, not as missing, and other sessions still load', async () => {
     const good = randomUUID();
     const bad = randomUUID();
-    await store.putSession(record(good, ['fine']));
-    await store.putSession(record(bad, ['soon torn']));
+    await store.putSession(recordWrite(record(good, ['fine'])));
+    await store.putSession(recordWrite(record(bad, ['soon torn'])));
     await store.flush();
     await writeFile(sessionFile(bad), '{"info": {"id": "');
     count({ faults: 1 });
@@ -160,7 +161,7 @@ describe('disk faults at the embedded store', () => {
 
   it('a torn last line in the session index (kill -9 during an append) is skipped, and appends continue', async () => {
     const first = randomUUID();
-    await store.putSession(record(first, ['one']));
+    await store.putSession(recordWrite(record(first, ['one'])));
     await store.flush();
     await appendFile(join(root, 'tenants', TENANT, 'sessions.index.jsonl'), '{"i":{"id":"torn');
     count({ faults: 1 });
@@ -168,7 +169,7 @@ describe('disk faults at the embedded store', () => {
     const reopened = new LowdbStore(root);
     expect((await reopened.listSessions(TENANT)).map((s) => s.id)).toEqual([first]);
     const second = randomUUID();
-    await reopened.putSession(record(second, ['two']));
+    await reopened.putSession(recordWrite(record(second, ['two'])));
     await reopened.close();
     const again = new LowdbStore(root);
     expect((await again.listSessions(TENANT)).map((s) => s.id).sort()).toEqual([first, second].sort());

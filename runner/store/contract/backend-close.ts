@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SessionRecord, Store } from '../types.ts';
 import { graphRecord, message, sessionRecord } from './records.ts';
 import { withSubject, type MakeSubject } from './subject.ts';
+import { recordWrite } from '../session-write.ts';
 
 /**
  * Everything a store has written, as one comparable value: its files with their sizes, times and
@@ -19,13 +20,13 @@ export function describeBackendCloseContract(name: string, make: MakeSubject<Sto
       it('writes nothing once close() has resolved, not even the writes in flight when it was called', async () => {
         const { store, tenant } = current();
         const stored = Array.from({ length: 10 }, () => sessionRecord(tenant));
-        for (const r of stored) await store.putSession(r);
+        for (const r of stored) await store.putSession(recordWrite(r));
         const next = (r: SessionRecord) => ({ ...r, info: { ...r.info, turns: 1 }, transcript: [message(r.info.id)] });
         // Not awaited: close() is called while these are under way, as on a runner's shutdown.
         const inFlight = [
-          ...stored.slice(2).map((r) => store.putSession(next(r), { transcriptFrom: 0 })),
-          store.putSession(next(stored[0]!), { transcriptFrom: 0, coalesce: true }),
-          store.putSession(sessionRecord(tenant)),
+          ...stored.slice(2).map((r) => store.putSession(recordWrite(next(r), { from: 0 }))),
+          store.putSession(recordWrite(next(stored[0]!), { from: 0 })),
+          store.putSession(recordWrite(sessionRecord(tenant))),
           store.deleteSession(tenant, stored[1]!.info.id),
           store.setMemory(tenant, 'ann', 'k', 'v'),
           store.putGraph(graphRecord(tenant, 'g1', 1)),

@@ -1,21 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import type { MessageEvent, SessionInfo } from '../../../schemas/protocol.ts';
-import { WRITE_OVERLAP, type SessionStore } from '../types.ts';
+import type { SessionStore } from '../types.ts';
 import { message, sessionRecord } from './records.ts';
+import { describeSessionWriteForms } from './session-write-forms.ts';
 import { withSubject, type MakeSubject } from './subject.ts';
+import { recordWrite, WRITE_OVERLAP } from '../session-write.ts';
 
-/** What every SessionStore does: records round-trip, partial transcript writes, listing, fences, retention. */
+/**
+ * What every SessionStore does: records round-trip, partial transcript writes, listing, fences,
+ * retention, and every form of a SessionWrite (session-write-forms.ts).
+ */
 export function describeSessionStoreContract(name: string, make: MakeSubject<SessionStore>): void {
+  describeSessionWriteForms(name, make);
   describe(`SessionStore contract: ${name}`, () => {
     withSubject(make, (current) => {
       it('round-trips a session record and replaces it on the next write', async () => {
         const { store, tenant } = current();
         const record = sessionRecord(tenant);
-        await store.putSession(record);
+        await store.putSession(recordWrite(record));
         expect(await store.getSession(tenant, record.info.id)).toEqual(record);
         const next = { ...record, info: { ...record.info, turns: 1, state: 'running' as const }, transcript: [message(record.info.id, 'hello')], acceptedMessageIds: ['m1'] };
-        await store.putSession(next);
+        await store.putSession(recordWrite(next));
         expect(await store.getSession(tenant, record.info.id)).toEqual(next);
         expect(await store.getSession(tenant, randomUUID())).toBeUndefined();
       });
@@ -25,15 +31,15 @@ export function describeSessionStoreContract(name: string, make: MakeSubject<Ses
         const record = sessionRecord(tenant);
         const id = record.info.id;
         const t = [message(id, 'a'), message(id, 'b')];
-        await store.putSession({ ...record, transcript: t });
-        await store.putSession({ ...record, transcript: [...t, message(id, 'c')] }, { transcriptFrom: 2 });
-        await store.putSession({ ...record, transcript: [...t, message(id, 'c')] }, { transcriptFrom: 3 });
+        await store.putSession(recordWrite({ ...record, transcript: t }));
+        await store.putSession(recordWrite({ ...record, transcript: [...t, message(id, 'c')] }, { from: 2 }));
+        await store.putSession(recordWrite({ ...record, transcript: [...t, message(id, 'c')] }, { from: 3 }));
         expect((await store.getSession(tenant, id))?.transcript.map((m) => m.content)).toEqual(['a', 'b', 'c']);
         // trimmed from the front: written whole
         const trimmed = [message(id, 'c'), message(id, 'd')];
-        await store.putSession({ ...record, transcript: trimmed });
+        await store.putSession(recordWrite({ ...record, transcript: trimmed }));
         expect((await store.getSession(tenant, id))?.transcript.map((m) => m.content)).toEqual(['c', 'd']);
-        await store.putSession({ ...record, transcript: [...trimmed, message(id, 'e')] }, { transcriptFrom: 2 });
+        await store.putSession(recordWrite({ ...record, transcript: [...trimmed, message(id, 'e')] }, { from: 2 }));
         expect((await store.getSession(tenant, id))?.transcript.map((m) => m.content)).toEqual(['c', 'd', 'e']);
       });
 
@@ -44,7 +50,7 @@ export function describeSessionStoreContract(name: string, make: MakeSubject<Ses
         for (let turn = 0; turn < 100; turn++) {
           const from = transcript.length;
           transcript.push(message(record.info.id, `q${turn}`), message(record.info.id, `a${turn}`));
-          await store.putSession({ ...record, transcript: [...transcript] }, { transcriptFrom: from });
+          await store.putSession(recordWrite({ ...record, transcript: [...transcript] }, { from: from }));
         }
         const stored = await store.getSession(tenant, record.info.id);
         expect(stored?.transcript.map((m) => m.content)).toEqual(transcript.map((m) => m.content));
@@ -59,11 +65,13 @@ export function describeSessionStoreContract(name: string, make: MakeSubject<Ses
           transcript.push(message(record.info.id, `q${turn}`), message(record.info.id, `a${turn}`));
           // the writer keeps WRITE_OVERLAP entries before what it adds, like a live session
           const offset = Math.max(0, from - WRITE_OVERLAP);
-          await store.putSession({ ...record, transcript: transcript.slice(offset) }, { transcriptFrom: from, transcriptOffset: offset });
+          await store.putSession(recordWrite({ ...record, transcript: transcript.slice(offset) }, { from: from, offset: offset }));
         }
         expect((await store.getSession(tenant, record.info.id))?.transcript.map((m) => m.content)).toEqual(transcript.map((m) => m.content));
-        // without a transcriptFrom, an offset cannot be written: it would lose the entries before it
-        await expect(store.putSession({ ...record, transcript: transcript.slice(100) }, { transcriptOffset: 100 })).rejects.toMatchObject({ code: 'invalid' });
+        // a write from an entry before its own first one would lose the entries between
+        const write = recordWrite(record);
+        const entries = transcript.slice(100);
+        await expect(store.putSession({ ...write, transcript: { kind: 'from', from: 90, offset: 100, entries, length: 100 + entries.length } })).rejects.toMatchObject({ code: 'invalid' });
         expect((await store.getSession(tenant, record.info.id))?.transcript).toHaveLength(transcript.length);
       });
 
@@ -72,8 +80,8 @@ export function describeSessionStoreContract(name: string, make: MakeSubject<Ses
         const a = sessionRecord(tenant, { graphId: 'g1', user: 'ann', createdAt: 1 });
         const b = sessionRecord(tenant, { graphId: 'g2', user: 'bob', createdAt: 2, state: 'closed' });
         const c = sessionRecord(tenant, { graphId: 'g1', user: 'bob', createdAt: 3 });
-        for (const r of [c, a, b]) await store.putSession(r);
-        await store.putSession({ ...a, info: { ...a.info, turns: 5 } });
+        for (const r of [c, a, b]) await store.putSession(recordWrite(r));
+        await store.putSession(recordWrite({ ...a, info: { ...a.info, turns: 5 } }));
         const ids = (list: SessionInfo[]) => list.map((s) => s.id);
         expect(ids(await store.listSessions(tenant))).toEqual([a.info.id, b.info.id, c.info.id]);
         expect((await store.listSessions(tenant)).find((s) => s.id === a.info.id)?.turns).toBe(5);
@@ -87,7 +95,7 @@ export function describeSessionStoreContract(name: string, make: MakeSubject<Ses
         const { store, tenant } = current();
         const other = `${tenant}-b`;
         const record = sessionRecord(tenant);
-        await store.putSession(record);
+        await store.putSession(recordWrite(record));
         expect(await store.getSession(other, record.info.id)).toBeUndefined();
         expect(await store.listSessions(other)).toEqual([]);
       });
@@ -96,8 +104,8 @@ export function describeSessionStoreContract(name: string, make: MakeSubject<Ses
         const { store, tenant } = current();
         const keep = sessionRecord(tenant);
         const gone = sessionRecord(tenant);
-        await store.putSession(keep);
-        await store.putSession(gone);
+        await store.putSession(recordWrite(keep));
+        await store.putSession(recordWrite(gone));
         await store.deleteSession(tenant, gone.info.id);
         expect(await store.getSession(tenant, gone.info.id)).toBeUndefined();
         expect((await store.listSessions(tenant)).map((s) => s.id)).toEqual([keep.info.id]);
@@ -107,7 +115,7 @@ export function describeSessionStoreContract(name: string, make: MakeSubject<Ses
       it('holds many concurrent writes to many sessions', async () => {
         const { store, tenant } = current();
         const records = Array.from({ length: 60 }, () => sessionRecord(tenant));
-        await Promise.all(records.flatMap((r) => [store.putSession(r), store.putSession({ ...r, info: { ...r.info, turns: 2 } })]));
+        await Promise.all(records.flatMap((r) => [store.putSession(recordWrite(r)), store.putSession(recordWrite({ ...r, info: { ...r.info, turns: 2 } }))]));
         const listed = await store.listSessions(tenant);
         expect(listed).toHaveLength(60);
         expect(listed.every((s) => s.turns === 2)).toBe(true);
@@ -117,13 +125,13 @@ export function describeSessionStoreContract(name: string, make: MakeSubject<Ses
       it('rejects a write whose fence is older than the highest seen', async () => {
         const { store, tenant } = current();
         const record = sessionRecord(tenant);
-        await store.putSession(record, { fence: 5 });
-        await store.putSession({ ...record, info: { ...record.info, turns: 1 } }, { fence: 5 });
-        await expect(store.putSession({ ...record, info: { ...record.info, turns: 9 } }, { fence: 4 })).rejects.toMatchObject({ code: 'stale_fence' });
-        await store.putSession({ ...record, info: { ...record.info, turns: 2 } });
-        await expect(store.putSession(record, { fence: 3 })).rejects.toMatchObject({ code: 'stale_fence' });
-        await store.putSession({ ...record, info: { ...record.info, turns: 3 } }, { fence: 6 });
-        await expect(store.putSession(record, { fence: 5 })).rejects.toMatchObject({ code: 'stale_fence' });
+        await store.putSession(recordWrite(record, { fence: 5 }));
+        await store.putSession(recordWrite({ ...record, info: { ...record.info, turns: 1 } }, { fence: 5 }));
+        await expect(store.putSession(recordWrite({ ...record, info: { ...record.info, turns: 9 } }, { fence: 4 }))).rejects.toMatchObject({ code: 'stale_fence' });
+        await store.putSession(recordWrite({ ...record, info: { ...record.info, turns: 2 } }));
+        await expect(store.putSession(recordWrite(record, { fence: 3 }))).rejects.toMatchObject({ code: 'stale_fence' });
+        await store.putSession(recordWrite({ ...record, info: { ...record.info, turns: 3 } }, { fence: 6 }));
+        await expect(store.putSession(recordWrite(record, { fence: 5 }))).rejects.toMatchObject({ code: 'stale_fence' });
         expect((await store.getSession(tenant, record.info.id))?.info.turns).toBe(3);
       });
 
@@ -132,7 +140,7 @@ export function describeSessionStoreContract(name: string, make: MakeSubject<Ses
         const now = Date.now();
         const old = sessionRecord(tenant, { lastActiveAt: now - 10 * 86_400_000 });
         const fresh = Array.from({ length: 4 }, (_, i) => sessionRecord(tenant, { lastActiveAt: now - (4 - i) * 1000 }));
-        for (const r of [old, ...fresh]) await store.putSession(r);
+        for (const r of [old, ...fresh]) await store.putSession(recordWrite(r));
         expect(await store.prune({ maxAgeMs: 86_400_000 })).toBeGreaterThanOrEqual(1);
         expect(await store.getSession(tenant, old.info.id)).toBeUndefined();
         expect(await store.listSessions(tenant)).toHaveLength(4);

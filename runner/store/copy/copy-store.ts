@@ -1,4 +1,5 @@
 import { AppError } from '../../errors.ts';
+import { recordWrite } from '../session-write.ts';
 import type { Store } from '../types.ts';
 
 /** What a copy moved, per kind. */
@@ -58,7 +59,7 @@ export async function copyStore(
       const record = await from.getSession(tenant, info.id);
       if (!record) continue;
       const fence = await source.fence(tenant, info.id);
-      await to.putSession(record, fence === undefined ? {} : { fence });
+      await to.putSession(recordWrite(record, fence === undefined ? {} : { fence }));
       counts.sessions += 1;
       counts.transcriptEntries += record.transcript.length;
     }

@@ -1,4 +1,5 @@
 import type { PostgresStore } from '../postgres/postgres-store.ts';
+import { toPgText } from '../postgres/pg-text.ts';
 import type { CopySource, CopyTarget } from './copy-store.ts';
 
 /** A PostgreSQL store as a copy reads or writes it. */
@@ -27,7 +28,7 @@ export function postgresSide(store: PostgresStore): CopySource & CopyTarget {
     async putMemory(tenant, userKey, memory) {
       const entries = Object.entries(memory);
       await sql`INSERT INTO memories (tenant, user_key, key, value)
-        SELECT ${tenant}, ${userKey}, k, v FROM unnest(${entries.map(([k]) => k)}::text[], ${entries.map(([, v]) => v)}::text[]) AS e(k, v)
+        SELECT ${tenant}, ${userKey}, k, v FROM unnest(${entries.map(([k]) => toPgText(k))}::text[], ${entries.map(([, v]) => toPgText(v))}::text[]) AS e(k, v)
         ON CONFLICT (tenant, user_key, key) DO UPDATE SET value = excluded.value`;
     },
   };

@@ -10,6 +10,7 @@ import { graphRecord, message, sessionRecord } from '../contract/records.ts';
 import { LowdbStore } from '../lowdb-store.ts';
 import { RedisStore } from '../redis-store.ts';
 import { createTestSchema, tableContents, type TestSchema } from '../postgres/test-support.ts';
+import { recordWrite } from '../session-write.ts';
 import type { SessionRecord, Store } from '../types.ts';
 import { migrateToPostgres } from './to-postgres.ts';
 
@@ -36,8 +37,8 @@ async function fill(store: Store): Promise<SessionRecord[]> {
     sessionRecord('acme', { graphId: 'support', state: 'closed' }),
     sessionRecord('other', { graphId: 'g' }),
   ];
-  await store.putSession(sessions[0]!, { fence: 7 });
-  for (const s of sessions.slice(1)) await store.putSession(s);
+  await store.putSession(recordWrite(sessions[0]!, { fence: 7 }));
+  for (const s of sessions.slice(1)) await store.putSession(recordWrite(s));
   await store.setMemory('acme', 'ann', 'color', 'blue');
   await store.setMemory('acme', 'ann@example.com', 'city', 'Oslo'); // kept under a hash of the name
   return sessions;
@@ -60,7 +61,9 @@ async function expectCopied(db: TestSchema, sessions: SessionRecord[]): Promise<
     expect(await target.getMemory('acme', 'ann')).toEqual({ color: 'blue' });
     expect(await target.getMemory('acme', 'ann@example.com')).toEqual({ city: 'Oslo' });
     expect(await target.fenceOf(sessions[0]!.info.id)).toBe(7);
-    await expect(target.putSession(sessions[0]!, { fence: 6 })).rejects.toMatchObject({ code: 'stale_fence' });
+    await expect(target.putSession(recordWrite(sessions[0]!, { fence: 6 }))).rejects.toMatchObject({
+      code: 'stale_fence',
+    });
   } finally {
     await target.close();
   }
@@ -125,8 +128,10 @@ describe('switchboard migrate: data folder to PostgreSQL', () => {
     // A runner on PostgreSQL took the session over since (fence 8): the copy must not overwrite it.
     const live = await db.open();
     await live.putSession(
-      { ...sessions[0]!, transcript: [...sessions[0]!.transcript, message(sessions[0]!.info.id, 'a2')] },
-      { fence: 8 },
+      recordWrite(
+        { ...sessions[0]!, transcript: [...sessions[0]!.transcript, message(sessions[0]!.info.id, 'a2')] },
+        { fence: 8 },
+      ),
     );
     await live.close();
     await expect(migrateToPostgres({ from: dir, to: urlOf(db), prefix: 'sb:' })).rejects.toMatchObject({

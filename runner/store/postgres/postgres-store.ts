@@ -2,17 +2,18 @@ import type { Sql } from 'postgres';
 import type { SessionInfo } from '../../../schemas/protocol.ts';
 import { AppError, invalid } from '../../errors.ts';
 import { InFlight } from '../in-flight.ts';
-import { applyChange, type SnapshotChange } from '../snapshot-change.ts';
+import { applyChange, type SnapshotChange } from '../../sessions/snapshot-change.ts';
 import { segment, userFileName } from '../store-paths.ts';
-import type { PutSessionOptions, SessionRecord, Store, StoredGraph } from '../types.ts';
+import type { SessionWrite } from '../session-write.ts';
+import type { SessionRecord, Store, StoredGraph } from '../types.ts';
 import { connectPostgres, type PostgresConnection } from './connect.ts';
 import { migrate } from './migrate.ts';
-import { SessionWriter } from './put-session.ts';
+import { toPgJson, toPgText } from './pg-text.ts';
+import { SessionWrites } from './put-session.ts';
+import { checkMemoryEntry, MAX_MEMORY_KEYS, memoryFull } from '../memory-limits.ts';
 
-// The same limits as the embedded store, so moving to PostgreSQL changes no behaviour.
-const MAX_MEMORY_KEYS = 1000;
-const MAX_MEMORY_KEY = 200;
-const MAX_MEMORY_VALUE = 10_000;
+/** As RedisStore's: a client that answers at once sends within it, a person typing does not. */
+const COALESCE_MS = 5;
 
 export interface PostgresStoreOptions extends PostgresConnection {
   /** Apply the pending migrations before the store is used (the runner does; `false` for a read-only look). */
@@ -36,10 +37,12 @@ interface SessionRow {
  */
 export class PostgresStore implements Store {
   private readonly writes = new InFlight();
-  private readonly sessionWriter: SessionWriter;
+  private readonly sessionWrites: SessionWrites;
+  /** Each write is a round trip and a commit: a turn's end may wait this long to go out with the next message's write. */
+  readonly coalesceMs = COALESCE_MS;
 
   private constructor(readonly sql: Sql) {
-    this.sessionWriter = new SessionWriter(sql);
+    this.sessionWrites = new SessionWrites(sql);
   }
 
   /** Connects and (unless told not to) migrates; fails with the server's reason when it cannot. */
@@ -99,7 +102,7 @@ export class PostgresStore implements Store {
           field: 'version',
         });
       await this
-        .sql`INSERT INTO graphs (tenant, id, version, record) VALUES (${record.tenant}, ${record.id}, ${record.version}, ${JSON.stringify(record)}::text::jsonb)
+        .sql`INSERT INTO graphs (tenant, id, version, record) VALUES (${record.tenant}, ${record.id}, ${record.version}, ${toPgJson(record)}::text::jsonb)
         ON CONFLICT (tenant, id, version) DO UPDATE SET record = excluded.record`;
     });
   }
@@ -157,8 +160,8 @@ export class PostgresStore implements Store {
   }
 
   /** Fencing is checked by the database in the write's own statement (see put-session.ts). */
-  putSession(record: SessionRecord, options: PutSessionOptions = {}): Promise<void> {
-    return this.writes.run(() => this.sessionWriter.put(record, options));
+  putSession(write: SessionWrite): Promise<void> {
+    return this.writes.run(() => this.sessionWrites.apply(write));
   }
 
   deleteSession(tenant: string, id: string): Promise<void> {
@@ -171,6 +174,22 @@ export class PostgresStore implements Store {
   async fenceOf(sessionId: string): Promise<number> {
     const [row] = await this.sql<{ fence: string }[]>`SELECT fence FROM session_fences WHERE session_id = ${sessionId}`;
     return row ? Number(row.fence) : 0;
+  }
+
+  /**
+   * A new fencing token for the session, above every one issued or written before: the stored
+   * fence, raised by one in one statement. From then on the database refuses the writes of
+   * whoever holds a lower token, even before the new owner's first write (a cluster lease issues
+   * its tokens here, so they keep growing whatever Redis loses).
+   */
+  issueFence(sessionId: string): Promise<number> {
+    return this.writes.run(async () => {
+      const [row] = await this.sql<
+        { fence: string }[]
+      >`INSERT INTO session_fences AS f (session_id, fence) VALUES (${segment('session', sessionId)}, 1)
+        ON CONFLICT (session_id) DO UPDATE SET fence = f.fence + 1 RETURNING fence`;
+      return Number(row!.fence);
+    });
   }
 
   // ---- memory ----
@@ -187,19 +206,13 @@ export class PostgresStore implements Store {
   }
 
   private async writeMemory(tenant: string, user: string, key: string, value: string): Promise<void> {
-    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_MEMORY_KEY)
-      throw invalid(`memory key must be 1-${MAX_MEMORY_KEY} characters`, { field: 'key' });
-    if (typeof value !== 'string' || value.length > MAX_MEMORY_VALUE)
-      throw invalid(`memory value must be at most ${MAX_MEMORY_VALUE} characters`, { field: 'value' });
+    checkMemoryEntry(key, value);
     const userKey = userFileName(user);
     segment('tenant', tenant);
     const [{ stored }] = await this.sql<
       { stored: boolean }[]
-    >`SELECT sb_set_memory(${tenant}, ${userKey}, ${key}, ${value}, ${MAX_MEMORY_KEYS}) AS stored`;
-    if (!stored)
-      throw invalid(`the memory of user "${user}" is full: at most ${MAX_MEMORY_KEYS} keys`, {
-        limit: MAX_MEMORY_KEYS,
-      });
+    >`SELECT sb_set_memory(${tenant}, ${userKey}, ${toPgText(key)}, ${toPgText(value)}, ${MAX_MEMORY_KEYS}) AS stored`;
+    if (!stored) throw memoryFull(user);
   }
 
   /** After the user's sessions were deleted (their rows went with them): the user's memory. */

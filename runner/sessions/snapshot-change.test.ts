@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { anEdit, edit } from '../store/contract/snapshot-edits.ts';
 import { applyChange, changeOf } from './snapshot-change.ts';
 
 /** What a store holds and reads back: JSON text, so nothing is shared with the writer's objects. */
@@ -10,41 +11,6 @@ const replayed = (before: unknown, after: unknown): unknown => {
   const change = changeOf(before, after);
   return change === undefined ? json(before) : applyChange(json(before), json(change) as never);
 };
-
-type Edit = { kind: 'leaf'; path: number[]; value: unknown } | { kind: 'window'; path: number[]; drop: number; add: unknown[] } | { kind: 'key'; path: number[]; name: string; value: unknown } | { kind: 'drop'; path: number[] };
-
-/** Copy on write along a path, as agents do: what the edit does not touch stays the same object. */
-function edit(value: unknown, e: Edit, depth = 0): unknown {
-  const here = depth === e.path.length || typeof value !== 'object' || value === null;
-  if (Array.isArray(value)) {
-    if (here && e.kind === 'window') return value.slice(Math.min(e.drop, value.length)).concat(e.add);
-    if (here || value.length === 0) return e.kind === 'leaf' ? e.value : value;
-    const i = e.path[depth]! % value.length;
-    const next = value.slice();
-    next[i] = edit(value[i], e, depth + 1);
-    return next;
-  }
-  if (typeof value === 'object' && value !== null) {
-    const keys = Object.keys(value);
-    if (here && e.kind === 'key') return { ...value, [e.name]: e.value };
-    if (here && e.kind === 'drop' && keys.length) {
-      const { [keys[0]!]: _gone, ...rest } = value as Record<string, unknown>;
-      return rest;
-    }
-    if (here || keys.length === 0) return e.kind === 'leaf' ? e.value : value;
-    const key = keys[e.path[depth]! % keys.length]!;
-    return { ...value, [key]: edit((value as Record<string, unknown>)[key], e, depth + 1) };
-  }
-  return e.kind === 'leaf' ? e.value : value;
-}
-
-const path = fc.array(fc.nat(8), { maxLength: 4 });
-const anEdit: fc.Arbitrary<Edit> = fc.oneof(
-  fc.record({ kind: fc.constant('leaf' as const), path, value: fc.jsonValue({ maxDepth: 2 }) }),
-  fc.record({ kind: fc.constant('window' as const), path, drop: fc.nat(4), add: fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 3 }) }),
-  fc.record({ kind: fc.constant('key' as const), path, name: fc.constantFrom('a', 'b', 'history', '__proto__', 'constructor'), value: fc.jsonValue({ maxDepth: 1 }) }),
-  fc.record({ kind: fc.constant('drop' as const), path }),
-);
 
 describe('snapshot changes', () => {
   it('replays every edit an agent can make, step after step, to the same JSON', () => {
