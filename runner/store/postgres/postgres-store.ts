@@ -11,6 +11,7 @@ import { migrate } from './migrate.ts';
 import { toPgJson, toPgText } from './pg-text.ts';
 import { SessionWrites } from './put-session.ts';
 import { checkMemoryEntry, MAX_MEMORY_KEYS, memoryFull } from '../memory-limits.ts';
+import { mappingUnavailable, unavailable } from './unavailable.ts';
 
 /** As RedisStore's: a client that answers at once sends within it, a person typing does not. */
 const COALESCE_MS = 5;
@@ -51,6 +52,11 @@ export class PostgresStore implements Store {
     try {
       if (options.migrate !== false) await migrate(sql);
       else await sql`SELECT 1`;
+      // The first connection has fetched the array types for every connection of the pool. A
+      // connection that opens later would fetch them again, and postgres.js leaves that query's
+      // failure unhandled: a backend killed at that moment (pg_terminate_backend, a restart)
+      // would take the process down.
+      sql.options.fetch_types = false;
     } catch (error) {
       await sql.end({ timeout: 1 });
       throw new AppError(
@@ -59,7 +65,7 @@ export class PostgresStore implements Store {
         `PostgreSQL at ${redact(options.url)} cannot be used: ${(error as Error).message}`,
       );
     }
-    return new PostgresStore(sql);
+    return mappingUnavailable(new PostgresStore(sql));
   }
 
   // ---- graphs ----
@@ -122,7 +128,7 @@ export class PostgresStore implements Store {
       SELECT s.info, s.snapshot, s.inbox, s.accepted,
         (SELECT coalesce(json_agg(t.entry ORDER BY t.seq), '[]') FROM transcript_entries t WHERE t.tenant = s.tenant AND t.session_id = s.id) AS transcript,
         (SELECT json_agg(c.change ORDER BY c.seq) FROM snapshot_changes c WHERE c.tenant = s.tenant AND c.session_id = s.id) AS changes
-      FROM sessions s WHERE s.tenant = ${tenant} AND s.id = ${id}`;
+      FROM sessions s WHERE s.tenant = ${tenant} AND s.id = ${id}`.catch((error: unknown) => Promise.reject(unavailable(`read session "${id}"`, error)));
     if (!row) return undefined;
     return {
       info: row.info,

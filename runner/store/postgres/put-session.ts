@@ -1,6 +1,7 @@
 import type { Sql } from 'postgres';
 import { AppError, invalid } from '../../errors.ts';
 import { StaleFenceError } from '../errors.ts';
+import { unavailable } from './unavailable.ts';
 import { KeyedLock } from '../keyed-lock.ts';
 import type { SessionWrite } from '../session-write.ts';
 import { segment } from '../store-paths.ts';
@@ -108,5 +109,5 @@ function refusal(h: Head, error: unknown): unknown {
       503,
       `session "${h.id}" changed in the store since the write this one builds on (or that write failed); the next write sends it whole`,
     );
-  return error;
+  return unavailable(`write session "${h.id}"`, error);
 }
