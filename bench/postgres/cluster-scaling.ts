@@ -1,7 +1,17 @@
 import { Redis } from 'ioredis';
 import { flushPrefix } from '../../runner/cluster/test-support.ts';
 import type { TestSchema } from '../../runner/store/postgres/test-support.ts';
-import { measure, newPrefix, pinToCores, rate, spawnRunner, stop, waitForCalm, waitForMembers, type Runner } from '../cluster.ts';
+import {
+  measure,
+  newPrefix,
+  pinToCores,
+  rate,
+  spawnRunner,
+  stop,
+  waitForCalm,
+  waitForMembers,
+  type Runner,
+} from '../cluster.ts';
 import { databaseUrl } from './schemas.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -11,9 +21,14 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
  * (bench/cluster.ts explains why), each on a schema of its own and the shared Redis under a
  * prefix of its own. Returns the pair's turns per second over the single process's.
  */
-export async function clusterScaling(schema: (name: string) => Promise<TestSchema>, log: (s: string) => void): Promise<number> {
+export async function clusterScaling(
+  schema: (name: string) => Promise<TestSchema>,
+  log: (s: string) => void,
+): Promise<number> {
   const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
-  await redis.connect().catch((e: Error) => Promise.reject(new Error(`bench postgres needs Redis at ${REDIS_URL}: ${e.message}`)));
+  await redis
+    .connect()
+    .catch((e: Error) => Promise.reject(new Error(`bench postgres needs Redis at ${REDIS_URL}: ${e.message}`)));
   const prefixes: string[] = [];
   const runners: Runner[] = [];
   const start = async (prefix: string, s: TestSchema) => {
