@@ -32,14 +32,14 @@ const ECHO: GraphInput = {
   entry: 'in', output: ['out'],
 };
 
-interface Runner {
+export interface Runner {
   url: string;
   child: ChildProcess;
   exited: Promise<unknown>;
   dir: string;
 }
 
-interface Run {
+export interface Run {
   turns: number;
   seconds: number;
   cpuSeconds: number;
@@ -118,13 +118,17 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
 
 // ───────────────────────────── load ─────────────────────────────
 
-async function measure(runners: Runner[], redisPid: number): Promise<Run> {
+/**
+ * Closed-loop turns on `runners` for MEASURE_MS after a warm-up. CPU is counted for each runner,
+ * then redis-server, then `more()` (read after the warm-up: Postgres backends, say).
+ */
+export async function measure(runners: Runner[], redisPid: number | undefined, more: () => Promise<number[]> = async () => []): Promise<Run> {
   await post(runners[0].url, '/api/graphs', { graph: ECHO }).catch(() => undefined); // already there in a shared Redis
   const urls = await ownerUrls(runners[0], runners);
   const sessions: SessionInfo[] = [];
   for (let i = 0; i < SESSIONS; i++) sessions.push((await post(runners[i % runners.length].url, '/api/sessions', { graphId: ECHO.id })) as SessionInfo);
   const clients = await Promise.all(sessions.map((s) => attach(urls.get(s.owner ?? '') || runners[0].url, s.id)));
-  const pids = [...runners.map((r) => r.child.pid!), redisPid];
+  let pids = [...runners.map((r) => r.child.pid!), ...(redisPid ? [redisPid] : [])];
   let turns = 0;
   let running = true;
   const loops = clients.map(async ({ socket, sessionId }) => {
@@ -137,6 +141,7 @@ async function measure(runners: Runner[], redisPid: number): Promise<Run> {
     }
   });
   await sleep(WARMUP_MS);
+  pids = [...pids, ...(await more())];
   const split0 = pids.map((pid) => cpuSeconds([pid]));
   const trips0 = await roundTrips(runners);
   const socketio0 = await roundTrips(runners, 'socketio');
@@ -189,16 +194,16 @@ async function attach(url: string, sessionId: string): Promise<{ socket: WireCli
 
 // ───────────────────────────── processes ─────────────────────────────
 
-async function spawnRunner(args: string[], prefix?: string): Promise<Runner> {
+export async function spawnRunner(args: string[], prefix?: string, env: Record<string, string> = {}): Promise<Runner> {
   const dir = mkdtempSync(join(tmpdir(), 'sb-bench-cluster-'));
   // Each client runs a turn as fast as the runner answers: past the default 100 events/s a socket.
   const config = join(dir, 'config.json');
   writeFileSync(config, JSON.stringify({ limits: { socket: { perSecond: 100_000, burst: 100_000 }, socketTenant: { perSecond: 100_000, burst: 100_000 }, handshakeTenant: { perSecond: 100_000, burst: 100_000 }, http: { perSecond: 100_000, burst: 100_000 } } }));
-  const started = await spawnServer(['--data', dir, ...args], { SWITCHBOARD_CONFIG: config, ...(prefix ? { REDIS_PREFIX: prefix } : {}) });
+  const started = await spawnServer(['--data', dir, ...args], { SWITCHBOARD_CONFIG: config, ...(prefix ? { REDIS_PREFIX: prefix } : {}), ...env });
   return { ...started, dir };
 }
 
-async function stop(r: Runner): Promise<void> {
+export async function stop(r: Runner): Promise<void> {
   if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
   await r.exited;
   rmSync(r.dir, { recursive: true, force: true });
@@ -211,7 +216,7 @@ async function stop(r: Runner): Promise<void> {
  * both ways: cluster_scaling_2_vs_1_unpinned). The single runner is left free to use the
  * machine, as one would run it. Returns how the pair runs, for the log.
  */
-function pinToCores(runners: Runner[]): string {
+export function pinToCores(runners: Runner[]): string {
   const cores = availableParallelism();
   if (cores < runners.length) return `not pinned: ${cores} core(s) for ${runners.length} runners`;
   try {
@@ -227,7 +232,7 @@ function pinToCores(runners: Runner[]): string {
  * busy compiling for a few seconds: sessions created then would all land on the older process,
  * and the rebalancer would later move some away from the clients attached to them.
  */
-async function waitForCalm(via: Runner, log: (s: string) => void): Promise<void> {
+export async function waitForCalm(via: Runner, log: (s: string) => void): Promise<void> {
   const until = Date.now() + 20_000;
   while ((await get<{ processes: ProcessLoad[] }>(via.url, '/api/cluster')).processes.some((p) => p.eventLoopUtilization > UTILIZATION_HEADROOM)) {
     if (Date.now() > until) return log('the runners still look busy 20 s after starting: placement may favour one');
@@ -235,7 +240,7 @@ async function waitForCalm(via: Runner, log: (s: string) => void): Promise<void>
   }
 }
 
-async function waitForMembers(via: Runner, n: number): Promise<void> {
+export async function waitForMembers(via: Runner, n: number): Promise<void> {
   const until = Date.now() + 20_000;
   while ((await get<{ processes: ProcessLoad[] }>(via.url, '/api/cluster')).processes.length < n) {
     if (Date.now() > until) throw new Error(`cluster did not reach ${n} members`);
@@ -262,7 +267,7 @@ async function roundTrips(runners: Runner[], only?: 'sessions' | 'socketio'): Pr
 }
 
 /** utime + stime of each process, from /proc (clock ticks of 1/100 s). */
-function cpuSeconds(pids: number[]): number {
+export function cpuSeconds(pids: number[]): number {
   let ticks = 0;
   for (const pid of pids) {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -285,14 +290,14 @@ async function get<T>(url: string, path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-function newPrefix(all: string[]): string {
+export function newPrefix(all: string[]): string {
   const p = `sbbench:${process.pid}:${all.length}:`;
   all.push(p);
   return p;
 }
 
 
-const rate = (r: Run) => (r.turns / r.seconds).toFixed(0);
+export const rate = (r: Run) => (r.turns / r.seconds).toFixed(0);
 const perTurnMs = (seconds: number, r: Run) => ((seconds / r.turns) * 1000).toFixed(3);
 const cpuMs = (r: Run) => `${perTurnMs(r.cpuSeconds, r)} (${r.cpuSplit.slice(0, -1).map((s) => perTurnMs(s, r)).join(' + ')} runner, ${perTurnMs(r.cpuSplit.at(-1)!, r)} redis-server; the clients ${perTurnMs(r.clientCpuSeconds, r)} more)`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -6,6 +6,7 @@ import express from 'express';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { joinCluster, type ClusterMember } from './cluster/join.ts';
+import { postgresDurable } from './cluster/postgres-durable.ts';
 import { loadGraph } from './agents/load-graph.ts';
 import { LOCAL_TENANT, loadConfig, type Config, type ConfigInput } from './config.ts';
 import { McpPool } from './mcp/pool.ts';
@@ -24,6 +25,7 @@ import { observeStoreWrites } from './telemetry/store-telemetry.ts';
 import { setupTracing } from './telemetry/tracing.ts';
 import type { Sessions } from './sessions/types.ts';
 import { LowdbStore } from './store/lowdb-store.ts';
+import { PostgresStore } from './store/postgres/postgres-store.ts';
 import { storesOf, type Store, type Stores } from './store/types.ts';
 
 /**
@@ -53,11 +55,11 @@ export function createLogger(config: Config): Logger {
 }
 
 /**
- * Store and sessions on the embedded store, without any network: what `switchboard run` and a
- * single `serve` process use (a process with Redis goes through createClusterCore instead).
+ * Store and sessions of one process: on the embedded store (what `switchboard run` uses), or on
+ * the `store` given (PostgreSQL, see openStore). A process with Redis goes through createClusterCore instead.
  */
-export function createCore(config: Config, log: Logger = createLogger(config), instruments?: Instruments): Core {
-  const store = new LowdbStore(resolve(config.dataDir), { onError: (err) => log.error({ err }, 'the embedded store could not checkpoint or replay a session (a failed checkpoint keeps the writes in the journal and retries)') });
+export function createCore(config: Config, log: Logger = createLogger(config), instruments?: Instruments, store?: Store): Core {
+  store ??= new LowdbStore(resolve(config.dataDir), { onError: (err) => log.error({ err }, 'the embedded store could not checkpoint or replay a session (a failed checkpoint keeps the writes in the journal and retries)') });
   const mcpClients = mcpPool(config);
   const sessions = createSessionManager(config, storesOf(store), log, mcpClients, instruments);
   return {
@@ -81,7 +83,9 @@ export function createCore(config: Config, log: Logger = createLogger(config), i
  */
 async function createClusterCore(config: Config, log: Logger, instruments: Instruments): Promise<Core & { cluster: ClusterMember }> {
   const mcpClients = mcpPool(config);
-  const cluster = await joinCluster({ redisUrl: config.redisUrl!, prefix: config.redisPrefix, makeSessions: (stores) => createSessionManager(config, stores, log, mcpClients, instruments) });
+  // With DATABASE_URL too, Postgres keeps the data and issues the fences; Redis only coordinates.
+  const durable = config.databaseUrl ? postgresDurable(await PostgresStore.open({ url: config.databaseUrl })) : undefined;
+  const cluster = await joinCluster({ redisUrl: config.redisUrl!, prefix: config.redisPrefix, durable, makeSessions: (stores) => createSessionManager(config, stores, log, mcpClients, instruments) });
   return {
     config,
     store: cluster.store,
@@ -90,7 +94,7 @@ async function createClusterCore(config: Config, log: Logger, instruments: Instr
     mcpClients,
     cluster,
     // Graceful leave: checkpoint, hand every session to a peer, then disconnect.
-    close: () => cluster.sessions.shutdown().finally(() => mcpClients.close()),
+    close: () => cluster.sessions.shutdown().finally(() => Promise.all([mcpClients.close(), durable?.store.close()])),
   };
 }
 
@@ -101,7 +105,7 @@ function mcpPool(config: Config): McpPool {
 
 function createSessionManager(config: Config, stores: Stores, log: Logger, mcp: McpPool, instruments?: Instruments): SessionManager {
   const runtime = new SingleThreadedAgentRuntime();
-  const observed = <S extends object>(store: S) => (instruments ? observeStoreWrites(store, config.redisUrl ? 'redis' : 'lowdb', instruments) : store);
+  const observed = <S extends object>(store: S) => (instruments ? observeStoreWrites(store, storeName(config), instruments) : store);
   return new SessionManager({
     stores: { graphs: observed(stores.graphs), sessions: observed(stores.sessions), memory: observed(stores.memory) },
     runtime,
@@ -149,7 +153,7 @@ export async function startRunner(options: RunnerOptions = {}): Promise<Runner> 
   const registry = new Registry();
   const instruments = new Instruments(registry);
   const clustered = config.redisUrl ? await createClusterCore(config, log, instruments) : undefined;
-  const core: Core = clustered ?? createCore(config, log, instruments);
+  const core: Core = clustered ?? createCore(config, log, instruments, config.databaseUrl ? await PostgresStore.open({ url: config.databaseUrl }) : undefined);
   const cluster = clustered?.cluster;
   const { store, sessions } = core;
   const metrics = new Metrics(sessions, registry);
@@ -207,8 +211,13 @@ export async function startRunner(options: RunnerOptions = {}): Promise<Runner> 
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
   }
-  log.info({ url, auth: auth.noAuth ? 'none (loopback only)' : 'token', store: config.redisUrl ? 'redis' : resolve(config.dataDir), ...(cluster ? { process: cluster.node.id } : {}) }, 'switchboard runner listening');
+  log.info({ url, auth: auth.noAuth ? 'none (loopback only)' : 'token', store: config.databaseUrl || config.redisUrl ? storeName(config) : resolve(config.dataDir), ...(cluster ? { process: cluster.node.id } : {}) }, 'switchboard runner listening');
   return { url, port, config, store, sessions, metrics, http, close };
+}
+
+/** Which backend holds the durable data, as metrics and logs name it. */
+function storeName(config: Config): string {
+  return config.databaseUrl ? 'postgres' : config.redisUrl ? 'redis' : 'lowdb';
 }
 
 /** GET /api/cluster (processes and their load) in front of the app, behind the same token check. */

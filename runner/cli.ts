@@ -28,9 +28,10 @@ program
   .option('--data <dir>', 'data folder (env DATA_DIR, default ./data)')
   .option('--config <file>', 'JSON config file (env SWITCHBOARD_CONFIG)')
   .option('--redis <url>', 'Redis URL (env REDIS_URL)')
+  .option('--database <url>', 'PostgreSQL URL, the durable store (env DATABASE_URL)')
   .option('--idle-timeout <ms>', 'idle timeout of a session in ms (env IDLE_TIMEOUT_MS)', int('idle timeout'))
-  .action(async (o: { port?: number; host?: string; data?: string; config?: string; redis?: string; idleTimeout?: number }) => {
-    const overrides: ConfigInput = { port: o.port, host: o.host, dataDir: o.data, redisUrl: o.redis, idleTimeoutMs: o.idleTimeout };
+  .action(async (o: { port?: number; host?: string; data?: string; config?: string; redis?: string; database?: string; idleTimeout?: number }) => {
+    const overrides: ConfigInput = { port: o.port, host: o.host, dataDir: o.data, redisUrl: o.redis, databaseUrl: o.database, idleTimeoutMs: o.idleTimeout };
     const { startRunner } = await import('./app.ts');
     const runner = await startRunner({ configFile: o.config, overrides, handleSignals: true });
     process.stdout.write(`Switchboard runner on ${runner.url}\n`);
@@ -67,6 +68,18 @@ program
       }
     }
     process.exitCode = failed ? 1 : 0;
+  });
+
+program
+  .command('migrate')
+  .description('copy every graph, session and memory from a data folder or Redis into PostgreSQL; safe to run again')
+  .requiredOption('--from <dir|url>', 'a data folder, or a redis:// URL')
+  .requiredOption('--to <url>', 'PostgreSQL URL (postgres://user@host:port/database)')
+  .option('--prefix <prefix>', 'key prefix of a Redis source (env REDIS_PREFIX)', process.env.REDIS_PREFIX ?? 'sb:')
+  .action(async (o: { from: string; to: string; prefix: string }) => {
+    const { migrateToPostgres } = await import('./store/copy/to-postgres.ts');
+    const c = await migrateToPostgres({ ...o, log: (line) => process.stdout.write(`${line}\n`) });
+    process.stdout.write(`migrated ${c.tenants} tenants, ${c.graphVersions} graph versions, ${c.sessions} sessions (${c.transcriptEntries} transcript entries), ${c.memories} user memories; verified\n`);
   });
 
 function formatProblem(p: Problem): string {

@@ -65,4 +65,10 @@ describe('config', () => {
     expect(() => loadConfig({ file: configFile('{nope'), env: {} })).toThrow(/is not valid/);
     expect(() => loadConfig({ env: { PORT: 'eighty' } })).toThrow(/PORT must be a number/);
   });
+
+  it('selects PostgreSQL from DATABASE_URL or the --database override, and names a bad URL', () => {
+    expect(loadConfig({ env: { DATABASE_URL: 'postgres://sb@db:5432/switchboard' } }).databaseUrl).toBe('postgres://sb@db:5432/switchboard');
+    expect(loadConfig({ env: { DATABASE_URL: 'postgres://a/b' }, overrides: { databaseUrl: 'postgresql://c/d' } }).databaseUrl).toBe('postgresql://c/d');
+    expect(() => loadConfig({ env: { DATABASE_URL: 'mysql://db/x' } })).toThrow(/databaseUrl: must be a postgres:\/\/ or postgresql:\/\/ URL/);
+  });
 });

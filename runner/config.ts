@@ -123,6 +123,8 @@ export const ConfigSchema = z
     redisUrl: z.url().optional(),
     /** Namespace of every Redis key, so several deployments (or test runs) can share one Redis. */
     redisPrefix: z.string().regex(/^[\w.:-]{1,64}$/, 'may only contain letters, digits, "_", ".", ":" and "-" (1-64)').default('sb:'),
+    /** PostgreSQL (postgres://user:password@host:port/database[?search_path=schema]): the durable store, instead of the data folder. */
+    databaseUrl: z.string().max(2000).regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL').optional(),
     /** A session with no activity for this long is checkpointed and its agents freed. */
     idleTimeoutMs: z.number().int().min(100).max(30 * 24 * 3_600_000).default(15 * 60_000),
     /**
@@ -240,6 +242,7 @@ function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.DATA_DIR) out.dataDir = env.DATA_DIR;
   if (env.REDIS_URL) out.redisUrl = env.REDIS_URL;
   if (env.REDIS_PREFIX) out.redisPrefix = env.REDIS_PREFIX;
+  if (env.DATABASE_URL) out.databaseUrl = env.DATABASE_URL;
   if (num('IDLE_TIMEOUT_MS') !== undefined) out.idleTimeoutMs = num('IDLE_TIMEOUT_MS');
   if (num('TOKEN_WINDOW_MS') !== undefined) out.tokenWindowMs = num('TOKEN_WINDOW_MS');
   if (env.LOG_LEVEL) out.logLevel = env.LOG_LEVEL;

@@ -20,6 +20,8 @@ export interface ClusterOptions {
   sweepEveryMs?: number;
   /** How long a call to another process may take before it fails. */
   callTimeoutMs?: number;
+  /** Issues fencing tokens from the durable store (see LeaseOptions.issueFence). */
+  issueFence?: (sessionId: string) => Promise<number>;
   /** Sees the Redis client before first use (the round-trip counter hooks in here). */
   watch?: (client: Redis) => Redis;
 }
@@ -42,7 +44,7 @@ export interface ClusterHandlers {
   /** Handles a call or a placement addressed to this process. */
   handle(entry: InboxEntry): Promise<void | { ackWhen: Promise<unknown> }>;
   /** A session's lease was found lost at renewal: drop it from memory without writing. */
-  lost(sessionId: string): void;
+  lost(session: OwnedSession): void;
   /** A dead peer owned this session and this process now holds its lease: load it and go on. */
   takenOver(session: OwnedSession): Promise<void>;
   sample(): LoadSample;
@@ -73,7 +75,7 @@ export class ClusterNode {
   ) {
     this.id = options.processId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`;
     this.keys = redisKeys(options.prefix ?? DEFAULT_REDIS_PREFIX);
-    this.leases = new Leases({ redis, keys: this.keys, owner: this.id, ttlMs: options.leaseTtlMs, onLost: (id) => this.handlers?.lost(id) });
+    this.leases = new Leases({ redis, keys: this.keys, owner: this.id, ttlMs: options.leaseTtlMs, issueFence: options.issueFence, onLost: (session) => this.handlers?.lost(session) });
     this.inbox = new Inbox({
       redis, keys: this.keys, processId: this.id,
       handle: (entry) => this.route(entry),

@@ -5,7 +5,7 @@ import { canAccess } from '../sessions/access.ts';
 import { checkSessionId } from '../sessions/session-checks.ts';
 import type { Caller, CreateOptions, SessionListener, Sessions } from '../sessions/types.ts';
 import { currentTraceCarrier } from '../telemetry/propagation.ts';
-import type { RedisStore } from '../store/redis-store.ts';
+import type { Store } from '../store/types.ts';
 import type { ClusterNode } from './cluster-node.ts';
 import type { OwnedSession } from './lease.ts';
 import { EventRelays } from './event-relays.ts';
@@ -23,6 +23,15 @@ export interface LocalSessions extends Sessions {
    * listens to is paged out), only later.
    */
   evict?(id: string): Promise<void>;
+}
+
+/**
+ * The store as the cluster reads it: besides the Store, whether a session exists and its summary,
+ * without loading its transcript (RedisStore, PostgresStore).
+ */
+export interface ClusterStore extends Store {
+  hasSession(tenant: string, id: string): Promise<boolean>;
+  getSessionInfo(tenant: string, id: string): Promise<SessionInfo | undefined>;
 }
 
 export type RoomEmitter = <E extends ServerEventName>(tenant: string, sessionId: string, event: E, payload: ServerEvents[E]) => void;
@@ -54,7 +63,7 @@ export class ClusterSessions implements Sessions {
 
   constructor(
     private readonly local: LocalSessions,
-    private readonly store: RedisStore,
+    private readonly store: ClusterStore,
     readonly node: ClusterNode,
     /** How busy this process's event loop is; members that share one process (tests) share it too. */
     private readonly loop: LoopLoad = eventLoopLoad(),
@@ -78,7 +87,7 @@ export class ClusterSessions implements Sessions {
   async start(): Promise<void> {
     await this.node.start({
       handle: (entry) => this.inbox.handle(entry),
-      lost: (id) => void this.drop(id),
+      lost: (session) => void this.drop(session.sessionId).then(() => this.reclaim(session)),
       takenOver: (session) => this.adopt(session),
       sample: () => ({ ...pickLoad(this.local.stats()), ...this.loop.sample() }),
     });
@@ -302,6 +311,15 @@ export class ClusterSessions implements Sessions {
   private async drop(id: string): Promise<void> {
     await this.unrelay(id);
     await this.local.evict?.(id);
+  }
+
+  /**
+   * Takes a lost session back when nobody else took it: its lease lapsed with Redis (flushed or
+   * restarted) or while this process was too slow to renew. Reloading it from the store resumes
+   * the turn the drop interrupted. A session that is gone (Redis alone, flushed) stays gone.
+   */
+  private async reclaim(session: OwnedSession): Promise<void> {
+    await this.takeIfFree({ tenant: session.tenant }, session.sessionId).catch(() => false);
   }
 
   private async runHere<K extends OwnerOp>(op: K, call: OwnerCall<K>): Promise<OwnerOpResult<K>> {

@@ -6,7 +6,7 @@ import { RedisStore } from '../store/redis-store.ts';
 import type { Stores } from '../store/types.ts';
 import { createBatchedAdapter } from './batched-adapter.ts';
 import { ClusterNode, type ClusterOptions } from './cluster-node.ts';
-import { ClusterSessions, type LocalSessions, type RoomEmitter } from './cluster-sessions.ts';
+import { ClusterSessions, type ClusterStore, type LocalSessions, type RoomEmitter } from './cluster-sessions.ts';
 import type { LoopLoad } from './loop-load.ts';
 import { fencedSessions } from './fenced-sessions.ts';
 import { RoundTrips } from './round-trips.ts';
@@ -14,8 +14,8 @@ import { RoundTrips } from './round-trips.ts';
 /** What the runner gets back when it joins a cluster. */
 export interface ClusterMember {
   node: ClusterNode;
-  /** The Redis store without fencing, for graphs and for reads. */
-  store: RedisStore;
+  /** The store without fencing, for graphs and for reads: Redis, or the durable one. */
+  store: ClusterStore;
   sessions: ClusterSessions;
   /** Requests to Redis for sessions (store, leases, inboxes, placement) and for Socket.IO (the adapter). */
   roundTrips: { sessions: RoundTrips; socketio: RoundTrips };
@@ -32,14 +32,26 @@ export interface ClusterMember {
 }
 
 /**
- * Connects this runner to Redis as a cluster member: the Redis store (every session write fenced
- * by this process's lease), the session manager built by `makeSessions` on it, and the cluster
- * layer that routes each session to its owner. Fails at once when Redis is unreachable.
+ * A store that outlives Redis (Postgres): it keeps every session, graph and memory, and issues
+ * the fencing tokens, so Redis holds only what can be lost and rebuilt.
  */
-export async function joinCluster(options: ClusterOptions & { makeSessions: (stores: Stores) => LocalSessions; loopLoad?: LoopLoad }): Promise<ClusterMember> {
+export interface DurableStore {
+  store: ClusterStore;
+  /** A fencing token for a new owner of the session, above every one issued before. */
+  issueFence(sessionId: string): Promise<number>;
+}
+
+/**
+ * Connects this runner to Redis as a cluster member: the store (Redis, or `durable`; every
+ * session write fenced by this process's lease), the session manager built by `makeSessions` on
+ * it, and the cluster layer that routes each session to its owner. Fails at once when Redis is
+ * unreachable.
+ */
+export async function joinCluster(options: ClusterOptions & { makeSessions: (stores: Stores) => LocalSessions; loopLoad?: LoopLoad; durable?: DurableStore }): Promise<ClusterMember> {
   const roundTrips = { sessions: new RoundTrips(), socketio: new RoundTrips() };
-  const node = await ClusterNode.connect({ ...options, watch: (client) => roundTrips.sessions.watch(client) });
-  const store = new RedisStore({ redis: node.redis, prefix: node.keys.prefix });
+  const { durable } = options;
+  const node = await ClusterNode.connect({ ...options, issueFence: durable && ((id) => durable.issueFence(id)), watch: (client) => roundTrips.sessions.watch(client) });
+  const store = durable?.store ?? new RedisStore({ redis: node.redis, prefix: node.keys.prefix });
   let staleWrites = 0;
   const sessionStore = fencedSessions(store, (id) => node.leases.token(id), () => (staleWrites += 1));
   const local = options.makeSessions({ graphs: store, sessions: sessionStore, memory: store });

@@ -18,7 +18,7 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-const leases = (owner: string, ttlMs = 2000, onLost?: (id: string) => void) => new Leases({ redis, keys: redisKeys(prefix), owner, ttlMs, onLost });
+const leases = (owner: string, ttlMs = 2000, onLost?: (id: string) => void) => new Leases({ redis, keys: redisKeys(prefix), owner, ttlMs, onLost: onLost && ((s) => onLost(s.sessionId)) });
 const waitFor = async (check: () => boolean | Promise<boolean>, ms = 3000) => {
   const end = Date.now() + ms;
   while (!(await check())) {

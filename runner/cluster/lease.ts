@@ -19,6 +19,28 @@ redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. token, 'PX', ARGV[2])
 redis.call('SADD', KEYS[3], ARGV[3])
 return {1, tostring(token)}`;
 
+/**
+ * The same with the token issued by the durable store (see `issueFence`), which stores it as the
+ * session's fence at once. A free lease answers {2} when ARGV[4] is empty, so the caller asks for
+ * a token only when it will use one. With a token, a lease taken meanwhile under a lower token
+ * (by another process, or by a concurrent acquire of this one) is taken over: the store already
+ * refuses writes under that token, so the lease must follow the highest fence.
+ */
+const ACQUIRE_ISSUED = `
+local held = redis.call('GET', KEYS[1])
+if held then
+  local owner, token = string.match(held, '^(%S+) (%d+)$')
+  if ARGV[4] == '' or tonumber(token) >= tonumber(ARGV[4]) then
+    if owner ~= ARGV[1] then return {0, owner} end
+    redis.call('PEXPIRE', KEYS[1], ARGV[2])
+    return {1, token}
+  end
+end
+if ARGV[4] == '' then return {2, ''} end
+redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. ARGV[4], 'PX', ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[3])
+return {1, ARGV[4]}`;
+
 // KEYS: lease keys; ARGV[1] ttl, ARGV[2..] expected values. Returns 1/0 per key.
 const RENEW = `
 local kept = {}
@@ -36,6 +58,7 @@ return 1`;
 
 type Scripted = Redis & {
   leaseAcquire(lease: string, fence: string, owned: string, owner: string, ttl: string, member: string): Promise<[number, string]>;
+  leaseAcquireIssued(lease: string, owned: string, owner: string, ttl: string, member: string, token: string): Promise<[number, string]>;
   leaseRenew(...args: string[]): Promise<number[]>;
   leaseRelease(lease: string, owned: string, value: string, member: string): Promise<number>;
 };
@@ -48,7 +71,13 @@ export interface LeaseOptions {
   /** How long a lease outlives its owner's last renewal: bounds failover time. */
   ttlMs?: number;
   /** Called when a renewal finds the lease gone or taken: stop working on that session. */
-  onLost?: (sessionId: string) => void;
+  onLost?: (session: OwnedSession) => void;
+  /**
+   * Issues a new owner's fencing token from the durable store (Postgres) instead of Redis's
+   * counter: tokens then keep growing across a Redis flush or restart, so the store still refuses
+   * every write of an owner from before it. Unset: Redis counts (its data goes with its counters).
+   */
+  issueFence?: (sessionId: string) => Promise<number>;
 }
 
 /** A session as the owned sets hold it: the tenant is needed to load it after a takeover. */
@@ -77,6 +106,7 @@ export class Leases {
   constructor(private readonly options: LeaseOptions) {
     this.ttlMs = options.ttlMs ?? DEFAULT_LEASE_TTL_MS;
     options.redis.defineCommand('leaseAcquire', { numberOfKeys: 3, lua: ACQUIRE });
+    options.redis.defineCommand('leaseAcquireIssued', { numberOfKeys: 2, lua: ACQUIRE_ISSUED });
     options.redis.defineCommand('leaseRenew', { lua: RENEW });
     options.redis.defineCommand('leaseRelease', { numberOfKeys: 2, lua: RELEASE });
     this.redis = options.redis as Scripted;
@@ -101,12 +131,21 @@ export class Leases {
    */
   async acquire(session: OwnedSession, owner = this.options.owner): Promise<AcquireResult> {
     const { keys } = this.options;
-    const sentAt = Date.now();
-    const [ok, value] = await this.redis.leaseAcquire(keys.lease(session.sessionId), keys.fence(session.sessionId), keys.owned(owner), owner, String(this.ttlMs), ownedMember(session));
+    let sentAt = Date.now();
+    let [ok, value] = this.options.issueFence
+      ? await this.redis.leaseAcquireIssued(keys.lease(session.sessionId), keys.owned(owner), owner, String(this.ttlMs), ownedMember(session), '')
+      : await this.redis.leaseAcquire(keys.lease(session.sessionId), keys.fence(session.sessionId), keys.owned(owner), owner, String(this.ttlMs), ownedMember(session));
+    if (ok === 2) {
+      const issued = String(await this.options.issueFence!(session.sessionId));
+      sentAt = Date.now();
+      [ok, value] = await this.redis.leaseAcquireIssued(keys.lease(session.sessionId), keys.owned(owner), owner, String(this.ttlMs), ownedMember(session), issued);
+    }
     if (ok !== 1) return { acquired: false, owner: value };
     const token = Number(value);
-    if (owner === this.options.owner) this.held.set(session.sessionId, { token, tenant: session.tenant, validUntil: sentAt + this.ttlMs });
-    return { acquired: true, token };
+    // Two acquires of one session at once may answer two tokens: the higher one holds the lease.
+    const known = this.held.get(session.sessionId);
+    if (owner === this.options.owner && !(known && known.token > token)) this.held.set(session.sessionId, { token, tenant: session.tenant, validUntil: sentAt + this.ttlMs });
+    return { acquired: true, token: Math.max(token, known?.token ?? 0) };
   }
 
   /** Who holds a session's lease now, if anyone. */
@@ -138,7 +177,7 @@ export class Leases {
     });
     for (const id of lost) this.held.delete(id);
     if (lost.length) await this.redis.srem(keys.owned(owner), ...lost.map((id) => ownedMember({ tenant: expected[ids.indexOf(id)].tenant, sessionId: id })));
-    for (const id of lost) this.options.onLost?.(id);
+    for (const id of lost) this.options.onLost?.({ tenant: expected[ids.indexOf(id)].tenant, sessionId: id });
     return lost;
   }
 

@@ -40,7 +40,7 @@ describe('migrateLowdbToRedis', () => {
     const prefix = testPrefix('migrate');
     prefixes.push(prefix);
     const counts = await migrateLowdbToRedis(dir, redis, prefix);
-    expect(counts).toEqual({ tenants: 2, graphVersions: 3, sessions: 2, memories: 2 });
+    expect(counts).toEqual({ tenants: 2, graphVersions: 3, sessions: 2, memories: 2, transcriptEntries: 0 });
 
     const lowdb = new LowdbStore(dir);
     const target = new RedisStore({ redis, prefix });

@@ -11,10 +11,8 @@ import { SessionFiles } from './session-files.ts';
 import { StorePaths, segment } from './store-paths.ts';
 import type { SessionWrite } from './session-write.ts';
 import type { SessionRecord, Store, StoredGraph } from './types.ts';
+import { checkMemoryEntry, MAX_MEMORY_KEYS, memoryFull } from './memory-limits.ts';
 
-const MAX_MEMORY_KEYS = 1000;
-const MAX_MEMORY_KEY = 200;
-const MAX_MEMORY_VALUE = 10_000;
 
 export interface LowdbStoreOptions {
   /** A background checkpoint of session writes failed (they stay safe in the journal). */
@@ -145,13 +143,12 @@ export class LowdbStore implements Store {
   }
 
   private async writeMemory(tenant: string, user: string, key: string, value: string): Promise<void> {
-    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_MEMORY_KEY) throw invalid(`memory key must be 1-${MAX_MEMORY_KEY} characters`, { field: 'key' });
-    if (typeof value !== 'string' || value.length > MAX_MEMORY_VALUE) throw invalid(`memory value must be at most ${MAX_MEMORY_VALUE} characters`, { field: 'value' });
+    checkMemoryEntry(key, value);
     const path = this.paths.memoryFile(tenant, user);
     await this.lock.run(path, async () => {
       const memory = await this.getMemory(tenant, user);
       if (!(key in memory) && Object.keys(memory).length >= MAX_MEMORY_KEYS) {
-        throw invalid(`the memory of user "${user}" is full: at most ${MAX_MEMORY_KEYS} keys`, { limit: MAX_MEMORY_KEYS });
+        throw memoryFull(user);
       }
       memory[key] = value;
       await writeJson(path, memory, `the memory of user "${user}"`);

@@ -9,11 +9,8 @@ import { decodeReply, encodeHead, headOf, PUT_SESSION, PUT_SESSION_KEYS, withEnt
 import type { SessionWrite } from './session-write.ts';
 import { segment } from './store-paths.ts';
 import type { SessionRecord, Store, StoredGraph } from './types.ts';
+import { checkMemoryEntry, MAX_MEMORY_KEYS, memoryFull } from './memory-limits.ts';
 
-// The same limits as the embedded store, so moving to Redis changes no behaviour.
-const MAX_MEMORY_KEYS = 1000;
-const MAX_MEMORY_KEY = 200;
-const MAX_MEMORY_VALUE = 10_000;
 /**
  * How long the writer may hold a write that can wait for the session's next one (see
  * SessionStore.coalesceMs). A client that sends its next message as soon as a turn ends gets it
@@ -183,10 +180,9 @@ export class RedisStore implements Store {
   }
 
   private async writeMemory(tenant: string, user: string, key: string, value: string): Promise<void> {
-    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_MEMORY_KEY) throw invalid(`memory key must be 1-${MAX_MEMORY_KEY} characters`, { field: 'key' });
-    if (typeof value !== 'string' || value.length > MAX_MEMORY_VALUE) throw invalid(`memory value must be at most ${MAX_MEMORY_VALUE} characters`, { field: 'value' });
+    checkMemoryEntry(key, value);
     const stored = await this.redis.setMemoryScript(this.keys.memory(tenant, user), key, value, String(MAX_MEMORY_KEYS));
-    if (stored !== 1) throw invalid(`the memory of user "${user}" is full: at most ${MAX_MEMORY_KEYS} keys`, { limit: MAX_MEMORY_KEYS });
+    if (stored !== 1) throw memoryFull(user);
   }
 
   /** After the user's sessions were deleted (their keys went with them): the user's memory. */

@@ -1,84 +1,22 @@
-import type { ChildProcess } from 'node:child_process';
 import type { Redis } from 'ioredis';
-import type { Socket } from 'socket.io-client';
 import { eventually } from '../helpers/eventually.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageEvent, ServerEvents, SessionInfo } from '../../schemas/protocol.ts';
-import { LAG_NOISE_MS, UTILIZATION_HEADROOM, type ProcessLoad } from '../../runner/cluster/placement.ts';
+import { LAG_NOISE_MS, UTILIZATION_HEADROOM } from '../../runner/cluster/placement.ts';
 import { connectTestRedis, flushPrefix, TEST_REDIS_URL, testPrefix } from '../../runner/cluster/test-support.ts';
-import { echoGraph } from '../../runner/sessions/test-support.ts';
-import { api, call, connect, nextEvent, ok, spawnServer, tempDir } from '../integration/helpers.ts';
-import { startGatedModel, type GatedModel } from './helpers/gated-model.ts';
+import { api, call, connect, nextEvent, ok } from '../integration/helpers.ts';
+import { clusterOf as cluster, createSession, startCluster, type ClusterFixture } from './helpers/cluster-fixture.ts';
+import { failoverCases } from './helpers/failover-cases.ts';
 
 /**
  * Three `switchboard serve --redis` processes on loopback ports, one Redis, real Socket.IO
- * clients. Fails (never skips) when Redis at REDIS_URL is unreachable.
+ * clients. Fails (never skips) when Redis at REDIS_URL is unreachable. The failover cases also
+ * run on Postgres + Redis (cluster-postgres.test.ts).
  */
 
-interface Member {
-  url: string;
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  id: string;
-}
-
 let redis: Redis;
-let gate: GatedModel;
+let fixture: ClusterFixture;
 const prefix = testPrefix('cluster');
-const members: Member[] = [];
-const sockets: Socket[] = [];
-const dirs: Array<{ remove(): void }> = [];
-
-async function startMember(): Promise<Member> {
-  const dir = tempDir('sb-cluster-');
-  dirs.push(dir);
-  const started = await spawnServer(['--redis', TEST_REDIS_URL, '--data', dir.path], { REDIS_PREFIX: prefix, OPENAI_API_KEY: 'test-key' });
-  const self = (await api(started.url, 'GET', '/api/cluster')).json.self as string;
-  const member = { ...started, id: self };
-  members.push(member);
-  return member;
-}
-
-const cluster = async (via: Member) => (await api(via.url, 'GET', '/api/cluster')).json.processes as ProcessLoad[];
-const memberOf = (id: string | undefined) => members.find((m) => m.id === id);
-const alive = () => members.filter((m) => m.child.exitCode === null && m.child.signalCode === null);
-
-async function createSession(via: Member, graphId: string): Promise<SessionInfo> {
-  const res = await api(via.url, 'POST', '/api/sessions', { body: { graphId } });
-  expect(res.status, JSON.stringify(res.json)).toBe(201);
-  return res.json as SessionInfo;
-}
-
-async function transcript(via: Member, id: string): Promise<MessageEvent[]> {
-  return (await api(via.url, 'GET', `/api/sessions/${id}/transcript`)).json.messages as MessageEvent[];
-}
-
-async function metric(via: Member, name: string): Promise<number> {
-  const text = (await api(via.url, 'GET', '/metrics')).text;
-  return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
-}
-
-/** Each user message exactly once, each followed (in its turn) by the model's one answer. */
-function expectTurnsComplete(messages: MessageEvent[], sent: string[], answer: (content: string) => string) {
-  const users = messages.filter((m) => m.sender === 'user');
-  expect(users.map((m) => m.content)).toEqual(sent);
-  for (const user of users) {
-    const replies = messages.filter((m) => m.turnId === user.turnId && m.sender !== 'user');
-    expect(replies.map((m) => m.content)).toEqual([answer(user.content)]);
-  }
-}
-
-function slowGraph(baseURL: string) {
-  return {
-    format: 'switchboard/graph', version: 1, id: 'slow', name: 'Slow model',
-    models: [{ id: 'm', provider: 'openai', model: 'gated', baseUrl: baseURL, timeoutMs: 120_000, maxRetries: 0 }],
-    agents: [{ id: 'worker', type: 'worker', kind: 'assistant', config: { model: 'm', stream: false } }],
-    topics: [{ id: 'in', type: 'slow.in' }, { id: 'out', type: 'slow.out' }],
-    subscriptions: [{ id: 's1', topic: 'in', agent: 'worker' }],
-    publications: [{ id: 'p1', agent: 'worker', topic: 'out' }],
-    entry: 'in', output: ['out'],
-  };
-}
 
 /** Two agents answering each other until the turn's message budget stops them: pure CPU. */
 function spinGraph() {
@@ -99,30 +37,18 @@ function spinGraph() {
 
 beforeAll(async () => {
   redis = await connectTestRedis();
-  gate = await startGatedModel();
-  await Promise.all([startMember(), startMember(), startMember()]);
-  for (const graph of [echoGraph(), slowGraph(gate.baseURL), spinGraph()]) {
-    const res = await api(members[0].url, 'POST', '/api/graphs', { body: { graph } });
-    expect(res.status, JSON.stringify(res.json)).toBe(201);
-  }
-  await eventually(() => cluster(members[0]), (list) => list.length === 3, 'three members');
+  fixture = await startCluster({ name: 'redis', redisUrl: TEST_REDIS_URL, env: { REDIS_PREFIX: prefix } }, 3, [spinGraph()]);
 });
 
 afterAll(async () => {
-  for (const s of sockets) s.disconnect();
-  for (const m of members) {
-    if (m.child.signalCode === 'SIGSTOP' || m.child.exitCode === null) m.child.kill('SIGCONT');
-    m.child.kill('SIGKILL');
-  }
-  await Promise.all(members.map((m) => Promise.race([m.exited, new Promise((r) => setTimeout(r, 5000))])));
-  await gate?.close();
+  await fixture?.close();
   await flushPrefix(redis, prefix);
   redis.disconnect();
-  for (const d of dirs) d.remove();
 });
 
 describe('cluster mode, three runner processes on one Redis', () => {
   it('streams one session to clients attached to two different processes', async () => {
+    const { members, sockets } = fixture;
     const [a, b] = members;
     const session = await createSession(a, 'echo');
     const clients = await Promise.all([connect(a.url), connect(b.url)]);
@@ -141,6 +67,7 @@ describe('cluster mode, three runner processes on one Redis', () => {
   });
 
   it('keeps the events of a session only its owner serves off Redis, and streams them once a client elsewhere joins', async () => {
+    const { members, sockets } = fixture;
     const [a, b] = members;
     let session: SessionInfo;
     let attempts = 0;
@@ -176,6 +103,7 @@ describe('cluster mode, three runner processes on one Redis', () => {
   });
 
   it('streams every event to a socket whose session:create placed the session on another process', async () => {
+    const { members, sockets, memberOf } = fixture;
     const b = members[1];
     const socket = await connect(b.url);
     sockets.push(socket);
@@ -194,70 +122,10 @@ describe('cluster mode, three runner processes on one Redis', () => {
     await eventually(async () => states, (s) => s.includes('running') && s.at(-1) === 'idle', 'the states of the turn on the socket that created the session');
   });
 
-  it('continues a session on a survivor when its owner is killed mid-turn', async () => {
-    const session = await createSession(members[0], 'slow');
-    const owner = memberOf(session.owner)!;
-    const survivor = alive().find((m) => m !== owner)!;
-    const watcher = await connect(survivor.url);
-    sockets.push(watcher);
-    ok(await call(watcher, 'session:join', { sessionId: session.id }));
-    const turnEnds: ServerEvents['turn_end'][] = [];
-    watcher.on('turn_end', (e: ServerEvents['turn_end']) => turnEnds.push(e));
-
-    gate.hold = true;
-    const before = gate.received;
-    expect((await api(owner.url, 'POST', `/api/sessions/${session.id}/messages`, { body: { content: 'first', messageId: 'msg-first' } })).status).toBe(202);
-    await gate.waitForRequests(before + 1); // the owner is inside the model call: mid-turn
-    owner.child.kill('SIGKILL');
-    await owner.exited;
-    gate.hold = false;
-    gate.releaseAll();
-
-    // A survivor takes the session over and runs the interrupted turn again.
-    const taken = await eventually(() => api(survivor.url, 'GET', `/api/sessions/${session.id}`).then((r) => r.json as SessionInfo), (s) => s.owner !== undefined && s.owner !== owner.id && s.turns === 1, 'a survivor to finish the turn');
-    expect(alive().map((m) => m.id)).toContain(taken.owner);
-    // The client on a survivor saw the turn end, and the client may resend without a duplicate.
-    await eventually(async () => turnEnds.length, (n) => n >= 1, 'turn_end on the survivor client', 10_000);
-    expect((await api(survivor.url, 'POST', `/api/sessions/${session.id}/messages`, { body: { content: 'first', messageId: 'msg-first' } })).status).toBe(202);
-    const second = await api(survivor.url, 'POST', `/api/sessions/${session.id}/messages`, { body: { content: 'second', wait: true } });
-    expect(second.status).toBe(200);
-
-    expectTurnsComplete(await transcript(survivor, session.id), ['first', 'second'], (c) => `done: ${c}`);
-    expect((await api(survivor.url, 'GET', `/api/sessions/${session.id}`)).json).toMatchObject({ turns: 2, state: 'idle' });
-    expect((await cluster(survivor)).map((p) => p.id)).not.toContain(owner.id);
-  });
-
-  it('fences off the late writes of an owner stopped past its lease', async () => {
-    if (alive().length < 3) await startMember();
-    const session = await createSession(alive()[0], 'slow');
-    const owner = memberOf(session.owner)!;
-    const other = alive().find((m) => m !== owner)!;
-
-    gate.hold = true;
-    const before = gate.received;
-    expect((await api(other.url, 'POST', `/api/sessions/${session.id}/messages`, { body: { content: 'paused', messageId: 'msg-paused' } })).status).toBe(202);
-    await gate.waitForRequests(before + 1);
-    owner.child.kill('SIGSTOP');
-    try {
-      // Past the lease, another process takes over and asks the model again.
-      await gate.waitForRequests(before + 2);
-      gate.hold = false;
-      gate.releaseAll(); // answers the stopped owner too: it reads the answer when it wakes
-      const done = await eventually(() => api(other.url, 'GET', `/api/sessions/${session.id}`).then((r) => r.json as SessionInfo), (s) => s.turns === 1 && s.state === 'idle', 'the new owner to finish the turn');
-      expect(done.owner).not.toBe(owner.id);
-    } finally {
-      owner.child.kill('SIGCONT');
-    }
-    // Awake, the old owner finishes its stale turn and tries to save it: the fence says no.
-    await eventually(() => metric(owner, 'switchboard_cluster_stale_writes_total'), (n) => n >= 1, 'the stale write to be rejected');
-    await eventually(() => metric(owner, 'switchboard_cluster_owned_sessions'), (n) => n === 0 || Number.isNaN(n), 'the old owner to drop the session', 10_000);
-    expectTurnsComplete(await transcript(other, session.id), ['paused'], (c) => `done: ${c}`);
-    const after = await api(owner.url, 'POST', `/api/sessions/${session.id}/messages`, { body: { content: 'again', wait: true } });
-    expect(after.status).toBe(200);
-    expectTurnsComplete(await transcript(owner, session.id), ['paused', 'again'], (c) => `done: ${c}`);
-  });
+  failoverCases(() => fixture);
 
   it('spreads 300 sessions evenly and keeps new ones off a process made busy', async () => {
+    const { alive, startMember } = fixture;
     while (alive().length < 3) await startMember();
     const live = alive();
     // Equal load first: a process that has just started (or was just starved) reports event-loop
