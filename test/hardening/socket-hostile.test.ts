@@ -56,6 +56,16 @@ afterAll(async () => {
   await runner?.stop();
 });
 
+/** Joins, waiting as told while its tenant's event budget is drained (at most three waits). */
+async function joinAsTold(socket: Socket, sessionId: string) {
+  let join = await call(socket, 'session:join', { sessionId });
+  for (let wait = 0; wait < 3 && !join.ok && join.error.code === 'rate_limited'; wait++) {
+    await new Promise((r) => setTimeout(r, Number((join as { error: { details?: { retryAfterMs?: number } } }).error.details?.retryAfterMs ?? 1000) + 50));
+    join = await call(socket, 'session:join', { sessionId });
+  }
+  return join;
+}
+
 /**
  * A client at its limit that plays by the rules: one event at a time, as fast as acks come, and
  * after a refusal it waits the retryAfterMs it was given.
@@ -249,11 +259,7 @@ describe('hostile Socket.IO events', () => {
     expect(errors.at(-1)).toEqual({ code: 'flood', message: 'disconnected: more than 100 events refused within one second (the limit is 50/s, burst 100)', details: { perSecond: 50, burst: 100 } });
     // Another socket of the flooder's tenant shares its drained budget: it may be told to retry
     // (rate_limited with a wait), but it stays connected and is served once it waits as told.
-    let join = await call(attacker, 'session:join', { sessionId: acmeSession });
-    if (!join.ok && join.error.code === 'rate_limited') {
-      await new Promise((r) => setTimeout(r, Number((join as { error: { details?: { retryAfterMs?: number } } }).error.details?.retryAfterMs ?? 1000) + 50));
-      join = await call(attacker, 'session:join', { sessionId: acmeSession });
-    }
+    const join = await joinAsTold(attacker, acmeSession);
     expect(attacker.connected).toBe(true);
     expect(ok(join)).toMatchObject({ session: { id: acmeSession } });
     // The runner's log: one warning naming the socket and tenant, no error and no stack (a flooder is not the runner's fault).
@@ -269,7 +275,8 @@ describe('hostile Socket.IO events', () => {
     victim.emit('session:send', { sessionId: acmeSession, content: 'z'.repeat(5 * PAYLOAD_LIMIT) });
     expect(await gone).toBe('transport close');
     count({ cases: 1 });
-    expect(ok(await call(attacker, 'session:join', { sessionId: acmeSession }))).toMatchObject({ session: { id: acmeSession } });
+    // The tenant's budget may still be drained by the flood before: the attacker waits as told.
+    expect(ok(await joinAsTold(attacker, acmeSession))).toMatchObject({ session: { id: acmeSession } });
   });
 
   it('the bystander session completed every turn with only its own messages', async () => {
