@@ -145,6 +145,11 @@ export class LiveSession {
   sent: Sent | undefined;
   /** A write held for the session's next one (see SessionWriter.persist). */
   held: Held | undefined;
+  /** Writes of this session made so far, and the last of them the store took (SessionWriter numbers them). */
+  writesMade = 0;
+  writesLanded = 0;
+  /** A turn's end failed to save and is being saved again: the store's copy is behind memory. */
+  saveOwed = false;
   /** API calls in progress on this session: it stays in memory until they finish. */
   busy = 0;
   /** Deleted from the store: nothing may write it back. */
@@ -185,9 +190,9 @@ export class LiveSession {
   get closed(): boolean {
     return this.info.state === 'closed';
   }
-  /** No turn running and nothing waiting: the session may be paged out. */
+  /** No turn running, nothing waiting, nothing owed to the store: the session may be paged out. */
   get quiet(): boolean {
-    return this.turn === undefined && this.inbox.length === 0;
+    return this.turn === undefined && this.inbox.length === 0 && !this.saveOwed;
   }
 
   /** The ids of the user messages accepted lately, oldest first; changed in place. */

@@ -171,6 +171,31 @@ describe('SessionManager', () => {
     expect(writes.filter((w) => w.coalesce)).toHaveLength(1);
   });
 
+  it("saves a turn's end again when its save failed, so the store does not keep the session running", async () => {
+    const { runner } = await setup();
+    await putGraph(runner.store, 'acme', echoGraph());
+    const { manager, store } = runner;
+    const put = store.putSession.bind(store);
+    let refused = 0;
+    vi.spyOn(store, 'putSession').mockImplementation((write) => {
+      // The store is down just for the turn's end, the first write that counts the turn.
+      if (write.info.turns === 1 && refused++ === 0) return Promise.reject(new Error('the store is down'));
+      return put(write);
+    });
+    const info = await manager.create(acme, { graphId: 'echo' });
+    await manager.send(acme, info.id, { content: 'hello' });
+    // Nobody listens and pageOutMs is 0: only the runner writing again brings the store up to date.
+    await waitFor(async () =>
+      expect((await store.getSession('acme', info.id))?.info).toMatchObject({ state: 'idle', turns: 1 }),
+    );
+    expect(refused).toBeGreaterThan(0);
+    const stored = await store.getSession('acme', info.id);
+    expect(stored?.inbox ?? []).toEqual([]);
+    // The turn ran once: one answer.
+    expect(stored?.transcript.map((m) => m.content)).toEqual(['hello', 'echo: hello']);
+    expect(await manager.get(acme, info.id)).toMatchObject({ state: 'idle', turns: 1 });
+  });
+
   it('treats a resend with the same message id as the same message', async () => {
     const { runner } = await setup();
     await putGraph(runner.store, 'acme', echoGraph());

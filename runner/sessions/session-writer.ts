@@ -127,8 +127,10 @@ export class SessionWriter {
     const { write, sent } = nextWrite(s.sent, s);
     s.sent = sent;
     const rewrites = s.transcriptRewrites;
+    const made = ++s.writesMade;
     return this.deps.sessions.putSession(write).then(
       () => {
+        s.writesLanded = Math.max(s.writesLanded, made);
         if (rewrites !== s.transcriptRewrites) return; // trimmed since: its count no longer applies
         s.persistedTranscript = Math.max(s.persistedTranscript ?? 0, write.transcript.length);
         s.shedTranscript();

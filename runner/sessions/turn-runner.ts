@@ -13,6 +13,10 @@ import { describe, type SessionWriter } from './session-writer.ts';
 import { turnInput } from './start-message.ts';
 import { totalTokens } from './usage.ts';
 
+/** A turn's end that failed to save is written again after this, then twice as long each time up to the max. */
+const SAVE_RETRY_FIRST_MS = 100;
+const SAVE_RETRY_MAX_MS = 2_000;
+
 export interface TurnRunnerDeps {
   runtime: AgentRuntime;
   residency: Residency;
@@ -140,9 +144,37 @@ export class TurnRunner {
     }
     await writer.trimTranscript(s).catch(() => undefined);
     // Nothing queued behind this turn: its end may wait a moment for the next message's write.
-    await writer.persist(s, s.inbox.length === 0).catch((error) => writer.saveFailed(s, 'persist_failed', error));
+    await writer.persist(s, s.inbox.length === 0).then(
+      () => undefined,
+      async (error: unknown) => {
+        writer.saveFailed(s, 'persist_failed', error);
+        await this.saveAgain(s);
+      },
+    );
     this.savingTurn.delete(s);
     this.pump(s);
+  }
+
+  /**
+   * The turn's end was acknowledged to its clients but not stored: the store's copy still says
+   * running with the message queued, so a session paged out now would run the turn again when it
+   * loads. It stays in memory and is written again until a write made since lands.
+   */
+  private async saveAgain(s: LiveSession): Promise<void> {
+    s.saveOwed = true;
+    let owed = s.writesMade;
+    for (let wait = SAVE_RETRY_FIRST_MS; ; wait = Math.min(wait * 2, SAVE_RETRY_MAX_MS)) {
+      await new Promise((resolve) => setTimeout(resolve, wait).unref());
+      // A shutdown writes every session once more itself; a deleted one must not come back.
+      if (s.deleted || this.deps.residency.stopped || s.writesLanded >= owed) break;
+      try {
+        await this.deps.writer.persist(s);
+        break;
+      } catch {
+        owed = s.writesMade;
+      }
+    }
+    s.saveOwed = false;
   }
 
   private async checkpoint(s: LiveSession, turn: Turn): Promise<void> {

@@ -79,12 +79,23 @@ async function sendUntilAcknowledged(
   throw new Error(`"${content}" was never acknowledged: ${JSON.stringify([...refusals])}`);
 }
 
-/** Clients on `sessions`, each sending `perSession` messages back to back until acknowledged; returns what each got acknowledged. */
-async function drive(server: Server, sessions: string[], perSession: number, refusals: Refusals): Promise<string[][]> {
+/**
+ * Clients on `sessions`, each sending messages one after the other until acknowledged: `perSession`
+ * of them, or while `more(session, n)` says so, `gapMs` apart; returns what each got acknowledged.
+ */
+async function drive(
+  server: Server,
+  sessions: string[],
+  perSession: number | ((session: number, n: number) => boolean),
+  refusals: Refusals,
+  gapMs = 0,
+): Promise<string[][]> {
+  const more = typeof perSession === 'number' ? (_: number, n: number) => n < perSession : perSession;
   return Promise.all(
     sessions.map(async (id, s) => {
       const sent: string[] = [];
-      for (let n = 0; n < perSession; n++) {
+      for (let n = 0; more(s, n); n++) {
+        if (n > 0 && gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
         await sendUntilAcknowledged(server, id, `s${s}-${n}`, refusals);
         sent.push(`s${s}-${n}`);
       }
@@ -239,9 +250,18 @@ describe('PostgreSQL failing under a running runner', () => {
     expect((await api(server.url, 'POST', '/api/graphs', { body: { graph: echoGraph('echo') } })).status).toBe(201);
     const echo = await createSessions(server, 'echo', 3);
     const refusals: Refusals = new Map();
-    const driving = drive(server, echo, 20, refusals);
+    // Each client sends until the restart is over and then a few more, so on a quiet machine
+    // too the outage falls among the sends: none may finish before it.
+    let restarted = false;
+    const sentBeforeEnd: number[] = [];
+    const more = (s: number, n: number) => {
+      if (!restarted) sentBeforeEnd[s] = n;
+      return n < sentBeforeEnd[s]! + 5;
+    };
+    const driving = drive(server, echo, more, refusals, 10);
     await new Promise((r) => setTimeout(r, 500));
     await pg.restart(1000);
+    restarted = true;
     count({ faults: 1 });
     const sent = await driving;
     expect(refusals.size, 'the restart refused some sends').toBeGreaterThan(0);
