@@ -39,7 +39,10 @@ const LAYERS = [
 
 const parse = (plugins) => ({
   parser: babelParser,
-  parserOptions: { requireConfigFile: false, babelOptions: { babelrc: false, configFile: false, parserOpts: { plugins } } },
+  parserOptions: {
+    requireConfigFile: false,
+    babelOptions: { babelrc: false, configFile: false, parserOpts: { plugins } },
+  },
 });
 
 export default [

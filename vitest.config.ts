@@ -7,14 +7,51 @@ import react from '@vitejs/plugin-react';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['schemas/**/*.test.ts', 'runner/**/*.test.ts', 'examples/**/*.test.ts'], environment: 'node' } },
-      { plugins: [react()], test: { name: 'designer', include: ['designer/**/*.test.{ts,tsx}'], environment: 'jsdom' } },
-      { test: { name: 'integration', sequence: { groupOrder: 1 }, include: ['test/integration/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000, fileParallelism: false } },
-      { test: { name: 'browser', sequence: { groupOrder: 2 }, include: ['test/browser/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 300_000, fileParallelism: false } },
-      { test: { name: 'cluster', sequence: { groupOrder: 3 }, include: ['test/cluster/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 120_000, fileParallelism: false } },
       {
         test: {
-          name: 'hardening', sequence: { groupOrder: 4 },
+          name: 'unit',
+          include: ['schemas/**/*.test.ts', 'runner/**/*.test.ts', 'examples/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        plugins: [react()],
+        test: { name: 'designer', include: ['designer/**/*.test.{ts,tsx}'], environment: 'jsdom' },
+      },
+      {
+        test: {
+          name: 'integration',
+          sequence: { groupOrder: 1 },
+          include: ['test/integration/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          sequence: { groupOrder: 2 },
+          include: ['test/browser/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'cluster',
+          sequence: { groupOrder: 3 },
+          include: ['test/cluster/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'hardening',
+          sequence: { groupOrder: 4 },
           include: ['test/hardening/**/*.test.ts'],
           testTimeout: 300_000,
           hookTimeout: 120_000,

@@ -22,8 +22,15 @@ export interface ChildServer {
 }
 
 /** Starts a bench server process and waits for the `{"url": …}` line it prints once it listens. */
-export async function spawnListening(args: string[], env: NodeJS.ProcessEnv, what: string): Promise<{ child: ChildProcess; url: string; exited: Promise<void> }> {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+export async function spawnListening(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  what: string,
+): Promise<{ child: ChildProcess; url: string; exited: Promise<void> }> {
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
@@ -54,7 +61,10 @@ export async function spawnChildServer(file: string, env: Record<string, string>
 /** In the child: answers the parent's CPU question (and cuts the CPU profile there, see cpu-profile.ts). */
 export function answerCpu(name = process.env.SB_STREAM_ROLE ?? process.argv[1] ?? 'server'): void {
   const profiler = cpuProfiler(name);
-  process.on('message', (m: { ask?: string }) => m.ask === 'cpu' && void profiler.cut().then(() => process.send?.(process.cpuUsage())));
+  process.on(
+    'message',
+    (m: { ask?: string }) => m.ask === 'cpu' && void profiler.cut().then(() => process.send?.(process.cpuUsage())),
+  );
 }
 
 /** In the child: tells the parent where it listens. */
@@ -68,10 +78,29 @@ export const listening = (url: string) => process.stdout.write(`${JSON.stringify
 export async function serveRunner(graph: GraphInput, config: ConfigInput = {}): Promise<Runner> {
   const dir = mkdtempSync(join(tmpdir(), 'sb-bench-'));
   const unlimited = { perSecond: 1_000_000, burst: 1_000_000 };
-  const runner = await startRunner({ config: parseConfig({ port: 0, dataDir: dir, logLevel: 'error', designerDir: join(dir, 'none'), limits: { socket: unlimited, socketTenant: unlimited, handshakeTenant: unlimited, http: unlimited }, ...config }) });
+  const runner = await startRunner({
+    config: parseConfig({
+      port: 0,
+      dataDir: dir,
+      logLevel: 'error',
+      designerDir: join(dir, 'none'),
+      limits: { socket: unlimited, socketTenant: unlimited, handshakeTenant: unlimited, http: unlimited },
+      ...config,
+    }),
+  });
   const parsed = Graph.parse(graph);
-  await runner.store.putGraph({ tenant: LOCAL_TENANT, id: parsed.id, version: 1, graph: parsed, draft: false, updatedAt: Date.now() });
-  process.once('SIGTERM', () => void runner.close().finally(() => (rmSync(dir, { recursive: true, force: true }), process.exit(0))));
+  await runner.store.putGraph({
+    tenant: LOCAL_TENANT,
+    id: parsed.id,
+    version: 1,
+    graph: parsed,
+    draft: false,
+    updatedAt: Date.now(),
+  });
+  process.once(
+    'SIGTERM',
+    () => void runner.close().finally(() => (rmSync(dir, { recursive: true, force: true }), process.exit(0))),
+  );
   listening(runner.url);
   return runner;
 }

@@ -23,13 +23,20 @@ const WARMUP_MS = 3000;
 const MEASURE_MS = 10_000;
 
 const ECHO: GraphInput = {
-  format: 'switchboard/graph', version: 1, id: 'bench-echo', name: 'Bench echo',
+  format: 'switchboard/graph',
+  version: 1,
+  id: 'bench-echo',
+  name: 'Bench echo',
   models: [{ id: 'm', provider: 'scripted', fallback: 'ok: {input}' }],
   agents: [{ id: 'echo', type: 'echo', kind: 'assistant', config: { model: 'm', stream: false } }],
-  topics: [{ id: 'in', type: 'bench.in' }, { id: 'out', type: 'bench.out' }],
+  topics: [
+    { id: 'in', type: 'bench.in' },
+    { id: 'out', type: 'bench.out' },
+  ],
   subscriptions: [{ id: 's1', topic: 'in', agent: 'echo' }],
   publications: [{ id: 'p1', agent: 'echo', topic: 'out' }],
-  entry: 'in', output: ['out'],
+  entry: 'in',
+  output: ['out'],
 };
 
 export interface Runner {
@@ -57,7 +64,9 @@ export interface Run {
 
 export async function run(log: (s: string) => void): Promise<Record<string, number>> {
   const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
-  await redis.connect().catch((e: Error) => Promise.reject(new Error(`bench cluster needs Redis at ${REDIS_URL}: ${e.message}`)));
+  await redis
+    .connect()
+    .catch((e: Error) => Promise.reject(new Error(`bench cluster needs Redis at ${REDIS_URL}: ${e.message}`)));
   const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]);
   const prefixes: string[] = [];
   const runners: Runner[] = [];
@@ -78,7 +87,9 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
     const one = newPrefix(prefixes);
     const single = await start(true, one);
     const c1 = await measure([single], redisPid);
-    log(`cluster, 1 process: ${rate(c1)} turns/s, ${cpuMs(c1)} ms CPU per turn, ${(c1.roundTrips / c1.turns).toFixed(2)} Redis round trips per turn`);
+    log(
+      `cluster, 1 process: ${rate(c1)} turns/s, ${cpuMs(c1)} ms CPU per turn, ${(c1.roundTrips / c1.turns).toFixed(2)} Redis round trips per turn`,
+    );
     await stop(single);
 
     // Two cluster-mode processes sharing the sessions: left to the scheduler, then a fresh pair
@@ -97,13 +108,15 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
     for (const r of unpinned.pair) await stop(r);
     const { pair, pinned } = await startPair(true);
     const c2 = await measure(pair, redisPid);
-    log(`cluster, 2 processes (${pinned}): ${rate(c2)} turns/s, ${cpuMs(c2)} ms CPU per turn, ${(c2.roundTrips / c2.turns).toFixed(2)} Redis round trips per turn (${(c2.socketioTrips / c2.turns).toFixed(2)} of them the Socket.IO adapter's); sessions per process ${c2.placed.join('/')}, ${c2.moved} moved during the run`);
+    log(
+      `cluster, 2 processes (${pinned}): ${rate(c2)} turns/s, ${cpuMs(c2)} ms CPU per turn, ${(c2.roundTrips / c2.turns).toFixed(2)} Redis round trips per turn (${(c2.socketioTrips / c2.turns).toFixed(2)} of them the Socket.IO adapter's); sessions per process ${c2.placed.join('/')}, ${c2.moved} moved during the run`,
+    );
 
     const takeoverMs = await takeover(pair);
     log(`takeover after kill -9 of the owner: ${takeoverMs} ms until a message sent to the survivor was answered`);
 
     return {
-      cluster_cpu_per_turn_ratio: (c2.cpuSeconds / c2.turns) / (base.cpuSeconds / base.turns),
+      cluster_cpu_per_turn_ratio: c2.cpuSeconds / c2.turns / (base.cpuSeconds / base.turns),
       cluster_scaling_2_vs_1: c2.turns / c2.seconds / (c1.turns / c1.seconds),
       cluster_scaling_2_vs_1_unpinned: free.turns / free.seconds / (c1.turns / c1.seconds),
       redis_roundtrips_per_turn: c2.roundTrips / c2.turns,
@@ -122,11 +135,16 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
  * Closed-loop turns on `runners` for MEASURE_MS after a warm-up. CPU is counted for each runner,
  * then redis-server, then `more()` (read after the warm-up: Postgres backends, say).
  */
-export async function measure(runners: Runner[], redisPid: number | undefined, more: () => Promise<number[]> = async () => []): Promise<Run> {
+export async function measure(
+  runners: Runner[],
+  redisPid: number | undefined,
+  more: () => Promise<number[]> = async () => [],
+): Promise<Run> {
   await post(runners[0].url, '/api/graphs', { graph: ECHO }).catch(() => undefined); // already there in a shared Redis
   const urls = await ownerUrls(runners[0], runners);
   const sessions: SessionInfo[] = [];
-  for (let i = 0; i < SESSIONS; i++) sessions.push((await post(runners[i % runners.length].url, '/api/sessions', { graphId: ECHO.id })) as SessionInfo);
+  for (let i = 0; i < SESSIONS; i++)
+    sessions.push((await post(runners[i % runners.length].url, '/api/sessions', { graphId: ECHO.id })) as SessionInfo);
   const clients = await Promise.all(sessions.map((s) => attach(urls.get(s.owner ?? '') || runners[0].url, s.id)));
   let pids = [...runners.map((r) => r.child.pid!), ...(redisPid ? [redisPid] : [])];
   let turns = 0;
@@ -166,7 +184,8 @@ export async function measure(runners: Runner[], redisPid: number | undefined, m
   for (const c of clients) c.socket.close();
   result.placed = runners.map((r) => sessions.filter((s) => urls.get(s.owner ?? '') === r.url).length);
   if (runners.length > 1) {
-    for (const s of sessions) if ((await get<SessionInfo>(runners[0].url, `/api/sessions/${s.id}`)).owner !== s.owner) result.moved += 1;
+    for (const s of sessions)
+      if ((await get<SessionInfo>(runners[0].url, `/api/sessions/${s.id}`)).owner !== s.owner) result.moved += 1;
   }
   // The next run, and the takeover (whose owner would take every one of them over), start without them.
   for (const s of sessions) await fetch(`${runners[0].url}/api/sessions/${s.id}`, { method: 'DELETE' });
@@ -198,8 +217,22 @@ export async function spawnRunner(args: string[], prefix?: string, env: Record<s
   const dir = mkdtempSync(join(tmpdir(), 'sb-bench-cluster-'));
   // Each client runs a turn as fast as the runner answers: past the default 100 events/s a socket.
   const config = join(dir, 'config.json');
-  writeFileSync(config, JSON.stringify({ limits: { socket: { perSecond: 100_000, burst: 100_000 }, socketTenant: { perSecond: 100_000, burst: 100_000 }, handshakeTenant: { perSecond: 100_000, burst: 100_000 }, http: { perSecond: 100_000, burst: 100_000 } } }));
-  const started = await spawnServer(['--data', dir, ...args], { SWITCHBOARD_CONFIG: config, ...(prefix ? { REDIS_PREFIX: prefix } : {}), ...env });
+  writeFileSync(
+    config,
+    JSON.stringify({
+      limits: {
+        socket: { perSecond: 100_000, burst: 100_000 },
+        socketTenant: { perSecond: 100_000, burst: 100_000 },
+        handshakeTenant: { perSecond: 100_000, burst: 100_000 },
+        http: { perSecond: 100_000, burst: 100_000 },
+      },
+    }),
+  );
+  const started = await spawnServer(['--data', dir, ...args], {
+    SWITCHBOARD_CONFIG: config,
+    ...(prefix ? { REDIS_PREFIX: prefix } : {}),
+    ...env,
+  });
   return { ...started, dir };
 }
 
@@ -220,7 +253,9 @@ export function pinToCores(runners: Runner[]): string {
   const cores = availableParallelism();
   if (cores < runners.length) return `not pinned: ${cores} core(s) for ${runners.length} runners`;
   try {
-    runners.forEach((r, i) => execFileSync('taskset', ['-a', '-p', '-c', String(i), String(r.child.pid)], { stdio: 'ignore' }));
+    runners.forEach((r, i) =>
+      execFileSync('taskset', ['-a', '-p', '-c', String(i), String(r.child.pid)], { stdio: 'ignore' }),
+    );
     return 'each pinned to a core of its own';
   } catch (error) {
     return `not pinned: taskset failed (${(error as Error).message.split('\n')[0]})`;
@@ -234,7 +269,11 @@ export function pinToCores(runners: Runner[]): string {
  */
 export async function waitForCalm(via: Runner, log: (s: string) => void): Promise<void> {
   const until = Date.now() + 20_000;
-  while ((await get<{ processes: ProcessLoad[] }>(via.url, '/api/cluster')).processes.some((p) => p.eventLoopUtilization > UTILIZATION_HEADROOM)) {
+  while (
+    (await get<{ processes: ProcessLoad[] }>(via.url, '/api/cluster')).processes.some(
+      (p) => p.eventLoopUtilization > UTILIZATION_HEADROOM,
+    )
+  ) {
     if (Date.now() > until) return log('the runners still look busy 20 s after starting: placement may favour one');
     await sleep(100);
   }
@@ -250,7 +289,9 @@ export async function waitForMembers(via: Runner, n: number): Promise<void> {
 
 /** Cluster process id → the URL of that runner (matched by pid: the advertised URL may lag). */
 async function ownerUrls(via: Runner, runners: Runner[]): Promise<Map<string, string>> {
-  const { processes } = await get<{ processes: ProcessLoad[] }>(via.url, '/api/cluster').catch(() => ({ processes: [] as ProcessLoad[] }));
+  const { processes } = await get<{ processes: ProcessLoad[] }>(via.url, '/api/cluster').catch(() => ({
+    processes: [] as ProcessLoad[],
+  }));
   return new Map(processes.map((p) => [p.id, runners.find((r) => r.child.pid === p.pid)?.url ?? '']));
 }
 
@@ -278,7 +319,11 @@ export function cpuSeconds(pids: number[]): number {
 }
 
 async function post(url: string, path: string, body: unknown): Promise<unknown> {
-  const res = await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(url + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const json = (await res.json()) as unknown;
   if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(json)}`);
   return json;
@@ -296,8 +341,13 @@ export function newPrefix(all: string[]): string {
   return p;
 }
 
-
 export const rate = (r: Run) => (r.turns / r.seconds).toFixed(0);
 const perTurnMs = (seconds: number, r: Run) => ((seconds / r.turns) * 1000).toFixed(3);
-const cpuMs = (r: Run) => `${perTurnMs(r.cpuSeconds, r)} (${r.cpuSplit.slice(0, -1).map((s) => perTurnMs(s, r)).join(' + ')} runner, ${perTurnMs(r.cpuSplit.at(-1)!, r)} redis-server; the clients ${perTurnMs(r.clientCpuSeconds, r)} more)`;
+const cpuMs = (r: Run) =>
+  `${perTurnMs(r.cpuSeconds, r)} (${r.cpuSplit
+    .slice(0, -1)
+    .map((s) => perTurnMs(s, r))
+    .join(
+      ' + ',
+    )} runner, ${perTurnMs(r.cpuSplit.at(-1)!, r)} redis-server; the clients ${perTurnMs(r.clientCpuSeconds, r)} more)`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

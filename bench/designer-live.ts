@@ -28,7 +28,9 @@ const LONG_SESSION_TURNS = 20;
  * off a rule that never matches, so the graph's checks see them reached while no message is.
  */
 function lastOfChain(agent: Graph['agents'][number], idleAfter: boolean): Graph['agents'][number] {
-  const rules = idleAfter ? [{ match: 'keyword' as const, value: 'no message says this', caseSensitive: false, topic: `t${CHAIN}` }] : [];
+  const rules = idleAfter
+    ? [{ match: 'keyword' as const, value: 'no message says this', caseSensitive: false, topic: `t${CHAIN}` }]
+    : [];
   return { id: agent.id, type: agent.type, kind: 'router', config: { mode: 'rules', rules, defaultTopic: 'log' } };
 }
 
@@ -42,7 +44,13 @@ export function liveGraph(agents: number, id: string): Graph {
     id,
     name: `Live bench ${agents} agents`,
     models: [{ id: 'scripted', provider: 'scripted', rules: [], fallback: '{agent} got it', tokenSize: 4 }],
-    agents: base.agents.map((a, i) => (i === CHAIN - 1 ? lastOfChain(a, agents > CHAIN) : a.kind === 'assistant' ? { ...a, config: { ...a.config, stream: false } } : a)),
+    agents: base.agents.map((a, i) =>
+      i === CHAIN - 1
+        ? lastOfChain(a, agents > CHAIN)
+        : a.kind === 'assistant'
+          ? { ...a, config: { ...a.config, stream: false } }
+          : a,
+    ),
     topics: [...base.topics, log],
     publications: [
       ...base.publications.filter((_, i) => i !== CHAIN - 1),
@@ -84,7 +92,15 @@ async function pageMetrics(cdp: CDPSession): Promise<Record<string, number>> {
  * is the main thread's CPU time over the whole turn (script, style, layout, paint), which they
  * do not. The heap, DOM nodes and listeners after the turn show whether anything piles up.
  */
-type TurnCost = { scriptMs: number; threadMs: number; lagMs: number; messages: number; heapMb: number; nodes: number; listeners: number };
+type TurnCost = {
+  scriptMs: number;
+  threadMs: number;
+  lagMs: number;
+  messages: number;
+  heapMb: number;
+  nodes: number;
+  listeners: number;
+};
 const describeCost = (c: TurnCost) =>
   `${c.scriptMs.toFixed(1)} ms script (main thread busy ${c.threadMs.toFixed(1)} ms of CPU) for ${c.messages} messages (${(c.scriptMs / c.messages).toFixed(2)} ms each), turn end shown ${c.lagMs} ms after the runner sent it; page heap ${c.heapMb.toFixed(1)} MB, ${c.nodes} DOM nodes, ${c.listeners} listeners`;
 
@@ -112,13 +128,24 @@ async function openSession(runner: TestRunner, page: Page) {
   const turn = async (content: string, cdp?: CDPSession): Promise<TurnCost> => {
     const before = cdp ? await pageMetrics(cdp) : {};
     const counted = messages;
-    const sent = (await client.emitWithAck('session:send', { sessionId, content })) as { ok: boolean; turnId: string; error?: unknown };
+    const sent = (await client.emitWithAck('session:send', { sessionId, content })) as {
+      ok: boolean;
+      turnId: string;
+      error?: unknown;
+    };
     if (!sent.ok) throw new Error(`send failed: ${JSON.stringify(sent.error)}`);
     if (!ends.has(sent.turnId)) await new Promise<void>((resolve) => waiting.set(sent.turnId, resolve));
     const end = ends.get(sent.turnId)!;
     if (end.reason !== 'completed') throw new Error(`the bench turn ended with ${end.reason}`);
-    await page.waitForFunction((turnId) => (window as unknown as { __turnEndSeen: Record<string, number> }).__turnEndSeen[turnId] !== undefined, sent.turnId, { timeout: 120_000, polling: 10 });
-    const seen = (await page.evaluate((turnId) => (window as unknown as { __turnEndSeen: Record<string, number> }).__turnEndSeen[turnId]!, sent.turnId)) as number;
+    await page.waitForFunction(
+      (turnId) => (window as unknown as { __turnEndSeen: Record<string, number> }).__turnEndSeen[turnId] !== undefined,
+      sent.turnId,
+      { timeout: 120_000, polling: 10 },
+    );
+    const seen = (await page.evaluate(
+      (turnId) => (window as unknown as { __turnEndSeen: Record<string, number> }).__turnEndSeen[turnId]!,
+      sent.turnId,
+    )) as number;
     const after = cdp ? await pageMetrics(cdp) : {};
     const ms = (name: string) => ((after[name] ?? 0) - (before[name] ?? 0)) * 1000;
     return {
@@ -135,7 +162,11 @@ async function openSession(runner: TestRunner, page: Page) {
 }
 
 async function openGraph(runner: TestRunner, browser: Browser, graph: Graph): Promise<{ page: Page; cdp: CDPSession }> {
-  const created = await fetch(`${runner.url}/api/graphs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ graph }) });
+  const created = await fetch(`${runner.url}/api/graphs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ graph }),
+  });
   if (!created.ok) throw new Error(`could not store ${graph.id}: ${created.status} ${await created.text()}`);
   const page = await browser.context.newPage();
   await page.addInitScript(TURN_END_PROBE);
@@ -152,9 +183,14 @@ async function openGraph(runner: TestRunner, browser: Browser, graph: Graph): Pr
  */
 const RUNS = 5;
 
-export async function measureLive(runner: TestRunner, browser: Browser, log: (s: string) => void): Promise<Record<string, number>> {
+export async function measureLive(
+  runner: TestRunner,
+  browser: Browser,
+  log: (s: string) => void,
+): Promise<Record<string, number>> {
   const runs: Record<string, number>[] = [];
-  for (let run = 1; run <= RUNS; run++) runs.push(await measureLiveOnce(runner, browser, (s) => log(`run ${run}/${RUNS}: ${s}`), run));
+  for (let run = 1; run <= RUNS; run++)
+    runs.push(await measureLiveOnce(runner, browser, (s) => log(`run ${run}/${RUNS}: ${s}`), run));
   const median = (values: number[]) => {
     const sorted = [...values].sort((a, b) => a - b);
     const mid = sorted.length >> 1;
@@ -163,7 +199,12 @@ export async function measureLive(runner: TestRunner, browser: Browser, log: (s:
   return Object.fromEntries(Object.keys(runs[0]!).map((name) => [name, median(runs.map((r) => r[name]!))]));
 }
 
-async function measureLiveOnce(runner: TestRunner, browser: Browser, log: (s: string) => void, run: number): Promise<Record<string, number>> {
+async function measureLiveOnce(
+  runner: TestRunner,
+  browser: Browser,
+  log: (s: string) => void,
+  run: number,
+): Promise<Record<string, number>> {
   const quiet = (page: Page) => page.waitForTimeout(SETTLE_MS);
   const perMessage = (c: TurnCost) => c.scriptMs / c.messages;
 
@@ -176,7 +217,8 @@ async function measureLiveOnce(runner: TestRunner, browser: Browser, log: (s: st
     const session = await openSession(runner, page);
     await quiet(page);
     const cost = await session.turn('hello', cdp);
-    if (cost.messages !== TURN_MESSAGES) throw new Error(`the bench turn had ${cost.messages} messages, not ${TURN_MESSAGES}`);
+    if (cost.messages !== TURN_MESSAGES)
+      throw new Error(`the bench turn had ${cost.messages} messages, not ${TURN_MESSAGES}`);
     log(`${agents} agents, turn 1: ${describeCost(cost)}`);
     return { page, cdp, session, cost };
   };

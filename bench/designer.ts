@@ -102,12 +102,21 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
     let runs = 0;
     const measure = async (nodes: number) => {
       const graph = { ...generatedGraph(nodes), id: `bench-${nodes}-${++runs}` };
-      const created = await fetch(`${runner.url}/api/graphs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ graph }) });
-      if (!created.ok) throw new Error(`could not store the ${nodes}-node graph: ${created.status} ${await created.text()}`);
+      const created = await fetch(`${runner.url}/api/graphs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ graph }),
+      });
+      if (!created.ok)
+        throw new Error(`could not store the ${nodes}-node graph: ${created.status} ${await created.text()}`);
       const page = await browser.context.newPage();
       await page.addInitScript(FIRST_RENDER_PROBE);
       await page.goto(`${runner.url}/#/g/${graph.id}`);
-      await page.waitForFunction(() => (window as unknown as { __firstRender?: number }).__firstRender !== undefined, undefined, { timeout: 60_000 });
+      await page.waitForFunction(
+        () => (window as unknown as { __firstRender?: number }).__firstRender !== undefined,
+        undefined,
+        { timeout: 60_000 },
+      );
       const firstRender = (await page.evaluate('window.__firstRender')) as number;
       const phases = (await page.evaluate(`({
         scripts: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,
@@ -116,7 +125,9 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
       await page.waitForTimeout(500);
       const canvas = (await page.locator('[data-testid=canvas]').boundingBox())!;
       // Grab empty pane, not a node: dragging a node would move it (and auto-pan) instead.
-      const start = (await page.evaluate(`(${EMPTY_PANE_POINT})(${JSON.stringify([canvas.x + canvas.width / 2, canvas.y + canvas.height / 2])})`)) as [number, number];
+      const start = (await page.evaluate(
+        `(${EMPTY_PANE_POINT})(${JSON.stringify([canvas.x + canvas.width / 2, canvas.y + canvas.height / 2])})`,
+      )) as [number, number];
       const [x0, y0] = start;
       await page.mouse.move(x0, y0);
       await page.mouse.down();
@@ -131,7 +142,9 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
       const moved = await page.locator('.react-flow__viewport').evaluate((el) => getComputedStyle(el).transform);
       const frame = frames.mean;
       const rendered = await page.locator('.react-flow__node').count();
-      log(`${nodes} nodes: first render ${firstRender.toFixed(0)} ms (scripts loaded at ${phases.scripts.toFixed(0)}, graph received at ${phases.graph.toFixed(0)}), frame ${frame.toFixed(2)} ms while panning over ${frames.frames} frames (${rendered} nodes in the DOM; viewport after pan ${moved})`);
+      log(
+        `${nodes} nodes: first render ${firstRender.toFixed(0)} ms (scripts loaded at ${phases.scripts.toFixed(0)}, graph received at ${phases.graph.toFixed(0)}), frame ${frame.toFixed(2)} ms while panning over ${frames.frames} frames (${rendered} nodes in the DOM; viewport after pan ${moved})`,
+      );
       await page.close();
       return { firstRender, frame };
     };

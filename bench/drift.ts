@@ -20,7 +20,9 @@ const ECHO = echoGraph('bench-drift');
 
 /** One session's ten turns on a client; `ended` gets the time of each turn end. */
 async function tenTurns(client: WireClient, n: number, ended: number[]): Promise<void> {
-  const created = (await client.emitWithAck('session:create', { graphId: ECHO.id, events: 'chat' })) as { session: SessionInfo };
+  const created = (await client.emitWithAck('session:create', { graphId: ECHO.id, events: 'chat' })) as {
+    session: SessionInfo;
+  };
   const sessionId = created.session.id;
   for (let t = 0; t < TURNS; t++) {
     const end = new Promise<void>((done) => client.on('turn_end', () => done()));
@@ -52,8 +54,14 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
     const tenth = Math.floor(steady.length / 10);
     const first = (tenth / (steady[tenth - 1]! - start)) * 1000;
     const last = (tenth / (steady.at(-1)! - steady[steady.length - tenth - 1]!)) * 1000;
-    log(`drift over ${SESSIONS} sessions × ${TURNS} turns: first tenth ${first.toFixed(0)} turns/s, last tenth ${last.toFixed(0)}; ${((performance.now() - start) / 1000).toFixed(0)} s`);
-    return { drift_ratio_10k_sessions: last / first, drift_turns_per_s_first_tenth: first, drift_turns_per_s_last_tenth: last };
+    log(
+      `drift over ${SESSIONS} sessions × ${TURNS} turns: first tenth ${first.toFixed(0)} turns/s, last tenth ${last.toFixed(0)}; ${((performance.now() - start) / 1000).toFixed(0)} s`,
+    );
+    return {
+      drift_ratio_10k_sessions: last / first,
+      drift_turns_per_s_first_tenth: first,
+      drift_turns_per_s_last_tenth: last,
+    };
   } finally {
     await runner.stop();
   }

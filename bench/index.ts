@@ -6,7 +6,17 @@ import { existsSync } from 'node:fs';
  * bench/<group>/index.ts, exporting `run()`.
  * Figure names are read by tools: keep them stable.
  */
-const GROUPS = ['runtime', 'runner', 'designer', 'cluster', 'mcp', 'stream', 'openai-turn', 'drift', 'postgres'] as const;
+const GROUPS = [
+  'runtime',
+  'runner',
+  'designer',
+  'cluster',
+  'mcp',
+  'stream',
+  'openai-turn',
+  'drift',
+  'postgres',
+] as const;
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

@@ -29,7 +29,11 @@ const BLOCK = 10;
 const MESSAGE = 'benchmark';
 
 const graph = Graph.parse({
-  ...mcpGraph({ id: 'everything', transport: 'stdio', server: 'everything', allowedTools: ['echo'] }, [], ['calculator']),
+  ...mcpGraph(
+    { id: 'everything', transport: 'stdio', server: 'everything', allowedTools: ['echo'] },
+    [],
+    ['calculator'],
+  ),
   id: 'mcp-bench',
   models: [
     {
@@ -37,7 +41,11 @@ const graph = Graph.parse({
       provider: 'scripted',
       rules: [
         { match: { contains: 'mcp' }, toolCalls: [{ name: 'echo', arguments: { message: MESSAGE } }], reply: '{tool}' },
-        { match: { contains: 'builtin' }, toolCalls: [{ name: 'calculator', arguments: { expression: '1+1' } }], reply: '{tool}' },
+        {
+          match: { contains: 'builtin' },
+          toolCalls: [{ name: 'calculator', arguments: { expression: '1+1' } }],
+          reply: '{tool}',
+        },
         { match: { contains: 'plain' }, reply: `Echo: ${MESSAGE}` },
       ],
     },
@@ -52,7 +60,14 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
   await direct.connect(new StdioClientTransport({ command: stdio.command, args: stdio.args, stderr: 'ignore' }));
 
   const dir = mkdtempSync(join(tmpdir(), 'sb-bench-mcp-'));
-  const core = createCore(parseConfig({ host: '127.0.0.1', logLevel: 'silent', dataDir: dir, tenants: { local: { mcpServers: { everything: stdio } } } }));
+  const core = createCore(
+    parseConfig({
+      host: '127.0.0.1',
+      logLevel: 'silent',
+      dataDir: dir,
+      tenants: { local: { mcpServers: { everything: stdio } } },
+    }),
+  );
   const caller = { tenant: 'local' };
   await core.store.putGraph({ tenant: 'local', id: graph.id, version: 1, graph, draft: false, updatedAt: Date.now() });
   const session = await core.sessions.create(caller, { graphId: graph.id, version: 1 });
@@ -73,7 +88,8 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
   };
 
   // Warm-up: connections, JIT, the first tool list.
-  for (let i = 0; i < BLOCK; i++) await Promise.all([directCall(), turn('mcp'), turn('builtin'), turn('plain')]).catch(() => undefined);
+  for (let i = 0; i < BLOCK; i++)
+    await Promise.all([directCall(), turn('mcp'), turn('builtin'), turn('plain')]).catch(() => undefined);
   inTurn.length = 0;
 
   const directMs: number[] = [];
@@ -96,7 +112,9 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
 
   const directMedian = median(directMs);
   const callInTurn = median(toolTurnMs) - median(builtinTurnMs);
-  log(`direct SDK callTool: ${directMedian.toFixed(3)} ms; turn with the MCP call ${median(toolTurnMs).toFixed(3)} ms, with a built-in call ${median(builtinTurnMs).toFixed(3)} ms, without a tool ${median(plainTurnMs).toFixed(3)} ms`);
+  log(
+    `direct SDK callTool: ${directMedian.toFixed(3)} ms; turn with the MCP call ${median(toolTurnMs).toFixed(3)} ms, with a built-in call ${median(builtinTurnMs).toFixed(3)} ms, without a tool ${median(plainTurnMs).toFixed(3)} ms`,
+  );
   log(`the call inside the runner (tool_call latency): ${median(inTurn).toFixed(3)} ms`);
   return {
     mcp_direct_call_ms: directMedian,

@@ -22,7 +22,14 @@ const SYSTEM = 'You answer in one short sentence.';
 const graphOf = (baseUrl: string) =>
   echoGraph('bench-openai', {
     models: [{ id: 'script', provider: 'openai', model: 'fake-model', baseUrl, maxRetries: 0 }],
-    agents: [{ id: 'echo', type: 'echo', kind: 'assistant', config: { model: 'script', stream: false, systemMessage: SYSTEM } }],
+    agents: [
+      {
+        id: 'echo',
+        type: 'echo',
+        kind: 'assistant',
+        config: { model: 'script', stream: false, systemMessage: SYSTEM },
+      },
+    ],
   });
 
 async function serve(role: string): Promise<void> {
@@ -39,7 +46,16 @@ async function serve(role: string): Promise<void> {
     const client = new OpenAI({ apiKey: 'bench', baseURL: fakeUrl, organization: null, project: null, maxRetries: 0 });
     process.on('message', (m: { loop?: number }) => {
       if (!m.loop) return;
-      void closedLoop(m.loop, () => client.chat.completions.create({ model: 'fake-model', stream: false, messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: 'question 1' }] })).then((n) => process.send?.(n));
+      void closedLoop(m.loop, () =>
+        client.chat.completions.create({
+          model: 'fake-model',
+          stream: false,
+          messages: [
+            { role: 'system', content: SYSTEM },
+            { role: 'user', content: 'question 1' },
+          ],
+        }),
+      ).then((n) => process.send?.(n));
     });
     listening('raw');
     return;
@@ -63,7 +79,10 @@ async function closedLoop(ms: number, step: (i: number) => Promise<unknown>): Pr
 }
 
 /** CPU µs of `server` per step of `loop`, after a warm-up. */
-async function cpuPerStep(server: ChildServer, loop: (ms: number) => Promise<number>): Promise<{ us: number; perSecond: number }> {
+async function cpuPerStep(
+  server: ChildServer,
+  loop: (ms: number) => Promise<number>,
+): Promise<{ us: number; perSecond: number }> {
   await loop(WARMUP_MS);
   const cpu0 = await server.cpuMs();
   const steps = await loop(WINDOW_MS);
@@ -74,11 +93,24 @@ async function cpuPerStep(server: ChildServer, loop: (ms: number) => Promise<num
 export async function run(log: (s: string) => void): Promise<Record<string, number>> {
   const fake = await spawnChildServer(SELF, { SB_OPENAI_ROLE: 'fake' });
   const raw = await spawnChildServer(SELF, { SB_OPENAI_ROLE: 'raw', SB_FAKE_URL: fake.url });
-  const runner = await spawnChildServer(SELF, { SB_OPENAI_ROLE: 'runner', SB_FAKE_URL: fake.url, OPENAI_API_KEY: 'bench' });
+  const runner = await spawnChildServer(SELF, {
+    SB_OPENAI_ROLE: 'runner',
+    SB_FAKE_URL: fake.url,
+    OPENAI_API_KEY: 'bench',
+  });
   try {
     const bare = await cpuPerStep(raw, (ms) => raw.ask<number>({ loop: ms }));
     const clients = await Promise.all(Array.from({ length: CONCURRENCY }, () => WireClient.connect(runner.url)));
-    const ids = await Promise.all(clients.map(async (c) => ((await c.emitWithAck('session:create', { graphId: 'bench-openai', events: 'chat' })) as { session: SessionInfo }).session.id));
+    const ids = await Promise.all(
+      clients.map(
+        async (c) =>
+          (
+            (await c.emitWithAck('session:create', { graphId: 'bench-openai', events: 'chat' })) as {
+              session: SessionInfo;
+            }
+          ).session.id,
+      ),
+    );
     let n = 0;
     const turn = (i: number) =>
       new Promise<void>((done, fail) => {
@@ -87,7 +119,9 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
       });
     const ours = await cpuPerStep(runner, (ms) => closedLoop(ms, turn));
     for (const c of clients) c.close();
-    log(`openai turn: runner ${ours.us.toFixed(0)} µs CPU/turn (${ours.perSecond.toFixed(0)} turns/s); raw request ${bare.us.toFixed(0)} µs (${bare.perSecond.toFixed(0)}/s)`);
+    log(
+      `openai turn: runner ${ours.us.toFixed(0)} µs CPU/turn (${ours.perSecond.toFixed(0)} turns/s); raw request ${bare.us.toFixed(0)} µs (${bare.perSecond.toFixed(0)}/s)`,
+    );
     return {
       openai_turn_cpu_ratio_vs_raw_http: ours.us / bare.us,
       openai_turn_server_cpu_us: ours.us,

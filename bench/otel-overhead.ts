@@ -37,7 +37,11 @@ async function sink(): Promise<{ endpoint: string; spans: () => number; close():
     });
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans: () => spans, close: () => new Promise((ok) => server.close(() => ok())) };
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    spans: () => spans,
+    close: () => new Promise((ok) => server.close(() => ok())),
+  };
 }
 
 interface Child {
@@ -52,15 +56,28 @@ async function spawnRunner(env: NodeJS.ProcessEnv): Promise<Child> {
   const dir = mkdtempSync(join(tmpdir(), 'sb-bench-otel-'));
   const config = join(dir, 'config.json');
   const unlimited = { perSecond: 100_000, burst: 100_000 };
-  writeFileSync(config, JSON.stringify({ limits: { socket: unlimited, socketTenant: unlimited, handshakeTenant: unlimited, http: unlimited } }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      limits: { socket: unlimited, socketTenant: unlimited, handshakeTenant: unlimited, http: unlimited },
+    }),
+  );
   const { url, child, exited } = await spawnServer(['--data', dir], { ...env, SWITCHBOARD_CONFIG: config });
-  const res = await fetch(`${url}/api/graphs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ graph: echoGraph('bench-otel') }) });
+  const res = await fetch(`${url}/api/graphs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ graph: echoGraph('bench-otel') }),
+  });
   if (!res.ok) throw new Error(`the bench graph was refused: ${await res.text()}`);
   const cpuUs = async () => {
     const text = await (await fetch(`${url}/metrics`)).text();
     return Number(/^switchboard_process_cpu_seconds_total (\S+)$/m.exec(text)?.[1]) * 1e6;
   };
-  return { url, cpuUs, stop: async () => (child.kill('SIGTERM'), await exited, rmSync(dir, { recursive: true, force: true })) };
+  return {
+    url,
+    cpuUs,
+    stop: async () => (child.kill('SIGTERM'), await exited, rmSync(dir, { recursive: true, force: true })),
+  };
 }
 
 /** One socket per session; `turn(i)` sends a message in session i and resolves at its turn_end. */
@@ -73,7 +90,10 @@ async function sessions(url: string): Promise<{ turn(i: number): Promise<void>; 
   for (let i = 0; i < SESSIONS; i++) {
     const s = io(url, { transports: ['websocket'], reconnection: false, forceNew: true });
     await new Promise<void>((ok, fail) => (s.once('connect', () => ok()), s.once('connect_error', fail)));
-    const ack = (await s.emitWithAck('session:create', { graphId: 'bench-otel', events: 'chat' })) as { ok: boolean; session: { id: string } };
+    const ack = (await s.emitWithAck('session:create', { graphId: 'bench-otel', events: 'chat' })) as {
+      ok: boolean;
+      session: { id: string };
+    };
     if (!ack.ok) throw new Error(`session:create failed: ${JSON.stringify(ack)}`);
     s.on('turn_end', (e: { turnId: string }) => {
       const wake = waiting.get(e.turnId);
@@ -85,7 +105,10 @@ async function sessions(url: string): Promise<{ turn(i: number): Promise<void>; 
   }
   return {
     async turn(i) {
-      const ack = (await sockets[i]!.emitWithAck('session:send', { sessionId: ids[i], content: 'hello' })) as { ok: boolean; turnId: string };
+      const ack = (await sockets[i]!.emitWithAck('session:send', { sessionId: ids[i], content: 'hello' })) as {
+        ok: boolean;
+        turnId: string;
+      };
       if (!ack.ok) throw new Error(`session:send failed: ${JSON.stringify(ack)}`);
       if (early.delete(ack.turnId)) return;
       await new Promise<void>((ended) => waiting.set(ack.turnId, ended));
@@ -99,7 +122,11 @@ async function sessions(url: string): Promise<{ turn(i: number): Promise<void>; 
  * Turns per second over a window after a warm-up, every session in a closed loop, and the
  * runner's CPU µs per turn in that window (steadier than a rate on a shared machine); `turns` counts all.
  */
-async function rate(runner: Child, clients: Awaited<ReturnType<typeof sessions>>, turns = { n: 0 }): Promise<{ perSecond: number; cpuUsPerTurn: number }> {
+async function rate(
+  runner: Child,
+  clients: Awaited<ReturnType<typeof sessions>>,
+  turns = { n: 0 },
+): Promise<{ perSecond: number; cpuUsPerTurn: number }> {
   let counting = false;
   let done = 0;
   let stop = false;
@@ -127,7 +154,11 @@ async function rate(runner: Child, clients: Awaited<ReturnType<typeof sessions>>
 export async function otelOverheadRatio(log: (s: string) => void): Promise<number> {
   const receiver = await sink();
   const off = await spawnRunner({ OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '' });
-  const on = await spawnRunner({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_SERVICE_NAME: 'switchboard-bench', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
+  const on = await spawnRunner({
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+    OTEL_SERVICE_NAME: 'switchboard-bench',
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+  });
   const offClients = await sessions(off.url);
   const onClients = await sessions(on.url);
   try {
@@ -148,8 +179,11 @@ export async function otelOverheadRatio(log: (s: string) => void): Promise<numbe
     // Each echo turn has at least 4 spans (turn, agent, chat, store write: a write that also carries the
     // next message counts again); the last batch may still be on its way.
     await sleep(6000);
-    log(`spans received: ${receiver.spans()} for ${traced.n} traced turns (${(receiver.spans() / traced.n).toFixed(2)} a turn)`);
-    if (receiver.spans() === 0) throw new Error('the traced runner exported nothing: the ratio would not measure tracing');
+    log(
+      `spans received: ${receiver.spans()} for ${traced.n} traced turns (${(receiver.spans() / traced.n).toFixed(2)} a turn)`,
+    );
+    if (receiver.spans() === 0)
+      throw new Error('the traced runner exported nothing: the ratio would not measure tracing');
     const median = ratios.sort((a, b) => a - b)[Math.floor(ratios.length / 2)]!;
     log(`otel_overhead_ratio (median of ${ROUNDS} alternating rounds, ${SESSIONS} sessions): ${median.toFixed(3)}`);
     return median;

@@ -116,7 +116,8 @@ async function heap(gc: () => void): Promise<{ perInstance: number; afterClose: 
   for (let i = 0; i < INSTANCES; i++) await runtime.publishMessage(null, new TopicId('hello', `s${i}`));
   await runtime.idle();
   const live = used();
-  if (runtime.liveInstances() !== INSTANCES) throw new Error(`expected ${INSTANCES} instances, found ${runtime.liveInstances()}`);
+  if (runtime.liveInstances() !== INSTANCES)
+    throw new Error(`expected ${INSTANCES} instances, found ${runtime.liveInstances()}`);
   for (let i = 0; i < INSTANCES; i++) await runtime.closeKey(`s${i}`);
   const closed = used();
   if (runtime.liveInstances() !== 0) throw new Error(`closeKey left ${runtime.liveInstances()} instances`);

@@ -23,7 +23,15 @@ export const TOKENS_PER_SECOND = 50;
 export const REPLY = Array.from({ length: TOKENS }, (_, i) => `w${String(i).padStart(3, '0')}`).join('');
 
 export const STREAM_GRAPH = echoGraph('bench-stream', {
-  models: [{ id: 'script', provider: 'scripted', fallback: REPLY, tokenSize: TOKEN_CHARS, pace: { tokensPerSecond: TOKENS_PER_SECOND, chunkTokens: 1 } }],
+  models: [
+    {
+      id: 'script',
+      provider: 'scripted',
+      fallback: REPLY,
+      tokenSize: TOKEN_CHARS,
+      pace: { tokensPerSecond: TOKENS_PER_SECOND, chunkTokens: 1 },
+    },
+  ],
   agents: [{ id: 'echo', type: 'echo', kind: 'assistant', config: { model: 'script', stream: true } }],
 });
 
@@ -58,7 +66,9 @@ async function serve(role: Role): Promise<void> {
           const token: TokenEvent = { sessionId, turnId: 't', agent: 'echo', messageId: `m-${sessionId}`, delta };
           record(sessionId, delta);
           io.to(sessionId).emit('token', token);
-        }).then(() => io.to(sessionId).emit('turn_end', { sessionId, turnId: 't', reason: 'completed', time: Date.now() }));
+        }).then(() =>
+          io.to(sessionId).emit('turn_end', { sessionId, turnId: 't', reason: 'completed', time: Date.now() }),
+        );
       }),
     );
     http.listen(0, '127.0.0.1', () => listening(`http://127.0.0.1:${(http.address() as AddressInfo).port}`));
@@ -68,8 +78,16 @@ async function serve(role: Role): Promise<void> {
     const app = express();
     app.use(express.json());
     app.post('/v1/chat/completions', async (req, res) => {
-      const head = { id: 'chatcmpl-bare', object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: (req.body as { model: string }).model };
-      const write = (delta: Record<string, unknown>, finish: string | null) => res.write(`data: ${JSON.stringify({ ...head, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] })}\n\n`);
+      const head = {
+        id: 'chatcmpl-bare',
+        object: 'chat.completion.chunk',
+        created: Math.floor(Date.now() / 1000),
+        model: (req.body as { model: string }).model,
+      };
+      const write = (delta: Record<string, unknown>, finish: string | null) =>
+        res.write(
+          `data: ${JSON.stringify({ ...head, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] })}\n\n`,
+        );
       res.status(200).setHeader('Content-Type', 'text/event-stream; charset=utf-8');
       res.flushHeaders();
       write({ role: 'assistant', content: '' }, null);
@@ -77,7 +95,9 @@ async function serve(role: Role): Promise<void> {
       write({}, 'stop');
       res.end('data: [DONE]\n\n');
     });
-    const http = app.listen(0, '127.0.0.1', () => listening(`http://127.0.0.1:${(http.address() as AddressInfo).port}`));
+    const http = app.listen(0, '127.0.0.1', () =>
+      listening(`http://127.0.0.1:${(http.address() as AddressInfo).port}`),
+    );
     return;
   }
 
@@ -87,7 +107,12 @@ async function serve(role: Role): Promise<void> {
   // Sessions to time the model's tokens of (the bench's own listener, a small cost counted against the runner).
   process.on('message', (m: { watch?: string[] }) => {
     if (!m.watch) return;
-    const listen = (id: string) => runner.sessions.subscribe({ tenant: LOCAL_TENANT }, id, (event: ServerEventName, payload: unknown) => event === 'token' && record(id, (payload as TokenEvent).delta));
+    const listen = (id: string) =>
+      runner.sessions.subscribe(
+        { tenant: LOCAL_TENANT },
+        id,
+        (event: ServerEventName, payload: unknown) => event === 'token' && record(id, (payload as TokenEvent).delta),
+      );
     void Promise.all(m.watch.map(listen)).then(() => process.send?.('watching'));
   });
 }

@@ -29,15 +29,24 @@ async function measure(server: Served, tokens: number, run: () => Promise<Receiv
   const received = await run();
   const wallMs = now() - t0;
   const cpuMs = (await server.cpuMs()) - cpu0;
-  for (const [id, got] of received) if (got.at(-1)?.[1] !== REPLY.length) throw new Error(`session ${id} received ${got.at(-1)?.[1] ?? 0} of ${REPLY.length} characters`);
+  for (const [id, got] of received)
+    if (got.at(-1)?.[1] !== REPLY.length)
+      throw new Error(`session ${id} received ${got.at(-1)?.[1] ?? 0} of ${REPLY.length} characters`);
   if (received.size !== SESSIONS) throw new Error(`${received.size} of ${SESSIONS} streams completed`);
   return { cpuMsPerToken: cpuMs / tokens, tokens, received, wallMs };
 }
 
 /** Socket.IO clients, one session each; `start` begins every stream at once. */
-async function socketStreams(server: Served, open: (c: WireClient) => Promise<string>, start: (c: WireClient, id: string) => Promise<unknown>): Promise<{ run: () => Promise<Received>; ids: string[]; close(): void }> {
+async function socketStreams(
+  server: Served,
+  open: (c: WireClient) => Promise<string>,
+  start: (c: WireClient, id: string) => Promise<unknown>,
+): Promise<{ run: () => Promise<Received>; ids: string[]; close(): void }> {
   const clients: WireClient[] = [];
-  for (let i = 0; i < SESSIONS; i += 50) clients.push(...(await Promise.all(Array.from({ length: Math.min(50, SESSIONS - i) }, () => WireClient.connect(server.url)))));
+  for (let i = 0; i < SESSIONS; i += 50)
+    clients.push(
+      ...(await Promise.all(Array.from({ length: Math.min(50, SESSIONS - i) }, () => WireClient.connect(server.url)))),
+    );
   const ids = await Promise.all(clients.map(open));
   const run = async () => {
     const received: Received = new Map();
@@ -64,7 +73,11 @@ async function sseStreams(url: string): Promise<Received> {
     Array.from({ length: SESSIONS }, async (_, i) => {
       const got: Array<[number, number]> = [];
       received.set(String(i), got);
-      const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'bench-stream', stream: true, messages: [{ role: 'user', content: 'go' }] }) });
+      const res = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'bench-stream', stream: true, messages: [{ role: 'user', content: 'go' }] }),
+      });
       if (!res.ok || !res.body) throw new Error(`SSE request failed: ${res.status} ${await res.text()}`);
       let buffer = '';
       for await (const bytes of res.body.pipeThrough(new TextDecoderStream())) {
@@ -73,7 +86,8 @@ async function sseStreams(url: string): Promise<Received> {
         buffer = events.pop()!;
         for (const e of events) {
           if (!e.startsWith('data: {')) continue;
-          const content = (JSON.parse(e.slice(6)) as { choices: Array<{ delta: { content?: string } }> }).choices[0]?.delta.content;
+          const content = (JSON.parse(e.slice(6)) as { choices: Array<{ delta: { content?: string } }> }).choices[0]
+            ?.delta.content;
           if (content) got.push([now(), (got.at(-1)?.[1] ?? 0) + content.length]);
         }
       }
@@ -96,7 +110,8 @@ function lags(emitted: Map<string, Array<[number, number]>>, received: Received)
   return out.sort((a, b) => a - b);
 }
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 
 export async function run(log: (s: string) => void): Promise<Record<string, number>> {
   const tokens = SESSIONS * TOKENS;
@@ -104,14 +119,25 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
   const bareIo = await spawnServer('bare-socketio');
   const bareSse = await spawnServer('bare-sse');
   try {
-    const bareStreams = await socketStreams(bareIo, async () => crypto.randomUUID(), (c, id) => c.emitWithAck('stream', { sessionId: id }));
+    const bareStreams = await socketStreams(
+      bareIo,
+      async () => crypto.randomUUID(),
+      (c, id) => c.emitWithAck('stream', { sessionId: id }),
+    );
     const bare = await measure(bareIo, tokens, bareStreams.run);
     bareStreams.close();
-    log(`bare Socket.IO, one event per token: ${(bare.cpuMsPerToken * 1000).toFixed(1)} µs CPU/token, ${bare.wallMs.toFixed(0)} ms`);
+    log(
+      `bare Socket.IO, one event per token: ${(bare.cpuMsPerToken * 1000).toFixed(1)} µs CPU/token, ${bare.wallMs.toFixed(0)} ms`,
+    );
 
     const ours = await socketStreams(
       runner,
-      async (c) => ((await c.emitWithAck('session:create', { graphId: 'bench-stream', events: 'chat' })) as { session: SessionInfo }).session.id,
+      async (c) =>
+        (
+          (await c.emitWithAck('session:create', { graphId: 'bench-stream', events: 'chat' })) as {
+            session: SessionInfo;
+          }
+        ).session.id,
       (c, id) => c.emitWithAck('session:send', { sessionId: id, content: 'go' }),
     );
     await runner.watch(ours.ids);
@@ -123,11 +149,15 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
     const lastEmit = Math.max(...[...emitted.values()].map((e) => e.at(-1)![0]));
     const lastReceived = Math.max(...[...streamed.received.values()].map((r) => r.at(-1)![0]));
     const frames = [...streamed.received.values()].reduce((n, r) => n + r.length, 0);
-    log(`runner over Socket.IO: ${(streamed.cpuMsPerToken * 1000).toFixed(1)} µs CPU/token, ${(tokens / frames).toFixed(1)} tokens/frame, lag p50 ${quantile(lag, 0.5).toFixed(1)} ms, ${streamed.wallMs.toFixed(0)} ms`);
+    log(
+      `runner over Socket.IO: ${(streamed.cpuMsPerToken * 1000).toFixed(1)} µs CPU/token, ${(tokens / frames).toFixed(1)} tokens/frame, lag p50 ${quantile(lag, 0.5).toFixed(1)} ms, ${streamed.wallMs.toFixed(0)} ms`,
+    );
 
     const bareSsePhase = await measure(bareSse, tokens, () => sseStreams(bareSse.url));
     const sse = await measure(runner, tokens, () => sseStreams(runner.url));
-    log(`SSE: bare ${(bareSsePhase.cpuMsPerToken * 1000).toFixed(1)} µs CPU/token, runner ${(sse.cpuMsPerToken * 1000).toFixed(1)}`);
+    log(
+      `SSE: bare ${(bareSsePhase.cpuMsPerToken * 1000).toFixed(1)} µs CPU/token, runner ${(sse.cpuMsPerToken * 1000).toFixed(1)}`,
+    );
 
     return {
       stream_cpu_ratio_vs_bare: streamed.cpuMsPerToken / bare.cpuMsPerToken,

@@ -19,10 +19,15 @@ export class WireClient {
 
   /** Connected to the default namespace of the Socket.IO server at `url` (http://host:port). */
   static connect(url: string, timeoutMs = 10_000): Promise<WireClient> {
-    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`, { perMessageDeflate: false });
+    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`, {
+      perMessageDeflate: false,
+    });
     const client = new WireClient(ws);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => fail(new Error(`no Socket.IO connection to ${url} within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => fail(new Error(`no Socket.IO connection to ${url} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       const fail = (error: Error) => {
         clearTimeout(timer);
         ws.terminate();

@@ -3,11 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { exportGraph, parseGraphText, validateGraph } from '../schemas/index.ts';
 
 const dir = new URL('./', import.meta.url);
-const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 describe('examples', () => {
   it('include the graphs other suites load', () => {
-    expect(files).toEqual(expect.arrayContaining(['approval.json', 'hello.json', 'research.json', 'support.json', 'writer-critic.json']));
+    expect(files).toEqual(
+      expect.arrayContaining(['approval.json', 'hello.json', 'research.json', 'support.json', 'writer-critic.json']),
+    );
   });
 
   describe.each(files)('%s', (file) => {

@@ -58,8 +58,19 @@ export function createLogger(config: Config): Logger {
  * Store and sessions of one process: on the embedded store (what `switchboard run` uses), or on
  * the `store` given (PostgreSQL, see openStore). A process with Redis goes through createClusterCore instead.
  */
-export function createCore(config: Config, log: Logger = createLogger(config), instruments?: Instruments, store?: Store): Core {
-  store ??= new LowdbStore(resolve(config.dataDir), { onError: (err) => log.error({ err }, 'the embedded store could not checkpoint or replay a session (a failed checkpoint keeps the writes in the journal and retries)') });
+export function createCore(
+  config: Config,
+  log: Logger = createLogger(config),
+  instruments?: Instruments,
+  store?: Store,
+): Core {
+  store ??= new LowdbStore(resolve(config.dataDir), {
+    onError: (err) =>
+      log.error(
+        { err },
+        'the embedded store could not checkpoint or replay a session (a failed checkpoint keeps the writes in the journal and retries)',
+      ),
+  });
   const mcpClients = mcpPool(config);
   const sessions = createSessionManager(config, storesOf(store), log, mcpClients, instruments);
   return {
@@ -81,11 +92,22 @@ export function createCore(config: Config, log: Logger = createLogger(config), i
  * Cluster mode (`serve` with Redis): this process joins the others on Redis; its session manager
  * runs behind the cluster layer, which sends each session's work to the process holding its lease.
  */
-async function createClusterCore(config: Config, log: Logger, instruments: Instruments): Promise<Core & { cluster: ClusterMember }> {
+async function createClusterCore(
+  config: Config,
+  log: Logger,
+  instruments: Instruments,
+): Promise<Core & { cluster: ClusterMember }> {
   const mcpClients = mcpPool(config);
   // With DATABASE_URL too, Postgres keeps the data and issues the fences; Redis only coordinates.
-  const durable = config.databaseUrl ? postgresDurable(await PostgresStore.open({ url: config.databaseUrl })) : undefined;
-  const cluster = await joinCluster({ redisUrl: config.redisUrl!, prefix: config.redisPrefix, durable, makeSessions: (stores) => createSessionManager(config, stores, log, mcpClients, instruments) });
+  const durable = config.databaseUrl
+    ? postgresDurable(await PostgresStore.open({ url: config.databaseUrl }))
+    : undefined;
+  const cluster = await joinCluster({
+    redisUrl: config.redisUrl!,
+    prefix: config.redisPrefix,
+    durable,
+    makeSessions: (stores) => createSessionManager(config, stores, log, mcpClients, instruments),
+  });
   return {
     config,
     store: cluster.store,
@@ -100,18 +122,32 @@ async function createClusterCore(config: Config, log: Logger, instruments: Instr
 
 /** MCP clients shared by every session of this process, bounded by the runner's `mcpClient` limits. */
 function mcpPool(config: Config): McpPool {
-  return new McpPool({ limits: config.mcpClient, stdio: Object.fromEntries(Object.entries(config.tenants).map(([tenant, t]) => [tenant, t.mcpServers])) });
+  return new McpPool({
+    limits: config.mcpClient,
+    stdio: Object.fromEntries(Object.entries(config.tenants).map(([tenant, t]) => [tenant, t.mcpServers])),
+  });
 }
 
-function createSessionManager(config: Config, stores: Stores, log: Logger, mcp: McpPool, instruments?: Instruments): SessionManager {
+function createSessionManager(
+  config: Config,
+  stores: Stores,
+  log: Logger,
+  mcp: McpPool,
+  instruments?: Instruments,
+): SessionManager {
   const runtime = new SingleThreadedAgentRuntime();
-  const observed = <S extends object>(store: S) => (instruments ? observeStoreWrites(store, storeName(config), instruments) : store);
+  const observed = <S extends object>(store: S) =>
+    instruments ? observeStoreWrites(store, storeName(config), instruments) : store;
   return new SessionManager({
     stores: { graphs: observed(stores.graphs), sessions: observed(stores.sessions), memory: observed(stores.memory) },
     runtime,
-    onSaveError: (err, { tenant, id, code }) => log.error({ err, tenant, sessionId: id, code }, 'could not save a session after its turn; the next save retries'),
+    onSaveError: (err, { tenant, id, code }) =>
+      log.error({ err, tenant, sessionId: id, code }, 'could not save a session after its turn; the next save retries'),
     loadGraph,
-    models: new ModelRegistry({ fallbackApiKey: process.env.OPENAI_API_KEY, ...(instruments ? { telemetry: new ModelTelemetry(instruments) } : {}) }),
+    models: new ModelRegistry({
+      fallbackApiKey: process.env.OPENAI_API_KEY,
+      ...(instruments ? { telemetry: new ModelTelemetry(instruments) } : {}),
+    }),
     mcp,
     instruments,
     config: {
@@ -153,16 +189,43 @@ export async function startRunner(options: RunnerOptions = {}): Promise<Runner> 
   const registry = new Registry();
   const instruments = new Instruments(registry);
   const clustered = config.redisUrl ? await createClusterCore(config, log, instruments) : undefined;
-  const core: Core = clustered ?? createCore(config, log, instruments, config.databaseUrl ? await PostgresStore.open({ url: config.databaseUrl }) : undefined);
+  const core: Core =
+    clustered ??
+    createCore(
+      config,
+      log,
+      instruments,
+      config.databaseUrl ? await PostgresStore.open({ url: config.databaseUrl }) : undefined,
+    );
   const cluster = clustered?.cluster;
   const { store, sessions } = core;
   const metrics = new Metrics(sessions, registry);
   const auth = createAuth(config);
   const onError = (err: unknown) => log.error({ err }, 'request failed');
   const mcp = mcpEndpoint({ config, store, sessions, log: onError });
-  const app = createHttpApp({ config, auth, graphs: store, erasure: store, sessions, metrics, mcp, examplesDir: options.examplesDir ?? EXAMPLES_DIR, version: VERSION, log: onError, mcpClients: core.mcpClients });
+  const app = createHttpApp({
+    config,
+    auth,
+    graphs: store,
+    erasure: store,
+    sessions,
+    metrics,
+    mcp,
+    examplesDir: options.examplesDir ?? EXAMPLES_DIR,
+    version: VERSION,
+    log: onError,
+    mcpClients: core.mcpClients,
+  });
   const http = createServer(cluster ? withClusterApi(app, cluster, requireCaller(auth)) : app);
-  const socket = attachSocketServer(http, { config, auth, sessions, metrics, log: onError, warn: (fields, message) => log.warn(fields, message), ...(cluster ? { adapter: cluster.socketAdapter(), externalRoomEvents: true } : {}) });
+  const socket = attachSocketServer(http, {
+    config,
+    auth,
+    sessions,
+    metrics,
+    log: onError,
+    warn: (fields, message) => log.warn(fields, message),
+    ...(cluster ? { adapter: cluster.socketAdapter(), externalRoomEvents: true } : {}),
+  });
   if (cluster) {
     cluster.registerMetrics(metrics.registry);
     cluster.emitWith((tenant, sessionId, event, payload) => {
@@ -211,7 +274,15 @@ export async function startRunner(options: RunnerOptions = {}): Promise<Runner> 
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
   }
-  log.info({ url, auth: auth.noAuth ? 'none (loopback only)' : 'token', store: config.databaseUrl || config.redisUrl ? storeName(config) : resolve(config.dataDir), ...(cluster ? { process: cluster.node.id } : {}) }, 'switchboard runner listening');
+  log.info(
+    {
+      url,
+      auth: auth.noAuth ? 'none (loopback only)' : 'token',
+      store: config.databaseUrl || config.redisUrl ? storeName(config) : resolve(config.dataDir),
+      ...(cluster ? { process: cluster.node.id } : {}),
+    },
+    'switchboard runner listening',
+  );
   return { url, port, config, store, sessions, metrics, http, close };
 }
 

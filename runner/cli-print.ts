@@ -54,7 +54,9 @@ export class EventPrinter {
       }
       case 'tool_call': {
         const c = payload as ServerEvents['tool_call'];
-        this.line(`· ${c.agent} called ${c.server}/${c.tool}: ${c.ok ? 'ok' : 'error'}, ${Math.round(c.latencyMs)} ms${c.truncated ? ', result cut' : ''}`);
+        this.line(
+          `· ${c.agent} called ${c.server}/${c.tool}: ${c.ok ? 'ok' : 'error'}, ${Math.round(c.latencyMs)} ms${c.truncated ? ', result cut' : ''}`,
+        );
         return;
       }
       case 'warning':

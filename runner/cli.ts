@@ -11,7 +11,9 @@ import { EventPrinter } from './cli-print.ts';
 import { AppError } from './errors.ts';
 import { ConfigError, LOCAL_TENANT, loadConfig, type ConfigInput } from './config.ts';
 
-const program = new Command('switchboard').description('Run and serve Switchboard multi-agent graphs').showHelpAfterError();
+const program = new Command('switchboard')
+  .description('Run and serve Switchboard multi-agent graphs')
+  .showHelpAfterError();
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -30,12 +32,29 @@ program
   .option('--redis <url>', 'Redis URL (env REDIS_URL)')
   .option('--database <url>', 'PostgreSQL URL, the durable store (env DATABASE_URL)')
   .option('--idle-timeout <ms>', 'idle timeout of a session in ms (env IDLE_TIMEOUT_MS)', int('idle timeout'))
-  .action(async (o: { port?: number; host?: string; data?: string; config?: string; redis?: string; database?: string; idleTimeout?: number }) => {
-    const overrides: ConfigInput = { port: o.port, host: o.host, dataDir: o.data, redisUrl: o.redis, databaseUrl: o.database, idleTimeoutMs: o.idleTimeout };
-    const { startRunner } = await import('./app.ts');
-    const runner = await startRunner({ configFile: o.config, overrides, handleSignals: true });
-    process.stdout.write(`Switchboard runner on ${runner.url}\n`);
-  });
+  .action(
+    async (o: {
+      port?: number;
+      host?: string;
+      data?: string;
+      config?: string;
+      redis?: string;
+      database?: string;
+      idleTimeout?: number;
+    }) => {
+      const overrides: ConfigInput = {
+        port: o.port,
+        host: o.host,
+        dataDir: o.data,
+        redisUrl: o.redis,
+        databaseUrl: o.database,
+        idleTimeoutMs: o.idleTimeout,
+      };
+      const { startRunner } = await import('./app.ts');
+      const runner = await startRunner({ configFile: o.config, overrides, handleSignals: true });
+      process.stdout.write(`Switchboard runner on ${runner.url}\n`);
+    },
+  );
 
 program
   .command('run')
@@ -46,9 +65,11 @@ program
   .option('--json', 'print one JSON event per line')
   .option('--data <dir>', 'data folder (default: a temporary one, removed afterwards)')
   .option('--config <file>', 'JSON config file (credentials, limits)')
-  .action(async (file: string, o: { message: string[]; reply: string[]; json?: boolean; data?: string; config?: string }) => {
-    process.exitCode = await runGraph(file, o);
-  });
+  .action(
+    async (file: string, o: { message: string[]; reply: string[]; json?: boolean; data?: string; config?: string }) => {
+      process.exitCode = await runGraph(file, o);
+    },
+  );
 
 program
   .command('validate')
@@ -63,8 +84,12 @@ program
       if (o.json) process.stdout.write(`${JSON.stringify({ file, ok: result.ok, problems: result.problems })}\n`);
       else {
         for (const p of result.problems) process.stdout.write(`${file}: ${formatProblem(p)}\n`);
-        if (result.ok && result.graph) process.stdout.write(`ok: ${file} (${result.graph.agents.length} agents, ${result.graph.topics.length} topics)\n`);
-        else process.stdout.write(`${file}: ${result.problems.filter((p) => p.severity === 'error').length} error(s)\n`);
+        if (result.ok && result.graph)
+          process.stdout.write(
+            `ok: ${file} (${result.graph.agents.length} agents, ${result.graph.topics.length} topics)\n`,
+          );
+        else
+          process.stdout.write(`${file}: ${result.problems.filter((p) => p.severity === 'error').length} error(s)\n`);
       }
     }
     process.exitCode = failed ? 1 : 0;
@@ -79,7 +104,9 @@ program
   .action(async (o: { from: string; to: string; prefix: string }) => {
     const { migrateToPostgres } = await import('./store/copy/to-postgres.ts');
     const c = await migrateToPostgres({ ...o, log: (line) => process.stdout.write(`${line}\n`) });
-    process.stdout.write(`migrated ${c.tenants} tenants, ${c.graphVersions} graph versions, ${c.sessions} sessions (${c.transcriptEntries} transcript entries), ${c.memories} user memories; verified\n`);
+    process.stdout.write(
+      `migrated ${c.tenants} tenants, ${c.graphVersions} graph versions, ${c.sessions} sessions (${c.transcriptEntries} transcript entries), ${c.memories} user memories; verified\n`,
+    );
   });
 
 function formatProblem(p: Problem): string {
@@ -97,12 +124,16 @@ function readJson(file: string): unknown {
   }
   // The same guard as the server: size and depth limits, a located syntax error.
   const parsed = parseGraphText(text);
-  if (!parsed.ok) throw new UsageError(`${file} cannot be read as a graph: ${parsed.problems.map(formatProblem).join('; ')}`);
+  if (!parsed.ok)
+    throw new UsageError(`${file} cannot be read as a graph: ${parsed.problems.map(formatProblem).join('; ')}`);
   return parsed.value;
 }
 
 /** Runs each message as one turn on an in-process runner; the exit code says how turns ended. */
-async function runGraph(file: string, o: { message: string[]; reply: string[]; json?: boolean; data?: string; config?: string }): Promise<number> {
+async function runGraph(
+  file: string,
+  o: { message: string[]; reply: string[]; json?: boolean; data?: string; config?: string },
+): Promise<number> {
   const checked = validateGraph(readJson(file));
   if (!checked.ok || !checked.graph) {
     for (const p of checked.problems) process.stderr.write(`${formatProblem(p)}\n`);
@@ -111,7 +142,10 @@ async function runGraph(file: string, o: { message: string[]; reply: string[]; j
   if (o.message.length === 0) throw new UsageError('give at least one --message');
   const graph = checked.graph;
   const tempDir = o.data ? undefined : mkdtempSync(join(tmpdir(), 'switchboard-run-'));
-  const loaded = loadConfig({ file: o.config, overrides: { dataDir: o.data ?? tempDir, host: '127.0.0.1', tokens: [], logLevel: 'warn' } });
+  const loaded = loadConfig({
+    file: o.config,
+    overrides: { dataDir: o.data ?? tempDir, host: '127.0.0.1', tokens: [], logLevel: 'warn' },
+  });
   // A headless run is self-contained: its own folder, never a shared Redis.
   const { createCore } = await import('./app.ts');
   const core = createCore(loaded);
@@ -122,7 +156,14 @@ async function runGraph(file: string, o: { message: string[]; reply: string[]; j
   const ends: TurnEndReason[] = [];
   try {
     const version = ((await core.store.listGraphVersions(LOCAL_TENANT, graph.id)).at(-1) ?? 0) + 1;
-    await core.store.putGraph({ tenant: LOCAL_TENANT, id: graph.id, version, graph, draft: false, updatedAt: Date.now() });
+    await core.store.putGraph({
+      tenant: LOCAL_TENANT,
+      id: graph.id,
+      version,
+      graph,
+      draft: false,
+      updatedAt: Date.now(),
+    });
     const session = await core.sessions.create(caller, { graphId: graph.id, version });
     // A graph with a start topic greets first: that turn is printed whole once it ended.
     if (session.state !== 'idle') {
@@ -132,15 +173,26 @@ async function runGraph(file: string, o: { message: string[]; reply: string[]; j
     const answer = async (request: ServerEvents['input_request']) => {
       const reply = replies.shift() ?? (process.stdin.isTTY ? await ask(request.prompt) : undefined);
       if (reply === undefined) {
-        printer.print('warning', { sessionId: session.id, code: 'no_reply', message: `no --reply left for "${request.prompt}"; aborting the turn` });
+        printer.print('warning', {
+          sessionId: session.id,
+          code: 'no_reply',
+          message: `no --reply left for "${request.prompt}"; aborting the turn`,
+        });
         await core.sessions.abort(caller, session.id);
       } else await core.sessions.reply(caller, session.id, request.requestId, reply);
     };
-    const unsubscribe = await core.sessions.subscribe(caller, session.id, <E extends ServerEventName>(event: E, payload: ServerEvents[E]) => {
-      printer.print(event, payload);
-      if (event === 'turn_end') ends.push((payload as ServerEvents['turn_end']).reason);
-      if (event === 'input_request') void answer(payload as ServerEvents['input_request']).catch((e) => process.stderr.write(`${(e as Error).message}\n`));
-    });
+    const unsubscribe = await core.sessions.subscribe(
+      caller,
+      session.id,
+      <E extends ServerEventName>(event: E, payload: ServerEvents[E]) => {
+        printer.print(event, payload);
+        if (event === 'turn_end') ends.push((payload as ServerEvents['turn_end']).reason);
+        if (event === 'input_request')
+          void answer(payload as ServerEvents['input_request']).catch((e) =>
+            process.stderr.write(`${(e as Error).message}\n`),
+          );
+      },
+    );
     for (const content of o.message) {
       await core.sessions.send(caller, session.id, { content });
       await core.sessions.settled(caller, session.id);

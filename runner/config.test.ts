@@ -23,11 +23,15 @@ describe('config', () => {
   });
 
   it('refuses a public host without tokens, naming the way out', () => {
-    expect(() => loadConfig({ env: { HOST: '0.0.0.0' } })).toThrow(/refusing to listen on 0\.0\.0\.0 without API tokens/);
+    expect(() => loadConfig({ env: { HOST: '0.0.0.0' } })).toThrow(
+      /refusing to listen on 0\.0\.0\.0 without API tokens/,
+    );
   });
 
   it('maps tokens to tenants from the environment and turns no-auth off', () => {
-    const c = loadConfig({ env: { HOST: '0.0.0.0', SWITCHBOARD_TOKENS: 'aaaaaaaaaaaaaaaa1=acme:ann,bbbbbbbbbbbbbbbb2=globex' } });
+    const c = loadConfig({
+      env: { HOST: '0.0.0.0', SWITCHBOARD_TOKENS: 'aaaaaaaaaaaaaaaa1=acme:ann,bbbbbbbbbbbbbbbb2=globex' },
+    });
     expect(c.noAuth).toBe(false);
     expect(c.tokens).toEqual([
       { token: 'aaaaaaaaaaaaaaaa1', tenant: 'acme', user: 'ann' },
@@ -36,7 +40,11 @@ describe('config', () => {
   });
 
   it('layers file < env < overrides and keeps credentials out of process.env', () => {
-    const file = configFile({ port: 9000, idleTimeoutMs: 5000, tenants: { acme: { credentials: { 'openai-prod': 'sk-secret' } } } });
+    const file = configFile({
+      port: 9000,
+      idleTimeoutMs: 5000,
+      tenants: { acme: { credentials: { 'openai-prod': 'sk-secret' } } },
+    });
     const c = loadConfig({ file, env: { PORT: '9100' }, overrides: { idleTimeoutMs: 7000 } });
     expect(c.port).toBe(9100);
     expect(c.idleTimeoutMs).toBe(7000);
@@ -67,8 +75,15 @@ describe('config', () => {
   });
 
   it('selects PostgreSQL from DATABASE_URL or the --database override, and names a bad URL', () => {
-    expect(loadConfig({ env: { DATABASE_URL: 'postgres://sb@db:5432/switchboard' } }).databaseUrl).toBe('postgres://sb@db:5432/switchboard');
-    expect(loadConfig({ env: { DATABASE_URL: 'postgres://a/b' }, overrides: { databaseUrl: 'postgresql://c/d' } }).databaseUrl).toBe('postgresql://c/d');
-    expect(() => loadConfig({ env: { DATABASE_URL: 'mysql://db/x' } })).toThrow(/databaseUrl: must be a postgres:\/\/ or postgresql:\/\/ URL/);
+    expect(loadConfig({ env: { DATABASE_URL: 'postgres://sb@db:5432/switchboard' } }).databaseUrl).toBe(
+      'postgres://sb@db:5432/switchboard',
+    );
+    expect(
+      loadConfig({ env: { DATABASE_URL: 'postgres://a/b' }, overrides: { databaseUrl: 'postgresql://c/d' } })
+        .databaseUrl,
+    ).toBe('postgresql://c/d');
+    expect(() => loadConfig({ env: { DATABASE_URL: 'mysql://db/x' } })).toThrow(
+      /databaseUrl: must be a postgres:\/\/ or postgresql:\/\/ URL/,
+    );
   });
 });

@@ -74,9 +74,18 @@ const Limits = z
 const TrustProxy = z.union([
   z.literal(false),
   z.number().int().min(0).max(20),
-  z.array(
-    z.string().min(1).max(64).refine(isProxyAddress, 'must be an IP address, a subnet (10.0.0.0/8) or one of loopback, linklocal, uniquelocal'),
-  ).max(100),
+  z
+    .array(
+      z
+        .string()
+        .min(1)
+        .max(64)
+        .refine(
+          isProxyAddress,
+          'must be an IP address, a subnet (10.0.0.0/8) or one of loopback, linklocal, uniquelocal',
+        ),
+    )
+    .max(100),
 ]);
 
 function isProxyAddress(address: string): boolean {
@@ -101,7 +110,10 @@ const Retention = z
 const Origin = z
   .string()
   .max(300)
-  .refine((s) => URL.canParse(s) && new URL(s).origin === s, 'must be an origin like "https://app.example.com" (scheme, host and optional port, no path)');
+  .refine(
+    (s) => URL.canParse(s) && new URL(s).origin === s,
+    'must be an origin like "https://app.example.com" (scheme, host and optional port, no path)',
+  );
 
 const Mcp = z
   .object({
@@ -122,11 +134,23 @@ export const ConfigSchema = z
     dataDir: z.string().min(1).default('./data'),
     redisUrl: z.url().optional(),
     /** Namespace of every Redis key, so several deployments (or test runs) can share one Redis. */
-    redisPrefix: z.string().regex(/^[\w.:-]{1,64}$/, 'may only contain letters, digits, "_", ".", ":" and "-" (1-64)').default('sb:'),
+    redisPrefix: z
+      .string()
+      .regex(/^[\w.:-]{1,64}$/, 'may only contain letters, digits, "_", ".", ":" and "-" (1-64)')
+      .default('sb:'),
     /** PostgreSQL (postgres://user:password@host:port/database[?search_path=schema]): the durable store, instead of the data folder. */
-    databaseUrl: z.string().max(2000).regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL').optional(),
+    databaseUrl: z
+      .string()
+      .max(2000)
+      .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
     /** A session with no activity for this long is checkpointed and its agents freed. */
-    idleTimeoutMs: z.number().int().min(100).max(30 * 24 * 3_600_000).default(15 * 60_000),
+    idleTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(30 * 24 * 3_600_000)
+      .default(15 * 60_000),
     /**
      * Token deltas of one message sent within this window go to sockets and SSE streams as one
      * delta (fewer frames at scale; no person reads faster). 0 sends every token on its own.
@@ -247,7 +271,12 @@ function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (num('TOKEN_WINDOW_MS') !== undefined) out.tokenWindowMs = num('TOKEN_WINDOW_MS');
   if (env.LOG_LEVEL) out.logLevel = env.LOG_LEVEL;
   if (env.SWITCHBOARD_TOKENS) out.tokens = parseTokenList(env.SWITCHBOARD_TOKENS);
-  if (env.TRUST_PROXY) out.trustProxy = /^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : env.TRUST_PROXY.split(',').map((s) => s.trim()).filter(Boolean);
+  if (env.TRUST_PROXY)
+    out.trustProxy = /^\d+$/.test(env.TRUST_PROXY)
+      ? Number(env.TRUST_PROXY)
+      : env.TRUST_PROXY.split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
   return out;
 }
 

@@ -20,7 +20,9 @@ const redis = new Redis(options.redis, { lazyConnect: true, maxRetriesPerRequest
 try {
   await redis.connect();
   const counts = await migrateLowdbToRedis(options.data, redis, options.prefix, (line) => console.log(line));
-  console.log(`migrated ${counts.tenants} tenants, ${counts.graphVersions} graph versions, ${counts.sessions} sessions, ${counts.memories} user memories into ${options.redis} (prefix "${options.prefix}")`);
+  console.log(
+    `migrated ${counts.tenants} tenants, ${counts.graphVersions} graph versions, ${counts.sessions} sessions, ${counts.memories} user memories into ${options.redis} (prefix "${options.prefix}")`,
+  );
   await redis.quit();
 } catch (error) {
   console.error(`migrate-to-redis: ${(error as Error).message}`);

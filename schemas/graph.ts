@@ -38,7 +38,12 @@ export type Publication = z.infer<typeof Publication>;
 export const Limits = z
   .object({
     maxMessagesPerTurn: z.number().int().min(1).max(100_000).default(100),
-    maxTurnMs: z.number().int().min(100).max(24 * 3600_000).default(120_000),
+    maxTurnMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(24 * 3600_000)
+      .default(120_000),
     maxTokensPerSession: z.number().int().min(1).max(1_000_000_000).default(1_000_000),
     /** Hosts the `http_get` tool and HTTP MCP servers may reach. Empty: none. */
     allowedHosts: z.array(z.string().min(1).max(253)).max(100).default([]),
@@ -52,7 +57,10 @@ const Position = z.object({ x: z.number().finite(), y: z.number().finite() }).st
 export const Layout = z
   .object({
     nodes: z.record(Id, Position).default({}),
-    viewport: z.object({ x: z.number().finite(), y: z.number().finite(), zoom: z.number().min(0.01).max(100) }).strict().optional(),
+    viewport: z
+      .object({ x: z.number().finite(), y: z.number().finite(), zoom: z.number().min(0.01).max(100) })
+      .strict()
+      .optional(),
   })
   .strict();
 

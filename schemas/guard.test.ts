@@ -3,20 +3,33 @@ import { checkDocument, GUARD_LIMITS, parseGraphText } from './guard.ts';
 
 describe('parseGraphText', () => {
   it('parses a valid document (and ignores a byte-order mark)', () => {
-    expect(parseGraphText('\uFEFF{"a": [1, "x", true, null, -2.5e3]}')).toEqual({ ok: true, value: { a: [1, 'x', true, null, -2500] }, problems: [] });
+    expect(parseGraphText('\uFEFF{"a": [1, "x", true, null, -2.5e3]}')).toEqual({
+      ok: true,
+      value: { a: [1, 'x', true, null, -2500] },
+      problems: [],
+    });
   });
 
   it('refuses text over the size limit before scanning it', () => {
     const text = ' '.repeat(GUARD_LIMITS.maxChars + 1);
     expect(parseGraphText(text).problems).toMatchObject([
-      { severity: 'error', path: '', code: 'too_large', message: `the document is ${GUARD_LIMITS.maxChars + 1} characters; the limit is 5000000` },
+      {
+        severity: 'error',
+        path: '',
+        code: 'too_large',
+        message: `the document is ${GUARD_LIMITS.maxChars + 1} characters; the limit is 5000000`,
+      },
     ]);
   });
 
   it('refuses 10,000-deep nesting without blowing the stack, naming where', () => {
     const r = parseGraphText('['.repeat(10_000) + ']'.repeat(10_000));
     expect(r.problems).toHaveLength(1);
-    expect(r.problems[0]).toMatchObject({ code: 'too_deep', path: '/0'.repeat(64), message: 'nesting is deeper than 64 levels, at line 1, column 65 (position 64)' });
+    expect(r.problems[0]).toMatchObject({
+      code: 'too_deep',
+      path: '/0'.repeat(64),
+      message: 'nesting is deeper than 64 levels, at line 1, column 65 (position 64)',
+    });
   });
 
   it('reports the path of a too-deep value inside objects', () => {
@@ -33,7 +46,11 @@ describe('parseGraphText', () => {
     ['{"a": 1,\n "b" 2}', '/b', 'invalid JSON at line 2, column 6 (position 14): expected ":" after a property name'],
     ['[1, 2', '/1', 'invalid JSON at line 1, column 6 (position 5): unexpected end of input'],
     ['{a: 1}', '', 'invalid JSON at line 1, column 2 (position 1): expected a property name in double quotes'],
-    ['{"a": "x\ny"}', '/a', 'invalid JSON at line 1, column 9 (position 8): control character inside a string (escape it)'],
+    [
+      '{"a": "x\ny"}',
+      '/a',
+      'invalid JSON at line 1, column 9 (position 8): control character inside a string (escape it)',
+    ],
     ['{"a": "\\q"}', '/a', 'invalid JSON at line 1, column 8 (position 7): invalid escape in string'],
     ['[01]', '/0', 'invalid JSON at line 1, column 3 (position 2): expected "," or "]"'],
     ['{} {}', '', 'invalid JSON at line 1, column 4 (position 3): unexpected "{" after the end of the document'],
@@ -53,13 +70,21 @@ describe('parseGraphText', () => {
   it.each(['__proto__', 'constructor', 'prototype'])('refuses the key %s anywhere, with its path', (key) => {
     const r = parseGraphText(`{"agents": [{"config": {"${key}": {"polluted": true}}}]}`);
     expect(r.problems).toMatchObject([
-      { severity: 'error', path: `/agents/0/config/${key}`, code: 'forbidden_key', message: `the key "${key}" is not allowed (it could alter object prototypes)` },
+      {
+        severity: 'error',
+        path: `/agents/0/config/${key}`,
+        code: 'forbidden_key',
+        message: `the key "${key}" is not allowed (it could alter object prototypes)`,
+      },
     ]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('refuses a forbidden key hidden behind an escape', () => {
-    expect(parseGraphText('{"\\u005f_proto__": 1}').problems[0]).toMatchObject({ code: 'forbidden_key', path: '/__proto__' });
+    expect(parseGraphText('{"\\u005f_proto__": 1}').problems[0]).toMatchObject({
+      code: 'forbidden_key',
+      path: '/__proto__',
+    });
   });
 });
 
@@ -76,7 +101,9 @@ describe('checkDocument', () => {
   it('refuses deep values iteratively', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 10_000; i++) deep = [deep];
-    expect(checkDocument(deep)).toMatchObject([{ severity: 'error', path: '/0'.repeat(64), code: 'too_deep', message: 'nesting is deeper than 64 levels' }]);
+    expect(checkDocument(deep)).toMatchObject([
+      { severity: 'error', path: '/0'.repeat(64), code: 'too_deep', message: 'nesting is deeper than 64 levels' },
+    ]);
   });
 
   it('treats undefined as an absent field, as JSON.stringify does', () => {
@@ -96,11 +123,20 @@ describe('checkDocument', () => {
     expect(checkDocument({ a: shared, b: shared })).toEqual([]);
     const loop: Record<string, unknown> = {};
     loop.self = { back: loop };
-    expect(checkDocument(loop)).toMatchObject([{ severity: 'error', path: '/self/back', code: 'circular', message: 'refers back to a value that contains it (circular)' }]);
+    expect(checkDocument(loop)).toMatchObject([
+      {
+        severity: 'error',
+        path: '/self/back',
+        code: 'circular',
+        message: 'refers back to a value that contains it (circular)',
+      },
+    ]);
   });
 
   it('refuses documents with too many values', () => {
     const huge = { xs: new Array(GUARD_LIMITS.maxValues).fill(0) };
-    expect(checkDocument(huge)).toMatchObject([{ severity: 'error', path: '', code: 'too_large', message: 'the document holds more than 1000000 values' }]);
+    expect(checkDocument(huge)).toMatchObject([
+      { severity: 'error', path: '', code: 'too_large', message: 'the document holds more than 1000000 values' },
+    ]);
   });
 });

@@ -39,7 +39,10 @@ function lineAndColumn(text: string, position: number): { line: number; column: 
 export function parseGraphText(text: string): GuardResult {
   if (typeof text !== 'string') return fail([], 'not_text', 'the document must be JSON text');
   if (text.length > GUARD_LIMITS.maxChars) {
-    return fail([], 'too_large', `the document is ${text.length} characters; the limit is ${GUARD_LIMITS.maxChars}`, { limit: GUARD_LIMITS.maxChars, variant: 'chars' });
+    return fail([], 'too_large', `the document is ${text.length} characters; the limit is ${GUARD_LIMITS.maxChars}`, {
+      limit: GUARD_LIMITS.maxChars,
+      variant: 'chars',
+    });
   }
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
   const scanned = scanJson(body, GUARD_LIMITS.maxDepth);
@@ -48,14 +51,22 @@ export function parseGraphText(text: string): GuardResult {
     const where = `line ${line}, column ${column} (position ${scanned.position})`;
     return scanned.kind === 'depth'
       ? fail(scanned.path, 'too_deep', `${scanned.message}, at ${where}`, { limit: GUARD_LIMITS.maxDepth })
-      : fail(scanned.path, 'invalid_json', `invalid JSON at ${where}: ${scanned.message}`, { line, column, detail: scanned.message });
+      : fail(scanned.path, 'invalid_json', `invalid JSON at ${where}: ${scanned.message}`, {
+          line,
+          column,
+          detail: scanned.message,
+        });
   }
   let value: unknown;
   try {
     value = JSON.parse(body);
   } catch (e) {
     // The scanner accepts exactly JSON, so this is a safety net rather than an expected path.
-    return fail([], 'invalid_json', `invalid JSON: ${(e as Error).message}`, { line: 0, column: 0, detail: (e as Error).message });
+    return fail([], 'invalid_json', `invalid JSON: ${(e as Error).message}`, {
+      line: 0,
+      column: 0,
+      detail: (e as Error).message,
+    });
   }
   return checkDocumentResult(value);
 }
@@ -66,7 +77,11 @@ function checkDocumentResult(value: unknown): GuardResult {
 }
 
 const isPlainScalar = (v: unknown): boolean =>
-  v === null || v === undefined || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+  v === null ||
+  v === undefined ||
+  typeof v === 'string' ||
+  typeof v === 'boolean' ||
+  (typeof v === 'number' && Number.isFinite(v));
 
 /** A path as a linked list from the leaf, so walking a million values allocates no arrays. */
 type PathLink = { key: PathSegment; parent: PathLink | undefined; depth: number } | undefined;
@@ -83,7 +98,8 @@ function segments(link: PathLink): PathSegment[] {
  */
 export function checkDocument(value: unknown): Problem[] {
   const problems: Problem[] = [];
-  const report = (at: PathLink, code: string, message: string, params: ProblemParams = {}) => problems.push(problem('error', segments(at), code, message, {}, params));
+  const report = (at: PathLink, code: string, message: string, params: ProblemParams = {}) =>
+    problems.push(problem('error', segments(at), code, message, {}, params));
   const onPath = new Set<object>();
   // Children are pushed in reverse so they pop in document order; `leave` marks the end of a
   // container so `onPath` holds exactly the ancestors (a cycle is an ancestor seen again).
@@ -96,12 +112,17 @@ export function checkDocument(value: unknown): Problem[] {
       continue;
     }
     if (++count > GUARD_LIMITS.maxValues) {
-      report(undefined, 'too_large', `the document holds more than ${GUARD_LIMITS.maxValues} values`, { limit: GUARD_LIMITS.maxValues, variant: 'values' });
+      report(undefined, 'too_large', `the document holds more than ${GUARD_LIMITS.maxValues} values`, {
+        limit: GUARD_LIMITS.maxValues,
+        variant: 'values',
+      });
       break;
     }
     const { value: v, at } = item;
     if (at && typeof at.key === 'string' && FORBIDDEN_KEYS.has(at.key)) {
-      report(at, 'forbidden_key', `the key "${at.key}" is not allowed (it could alter object prototypes)`, { key: at.key });
+      report(at, 'forbidden_key', `the key "${at.key}" is not allowed (it could alter object prototypes)`, {
+        key: at.key,
+      });
       continue;
     }
     // undefined is how in-memory objects say "absent" (JSON.stringify drops it), so it passes.
@@ -118,7 +139,9 @@ export function checkDocument(value: unknown): Problem[] {
     const obj = v as object;
     const depth = at ? at.depth : 0;
     if (depth >= GUARD_LIMITS.maxDepth) {
-      report(at, 'too_deep', `nesting is deeper than ${GUARD_LIMITS.maxDepth} levels`, { limit: GUARD_LIMITS.maxDepth });
+      report(at, 'too_deep', `nesting is deeper than ${GUARD_LIMITS.maxDepth} levels`, {
+        limit: GUARD_LIMITS.maxDepth,
+      });
       continue;
     }
     if (onPath.has(obj)) {
@@ -144,7 +167,10 @@ export function checkDocument(value: unknown): Problem[] {
       }
     }
     if (count > GUARD_LIMITS.maxValues) {
-      report(undefined, 'too_large', `the document holds more than ${GUARD_LIMITS.maxValues} values`, { limit: GUARD_LIMITS.maxValues, variant: 'values' });
+      report(undefined, 'too_large', `the document holds more than ${GUARD_LIMITS.maxValues} values`, {
+        limit: GUARD_LIMITS.maxValues,
+        variant: 'values',
+      });
       break;
     }
   }

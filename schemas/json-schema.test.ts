@@ -9,7 +9,18 @@ describe('graph.schema.json', () => {
 
   it('describes the input shape: required fields only where no default exists', () => {
     const schema = graphJsonSchema() as { required: string[]; properties: Record<string, unknown> };
-    expect(schema.required).toEqual(['format', 'version', 'id', 'name', 'agents', 'topics', 'subscriptions', 'publications', 'entry', 'output']);
+    expect(schema.required).toEqual([
+      'format',
+      'version',
+      'id',
+      'name',
+      'agents',
+      'topics',
+      'subscriptions',
+      'publications',
+      'entry',
+      'output',
+    ]);
     expect(Object.keys(schema.properties)).toContain('manifest');
   });
 });

@@ -10,7 +10,10 @@ function graphWithEverything(): Graph {
     { id: 'gpt', provider: 'openai', model: 'gpt-4o-mini', credential: 'acme-openai' },
     { id: 'local', provider: 'openai', model: 'llama3', baseUrl: 'http://127.0.0.1:11434/v1' },
   );
-  (g.agents[1] as Extract<GraphInput['agents'][number], { kind: 'assistant' }>).config = { model: 'gpt', tools: ['http_get', 'calculator'] };
+  (g.agents[1] as Extract<GraphInput['agents'][number], { kind: 'assistant' }>).config = {
+    model: 'gpt',
+    tools: ['http_get', 'calculator'],
+  };
   g.agents.push({ id: 'fetch', type: 'fetch', kind: 'tool', config: { tool: 'json_path', argument: '$.a' } });
   g.subscriptions.push({ id: 's-fetch', topic: 'tech-q', agent: 'fetch' });
   g.publications.push({ id: 'p-fetch', agent: 'fetch', topic: 'out' });
@@ -25,7 +28,13 @@ describe('graphManifest', () => {
       models: [
         { id: 'm', provider: 'scripted' },
         { id: 'gpt', provider: 'openai', model: 'gpt-4o-mini', credential: 'acme-openai' },
-        { id: 'local', provider: 'openai', model: 'llama3', baseUrl: 'http://127.0.0.1:11434/v1', credential: 'OPENAI_API_KEY' },
+        {
+          id: 'local',
+          provider: 'openai',
+          model: 'llama3',
+          baseUrl: 'http://127.0.0.1:11434/v1',
+          credential: 'OPENAI_API_KEY',
+        },
       ],
       credentials: ['OPENAI_API_KEY', 'acme-openai'],
       tools: ['calculator', 'http_get', 'json_path'],

@@ -39,7 +39,16 @@ export const Manifest = z
      * server's host its allow-list must admit. Absent when the graph uses none.
      */
     mcpServers: z
-      .array(z.object({ id: Id, transport: z.enum(['http', 'stdio']), server: Id.optional(), host: z.string().max(300).optional() }).strict())
+      .array(
+        z
+          .object({
+            id: Id,
+            transport: z.enum(['http', 'stdio']),
+            server: Id.optional(),
+            host: z.string().max(300).optional(),
+          })
+          .strict(),
+      )
       .max(32)
       .optional(),
   })
@@ -50,16 +59,26 @@ const uniqueSorted = <T extends string>(items: Iterable<T>): T[] => [...new Set(
 
 export function graphManifest(graph: Graph): Manifest {
   const kinds = new Set<AgentKind>(graph.agents.map((a) => a.kind));
-  const tools = graph.agents.flatMap((a) => (a.kind === 'assistant' ? a.config.tools : a.kind === 'tool' && a.config.tool ? [a.config.tool] : []));
+  const tools = graph.agents.flatMap((a) =>
+    a.kind === 'assistant' ? a.config.tools : a.kind === 'tool' && a.config.tool ? [a.config.tool] : [],
+  );
   const models = graph.models.map((m) =>
     m.provider === 'openai'
-      ? { id: m.id, provider: m.provider, model: m.model, baseUrl: m.baseUrl, credential: m.credential ?? DEFAULT_OPENAI_CREDENTIAL }
+      ? {
+          id: m.id,
+          provider: m.provider,
+          model: m.model,
+          baseUrl: m.baseUrl,
+          credential: m.credential ?? DEFAULT_OPENAI_CREDENTIAL,
+        }
       : { id: m.id, provider: m.provider },
   );
   return {
     agentKinds: AGENT_KINDS.filter((k) => kinds.has(k)),
     // Drop absent optionals so the manifest reads the same after a JSON round trip.
-    models: models.map((m) => Object.fromEntries(Object.entries(m).filter(([, v]) => v !== undefined)) as Manifest['models'][number]),
+    models: models.map(
+      (m) => Object.fromEntries(Object.entries(m).filter(([, v]) => v !== undefined)) as Manifest['models'][number],
+    ),
     credentials: uniqueSorted([
       ...models.flatMap((m) => ('credential' in m && m.credential ? [m.credential] : [])),
       ...(graph.mcpServers ?? []).flatMap((s) => (s.transport === 'http' && s.credential ? [s.credential] : [])),
@@ -72,7 +91,9 @@ export function graphManifest(graph: Graph): Manifest {
 
 /** Where a server is, never how it authenticates: the credential name is already in `credentials`. */
 const mcpNeed = (s: McpServer): NonNullable<Manifest['mcpServers']>[number] =>
-  s.transport === 'stdio' ? { id: s.id, transport: s.transport, server: s.server } : { id: s.id, transport: s.transport, host: new URL(s.url).host };
+  s.transport === 'stdio'
+    ? { id: s.id, transport: s.transport, server: s.server }
+    : { id: s.id, transport: s.transport, host: new URL(s.url).host };
 
 /** The graph as a self-describing file for another runner: the graph itself plus its manifest. */
 export function exportGraph(graph: Graph): Graph {

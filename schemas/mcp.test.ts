@@ -11,9 +11,21 @@ function mcpGraph(edit: (g: any) => void = () => undefined): GraphInput {
     version: 1,
     id: 'mcp',
     name: 'MCP',
-    models: [{ id: 'm', provider: 'scripted', rules: [{ match: { contains: 'x' }, toolCalls: [{ name: 'search', arguments: {} }] }] }],
+    models: [
+      {
+        id: 'm',
+        provider: 'scripted',
+        rules: [{ match: { contains: 'x' }, toolCalls: [{ name: 'search', arguments: {} }] }],
+      },
+    ],
     mcpServers: [
-      { id: 'web', transport: 'http', url: 'https://mcp.example.com/mcp?team=1', credential: 'WEB_TOKEN', allowedTools: ['search'] },
+      {
+        id: 'web',
+        transport: 'http',
+        url: 'https://mcp.example.com/mcp?team=1',
+        credential: 'WEB_TOKEN',
+        allowedTools: ['search'],
+      },
       { id: 'local', transport: 'stdio', server: 'files' },
     ],
     agents: [
@@ -39,7 +51,10 @@ function mcpGraph(edit: (g: any) => void = () => undefined): GraphInput {
   edit(g);
   return g;
 }
-const errors = (g: GraphInput) => validateGraph(g).problems.filter((p) => p.severity === 'error').map(({ code, path, message }) => ({ code, path, message }));
+const errors = (g: GraphInput) =>
+  validateGraph(g)
+    .problems.filter((p) => p.severity === 'error')
+    .map(({ code, path, message }) => ({ code, path, message }));
 
 describe('MCP servers in a graph', () => {
   it('validate when every reference fits', () => {
@@ -55,21 +70,44 @@ describe('MCP servers in a graph', () => {
         }),
       ),
     ).toEqual([
-      { code: 'unknown_mcp_server', path: '/agents/0/config/mcpServers/1', message: 'refers to unknown MCP server "nope"' },
-      { code: 'mcp_tool_not_allowed', path: '/agents/1/config/mcp/tool', message: 'MCP server "web" does not allow the tool "delete" (allowedTools)' },
+      {
+        code: 'unknown_mcp_server',
+        path: '/agents/0/config/mcpServers/1',
+        message: 'refers to unknown MCP server "nope"',
+      },
+      {
+        code: 'mcp_tool_not_allowed',
+        path: '/agents/1/config/mcp/tool',
+        message: 'MCP server "web" does not allow the tool "delete" (allowedTools)',
+      },
     ]);
   });
 
   it('need exactly one tool on a tool agent', () => {
     const both = errors(mcpGraph((g) => (g.agents[1].config.tool = 'calculator')));
     const none = errors(mcpGraph((g) => delete g.agents[1].config.mcp));
-    for (const found of [both, none]) expect(found).toEqual([{ code: 'tool_agent_tool', path: '/agents/1/config', message: 'needs exactly one of "tool" (a built-in) or "mcp" (an MCP server\'s tool)' }]);
+    for (const found of [both, none])
+      expect(found).toEqual([
+        {
+          code: 'tool_agent_tool',
+          path: '/agents/1/config',
+          message: 'needs exactly one of "tool" (a built-in) or "mcp" (an MCP server\'s tool)',
+        },
+      ]);
   });
 
   it('refuse duplicate server ids and tool names taken by built-ins', () => {
-    expect(errors(mcpGraph((g) => (g.mcpServers[1].id = 'web')))).toContainEqual({ code: 'duplicate_mcp_server', path: '/mcpServers/1/id', message: 'MCP server id "web" is used twice' });
+    expect(errors(mcpGraph((g) => (g.mcpServers[1].id = 'web')))).toContainEqual({
+      code: 'duplicate_mcp_server',
+      path: '/mcpServers/1/id',
+      message: 'MCP server id "web" is used twice',
+    });
     expect(errors(mcpGraph((g) => g.mcpServers[0].allowedTools.push('memory')))).toEqual([
-      { code: 'mcp_tool_collision', path: '/mcpServers/0/allowedTools/1', message: '"memory" is the name of a built-in tool; an MCP tool may not take it' },
+      {
+        code: 'mcp_tool_collision',
+        path: '/mcpServers/0/allowedTools/1',
+        message: '"memory" is the name of a built-in tool; an MCP tool may not take it',
+      },
     ]);
   });
 
@@ -79,13 +117,23 @@ describe('MCP servers in a graph', () => {
       g.models[0].rules[0].toolCalls[0].name = 'fetch';
     });
     expect(validateGraph(g).problems).toEqual([
-      expect.objectContaining({ severity: 'warning', code: 'tool_not_enabled', path: '/agents/0/config/mcpServers', message: 'its model "m" calls the tool "fetch", which none of its MCP servers allows' }),
+      expect.objectContaining({
+        severity: 'warning',
+        code: 'tool_not_enabled',
+        path: '/agents/0/config/mcpServers',
+        message: 'its model "m" calls the tool "fetch", which none of its MCP servers allows',
+      }),
     ]);
   });
 
   it('refuse a URL that is not http(s) and a stdio server without its name', () => {
-    expect(errors(mcpGraph((g) => (g.mcpServers[0].url = 'file:///etc/passwd')))[0]).toMatchObject({ path: '/mcpServers/0/url' });
-    expect(errors(mcpGraph((g) => delete g.mcpServers[1].server))[0]).toMatchObject({ code: 'required', path: '/mcpServers/1/server' });
+    expect(errors(mcpGraph((g) => (g.mcpServers[0].url = 'file:///etc/passwd')))[0]).toMatchObject({
+      path: '/mcpServers/0/url',
+    });
+    expect(errors(mcpGraph((g) => delete g.mcpServers[1].server))[0]).toMatchObject({
+      code: 'required',
+      path: '/mcpServers/1/server',
+    });
   });
 
   it('are listed in the manifest by name and transport, with the credential name only', () => {
@@ -100,13 +148,15 @@ describe('MCP servers in a graph', () => {
   });
 
   it('leave the manifest of a graph without MCP servers as it was', () => {
-    const graph = Graph.parse(mcpGraph((g) => {
-      delete g.mcpServers;
-      g.agents = [{ id: 'a', type: 'a', kind: 'assistant', config: { model: 'm', tools: ['calculator'] } }];
-      g.subscriptions = [g.subscriptions[0]];
-      g.publications = [g.publications[0]];
-      g.models[0].rules[0].toolCalls[0].name = 'calculator';
-    }));
+    const graph = Graph.parse(
+      mcpGraph((g) => {
+        delete g.mcpServers;
+        g.agents = [{ id: 'a', type: 'a', kind: 'assistant', config: { model: 'm', tools: ['calculator'] } }];
+        g.subscriptions = [g.subscriptions[0]];
+        g.publications = [g.publications[0]];
+        g.models[0].rules[0].toolCalls[0].name = 'calculator';
+      }),
+    );
     expect(Object.keys(graphManifest(graph))).toEqual(['agentKinds', 'models', 'credentials', 'tools', 'allowedHosts']);
   });
 });

@@ -29,7 +29,10 @@ export const McpHttpServer = z
     /** Name of a tenant credential in the runner config sent as the auth header; never its value. */
     credential: CredentialName.optional(),
     /** Header that carries the credential; "Authorization" gets "Bearer <value>". */
-    header: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an HTTP header name').default('Authorization'),
+    header: z
+      .string()
+      .regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an HTTP header name')
+      .default('Authorization'),
   })
   .strict();
 

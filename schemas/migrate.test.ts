@@ -50,7 +50,9 @@ describe('migrate', () => {
       publications: [{ id: 'pub-1', agent: 'helper', topic: 'out' }],
       entry: 'in',
       output: ['out'],
-      layout: { nodes: { in: { x: 0, y: 0 }, helper: { x: 200, y: 0 }, out: { x: 400, y: 0 }, 'sub-0': { x: 200, y: 150 } } },
+      layout: {
+        nodes: { in: { x: 0, y: 0 }, helper: { x: 200, y: 0 }, out: { x: 400, y: 0 }, 'sub-0': { x: 200, y: 150 } },
+      },
     });
   });
 
@@ -68,7 +70,14 @@ describe('migrate', () => {
   it('refuses a version newer than it knows', () => {
     expect(migrate({ version: 7 })).toMatchObject({
       ok: false,
-      problems: [{ severity: 'error', path: '/version', code: 'future_version', message: 'version 7 is newer than this Switchboard understands (up to 1); upgrade Switchboard to open it' }],
+      problems: [
+        {
+          severity: 'error',
+          path: '/version',
+          code: 'future_version',
+          message: 'version 7 is newer than this Switchboard understands (up to 1); upgrade Switchboard to open it',
+        },
+      ],
     });
   });
 
@@ -83,10 +92,20 @@ describe('migrate', () => {
 
   it('reports where a malformed v0 document breaks the upgrade', () => {
     expect(migrate({ ...v0(), edges: [{ from: 'in', to: 'out' }] }).problems).toMatchObject([
-      { severity: 'error', path: '/edges/0', code: 'migration_failed', message: 'cannot upgrade from version 0: must connect a topic and an agent that exist' },
+      {
+        severity: 'error',
+        path: '/edges/0',
+        code: 'migration_failed',
+        message: 'cannot upgrade from version 0: must connect a topic and an agent that exist',
+      },
     ]);
     expect(migrate({ version: 0, nodes: 'x' }).problems).toMatchObject([
-      { severity: 'error', path: '/nodes', code: 'migration_failed', message: 'cannot upgrade from version 0: must be an array' },
+      {
+        severity: 'error',
+        path: '/nodes',
+        code: 'migration_failed',
+        message: 'cannot upgrade from version 0: must be an array',
+      },
     ]);
   });
 });

@@ -30,7 +30,8 @@ describe('problem codes and params', () => {
       expect(Object.keys(PROBLEM_CODES), p.code).toContain(p.code);
       expect(p.params, p.code).toBeTypeOf('object');
       const variant = p.params.variant;
-      if (variant !== undefined) expect(PROBLEM_CODES[p.code as keyof typeof PROBLEM_CODES], `${p.code}/${variant}`).toContain(variant);
+      if (variant !== undefined)
+        expect(PROBLEM_CODES[p.code as keyof typeof PROBLEM_CODES], `${p.code}/${variant}`).toContain(variant);
     }
   });
 });

@@ -34,22 +34,47 @@ export const MAX_START_CONTEXT_CHARS = 4000;
  * flat object of short keys and JSON values, at most MAX_START_CONTEXT_CHARS as JSON.
  */
 export const StartContext = z
-  .record(z.string().min(1).max(64).regex(/^[\w.-]+$/, 'keys may only contain letters, digits, "_", "." and "-"'), z.json())
+  .record(
+    z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[\w.-]+$/, 'keys may only contain letters, digits, "_", "." and "-"'),
+    z.json(),
+  )
   .refine((value) => Object.keys(value).length <= 50, { message: 'must have at most 50 keys' })
-  .refine((value) => JSON.stringify(value).length <= MAX_START_CONTEXT_CHARS, { message: `must be at most ${MAX_START_CONTEXT_CHARS} characters as JSON` });
+  .refine((value) => JSON.stringify(value).length <= MAX_START_CONTEXT_CHARS, {
+    message: `must be at most ${MAX_START_CONTEXT_CHARS} characters as JSON`,
+  });
 export type StartContext = z.infer<typeof StartContext>;
 
 export const CreateSession = z
-  .object({ graphId: Id, version: z.number().int().min(1).optional(), user: z.string().max(200).optional(), context: StartContext.optional(), events: EventScope.optional() })
+  .object({
+    graphId: Id,
+    version: z.number().int().min(1).optional(),
+    user: z.string().max(200).optional(),
+    context: StartContext.optional(),
+    events: EventScope.optional(),
+  })
   .strict();
-export const JoinSession = z.object({ sessionId: SessionId, afterMessageId: z.string().max(100).optional(), events: EventScope.optional() }).strict();
+export const JoinSession = z
+  .object({ sessionId: SessionId, afterMessageId: z.string().max(100).optional(), events: EventScope.optional() })
+  .strict();
 export const LeaveSession = z.object({ sessionId: SessionId }).strict();
 export const SendMessage = z
   .object({
     sessionId: SessionId,
-    content: z.string().min(1, 'must not be empty').max(MAX_MESSAGE_CHARS, `must be at most ${MAX_MESSAGE_CHARS} characters`),
+    content: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(MAX_MESSAGE_CHARS, `must be at most ${MAX_MESSAGE_CHARS} characters`),
     /** Client-chosen id: resending the same id never duplicates the message. */
-    messageId: z.string().min(1).max(100).regex(/^[\w-]+$/).optional(),
+    messageId: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(/^[\w-]+$/)
+      .optional(),
     /** W3C trace context of the caller (else the handshake's headers): the turn's trace continues it. */
     traceparent: z.string().max(100).optional(),
     tracestate: z.string().max(512).optional(),
@@ -113,7 +138,13 @@ export interface MessageCall {
  * Streamed text of one message. `delta` may hold several tokens: the runner joins the tokens of
  * one short window (config tokenWindowMs). Appending every delta in order gives the message's text.
  */
-export interface TokenEvent { sessionId: string; turnId: string; agent: string; messageId: string; delta: string }
+export interface TokenEvent {
+  sessionId: string;
+  turnId: string;
+  agent: string;
+  messageId: string;
+  delta: string;
+}
 export interface AgentEvent {
   sessionId: string;
   turnId: string;
@@ -124,16 +155,16 @@ export interface AgentEvent {
   error?: string;
   time: number;
 }
-export interface InputRequestEvent { sessionId: string; turnId: string; requestId: string; agent: string; prompt: string; timeoutMs: number }
+export interface InputRequestEvent {
+  sessionId: string;
+  turnId: string;
+  requestId: string;
+  agent: string;
+  prompt: string;
+  timeoutMs: number;
+}
 export type TurnEndReason =
-  | 'completed'
-  | 'terminated'
-  | 'max_messages'
-  | 'token_budget'
-  | 'timeout'
-  | 'aborted'
-  | 'input_timeout'
-  | 'error';
+  'completed' | 'terminated' | 'max_messages' | 'token_budget' | 'timeout' | 'aborted' | 'input_timeout' | 'error';
 export interface TurnEndEvent {
   sessionId: string;
   turnId: string;
@@ -145,16 +176,37 @@ export interface TurnEndEvent {
   /** W3C trace id of the turn's trace, when the runner exports traces: to look the turn up in a tracing backend. */
   traceId?: string;
 }
-export interface Usage { promptTokens: number; completionTokens: number; cost: number; estimated: boolean }
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  cost: number;
+  estimated: boolean;
+}
 /**
  * Tokens an agent used: `usage` is its session total and `session` the session's; `call` is what
  * this one model call used, with the graph's `model` id (the trace's per-call figures).
  */
-export interface UsageEvent { sessionId: string; turnId: string; agent: string; usage: Usage; session: Usage; call?: Usage; model?: string }
+export interface UsageEvent {
+  sessionId: string;
+  turnId: string;
+  agent: string;
+  usage: Usage;
+  session: Usage;
+  call?: Usage;
+  model?: string;
+}
 export const SessionState = z.enum(['idle', 'running', 'paused', 'waiting_input', 'closed']);
 export type SessionState = z.infer<typeof SessionState>;
-export interface SessionStateEvent { sessionId: string; state: SessionState; time: number }
-export interface WarningEvent { sessionId?: string; code: string; message: string }
+export interface SessionStateEvent {
+  sessionId: string;
+  state: SessionState;
+  time: number;
+}
+export interface WarningEvent {
+  sessionId?: string;
+  code: string;
+  message: string;
+}
 /** One call of an MCP server's tool, for the trace: what went in and out, and how long it took. */
 export interface ToolCallEvent {
   sessionId: string;

@@ -52,19 +52,46 @@ const mutation = fc.record({
   spot: fc.nat(),
   key: fc.nat(),
   op: fc.constantFrom('set', 'delete', 'duplicate', 'rename'),
-  value: fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.constantFrom('in', 'out', 'm', 'triage', 'tech', 'billing', '', '__proto__', 'model', 'prefix')),
+  value: fc.oneof(
+    fc.jsonValue({ maxDepth: 3 }),
+    fc.constantFrom('in', 'out', 'm', 'triage', 'tech', 'billing', '', '__proto__', 'model', 'prefix'),
+  ),
 });
 
 describe('validateGraph never throws', () => {
   it('on arbitrary JavaScript values', () => {
-    fc.assert(fc.property(fc.anything({ maxDepth: 4, withBigInt: true, withNullPrototype: true, withSparseArray: true }), (v) => expectWellFormed(validateGraph(v))), {
-      numRuns: 300,
-    });
+    fc.assert(
+      fc.property(fc.anything({ maxDepth: 4, withBigInt: true, withNullPrototype: true, withSparseArray: true }), (v) =>
+        expectWellFormed(validateGraph(v)),
+      ),
+      {
+        numRuns: 300,
+      },
+    );
   });
 
   it('on random graph-shaped documents', () => {
-    const node = fc.record({ id: fc.string({ maxLength: 8 }), type: fc.string({ maxLength: 8 }), kind: fc.constantFrom('assistant', 'router', 'user', 'tool', 'aggregator', 'terminator', 'x'), config: fc.dictionary(fc.constantFrom('model', 'rules', 'mode', 'defaultTopic', 'count', 'tool'), fc.jsonValue({ maxDepth: 2 })) }, { requiredKeys: [] });
-    const edge = fc.record({ id: fc.string({ maxLength: 8 }), topic: fc.string({ maxLength: 8 }), agent: fc.string({ maxLength: 8 }), kind: fc.constantFrom('type', 'prefix') }, { requiredKeys: [] });
+    const node = fc.record(
+      {
+        id: fc.string({ maxLength: 8 }),
+        type: fc.string({ maxLength: 8 }),
+        kind: fc.constantFrom('assistant', 'router', 'user', 'tool', 'aggregator', 'terminator', 'x'),
+        config: fc.dictionary(
+          fc.constantFrom('model', 'rules', 'mode', 'defaultTopic', 'count', 'tool'),
+          fc.jsonValue({ maxDepth: 2 }),
+        ),
+      },
+      { requiredKeys: [] },
+    );
+    const edge = fc.record(
+      {
+        id: fc.string({ maxLength: 8 }),
+        topic: fc.string({ maxLength: 8 }),
+        agent: fc.string({ maxLength: 8 }),
+        kind: fc.constantFrom('type', 'prefix'),
+      },
+      { requiredKeys: [] },
+    );
     const doc = fc.record(
       {
         format: fc.constant('switchboard/graph'),
@@ -72,18 +99,27 @@ describe('validateGraph never throws', () => {
         id: fc.string({ maxLength: 8 }),
         name: fc.string({ maxLength: 8 }),
         agents: fc.array(node, { maxLength: 5 }),
-        topics: fc.array(fc.record({ id: fc.string({ maxLength: 8 }), type: fc.string({ maxLength: 8 }) }), { maxLength: 5 }),
+        topics: fc.array(fc.record({ id: fc.string({ maxLength: 8 }), type: fc.string({ maxLength: 8 }) }), {
+          maxLength: 5,
+        }),
         subscriptions: fc.array(edge, { maxLength: 5 }),
         publications: fc.array(edge, { maxLength: 5 }),
         nodes: fc.array(node, { maxLength: 5 }),
-        edges: fc.array(fc.record({ from: fc.string({ maxLength: 8 }), to: fc.string({ maxLength: 8 }) }), { maxLength: 5 }),
+        edges: fc.array(fc.record({ from: fc.string({ maxLength: 8 }), to: fc.string({ maxLength: 8 }) }), {
+          maxLength: 5,
+        }),
         entry: fc.string({ maxLength: 8 }),
         output: fc.oneof(fc.string({ maxLength: 8 }), fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 })),
-        layout: fc.record({ nodes: fc.dictionary(fc.string({ maxLength: 8 }), fc.record({ x: fc.double(), y: fc.double() })) }),
+        layout: fc.record({
+          nodes: fc.dictionary(fc.string({ maxLength: 8 }), fc.record({ x: fc.double(), y: fc.double() })),
+        }),
       },
       { requiredKeys: [] },
     );
-    fc.assert(fc.property(doc, (d) => expectWellFormed(validateGraph(d))), { numRuns: 300 });
+    fc.assert(
+      fc.property(doc, (d) => expectWellFormed(validateGraph(d))),
+      { numRuns: 300 },
+    );
   });
 
   it('on random mutations of valid graphs', () => {
@@ -98,7 +134,10 @@ describe('validateGraph never throws', () => {
           const t = target as Record<string, unknown>;
           if (m.op === 'set') t[key] = m.value;
           else if (m.op === 'delete') Array.isArray(target) ? target.splice(Number(key), 1) : delete t[key];
-          else if (m.op === 'duplicate') Array.isArray(target) ? target.push(structuredClone(target[Number(key)])) : (t[`${key}2`] = structuredClone(t[key]));
+          else if (m.op === 'duplicate')
+            Array.isArray(target)
+              ? target.push(structuredClone(target[Number(key)]))
+              : (t[`${key}2`] = structuredClone(t[key]));
           else if (!Array.isArray(target) && typeof m.value === 'string') {
             t[m.value] = t[key];
             delete t[key];
@@ -123,7 +162,12 @@ describe('parseGraphText agrees with JSON.parse', () => {
 
   it('on valid JSON and on JSON with a character inserted or removed', () => {
     const edited = fc
-      .tuple(fc.json({ maxDepth: 5 }), fc.nat(), fc.constantFrom('', '{', '}', '[', ']', ',', ':', '"', '\\', 'x', ' ', '0', '-', 'e', '.', '\n'), fc.boolean())
+      .tuple(
+        fc.json({ maxDepth: 5 }),
+        fc.nat(),
+        fc.constantFrom('', '{', '}', '[', ']', ',', ':', '"', '\\', 'x', ' ', '0', '-', 'e', '.', '\n'),
+        fc.boolean(),
+      )
       .map(([text, at, ch, remove]) => {
         const i = at % (text.length + 1);
         return remove ? text.slice(0, i) + text.slice(i + 1) : text.slice(0, i) + ch + text.slice(i);

@@ -13,7 +13,8 @@ function problemsAfter(mutate: (g: Doc) => void) {
 }
 
 /** Compact view so expectations read as the problem list. */
-const brief = (ps: ReturnType<typeof problemsAfter>) => ps.map(({ severity, path, code }) => `${severity} ${code} ${path}`);
+const brief = (ps: ReturnType<typeof problemsAfter>) =>
+  ps.map(({ severity, path, code }) => `${severity} ${code} ${path}`);
 
 describe('validateGraph: a valid graph', () => {
   it('has no problems and returns the parsed graph with defaults', () => {
@@ -27,18 +28,28 @@ describe('validateGraph: a valid graph', () => {
 describe('validateGraph: structural', () => {
   it('reports a missing required field with its path', () => {
     const ps = problemsAfter((g) => delete (g as Partial<Doc>).name);
-    expect(ps).toMatchObject([{ severity: 'error', path: '/name', code: 'required', message: 'is required (a string)' }]);
+    expect(ps).toMatchObject([
+      { severity: 'error', path: '/name', code: 'required', message: 'is required (a string)' },
+    ]);
   });
 
   it('reports a wrong type saying what was found, and marks the node', () => {
     const ps = problemsAfter((g) => ((g.agents[1] as Record<string, unknown>).config = { model: 42 }));
-    expect(ps[0]).toMatchObject({ severity: 'error', path: '/agents/1/config/model', code: 'invalid_type', message: 'must be a string, not number 42', nodeId: 'billing' });
+    expect(ps[0]).toMatchObject({
+      severity: 'error',
+      path: '/agents/1/config/model',
+      code: 'invalid_type',
+      message: 'must be a string, not number 42',
+      nodeId: 'billing',
+    });
   });
 
   it('reports an unknown agent kind with the allowed kinds', () => {
     const ps = problemsAfter((g) => ((g.agents[2] as Record<string, unknown>).kind = 'wizard'));
     expect(ps[0]).toMatchObject({ path: '/agents/2/kind', code: 'invalid_value', nodeId: 'tech' });
-    expect(ps[0]!.message).toBe('string "wizard" is not one of "assistant", "user", "router", "tool", "aggregator", "terminator"');
+    expect(ps[0]!.message).toBe(
+      'string "wizard" is not one of "assistant", "user", "router", "tool", "aggregator", "terminator"',
+    );
   });
 
   it('reports each unknown top-level field at its own path', () => {
@@ -50,28 +61,51 @@ describe('validateGraph: structural', () => {
   it('warns about agent fields the schema would drop silently', () => {
     const ps = problemsAfter((g) => Object.assign(g.agents[0]!, { lable: 'typo' }));
     expect(ps).toMatchObject([
-      { severity: 'warning', path: '/agents/0/lable', code: 'unknown_field', message: '"lable" is not a field of an agent and is dropped', nodeId: 'triage' },
+      {
+        severity: 'warning',
+        path: '/agents/0/lable',
+        code: 'unknown_field',
+        message: '"lable" is not a field of an agent and is dropped',
+        nodeId: 'triage',
+      },
     ]);
   });
 
-  it('uses the schema\'s own plain messages for ids', () => {
+  it("uses the schema's own plain messages for ids", () => {
     const ps = problemsAfter((g) => (g.topics[0]!.id = '../etc'));
-    expect(ps[0]).toMatchObject({ severity: 'error', path: '/topics/0/id', code: 'invalid_format', message: 'may only contain letters, digits, "_" and "-"', nodeId: '../etc' });
+    expect(ps[0]).toMatchObject({
+      severity: 'error',
+      path: '/topics/0/id',
+      code: 'invalid_format',
+      message: 'may only contain letters, digits, "_" and "-"',
+      nodeId: '../etc',
+    });
   });
 
   it('reports a missing output list as too small', () => {
     const ps = problemsAfter((g) => (g.output = []));
-    expect(ps).toMatchObject([{ severity: 'error', path: '/output', code: 'too_small', message: 'needs at least one output topic' }]);
+    expect(ps).toMatchObject([
+      { severity: 'error', path: '/output', code: 'too_small', message: 'needs at least one output topic' },
+    ]);
   });
 
   it('says "too big" in plain words with the limit', () => {
     const ps = problemsAfter((g) => (g.agents[1]!.config = { model: 'm', tools: Array(17).fill('calculator') }));
-    expect(ps[0]).toMatchObject({ path: '/agents/1/config/tools', code: 'too_big', message: 'must be at most 16 items' });
+    expect(ps[0]).toMatchObject({
+      path: '/agents/1/config/tools',
+      code: 'too_big',
+      message: 'must be at most 16 items',
+    });
   });
 
   it('explains a bad record key with the id rule', () => {
     const ps = problemsAfter((g) => (g.layout!.nodes!['a b'] = { x: 0, y: 0 }));
-    expect(ps[0]).toMatchObject({ severity: 'error', path: '/layout/nodes/a b', code: 'invalid_key', message: 'the key "a b" is not allowed: it may only contain letters, digits, "_" and "-"' });
+    expect(ps[0]).toMatchObject({
+      severity: 'error',
+      path: '/layout/nodes/a b',
+      code: 'invalid_key',
+      message: 'the key "a b" is not allowed: it may only contain letters, digits, "_" and "-"',
+    });
   });
 
   it('says "whole number", "must not be empty" and "URL" in plain words', () => {
@@ -88,12 +122,21 @@ describe('validateGraph: structural', () => {
 
   it('does not flood with dangling references when a whole collection is unreadable', () => {
     const ps = problemsAfter((g) => ((g as Record<string, unknown>).agents = {}));
-    expect(ps).toMatchObject([{ severity: 'error', path: '/agents', code: 'invalid_type', message: 'must be an array, not an object' }]);
+    expect(ps).toMatchObject([
+      { severity: 'error', path: '/agents', code: 'invalid_type', message: 'must be an array, not an object' },
+    ]);
   });
 
   it('refuses a wrong format with the expected value', () => {
     const ps = problemsAfter((g) => ((g as Record<string, unknown>).format = 'flowise'));
-    expect(ps).toMatchObject([{ severity: 'error', path: '/format', code: 'invalid_value', message: 'must be "switchboard/graph", not string "flowise"' }]);
+    expect(ps).toMatchObject([
+      {
+        severity: 'error',
+        path: '/format',
+        code: 'invalid_value',
+        message: 'must be "switchboard/graph", not string "flowise"',
+      },
+    ]);
   });
 
   it('refuses a document that is not an object', () => {
@@ -126,7 +169,12 @@ describe('validateGraph: guard', () => {
   it('refuses prototype-pollution keys before zod sees them', () => {
     const doc = JSON.parse('{"format":"switchboard/graph","layout":{"nodes":{"__proto__":{"x":1,"y":1}}}}');
     expect(validateGraph(doc).problems).toMatchObject([
-      { severity: 'error', path: '/layout/nodes/__proto__', code: 'forbidden_key', message: 'the key "__proto__" is not allowed (it could alter object prototypes)' },
+      {
+        severity: 'error',
+        path: '/layout/nodes/__proto__',
+        code: 'forbidden_key',
+        message: 'the key "__proto__" is not allowed (it could alter object prototypes)',
+      },
     ]);
   });
 
@@ -142,40 +190,72 @@ describe('validateGraph: duplicates', () => {
   it('reports an id used twice across collections, naming the first use', () => {
     const ps = problemsAfter((g) => (g.publications[3]!.id = 'tech'));
     expect(ps).toMatchObject([
-      { severity: 'error', path: '/publications/3/id', code: 'duplicate_id', message: 'id "tech" is already used at /agents/2', edgeId: 'tech' },
+      {
+        severity: 'error',
+        path: '/publications/3/id',
+        code: 'duplicate_id',
+        message: 'id "tech" is already used at /agents/2',
+        edgeId: 'tech',
+      },
     ]);
   });
 
   it('reports a duplicate model id', () => {
     const ps = problemsAfter((g) => g.models!.push({ id: 'm', provider: 'scripted' }));
-    expect(ps).toMatchObject([{ severity: 'error', path: '/models/1/id', code: 'duplicate_id', message: 'id "m" is already used at /models/0' }]);
+    expect(ps).toMatchObject([
+      { severity: 'error', path: '/models/1/id', code: 'duplicate_id', message: 'id "m" is already used at /models/0' },
+    ]);
   });
 
   it('reports a duplicate agent type name', () => {
     const ps = problemsAfter((g) => (g.agents[2]!.type = 'billing'));
     expect(ps).toMatchObject([
-      { severity: 'error', path: '/agents/2/type', code: 'duplicate_agent_type', message: 'agent type "billing" is already used by agent "billing"', nodeId: 'tech' },
+      {
+        severity: 'error',
+        path: '/agents/2/type',
+        code: 'duplicate_agent_type',
+        message: 'agent type "billing" is already used by agent "billing"',
+        nodeId: 'tech',
+      },
     ]);
   });
 
   it('reports a duplicate topic type name', () => {
     const ps = problemsAfter((g) => (g.topics[3]!.type = 'in'));
     expect(ps).toMatchObject([
-      { severity: 'error', path: '/topics/3/type', code: 'duplicate_topic_type', message: 'topic type "in" is already used by topic "in"', nodeId: 'out' },
+      {
+        severity: 'error',
+        path: '/topics/3/type',
+        code: 'duplicate_topic_type',
+        message: 'topic type "in" is already used by topic "in"',
+        nodeId: 'out',
+      },
     ]);
   });
 
   it('reports a duplicate subscription edge', () => {
     const ps = problemsAfter((g) => g.subscriptions.push({ id: 's-again', topic: 'in', agent: 'triage' }));
     expect(ps).toMatchObject([
-      { severity: 'error', path: '/subscriptions/3', code: 'duplicate_edge', message: 'subscription "in" → "triage" repeats subscription "s-triage"', edgeId: 's-again' },
+      {
+        severity: 'error',
+        path: '/subscriptions/3',
+        code: 'duplicate_edge',
+        message: 'subscription "in" → "triage" repeats subscription "s-triage"',
+        edgeId: 's-again',
+      },
     ]);
   });
 
   it('reports a duplicate publication edge', () => {
     const ps = problemsAfter((g) => g.publications.push({ id: 'p-again', agent: 'tech', topic: 'out' }));
     expect(ps).toMatchObject([
-      { severity: 'error', path: '/publications/4', code: 'duplicate_edge', message: 'publication "tech" → "out" repeats publication "p-tech"', edgeId: 'p-again' },
+      {
+        severity: 'error',
+        path: '/publications/4',
+        code: 'duplicate_edge',
+        message: 'publication "tech" → "out" repeats publication "p-tech"',
+        edgeId: 'p-again',
+      },
     ]);
   });
 });
@@ -188,7 +268,13 @@ describe('validateGraph: reserved names', () => {
     });
     expect(ps).toMatchObject([
       { severity: 'error', path: '/models/1/id', code: 'reserved_id', message: '"__proto__" cannot be used as an id' },
-      { severity: 'error', path: '/topics/3/type', code: 'reserved_id', message: '"constructor" cannot be used as a topic type name', nodeId: 'out' },
+      {
+        severity: 'error',
+        path: '/topics/3/type',
+        code: 'reserved_id',
+        message: '"constructor" cannot be used as a topic type name',
+        nodeId: 'out',
+      },
     ]);
   });
 });
@@ -196,59 +282,123 @@ describe('validateGraph: reserved names', () => {
 describe('validateGraph: dangling references', () => {
   it('subscription to an unknown topic', () => {
     const ps = problemsAfter((g) => (g.subscriptions[2]!.topic = 'nowhere'));
-    expect(ps[0]).toMatchObject({ severity: 'error', path: '/subscriptions/2/topic', code: 'unknown_topic', message: 'refers to unknown topic "nowhere"', edgeId: 's-tech' });
+    expect(ps[0]).toMatchObject({
+      severity: 'error',
+      path: '/subscriptions/2/topic',
+      code: 'unknown_topic',
+      message: 'refers to unknown topic "nowhere"',
+      edgeId: 's-tech',
+    });
   });
 
   it('subscription naming a topic where an agent belongs', () => {
     const ps = problemsAfter((g) => (g.subscriptions[2]!.agent = 'out'));
-    expect(ps[0]).toMatchObject({ severity: 'error', path: '/subscriptions/2/agent', code: 'unknown_agent', message: 'refers to "out", which is a topic, not an agent', edgeId: 's-tech' });
+    expect(ps[0]).toMatchObject({
+      severity: 'error',
+      path: '/subscriptions/2/agent',
+      code: 'unknown_agent',
+      message: 'refers to "out", which is a topic, not an agent',
+      edgeId: 's-tech',
+    });
   });
 
   it('publication from an unknown agent', () => {
     const ps = problemsAfter((g) => (g.publications[3]!.agent = 'ghost'));
-    expect(ps[0]).toMatchObject({ severity: 'error', path: '/publications/3/agent', code: 'unknown_agent', message: 'refers to unknown agent "ghost"', edgeId: 'p-tech' });
+    expect(ps[0]).toMatchObject({
+      severity: 'error',
+      path: '/publications/3/agent',
+      code: 'unknown_agent',
+      message: 'refers to unknown agent "ghost"',
+      edgeId: 'p-tech',
+    });
   });
 
   it('publication to an unknown topic', () => {
     const ps = problemsAfter((g) => (g.publications[3]!.topic = 'void'));
-    expect(ps[0]).toMatchObject({ severity: 'error', path: '/publications/3/topic', code: 'unknown_topic', message: 'refers to unknown topic "void"', edgeId: 'p-tech' });
+    expect(ps[0]).toMatchObject({
+      severity: 'error',
+      path: '/publications/3/topic',
+      code: 'unknown_topic',
+      message: 'refers to unknown topic "void"',
+      edgeId: 'p-tech',
+    });
   });
 
   it('entry naming an unknown topic', () => {
     const ps = problemsAfter((g) => (g.entry = 'nope'));
-    expect(ps).toMatchObject([{ severity: 'error', path: '/entry', code: 'unknown_topic', message: 'refers to unknown topic "nope"', params: { id: 'nope' } }]);
+    expect(ps).toMatchObject([
+      {
+        severity: 'error',
+        path: '/entry',
+        code: 'unknown_topic',
+        message: 'refers to unknown topic "nope"',
+        params: { id: 'nope' },
+      },
+    ]);
   });
 
   it('output naming an unknown topic', () => {
     const ps = problemsAfter((g) => g.output.push('nope'));
-    expect(ps).toMatchObject([{ severity: 'error', path: '/output/1', code: 'unknown_topic', message: 'refers to unknown topic "nope"', params: { id: 'nope' } }]);
+    expect(ps).toMatchObject([
+      {
+        severity: 'error',
+        path: '/output/1',
+        code: 'unknown_topic',
+        message: 'refers to unknown topic "nope"',
+        params: { id: 'nope' },
+      },
+    ]);
   });
 
   it('router rule naming an unknown topic', () => {
     const ps = problemsAfter((g) => ((g.agents[0]!.config as { rules: { topic: string }[] }).rules[0]!.topic = 'lost'));
     expect(ps).toMatchObject([
-      { severity: 'error', path: '/agents/0/config/rules/0/topic', code: 'unknown_topic', message: 'refers to unknown topic "lost"', nodeId: 'triage' },
+      {
+        severity: 'error',
+        path: '/agents/0/config/rules/0/topic',
+        code: 'unknown_topic',
+        message: 'refers to unknown topic "lost"',
+        nodeId: 'triage',
+      },
     ]);
   });
 
   it('router default topic naming an unknown topic', () => {
     const ps = problemsAfter((g) => ((g.agents[0]!.config as { defaultTopic: string }).defaultTopic = 'lost'));
     expect(ps).toMatchObject([
-      { severity: 'error', path: '/agents/0/config/defaultTopic', code: 'unknown_topic', message: 'refers to unknown topic "lost"', nodeId: 'triage' },
+      {
+        severity: 'error',
+        path: '/agents/0/config/defaultTopic',
+        code: 'unknown_topic',
+        message: 'refers to unknown topic "lost"',
+        nodeId: 'triage',
+      },
     ]);
   });
 
   it('assistant naming an unknown model', () => {
     const ps = problemsAfter((g) => (g.agents[1]!.config = { model: 'gpt-9' }));
     expect(ps).toMatchObject([
-      { severity: 'error', path: '/agents/1/config/model', code: 'unknown_model', message: 'refers to unknown model "gpt-9"', nodeId: 'billing' },
+      {
+        severity: 'error',
+        path: '/agents/1/config/model',
+        code: 'unknown_model',
+        message: 'refers to unknown model "gpt-9"',
+        nodeId: 'billing',
+      },
     ]);
   });
 
   it('router naming an unknown model', () => {
     const ps = problemsAfter((g) => Object.assign(g.agents[0]!.config!, { mode: 'model', model: 'gpt-9' }));
     expect(ps).toMatchObject([
-      { severity: 'error', path: '/agents/0/config/model', code: 'unknown_model', message: 'refers to unknown model "gpt-9"', nodeId: 'triage' },
+      {
+        severity: 'error',
+        path: '/agents/0/config/model',
+        code: 'unknown_model',
+        message: 'refers to unknown model "gpt-9"',
+        nodeId: 'triage',
+      },
     ]);
   });
 });
@@ -261,7 +411,8 @@ describe('validateGraph: routers and terminators', () => {
         severity: 'error',
         path: '/agents/0/config/rules/0/topic',
         code: 'route_not_published',
-        message: 'routes to topic "out", which is not among this router\'s publications (add a publication from "triage" to "out")',
+        message:
+          'routes to topic "out", which is not among this router\'s publications (add a publication from "triage" to "out")',
         nodeId: 'triage',
       },
     ]);
@@ -275,14 +426,26 @@ describe('validateGraph: routers and terminators', () => {
   it('mode "model" without a model', () => {
     const ps = problemsAfter((g) => Object.assign(g.agents[0]!.config!, { mode: 'model' }));
     expect(ps).toMatchObject([
-      { severity: 'error', path: '/agents/0/config/model', code: 'router_needs_model', message: 'a router in "model" mode needs a model', nodeId: 'triage' },
+      {
+        severity: 'error',
+        path: '/agents/0/config/model',
+        code: 'router_needs_model',
+        message: 'a router in "model" mode needs a model',
+        nodeId: 'triage',
+      },
     ]);
   });
 
   it('a rules router with nothing to route by', () => {
     const ps = problemsAfter((g) => (g.agents[0]!.config = { rules: [] }));
     expect(ps).toMatchObject([
-      { severity: 'warning', path: '/agents/0/config/rules', code: 'router_no_routes', message: 'has no rules and no default topic, so it never routes anything', nodeId: 'triage' },
+      {
+        severity: 'warning',
+        path: '/agents/0/config/rules',
+        code: 'router_no_routes',
+        message: 'has no rules and no default topic, so it never routes anything',
+        nodeId: 'triage',
+      },
     ]);
   });
 
@@ -292,7 +455,13 @@ describe('validateGraph: routers and terminators', () => {
       g.subscriptions.push({ id: 's-stop', topic: 'out', agent: 'stop' });
     });
     expect(ps).toMatchObject([
-      { severity: 'warning', path: '/agents/3/config', code: 'terminator_no_condition', message: 'has no condition (maxMessages, mention or maxTokens), so it never ends a turn', nodeId: 'stop' },
+      {
+        severity: 'warning',
+        path: '/agents/3/config',
+        code: 'terminator_no_condition',
+        message: 'has no condition (maxMessages, mention or maxTokens), so it never ends a turn',
+        nodeId: 'stop',
+      },
     ]);
   });
 });
@@ -308,7 +477,8 @@ describe('validateGraph: flow', () => {
         severity: 'error',
         path: '/agents/3',
         code: 'unreachable',
-        message: 'agent "lonely" cannot be reached from the entry topic: no chain of subscriptions and publications leads to it',
+        message:
+          'agent "lonely" cannot be reached from the entry topic: no chain of subscriptions and publications leads to it',
         nodeId: 'lonely',
       },
     ]);
@@ -328,7 +498,12 @@ describe('validateGraph: flow', () => {
   it('the entry topic with no subscriber (and no unreachable noise)', () => {
     const ps = problemsAfter((g) => (g.subscriptions[0]!.topic = 'out'));
     expect(ps).toMatchObject([
-      { severity: 'error', path: '/entry', code: 'entry_unsubscribed', message: 'no agent subscribes to the entry topic "in", so a user\'s message goes nowhere' },
+      {
+        severity: 'error',
+        path: '/entry',
+        code: 'entry_unsubscribed',
+        message: 'no agent subscribes to the entry topic "in", so a user\'s message goes nowhere',
+      },
     ]);
   });
 
@@ -342,7 +517,8 @@ describe('validateGraph: flow', () => {
         severity: 'warning',
         path: '/publications/4/topic',
         code: 'no_subscriber',
-        message: 'publishes to topic "log", which no agent subscribes to and which is not an output, so messages there go nowhere',
+        message:
+          'publishes to topic "log", which no agent subscribes to and which is not an output, so messages there go nowhere',
         edgeId: 'p-log',
       },
     ]);
@@ -354,7 +530,13 @@ describe('validateGraph: flow', () => {
     const r = validateGraph(g);
     expect(r.ok).toBe(true);
     expect(r.problems).toMatchObject([
-      { severity: 'warning', path: '/agents/1', code: 'no_publication', message: 'agent "billing" publishes to no topic, so its results go nowhere', nodeId: 'billing' },
+      {
+        severity: 'warning',
+        path: '/agents/1',
+        code: 'no_publication',
+        message: 'agent "billing" publishes to no topic, so its results go nowhere',
+        nodeId: 'billing',
+      },
     ]);
   });
 
@@ -364,7 +546,13 @@ describe('validateGraph: flow', () => {
       g.output.push('silent');
     });
     expect(ps).toMatchObject([
-      { severity: 'warning', path: '/output/1', code: 'output_unpublished', message: 'no agent publishes to the output topic "silent", so the user never sees anything there', nodeId: 'silent' },
+      {
+        severity: 'warning',
+        path: '/output/1',
+        code: 'output_unpublished',
+        message: 'no agent publishes to the output topic "silent", so the user never sees anything there',
+        nodeId: 'silent',
+      },
     ]);
   });
 });
@@ -373,7 +561,12 @@ describe('validateGraph: layout and manifest', () => {
   it('warns about positions of unknown nodes, escaping the pointer', () => {
     const ps = problemsAfter((g) => (g.layout!.nodes!['gone'] = { x: 1, y: 2 }));
     expect(ps).toMatchObject([
-      { severity: 'warning', path: '/layout/nodes/gone', code: 'layout_unknown_node', message: 'has a position for "gone", which is not an agent or topic of this graph' },
+      {
+        severity: 'warning',
+        path: '/layout/nodes/gone',
+        code: 'layout_unknown_node',
+        message: 'has a position for "gone", which is not an agent or topic of this graph',
+      },
     ]);
   });
 
@@ -384,24 +577,49 @@ describe('validateGraph: layout and manifest', () => {
 
   it('warns when a carried manifest no longer matches the graph', () => {
     const ps = problemsAfter((g) =>
-      Object.assign(g, { manifest: { agentKinds: ['tool'], models: [], credentials: [], tools: [], allowedHosts: [] } }),
+      Object.assign(g, {
+        manifest: { agentKinds: ['tool'], models: [], credentials: [], tools: [], allowedHosts: [] },
+      }),
     );
     expect(ps).toMatchObject([
-      { severity: 'warning', path: '/manifest', code: 'stale_manifest', message: 'the manifest no longer matches the graph; export the graph again to refresh it' },
+      {
+        severity: 'warning',
+        path: '/manifest',
+        code: 'stale_manifest',
+        message: 'the manifest no longer matches the graph; export the graph again to refresh it',
+      },
     ]);
   });
 });
 
 describe('validateGraph: versions', () => {
   it('upgrades an older version and says so', () => {
-    const r = validateGraph({ version: 0, id: 'old', title: 'Old', nodes: [{ id: 't', kind: 'topic', name: 't' }], edges: [], entry: 't', output: 't' });
+    const r = validateGraph({
+      version: 0,
+      id: 'old',
+      title: 'Old',
+      nodes: [{ id: 't', kind: 'topic', name: 't' }],
+      edges: [],
+      entry: 't',
+      output: 't',
+    });
     expect(r.graph?.version).toBe(1);
-    expect(r.problems[0]).toMatchObject({ severity: 'warning', path: '/version', code: 'migrated', message: 'upgraded from version 0; save the graph to keep the new format' });
+    expect(r.problems[0]).toMatchObject({
+      severity: 'warning',
+      path: '/version',
+      code: 'migrated',
+      message: 'upgraded from version 0; save the graph to keep the new format',
+    });
   });
 
   it('refuses a future version clearly', () => {
     expect(validateGraph({ ...validGraph(), version: 2 }).problems).toMatchObject([
-      { severity: 'error', path: '/version', code: 'future_version', message: 'version 2 is newer than this Switchboard understands (up to 1); upgrade Switchboard to open it' },
+      {
+        severity: 'error',
+        path: '/version',
+        code: 'future_version',
+        message: 'version 2 is newer than this Switchboard understands (up to 1); upgrade Switchboard to open it',
+      },
     ]);
   });
 });
@@ -438,23 +656,54 @@ describe('validateGraph: entry and output', () => {
 
 describe('validateGraph: patterns and tools', () => {
   it('a router regex that does not compile', () => {
-    const ps = problemsAfter((g) => ((g.agents[0]!.config as { rules: unknown[] }).rules = [{ match: 'regex', value: '(unclosed', topic: 'billing-q' }]));
+    const ps = problemsAfter(
+      (g) =>
+        ((g.agents[0]!.config as { rules: unknown[] }).rules = [
+          { match: 'regex', value: '(unclosed', topic: 'billing-q' },
+        ]),
+    );
     expect(ps).toHaveLength(1);
-    expect(ps[0]).toMatchObject({ severity: 'error', path: '/agents/0/config/rules/0/value', code: 'invalid_regex', nodeId: 'triage' });
+    expect(ps[0]).toMatchObject({
+      severity: 'error',
+      path: '/agents/0/config/rules/0/value',
+      code: 'invalid_regex',
+      nodeId: 'triage',
+    });
     expect(ps[0]!.message).toMatch(/^is not a valid regular expression: .*unclosed/);
   });
 
   it('a scripted model regex that does not compile', () => {
-    const ps = problemsAfter((g) => (g.models![0] = { id: 'm', provider: 'scripted', rules: [{ match: { regex: '[z-a]' } }] }));
+    const ps = problemsAfter(
+      (g) => (g.models![0] = { id: 'm', provider: 'scripted', rules: [{ match: { regex: '[z-a]' } }] }),
+    );
     expect(ps).toHaveLength(1);
     expect(ps[0]).toMatchObject({ severity: 'error', path: '/models/0/rules/0/match/regex', code: 'invalid_regex' });
   });
 
   it('a scripted tool call the assistant does not enable', () => {
-    const ps = problemsAfter((g) => (g.models![0] = { id: 'm', provider: 'scripted', rules: [{ match: {}, toolCalls: [{ name: 'calculator', arguments: {} }] }] }));
+    const ps = problemsAfter(
+      (g) =>
+        (g.models![0] = {
+          id: 'm',
+          provider: 'scripted',
+          rules: [{ match: {}, toolCalls: [{ name: 'calculator', arguments: {} }] }],
+        }),
+    );
     expect(ps).toMatchObject([
-      { severity: 'warning', path: '/agents/1/config/tools', code: 'tool_not_enabled', message: 'its model "m" calls the tool "calculator", which this assistant does not enable', nodeId: 'billing' },
-      { severity: 'warning', path: '/agents/2/config/tools', code: 'tool_not_enabled', message: 'its model "m" calls the tool "calculator", which this assistant does not enable', nodeId: 'tech' },
+      {
+        severity: 'warning',
+        path: '/agents/1/config/tools',
+        code: 'tool_not_enabled',
+        message: 'its model "m" calls the tool "calculator", which this assistant does not enable',
+        nodeId: 'billing',
+      },
+      {
+        severity: 'warning',
+        path: '/agents/2/config/tools',
+        code: 'tool_not_enabled',
+        message: 'its model "m" calls the tool "calculator", which this assistant does not enable',
+        nodeId: 'tech',
+      },
     ]);
   });
 
@@ -466,23 +715,60 @@ describe('validateGraph: patterns and tools', () => {
       g.publications.push({ id: 'p-fetch', agent: 'fetch', topic: 'out' });
     });
     expect(ps).toMatchObject([
-      { severity: 'warning', path: '/agents/1/config/tools', code: 'no_allowed_hosts', message: 'uses http_get, but limits.allowedHosts is empty, so every request will be refused', nodeId: 'billing' },
-      { severity: 'warning', path: '/agents/3/config/tool', code: 'no_allowed_hosts', message: 'uses http_get, but limits.allowedHosts is empty, so every request will be refused', nodeId: 'fetch' },
+      {
+        severity: 'warning',
+        path: '/agents/1/config/tools',
+        code: 'no_allowed_hosts',
+        message: 'uses http_get, but limits.allowedHosts is empty, so every request will be refused',
+        nodeId: 'billing',
+      },
+      {
+        severity: 'warning',
+        path: '/agents/3/config/tool',
+        code: 'no_allowed_hosts',
+        message: 'uses http_get, but limits.allowedHosts is empty, so every request will be refused',
+        nodeId: 'fetch',
+      },
     ]);
-    expect(problemsAfter((g) => {
-      g.agents[1]!.config = { model: 'm', tools: ['http_get'] };
-      g.limits = { allowedHosts: ['example.com'] };
-    })).toEqual([]);
+    expect(
+      problemsAfter((g) => {
+        g.agents[1]!.config = { model: 'm', tools: ['http_get'] };
+        g.limits = { allowedHosts: ['example.com'] };
+      }),
+    ).toEqual([]);
   });
 });
 
 describe('validateGraph: fields the schema drops', () => {
   it('warns about a mistyped scripted rule field (it would otherwise match everything)', () => {
-    const ps = problemsAfter((g) => (g.models![0] = { id: 'm', provider: 'scripted', rules: [{ match: { contain: 'x' } as never, reply: 'r', replies: [] } as never], tokensize: 2 } as never));
+    const ps = problemsAfter(
+      (g) =>
+        (g.models![0] = {
+          id: 'm',
+          provider: 'scripted',
+          rules: [{ match: { contain: 'x' } as never, reply: 'r', replies: [] } as never],
+          tokensize: 2,
+        } as never),
+    );
     expect(ps).toMatchObject([
-      { severity: 'warning', path: '/models/0/tokensize', code: 'unknown_field', message: '"tokensize" is not a field of a scripted model and is dropped' },
-      { severity: 'warning', path: '/models/0/rules/0/replies', code: 'unknown_field', message: '"replies" is not a field of a scripted rule and is dropped' },
-      { severity: 'warning', path: '/models/0/rules/0/match/contain', code: 'unknown_field', message: '"contain" is not a field of a rule match and is dropped' },
+      {
+        severity: 'warning',
+        path: '/models/0/tokensize',
+        code: 'unknown_field',
+        message: '"tokensize" is not a field of a scripted model and is dropped',
+      },
+      {
+        severity: 'warning',
+        path: '/models/0/rules/0/replies',
+        code: 'unknown_field',
+        message: '"replies" is not a field of a scripted rule and is dropped',
+      },
+      {
+        severity: 'warning',
+        path: '/models/0/rules/0/match/contain',
+        code: 'unknown_field',
+        message: '"contain" is not a field of a rule match and is dropped',
+      },
     ]);
   });
 
@@ -493,16 +779,29 @@ describe('validateGraph: fields the schema drops', () => {
   });
 
   it('warns about unknown fields of an openai model', () => {
-    const ps = problemsAfter((g) => g.models!.push({ id: 'o', provider: 'openai', model: 'gpt-4o', apiKey: 'sk-oops' } as never));
+    const ps = problemsAfter((g) =>
+      g.models!.push({ id: 'o', provider: 'openai', model: 'gpt-4o', apiKey: 'sk-oops' } as never),
+    );
     expect(ps).toMatchObject([
-      { severity: 'warning', path: '/models/1/apiKey', code: 'unknown_field', message: '"apiKey" is not a field of an openai model and is dropped; secrets belong in the runner config, named by "credential"' },
+      {
+        severity: 'warning',
+        path: '/models/1/apiKey',
+        code: 'unknown_field',
+        message:
+          '"apiKey" is not a field of an openai model and is dropped; secrets belong in the runner config, named by "credential"',
+      },
     ]);
   });
 });
 
 describe('validateGraph: the start topic', () => {
   const withGreeter = (g: Doc) => {
-    g.agents.push({ id: 'greeter', type: 'greeter', kind: 'assistant', config: { model: 'm' } } as Doc['agents'][number]);
+    g.agents.push({
+      id: 'greeter',
+      type: 'greeter',
+      kind: 'assistant',
+      config: { model: 'm' },
+    } as Doc['agents'][number]);
     g.topics.push({ id: 'hello', type: 'hello' });
     g.subscriptions.push({ id: 's-greeter', topic: 'hello', agent: 'greeter', kind: 'type' });
     g.publications.push({ id: 'p-greeter', agent: 'greeter', topic: 'out' });
@@ -514,7 +813,15 @@ describe('validateGraph: the start topic', () => {
   });
 
   it('a start naming an unknown topic, or an agent', () => {
-    expect(problemsAfter((g) => (g.start = 'nope'))).toEqual([{ severity: 'error', path: '/start', code: 'unknown_topic', message: 'refers to unknown topic "nope"', params: { id: 'nope' } }]);
+    expect(problemsAfter((g) => (g.start = 'nope'))).toEqual([
+      {
+        severity: 'error',
+        path: '/start',
+        code: 'unknown_topic',
+        message: 'refers to unknown topic "nope"',
+        params: { id: 'nope' },
+      },
+    ]);
     expect(brief(problemsAfter((g) => (g.start = 'tech')))).toEqual(['error unknown_topic /start']);
   });
 
@@ -524,11 +831,20 @@ describe('validateGraph: the start topic', () => {
       g.start = 'hello';
     });
     expect(ps).toEqual([
-      { severity: 'warning', path: '/start', code: 'start_unsubscribed', message: 'no agent subscribes to the start topic "hello", so the session-start message goes nowhere', nodeId: 'hello', params: { topic: 'hello' } },
+      {
+        severity: 'warning',
+        path: '/start',
+        code: 'start_unsubscribed',
+        message: 'no agent subscribes to the start topic "hello", so the session-start message goes nowhere',
+        nodeId: 'hello',
+        params: { topic: 'hello' },
+      },
     ]);
   });
 
   it('a start that is not an id', () => {
-    expect(brief(problemsAfter((g) => ((g as Record<string, unknown>).start = 42)))).toEqual(['error invalid_type /start']);
+    expect(brief(problemsAfter((g) => ((g as Record<string, unknown>).start = 42)))).toEqual([
+      'error invalid_type /start',
+    ]);
   });
 });

@@ -40,15 +40,35 @@ function validate(value: unknown): ValidationResult {
   const doc = migrated.value;
   const notes: Problem[] = [];
   if (migrated.from < GRAPH_VERSION) {
-    notes.push(problem('warning', ['version'], 'migrated', `upgraded from version ${migrated.from}; save the graph to keep the new format`, {}, { from: migrated.from }));
+    notes.push(
+      problem(
+        'warning',
+        ['version'],
+        'migrated',
+        `upgraded from version ${migrated.from}; save the graph to keep the new format`,
+        {},
+        { from: migrated.from },
+      ),
+    );
   }
 
   const parsed = Graph.safeParse(doc);
   const structural = parsed.success ? [] : structuralProblems(parsed.error, doc);
   const view = parsed.success ? viewOfGraph(parsed.data) : viewOfDocument(doc);
-  const semantic = [...semanticRules.flatMap((rule) => rule(view)), ...stdioCommandProblems(doc), ...(parsed.success ? mcpProblems(parsed.data) : [])];
+  const semantic = [
+    ...semanticRules.flatMap((rule) => rule(view)),
+    ...stdioCommandProblems(doc),
+    ...(parsed.success ? mcpProblems(parsed.data) : []),
+  ];
   if (parsed.success && manifestIsStale(parsed.data)) {
-    semantic.push(problem('warning', ['manifest'], 'stale_manifest', 'the manifest no longer matches the graph; export the graph again to refresh it'));
+    semantic.push(
+      problem(
+        'warning',
+        ['manifest'],
+        'stale_manifest',
+        'the manifest no longer matches the graph; export the graph again to refresh it',
+      ),
+    );
   }
   const problems = [...notes, ...structural, ...droppedFieldProblems(doc), ...semantic];
   return { ok: !hasErrors(problems), graph: parsed.success ? parsed.data : undefined, problems };
@@ -64,6 +84,18 @@ export function validateGraph(value: unknown): ValidationResult {
     return validate(value);
   } catch (e) {
     // A bug in a rule must not take down the caller (a server handling user input).
-    return { ok: false, problems: [problem('error', [], 'internal_error', `validation failed unexpectedly: ${(e as Error)?.message ?? String(e)}`, {}, { detail: (e as Error)?.message ?? String(e) })] };
+    return {
+      ok: false,
+      problems: [
+        problem(
+          'error',
+          [],
+          'internal_error',
+          `validation failed unexpectedly: ${(e as Error)?.message ?? String(e)}`,
+          {},
+          { detail: (e as Error)?.message ?? String(e) },
+        ),
+      ],
+    };
   }
 }

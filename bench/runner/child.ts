@@ -24,8 +24,14 @@ async function serve(role: string): Promise<void> {
   if (role === 'bare' || role === 'floor') {
     const http = createServer();
     const server = new Server(http, { serveClient: false });
-    server.on('connection', (socket) => (role === 'bare' ? socket.on('ping', (payload: unknown, ack: (r: unknown) => void) => ack({ ok: true, payload })) : floorTurns(server, socket)));
-    http.listen(0, '127.0.0.1', () => process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` })}\n`));
+    server.on('connection', (socket) =>
+      role === 'bare'
+        ? socket.on('ping', (payload: unknown, ack: (r: unknown) => void) => ack({ ok: true, payload }))
+        : floorTurns(server, socket),
+    );
+    http.listen(0, '127.0.0.1', () =>
+      process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` })}\n`),
+    );
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), 'sb-bench-server-'));
@@ -35,15 +41,24 @@ async function serve(role: string): Promise<void> {
       dataDir: dir,
       logLevel: 'error',
       designerDir: join(dir, 'none'),
-      limits: { socket: { perSecond: 100_000, burst: 100_000 }, socketTenant: { perSecond: 100_000, burst: 100_000 }, handshakeTenant: { perSecond: 100_000, burst: 100_000 }, http: { perSecond: 100_000, burst: 100_000 } },
+      limits: {
+        socket: { perSecond: 100_000, burst: 100_000 },
+        socketTenant: { perSecond: 100_000, burst: 100_000 },
+        handshakeTenant: { perSecond: 100_000, burst: 100_000 },
+        http: { perSecond: 100_000, burst: 100_000 },
+      },
     }),
   });
   await putGraph(runner, ECHO);
   process.stdout.write(`${JSON.stringify({ url: runner.url })}\n`);
-  process.once('SIGTERM', () => void runner.close().finally(() => {
-    rmSync(dir, { recursive: true, force: true });
-    process.exit(0);
-  }));
+  process.once(
+    'SIGTERM',
+    () =>
+      void runner.close().finally(() => {
+        rmSync(dir, { recursive: true, force: true });
+        process.exit(0);
+      }),
+  );
 }
 
 /**
@@ -59,20 +74,37 @@ function floorTurns(server: Server, socket: ServerSocket): void {
     void socket.join(`s:${id}`);
     ack({ ok: true, session: { id } });
   });
-  socket.on('session:send', ({ sessionId, content }: { sessionId: string; content: string }, ack: (r: unknown) => void) => {
-    const room = server.to(`s:${sessionId}`);
-    const [messageId, turnId] = [randomUUID(), randomUUID()];
-    const message = (id: string, type: string, sender: string, text: string, output: boolean): MessageEvent => ({
-      sessionId, id, turnId, topic: { type, source: sessionId }, sender, recipients: output ? [] : ['echo'],
-      role: sender === 'user' ? 'user' : 'assistant', content: text, output, time: Date.now(),
-    });
-    room.emit('message', message(messageId, 'bench.in', 'user', content, false));
-    ack({ ok: true, messageId, turnId });
-    setImmediate(() => {
-      room.emit('message', message(randomUUID(), 'bench.out', 'echo', `ok: ${content}`, true));
-      room.emit('turn_end', { sessionId, turnId, reason: 'completed', time: Date.now(), usage: { promptTokens: 3, completionTokens: 2, cost: 0, estimated: true } });
-    });
-  });
+  socket.on(
+    'session:send',
+    ({ sessionId, content }: { sessionId: string; content: string }, ack: (r: unknown) => void) => {
+      const room = server.to(`s:${sessionId}`);
+      const [messageId, turnId] = [randomUUID(), randomUUID()];
+      const message = (id: string, type: string, sender: string, text: string, output: boolean): MessageEvent => ({
+        sessionId,
+        id,
+        turnId,
+        topic: { type, source: sessionId },
+        sender,
+        recipients: output ? [] : ['echo'],
+        role: sender === 'user' ? 'user' : 'assistant',
+        content: text,
+        output,
+        time: Date.now(),
+      });
+      room.emit('message', message(messageId, 'bench.in', 'user', content, false));
+      ack({ ok: true, messageId, turnId });
+      setImmediate(() => {
+        room.emit('message', message(randomUUID(), 'bench.out', 'echo', `ok: ${content}`, true));
+        room.emit('turn_end', {
+          sessionId,
+          turnId,
+          reason: 'completed',
+          time: Date.now(),
+          usage: { promptTokens: 3, completionTokens: 2, cost: 0, estimated: true },
+        });
+      });
+    },
+  );
 }
 
 await serve(process.env.SB_BENCH_ROLE ?? 'runner');

@@ -64,7 +64,8 @@ export async function memoryPerSession(make: () => Promise<Conversation>, sessio
   const before = heapUsed();
   const ids = await Promise.all(Array.from({ length: sessions }, (_, i) => conv.open(i)));
   for (let r = 0; r < 5; r++) {
-    for (let i = 0; i < ids.length; i += 100) await Promise.all(ids.slice(i, i + 100).map((id) => conv.turn(id, `question ${r}`)));
+    for (let i = 0; i < ids.length; i += 100)
+      await Promise.all(ids.slice(i, i + 100).map((id) => conv.turn(id, `question ${r}`)));
   }
   await conv.settle();
   await sleep(500);

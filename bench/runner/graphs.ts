@@ -56,9 +56,20 @@ export const THREE_AGENTS: GraphInput = {
   entry: 'ask',
   output: ['answer'],
 };
-export const SCRIPT = ['Plan: look it up, then write it down.', 'Findings: three facts worth telling.', 'Answer: here are the three facts, plainly.'];
+export const SCRIPT = [
+  'Plan: look it up, then write it down.',
+  'Findings: three facts worth telling.',
+  'Answer: here are the three facts, plainly.',
+];
 
 export async function putGraph(core: Pick<Core, 'store'>, input: GraphInput): Promise<void> {
   const graph = Graph.parse(input);
-  await core.store.putGraph({ tenant: LOCAL_TENANT, id: graph.id, version: 1, graph, draft: false, updatedAt: Date.now() });
+  await core.store.putGraph({
+    tenant: LOCAL_TENANT,
+    id: graph.id,
+    version: 1,
+    graph,
+    draft: false,
+    updatedAt: Date.now(),
+  });
 }

@@ -13,7 +13,11 @@ export async function idleCpu(log: (s: string) => void): Promise<number> {
   const server = await spawnRole('runner');
   try {
     const post = async (path: string, body: unknown) => {
-      const res = await fetch(server.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(server.url + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
       return (await res.json()) as { id: string };
     };
@@ -39,7 +43,9 @@ export async function idleCpu(log: (s: string) => void): Promise<number> {
     await sleep(10_000);
     const ms = (await server.cpuMs()) - before;
     const stats = (await (await fetch(`${server.url}/api/health`)).json()) as { stats: unknown };
-    log(`idle runner process with 1000 sessions, 10 s: ${ms.toFixed(1)} ms CPU, after ${settling.length} s settling (${settling.map((x) => x.toFixed(0)).join(', ')} ms CPU per second) (stats ${JSON.stringify(stats.stats)})`);
+    log(
+      `idle runner process with 1000 sessions, 10 s: ${ms.toFixed(1)} ms CPU, after ${settling.length} s settling (${settling.map((x) => x.toFixed(0)).join(', ')} ms CPU per second) (stats ${JSON.stringify(stats.stats)})`,
+    );
     return ms;
   } finally {
     await server.stop();

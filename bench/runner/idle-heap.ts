@@ -17,7 +17,9 @@ export async function heapPerIdleSession(log: (s: string) => void): Promise<numb
       await flushed(c);
       const after = heapUsed();
       const perSession = Math.max(0, after - before) / n;
-      log(`heap after ${n} sessions ran one turn and went idle: ${((after - before) / 1024).toFixed(0)} KiB total, ${perSession.toFixed(0)} B/session (stats ${JSON.stringify(c.sessions.stats())})`);
+      log(
+        `heap after ${n} sessions ran one turn and went idle: ${((after - before) / 1024).toFixed(0)} KiB total, ${perSession.toFixed(0)} B/session (stats ${JSON.stringify(c.sessions.stats())})`,
+      );
       return perSession;
     } finally {
       await c.close();

@@ -33,7 +33,9 @@ export async function turn(c: Core, id: string, content: string): Promise<void> 
 export async function createSessions(c: Core, graphId: string, n: number): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < n; i += 200) {
-    const batch = await Promise.all(Array.from({ length: Math.min(200, n - i) }, () => c.sessions.create(caller, { graphId })));
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(200, n - i) }, () => c.sessions.create(caller, { graphId })),
+    );
     ids.push(...batch.map((s) => s.id));
   }
   return ids;

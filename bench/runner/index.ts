@@ -22,6 +22,11 @@ export async function run(log: (s: string) => void): Promise<Record<string, numb
   figures.memory_ratio_vs_langgraph = await langgraphMemoryRatio(log);
   figures.three_agent_turns_per_s_switchboard = rates.ours;
   figures.three_agent_turns_per_s_langgraph = rates.langgraph;
-  Object.assign(figures, await (await import('../stream.ts')).run(log), await (await import('../openai-turn.ts')).run(log), await (await import('../drift.ts')).run(log));
+  Object.assign(
+    figures,
+    await (await import('../stream.ts')).run(log),
+    await (await import('../openai-turn.ts')).run(log),
+    await (await import('../drift.ts')).run(log),
+  );
   return figures;
 }

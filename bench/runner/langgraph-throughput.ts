@@ -17,6 +17,8 @@ export async function langgraphThroughput(log: (s: string) => void): Promise<{ o
       await mine.close();
     }
   });
-  log(`three-agent turns/s (median of 3 alternating rounds): switchboard ${oursRate.toFixed(0)}, langgraph ${lgRate.toFixed(0)}`);
+  log(
+    `three-agent turns/s (median of 3 alternating rounds): switchboard ${oursRate.toFixed(0)}, langgraph ${lgRate.toFixed(0)}`,
+  );
   return { ours: oursRate, langgraph: lgRate };
 }

@@ -12,7 +12,10 @@ export async function persistCost(log: (s: string) => void): Promise<number> {
  * Two stores side by side, one holding 100 sessions and one 10,000; turns on 100 sessions of
  * each are timed in alternating rounds so machine noise hits both alike, medians compared.
  */
-export async function persistCostOn(open: (name: 'small' | 'large') => Core | Promise<Core>, log: (s: string) => void): Promise<number> {
+export async function persistCostOn(
+  open: (name: 'small' | 'large') => Core | Promise<Core>,
+  log: (s: string) => void,
+): Promise<number> {
   const small = await open('small');
   const large = await open('large');
   try {
@@ -31,7 +34,9 @@ export async function persistCostOn(open: (name: 'small' | 'large') => Core | Pr
       at10k.push(await persistedTurnMs(large, probeLarge, 100));
     }
     const [m100, m10k] = [median(at100), median(at10k)];
-    log(`persisted turn (median of 5 rounds): ${m100.toFixed(3)} ms with 100 stored sessions, ${m10k.toFixed(3)} ms with 10,000`);
+    log(
+      `persisted turn (median of 5 rounds): ${m100.toFixed(3)} ms with 100 stored sessions, ${m10k.toFixed(3)} ms with 10,000`,
+    );
     return m10k / m100;
   } finally {
     await small.close();

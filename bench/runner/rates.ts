@@ -3,7 +3,12 @@ import type { Served } from './served.ts';
 import type { Clients } from './socket-clients.ts';
 
 /** Runs `step` in a closed loop on every client; counts completions inside the measured window. */
-export async function closedLoop(clients: number, step: (i: number) => Promise<void>, warmupMs: number, measureMs: number): Promise<number> {
+export async function closedLoop(
+  clients: number,
+  step: (i: number) => Promise<void>,
+  warmupMs: number,
+  measureMs: number,
+): Promise<number> {
   let counting = false;
   let done = 0;
   let stop = false;
@@ -57,21 +62,33 @@ export async function measured(server: Served, clients: number, step: (i: number
   cpuAtEnd = await server.cpuMs();
   const client = process.cpuUsage(clientAtStart);
   const n = Math.max(1, ops);
-  return { perSecond, serverCpuUs: ((cpuAtEnd - cpuAtStart) * 1000) / n, clientCpuUs: (client.user + client.system) / n };
+  return {
+    perSecond,
+    serverCpuUs: ((cpuAtEnd - cpuAtStart) * 1000) / n,
+    clientCpuUs: (client.user + client.system) / n,
+  };
 }
 
 /**
  * Measures several client sets in alternating rounds (A, B, A, B…) so a change in machine load
  * hits every set alike; returns the median rate of each set.
  */
-export async function alternating(sets: Array<{ name: string; server: Served; clients: Clients }>, rounds: number, log: (s: string) => void): Promise<Rate[]> {
+export async function alternating(
+  sets: Array<{ name: string; server: Served; clients: Clients }>,
+  rounds: number,
+  log: (s: string) => void,
+): Promise<Rate[]> {
   const runs: Rate[][] = sets.map(() => []);
   for (let r = 0; r < rounds; r++) {
     for (const [k, set] of sets.entries()) runs[k].push(await measured(set.server, set.clients.size, set.clients.step));
   }
   return sets.map((set, k) => {
     const pick = (f: (x: Rate) => number) => median(runs[k].map(f));
-    const rate = { perSecond: pick((x) => x.perSecond), serverCpuUs: pick((x) => x.serverCpuUs), clientCpuUs: pick((x) => x.clientCpuUs) };
+    const rate = {
+      perSecond: pick((x) => x.perSecond),
+      serverCpuUs: pick((x) => x.serverCpuUs),
+      clientCpuUs: pick((x) => x.clientCpuUs),
+    };
     log(
       `${set.name}: ${rate.perSecond.toFixed(0)}/s (median of ${rounds}; ${runs[k].map((x) => x.perSecond.toFixed(0)).join(', ')}), ` +
         `CPU per operation ${rate.serverCpuUs.toFixed(0)} µs server, ${rate.clientCpuUs.toFixed(0)} µs clients`,

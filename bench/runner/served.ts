@@ -13,7 +13,11 @@ export interface Served {
 }
 
 export async function spawnRole(role: 'runner' | 'bare' | 'floor'): Promise<Served> {
-  const { child, url, exited } = await spawnListening(['--expose-gc', '--import', 'tsx', CHILD], { SB_BENCH_ROLE: role, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16' }, role);
+  const { child, url, exited } = await spawnListening(
+    ['--expose-gc', '--import', 'tsx', CHILD],
+    { SB_BENCH_ROLE: role, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16' },
+    role,
+  );
   const cpuMs = () =>
     new Promise<number>((resolve) => {
       child.once('message', (u) => resolve(((u as NodeJS.CpuUsage).user + (u as NodeJS.CpuUsage).system) / 1000));

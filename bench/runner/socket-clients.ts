@@ -44,7 +44,10 @@ export async function turnClients(server: Served, sessions: number): Promise<Cli
   const sockets = await connectMany(server.url, sessions);
   const ids = await Promise.all(
     sockets.map(async (s) => {
-      const ack = (await s.emitWithAck('session:create', { graphId: 'bench-echo', events: 'chat' })) as { ok: boolean; session: SessionInfo };
+      const ack = (await s.emitWithAck('session:create', { graphId: 'bench-echo', events: 'chat' })) as {
+        ok: boolean;
+        session: SessionInfo;
+      };
       if (!ack.ok) throw new Error(`session:create failed: ${JSON.stringify(ack)}`);
       return ack.session.id;
     }),

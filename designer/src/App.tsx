@@ -26,9 +26,16 @@ function Toasts() {
   return (
     <div className="toasts" aria-live="assertive">
       {toasts.map((toast) => (
-        <div key={toast.id} className={`toast ${toast.kind}`} role={toast.kind === 'error' ? 'alert' : 'status'} data-testid={toast.testId ?? `toast-${toast.kind}`}>
+        <div
+          key={toast.id}
+          className={`toast ${toast.kind}`}
+          role={toast.kind === 'error' ? 'alert' : 'status'}
+          data-testid={toast.testId ?? `toast-${toast.kind}`}
+        >
           <span>{toast.text}</span>
-          <button type="button" className="icon" aria-label={t('editor.dismiss')} onClick={() => dismiss(toast.id)}>✕</button>
+          <button type="button" className="icon" aria-label={t('editor.dismiss')} onClick={() => dismiss(toast.id)}>
+            ✕
+          </button>
         </div>
       ))}
     </div>

@@ -12,7 +12,12 @@ function team(aggregator: Record<string, unknown>, researchers = ['alice', 'bob'
     compactGraph({
       models: [{ id: 'm', provider: 'scripted', fallback: '{agent} found {input}' }],
       agents: [
-        ...researchers.map((r) => ({ id: r, type: r, kind: 'assistant' as const, config: { model: 'm', stream: false } })),
+        ...researchers.map((r) => ({
+          id: r,
+          type: r,
+          kind: 'assistant' as const,
+          config: { model: 'm', stream: false },
+        })),
         { id: 'join', type: 'join', kind: 'aggregator', config: aggregator },
       ],
       topics: ['question', 'findings', 'summary'],

@@ -38,7 +38,10 @@ export class AggregatorAgent extends GraphAgent<AggregatorDef> {
   private arm(): void {
     clearTimeout(this.timer);
     // unref: a pending aggregation must never keep the process alive on its own.
-    this.timer = setTimeout(() => void this.flush().catch((e) => this.onTimerError(e)), Math.max(0, this.state.deadline - Date.now())).unref();
+    this.timer = setTimeout(
+      () => void this.flush().catch((e) => this.onTimerError(e)),
+      Math.max(0, this.state.deadline - Date.now()),
+    ).unref();
   }
 
   private async flush(): Promise<void> {
@@ -58,7 +61,10 @@ export class AggregatorAgent extends GraphAgent<AggregatorDef> {
 
   private onTimerError(e: unknown): void {
     const session = this.setup.env.session(this.id.key);
-    session.emit('warning', { code: 'aggregator_error', message: `aggregator "${this.def.type}": ${e instanceof Error ? e.message : String(e)}` });
+    session.emit('warning', {
+      code: 'aggregator_error',
+      message: `aggregator "${this.def.type}": ${e instanceof Error ? e.message : String(e)}`,
+    });
   }
 
   private reset(): void {
@@ -81,7 +87,11 @@ export class AggregatorAgent extends GraphAgent<AggregatorDef> {
   loadState(state: unknown): void {
     this.reset();
     const s = state as Partial<AggregatorState> | null;
-    const parts = Array.isArray(s?.parts) ? s.parts.filter((p) => typeof p?.content === 'string').map((p) => ({ sender: String(p.sender), content: p.content })) : [];
+    const parts = Array.isArray(s?.parts)
+      ? s.parts
+          .filter((p) => typeof p?.content === 'string')
+          .map((p) => ({ sender: String(p.sender), content: p.content }))
+      : [];
     if (parts.length === 0) return;
     this.state = { turnId: String(s?.turnId ?? ''), parts, deadline: Number(s?.deadline) || Date.now() };
     this.arm();

@@ -12,7 +12,11 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 
-function setup(config: Record<string, unknown>, models?: GraphInput['models'], publications: Array<[string, string]> = [['bot', 'reply']]) {
+function setup(
+  config: Record<string, unknown>,
+  models?: GraphInput['models'],
+  publications: Array<[string, string]> = [['bot', 'reply']],
+) {
   const runtime = new SingleThreadedAgentRuntime();
   const published = recordPublished(runtime);
   const env = new TestEnv(
@@ -23,8 +27,16 @@ function setup(config: Record<string, unknown>, models?: GraphInput['models'], p
           provider: 'scripted',
           tokenSize: 2,
           rules: [
-            { match: { contains: 'math' }, toolCalls: [{ name: 'calculator', arguments: { expression: '2+3*4' } }], reply: 'result: {tool}' },
-            { match: { contains: 'clock' }, toolCalls: [{ name: 'current_time', arguments: {} }], reply: 'time: {tool}' },
+            {
+              match: { contains: 'math' },
+              toolCalls: [{ name: 'calculator', arguments: { expression: '2+3*4' } }],
+              reply: 'result: {tool}',
+            },
+            {
+              match: { contains: 'clock' },
+              toolCalls: [{ name: 'current_time', arguments: {} }],
+              reply: 'time: {tool}',
+            },
             { match: { call: 2 }, reply: 'second reply' },
           ],
           fallback: 'echo {input}',
@@ -45,7 +57,16 @@ function setup(config: Record<string, unknown>, models?: GraphInput['models'], p
 }
 
 const openaiModel = (over: Record<string, unknown> = {}) => [
-  { id: 'm', provider: 'openai' as const, model: 'fake-model', baseUrl: fake.baseURL, credential: 'openai', maxRetries: 0, timeoutMs: 2000, ...over },
+  {
+    id: 'm',
+    provider: 'openai' as const,
+    model: 'fake-model',
+    baseUrl: fake.baseURL,
+    credential: 'openai',
+    maxRetries: 0,
+    timeoutMs: 2000,
+    ...over,
+  },
 ];
 
 describe('assistant agent', () => {
@@ -62,16 +83,23 @@ describe('assistant agent', () => {
       ['bot', 'start', 'inbox'],
       ['bot', 'finish', 'inbox'],
     ]);
-    expect(s.usage).toEqual([{ agent: 'bot', promptTokens: 4, completionTokens: 3, estimated: true, modelId: 'm', turnId: s.turnId() }]);
+    expect(s.usage).toEqual([
+      { agent: 'bot', promptTokens: 4, completionTokens: 3, estimated: true, modelId: 'm', turnId: s.turnId() },
+    ]);
   });
 
   it('publishes its reply to every publication topic, without tokens when streaming is off', async () => {
-    const t = setup({ stream: false }, undefined, [['bot', 'reply'], ['bot', 'log']]);
-    const s = await t.say('hi');
-    expect(t.published.filter((p) => p.message.sender === 'bot').map((p) => [p.topic.type, p.message.content])).toEqual([
-      ['ns.reply', 'echo hi'],
-      ['ns.log', 'echo hi'],
+    const t = setup({ stream: false }, undefined, [
+      ['bot', 'reply'],
+      ['bot', 'log'],
     ]);
+    const s = await t.say('hi');
+    expect(t.published.filter((p) => p.message.sender === 'bot').map((p) => [p.topic.type, p.message.content])).toEqual(
+      [
+        ['ns.reply', 'echo hi'],
+        ['ns.log', 'echo hi'],
+      ],
+    );
     expect(s.eventsOf('token')).toEqual([]);
   });
 
@@ -98,8 +126,13 @@ describe('assistant agent', () => {
     const s = await t.say('loop forever');
     expect(fake.requests.length - before).toBe(3);
     const last = fake.requests.at(-1)!.body.messages;
-    expect(last.filter((m: { role: string }) => m.role === 'tool').map((m: { content: string }) => m.content)).toEqual(['2', '2']);
-    expect(s.eventsOf('warning')).toEqual([{ code: 'max_tool_rounds', message: 'agent "bot" stopped after 2 tool-call rounds' }]);
+    expect(last.filter((m: { role: string }) => m.role === 'tool').map((m: { content: string }) => m.content)).toEqual([
+      '2',
+      '2',
+    ]);
+    expect(s.eventsOf('warning')).toEqual([
+      { code: 'max_tool_rounds', message: 'agent "bot" stopped after 2 tool-call rounds' },
+    ]);
     expect(t.published.filter((p) => p.message.sender === 'bot').map((p) => p.message.content)).toEqual(['thinking']);
     expect(s.usage.every((u) => !u.estimated && u.promptTokens === 10)).toBe(true);
   });
@@ -135,7 +168,12 @@ describe('assistant agent', () => {
     await t.runtime.closeKey(t.sid);
     await t.runtime.agentLoadState(id, { ...state, replies: 1 });
     await t.say('three');
-    expect(t.published.filter((p) => p.message.sender === 'bot').map((p) => p.message.content).at(-1)).toBe('second reply');
+    expect(
+      t.published
+        .filter((p) => p.message.sender === 'bot')
+        .map((p) => p.message.content)
+        .at(-1),
+    ).toBe('second reply');
   });
 
   it('sends the system message and its context to an OpenAI-compatible model', async () => {

@@ -33,28 +33,64 @@ export class AssistantAgent extends GraphAgent<AssistantDef> {
     const model = this.setup.env.model(config.model);
     const replyId = randomUUID();
     const call = ++this.state.replies;
-    const toolbox = await assistantToolbox(toolSpecs(config.tools), config.mcpServers ?? [], this.setup.env.mcp, session, agent);
+    const toolbox = await assistantToolbox(
+      toolSpecs(config.tools),
+      config.mcpServers ?? [],
+      this.setup.env.mcp,
+      session,
+      agent,
+    );
     const tools = toolbox.specs.length ? toolbox.specs : undefined;
-    const onToken = config.stream ? (delta: string) => session.emit('token', { turnId, agent, messageId: replyId, delta }) : undefined;
-    const messages: ModelMessage[] = config.systemMessage ? [{ role: 'system', content: config.systemMessage }, ...this.state.history] : [...this.state.history];
+    const onToken = config.stream
+      ? (delta: string) => session.emit('token', { turnId, agent, messageId: replyId, delta })
+      : undefined;
+    const messages: ModelMessage[] = config.systemMessage
+      ? [{ role: 'system', content: config.systemMessage }, ...this.state.history]
+      : [...this.state.history];
 
-    const toolContext: ToolContext = { allowedHosts: this.setup.env.graph.limits.allowedHosts, memory: session.memory, signal: session.signal };
+    const toolContext: ToolContext = {
+      allowedHosts: this.setup.env.graph.limits.allowedHosts,
+      memory: session.memory,
+      signal: session.signal,
+    };
     let result: ChatResult;
     for (let round = 0; ; round++) {
-      result = await model.chat({ messages, tools, signal: session.signal, onToken, agent, call, ...(trace ? { trace } : {}) });
+      result = await model.chat({
+        messages,
+        tools,
+        signal: session.signal,
+        onToken,
+        agent,
+        call,
+        ...(trace ? { trace } : {}),
+      });
       session.recordUsage(agent, result.usage, config.model);
       if (result.toolCalls.length === 0) break;
       if (round >= config.maxToolRounds) {
-        session.emit('warning', { code: 'max_tool_rounds', message: `agent "${agent}" stopped after ${config.maxToolRounds} tool-call rounds` });
+        session.emit('warning', {
+          code: 'max_tool_rounds',
+          message: `agent "${agent}" stopped after ${config.maxToolRounds} tool-call rounds`,
+        });
         break;
       }
       messages.push({ role: 'assistant', content: result.content, toolCalls: result.toolCalls });
       for (const c of result.toolCalls) {
         const server = toolbox.mcp.get(c.name);
         const output = config.tools.includes(c.name as never)
-          ? (await traceToolCall(turn, c.name, { type: 'builtin' }, (trace) => runTool(c.name, c.arguments, trace ? { ...toolContext, trace } : toolContext))).output
+          ? (
+              await traceToolCall(turn, c.name, { type: 'builtin' }, (trace) =>
+                runTool(c.name, c.arguments, trace ? { ...toolContext, trace } : toolContext),
+              )
+            ).output
           : server !== undefined
-            ? (await traceToolCall(turn, c.name, { type: 'mcp', server }, () => callMcpTool(this.setup.env.mcp, { server, tool: c.name, arguments: c.arguments }, session, { turnId, agent }))).output
+            ? (
+                await traceToolCall(turn, c.name, { type: 'mcp', server }, () =>
+                  callMcpTool(this.setup.env.mcp, { server, tool: c.name, arguments: c.arguments }, session, {
+                    turnId,
+                    agent,
+                  }),
+                )
+              ).output
             : `Error: tool "${c.name}" is not enabled for this agent; enabled: ${toolbox.specs.map((s) => s.name).join(', ') || 'none'}`;
         messages.push({ role: 'tool', content: output, toolCallId: c.id, name: c.name });
       }
@@ -67,7 +103,8 @@ export class AssistantAgent extends GraphAgent<AssistantDef> {
   private remember(m: ModelMessage): void {
     const history = this.state.history;
     history.push(m);
-    if (history.length > this.def.config.contextWindow) history.splice(0, history.length - this.def.config.contextWindow);
+    if (history.length > this.def.config.contextWindow)
+      history.splice(0, history.length - this.def.config.contextWindow);
   }
 
   saveState(): AssistantState {
@@ -77,7 +114,9 @@ export class AssistantAgent extends GraphAgent<AssistantDef> {
   loadState(state: unknown): void {
     const s = state as Partial<AssistantState> | null;
     this.state = {
-      history: Array.isArray(s?.history) ? s.history.filter((m) => typeof m?.content === 'string' && typeof m?.role === 'string') : [],
+      history: Array.isArray(s?.history)
+        ? s.history.filter((m) => typeof m?.content === 'string' && typeof m?.role === 'string')
+        : [],
       replies: typeof s?.replies === 'number' ? s.replies : 0,
     };
   }

@@ -39,7 +39,10 @@ export interface Turn {
 }
 
 export const isChatMessage = (m: unknown): m is ChatMessage =>
-  typeof m === 'object' && m !== null && typeof (m as ChatMessage).content === 'string' && typeof (m as ChatMessage).turnId === 'string';
+  typeof m === 'object' &&
+  m !== null &&
+  typeof (m as ChatMessage).content === 'string' &&
+  typeof (m as ChatMessage).turnId === 'string';
 
 /**
  * The shared behaviour of every kind: reads the session from the agent key, emits the
@@ -69,7 +72,10 @@ export abstract class GraphAgent<D extends AgentNode = AgentNode> implements Age
     const session = this.setup.env.session(this.id.key);
     const agent = this.def.type;
     if (!isChatMessage(message)) {
-      session.emit('warning', { code: 'unexpected_message', message: `agent "${agent}" ignored a message that is not a chat message` });
+      session.emit('warning', {
+        code: 'unexpected_message',
+        message: `agent "${agent}" ignored a message that is not a chat message`,
+      });
       return;
     }
     if (session.signal.aborted) return;
@@ -77,7 +83,9 @@ export abstract class GraphAgent<D extends AgentNode = AgentNode> implements Age
     const turn: Turn = { session, turnId: message.turnId, topic };
     session.emit('agent', { turnId: turn.turnId, agent, phase: 'start', topic, time: Date.now() });
     try {
-      await inAgentSpan(turn.turnId, { id: this.def.id, type: agent, kind: this.def.kind, topic }, (trace) => Promise.resolve(this.handle(message, trace ? { ...turn, trace } : turn)));
+      await inAgentSpan(turn.turnId, { id: this.def.id, type: agent, kind: this.def.kind, topic }, (trace) =>
+        Promise.resolve(this.handle(message, trace ? { ...turn, trace } : turn)),
+      );
       session.emit('agent', { turnId: turn.turnId, agent, phase: 'finish', topic, time: Date.now() });
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
@@ -93,14 +101,29 @@ export abstract class GraphAgent<D extends AgentNode = AgentNode> implements Age
    * Publishes `content` to `outlets` (default: all of the agent's publications) in its own
    * session. `firstId` lets a streamed reply keep the id its token events announced.
    */
-  protected async publish(turnId: string, content: string, role: Role, outlets: readonly Outlet[] = this.setup.outlets, firstId?: string): Promise<void> {
+  protected async publish(
+    turnId: string,
+    content: string,
+    role: Role,
+    outlets: readonly Outlet[] = this.setup.outlets,
+    firstId?: string,
+  ): Promise<void> {
     const runtime = this.runtime ?? this.setup.runtime;
     const pending: Promise<void>[] = [];
-    topicsOut(turnId, this.def.id, outlets.map((o) => o.graphType));
+    topicsOut(
+      turnId,
+      this.def.id,
+      outlets.map((o) => o.graphType),
+    );
     for (let i = 0; i < outlets.length; i++) {
       const id = i === 0 && firstId ? firstId : randomUUID();
       const message: ChatMessage = { id, turnId, role, content, sender: this.def.type };
-      pending.push(runtime.publishMessage(message, new TopicId(outlets[i].runtimeType, this.id.key), { sender: this.id, messageId: id }));
+      pending.push(
+        runtime.publishMessage(message, new TopicId(outlets[i].runtimeType, this.id.key), {
+          sender: this.id,
+          messageId: id,
+        }),
+      );
     }
     await Promise.all(pending);
   }

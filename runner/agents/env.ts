@@ -19,7 +19,11 @@ export interface SessionContext {
   /** Aborted when the turn is aborted or runs out of budget. */
   readonly signal: AbortSignal;
   emit<E extends keyof ServerEvents>(event: E, payload: Omit<ServerEvents[E], 'sessionId'>): void;
-  recordUsage(agent: string, usage: { promptTokens: number; completionTokens: number; estimated: boolean }, modelId?: string): void;
+  recordUsage(
+    agent: string,
+    usage: { promptTokens: number; completionTokens: number; estimated: boolean },
+    modelId?: string,
+  ): void;
   /**
    * Asks the session's client for input during turn `turnId`; rejects on timeout or abort, or
    * at once when that turn is no longer the one running.

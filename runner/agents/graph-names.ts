@@ -10,7 +10,11 @@ const NAMESPACE = /^[A-Za-z0-9_-]{1,100}$/;
 
 /** A readable, collision-free namespace for one version of one tenant's graph. */
 export function graphNamespace(tenant: string, graphId: string, version: number): string {
-  const hash = createHash('sha256').update(`${tenant}\u0000${graphId}\u0000${version}`).digest('base64url').replace(/[^A-Za-z0-9]/g, '').slice(0, 10);
+  const hash = createHash('sha256')
+    .update(`${tenant}\u0000${graphId}\u0000${version}`)
+    .digest('base64url')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, 10);
   return `${graphId}-v${version}-${hash}`;
 }
 
@@ -23,9 +27,14 @@ export class GraphNames {
   private readonly prefix: string;
   private readonly topicTypeById: Map<string, string>;
 
-  constructor(readonly namespace: string, graph: Graph) {
+  constructor(
+    readonly namespace: string,
+    graph: Graph,
+  ) {
     if (!NAMESPACE.test(namespace))
-      throw invalid(`namespace "${namespace}" may only contain letters, digits, "_" and "-" (1 to 100 characters)`, { namespace });
+      throw invalid(`namespace "${namespace}" may only contain letters, digits, "_" and "-" (1 to 100 characters)`, {
+        namespace,
+      });
     this.prefix = `${namespace}.`;
     this.topicTypeById = new Map(graph.topics.map((t) => [t.id, this.prefix + t.type]));
   }

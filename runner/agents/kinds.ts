@@ -10,7 +10,10 @@ import { ToolAgent } from './tool.ts';
 import { UserAgent } from './user.ts';
 
 type NodeOf<K extends AgentKind> = Extract<AgentNode, { kind: K }>;
-export type AgentClass<K extends AgentKind = AgentKind> = new (id: AgentId, setup: AgentSetup<NodeOf<K>>) => GraphAgent<NodeOf<K>>;
+export type AgentClass<K extends AgentKind = AgentKind> = new (
+  id: AgentId,
+  setup: AgentSetup<NodeOf<K>>,
+) => GraphAgent<NodeOf<K>>;
 
 /** Kind → implementation. Adding a kind: its schema in schemas/kinds, its class file here, one line below. */
 const agentClasses: { [K in AgentKind]?: AgentClass<K> } = {

@@ -30,7 +30,9 @@ describe('loadGraph', () => {
     const sid = randomUUID();
     await userSays(runtime, a, envA, sid, 'ping');
     const replies = published.filter((p) => p.message.sender === 'bot');
-    expect(replies.map((p) => [p.topic.type, p.topic.source, p.message.content])).toEqual([['graph-a.reply', sid, 'A heard ping']]);
+    expect(replies.map((p) => [p.topic.type, p.topic.source, p.message.content])).toEqual([
+      ['graph-a.reply', sid, 'A heard ping'],
+    ]);
     expect(envB.sessions.size).toBe(0);
     expect(runtime.liveInstances(sid)).toBe(1);
   });
@@ -44,11 +46,17 @@ describe('loadGraph', () => {
     await Promise.all([userSays(runtime, g, env, s1, 'one'), userSays(runtime, g, env, s2, 'uno')]);
     await userSays(runtime, g, env, s1, 'two');
 
-    const of = (sid: string) => published.filter((p) => p.topic.source === sid && p.message.sender === 'bot').map((p) => p.message.content);
+    const of = (sid: string) =>
+      published.filter((p) => p.topic.source === sid && p.message.sender === 'bot').map((p) => p.message.content);
     expect(of(s1)).toEqual(['reply #1 to one', 'reply #2 to two']);
     expect(of(s2)).toEqual(['reply #1 to uno']);
     expect(runtime.liveInstances()).toBe(2);
-    expect(env.session(s2).eventsOf('agent').every((e) => e.turnId === env.session(s2).turnId())).toBe(true);
+    expect(
+      env
+        .session(s2)
+        .eventsOf('agent')
+        .every((e) => e.turnId === env.session(s2).turnId()),
+    ).toBe(true);
   });
 
   it('namespaces prefix subscriptions without reaching other graphs', async () => {
@@ -62,7 +70,10 @@ describe('loadGraph', () => {
           { id: 'audit', type: 'audit', kind: 'terminator', config: {} },
         ],
         topics: ['inbox', { id: 'all', type: 'out' }, { id: 'outA', type: 'out.a' }],
-        subscriptions: [['inbox', 'fan'], ['all', 'audit', 'prefix']],
+        subscriptions: [
+          ['inbox', 'fan'],
+          ['all', 'audit', 'prefix'],
+        ],
         publications: [['fan', 'outA']],
         entry: 'inbox',
         output: ['outA'],
@@ -73,9 +84,17 @@ describe('loadGraph', () => {
     loadGraph(runtime, env2.graph, env2, 'n2');
     const sid = randomUUID();
     await userSays(runtime, g1, env1, sid, '6*7');
-    expect(published.filter((p) => p.message.sender === 'fan').map((p) => [p.topic.type, p.message.content])).toEqual([['n1.out.a', '42']]);
+    expect(published.filter((p) => p.message.sender === 'fan').map((p) => [p.topic.type, p.message.content])).toEqual([
+      ['n1.out.a', '42'],
+    ]);
     // The prefix subscription of n1 woke n1's audit agent; n2's never ran.
-    expect(env1.session(sid).eventsOf('agent').filter((e) => e.agent === 'audit').map((e) => [e.phase, e.topic])).toEqual([
+    expect(
+      env1
+        .session(sid)
+        .eventsOf('agent')
+        .filter((e) => e.agent === 'audit')
+        .map((e) => [e.phase, e.topic]),
+    ).toEqual([
       ['start', 'out.a'],
       ['finish', 'out.a'],
     ]);
@@ -116,13 +135,22 @@ describe('loadGraph', () => {
     const runtime = new SingleThreadedAgentRuntime();
     const env = new TestEnv(echoGraph('x'));
     expect(() => loadGraph(runtime, env.graph, env, 'a.b')).toThrow(/namespace "a.b" may only contain letters, digits/);
-    const broken = { ...env.graph, subscriptions: [{ id: 's', topic: 'inbox', agent: 'ghost', kind: 'type' as const }] };
-    expect(() => loadGraph(runtime, broken, env, 'bad')).toThrow('subscriptions: "s" names agent "ghost", which the graph does not have');
+    const broken = {
+      ...env.graph,
+      subscriptions: [{ id: 's', topic: 'inbox', agent: 'ghost', kind: 'type' as const }],
+    };
+    expect(() => loadGraph(runtime, broken, env, 'bad')).toThrow(
+      'subscriptions: "s" names agent "ghost", which the graph does not have',
+    );
     expect(() => loadGraph(runtime, env.graph, env, 'bad')).not.toThrow();
   });
 
   it('makes distinct, valid namespaces per tenant, graph and version', () => {
-    const names = [graphNamespace('acme', 'support', 1), graphNamespace('acme', 'support', 2), graphNamespace('globex', 'support', 1)];
+    const names = [
+      graphNamespace('acme', 'support', 1),
+      graphNamespace('acme', 'support', 2),
+      graphNamespace('globex', 'support', 1),
+    ];
     expect(new Set(names).size).toBe(3);
     for (const n of names) expect(n).toMatch(/^support-v\d-[A-Za-z0-9]{10}$/);
   });

@@ -71,7 +71,11 @@ export function loadGraph(runtime: AgentRuntime, graph: Graph, env: AgentEnv, na
   const outletsOf = (agentId: string): Outlet[] =>
     graph.publications
       .filter((p) => p.agent === agentId)
-      .map((p) => ({ topicId: p.topic, graphType: topicsById.get(p.topic)?.type ?? p.topic, runtimeType: names.topicType(p.topic) }));
+      .map((p) => ({
+        topicId: p.topic,
+        graphType: topicsById.get(p.topic)?.type ?? p.topic,
+        runtimeType: names.topicType(p.topic),
+      }));
 
   const slots: FactorySlot[] = [];
   const subscriptionIds: string[] = [];
@@ -91,11 +95,18 @@ export function loadGraph(runtime: AgentRuntime, graph: Graph, env: AgentEnv, na
     }
     for (const sub of graph.subscriptions) {
       const agent = agentsById.get(sub.agent);
-      if (!agent) throw invalid(`subscriptions: "${sub.id}" names agent "${sub.agent}", which the graph does not have`, { subscription: sub.id });
+      if (!agent)
+        throw invalid(`subscriptions: "${sub.id}" names agent "${sub.agent}", which the graph does not have`, {
+          subscription: sub.id,
+        });
       const topicType = names.topicType(sub.topic);
       const agentType = names.agentType(agent.type);
       const id = `${namespace}/${sub.id}`;
-      runtime.addSubscription(sub.kind === 'prefix' ? new TypePrefixSubscription(topicType, agentType, id) : new TypeSubscription(topicType, agentType, id));
+      runtime.addSubscription(
+        sub.kind === 'prefix'
+          ? new TypePrefixSubscription(topicType, agentType, id)
+          : new TypeSubscription(topicType, agentType, id),
+      );
       subscriptionIds.push(id);
     }
   } catch (e) {

@@ -18,9 +18,18 @@ describe('PlaceholderAgent', () => {
     );
     const names = new GraphNames('ns', env.graph);
     const runtime = new SingleThreadedAgentRuntime();
-    const agent = new PlaceholderAgent(new AgentId('ns.x', 'session-1'), { def: env.graph.agents[0], env, runtime, names, outlets: [] });
+    const agent = new PlaceholderAgent(new AgentId('ns.x', 'session-1'), {
+      def: env.graph.agents[0],
+      env,
+      runtime,
+      names,
+      outlets: [],
+    });
     const session = env.session('session-1');
-    await agent.onMessage({ id: 'm', turnId: session.turnId(), role: 'user', content: 'hi', sender: 'user' }, { sender: null, topicId: null, isRpc: false, messageId: 'm', signal: session.signal, runtime });
+    await agent.onMessage(
+      { id: 'm', turnId: session.turnId(), role: 'user', content: 'hi', sender: 'user' },
+      { sender: null, topicId: null, isRpc: false, messageId: 'm', signal: session.signal, runtime },
+    );
     expect(session.eventsOf('agent').map((e) => [e.phase, e.error])).toEqual([
       ['start', undefined],
       ['error', 'agent kind "terminator" has no implementation in this runner'],

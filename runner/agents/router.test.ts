@@ -5,14 +5,33 @@ import { loadGraph } from './load-graph.ts';
 import { pickOutlet } from './router.ts';
 import { compactGraph, recordPublished, TestEnv, userSays } from './test-support.ts';
 
-function setup(config: Record<string, unknown>, publications: Array<[string, string]> = [['triage', 'billing'], ['triage', 'tech'], ['triage', 'general']]) {
+function setup(
+  config: Record<string, unknown>,
+  publications: Array<[string, string]> = [
+    ['triage', 'billing'],
+    ['triage', 'tech'],
+    ['triage', 'general'],
+  ],
+) {
   const runtime = new SingleThreadedAgentRuntime();
   const published = recordPublished(runtime);
   const env = new TestEnv(
     compactGraph({
-      models: [{ id: 'picker', provider: 'scripted', rules: [{ match: { contains: 'crash' }, reply: 'Tech.' }], fallback: 'no idea' }],
+      models: [
+        {
+          id: 'picker',
+          provider: 'scripted',
+          rules: [{ match: { contains: 'crash' }, reply: 'Tech.' }],
+          fallback: 'no idea',
+        },
+      ],
       agents: [{ id: 'triage', type: 'triage', kind: 'router', config }],
-      topics: ['inbox', { id: 'billing', type: 'support.billing', description: 'Invoices and refunds' }, { id: 'tech', type: 'support.tech' }, 'general'],
+      topics: [
+        'inbox',
+        { id: 'billing', type: 'support.billing', description: 'Invoices and refunds' },
+        { id: 'tech', type: 'support.tech' },
+        'general',
+      ],
       subscriptions: [['inbox', 'triage']],
       publications,
       entry: 'inbox',
@@ -25,7 +44,12 @@ function setup(config: Record<string, unknown>, publications: Array<[string, str
     env,
     say: async (text: string) => {
       const s = await userSays(runtime, graph, env, sid, text);
-      return { s, routed: published.filter((p) => p.message.sender === 'triage').map((p) => [p.topic.type, p.message.content, p.message.role]) };
+      return {
+        s,
+        routed: published
+          .filter((p) => p.message.sender === 'triage')
+          .map((p) => [p.topic.type, p.message.content, p.message.role]),
+      };
     },
   };
 }
@@ -46,20 +70,34 @@ describe('router agent', () => {
   });
 
   it('matches regex rules, honours case sensitivity and falls back to defaultTopic', async () => {
-    expect((await setup(rules).say('the app crashed with an error')).routed).toEqual([['ns.support.tech', 'the app crashed with an error', 'user']]);
-    expect((await setup(rules).say('my invoice is wrong')).routed).toEqual([['ns.general', 'my invoice is wrong', 'user']]);
-    expect((await setup(rules).say('Invoice 12 is wrong')).routed).toEqual([['ns.support.billing', 'Invoice 12 is wrong', 'user']]);
+    expect((await setup(rules).say('the app crashed with an error')).routed).toEqual([
+      ['ns.support.tech', 'the app crashed with an error', 'user'],
+    ]);
+    expect((await setup(rules).say('my invoice is wrong')).routed).toEqual([
+      ['ns.general', 'my invoice is wrong', 'user'],
+    ]);
+    expect((await setup(rules).say('Invoice 12 is wrong')).routed).toEqual([
+      ['ns.support.billing', 'Invoice 12 is wrong', 'user'],
+    ]);
   });
 
   it('never publishes to a topic it has no publication for', async () => {
-    const t = setup(rules, [['triage', 'tech'], ['triage', 'general']]);
+    const t = setup(rules, [
+      ['triage', 'tech'],
+      ['triage', 'general'],
+    ]);
     expect((await t.say('refund please')).routed).toEqual([['ns.general', 'refund please', 'user']]);
   });
 
   it('warns and publishes nothing when no rule matches and there is no default', async () => {
     const { s, routed } = await setup({ rules: rules.rules }).say('hello');
     expect(routed).toEqual([]);
-    expect(s.eventsOf('warning')).toEqual([{ code: 'router_no_route', message: 'router "triage" found no topic for the message and has no usable defaultTopic' }]);
+    expect(s.eventsOf('warning')).toEqual([
+      {
+        code: 'router_no_route',
+        message: 'router "triage" found no topic for the message and has no usable defaultTopic',
+      },
+    ]);
   });
 
   it('asks a model in model mode, listing the allowed topics, and records its usage', async () => {
@@ -72,7 +110,9 @@ describe('router agent', () => {
 
   it('fails the turn clearly in model mode without a model', async () => {
     const { s } = await setup({ mode: 'model' }).say('x');
-    expect(s.ends).toEqual([{ turnId: s.turnId(), reason: 'error', detail: 'triage: router "triage": mode "model" needs config.model' }]);
+    expect(s.ends).toEqual([
+      { turnId: s.turnId(), reason: 'error', detail: 'triage: router "triage": mode "model" needs config.model' },
+    ]);
   });
 
   it('reads the topic out of a chatty model answer', () => {

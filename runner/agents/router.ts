@@ -25,7 +25,9 @@ function rulesOf(def: RouterDef): CompiledRule[] {
       try {
         re = new RegExp(r.value, r.caseSensitive ? '' : 'i');
       } catch (e) {
-        throw new TypeError(`router "${def.type}": config.rules[${i}].value is not a valid regular expression: ${(e as Error).message}`);
+        throw new TypeError(
+          `router "${def.type}": config.rules[${i}].value is not a valid regular expression: ${(e as Error).message}`,
+        );
       }
       return { topic: r.topic, test: (c: string) => re.test(c) };
     });
@@ -40,10 +42,14 @@ function rulesOf(def: RouterDef): CompiledRule[] {
  */
 export class RouterAgent extends GraphAgent<RouterDef> {
   protected async handle(message: ChatMessage, turn: Turn): Promise<void> {
-    const chosen = this.def.config.mode === 'model' ? await this.askModel(message, turn) : this.byRules(message.content);
+    const chosen =
+      this.def.config.mode === 'model' ? await this.askModel(message, turn) : this.byRules(message.content);
     const outlet = chosen ?? this.outlet(this.def.config.defaultTopic);
     if (!outlet) {
-      turn.session.emit('warning', { code: 'router_no_route', message: `router "${this.def.type}" found no topic for the message and has no usable defaultTopic` });
+      turn.session.emit('warning', {
+        code: 'router_no_route',
+        message: `router "${this.def.type}" found no topic for the message and has no usable defaultTopic`,
+      });
       return;
     }
     await this.publish(turn.turnId, message.content, message.role, [outlet]);
@@ -76,7 +82,10 @@ export class RouterAgent extends GraphAgent<RouterDef> {
       agent: this.def.type,
       signal: session.signal,
       messages: [
-        { role: 'system', content: `Choose where this message goes. Answer with exactly one topic name from this list:\n${lines.join('\n')}` },
+        {
+          role: 'system',
+          content: `Choose where this message goes. Answer with exactly one topic name from this list:\n${lines.join('\n')}`,
+        },
         { role: 'user', content: message.content },
       ],
     });
@@ -87,7 +96,10 @@ export class RouterAgent extends GraphAgent<RouterDef> {
 
 /** The outlet the answer names: an exact topic type or id first, else the longest one it mentions. */
 export function pickOutlet(answer: string, outlets: readonly Outlet[]): Outlet | undefined {
-  const a = answer.trim().toLowerCase().replace(/^["'`]+|["'`.]+$/g, '');
+  const a = answer
+    .trim()
+    .toLowerCase()
+    .replace(/^["'`]+|["'`.]+$/g, '');
   const exact = outlets.find((o) => o.graphType.toLowerCase() === a || o.topicId.toLowerCase() === a);
   if (exact) return exact;
   const mentioned = outlets.filter((o) => a.includes(o.graphType.toLowerCase()));

@@ -12,7 +12,12 @@ function loop(terminator: Record<string, unknown>) {
     compactGraph({
       models: [
         { id: 'writer', provider: 'scripted', fallback: 'draft {call}' },
-        { id: 'critic', provider: 'scripted', rules: [{ match: { call: 3 }, reply: 'good. APPROVED' }], fallback: 'revise {call}' },
+        {
+          id: 'critic',
+          provider: 'scripted',
+          rules: [{ match: { call: 3 }, reply: 'good. APPROVED' }],
+          fallback: 'revise {call}',
+        },
       ],
       agents: [
         { id: 'writer', type: 'writer', kind: 'assistant', config: { model: 'writer', stream: false } },
@@ -20,8 +25,17 @@ function loop(terminator: Record<string, unknown>) {
         { id: 'stop', type: 'stop', kind: 'terminator', config: terminator },
       ],
       topics: ['task', 'drafts', 'reviews'],
-      subscriptions: [['task', 'writer'], ['reviews', 'writer'], ['drafts', 'critic'], ['drafts', 'stop'], ['reviews', 'stop']],
-      publications: [['writer', 'drafts'], ['critic', 'reviews']],
+      subscriptions: [
+        ['task', 'writer'],
+        ['reviews', 'writer'],
+        ['drafts', 'critic'],
+        ['drafts', 'stop'],
+        ['reviews', 'stop'],
+      ],
+      publications: [
+        ['writer', 'drafts'],
+        ['critic', 'reviews'],
+      ],
       entry: 'task',
       output: ['drafts'],
     }),
@@ -36,8 +50,14 @@ describe('terminator agent', () => {
   it('ends the turn on a mention', async () => {
     const t = loop({ mention: 'APPROVED' });
     const s = await t.say('write a haiku');
-    expect(s.ends).toEqual([{ turnId: s.turnId(), reason: 'terminated', detail: 'stop: "APPROVED" mentioned by critic' }]);
-    expect(t.published.filter((p) => p.topic.type === 'ns.reviews').map((p) => p.message.content)).toEqual(['revise 1', 'revise 2', 'good. APPROVED']);
+    expect(s.ends).toEqual([
+      { turnId: s.turnId(), reason: 'terminated', detail: 'stop: "APPROVED" mentioned by critic' },
+    ]);
+    expect(t.published.filter((p) => p.topic.type === 'ns.reviews').map((p) => p.message.content)).toEqual([
+      'revise 1',
+      'revise 2',
+      'good. APPROVED',
+    ]);
   });
 
   it('ends the turn after maxMessages messages of the turn, counting again in the next turn', async () => {
@@ -54,6 +74,9 @@ describe('terminator agent', () => {
     const t = loop({ maxTokens: 10 });
     const s = await t.say('go');
     expect(s.ends).toHaveLength(1);
-    expect(s.ends[0]).toMatchObject({ reason: 'token_budget', detail: expect.stringMatching(/^stop: \d+ tokens used in the turn \(limit 10\)$/) });
+    expect(s.ends[0]).toMatchObject({
+      reason: 'token_budget',
+      detail: expect.stringMatching(/^stop: \d+ tokens used in the turn \(limit 10\)$/),
+    });
   });
 });

@@ -28,10 +28,13 @@ export class TerminatorAgent extends GraphAgent<TerminatorDef> {
     s.tokens += estimateTokens(message.content.length);
     const { maxMessages, mention, maxTokens } = this.def.config;
     const name = this.def.type;
-    if (mention && message.content.includes(mention)) return session.endTurn(turnId, 'terminated', `${name}: "${mention}" mentioned by ${message.sender}`);
-    if (maxMessages !== undefined && s.count >= maxMessages) return session.endTurn(turnId, 'max_messages', `${name}: ${s.count} messages in the turn`);
+    if (mention && message.content.includes(mention))
+      return session.endTurn(turnId, 'terminated', `${name}: "${mention}" mentioned by ${message.sender}`);
+    if (maxMessages !== undefined && s.count >= maxMessages)
+      return session.endTurn(turnId, 'max_messages', `${name}: ${s.count} messages in the turn`);
     const used = session.turnTokens?.() ?? s.tokens;
-    if (maxTokens !== undefined && used >= maxTokens) return session.endTurn(turnId, 'token_budget', `${name}: ${used} tokens used in the turn (limit ${maxTokens})`);
+    if (maxTokens !== undefined && used >= maxTokens)
+      return session.endTurn(turnId, 'token_budget', `${name}: ${used} tokens used in the turn (limit ${maxTokens})`);
   }
 
   saveState(): TerminatorState {

@@ -20,7 +20,14 @@ export interface RecordedEvent<E extends keyof ServerEvents = keyof ServerEvents
 
 export class TestSession implements SessionContext {
   readonly events: RecordedEvent[] = [];
-  readonly usage: Array<{ agent: string; promptTokens: number; completionTokens: number; estimated: boolean; modelId?: string; turnId: string }> = [];
+  readonly usage: Array<{
+    agent: string;
+    promptTokens: number;
+    completionTokens: number;
+    estimated: boolean;
+    modelId?: string;
+    turnId: string;
+  }> = [];
   readonly ends: Array<{ turnId: string; reason: TurnEndReason; detail?: string }> = [];
   /** Answers given to input requests, in order; when empty, a request fails as a timeout would. */
   readonly answers: string[] = [];
@@ -58,19 +65,25 @@ export class TestSession implements SessionContext {
     return this.events.filter((e) => e.event === event).map((e) => e.payload as Omit<ServerEvents[E], 'sessionId'>);
   }
 
-  recordUsage(agent: string, usage: { promptTokens: number; completionTokens: number; estimated: boolean }, modelId?: string): void {
+  recordUsage(
+    agent: string,
+    usage: { promptTokens: number; completionTokens: number; estimated: boolean },
+    modelId?: string,
+  ): void {
     this.usage.push({ agent, ...usage, modelId, turnId: this.currentTurn });
   }
 
   turnTokens(): number {
-    return this.usage.filter((u) => u.turnId === this.currentTurn).reduce((n, u) => n + u.promptTokens + u.completionTokens, 0);
+    return this.usage
+      .filter((u) => u.turnId === this.currentTurn)
+      .reduce((n, u) => n + u.promptTokens + u.completionTokens, 0);
   }
 
   holdTurn(): () => void {
     this.holds++;
     let released = false;
     return () => {
-      if (!released) (released = true), this.holds--;
+      if (!released) ((released = true), this.holds--);
     };
   }
 
@@ -147,7 +160,12 @@ export function compactGraph(parts: {
     models: parts.models ?? [{ id: 'echo', provider: 'scripted' }],
     agents: parts.agents,
     topics: parts.topics.map((t) => (typeof t === 'string' ? { id: t, type: t } : t)),
-    subscriptions: parts.subscriptions.map(([topic, agent, kind], i) => ({ id: `s${i}`, topic, agent, kind: kind ?? 'type' })),
+    subscriptions: parts.subscriptions.map(([topic, agent, kind], i) => ({
+      id: `s${i}`,
+      topic,
+      agent,
+      kind: kind ?? 'type',
+    })),
     publications: parts.publications.map(([agent, topic], i) => ({ id: `p${i}`, agent, topic })),
     entry: parts.entry,
     output: parts.output,
@@ -158,12 +176,20 @@ export function compactGraph(parts: {
 /** Every message published in the runtime, as the sessions layer would see it. */
 export function recordPublished(runtime: AgentRuntime): Array<{ topic: TopicId; message: ChatMessage }> {
   const seen: Array<{ topic: TopicId; message: ChatMessage }> = [];
-  runtime.addIntervention({ onPublish: (message, ctx) => void seen.push({ topic: ctx.topicId, message: message as ChatMessage }) });
+  runtime.addIntervention({
+    onPublish: (message, ctx) => void seen.push({ topic: ctx.topicId, message: message as ChatMessage }),
+  });
   return seen;
 }
 
 /** Publishes a user message on the graph's entry topic of a session and waits for the runtime to settle. */
-export async function userSays(runtime: AgentRuntime, loaded: LoadedGraph, env: TestEnv, sessionId: string, content: string): Promise<TestSession> {
+export async function userSays(
+  runtime: AgentRuntime,
+  loaded: LoadedGraph,
+  env: TestEnv,
+  sessionId: string,
+  content: string,
+): Promise<TestSession> {
   const session = env.session(sessionId);
   const turnId = session.newTurn();
   const message: ChatMessage = { id: randomUUID(), turnId, role: 'user', content, sender: 'user' };

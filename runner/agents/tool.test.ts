@@ -25,7 +25,10 @@ function setup(config: { tool: BuiltinToolName; argument?: string }) {
     sid,
     say: async (text: string) => {
       const s = await userSays(runtime, graph, env, sid, text);
-      return { s, out: published.filter((p) => p.message.sender === 'tool').map((p) => [p.message.role, p.message.content]) };
+      return {
+        s,
+        out: published.filter((p) => p.message.sender === 'tool').map((p) => [p.message.role, p.message.content]),
+      };
     },
   };
 }
@@ -43,7 +46,9 @@ describe('tool agent', () => {
   it('publishes a failure as readable text and warns', async () => {
     const { s, out } = await setup({ tool: 'calculator' }).say('1/0');
     expect(out).toEqual([['tool', 'Error: calculator: division by zero']]);
-    expect(s.eventsOf('warning')).toEqual([{ code: 'tool_error', message: 'tool agent "tool": Error: calculator: division by zero' }]);
+    expect(s.eventsOf('warning')).toEqual([
+      { code: 'tool_error', message: 'tool agent "tool": Error: calculator: division by zero' },
+    ]);
   });
 
   it('writes and reads the user memory of the session', async () => {
@@ -55,6 +60,8 @@ describe('tool agent', () => {
 
   it('refuses http_get to a host the graph does not allow', async () => {
     const { out } = await setup({ tool: 'http_get' }).say('http://127.0.0.1:9/secret');
-    expect(out).toEqual([['tool', 'Error: http_get: host "127.0.0.1:9" is not allowed by this graph (limits.allowedHosts: none)']]);
+    expect(out).toEqual([
+      ['tool', 'Error: http_get: host "127.0.0.1:9" is not allowed by this graph (limits.allowedHosts: none)'],
+    ]);
   });
 });

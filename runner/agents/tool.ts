@@ -17,13 +17,28 @@ export class ToolAgent extends GraphAgent<ToolDef> {
     const { tool, argument, mcp } = this.def.config;
     const agent = this.def.type;
     const result = mcp
-      ? await traceToolCall(turn, mcp.tool, { type: 'mcp', server: mcp.server }, () => callMcpTool(this.setup.env.mcp, { ...mcp, arguments: mcpArgsFromMessage(message.content, argument) }, session, { turnId, agent }))
-      : await traceToolCall(turn, tool!, { type: 'builtin' }, (trace) => this.runBuiltin(tool!, message.content, argument, session, trace));
+      ? await traceToolCall(turn, mcp.tool, { type: 'mcp', server: mcp.server }, () =>
+          callMcpTool(
+            this.setup.env.mcp,
+            { ...mcp, arguments: mcpArgsFromMessage(message.content, argument) },
+            session,
+            { turnId, agent },
+          ),
+        )
+      : await traceToolCall(turn, tool!, { type: 'builtin' }, (trace) =>
+          this.runBuiltin(tool!, message.content, argument, session, trace),
+        );
     if (!result.ok) session.emit('warning', { code: 'tool_error', message: `tool agent "${agent}": ${result.output}` });
     await this.publish(turnId, result.output, 'tool');
   }
 
-  private runBuiltin(tool: NonNullable<ToolDef['config']['tool']>, content: string, argument: string | undefined, session: Turn['session'], trace: Context | undefined) {
+  private runBuiltin(
+    tool: NonNullable<ToolDef['config']['tool']>,
+    content: string,
+    argument: string | undefined,
+    session: Turn['session'],
+    trace: Context | undefined,
+  ) {
     return runTool(tool, toolArgsFromMessage(tool, content, argument), {
       allowedHosts: this.setup.env.graph.limits.allowedHosts,
       memory: session.memory,

@@ -10,7 +10,14 @@ function setup() {
   const published = recordPublished(runtime);
   const env = new TestEnv(
     compactGraph({
-      agents: [{ id: 'approver', type: 'approver', kind: 'user', config: { prompt: 'Approve this draft?', timeoutMs: 60_000 } }],
+      agents: [
+        {
+          id: 'approver',
+          type: 'approver',
+          kind: 'user',
+          config: { prompt: 'Approve this draft?', timeoutMs: 60_000 },
+        },
+      ],
       topics: ['draft', 'decision'],
       subscriptions: [['draft', 'approver']],
       publications: [['approver', 'decision']],
@@ -28,7 +35,13 @@ describe('user agent', () => {
     t.env.session(t.sid).answers.push('approved');
     const s = await userSays(t.runtime, t.graph, t.env, t.sid, 'Dear customer, ...');
     expect(s.eventsOf('input_request')).toEqual([
-      { turnId: s.turnId(), requestId: expect.any(String), agent: 'approver', prompt: 'Approve this draft?\n\nDear customer, ...', timeoutMs: 60_000 },
+      {
+        turnId: s.turnId(),
+        requestId: expect.any(String),
+        agent: 'approver',
+        prompt: 'Approve this draft?\n\nDear customer, ...',
+        timeoutMs: 60_000,
+      },
     ]);
     const answer = t.published.find((p) => p.message.sender === 'approver');
     expect(answer?.message).toMatchObject({ content: 'approved', role: 'user', turnId: s.turnId() });
@@ -39,7 +52,13 @@ describe('user agent', () => {
   it('ends the turn with input_timeout when nobody answers', async () => {
     const t = setup();
     const s = await userSays(t.runtime, t.graph, t.env, t.sid, 'draft');
-    expect(s.ends).toEqual([{ turnId: s.turnId(), reason: 'input_timeout', detail: 'approver: no answer within 60000 ms (input request timed out)' }]);
+    expect(s.ends).toEqual([
+      {
+        turnId: s.turnId(),
+        reason: 'input_timeout',
+        detail: 'approver: no answer within 60000 ms (input request timed out)',
+      },
+    ]);
     expect(t.published.filter((p) => p.message.sender === 'approver')).toEqual([]);
     expect(s.eventsOf('agent').map((e) => e.phase)).toEqual(['start', 'finish']);
   });
@@ -50,7 +69,10 @@ describe('user agent', () => {
     let answer!: (text: string) => void;
     s.requestInput = () => new Promise((resolve) => (answer = resolve));
     const turnId = s.newTurn();
-    await t.runtime.publishMessage({ id: randomUUID(), turnId, role: 'user', content: 'draft', sender: 'user' }, new TopicId(t.graph.entryTopicType, t.sid));
+    await t.runtime.publishMessage(
+      { id: randomUUID(), turnId, role: 'user', content: 'draft', sender: 'user' },
+      new TopicId(t.graph.entryTopicType, t.sid),
+    );
     await tick();
     expect(t.runtime.liveInstances(t.sid)).toBe(1);
     await t.runtime.closeKey(t.sid);

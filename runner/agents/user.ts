@@ -19,7 +19,11 @@ export class UserAgent extends GraphAgent<UserDef> {
       answer = await session.requestInput(turnId, this.def.type, question, timeoutMs);
     } catch (e) {
       if (!session.signal.aborted)
-        session.endTurn(turnId, 'input_timeout', `${this.def.type}: no answer within ${timeoutMs} ms${e instanceof Error && e.message ? ` (${e.message})` : ''}`);
+        session.endTurn(
+          turnId,
+          'input_timeout',
+          `${this.def.type}: no answer within ${timeoutMs} ms${e instanceof Error && e.message ? ` (${e.message})` : ''}`,
+        );
       return;
     }
     await this.publish(turnId, answer, 'user');

@@ -18,7 +18,16 @@ describe('batched Redis Streams adapter', () => {
 
   const serve = async (reach?: RoomReach) => {
     const client = await connectTestRedis();
-    const io = new Server({ connectionStateRecovery: { maxDisconnectionDuration: 60_000 }, adapter: createBatchedAdapter(client, { streamName: `${prefix}stream`, channelPrefix: `${prefix}ch`, sessionKeyPrefix: `${prefix}s:`, onlyPlaintext: true, reach }) });
+    const io = new Server({
+      connectionStateRecovery: { maxDisconnectionDuration: 60_000 },
+      adapter: createBatchedAdapter(client, {
+        streamName: `${prefix}stream`,
+        channelPrefix: `${prefix}ch`,
+        sessionKeyPrefix: `${prefix}s:`,
+        onlyPlaintext: true,
+        reach,
+      }),
+    });
     io.on('connection', (socket) => {
       if (!socket.recovered) void socket.join(ROOM);
     });
@@ -30,7 +39,12 @@ describe('batched Redis Streams adapter', () => {
     return server;
   };
   const open = async (url: string, auth?: Record<string, string>) => {
-    const socket = connect(url, { transports: ['websocket'], reconnection: false, forceNew: true, ...(auth ? { auth } : {}) });
+    const socket = connect(url, {
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      ...(auth ? { auth } : {}),
+    });
     sockets.push(socket);
     await new Promise<void>((ok, fail) => {
       socket.once('connect', () => ok());
@@ -92,13 +106,21 @@ describe('batched Redis Streams adapter', () => {
     burst(a.io, 200, 3);
     await new Promise((r) => setTimeout(r, 100));
     const replayed: number[] = [];
-    const second = connect(b.url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { pid, offset: innerOffset } });
+    const second = connect(b.url, {
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      auth: { pid, offset: innerOffset },
+    });
     sockets.push(second);
     second.on('e', (i: number) => replayed.push(i));
     await new Promise<void>((ok) => second.once('connect', () => ok()));
     await new Promise((r) => setTimeout(r, 100));
     // Only a restored session replays: a fresh socket would have nothing before its connect.
-    const missedOfLastBatch = /^\d+-\d+$/.test(offset) && (await redis.xrange(`${prefix}stream`, offset, offset))[0][1].join().includes('109') ? [104, 105, 106, 107, 108, 109] : replayed.slice(0, -3);
+    const missedOfLastBatch =
+      /^\d+-\d+$/.test(offset) && (await redis.xrange(`${prefix}stream`, offset, offset))[0][1].join().includes('109')
+        ? [104, 105, 106, 107, 108, 109]
+        : replayed.slice(0, -3);
     expect(replayed).toEqual([...missedOfLastBatch, 200, 201, 202]);
     expect(replayed.every((i) => i > 103)).toBe(true);
   });
@@ -135,7 +157,11 @@ describe('batched Redis Streams adapter', () => {
     await new Promise((r) => setTimeout(r, 200)); // its reader polling the stream
     const socket = await open(c.url);
     c.io.in(socket.id!).socketsJoin('mine');
-    await eventually(async () => joined, (j) => j.includes('mine'), 'the join to be seen by the reach');
+    await eventually(
+      async () => joined,
+      (j) => j.includes('mine'),
+      'the join to be seen by the reach',
+    );
     const shared = collect(socket, 1);
     c.io.to(ROOM).emit('e', 1); // a room others may have: in the stream, with an offset
     await shared;
@@ -144,13 +170,22 @@ describe('batched Redis Streams adapter', () => {
     socket.on('m', (i: number) => got.push(i));
     for (let i = 0; i < 3; i++) c.io.to('mine').emit('m', i);
     c.io.to('mine').except(socket.id!).emit('m', 99); // nobody: dropped
-    await eventually(async () => got, (g) => g.length === 3, 'the events of the room only here');
+    await eventually(
+      async () => got,
+      (g) => g.length === 3,
+      'the events of the room only here',
+    );
     expect(await redis.xlen(`${prefix}stream`)).toBe(before);
     const { _pid: pid, _lastOffset: offset } = socket as unknown as { _pid: string; _lastOffset: string };
     expect(offset).toBeTypeOf('string');
     (socket.io as unknown as { engine: { close(): void } }).engine.close();
     await new Promise((r) => setTimeout(r, 100));
-    const again = connect(c.url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { pid, offset } });
+    const again = connect(c.url, {
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      auth: { pid, offset },
+    });
     sockets.push(again);
     await new Promise<void>((ok) => again.once('connect', () => ok()));
     expect(again.recovered).toBe(false);

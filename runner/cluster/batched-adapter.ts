@@ -4,13 +4,32 @@ import { MessageType } from 'socket.io-adapter';
 
 type AdapterFactory = ReturnType<typeof createAdapter>;
 type StreamsAdapter = ReturnType<AdapterFactory>;
-interface Broadcast { packet: { data: unknown[] }; opts: { rooms: string[]; except: string[] } }
-interface ClusterMessage { uid: string; nsp: string; type: number; data?: unknown }
-interface RawEntry { uid: string; nsp: string; type: string; data?: string }
-interface Recovered { rooms: string[]; missedPackets: unknown[][] }
+interface Broadcast {
+  packet: { data: unknown[] };
+  opts: { rooms: string[]; except: string[] };
+}
+interface ClusterMessage {
+  uid: string;
+  nsp: string;
+  type: number;
+  data?: unknown;
+}
+interface RawEntry {
+  uid: string;
+  nsp: string;
+  type: string;
+  data?: string;
+}
+interface Recovered {
+  rooms: string[];
+  missedPackets: unknown[][];
+}
 interface Internals {
   rooms: Map<string, Set<string>>;
-  broadcast(packet: Broadcast['packet'], opts: { rooms: Set<string>; except: Set<string>; flags?: { local?: boolean } }): Promise<void>;
+  broadcast(
+    packet: Broadcast['packet'],
+    opts: { rooms: Set<string>; except: Set<string>; flags?: { local?: boolean } },
+  ): Promise<void>;
   publishAndReturnOffset(message: Omit<ClusterMessage, 'uid' | 'nsp'>): Promise<string>;
   doPublish(message: ClusterMessage): Promise<string>;
   onRawMessage(raw: RawEntry, offset: string): void;
@@ -44,7 +63,10 @@ const RESTORE_MAX_READS = 100;
  * in it is either); it is not in the stream, so a socket in such a room is not restored after a
  * disconnection: it reconnects afresh and rejoins, as with one process.
  */
-export function createBatchedAdapter(client: Redis, options: NonNullable<Parameters<typeof createAdapter>[1]> & { streamName: string; reach?: RoomReach }): AdapterFactory {
+export function createBatchedAdapter(
+  client: Redis,
+  options: NonNullable<Parameters<typeof createAdapter>[1]> & { streamName: string; reach?: RoomReach },
+): AdapterFactory {
   const factory = createAdapter(client, options);
   // Socket.IO calls the factory with `new`, so a function, not an arrow.
   return function (nsp: Parameters<AdapterFactory>[0]) {
@@ -69,7 +91,12 @@ function batched(adapter: StreamsAdapter, client: Redis, stream: string, reach: 
       const batch = pending;
       pending = [];
       try {
-        const id = await publish({ uid: self.uid, nsp: self.nsp.name, type: Number(BATCH), data: { batch: batch.map((b) => b.data) } });
+        const id = await publish({
+          uid: self.uid,
+          nsp: self.nsp.name,
+          type: Number(BATCH),
+          data: { batch: batch.map((b) => b.data) },
+        });
         batch.forEach((b, i) => b.resolve(offsetOf(id, i, batch.length)));
       } catch (error) {
         for (const b of batch) b.reject(error);
@@ -110,10 +137,16 @@ function batched(adapter: StreamsAdapter, client: Redis, stream: string, reach: 
   self.broadcast = async (packet, opts) => {
     if (opts.flags?.local) return broadcast(packet, opts);
     const here = reachesHere(opts.rooms);
-    if (unshared(opts.rooms)) return here ? broadcast(packet, { ...opts, flags: { ...opts.flags, local: true } }) : undefined;
+    if (unshared(opts.rooms))
+      return here ? broadcast(packet, { ...opts, flags: { ...opts.flags, local: true } }) : undefined;
     if (here) return broadcast(packet, opts);
     // What the stock broadcast does, less encoding the packet for the sockets here (there are none).
-    await self.publishAndReturnOffset({ type: MessageType.BROADCAST, data: { packet, opts: { rooms: [...opts.rooms], except: [...opts.except], flags: opts.flags } } }).catch(() => undefined);
+    await self
+      .publishAndReturnOffset({
+        type: MessageType.BROADCAST,
+        data: { packet, opts: { rooms: [...opts.rooms], except: [...opts.except], flags: opts.flags } },
+      })
+      .catch(() => undefined);
   };
 
   self.addAll = (id, rooms) => {
@@ -132,7 +165,11 @@ function batched(adapter: StreamsAdapter, client: Redis, stream: string, reach: 
     if (raw.uid === self.uid) return;
     const events = parseBatch(raw);
     events.forEach((data, i) => {
-      if (reachesHere(data.opts.rooms)) self.onMessage({ uid: raw.uid, nsp: raw.nsp, type: MessageType.BROADCAST, data }, offsetOf(offset, i, events.length));
+      if (reachesHere(data.opts.rooms))
+        self.onMessage(
+          { uid: raw.uid, nsp: raw.nsp, type: MessageType.BROADCAST, data },
+          offsetOf(offset, i, events.length),
+        );
     });
   };
 
@@ -153,7 +190,9 @@ function batched(adapter: StreamsAdapter, client: Redis, stream: string, reach: 
         session.missedPackets.push(packet.data);
       }
     };
-    if (inner) for (const [id, fields] of await client.xrange(stream, entryId, entryId)) collect(id, fields, Number(inner[2]) + 1);
+    if (inner)
+      for (const [id, fields] of await client.xrange(stream, entryId, entryId))
+        collect(id, fields, Number(inner[2]) + 1);
     let after = entryId;
     for (let reads = 0; reads < RESTORE_MAX_READS; reads++) {
       const entries = await client.xrange(stream, `(${after}`, '+', 'COUNT', 1000);
@@ -169,7 +208,8 @@ function batched(adapter: StreamsAdapter, client: Redis, stream: string, reach: 
   return adapter;
 }
 
-const offsetOf = (entryId: string, index: number, size: number) => (index === size - 1 ? entryId : `${entryId}.${index}`);
+const offsetOf = (entryId: string, index: number, size: number) =>
+  index === size - 1 ? entryId : `${entryId}.${index}`;
 
 function entryOf(fields: string[]): RawEntry {
   const entry: Record<string, string> = {};

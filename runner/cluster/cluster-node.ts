@@ -61,7 +61,10 @@ export class ClusterNode {
   readonly leases: Leases;
   readonly inbox: Inbox;
   readonly placement: Placement;
-  private readonly pending = new Map<string, { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<
+    string,
+    { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout }
+  >();
   private sweeper: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
   private handlers: ClusterHandlers | undefined;
@@ -75,13 +78,30 @@ export class ClusterNode {
   ) {
     this.id = options.processId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`;
     this.keys = redisKeys(options.prefix ?? DEFAULT_REDIS_PREFIX);
-    this.leases = new Leases({ redis, keys: this.keys, owner: this.id, ttlMs: options.leaseTtlMs, issueFence: options.issueFence, onLost: (session) => this.handlers?.lost(session) });
+    this.leases = new Leases({
+      redis,
+      keys: this.keys,
+      owner: this.id,
+      ttlMs: options.leaseTtlMs,
+      issueFence: options.issueFence,
+      onLost: (session) => this.handlers?.lost(session),
+    });
     this.inbox = new Inbox({
-      redis, keys: this.keys, processId: this.id,
+      redis,
+      keys: this.keys,
+      processId: this.id,
       handle: (entry) => this.route(entry),
       onError: (error) => console.error(`cluster ${this.id}: inbox entry failed:`, (error as Error).message),
     });
-    this.placement = new Placement({ redis, keys: this.keys, processId: this.id, url: options.url, ttlMs: options.loadTtlMs, sample: () => this.handlers?.sample() ?? { liveSessions: 0, queueDepth: 0, eventLoopLagMs: 0, eventLoopUtilization: 0 } });
+    this.placement = new Placement({
+      redis,
+      keys: this.keys,
+      processId: this.id,
+      url: options.url,
+      ttlMs: options.loadTtlMs,
+      sample: () =>
+        this.handlers?.sample() ?? { liveSessions: 0, queueDepth: 0, eventLoopLagMs: 0, eventLoopUtilization: 0 },
+    });
   }
 
   /** Takes a client made for this member (the Socket.IO adapter's) to disconnect it with the rest. */
@@ -93,7 +113,12 @@ export class ClusterNode {
   /** Connects or fails at once with the URL in the message (a runner must not start half-clustered). */
   static async connect(options: ClusterOptions): Promise<ClusterNode> {
     // Auto-pipelining: what one tick asks of Redis (a turn's events, say) goes in one write.
-    const client = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3, connectTimeout: 5000, enableAutoPipelining: true });
+    const client = new Redis(options.redisUrl, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 3,
+      connectTimeout: 5000,
+      enableAutoPipelining: true,
+    });
     const redis = options.watch?.(client) ?? client;
     // The failure is reported once, below, with its cause, not as an "unhandled error event".
     let cause: Error | undefined;
@@ -103,7 +128,11 @@ export class ClusterNode {
       await redis.connect();
     } catch (error) {
       redis.disconnect();
-      throw new AppError('redis_unreachable', 503, `cannot reach Redis at ${options.redisUrl}: ${(cause ?? (error as Error)).message}`);
+      throw new AppError(
+        'redis_unreachable',
+        503,
+        `cannot reach Redis at ${options.redisUrl}: ${(cause ?? (error as Error)).message}`,
+      );
     } finally {
       redis.off('error', quiet);
     }
@@ -129,7 +158,8 @@ export class ClusterNode {
       if (!listeners.delete(listener) || listeners.size) return;
       this.watchers.delete(channel);
       await this.subscriber?.unsubscribe(channel);
-      if ((await this.redis.hincrby(this.keys.watchers, sessionId, -1)) <= 0) await this.redis.hdel(this.keys.watchers, sessionId);
+      if ((await this.redis.hincrby(this.keys.watchers, sessionId, -1)) <= 0)
+        await this.redis.hdel(this.keys.watchers, sessionId);
     };
   }
 
@@ -162,22 +192,38 @@ export class ClusterNode {
 
   /** Sends a call to one process and waits for its answer. */
   call(processId: string, sessionId: string, op: string, args: unknown): Promise<unknown> {
-    return this.request((body) => this.inbox.post(processId, { sessionId, kind: 'call', body: { ...body } }), op, args).then((r) => r.value);
+    return this.request(
+      (body) => this.inbox.post(processId, { sessionId, kind: 'call', body: { ...body } }),
+      op,
+      args,
+    ).then((r) => r.value);
   }
 
   /** Sends a call to whoever owns the session; `undefined` when nobody does. */
   async callOwner(sessionId: string, op: string, args: unknown): Promise<{ value: unknown } | undefined> {
     let delivered = true;
-    const result = await this.request(async (body) => {
-      delivered = (await this.inbox.deliver({ sessionId, kind: 'call', body: { ...body } })).delivered;
-    }, op, args, () => delivered);
+    const result = await this.request(
+      async (body) => {
+        delivered = (await this.inbox.deliver({ sessionId, kind: 'call', body: { ...body } })).delivered;
+      },
+      op,
+      args,
+      () => delivered,
+    );
     return delivered ? result : undefined;
   }
 
   /** Answers a call on the caller's inbox. */
   async answer(call: CallBody, outcome: { value: unknown } | { error: unknown }): Promise<void> {
-    const body: ResultBody = 'error' in outcome ? { requestId: call.requestId, ok: false, error: errorBody(outcome.error) } : { requestId: call.requestId, ok: true, value: outcome.value };
-    await this.inbox.post(call.replyTo, { sessionId: '', kind: 'result', body: body as unknown as Record<string, unknown> });
+    const body: ResultBody =
+      'error' in outcome
+        ? { requestId: call.requestId, ok: false, error: errorBody(outcome.error) }
+        : { requestId: call.requestId, ok: true, value: outcome.value };
+    await this.inbox.post(call.replyTo, {
+      sessionId: '',
+      kind: 'result',
+      body: body as unknown as Record<string, unknown>,
+    });
   }
 
   /** Forwards an entry, unchanged, to the session's current owner; false when nobody owns it. */
@@ -256,19 +302,29 @@ export class ClusterNode {
       this.pending.delete(result.requestId);
       clearTimeout(waiter.timer);
       if (result.ok) waiter.resolve(result.value);
-      else waiter.reject(new AppError(result.error!.code, result.error!.status, result.error!.message, result.error!.details));
+      else
+        waiter.reject(
+          new AppError(result.error!.code, result.error!.status, result.error!.message, result.error!.details),
+        );
       return;
     }
     return this.handlers?.handle(entry);
   }
 
-  private request(send: (body: CallBody) => Promise<void>, op: string, args: unknown, sent: () => boolean = () => true): Promise<{ value: unknown }> {
+  private request(
+    send: (body: CallBody) => Promise<void>,
+    op: string,
+    args: unknown,
+    sent: () => boolean = () => true,
+  ): Promise<{ value: unknown }> {
     const body: CallBody = { op, args, replyTo: this.id, requestId: randomUUID() };
     const timeoutMs = this.options.callTimeoutMs ?? 15_000;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(body.requestId);
-        reject(new AppError('unavailable', 503, `no answer from the session's owner within ${timeoutMs} ms (op "${op}")`));
+        reject(
+          new AppError('unavailable', 503, `no answer from the session's owner within ${timeoutMs} ms (op "${op}")`),
+        );
       }, timeoutMs);
       this.pending.set(body.requestId, { resolve: (value) => resolve({ value }), reject, timer });
       send(body).then(
@@ -289,6 +345,7 @@ export class ClusterNode {
 }
 
 function errorBody(error: unknown): ResultBody['error'] {
-  if (error instanceof AppError) return { code: error.code, status: error.status, message: error.message, details: error.details };
+  if (error instanceof AppError)
+    return { code: error.code, status: error.status, message: error.message, details: error.details };
   return { code: 'internal', status: 500, message: (error as Error)?.message ?? String(error) };
 }

@@ -34,16 +34,33 @@ async function cluster(size: number, options: { leaseTtlMs?: number; loadTtlMs?:
   const started: ClusterMember[] = [];
   for (let i = 0; i < size; i++) {
     const member = await joinCluster({
-      redisUrl: TEST_REDIS_URL, prefix, processId: `p${i}`, sweepEveryMs: 100, ...options,
+      redisUrl: TEST_REDIS_URL,
+      prefix,
+      processId: `p${i}`,
+      sweepEveryMs: 100,
+      ...options,
       // The members share this process's event loop, so its load says nothing about any one of them.
       loopLoad: { sample: () => ({ eventLoopLagMs: 0, eventLoopUtilization: 0 }), stop: () => undefined },
-      makeSessions: (stores) => new SessionManager({ stores, runtime: new SingleThreadedAgentRuntime(), loadGraph, models: new ModelRegistry({}) }),
+      makeSessions: (stores) =>
+        new SessionManager({
+          stores,
+          runtime: new SingleThreadedAgentRuntime(),
+          loadGraph,
+          models: new ModelRegistry({}),
+        }),
     });
     members.push(member);
     started.push(member);
   }
   const graph = Graph.parse(echoGraph());
-  await started[0].store.putGraph({ tenant: 'acme', id: graph.id, version: 1, graph, draft: false, updatedAt: Date.now() });
+  await started[0].store.putGraph({
+    tenant: 'acme',
+    id: graph.id,
+    version: 1,
+    graph,
+    draft: false,
+    updatedAt: Date.now(),
+  });
   return started;
 }
 
@@ -71,10 +88,12 @@ describe('ClusterSessions', () => {
     await c.sessions.settled(acme, session.id);
     expect(await c.sessions.transcript(acme, session.id)).toHaveLength(2);
     expect(await a.sessions.get(acme, session.id)).toMatchObject({ owner: 'p2', turns: 1 });
-    await expect(a.sessions.send({ tenant: 'globex' }, session.id, { content: 'x' })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(a.sessions.send({ tenant: 'globex' }, session.id, { content: 'x' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
   });
 
-  it('emits a session\'s events once, from its owner, and relays them to a watcher elsewhere', async () => {
+  it("emits a session's events once, from its owner, and relays them to a watcher elsewhere", async () => {
     const [a, b] = await cluster(2);
     const room: Array<[string, ServerEventName]> = [];
     for (const m of [a, b]) m.emitWith((_tenant, sessionId, event) => room.push([m.node.id, event]));
@@ -106,7 +125,9 @@ describe('ClusterSessions', () => {
     await survivor.sessions.settled(acme, info.id);
     const record = (await survivor.store.getSession('acme', info.id))!;
     expect(record.transcript.map((m) => m.content)).toEqual(['one', 'echo: one', 'two', 'echo: two']);
-    await expect(survivor.store.putSession(recordWrite(record, { fence: staleToken }))).rejects.toMatchObject({ code: 'stale_fence' });
+    await expect(survivor.store.putSession(recordWrite(record, { fence: staleToken }))).rejects.toMatchObject({
+      code: 'stale_fence',
+    });
     expect((await survivor.node.placement.list()).map((p) => p.id)).toEqual([survivor.node.id]);
   });
 
@@ -123,7 +144,14 @@ describe('ClusterSessions', () => {
     await waitFor(() => expect(former.sessions.stats().liveSessions).toBe(0)); // renewal found it lost
     await former.sessions.send(acme, info.id, { content: 'three' });
     await former.sessions.settled(acme, info.id);
-    expect((await former.sessions.transcript(acme, info.id)).map((m) => m.content)).toEqual(['one', 'echo: one', 'two', 'echo: two', 'three', 'echo: three']);
+    expect((await former.sessions.transcript(acme, info.id)).map((m) => m.content)).toEqual([
+      'one',
+      'echo: one',
+      'two',
+      'echo: two',
+      'three',
+      'echo: three',
+    ]);
     expect(await former.sessions.get(acme, info.id)).toMatchObject({ owner: next.node.id, turns: 3 });
   });
 

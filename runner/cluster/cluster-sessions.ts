@@ -11,7 +11,14 @@ import type { OwnedSession } from './lease.ts';
 import { EventRelays } from './event-relays.ts';
 import { OwnerInbox } from './owner-inbox.ts';
 import { eventLoopLoad, type LoopLoad } from './loop-load.ts';
-import { runOwnerOp, type BareCall, type OwnerCall, type OwnerOp, type OwnerOpArgs, type OwnerOpResult } from './owner-ops.ts';
+import {
+  runOwnerOp,
+  type BareCall,
+  type OwnerCall,
+  type OwnerOp,
+  type OwnerOpArgs,
+  type OwnerOpResult,
+} from './owner-ops.ts';
 import { pickLeastLoaded } from './placement.ts';
 import { RoomSharing } from './room-sharing.ts';
 
@@ -34,7 +41,12 @@ export interface ClusterStore extends Store {
   getSessionInfo(tenant: string, id: string): Promise<SessionInfo | undefined>;
 }
 
-export type RoomEmitter = <E extends ServerEventName>(tenant: string, sessionId: string, event: E, payload: ServerEvents[E]) => void;
+export type RoomEmitter = <E extends ServerEventName>(
+  tenant: string,
+  sessionId: string,
+  event: E,
+  payload: ServerEvents[E],
+) => void;
 
 const MAX_ROUTING_ATTEMPTS = 3;
 /** A process moves idle sessions away once it owns this much more than the average. */
@@ -155,8 +167,14 @@ export class ClusterSessions implements Sessions {
   joined(rooms: Iterable<string>): Promise<void> | undefined {
     const tell = this.rooms.joined(rooms);
     if (!tell.length) return undefined;
-    const args = ({ tenant, sessionId }: { tenant: string; sessionId: string }): BareCall => ({ caller: { tenant }, id: sessionId, args: [] });
-    return Promise.all(tell.map((placed) => this.node.callOwner(placed.sessionId, 'share', args(placed)))).then(() => undefined);
+    const args = ({ tenant, sessionId }: { tenant: string; sessionId: string }): BareCall => ({
+      caller: { tenant },
+      id: sessionId,
+      args: [],
+    });
+    return Promise.all(tell.map((placed) => this.node.callOwner(placed.sessionId, 'share', args(placed)))).then(
+      () => undefined,
+    );
   }
 
   /** Whether no socket outside this process can be in this room (see RoomSharing). */
@@ -183,20 +201,34 @@ export class ClusterSessions implements Sessions {
   async transcript(caller: Caller, id: string, options: { afterMessageId?: string } = {}): Promise<MessageEvent[]> {
     checkSessionId(id);
     if (this.owns(id)) return this.runHere('transcript', { caller, id, args: [options] });
-    const remote = await this.node.callOwner(id, 'transcript', { caller, id, args: [options] } satisfies OwnerCall<'transcript'>);
+    const remote = await this.node.callOwner(id, 'transcript', {
+      caller,
+      id,
+      args: [options],
+    } satisfies OwnerCall<'transcript'>);
     if (remote) return remote.value as MessageEvent[];
     const record = await this.store.getSession(caller.tenant, id);
     if (!record || !canAccess(caller, record.info)) throw notFound('session', id);
-    const after = options.afterMessageId === undefined ? -1 : record.transcript.findIndex((m) => m.id === options.afterMessageId);
+    const after =
+      options.afterMessageId === undefined ? -1 : record.transcript.findIndex((m) => m.id === options.afterMessageId);
     return record.transcript.slice(after + 1);
   }
 
   // ───────────── operations: run by the owner ─────────────
 
-  send(caller: Caller, id: string, message: { content: string; messageId?: string }): Promise<{ messageId: string; turnId: string }> {
+  send(
+    caller: Caller,
+    id: string,
+    message: { content: string; messageId?: string },
+  ): Promise<{ messageId: string; turnId: string }> {
     // The id is fixed here, so a redelivery after a crash is recognised as the same message.
     // The caller's trace context travels with the message, so the owner's turn continues the trace.
-    return this.routed('send', { caller, id, args: [{ ...message, messageId: message.messageId ?? randomUUID() }], trace: currentTraceCarrier() });
+    return this.routed('send', {
+      caller,
+      id,
+      args: [{ ...message, messageId: message.messageId ?? randomUUID() }],
+      trace: currentTraceCarrier(),
+    });
   }
   readonly settled = this.forwarded('settled');
   readonly reply = this.forwarded('reply');
@@ -218,15 +250,21 @@ export class ClusterSessions implements Sessions {
       // Checked before watching: events published while the owner checks must not reach a foreign caller.
       if (!(await this.mayAccess(caller, id))) throw notFound('session', id);
       const stop = await this.node.watch(id, listener as (event: string, payload: unknown) => void);
-      const watching = await this.node.callOwner(id, 'watch', { caller, id, args: [] } satisfies BareCall).catch(async (error: unknown) => {
-        await stop();
-        throw error;
-      });
+      const watching = await this.node
+        .callOwner(id, 'watch', { caller, id, args: [] } satisfies BareCall)
+        .catch(async (error: unknown) => {
+          await stop();
+          throw error;
+        });
       // Unsubscribing is fire-and-forget for callers: a Redis hiccup then must not surface.
       if (watching) return () => void stop().catch(() => undefined);
       await stop();
     }
-    throw new AppError('unavailable', 503, `session "${id}" changed owner ${MAX_ROUTING_ATTEMPTS} times during one request; retry`);
+    throw new AppError(
+      'unavailable',
+      503,
+      `session "${id}" changed owner ${MAX_ROUTING_ATTEMPTS} times during one request; retry`,
+    );
   }
 
   stats(): { liveSessions: number; instances: number; queueDepth: number } {
@@ -257,7 +295,9 @@ export class ClusterSessions implements Sessions {
   }
 
   /** An operation that runs where the session lives, as a Sessions method. */
-  private forwarded<K extends OwnerOp>(op: K): (caller: Caller, id: string, ...args: OwnerOpArgs<K>) => Promise<OwnerOpResult<K>> {
+  private forwarded<K extends OwnerOp>(
+    op: K,
+  ): (caller: Caller, id: string, ...args: OwnerOpArgs<K>) => Promise<OwnerOpResult<K>> {
     return (caller, id, ...args) => this.routed(op, { caller, id, args });
   }
 
@@ -271,7 +311,11 @@ export class ClusterSessions implements Sessions {
       if (remote) return (remote.value ?? undefined) as OwnerOpResult<K>;
       if (await this.takeIfFree(caller, id)) return this.runHere(op, call);
     }
-    throw new AppError('unavailable', 503, `session "${id}" changed owner ${MAX_ROUTING_ATTEMPTS} times during one request; retry`);
+    throw new AppError(
+      'unavailable',
+      503,
+      `session "${id}" changed owner ${MAX_ROUTING_ATTEMPTS} times during one request; retry`,
+    );
   }
 
   private async mayAccess(caller: Caller, id: string): Promise<boolean> {
@@ -299,7 +343,12 @@ export class ClusterSessions implements Sessions {
     await this.unrelay(session.sessionId);
     await this.local.evict?.(session.sessionId);
     await this.node.leases.release(session.sessionId);
-    if (target) await this.node.inbox.post(target, { sessionId: session.sessionId, kind: 'adopt', body: { tenant: session.tenant } });
+    if (target)
+      await this.node.inbox.post(target, {
+        sessionId: session.sessionId,
+        kind: 'adopt',
+        body: { tenant: session.tenant },
+      });
   }
 
   private async unrelay(id: string): Promise<void> {

@@ -8,7 +8,11 @@ import type { SessionStore } from '../store/types.ts';
  * over) cannot overwrite it. The session manager stays unaware of the cluster. `onStale` hears of
  * every write the fence turned away.
  */
-export function fencedSessions(store: SessionStore, tokenOf: (sessionId: string) => number | undefined, onStale: (error: StaleFenceError) => void = () => undefined): SessionStore {
+export function fencedSessions(
+  store: SessionStore,
+  tokenOf: (sessionId: string) => number | undefined,
+  onStale: (error: StaleFenceError) => void = () => undefined,
+): SessionStore {
   // Made once, not per write.
   const failed = (error: unknown) => {
     if (error instanceof StaleFenceError) onStale(error);
@@ -17,7 +21,8 @@ export function fencedSessions(store: SessionStore, tokenOf: (sessionId: string)
   return {
     getSession: (tenant, id) => store.getSession(tenant, id),
     listSessions: (tenant, filter) => store.listSessions(tenant, filter),
-    putSession: (write) => store.putSession({ ...write, fence: write.fence ?? tokenOf(write.info.id) ?? 0 }).catch(failed),
+    putSession: (write) =>
+      store.putSession({ ...write, fence: write.fence ?? tokenOf(write.info.id) ?? 0 }).catch(failed),
     coalesceMs: store.coalesceMs,
     deleteSession: (tenant, id) => store.deleteSession(tenant, id),
     prune: (policy) => store.prune(policy),

@@ -35,7 +35,9 @@ describe('Inbox', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const owner = new Inbox({
-      redis, keys: keys(), processId: 'owner1',
+      redis,
+      keys: keys(),
+      processId: 'owner1',
       handle: async (e) => {
         if (e.body.n === 0) await gate; // the first turn is slow: the second must still wait for it
         seen.push(String(e.body.n));
@@ -43,7 +45,11 @@ describe('Inbox', () => {
     });
     await owner.start();
     const sender = new Inbox({ redis, keys: keys(), processId: 'sender1', handle: async () => undefined });
-    for (let n = 0; n < 3; n++) expect(await sender.deliver({ sessionId, kind: 'send', body: { n } })).toEqual({ delivered: true, owner: 'owner1' });
+    for (let n = 0; n < 3; n++)
+      expect(await sender.deliver({ sessionId, kind: 'send', body: { n } })).toEqual({
+        delivered: true,
+        owner: 'owner1',
+      });
     await waitFor(async () => (await pendingCount(owner.stream)) === 3);
     expect(seen).toEqual([]); // not acknowledged while the first is unfinished
     release();
@@ -61,7 +67,12 @@ describe('Inbox', () => {
     let finishTurn!: () => void;
     const turn = new Promise<void>((r) => (finishTurn = r));
     const accepted: number[] = [];
-    const owner = new Inbox({ redis, keys: keys(), processId: 'owner4', handle: async (e) => (accepted.push(Number(e.body.n)), { ackWhen: turn }) });
+    const owner = new Inbox({
+      redis,
+      keys: keys(),
+      processId: 'owner4',
+      handle: async (e) => (accepted.push(Number(e.body.n)), { ackWhen: turn }),
+    });
     await owner.start();
     await owner.post('owner4', { sessionId, kind: 'send', body: { n: 1 } });
     await owner.post('owner4', { sessionId, kind: 'send', body: { n: 2 } });
@@ -78,13 +89,21 @@ describe('Inbox', () => {
     expect(await sender.deliver({ sessionId: randomUUID(), kind: 'send', body: {} })).toEqual({ delivered: false });
   });
 
-  it('lets a survivor claim a dead owner\'s pending and unread entries', async () => {
+  it("lets a survivor claim a dead owner's pending and unread entries", async () => {
     const sessionId = randomUUID();
     await new Leases({ redis, keys: keys(), owner: 'doomed' }).acquire({ tenant: 't', sessionId });
     const started: string[] = [];
     let unblock!: () => void;
     const hang = new Promise<void>((r) => (unblock = r));
-    const doomed = new Inbox({ redis, keys: keys(), processId: 'doomed', handle: async (e) => { started.push(String(e.body.n)); await hang; } });
+    const doomed = new Inbox({
+      redis,
+      keys: keys(),
+      processId: 'doomed',
+      handle: async (e) => {
+        started.push(String(e.body.n));
+        await hang;
+      },
+    });
     await doomed.start();
     const sender = new Inbox({ redis, keys: keys(), processId: 'sender3', handle: async () => undefined });
     await sender.deliver({ sessionId, kind: 'send', body: { n: 1 } });
@@ -93,7 +112,12 @@ describe('Inbox', () => {
     await waitFor(async () => (await pendingCount(doomed.stream)) === 2);
 
     const handled: InboxEntry[] = [];
-    const survivor = new Inbox({ redis, keys: keys(), processId: 'survivor', handle: async (e) => void handled.push(e) });
+    const survivor = new Inbox({
+      redis,
+      keys: keys(),
+      processId: 'survivor',
+      handle: async (e) => void handled.push(e),
+    });
     expect(await survivor.drain('doomed')).toBe(2);
     expect(handled.map((e) => e.body.n)).toEqual([1, 2]);
     expect(handled.every((e) => e.sessionId === sessionId && e.kind === 'send')).toBe(true);

@@ -41,7 +41,15 @@ local owner = string.match(held, '^(%S+) ')
 redis.call('XADD', ARGV[1] .. owner, '*', 's', ARGV[2], 'k', ARGV[3], 'b', ARGV[4])
 return {1, owner}`;
 
-type Scripted = Redis & { inboxDeliver(lease: string, inboxPrefix: string, sessionId: string, kind: string, body: string): Promise<[number, string]> };
+type Scripted = Redis & {
+  inboxDeliver(
+    lease: string,
+    inboxPrefix: string,
+    sessionId: string,
+    kind: string,
+    body: string,
+  ): Promise<[number, string]>;
+};
 
 export interface InboxOptions {
   redis: Redis;
@@ -76,13 +84,28 @@ export class Inbox {
   /** Appends to the current owner's stream; `delivered: false` means nobody owns the session. */
   async deliver(message: InboxMessage): Promise<DeliverResult> {
     const { keys } = this.options;
-    const [ok, owner] = await this.redis.inboxDeliver(keys.lease(message.sessionId), keys.inbox(''), message.sessionId, message.kind, JSON.stringify(message.body));
+    const [ok, owner] = await this.redis.inboxDeliver(
+      keys.lease(message.sessionId),
+      keys.inbox(''),
+      message.sessionId,
+      message.kind,
+      JSON.stringify(message.body),
+    );
     return ok === 1 ? { delivered: true, owner } : { delivered: false };
   }
 
   /** Appends to one process's stream, whoever owns the session (replies, placements, handovers). */
   async post(processId: string, message: InboxMessage): Promise<void> {
-    await this.redis.xadd(this.options.keys.inbox(processId), '*', 's', message.sessionId, 'k', message.kind, 'b', JSON.stringify(message.body));
+    await this.redis.xadd(
+      this.options.keys.inbox(processId),
+      '*',
+      's',
+      message.sessionId,
+      'k',
+      message.kind,
+      'b',
+      JSON.stringify(message.body),
+    );
   }
 
   async start(): Promise<void> {
@@ -115,12 +138,29 @@ export class Inbox {
     let handled = 0;
     let cursor = '0-0';
     do {
-      const [next, claimed] = (await this.redis.xautoclaim(stream, GROUP, me, 0, cursor, 'COUNT', this.options.batch ?? 100)) as [string, RawEntry[]];
+      const [next, claimed] = (await this.redis.xautoclaim(
+        stream,
+        GROUP,
+        me,
+        0,
+        cursor,
+        'COUNT',
+        this.options.batch ?? 100,
+      )) as [string, RawEntry[]];
       cursor = next;
       handled += this.dispatch(stream, claimed);
     } while (cursor !== '0-0');
     for (;;) {
-      const read = (await this.redis.xreadgroup('GROUP', GROUP, me, 'COUNT', this.options.batch ?? 100, 'STREAMS', stream, '>')) as [string, RawEntry[]][] | null;
+      const read = (await this.redis.xreadgroup(
+        'GROUP',
+        GROUP,
+        me,
+        'COUNT',
+        this.options.batch ?? 100,
+        'STREAMS',
+        stream,
+        '>',
+      )) as [string, RawEntry[]][] | null;
       const entries = read?.[0]?.[1] ?? [];
       if (!entries.length) break;
       handled += this.dispatch(stream, entries);
@@ -133,12 +173,24 @@ export class Inbox {
     const me = this.options.processId;
     while (!this.stopped) {
       try {
-        const read = (await reader.xreadgroup('GROUP', GROUP, me, 'COUNT', this.options.batch ?? 100, 'BLOCK', 0, 'STREAMS', this.stream, '>')) as [string, RawEntry[]][] | null;
+        const read = (await reader.xreadgroup(
+          'GROUP',
+          GROUP,
+          me,
+          'COUNT',
+          this.options.batch ?? 100,
+          'BLOCK',
+          0,
+          'STREAMS',
+          this.stream,
+          '>',
+        )) as [string, RawEntry[]][] | null;
         if (read) this.dispatch(this.stream, read[0][1]);
       } catch (error) {
         if (this.stopped) return;
         // A process that was stopped (SIGSTOP) and given up for dead finds its stream deleted.
-        if ((error as Error).message.includes('NOGROUP')) await ensureGroup(this.options.redis, this.stream).catch(() => undefined);
+        if ((error as Error).message.includes('NOGROUP'))
+          await ensureGroup(this.options.redis, this.stream).catch(() => undefined);
         else this.options.onError?.(error, { stream: this.stream, entryId: '', sessionId: '', kind: 'read', body: {} });
         await new Promise((r) => setTimeout(r, 200));
       }
@@ -171,7 +223,12 @@ export class Inbox {
     const ack = async () => {
       await ackWhen?.catch((error: unknown) => this.options.onError?.(error, entry));
       // The entry is done with: acknowledge and drop it in one round trip.
-      await this.redis.multi().xack(entry.stream, GROUP, entry.entryId).xdel(entry.stream, entry.entryId).exec().catch(() => undefined);
+      await this.redis
+        .multi()
+        .xack(entry.stream, GROUP, entry.entryId)
+        .xdel(entry.stream, entry.entryId)
+        .exec()
+        .catch(() => undefined);
     };
     if (!ackWhen) return ack();
     const pending = ack();

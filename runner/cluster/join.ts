@@ -47,13 +47,27 @@ export interface DurableStore {
  * it, and the cluster layer that routes each session to its owner. Fails at once when Redis is
  * unreachable.
  */
-export async function joinCluster(options: ClusterOptions & { makeSessions: (stores: Stores) => LocalSessions; loopLoad?: LoopLoad; durable?: DurableStore }): Promise<ClusterMember> {
+export async function joinCluster(
+  options: ClusterOptions & {
+    makeSessions: (stores: Stores) => LocalSessions;
+    loopLoad?: LoopLoad;
+    durable?: DurableStore;
+  },
+): Promise<ClusterMember> {
   const roundTrips = { sessions: new RoundTrips(), socketio: new RoundTrips() };
   const { durable } = options;
-  const node = await ClusterNode.connect({ ...options, issueFence: durable && ((id) => durable.issueFence(id)), watch: (client) => roundTrips.sessions.watch(client) });
+  const node = await ClusterNode.connect({
+    ...options,
+    issueFence: durable && ((id) => durable.issueFence(id)),
+    watch: (client) => roundTrips.sessions.watch(client),
+  });
   const store = durable?.store ?? new RedisStore({ redis: node.redis, prefix: node.keys.prefix });
   let staleWrites = 0;
-  const sessionStore = fencedSessions(store, (id) => node.leases.token(id), () => (staleWrites += 1));
+  const sessionStore = fencedSessions(
+    store,
+    (id) => node.leases.token(id),
+    () => (staleWrites += 1),
+  );
   const local = options.makeSessions({ graphs: store, sessions: sessionStore, memory: store });
   const sessions = new ClusterSessions(local, store, node, options.loopLoad);
   await sessions.start();
@@ -66,26 +80,63 @@ export async function joinCluster(options: ClusterOptions & { makeSessions: (sto
     roundTrips,
     socketAdapter: () =>
       // A client of its own, so the adapter's traffic is counted apart from the sessions'.
-      createBatchedAdapter(node.adopt(roundTrips.socketio.watch(new Redis(options.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 3 }))), {
-        streamName: `${prefix}socket.io`, channelPrefix: `${prefix}socket.io`, sessionKeyPrefix: `${prefix}sio:session:`, onlyPlaintext: true,
-        reach: { unshared: (room) => sessions.isUnsharedRoom(room), joined: (rooms) => sessions.joined(rooms) },
-      }),
+      createBatchedAdapter(
+        node.adopt(
+          roundTrips.socketio.watch(
+            new Redis(options.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 3 }),
+          ),
+        ),
+        {
+          streamName: `${prefix}socket.io`,
+          channelPrefix: `${prefix}socket.io`,
+          sessionKeyPrefix: `${prefix}sio:session:`,
+          onlyPlaintext: true,
+          reach: { unshared: (room) => sessions.isUnsharedRoom(room), joined: (rooms) => sessions.joined(rooms) },
+        },
+      ),
     emitWith(emit) {
       sessions.emitToRoom = emit;
     },
     registerMetrics(registry) {
       const registers = [registry];
       const labels = { process: node.id };
-      new Gauge({ name: 'switchboard_cluster_owned_sessions', help: 'Sessions whose lease this process holds', labelNames: ['process'], registers, collect() { this.set(labels, node.leases.sessions().length); } });
       new Gauge({
-        name: 'switchboard_cluster_redis_round_trips', help: 'Requests to Redis made by this process since it started (a script or a transaction counts one), for sessions or for Socket.IO', labelNames: ['process', 'for'], registers,
+        name: 'switchboard_cluster_owned_sessions',
+        help: 'Sessions whose lease this process holds',
+        labelNames: ['process'],
+        registers,
+        collect() {
+          this.set(labels, node.leases.sessions().length);
+        },
+      });
+      new Gauge({
+        name: 'switchboard_cluster_redis_round_trips',
+        help: 'Requests to Redis made by this process since it started (a script or a transaction counts one), for sessions or for Socket.IO',
+        labelNames: ['process', 'for'],
+        registers,
         collect() {
           this.set({ ...labels, for: 'sessions' }, roundTrips.sessions.total);
           this.set({ ...labels, for: 'socketio' }, roundTrips.socketio.total);
         },
       });
-      new Counter({ name: 'switchboard_cluster_stale_writes_total', help: 'Session writes of this process the fencing token turned away (it had lost the lease)', labelNames: ['process'], registers, collect() { this.reset(); this.inc(labels, staleWrites); } });
-      new Gauge({ name: 'switchboard_cluster_processes', help: 'Live runner processes in the cluster, as last published', registers, async collect() { this.set((await node.placement.list()).length); } });
+      new Counter({
+        name: 'switchboard_cluster_stale_writes_total',
+        help: 'Session writes of this process the fencing token turned away (it had lost the lease)',
+        labelNames: ['process'],
+        registers,
+        collect() {
+          this.reset();
+          this.inc(labels, staleWrites);
+        },
+      });
+      new Gauge({
+        name: 'switchboard_cluster_processes',
+        help: 'Live runner processes in the cluster, as last published',
+        registers,
+        async collect() {
+          this.set((await node.placement.list()).length);
+        },
+      });
     },
     advertise(url) {
       node.placement.url = url;

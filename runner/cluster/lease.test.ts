@@ -18,7 +18,8 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-const leases = (owner: string, ttlMs = 2000, onLost?: (id: string) => void) => new Leases({ redis, keys: redisKeys(prefix), owner, ttlMs, onLost: onLost && ((s) => onLost(s.sessionId)) });
+const leases = (owner: string, ttlMs = 2000, onLost?: (id: string) => void) =>
+  new Leases({ redis, keys: redisKeys(prefix), owner, ttlMs, onLost: onLost && ((s) => onLost(s.sessionId)) });
 const waitFor = async (check: () => boolean | Promise<boolean>, ms = 3000) => {
   const end = Date.now() + ms;
   while (!(await check())) {
@@ -54,7 +55,9 @@ describe('Leases', () => {
 
   it('lets only one of many racing processes win', async () => {
     const id = randomUUID();
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => leases(`p${i}`).acquire({ tenant: 't', sessionId: id })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => leases(`p${i}`).acquire({ tenant: 't', sessionId: id })),
+    );
     expect(results.filter((r) => r.acquired)).toHaveLength(1);
   });
 
@@ -86,20 +89,35 @@ describe('Leases', () => {
     expect(paused.token(id)).toBeUndefined();
   });
 
-  it('makes the old owner\'s store writes stale the moment a new owner acquires', async () => {
+  it("makes the old owner's store writes stale the moment a new owner acquires", async () => {
     const store = new RedisStore({ redis, prefix });
     const id = randomUUID();
     const old = leases('old', 100);
     const taken = await old.acquire({ tenant: 't', sessionId: id });
     const record = {
-      info: { id, tenant: 't', graphId: 'g', graphVersion: 1, state: 'idle' as const, createdAt: 1, lastActiveAt: 1, turns: 1, usage: { promptTokens: 0, completionTokens: 0, cost: 0, estimated: false } },
-      transcript: [], acceptedMessageIds: [],
+      info: {
+        id,
+        tenant: 't',
+        graphId: 'g',
+        graphVersion: 1,
+        state: 'idle' as const,
+        createdAt: 1,
+        lastActiveAt: 1,
+        turns: 1,
+        usage: { promptTokens: 0, completionTokens: 0, cost: 0, estimated: false },
+      },
+      transcript: [],
+      acceptedMessageIds: [],
     };
     await store.putSession(recordWrite(record, { fence: old.token(id) }));
     await waitFor(async () => (await old.ownerOf(id)) === undefined);
     const fresh = leases('new');
     await fresh.acquire({ tenant: 't', sessionId: id });
-    await expect(store.putSession(recordWrite({ ...record, info: { ...record.info, turns: 99 } }, { fence: taken.acquired ? taken.token : 0 }))).rejects.toMatchObject({ code: 'stale_fence' });
+    await expect(
+      store.putSession(
+        recordWrite({ ...record, info: { ...record.info, turns: 99 } }, { fence: taken.acquired ? taken.token : 0 }),
+      ),
+    ).rejects.toMatchObject({ code: 'stale_fence' });
     await store.putSession(recordWrite({ ...record, info: { ...record.info, turns: 2 } }, { fence: fresh.token(id) }));
     expect((await store.getSession('t', id))?.info.turns).toBe(2);
   });

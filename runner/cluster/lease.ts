@@ -57,8 +57,22 @@ redis.call('SREM', KEYS[2], ARGV[2])
 return 1`;
 
 type Scripted = Redis & {
-  leaseAcquire(lease: string, fence: string, owned: string, owner: string, ttl: string, member: string): Promise<[number, string]>;
-  leaseAcquireIssued(lease: string, owned: string, owner: string, ttl: string, member: string, token: string): Promise<[number, string]>;
+  leaseAcquire(
+    lease: string,
+    fence: string,
+    owned: string,
+    owner: string,
+    ttl: string,
+    member: string,
+  ): Promise<[number, string]>;
+  leaseAcquireIssued(
+    lease: string,
+    owned: string,
+    owner: string,
+    ttl: string,
+    member: string,
+    token: string,
+  ): Promise<[number, string]>;
   leaseRenew(...args: string[]): Promise<number[]>;
   leaseRelease(lease: string, owned: string, value: string, member: string): Promise<number>;
 };
@@ -133,18 +147,40 @@ export class Leases {
     const { keys } = this.options;
     let sentAt = Date.now();
     let [ok, value] = this.options.issueFence
-      ? await this.redis.leaseAcquireIssued(keys.lease(session.sessionId), keys.owned(owner), owner, String(this.ttlMs), ownedMember(session), '')
-      : await this.redis.leaseAcquire(keys.lease(session.sessionId), keys.fence(session.sessionId), keys.owned(owner), owner, String(this.ttlMs), ownedMember(session));
+      ? await this.redis.leaseAcquireIssued(
+          keys.lease(session.sessionId),
+          keys.owned(owner),
+          owner,
+          String(this.ttlMs),
+          ownedMember(session),
+          '',
+        )
+      : await this.redis.leaseAcquire(
+          keys.lease(session.sessionId),
+          keys.fence(session.sessionId),
+          keys.owned(owner),
+          owner,
+          String(this.ttlMs),
+          ownedMember(session),
+        );
     if (ok === 2) {
       const issued = String(await this.options.issueFence!(session.sessionId));
       sentAt = Date.now();
-      [ok, value] = await this.redis.leaseAcquireIssued(keys.lease(session.sessionId), keys.owned(owner), owner, String(this.ttlMs), ownedMember(session), issued);
+      [ok, value] = await this.redis.leaseAcquireIssued(
+        keys.lease(session.sessionId),
+        keys.owned(owner),
+        owner,
+        String(this.ttlMs),
+        ownedMember(session),
+        issued,
+      );
     }
     if (ok !== 1) return { acquired: false, owner: value };
     const token = Number(value);
     // Two acquires of one session at once may answer two tokens: the higher one holds the lease.
     const known = this.held.get(session.sessionId);
-    if (owner === this.options.owner && !(known && known.token > token)) this.held.set(session.sessionId, { token, tenant: session.tenant, validUntil: sentAt + this.ttlMs });
+    if (owner === this.options.owner && !(known && known.token > token))
+      this.held.set(session.sessionId, { token, tenant: session.tenant, validUntil: sentAt + this.ttlMs });
     return { acquired: true, token: Math.max(token, known?.token ?? 0) };
   }
 
@@ -159,7 +195,12 @@ export class Leases {
     if (!held) return;
     this.held.delete(sessionId);
     const { keys, owner } = this.options;
-    await this.redis.leaseRelease(keys.lease(sessionId), keys.owned(owner), `${owner} ${held.token}`, ownedMember({ tenant: held.tenant, sessionId }));
+    await this.redis.leaseRelease(
+      keys.lease(sessionId),
+      keys.owned(owner),
+      `${owner} ${held.token}`,
+      ownedMember({ tenant: held.tenant, sessionId }),
+    );
   }
 
   /** Renews every held lease; the ones found lost are dropped and reported. */
@@ -169,21 +210,33 @@ export class Leases {
     const { keys, owner } = this.options;
     const expected = ids.map((id) => this.held.get(id)!);
     const sentAt = Date.now();
-    const kept = await this.redis.leaseRenew(String(ids.length), ...ids.map(keys.lease), String(this.ttlMs), ...expected.map((h) => `${owner} ${h.token}`));
+    const kept = await this.redis.leaseRenew(
+      String(ids.length),
+      ...ids.map(keys.lease),
+      String(this.ttlMs),
+      ...expected.map((h) => `${owner} ${h.token}`),
+    );
     // Only drop what is still the lease we asked about (it may have been released meanwhile).
     const lost = ids.filter((id, i) => kept[i] !== 1 && this.held.get(id) === expected[i]);
     ids.forEach((id, i) => {
       if (kept[i] === 1) expected[i].validUntil = sentAt + this.ttlMs;
     });
     for (const id of lost) this.held.delete(id);
-    if (lost.length) await this.redis.srem(keys.owned(owner), ...lost.map((id) => ownedMember({ tenant: expected[ids.indexOf(id)].tenant, sessionId: id })));
+    if (lost.length)
+      await this.redis.srem(
+        keys.owned(owner),
+        ...lost.map((id) => ownedMember({ tenant: expected[ids.indexOf(id)].tenant, sessionId: id })),
+      );
     for (const id of lost) this.options.onLost?.({ tenant: expected[ids.indexOf(id)].tenant, sessionId: id });
     return lost;
   }
 
   /** Renews at a third of the TTL, so two missed renewals still keep the lease. */
   start(): void {
-    this.timer ??= setInterval(() => void this.renewAll().catch(() => undefined), Math.max(50, Math.floor(this.ttlMs / 3)));
+    this.timer ??= setInterval(
+      () => void this.renewAll().catch(() => undefined),
+      Math.max(50, Math.floor(this.ttlMs / 3)),
+    );
     this.timer.unref();
   }
 

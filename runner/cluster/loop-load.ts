@@ -37,7 +37,10 @@ export function eventLoopLoad(): LoopLoad {
       const now = performance.eventLoopUtilization();
       const utilization = performance.eventLoopUtilization(now, since).utilization;
       since = now;
-      recent.push({ eventLoopLagMs: Math.max(0, Math.round(p99 - RESOLUTION_MS)), eventLoopUtilization: Math.round(utilization * 100) / 100 });
+      recent.push({
+        eventLoopLagMs: Math.max(0, Math.round(p99 - RESOLUTION_MS)),
+        eventLoopUtilization: Math.round(utilization * 100) / 100,
+      });
       if (recent.length > WINDOW) recent.shift();
       return {
         eventLoopLagMs: Math.max(...recent.map((s) => s.eventLoopLagMs)),

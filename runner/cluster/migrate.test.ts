@@ -51,7 +51,9 @@ describe('migrateLowdbToRedis', () => {
     expect(await target.getGraph('acme', 'support', 1)).toEqual(await lowdb.getGraph('acme', 'support', 1));
     const [first] = await lowdb.listSessions('acme', { user: 'ann' });
     expect(await target.getSession('acme', first!.id)).toEqual(await lowdb.getSession('acme', first!.id));
-    await expect(target.putSession(recordWrite((await lowdb.getSession('acme', first!.id))!, { fence: 6 }))).rejects.toMatchObject({ code: 'stale_fence' });
+    await expect(
+      target.putSession(recordWrite((await lowdb.getSession('acme', first!.id))!, { fence: 6 })),
+    ).rejects.toMatchObject({ code: 'stale_fence' });
     expect(await target.getMemory('acme', 'ann')).toEqual({ color: 'blue' });
     expect(await target.getMemory('acme', 'ann@example.com')).toEqual({ city: 'Oslo' });
     await lowdb.close();
@@ -62,11 +64,19 @@ describe('migrateLowdbToRedis', () => {
     prefixes.push(prefix);
     const run = promisify(execFile);
     const script = join(import.meta.dirname, '..', 'migrate-to-redis.ts');
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', script, '--data', dir, '--redis', TEST_REDIS_URL, '--prefix', prefix], { timeout: 30_000 });
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', script, '--data', dir, '--redis', TEST_REDIS_URL, '--prefix', prefix],
+      { timeout: 30_000 },
+    );
     expect(stdout).toContain('migrated 2 tenants, 3 graph versions, 2 sessions, 2 user memories');
     expect(await new RedisStore({ redis, prefix }).listGraphs('other')).toHaveLength(1);
 
-    const failed = await run(process.execPath, ['--import', 'tsx', script, '--data', dir, '--redis', 'redis://127.0.0.1:1'], { timeout: 30_000 }).catch((e: { code: number; stderr: string }) => e);
+    const failed = await run(
+      process.execPath,
+      ['--import', 'tsx', script, '--data', dir, '--redis', 'redis://127.0.0.1:1'],
+      { timeout: 30_000 },
+    ).catch((e: { code: number; stderr: string }) => e);
     expect(failed).toMatchObject({ code: 1, stderr: expect.stringContaining('migrate-to-redis:') });
   }, 60_000);
 });

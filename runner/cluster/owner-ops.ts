@@ -6,11 +6,28 @@ import { withTraceContext, type TraceCarrier } from '../telemetry/propagation.ts
  * session owned elsewhere travels to the owner as its name and its arguments after the caller
  * and the session id, as JSON. Adding an operation is adding its name here.
  */
-export const OWNER_OPS = ['get', 'transcript', 'send', 'settled', 'reply', 'pause', 'resume', 'abort', 'close', 'delete'] as const satisfies readonly (keyof Sessions)[];
+export const OWNER_OPS = [
+  'get',
+  'transcript',
+  'send',
+  'settled',
+  'reply',
+  'pause',
+  'resume',
+  'abort',
+  'close',
+  'delete',
+] as const satisfies readonly (keyof Sessions)[];
 export type OwnerOp = (typeof OWNER_OPS)[number];
 
 /** An operation's arguments after the caller and the session id, as Sessions types them. */
-export type OwnerOpArgs<K extends OwnerOp> = Sessions[K] extends (caller: Caller, id: string, ...rest: infer A) => unknown ? A : never;
+export type OwnerOpArgs<K extends OwnerOp> = Sessions[K] extends (
+  caller: Caller,
+  id: string,
+  ...rest: infer A
+) => unknown
+  ? A
+  : never;
 export type OwnerOpResult<K extends OwnerOp> = Awaited<ReturnType<Sessions[K]>>;
 
 /** What travels to the owner. The internal calls (`watch`, `share`) carry no arguments. */
@@ -25,8 +42,16 @@ export interface OwnerCall<K extends OwnerOp = OwnerOp> {
 export const isOwnerOp = (op: string): op is OwnerOp => (OWNER_OPS as readonly string[]).includes(op);
 
 /** Runs the call on the owner's own session manager. */
-export function runOwnerOp<K extends OwnerOp>(sessions: Sessions, op: K, call: OwnerCall<K>): Promise<OwnerOpResult<K>> {
-  const method = sessions[op] as unknown as (caller: Caller, id: string, ...args: OwnerOpArgs<K>) => Promise<OwnerOpResult<K>>;
+export function runOwnerOp<K extends OwnerOp>(
+  sessions: Sessions,
+  op: K,
+  call: OwnerCall<K>,
+): Promise<OwnerOpResult<K>> {
+  const method = sessions[op] as unknown as (
+    caller: Caller,
+    id: string,
+    ...args: OwnerOpArgs<K>
+  ) => Promise<OwnerOpResult<K>>;
   return withTraceContext(call.trace, () => method.call(sessions, call.caller, call.id, ...call.args));
 }
 

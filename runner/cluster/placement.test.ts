@@ -12,20 +12,43 @@ beforeAll(async () => {
 });
 afterAll(() => redis.disconnect());
 
-const load = (id: string, patch: Partial<ProcessLoad> = {}): ProcessLoad => ({ id, pid: 1, liveSessions: 0, queueDepth: 0, eventLoopLagMs: 1, eventLoopUtilization: 0.1, ownedSessions: 0, at: 0, ...patch });
+const load = (id: string, patch: Partial<ProcessLoad> = {}): ProcessLoad => ({
+  id,
+  pid: 1,
+  liveSessions: 0,
+  queueDepth: 0,
+  eventLoopLagMs: 1,
+  eventLoopUtilization: 0.1,
+  ownedSessions: 0,
+  at: 0,
+  ...patch,
+});
 
 describe('pickLeastLoaded', () => {
   it('prefers fewer owned sessions and queued messages', () => {
-    expect(pickLeastLoaded([load('a', { ownedSessions: 10 }), load('b', { ownedSessions: 3 }), load('c', { ownedSessions: 2, queueDepth: 5 })])?.id).toBe('b');
+    expect(
+      pickLeastLoaded([
+        load('a', { ownedSessions: 10 }),
+        load('b', { ownedSessions: 3 }),
+        load('c', { ownedSessions: 2, queueDepth: 5 }),
+      ])?.id,
+    ).toBe('b');
   });
   it('weighs event-loop lag, so of two busy processes the less lagging one is chosen', () => {
-    expect(pickLeastLoaded([load('a', { ownedSessions: 100, eventLoopLagMs: 600 }), load('b', { ownedSessions: 110, eventLoopLagMs: 150 })])?.id).toBe('b');
+    expect(
+      pickLeastLoaded([
+        load('a', { ownedSessions: 100, eventLoopLagMs: 600 }),
+        load('b', { ownedSessions: 110, eventLoopLagMs: 150 }),
+      ])?.id,
+    ).toBe('b');
   });
 
   it('keeps new sessions off a lagging process until the others have caught up with it', () => {
     // 500 ms of lag weighs like 40 sessions past the 100 ms noise floor.
     expect(pickLeastLoaded([load('lagging', { eventLoopLagMs: 500 }), load('b', { ownedSessions: 30 })])?.id).toBe('b');
-    expect(pickLeastLoaded([load('lagging', { eventLoopLagMs: 500 }), load('b', { ownedSessions: 50 })])?.id).toBe('lagging');
+    expect(pickLeastLoaded([load('lagging', { eventLoopLagMs: 500 }), load('b', { ownedSessions: 50 })])?.id).toBe(
+      'lagging',
+    );
     expect(pickLeastLoaded([load('noisy', { eventLoopLagMs: 90 }), load('b', { ownedSessions: 1 })])?.id).toBe('noisy');
     expect(pickLeastLoaded([])).toBeUndefined();
   });
@@ -34,15 +57,30 @@ describe('pickLeastLoaded', () => {
     // A CPU-starved machine: everyone lags alike, only the busy process runs code all the time.
     const starved = { eventLoopLagMs: 550 };
     const busy = load('busy', { ...starved, ownedSessions: 110, eventLoopUtilization: 0.95 });
-    expect(pickLeastLoaded([busy, load('b', { ...starved, ownedSessions: 120 }), load('c', { ...starved, ownedSessions: 119 })])?.id).not.toBe('busy');
+    expect(
+      pickLeastLoaded([
+        busy,
+        load('b', { ...starved, ownedSessions: 120 }),
+        load('c', { ...starved, ownedSessions: 119 }),
+      ])?.id,
+    ).not.toBe('busy');
     // 75% busy counts double: avoided until the others own about twice as much.
     const half = load('half', { ownedSessions: 100, eventLoopUtilization: 0.75 });
     expect(pickLeastLoaded([half, load('b', { ownedSessions: 190 })])?.id).toBe('b');
     expect(pickLeastLoaded([half, load('b', { ownedSessions: 210 })])?.id).toBe('half');
     // Headroom: serving bursts of requests at 40% does not count against a process.
-    expect(pickLeastLoaded([load('bursty', { ownedSessions: 10, eventLoopUtilization: 0.4 }), load('b', { ownedSessions: 12 })])?.id).toBe('bursty');
+    expect(
+      pickLeastLoaded([
+        load('bursty', { ownedSessions: 10, eventLoopUtilization: 0.4 }),
+        load('b', { ownedSessions: 12 }),
+      ])?.id,
+    ).toBe('bursty');
     // Nor does what every process shares: a burst of creations keeps them all at 60-70%.
-    const burst = [load('a', { ownedSessions: 100, eventLoopUtilization: 0.7 }), load('b', { ownedSessions: 104, eventLoopUtilization: 0.6 }), load('c', { ownedSessions: 105, eventLoopUtilization: 0.62 })];
+    const burst = [
+      load('a', { ownedSessions: 100, eventLoopUtilization: 0.7 }),
+      load('b', { ownedSessions: 104, eventLoopUtilization: 0.6 }),
+      load('c', { ownedSessions: 105, eventLoopUtilization: 0.62 }),
+    ];
     expect(pickLeastLoaded(burst)?.id).toBe('a');
   });
 });
@@ -51,7 +89,9 @@ describe('Placement on Redis', () => {
   const prefix = testPrefix('placement');
   afterAll(() => flushPrefix(redis, prefix));
   const keys = redisKeys(prefix);
-  const sample = (s: Partial<LoadSample> = {}) => () => ({ liveSessions: 0, queueDepth: 0, eventLoopLagMs: 1, eventLoopUtilization: 0.1, ...s });
+  const sample =
+    (s: Partial<LoadSample> = {}) =>
+    () => ({ liveSessions: 0, queueDepth: 0, eventLoopLagMs: 1, eventLoopUtilization: 0.1, ...s });
 
   it('lists live processes with their owned sessions, spreads sessions evenly, and spots the dead', async () => {
     const processes = ['p1', 'p2', 'p3'].map((id) => ({

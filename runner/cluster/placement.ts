@@ -52,12 +52,19 @@ export class Placement {
   async publish(): Promise<void> {
     const { redis, keys, processId } = this.options;
     const load = { id: processId, url: this.url, pid: process.pid, ...this.options.sample(), at: Date.now() };
-    await redis.multi().set(keys.load(processId), JSON.stringify(load), 'PX', this.ttlMs).zadd(keys.processes, load.at, processId).exec();
+    await redis
+      .multi()
+      .set(keys.load(processId), JSON.stringify(load), 'PX', this.ttlMs)
+      .zadd(keys.processes, load.at, processId)
+      .exec();
   }
 
   async start(): Promise<void> {
     await this.publish();
-    this.timer ??= setInterval(() => void this.publish().catch(() => undefined), this.options.publishEveryMs ?? Math.floor(this.ttlMs / 4));
+    this.timer ??= setInterval(
+      () => void this.publish().catch(() => undefined),
+      this.options.publishEveryMs ?? Math.floor(this.ttlMs / 4),
+    );
     this.timer.unref();
   }
 
@@ -135,7 +142,9 @@ export function pickLeastLoaded(loads: ProcessLoad[]): ProcessLoad | undefined {
   const score = (l: ProcessLoad) => {
     const base = 1 + l.ownedSessions + l.queueDepth + Math.max(0, l.eventLoopLagMs - LAG_NOISE_MS) / LAG_PER_SESSION_MS;
     const busy = utilization(l);
-    return busy > UTILIZATION_HEADROOM && busy >= typical + BUSIER_THAN_OTHERS ? (base * (1 - UTILIZATION_HEADROOM)) / (1 - busy) : base;
+    return busy > UTILIZATION_HEADROOM && busy >= typical + BUSIER_THAN_OTHERS
+      ? (base * (1 - UTILIZATION_HEADROOM)) / (1 - busy)
+      : base;
   };
   const least = Math.min(...loads.map(score));
   // Near-ties are broken at random, so processes deciding at the same instant do not all pick one.

@@ -22,7 +22,8 @@ export class RoundTrips {
       return send(command, stream);
     }) as unknown as Redis['sendCommand'];
     const duplicate = client.duplicate.bind(client);
-    client.duplicate = ((...args: Parameters<Redis['duplicate']>) => counter.watch(duplicate(...args))) as Redis['duplicate'];
+    client.duplicate = ((...args: Parameters<Redis['duplicate']>) =>
+      counter.watch(duplicate(...args))) as Redis['duplicate'];
     return client;
   }
 }

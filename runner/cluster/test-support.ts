@@ -8,13 +8,20 @@ import { Redis } from 'ioredis';
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export async function connectTestRedis(): Promise<Redis> {
-  const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null, connectTimeout: 3000 });
+  const redis = new Redis(TEST_REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+    connectTimeout: 3000,
+  });
   try {
     await redis.connect();
     await redis.ping();
   } catch (error) {
     redis.disconnect();
-    throw new Error(`Redis at ${TEST_REDIS_URL} is unreachable (set REDIS_URL or start redis-server): ${(error as Error).message}`);
+    throw new Error(
+      `Redis at ${TEST_REDIS_URL} is unreachable (set REDIS_URL or start redis-server): ${(error as Error).message}`,
+    );
   }
   return redis;
 }

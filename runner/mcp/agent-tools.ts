@@ -25,7 +25,8 @@ export async function assistantToolbox(
 ): Promise<Toolbox> {
   const box: Toolbox = { specs: [...builtins], mcp: new Map() };
   const taken = new Set(builtins.map((s) => s.name));
-  const warn = (code: string, message: string) => session.emit('warning', { code, message: `agent "${agent}": ${message}` });
+  const warn = (code: string, message: string) =>
+    session.emit('warning', { code, message: `agent "${agent}": ${message}` });
   for (const serverId of serverIds) {
     if (!mcp) {
       warn('mcp_unavailable', `MCP server "${serverId}" is not available in this runner`);
@@ -33,10 +34,14 @@ export async function assistantToolbox(
     }
     try {
       const { specs, skipped } = await mcp.tools(serverId, session.signal);
-      for (const { tool, reason } of skipped) warn('mcp_tool_skipped', `MCP server "${serverId}": tool "${tool}" left out: ${reason}`);
+      for (const { tool, reason } of skipped)
+        warn('mcp_tool_skipped', `MCP server "${serverId}": tool "${tool}" left out: ${reason}`);
       for (const spec of specs) {
         if (taken.has(spec.name)) {
-          warn('mcp_tool_collision', `MCP server "${serverId}": tool "${spec.name}" left out: the name is already taken by ${box.mcp.has(spec.name) ? `MCP server "${box.mcp.get(spec.name)}"` : 'a built-in tool'}`);
+          warn(
+            'mcp_tool_collision',
+            `MCP server "${serverId}": tool "${spec.name}" left out: the name is already taken by ${box.mcp.has(spec.name) ? `MCP server "${box.mcp.get(spec.name)}"` : 'a built-in tool'}`,
+          );
           continue;
         }
         taken.add(spec.name);
@@ -68,7 +73,13 @@ export async function callMcpTool(
       ? { ok: false, output: `Error: ${call.tool}: ${args}`, latencyMs: 0, resultChars: 0, truncated: false }
       : mcp
         ? await mcp.call(call.server, call.tool, args, session.signal)
-        : { ok: false, output: `Error: MCP server "${call.server}" is not available in this runner`, latencyMs: 0, resultChars: 0, truncated: false };
+        : {
+            ok: false,
+            output: `Error: MCP server "${call.server}" is not available in this runner`,
+            latencyMs: 0,
+            resultChars: 0,
+            truncated: false,
+          };
   session.emit('tool_call', {
     turnId: turn.turnId,
     agent: turn.agent,
@@ -90,7 +101,9 @@ function parseArgs(raw: string | Record<string, unknown>): Record<string, unknow
   if (!raw.trim()) return {};
   try {
     const value = JSON.parse(raw) as unknown;
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : 'the arguments are not a JSON object';
+    return value && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : 'the arguments are not a JSON object';
   } catch (e) {
     return `the arguments are not valid JSON (${(e as Error).message})`;
   }

@@ -23,16 +23,31 @@ export interface CallBounds {
  * Calls one tool and never throws: a timeout, a dead server, a refused argument or garbage on the
  * wire all come back as a tool error for the model, so the turn goes on.
  */
-export async function boundedCall(connection: McpConnection, tool: string, args: Record<string, unknown>, bounds: CallBounds): Promise<McpCallOutcome> {
+export async function boundedCall(
+  connection: McpConnection,
+  tool: string,
+  args: Record<string, unknown>,
+  bounds: CallBounds,
+): Promise<McpCallOutcome> {
   const started = performance.now();
   let text;
   try {
     const result = await connection.call(tool, args, { signal: bounds.signal, timeoutMs: bounds.timeoutMs });
     text = resultText(result, bounds.maxResultChars);
   } catch (e) {
-    text = capText(`Error: MCP tool "${tool}" on "${connection.label}" failed: ${describe(e, bounds)}`, bounds.maxResultChars, false);
+    text = capText(
+      `Error: MCP tool "${tool}" on "${connection.label}" failed: ${describe(e, bounds)}`,
+      bounds.maxResultChars,
+      false,
+    );
   }
-  return { ok: text.ok, output: text.text, latencyMs: Math.round((performance.now() - started) * 100) / 100, resultChars: text.chars, truncated: text.truncated };
+  return {
+    ok: text.ok,
+    output: text.text,
+    latencyMs: Math.round((performance.now() - started) * 100) / 100,
+    resultChars: text.chars,
+    truncated: text.truncated,
+  };
 }
 
 function describe(e: unknown, bounds: CallBounds): string {

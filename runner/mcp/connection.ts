@@ -48,7 +48,9 @@ export class McpConnection {
     const tools: Tool[] = [];
     let cursor: string | undefined;
     do {
-      const page = await client.listTools(cursor ? { cursor } : undefined, { signal, timeout: this.connectTimeoutMs }).catch((e: unknown) => Promise.reject(this.failed(client, e)));
+      const page = await client
+        .listTools(cursor ? { cursor } : undefined, { signal, timeout: this.connectTimeoutMs })
+        .catch((e: unknown) => Promise.reject(this.failed(client, e)));
       tools.push(...page.tools);
       cursor = page.nextCursor;
     } while (cursor && tools.length < 10_000);
@@ -56,11 +58,19 @@ export class McpConnection {
     return tools;
   }
 
-  async call(name: string, args: Record<string, unknown>, options: { signal?: AbortSignal; timeoutMs: number }): Promise<CallToolResult> {
+  async call(
+    name: string,
+    args: Record<string, unknown>,
+    options: { signal?: AbortSignal; timeoutMs: number },
+  ): Promise<CallToolResult> {
     // A connected client is used at once: no promise hop on the path every call takes.
     const client = this.client ?? (await this.ready(options.signal));
     try {
-      return (await client.callTool({ name, arguments: args }, undefined, { signal: options.signal, timeout: options.timeoutMs, maxTotalTimeout: options.timeoutMs })) as CallToolResult;
+      return (await client.callTool({ name, arguments: args }, undefined, {
+        signal: options.signal,
+        timeout: options.timeoutMs,
+        maxTotalTimeout: options.timeoutMs,
+      })) as CallToolResult;
     } catch (e) {
       throw this.failed(client, e);
     }
@@ -99,7 +109,12 @@ export class McpConnection {
     if (this.closed) return Promise.reject(new Error(`MCP server "${this.label}" is closed`));
     if (this.client) return Promise.resolve(this.client);
     const wait = this.backoff.waitMs;
-    if (wait > 0 && !this.connecting) return Promise.reject(new McpUnreachable(`cannot connect to MCP server "${this.label}": ${this.backoff.lastError} (next attempt in ${wait} ms)`));
+    if (wait > 0 && !this.connecting)
+      return Promise.reject(
+        new McpUnreachable(
+          `cannot connect to MCP server "${this.label}": ${this.backoff.lastError} (next attempt in ${wait} ms)`,
+        ),
+      );
     this.connecting ??= this.connect(signal).finally(() => (this.connecting = undefined));
     return this.connecting;
   }
@@ -121,7 +136,10 @@ export class McpConnection {
       void client.close().catch(() => undefined);
     };
     try {
-      await client.connect(this.makeTransport(), { signal: signal ? AbortSignal.any([signal, handshake.signal]) : handshake.signal, timeout: this.connectTimeoutMs });
+      await client.connect(this.makeTransport(), {
+        signal: signal ? AbortSignal.any([signal, handshake.signal]) : handshake.signal,
+        timeout: this.connectTimeoutMs,
+      });
       if (this.closed) throw new Error('the pool is closed');
     } catch (e) {
       void client.close().catch(() => undefined);

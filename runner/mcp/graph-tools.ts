@@ -44,12 +44,18 @@ export class McpGraphTools {
   }
 
   /** Calls a tool of a server, bounded by the runner's limits; never throws. */
-  async call(serverId: string, tool: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<McpCallOutcome> {
+  async call(
+    serverId: string,
+    tool: string,
+    args: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<McpCallOutcome> {
     const bounds = { timeoutMs: this.limits.callTimeoutMs, maxResultChars: this.limits.maxResultChars, signal };
     let connection: McpConnection;
     try {
       const server = this.server(serverId);
-      if (server.allowedTools.length && !server.allowedTools.includes(tool)) throw new McpRefused(`MCP server "${serverId}" does not allow the tool "${tool}"`);
+      if (server.allowedTools.length && !server.allowedTools.includes(tool))
+        throw new McpRefused(`MCP server "${serverId}" does not allow the tool "${tool}"`);
       connection = this.connection(server);
     } catch (e) {
       return { ok: false, output: `Error: ${(e as Error).message}`, latencyMs: 0, resultChars: 0, truncated: false };
@@ -85,9 +91,16 @@ function specsOf(server: McpServer, listed: readonly Tool[]): ServerTools {
 
 /** The spec a model gets, or why the tool cannot be offered (a name or schema OpenAI would refuse). */
 function toSpec(tool: Tool): ToolSpec | string {
-  if (!McpToolName.safeParse(tool.name).success) return 'its name is not a valid tool name (letters, digits, "_", "-"; at most 64)';
+  if (!McpToolName.safeParse(tool.name).success)
+    return 'its name is not a valid tool name (letters, digits, "_", "-"; at most 64)';
   const schema = tool.inputSchema as Record<string, unknown> | undefined;
-  if (!schema || typeof schema !== 'object' || schema.type !== 'object') return 'its input schema is not a JSON Schema object';
-  const description = typeof tool.description === 'string' ? tool.description.slice(0, 2000) : typeof tool.title === 'string' ? tool.title : '';
+  if (!schema || typeof schema !== 'object' || schema.type !== 'object')
+    return 'its input schema is not a JSON Schema object';
+  const description =
+    typeof tool.description === 'string'
+      ? tool.description.slice(0, 2000)
+      : typeof tool.title === 'string'
+        ? tool.title
+        : '';
   return { name: tool.name, description, parameters: schema };
 }

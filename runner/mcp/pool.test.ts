@@ -15,16 +15,28 @@ async function deadPort(): Promise<number> {
 
 const graphOf = (urls: string[]) =>
   Graph.parse({
-    format: 'switchboard/graph', version: 1, id: 'g', name: 'g',
+    format: 'switchboard/graph',
+    version: 1,
+    id: 'g',
+    name: 'g',
     mcpServers: urls.map((url, i) => ({ id: `s${i}`, transport: 'http', url })),
-    agents: [], topics: [{ id: 'in', type: 'in' }], subscriptions: [], publications: [], entry: 'in', output: ['in'],
+    agents: [],
+    topics: [{ id: 'in', type: 'in' }],
+    subscriptions: [],
+    publications: [],
+    entry: 'in',
+    output: ['in'],
     limits: { allowedHosts: ['127.0.0.1'] },
   });
 
 describe('McpPool', () => {
   it('shares one client per tenant and server, and keeps at most maxConnections', async () => {
     const port = await deadPort();
-    const pool = new McpPool({ limits: McpLimits.parse({ allowedHosts: ['127.0.0.1'], connectTimeoutMs: 2000 }), stdio: {}, maxConnections: 2 });
+    const pool = new McpPool({
+      limits: McpLimits.parse({ allowedHosts: ['127.0.0.1'], connectTimeoutMs: 2000 }),
+      stdio: {},
+      maxConnections: 2,
+    });
     const urls = ['a', 'b', 'c'].map((p) => `http://127.0.0.1:${port}/${p}`);
     const graph = graphOf(urls);
     const acme = pool.forGraph('acme', graph, () => undefined);

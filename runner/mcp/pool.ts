@@ -26,7 +26,11 @@ export class McpPool {
   }
 
   /** The graph's MCP servers as its agents see them, for one tenant. */
-  forGraph(tenant: string, graph: Pick<Graph, 'mcpServers'> & { limits: Pick<Graph['limits'], 'allowedHosts'> }, credential: (name: string) => string | undefined): McpGraphTools {
+  forGraph(
+    tenant: string,
+    graph: Pick<Graph, 'mcpServers'> & { limits: Pick<Graph['limits'], 'allowedHosts'> },
+    credential: (name: string) => string | undefined,
+  ): McpGraphTools {
     return new McpGraphTools(graph.mcpServers ?? [], this.options.limits, (server) => {
       const plan = planTransport(server, {
         tenant,
@@ -38,8 +42,13 @@ export class McpPool {
       const key = `${tenant}\u0000${plan.key}`;
       const limits = this.options.limits;
       let connection = this.connections.get(key);
-      if (connection) this.connections.delete(key); // re-inserted below: the map's order is the order of last use
-      else connection = new McpConnection(server.id, plan.make, limits.connectTimeoutMs, { baseMs: limits.reconnectBaseMs, maxMs: limits.reconnectMaxMs });
+      if (connection)
+        this.connections.delete(key); // re-inserted below: the map's order is the order of last use
+      else
+        connection = new McpConnection(server.id, plan.make, limits.connectTimeoutMs, {
+          baseMs: limits.reconnectBaseMs,
+          maxMs: limits.reconnectMaxMs,
+        });
       this.connections.set(key, connection);
       this.evict();
       return connection;

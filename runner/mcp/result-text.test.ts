@@ -23,12 +23,19 @@ describe('resultText: what a model reads of a tools/call result', () => {
   });
 
   it('adds structured content as JSON unless a text block already carries it', () => {
-    expect(resultText({ content: [{ type: 'text', text: 'see data' }], structuredContent: { t: 21 } }, 1000).text).toBe('see data\n{"t":21}');
-    expect(resultText({ content: [{ type: 'text', text: '{ "t": 21 }' }], structuredContent: { t: 21 } }, 1000).text).toBe('{ "t": 21 }');
+    expect(resultText({ content: [{ type: 'text', text: 'see data' }], structuredContent: { t: 21 } }, 1000).text).toBe(
+      'see data\n{"t":21}',
+    );
+    expect(
+      resultText({ content: [{ type: 'text', text: '{ "t": 21 }' }], structuredContent: { t: 21 } }, 1000).text,
+    ).toBe('{ "t": 21 }');
   });
 
   it('marks a server-side error and an empty result', () => {
-    expect(resultText({ content: [{ type: 'text', text: 'no such city' }], isError: true }, 1000)).toMatchObject({ ok: false, text: 'Error: no such city' });
+    expect(resultText({ content: [{ type: 'text', text: 'no such city' }], isError: true }, 1000)).toMatchObject({
+      ok: false,
+      text: 'Error: no such city',
+    });
     expect(resultText({ content: [] }, 1000).text).toBe('(no content)');
   });
 

@@ -52,7 +52,12 @@ export function resultText(result: CallToolResult, maxChars: number): ResultText
 
 export function capText(text: string, maxChars: number, ok: boolean): ResultText {
   if (text.length <= maxChars) return { ok, text, chars: text.length, truncated: false };
-  return { ok, text: `${text.slice(0, maxChars)}\n[truncated: ${maxChars} of ${text.length} characters]`, chars: text.length, truncated: true };
+  return {
+    ok,
+    text: `${text.slice(0, maxChars)}\n[truncated: ${maxChars} of ${text.length} characters]`,
+    chars: text.length,
+    truncated: true,
+  };
 }
 
 function safeJson(text: string): string | undefined {

@@ -16,7 +16,12 @@ export const McpStdioServerConfig = z
       .record(z.string(), CredentialName)
       .superRefine((env, ctx) => {
         for (const name of Object.keys(env))
-          if (!ENV_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'must be an environment variable name (letters, digits, "_")' });
+          if (!ENV_NAME.test(name))
+            ctx.addIssue({
+              code: 'custom',
+              path: [name],
+              message: 'must be an environment variable name (letters, digits, "_")',
+            });
       })
       .default({}),
     cwd: z.string().min(1).max(1000).optional(),

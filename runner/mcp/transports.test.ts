@@ -10,7 +10,8 @@ const inputs = (over: Partial<PlanInputs> = {}): PlanInputs => ({
   credential: (name) => ({ WEB: 'web-secret', FILES_TOKEN: 'files-secret' })[name],
   ...over,
 });
-const http = (extra: Record<string, unknown> = {}) => McpServer.parse({ id: 'web', transport: 'http', url: 'https://mcp.example.com/mcp', ...extra });
+const http = (extra: Record<string, unknown> = {}) =>
+  McpServer.parse({ id: 'web', transport: 'http', url: 'https://mcp.example.com/mcp', ...extra });
 const stdio = (server = 'files') => McpServer.parse({ id: 'local', transport: 'stdio', server });
 const refusal = (run: () => unknown) => {
   try {
@@ -22,16 +23,24 @@ const refusal = (run: () => unknown) => {
   throw new Error('not refused');
 };
 
-describe('planTransport: the runner\'s rules for a graph\'s MCP server', () => {
+describe("planTransport: the runner's rules for a graph's MCP server", () => {
   it('needs the host in the graph allow-list and in the runner allow-list', () => {
-    expect(refusal(() => planTransport(http(), inputs({ graphHosts: [] })))).toBe('MCP server "web": host "mcp.example.com" is not in the graph\'s limits.allowedHosts');
-    expect(refusal(() => planTransport(http(), inputs({ runnerHosts: ['other.org'] })))).toBe('MCP server "web": host "mcp.example.com" is not in the runner\'s mcpClient.allowedHosts');
+    expect(refusal(() => planTransport(http(), inputs({ graphHosts: [] })))).toBe(
+      'MCP server "web": host "mcp.example.com" is not in the graph\'s limits.allowedHosts',
+    );
+    expect(refusal(() => planTransport(http(), inputs({ runnerHosts: ['other.org'] })))).toBe(
+      'MCP server "web": host "mcp.example.com" is not in the runner\'s mcpClient.allowedHosts',
+    );
     expect(planTransport(http(), inputs()).key).toContain('https://mcp.example.com/mcp');
   });
 
   it('refuses credentials in the URL and a credential the tenant lacks', () => {
-    expect(refusal(() => planTransport(http({ url: 'https://u:p@mcp.example.com/mcp' }), inputs()))).toMatch(/URLs with credentials are not allowed/);
-    expect(refusal(() => planTransport(http({ credential: 'MISSING' }), inputs()))).toBe('MCP server "web": credential "MISSING" is not configured for tenant "acme"');
+    expect(refusal(() => planTransport(http({ url: 'https://u:p@mcp.example.com/mcp' }), inputs()))).toMatch(
+      /URLs with credentials are not allowed/,
+    );
+    expect(refusal(() => planTransport(http({ credential: 'MISSING' }), inputs()))).toBe(
+      'MCP server "web": credential "MISSING" is not configured for tenant "acme"',
+    );
   });
 
   it('gives a rotated credential its own connection', () => {
@@ -41,9 +50,13 @@ describe('planTransport: the runner\'s rules for a graph\'s MCP server', () => {
     expect(before).not.toContain('web-secret');
   });
 
-  it('starts only stdio servers the tenant\'s config defines, with env from its credentials', () => {
-    expect(refusal(() => planTransport(stdio('shell'), inputs()))).toBe('MCP server "local": the runner defines no stdio server "shell" for tenant "acme"');
-    expect(refusal(() => planTransport(stdio(), inputs({ credential: () => undefined })))).toBe('MCP server "local": credential "FILES_TOKEN" (for TOKEN) is not configured for tenant "acme"');
+  it("starts only stdio servers the tenant's config defines, with env from its credentials", () => {
+    expect(refusal(() => planTransport(stdio('shell'), inputs()))).toBe(
+      'MCP server "local": the runner defines no stdio server "shell" for tenant "acme"',
+    );
+    expect(refusal(() => planTransport(stdio(), inputs({ credential: () => undefined })))).toBe(
+      'MCP server "local": credential "FILES_TOKEN" (for TOKEN) is not configured for tenant "acme"',
+    );
     expect(refusal(() => planTransport(stdio('toString'), inputs()))).toMatch(/defines no stdio server "toString"/);
     expect(planTransport(stdio(), inputs()).key).toMatch(/^stdio\u0000files\u0000/);
   });

@@ -41,15 +41,30 @@ export function planTransport(server: McpServer, inputs: PlanInputs): TransportP
   return server.transport === 'http' ? planHttp(server, inputs) : planStdio(server, inputs);
 }
 
-function planHttp(server: Extract<McpServer, { transport: 'http' }>, { tenant, graphHosts, runnerHosts, credential }: PlanInputs): TransportPlan {
+function planHttp(
+  server: Extract<McpServer, { transport: 'http' }>,
+  { tenant, graphHosts, runnerHosts, credential }: PlanInputs,
+): TransportPlan {
   const url = new URL(server.url);
-  if (url.username || url.password) throw new McpRefused(`MCP server "${server.id}": URLs with credentials are not allowed; name a credential instead`);
-  if (!isHostAllowed(url, graphHosts)) throw new McpRefused(`MCP server "${server.id}": host "${url.host}" is not in the graph's limits.allowedHosts`, { host: url.host, allowList: 'graph' });
-  if (!isHostAllowed(url, runnerHosts)) throw new McpRefused(`MCP server "${server.id}": host "${url.host}" is not in the runner's mcpClient.allowedHosts`, { host: url.host, allowList: 'runner' });
+  if (url.username || url.password)
+    throw new McpRefused(`MCP server "${server.id}": URLs with credentials are not allowed; name a credential instead`);
+  if (!isHostAllowed(url, graphHosts))
+    throw new McpRefused(`MCP server "${server.id}": host "${url.host}" is not in the graph's limits.allowedHosts`, {
+      host: url.host,
+      allowList: 'graph',
+    });
+  if (!isHostAllowed(url, runnerHosts))
+    throw new McpRefused(
+      `MCP server "${server.id}": host "${url.host}" is not in the runner's mcpClient.allowedHosts`,
+      { host: url.host, allowList: 'runner' },
+    );
   const headers: Record<string, string> = {};
   if (server.credential) {
     const value = credential(server.credential);
-    if (!value) throw new McpRefused(`MCP server "${server.id}": credential "${server.credential}" is not configured for tenant "${tenant}"`);
+    if (!value)
+      throw new McpRefused(
+        `MCP server "${server.id}": credential "${server.credential}" is not configured for tenant "${tenant}"`,
+      );
     headers[server.header] = server.header.toLowerCase() === 'authorization' ? `Bearer ${value}` : value;
   }
   return {
@@ -60,18 +75,34 @@ function planHttp(server: Extract<McpServer, { transport: 'http' }>, { tenant, g
   };
 }
 
-function planStdio(server: Extract<McpServer, { transport: 'stdio' }>, { tenant, stdio, credential }: PlanInputs): TransportPlan {
+function planStdio(
+  server: Extract<McpServer, { transport: 'stdio' }>,
+  { tenant, stdio, credential }: PlanInputs,
+): TransportPlan {
   const config = Object.hasOwn(stdio, server.server) ? stdio[server.server] : undefined;
-  if (!config) throw new McpRefused(`MCP server "${server.id}": the runner defines no stdio server "${server.server}" for tenant "${tenant}"`);
+  if (!config)
+    throw new McpRefused(
+      `MCP server "${server.id}": the runner defines no stdio server "${server.server}" for tenant "${tenant}"`,
+    );
   const env: Record<string, string> = {};
   for (const [variable, name] of Object.entries(config.env)) {
     const value = credential(name);
-    if (!value) throw new McpRefused(`MCP server "${server.id}": credential "${name}" (for ${variable}) is not configured for tenant "${tenant}"`);
+    if (!value)
+      throw new McpRefused(
+        `MCP server "${server.id}": credential "${name}" (for ${variable}) is not configured for tenant "${tenant}"`,
+      );
     env[variable] = value;
   }
   return {
     key: `stdio\u0000${server.server}\u0000${digest(JSON.stringify([config, env]))}`,
     // Only the SDK's safe default variables are inherited, never the runner's own secrets.
-    make: () => new StdioClientTransport({ command: config.command, args: config.args, env: { ...getDefaultEnvironment(), ...env }, cwd: config.cwd, stderr: 'ignore' }),
+    make: () =>
+      new StdioClientTransport({
+        command: config.command,
+        args: config.args,
+        env: { ...getDefaultEnvironment(), ...env },
+        cwd: config.cwd,
+        stderr: 'ignore',
+      }),
   };
 }

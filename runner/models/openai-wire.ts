@@ -1,7 +1,4 @@
-import type {
-  ChatCompletionMessageParam,
-  ChatCompletionTool,
-} from 'openai/resources/chat/completions';
+import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import type { ModelMessage, ToolSpec } from './types.ts';
 
 /** OpenAI only accepts `^[a-zA-Z0-9_-]{1,64}$` as a participant name; agent types may hold dots. */
@@ -18,7 +15,13 @@ export function toWireMessages(messages: readonly ModelMessage[]): ChatCompletio
           content: m.content || null,
           ...(m.name ? { name: toName(m.name) } : {}),
           ...(m.toolCalls?.length
-            ? { tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })) }
+            ? {
+                tool_calls: m.toolCalls.map((c) => ({
+                  id: c.id,
+                  type: 'function' as const,
+                  function: { name: c.name, arguments: c.arguments },
+                })),
+              }
             : {}),
         };
       default:
@@ -28,4 +31,7 @@ export function toWireMessages(messages: readonly ModelMessage[]): ChatCompletio
 }
 
 export const toWireTools = (tools: readonly ToolSpec[]): ChatCompletionTool[] =>
-  tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } }));
+  tools.map((t) => ({
+    type: 'function',
+    function: { name: t.name, description: t.description, parameters: t.parameters },
+  }));

@@ -31,7 +31,11 @@ export class OpenAIModelClient implements ModelClient {
    * `apiKey` comes from the tenant's named credential (resolved by the caller), never from env here.
    * `fetch` sees every HTTP attempt (telemetry: the 429s the package retries).
    */
-  constructor(private readonly def: OpenAIModelDef, apiKey: string, fetch?: typeof globalThis.fetch) {
+  constructor(
+    private readonly def: OpenAIModelDef,
+    apiKey: string,
+    fetch?: typeof globalThis.fetch,
+  ) {
     // Everything explicit: left undefined, the package would read OPENAI_BASE_URL, OPENAI_ORG_ID...
     // from the process env, which may belong to another tenant.
     this.client = new OpenAI({
@@ -73,14 +77,26 @@ export class OpenAIModelClient implements ModelClient {
   }
 
   private async complete(request: ChatRequest, signal: AbortSignal): Promise<ChatResult> {
-    const res = await this.client.chat.completions.create({ ...this.body(request), stream: false }, { signal, headers: traceHeaders(request.trace) });
+    const res = await this.client.chat.completions.create(
+      { ...this.body(request), stream: false },
+      { signal, headers: traceHeaders(request.trace) },
+    );
     const choice = res.choices?.[0];
-    if (!choice?.message) throw new ModelError('bad_response', `model "${this.def.id}": the response has no choices (empty or malformed body)`);
+    if (!choice?.message)
+      throw new ModelError(
+        'bad_response',
+        `model "${this.def.id}": the response has no choices (empty or malformed body)`,
+      );
     const content = choice.message.content ?? '';
     const toolCalls: ToolCall[] = (choice.message.tool_calls ?? []).flatMap((c) =>
       c.type === 'function' ? [{ id: c.id, name: c.function.name, arguments: c.function.arguments ?? '' }] : [],
     );
-    return { content, toolCalls, usage: this.usage(request, content, toolCalls, res.usage), ...finishedBy(choice.finish_reason) };
+    return {
+      content,
+      toolCalls,
+      usage: this.usage(request, content, toolCalls, res.usage),
+      ...finishedBy(choice.finish_reason),
+    };
   }
 
   private async stream(
@@ -124,17 +140,30 @@ export class OpenAIModelClient implements ModelClient {
     } catch (e) {
       // Past the headers the server was reached: a failure now is a broken reply, not a connection problem.
       if (controller.signal.aborted) throw e;
-      throw new ModelError('bad_response', `model "${this.def.id}": the stream broke off after ${content.length} characters: ${e instanceof Error ? e.message : String(e)}`);
+      throw new ModelError(
+        'bad_response',
+        `model "${this.def.id}": the stream broke off after ${content.length} characters: ${e instanceof Error ? e.message : String(e)}`,
+      );
     } finally {
       clearTimeout(idle);
     }
-    if (!finishReason) throw new ModelError('bad_response', `model "${this.def.id}": the stream ended before the model finished its reply`);
+    if (!finishReason)
+      throw new ModelError(
+        'bad_response',
+        `model "${this.def.id}": the stream ended before the model finished its reply`,
+      );
     const toolCalls = calls.filter(Boolean).map((c, i) => ({ ...c, id: c.id || `call_${i + 1}` }));
     return { content, toolCalls, usage: this.usage(request, content, toolCalls, usage), finishReason };
   }
 
-  private usage(request: ChatRequest, content: string, toolCalls: ToolCall[], reported: OpenAI.CompletionUsage | null | undefined): ChatResult['usage'] {
-    if (reported) return { promptTokens: reported.prompt_tokens, completionTokens: reported.completion_tokens, estimated: false };
+  private usage(
+    request: ChatRequest,
+    content: string,
+    toolCalls: ToolCall[],
+    reported: OpenAI.CompletionUsage | null | undefined,
+  ): ChatResult['usage'] {
+    if (reported)
+      return { promptTokens: reported.prompt_tokens, completionTokens: reported.completion_tokens, estimated: false };
     return {
       promptTokens: estimateTokens(promptChars(request.messages)),
       completionTokens: estimateTokens(content.length + toolCallChars(toolCalls)),
@@ -151,14 +180,25 @@ export class OpenAIModelClient implements ModelClient {
     if (e instanceof ModelError) return e;
     if (e instanceof APIUserAbortError) return new ModelError('aborted', `${who}: call aborted`);
     if (e instanceof RateLimitError)
-      return new ModelError('rate_limited', `${who}: rate limited (HTTP 429) after ${this.def.maxRetries} retries`, { status: 429 });
+      return new ModelError('rate_limited', `${who}: rate limited (HTTP 429) after ${this.def.maxRetries} retries`, {
+        status: 429,
+      });
     if (e instanceof APIError && e.status !== undefined && e.status >= 500)
-      return new ModelError('server_error', `${who}: server error (HTTP ${e.status}) after ${this.def.maxRetries} retries: ${e.message}`, { status: e.status });
+      return new ModelError(
+        'server_error',
+        `${who}: server error (HTTP ${e.status}) after ${this.def.maxRetries} retries: ${e.message}`,
+        { status: e.status },
+      );
     if (e instanceof APIConnectionError)
       return new ModelError('server_error', `${who}: cannot reach ${this.client.baseURL}: ${e.message}`);
     if (e instanceof APIError)
-      return new ModelError('bad_response', `${who}: request refused (HTTP ${e.status ?? '?'}): ${e.message}`, { status: e.status });
-    return new ModelError('bad_response', `${who}: the response could not be read: ${e instanceof Error ? e.message : String(e)}`);
+      return new ModelError('bad_response', `${who}: request refused (HTTP ${e.status ?? '?'}): ${e.message}`, {
+        status: e.status,
+      });
+    return new ModelError(
+      'bad_response',
+      `${who}: the response could not be read: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
 }
 

@@ -21,14 +21,25 @@ const PROBE_TIMEOUT_MS = 10_000;
  */
 export async function probeModel(def: ModelDef, apiKey: string): Promise<ProbeResult> {
   if (def.provider === 'scripted') return { ok: true, scripted: true, models: [] };
-  const bounded: OpenAIModelDef = { ...def, maxRetries: 0, maxTokens: 1, timeoutMs: Math.min(def.timeoutMs, PROBE_TIMEOUT_MS) };
+  const bounded: OpenAIModelDef = {
+    ...def,
+    maxRetries: 0,
+    maxTokens: 1,
+    timeoutMs: Math.min(def.timeoutMs, PROBE_TIMEOUT_MS),
+  };
   const [models, call] = await Promise.all([listModels(bounded, apiKey), callOnce(bounded, apiKey)]);
   return call ? { ...call, models } : { ok: true, scripted: false, models };
 }
 
-async function callOnce(def: OpenAIModelDef, apiKey: string): Promise<Omit<Extract<ProbeResult, { ok: false }>, 'models'> | undefined> {
+async function callOnce(
+  def: OpenAIModelDef,
+  apiKey: string,
+): Promise<Omit<Extract<ProbeResult, { ok: false }>, 'models'> | undefined> {
   try {
-    await new OpenAIModelClient(def, apiKey).chat({ messages: [{ role: 'user', content: 'ping' }], agent: 'connection-test' });
+    await new OpenAIModelClient(def, apiKey).chat({
+      messages: [{ role: 'user', content: 'ping' }],
+      agent: 'connection-test',
+    });
     return undefined;
   } catch (e) {
     const error = e instanceof ModelError ? e : new ModelError('bad_response', String(e));
@@ -47,7 +58,14 @@ function reasonOf(error: ModelError, status: number | undefined): ProbeReason {
 
 /** Model ids the provider lists; empty when it lists none or refuses (the call's error says why). */
 async function listModels(def: OpenAIModelDef, apiKey: string): Promise<string[]> {
-  const client = new OpenAI({ apiKey, baseURL: def.baseUrl ?? 'https://api.openai.com/v1', organization: null, project: null, maxRetries: 0, timeout: def.timeoutMs });
+  const client = new OpenAI({
+    apiKey,
+    baseURL: def.baseUrl ?? 'https://api.openai.com/v1',
+    organization: null,
+    project: null,
+    maxRetries: 0,
+    timeout: def.timeoutMs,
+  });
   try {
     const ids: string[] = [];
     for await (const model of client.models.list()) {

@@ -42,7 +42,10 @@ export class ModelRegistry {
     const cacheKey = `${tenant}\u0000${this.defKey(def)}\u0000${apiKey && createHash('sha256').update(apiKey).digest('base64url')}`;
     let client = this.clients.get(cacheKey);
     if (!client) {
-      const raw = def.provider === 'openai' ? new OpenAIModelClient(def, apiKey, this.telemetry?.fetch(def)) : new ScriptedModelClient(def);
+      const raw =
+        def.provider === 'openai'
+          ? new OpenAIModelClient(def, apiKey, this.telemetry?.fetch(def))
+          : new ScriptedModelClient(def);
       client = this.telemetry ? this.telemetry.wrap(raw, def, tenant) : raw;
       this.clients.set(cacheKey, client);
     }
@@ -64,15 +67,23 @@ export class ModelRegistry {
   }
 }
 
-
 /**
  * The key an `openai` model uses: its named credential, else the registry's fallback key, else
  * none for a local base URL. Throws a clear `invalid` error when the credential is missing.
  */
-export function apiKeyFor(tenant: string, def: Extract<ModelDef, { provider: 'openai' }>, credential: CredentialLookup, fallbackApiKey: string | undefined): string {
+export function apiKeyFor(
+  tenant: string,
+  def: Extract<ModelDef, { provider: 'openai' }>,
+  credential: CredentialLookup,
+  fallbackApiKey: string | undefined,
+): string {
   if (def.credential) {
     const value = credential(def.credential);
-    if (!value) throw invalid(`model "${def.id}": credential "${def.credential}" is not configured for tenant "${tenant}"`, { model: def.id, credential: def.credential });
+    if (!value)
+      throw invalid(`model "${def.id}": credential "${def.credential}" is not configured for tenant "${tenant}"`, {
+        model: def.id,
+        credential: def.credential,
+      });
     return value;
   }
   if (fallbackApiKey) return fallbackApiKey;

@@ -92,7 +92,9 @@ function compileRegex(modelId: string, index: number, source: string): RegExp {
   try {
     return new RegExp(source, 'i');
   } catch (e) {
-    throw new TypeError(`model "${modelId}": rules[${index}].match.regex is not a valid regular expression: ${(e as Error).message}`);
+    throw new TypeError(
+      `model "${modelId}": rules[${index}].match.regex is not a valid regular expression: ${(e as Error).message}`,
+    );
   }
 }
 

@@ -8,8 +8,16 @@ export interface ModelMessage {
   toolCalls?: ToolCall[];
   toolCallId?: string;
 }
-export interface ToolCall { id: string; name: string; arguments: string }
-export interface ToolSpec { name: string; description: string; parameters: Record<string, unknown> }
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+export interface ToolSpec {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
 
 export interface ChatRequest {
   messages: ModelMessage[];

@@ -29,7 +29,9 @@ describe('copyMessage', () => {
   });
 
   it('rejects values that are not plain data, naming the path', () => {
-    expect(() => copyMessage({ a: [{ when: new Date() }] })).toThrow('message is not plain data: a Date at $.a[0].when');
+    expect(() => copyMessage({ a: [{ when: new Date() }] })).toThrow(
+      'message is not plain data: a Date at $.a[0].when',
+    );
     expect(() => copyMessage({ m: new Map() })).toThrow('a Map at $.m');
     expect(() => copyMessage({ f: () => 1 })).toThrow('a function at $.f');
     expect(() => copyMessage([1, () => 1])).toThrow('a function at $[1]');

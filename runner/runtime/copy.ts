@@ -60,7 +60,13 @@ function copyObject(o: object, depth: number): object {
     const value = copy[key];
     if (typeof value === 'object' && value !== null) {
       // Assigning "__proto__" would set the prototype: define it as the own key it was.
-      if (key === '__proto__') Object.defineProperty(copy, key, { value: copyChild(value, key, depth), enumerable: true, writable: true, configurable: true });
+      if (key === '__proto__')
+        Object.defineProperty(copy, key, {
+          value: copyChild(value, key, depth),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       else copy[key] = copyChild(value, key, depth);
     } else if (typeof value === 'function') {
       throw new MessageShapeError('a function', [key]);

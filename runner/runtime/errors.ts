@@ -1,6 +1,9 @@
 /** A send whose message or response an intervention handler dropped. */
 export class MessageDroppedError extends Error {
-  constructor(readonly messageId: string, stage: 'send' | 'response') {
+  constructor(
+    readonly messageId: string,
+    stage: 'send' | 'response',
+  ) {
     super(`message ${messageId} was dropped by an intervention handler (${stage})`);
     this.name = 'MessageDroppedError';
   }

@@ -4,7 +4,10 @@ const AGENT_TYPE = /^[\w\-.]+$/;
 
 /** Where a message is published: `type` is the kind of event, `source` the session it belongs to. */
 export class TopicId {
-  constructor(readonly type: string, readonly source: string) {
+  constructor(
+    readonly type: string,
+    readonly source: string,
+  ) {
     if (!TOPIC_TYPE.test(type)) throw new TypeError(`invalid topic type "${type}": must match ${TOPIC_TYPE}`);
   }
   toString(): string {
@@ -23,7 +26,10 @@ export class TopicId {
 
 /** An agent instance: `type` picks the factory, `key` the instance (the session id). */
 export class AgentId {
-  constructor(readonly type: string, readonly key: string) {
+  constructor(
+    readonly type: string,
+    readonly key: string,
+  ) {
     if (!AGENT_TYPE.test(type)) throw new TypeError(`invalid agent type "${type}": must match ${AGENT_TYPE}`);
   }
   toString(): string {
@@ -44,14 +50,19 @@ export class AgentId {
  * publishing instance's key (`instanceKey`, AutoGen's DefaultTopicId). Outside a handler there is
  * none, and a forgotten session id must not merge sessions into one: that is an error.
  */
-export function topicIdOf(topic: TopicId | { type: string; source?: string }, instanceKey: string | undefined): TopicId {
+export function topicIdOf(
+  topic: TopicId | { type: string; source?: string },
+  instanceKey: string | undefined,
+): TopicId {
   if (topic instanceof TopicId) return topic;
   if (typeof topic !== 'object' || topic === null || typeof topic.type !== 'string') {
     throw new TypeError('topic must be a TopicId or { type: string, source?: string }');
   }
   if (topic.source === undefined) {
     if (instanceKey === undefined) {
-      throw new TypeError(`topic "${topic.type}" has no source: outside a handler's ctx.runtime, pass the source (the session id) explicitly`);
+      throw new TypeError(
+        `topic "${topic.type}" has no source: outside a handler's ctx.runtime, pass the source (the session id) explicitly`,
+      );
     }
     return new TopicId(topic.type, instanceKey);
   }

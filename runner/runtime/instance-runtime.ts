@@ -31,7 +31,11 @@ export class InstanceRuntime implements AgentRuntime {
     private readonly instance: Mailbox,
   ) {}
 
-  publishMessage(message: unknown, topicId: TopicId | { type: string; source?: string }, options?: PublishOptions): Promise<void> {
+  publishMessage(
+    message: unknown,
+    topicId: TopicId | { type: string; source?: string },
+    options?: PublishOptions,
+  ): Promise<void> {
     return this.runtime.publishMessage(message, topicId, options, this.instance);
   }
 

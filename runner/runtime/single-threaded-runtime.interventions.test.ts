@@ -28,7 +28,9 @@ describe('interventions', () => {
       (m) => `re: ${m}`,
     );
     await runtime.publishMessage('p', new TopicId('t', 'k'), { messageId: 'm1' });
-    await expect(runtime.sendMessage('s', new AgentId('a', 'k'), { messageId: 'm2', sender: new AgentId('user', 'k') })).resolves.toBe('re: s');
+    await expect(
+      runtime.sendMessage('s', new AgentId('a', 'k'), { messageId: 'm2', sender: new AgentId('user', 'k') }),
+    ).resolves.toBe('re: s');
     expect(seen).toEqual([
       ['publish', 'p', 't/k', null, 'm1'],
       ['send', 's', 'a/k', 'user/k', 'm2'],
@@ -47,7 +49,9 @@ describe('interventions', () => {
     expect(dropSend.log.deliveries).toEqual([]);
 
     const dropResponse = setup([{ onResponse: async () => DROP }], () => 'secret');
-    await expect(dropResponse.runtime.sendMessage('x', new AgentId('a', 'k'))).rejects.toThrow(/dropped by an intervention handler \(response\)/);
+    await expect(dropResponse.runtime.sendMessage('x', new AgentId('a', 'k'))).rejects.toThrow(
+      /dropped by an intervention handler \(response\)/,
+    );
     expect(dropResponse.log.of('a/k')).toEqual(['x']);
   });
 

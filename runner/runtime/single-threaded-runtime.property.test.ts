@@ -27,7 +27,8 @@ describe('isolation between sources (property)', () => {
             // A scheduled await lets fast-check interleave handlers of every source.
             await s.schedule(Promise.resolve(), `handle ${n} in ${id}`);
             // Relays re-publish with an implicit source: the instance's runtime must pick this key.
-            if (id.type === 'relay' && n >= 0) await ctx.runtime.publishMessage({ source: id.key, n: -n - 1 }, { type: 'chat' });
+            if (id.type === 'relay' && n >= 0)
+              await ctx.runtime.publishMessage({ source: id.key, n: -n - 1 }, { type: 'chat' });
           },
         });
         runtime.registerFactory('listener', agent);
@@ -37,12 +38,16 @@ describe('isolation between sources (property)', () => {
         runtime.addSubscription(new TypeSubscription('relay', 'relay'));
 
         const publishes = steps.map((st, n) =>
-          s.schedule(Promise.resolve(), `publish ${n}`).then(() => runtime.publishMessage({ source: `s${st.source}`, n }, new TopicId(st.topic, `s${st.source}`))),
+          s
+            .schedule(Promise.resolve(), `publish ${n}`)
+            .then(() => runtime.publishMessage({ source: `s${st.source}`, n }, new TopicId(st.topic, `s${st.source}`))),
         );
         await s.waitFor(Promise.all(publishes).then(() => runtime.idle()));
         expect(wrong).toEqual([]);
         // Every message reaches its own source's listener once: chat topics directly, relay ones as the relay's echo.
-        const delivered = [...seen].filter(([id]) => id.startsWith('listener/')).reduce((sum, [, ns]) => sum + ns.length, 0);
+        const delivered = [...seen]
+          .filter(([id]) => id.startsWith('listener/'))
+          .reduce((sum, [, ns]) => sum + ns.length, 0);
         expect(delivered).toBe(steps.length);
         for (const ns of seen.values()) expect(new Set(ns).size).toBe(ns.length);
         expect(runtime.liveInstances()).toBe(new Set(seen.keys()).size);

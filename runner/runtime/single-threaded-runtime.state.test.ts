@@ -94,7 +94,9 @@ describe('state', () => {
       id,
       onMessage: (_m, ctx) => {
         // The instance's runtime, kept past the handler's return: no deadlock to fear.
-        later = new Promise((resolve, reject) => setTimeout(() => ctx.runtime.saveKey(id.key).then(resolve, reject), 5));
+        later = new Promise((resolve, reject) =>
+          setTimeout(() => ctx.runtime.saveKey(id.key).then(resolve, reject), 5),
+        );
       },
     }));
     await runtime.sendMessage('x', new AgentId('spawner', 'k'));
@@ -132,7 +134,10 @@ describe('per-key snapshots', () => {
     });
     await publishTo(first.runtime, 'other', 1);
     await first.runtime.publishMessage('hold', new TopicId('t', 'k'), { messageId: 'm0' });
-    await first.runtime.publishMessage('p1', new TopicId('t', 'k'), { messageId: 'm1', sender: new AgentId('user', 'k') });
+    await first.runtime.publishMessage('p1', new TopicId('t', 'k'), {
+      messageId: 'm1',
+      sender: new AgentId('user', 'k'),
+    });
     await first.runtime.publishMessage('p2', new TopicId('t', 'k'), { messageId: 'm2' });
     await tick();
     // a/k is stuck on "hold"; b/k has handled everything. Take the snapshot once "hold" is done
@@ -153,31 +158,55 @@ describe('per-key snapshots', () => {
     await second.runtime.idle();
     expect(second.log.of('a/k')).toEqual(['p1', 'p2']);
     expect(second.log.of('b/k')).toEqual([]);
-    expect(second.log.deliveries[0].ctx).toMatchObject({ messageId: 'm1', sender: new AgentId('user', 'k'), topicId: new TopicId('t', 'k') });
-    expect(await second.runtime.saveKey('k')).toEqual({ key: 'k', agents: { 'a/k': { count: 3 }, 'b/k': { count: 3 } }, pending: [] });
+    expect(second.log.deliveries[0].ctx).toMatchObject({
+      messageId: 'm1',
+      sender: new AgentId('user', 'k'),
+      topicId: new TopicId('t', 'k'),
+    });
+    expect(await second.runtime.saveKey('k')).toEqual({
+      key: 'k',
+      agents: { 'a/k': { count: 3 }, 'b/k': { count: 3 } },
+      pending: [],
+    });
     expect(second.runtime.liveInstances('other')).toBe(0);
   });
 
   it('routes restored messages without recipients by the current subscriptions', async () => {
     const { runtime, log } = setup();
-    await runtime.loadKey({ key: 'k', agents: {}, pending: [{ topic: 't/k', message: 'x', sender: 'a/k', messageId: 'm' }] });
+    await runtime.loadKey({
+      key: 'k',
+      agents: {},
+      pending: [{ topic: 't/k', message: 'x', sender: 'a/k', messageId: 'm' }],
+    });
     await runtime.idle();
     expect(log.agents()).toEqual(['b/k']);
   });
 
   it('validates a snapshot and names the bad field', async () => {
     const { runtime } = setup();
-    await expect(runtime.loadKey({ key: 'k', agents: { 'a/other': {} }, pending: [] })).rejects.toThrow('agents["a/other"] belongs to key "other", not "k"');
-    await expect(runtime.loadKey({ key: 'k', agents: {}, pending: [{ topic: 't/x', message: 1, sender: null, messageId: 'm' }] })).rejects.toThrow(
-      'pending[0].topic "t/x" belongs to source "x", not "k"',
+    await expect(runtime.loadKey({ key: 'k', agents: { 'a/other': {} }, pending: [] })).rejects.toThrow(
+      'agents["a/other"] belongs to key "other", not "k"',
     );
-    await expect(runtime.loadKey({ key: 'k', agents: {}, pending: {} } as never)).rejects.toThrow('snapshot.pending must be an array');
-    await expect(runtime.loadKey({ key: 'k', agents: {}, pending: [{ topic: 't/k', message: 1, sender: null, messageId: 'm', recipients: ['a/x'] }] })).rejects.toThrow(
-      'pending[0].recipients names "a/x"',
+    await expect(
+      runtime.loadKey({ key: 'k', agents: {}, pending: [{ topic: 't/x', message: 1, sender: null, messageId: 'm' }] }),
+    ).rejects.toThrow('pending[0].topic "t/x" belongs to source "x", not "k"');
+    await expect(runtime.loadKey({ key: 'k', agents: {}, pending: {} } as never)).rejects.toThrow(
+      'snapshot.pending must be an array',
     );
-    await expect(runtime.loadKey({ key: 'k', agents: {}, pending: [{ topic: 't/k', message: { f: () => 1 }, sender: null, messageId: 'm' }] })).rejects.toThrow(
-      'loadKey: pending[0].message: message is not plain data: a function at $.f',
-    );
+    await expect(
+      runtime.loadKey({
+        key: 'k',
+        agents: {},
+        pending: [{ topic: 't/k', message: 1, sender: null, messageId: 'm', recipients: ['a/x'] }],
+      }),
+    ).rejects.toThrow('pending[0].recipients names "a/x"');
+    await expect(
+      runtime.loadKey({
+        key: 'k',
+        agents: {},
+        pending: [{ topic: 't/k', message: { f: () => 1 }, sender: null, messageId: 'm' }],
+      }),
+    ).rejects.toThrow('loadKey: pending[0].message: message is not plain data: a function at $.f');
     expect(runtime.liveInstances()).toBe(0);
   });
 
@@ -211,7 +240,10 @@ describe('closeKey', () => {
     expect(made.filter((a) => a.id.key === 'gone').every((a) => a.closed)).toBe(true);
     expect(log.of('a/gone')).toEqual(['hold']);
     // Nothing of the key is left in the runtime's maps or caches.
-    const internals = runtime as unknown as { keys: Map<string, unknown>; subscriptions: { byTopicType: Map<string, unknown> } };
+    const internals = runtime as unknown as {
+      keys: Map<string, unknown>;
+      subscriptions: { byTopicType: Map<string, unknown> };
+    };
     expect([...internals.keys.keys()]).toEqual(['keep']);
     expect([...internals.subscriptions.byTopicType.keys()]).toEqual(['t']);
   });
@@ -228,7 +260,7 @@ describe('closeKey', () => {
     expect(log.deliveries).toHaveLength(14);
   });
 
-  it('silences what a closed key\'s running handler still publishes', async () => {
+  it("silences what a closed key's running handler still publishes", async () => {
     const runtime = new SingleThreadedAgentRuntime();
     const log = new DeliveryLog();
     let release!: () => void;

@@ -193,7 +193,9 @@ describe('registration and lazy creation', () => {
     await runtime.publishMessage(1, new TopicId('t', 'k'), { messageId: 'm1' });
     await runtime.publishMessage(2, new TopicId('t', 'k'));
     await runtime.idle();
-    expect(errors.map((e) => [String(e.error), e.agent.toString(), e.messageId])).toEqual([['Error: no model configured', 'flaky/k', 'm1']]);
+    expect(errors.map((e) => [String(e.error), e.agent.toString(), e.messageId])).toEqual([
+      ['Error: no model configured', 'flaky/k', 'm1'],
+    ]);
     expect(log.of('flaky/k')).toEqual([2]);
   });
 });
@@ -353,7 +355,9 @@ describe('handler errors', () => {
     await runtime.publishMessage('bad', new TopicId('t', 'k'), { messageId: 'm-bad' });
     await runtime.publishMessage('good', new TopicId('t', 'k'));
     await runtime.idle();
-    expect(errors.map((e) => [(e.error as Error).message, e.agent.toString(), e.messageId, e.topicId?.toString()]).sort()).toEqual([
+    expect(
+      errors.map((e) => [(e.error as Error).message, e.agent.toString(), e.messageId, e.topicId?.toString()]).sort(),
+    ).toEqual([
       ['cannot handle', 'fragile/k', 'm-bad', 't/k'],
       ['sync failure', 'sync/k', 'm-bad', 't/k'],
     ]);
@@ -387,7 +391,9 @@ describe('cancellation', () => {
     register('a');
     const controller = new AbortController();
     controller.abort(new Error('user left'));
-    await expect(runtime.sendMessage(1, new AgentId('a', 'k'), { signal: controller.signal })).rejects.toThrow('user left');
+    await expect(runtime.sendMessage(1, new AgentId('a', 'k'), { signal: controller.signal })).rejects.toThrow(
+      'user left',
+    );
     await runtime.idle();
     expect(log.deliveries).toEqual([]);
   });
@@ -432,7 +438,9 @@ describe('cancellation', () => {
     await runtime.publishMessage(1, new TopicId('t', 'k'));
     await runtime.publishMessage(2, new TopicId('t', 'k'), { signal: controller.signal });
     controller.abort(new Error('turn aborted'));
-    await expect(runtime.publishMessage(3, new TopicId('t', 'k'), { signal: controller.signal })).rejects.toThrow('turn aborted');
+    await expect(runtime.publishMessage(3, new TopicId('t', 'k'), { signal: controller.signal })).rejects.toThrow(
+      'turn aborted',
+    );
     await runtime.idle();
     expect(log.of('a/k')).toEqual([1]);
   });
@@ -480,7 +488,7 @@ describe('messages are never shared mutable objects', () => {
 });
 
 describe('implicit source inside a handler', () => {
-  it('publishes { type } to the handling agent\'s key and names it as sender', async () => {
+  it("publishes { type } to the handling agent's key and names it as sender", async () => {
     const { runtime, log, register } = setup();
     register('first', async (_m, ctx) => {
       await tick(1);
@@ -567,7 +575,7 @@ describe('implicit source inside a handler', () => {
   });
 });
 
-describe('the instance\'s runtime (ctx.runtime)', () => {
+describe("the instance's runtime (ctx.runtime)", () => {
   it('is one object per instance, the same for each of its messages', async () => {
     const { runtime, log, register } = setup();
     register('a');
@@ -589,7 +597,9 @@ describe('the instance\'s runtime (ctx.runtime)', () => {
     const { runtime, log, register } = setup();
     let later!: Promise<void>;
     register('a', (_m, ctx) => {
-      later = new Promise((resolve, reject) => setTimeout(() => ctx.runtime.publishMessage('later', { type: 'out' }).then(resolve, reject), 5));
+      later = new Promise((resolve, reject) =>
+        setTimeout(() => ctx.runtime.publishMessage('later', { type: 'out' }).then(resolve, reject), 5),
+      );
     });
     register('b');
     runtime.addSubscription(new TypeSubscription('in', 'a'));
@@ -599,7 +609,11 @@ describe('the instance\'s runtime (ctx.runtime)', () => {
     await later;
     await runtime.idle();
     const delivery = log.deliveries.find((d) => d.agent === 'b/k')!;
-    expect([delivery.message, delivery.ctx.topicId, delivery.ctx.sender]).toEqual(['later', new TopicId('out', 'k'), new AgentId('a', 'k')]);
+    expect([delivery.message, delivery.ctx.topicId, delivery.ctx.sender]).toEqual([
+      'later',
+      new TopicId('out', 'k'),
+      new AgentId('a', 'k'),
+    ]);
   });
 
   it('goes silent once its key is closed: publishes go nowhere, sends reject with KeyClosedError', async () => {

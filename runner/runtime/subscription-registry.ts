@@ -20,7 +20,8 @@ export class SubscriptionRegistry {
   constructor(private readonly isRegistered: (agentType: string) => boolean) {}
 
   add(subscription: Subscription): void {
-    if (this.all.some((s) => s.equals(subscription) || subscription.equals(s))) throw new Error('Subscription already exists');
+    if (this.all.some((s) => s.equals(subscription) || subscription.equals(s)))
+      throw new Error('Subscription already exists');
     this.all.push(subscription);
     this.split();
   }

@@ -10,7 +10,10 @@ import type { Subscription } from './types.ts';
 export abstract class SourceKeyedSubscription implements Subscription {
   readonly id: string;
 
-  constructor(readonly agentType: string, id?: string) {
+  constructor(
+    readonly agentType: string,
+    id?: string,
+  ) {
     new AgentId(agentType, ''); // validates the agent type with the same message AgentId gives
     this.id = id ?? randomUUID();
   }
@@ -26,7 +29,11 @@ export abstract class SourceKeyedSubscription implements Subscription {
 
 /** AutoGen's TypeSubscription: topic type T goes to AgentId(agentType, key = topic source). */
 export class TypeSubscription extends SourceKeyedSubscription {
-  constructor(readonly topicType: string, agentType: string, id?: string) {
+  constructor(
+    readonly topicType: string,
+    agentType: string,
+    id?: string,
+  ) {
     super(agentType, id);
     new TopicId(topicType, '');
   }
@@ -45,7 +52,11 @@ export class TypeSubscription extends SourceKeyedSubscription {
 
 /** AutoGen's TypePrefixSubscription: every topic type starting with `prefix`, keyed by source. */
 export class TypePrefixSubscription extends SourceKeyedSubscription {
-  constructor(readonly prefix: string, agentType: string, id?: string) {
+  constructor(
+    readonly prefix: string,
+    agentType: string,
+    id?: string,
+  ) {
     super(agentType, id);
     new TopicId(prefix, '');
   }

@@ -57,9 +57,18 @@ export type Drop = typeof DROP;
  * through, DROP to drop it, or undefined for "no change". Throwing rejects the publish/send.
  */
 export interface InterventionHandler {
-  onPublish?(message: unknown, ctx: { sender: AgentId | null; topicId: TopicId; messageId: string }): unknown | Drop | Promise<unknown | Drop>;
-  onSend?(message: unknown, ctx: { sender: AgentId | null; recipient: AgentId; messageId: string }): unknown | Drop | Promise<unknown | Drop>;
-  onResponse?(message: unknown, ctx: { sender: AgentId; recipient: AgentId | null; messageId: string }): unknown | Drop | Promise<unknown | Drop>;
+  onPublish?(
+    message: unknown,
+    ctx: { sender: AgentId | null; topicId: TopicId; messageId: string },
+  ): unknown | Drop | Promise<unknown | Drop>;
+  onSend?(
+    message: unknown,
+    ctx: { sender: AgentId | null; recipient: AgentId; messageId: string },
+  ): unknown | Drop | Promise<unknown | Drop>;
+  onResponse?(
+    message: unknown,
+    ctx: { sender: AgentId; recipient: AgentId | null; messageId: string },
+  ): unknown | Drop | Promise<unknown | Drop>;
 }
 
 /** Emitted when a handler throws: the runtime keeps going. */
@@ -87,7 +96,11 @@ export interface AgentRuntime {
   addSubscription(subscription: Subscription): void;
   removeSubscription(id: string): void;
   /** Fire-and-forget fan-out to every subscribed instance except the sender. */
-  publishMessage(message: unknown, topicId: TopicId | { type: string; source?: string }, options?: PublishOptions): Promise<void>;
+  publishMessage(
+    message: unknown,
+    topicId: TopicId | { type: string; source?: string },
+    options?: PublishOptions,
+  ): Promise<void>;
   /** Request/response: resolves with the handler's result, rejects with its error. */
   sendMessage(message: unknown, recipient: AgentId, options?: SendOptions): Promise<unknown>;
   addIntervention(handler: InterventionHandler): void;

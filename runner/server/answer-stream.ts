@@ -11,7 +11,10 @@ export interface AnswerStream extends Required<Pick<TurnWatcher, 'onOutput' | 'o
 }
 
 /** `write` learns whether a delta is a token (`true`), which a transport may coalesce. */
-export function answerStream(streamed: ReadonlySet<string>, write: (delta: string, token: boolean) => void): AnswerStream {
+export function answerStream(
+  streamed: ReadonlySet<string>,
+  write: (delta: string, token: boolean) => void,
+): AnswerStream {
   const tokenMessages = new Set<string>();
   let wroteAny = false;
   const text = (delta: string, newMessage: boolean, token = false) => {

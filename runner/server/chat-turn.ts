@@ -1,4 +1,11 @@
-import type { InputRequestEvent, MessageEvent, ServerEventName, ServerEvents, SessionInfo, TurnEndReason } from '../../schemas/protocol.ts';
+import type {
+  InputRequestEvent,
+  MessageEvent,
+  ServerEventName,
+  ServerEvents,
+  SessionInfo,
+  TurnEndReason,
+} from '../../schemas/protocol.ts';
 import type { Caller, Sessions, SessionListener } from '../sessions/types.ts';
 import { resumeTrace } from '../telemetry/propagation.ts';
 

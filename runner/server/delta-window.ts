@@ -10,7 +10,8 @@ export class DeltaWindows {
   private readonly ends: DeadlineQueue<DeltaWindow> | undefined;
 
   constructor(windowMs: number) {
-    this.ends = windowMs > 0 ? new DeadlineQueue<DeltaWindow>(windowMs, (w) => w.flush(), Math.floor(windowMs / 10)) : undefined;
+    this.ends =
+      windowMs > 0 ? new DeadlineQueue<DeltaWindow>(windowMs, (w) => w.flush(), Math.floor(windowMs / 10)) : undefined;
   }
 
   open(write: (delta: string) => void): DeltaWindow {

@@ -28,7 +28,12 @@ export function designerRouter(dir: string): Router {
     if (!built() || API_PATH.test(req.path)) return next();
     return staticFiles(req, res, next);
   });
-  const staticFiles = express.static(root, { index: 'index.html', fallthrough: true, maxAge: '1h', setHeaders: noCacheForHtml });
+  const staticFiles = express.static(root, {
+    index: 'index.html',
+    fallthrough: true,
+    maxAge: '1h',
+    setHeaders: noCacheForHtml,
+  });
 
   router.get(/.*/, (req, res, next) => {
     if (API_PATH.test(req.path)) return next();

@@ -43,7 +43,11 @@ export interface HttpDeps {
 const requireJson: RequestHandler = (req, _res, next) => {
   const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
   if (hasBody && !req.is('application/json')) {
-    next(new AppError('unsupported_media_type', 415, 'request bodies must be JSON (Content-Type: application/json)', { contentType: req.headers['content-type'] ?? null }));
+    next(
+      new AppError('unsupported_media_type', 415, 'request bodies must be JSON (Content-Type: application/json)', {
+        contentType: req.headers['content-type'] ?? null,
+      }),
+    );
     return;
   }
   next();
@@ -66,7 +70,13 @@ export function createHttpApp(deps: HttpDeps): Express {
   app
     .route('/api/health')
     .get((_req, res) => {
-      res.json({ ok: true, version: deps.version, uptimeMs: Math.round(process.uptime() * 1000), auth: auth.noAuth ? 'none' : 'token', stats: sessions.stats() });
+      res.json({
+        ok: true,
+        version: deps.version,
+        uptimeMs: Math.round(process.uptime() * 1000),
+        auth: auth.noAuth ? 'none' : 'token',
+        stats: sessions.stats(),
+      });
     })
     .all(methodNotAllowed(['GET']));
   app
@@ -79,7 +89,11 @@ export function createHttpApp(deps: HttpDeps): Express {
   const body = express.json({ limit: config.limits.bodyBytes, strict: true, type: 'application/json' });
   const guarded = [requireCaller(auth), rateLimit(config.limits.http), requireJson, body];
   app.use('/api/graphs', ...guarded, graphsRouter(graphs));
-  app.use('/api/sessions', ...guarded, sessionsRouter(sessions, () => metrics.userMessages.inc()));
+  app.use(
+    '/api/sessions',
+    ...guarded,
+    sessionsRouter(sessions, () => metrics.userMessages.inc()),
+  );
   app.use('/api/users', ...guarded, usersRouter(sessions, deps.erasure));
   app.use('/api/examples', ...guarded, examplesRouter(deps.examplesDir));
   if (deps.mcpClients) app.use('/api/mcp', ...guarded, mcpToolsRouter(deps.mcpClients, config));

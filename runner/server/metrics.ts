@@ -16,21 +16,72 @@ export class Metrics {
   readonly messages: Counter;
 
   /** `registry` may already hold the turn instruments (telemetry/instruments.ts), made before the sessions. */
-  constructor(sessions: Pick<Sessions, 'stats'>, readonly registry = new Registry()) {
+  constructor(
+    sessions: Pick<Sessions, 'stats'>,
+    readonly registry = new Registry(),
+  ) {
     const registers = [this.registry];
     // prom-client's event-loop lag statistics are replaced (see registerEventLoopLag); its own
     // monitor then ticks once a second, for nothing, rather than at its 10 ms default.
     collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_', eventLoopMonitoringPrecision: 1000 });
     registerEventLoopLag(this.registry, 'switchboard_');
-    new Gauge({ name: 'switchboard_live_sessions', help: 'Sessions with agents in memory', registers, collect() { this.set(sessions.stats().liveSessions); } });
-    new Gauge({ name: 'switchboard_agent_instances', help: 'Agent instances in memory', registers, collect() { this.set(sessions.stats().instances); } });
-    new Gauge({ name: 'switchboard_queue_depth', help: 'Messages queued in the runtime', registers, collect() { this.set(sessions.stats().queueDepth); } });
-    this.httpRequests = new Counter({ name: 'switchboard_http_requests_total', help: 'HTTP requests by method and status', labelNames: ['method', 'status'], registers });
-    this.socketEvents = new Counter({ name: 'switchboard_socket_events_total', help: 'Inbound Socket.IO events by name and outcome', labelNames: ['event', 'outcome'], registers });
-    this.socketConnections = new Gauge({ name: 'switchboard_socket_connections', help: 'Connected sockets', registers });
-    this.userMessages = new Counter({ name: 'switchboard_user_messages_total', help: 'User messages accepted', registers });
-    this.turns = new Counter({ name: 'switchboard_turns_total', help: 'Turn ends delivered to Socket.IO rooms, by reason', labelNames: ['reason'], registers });
-    this.messages = new Counter({ name: 'switchboard_messages_total', help: 'Session messages delivered to Socket.IO rooms', registers });
+    new Gauge({
+      name: 'switchboard_live_sessions',
+      help: 'Sessions with agents in memory',
+      registers,
+      collect() {
+        this.set(sessions.stats().liveSessions);
+      },
+    });
+    new Gauge({
+      name: 'switchboard_agent_instances',
+      help: 'Agent instances in memory',
+      registers,
+      collect() {
+        this.set(sessions.stats().instances);
+      },
+    });
+    new Gauge({
+      name: 'switchboard_queue_depth',
+      help: 'Messages queued in the runtime',
+      registers,
+      collect() {
+        this.set(sessions.stats().queueDepth);
+      },
+    });
+    this.httpRequests = new Counter({
+      name: 'switchboard_http_requests_total',
+      help: 'HTTP requests by method and status',
+      labelNames: ['method', 'status'],
+      registers,
+    });
+    this.socketEvents = new Counter({
+      name: 'switchboard_socket_events_total',
+      help: 'Inbound Socket.IO events by name and outcome',
+      labelNames: ['event', 'outcome'],
+      registers,
+    });
+    this.socketConnections = new Gauge({
+      name: 'switchboard_socket_connections',
+      help: 'Connected sockets',
+      registers,
+    });
+    this.userMessages = new Counter({
+      name: 'switchboard_user_messages_total',
+      help: 'User messages accepted',
+      registers,
+    });
+    this.turns = new Counter({
+      name: 'switchboard_turns_total',
+      help: 'Turn ends delivered to Socket.IO rooms, by reason',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.messages = new Counter({
+      name: 'switchboard_messages_total',
+      help: 'Session messages delivered to Socket.IO rooms',
+      registers,
+    });
   }
 
   /** Counts a session event delivered to a Socket.IO room (in one process, or by a cluster owner). */

@@ -26,7 +26,9 @@ import { turnText } from './turn-text.ts';
 export const SESSION_HEADER = 'x-switchboard-session';
 
 const ContentPart = z.object({ type: z.string(), text: z.string().optional() }).loose();
-const ChatMessage = z.object({ role: z.string(), content: z.union([z.string(), z.array(ContentPart), z.null()]).optional() }).loose();
+const ChatMessage = z
+  .object({ role: z.string(), content: z.union([z.string(), z.array(ContentPart), z.null()]).optional() })
+  .loose();
 /** Sampling fields (temperature…) are accepted and ignored: the graph decides how its models run. */
 const ChatBody = z
   .object({
@@ -51,7 +53,12 @@ export function openaiRouter(store: GraphStore, sessions: Sessions, tokenWindowM
       const graphs = await runnableGraphs(store, tenant);
       res.json({
         object: 'list',
-        data: graphs.map((g) => ({ id: g.id, object: 'model', created: Math.floor(g.updatedAt / 1000), owned_by: tenant })),
+        data: graphs.map((g) => ({
+          id: g.id,
+          object: 'model',
+          created: Math.floor(g.updatedAt / 1000),
+          owned_by: tenant,
+        })),
       });
     })
     .all(methodNotAllowed(['GET']));
@@ -65,10 +72,14 @@ export function openaiRouter(store: GraphStore, sessions: Sessions, tokenWindowM
       const info = await sessionFor(caller, body, req.header(SESSION_HEADER));
       res.setHeader(SESSION_HEADER, info.id);
       const streamed = streamedAgents((await store.getGraph(caller.tenant, info.graphId, info.graphVersion))?.graph);
-      const stream = body.stream ? new ChunkWriter(res, body.model, body.stream_options?.include_usage === true, windows) : undefined;
+      const stream = body.stream
+        ? new ChunkWriter(res, body.model, body.stream_options?.include_usage === true, windows)
+        : undefined;
       const answer = stream ? answerStream(streamed, (delta, token) => stream.text(delta, token)) : undefined;
       try {
-        const turn = await withTraceContext(req.headers, () => runChatTurn(sessions, caller, info, content, answer ?? {}));
+        const turn = await withTraceContext(req.headers, () =>
+          runChatTurn(sessions, caller, info, content, answer ?? {}),
+        );
         if (turn.question) answer?.question(turn.question, turn.outputs);
         const after = await sessions.get(caller, info.id);
         const usage = usageDelta(info.usage, after.usage);
@@ -82,7 +93,14 @@ export function openaiRouter(store: GraphStore, sessions: Sessions, tokenWindowM
           object: 'chat.completion',
           created: Math.floor(Date.now() / 1000),
           model: body.model,
-          choices: [{ index: 0, message: { role: 'assistant', content: turnText(turn.outputs, turn.question) }, finish_reason: finish, logprobs: null }],
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: turnText(turn.outputs, turn.question) },
+              finish_reason: finish,
+              logprobs: null,
+            },
+          ],
           usage,
         });
       } catch (err) {
@@ -95,7 +113,8 @@ export function openaiRouter(store: GraphStore, sessions: Sessions, tokenWindowM
   async function sessionFor(caller: Caller, body: ChatBody, header: string | undefined): Promise<SessionInfo> {
     if (header) {
       const info = await sessions.get(caller, sessionIdParam(header));
-      if (info.graphId !== body.model) throw invalid(`session ${info.id} runs graph "${info.graphId}", not "${body.model}"`, { field: 'model' });
+      if (info.graphId !== body.model)
+        throw invalid(`session ${info.id} runs graph "${info.graphId}", not "${body.model}"`, { field: 'model' });
       return info;
     }
     if (!(await store.getGraph(caller.tenant, body.model))) throw notFound('model (graph)', body.model);
@@ -133,7 +152,10 @@ class ChunkWriter {
     private readonly includeUsage: boolean,
     windows: DeltaWindows,
   ) {
-    const [before, after] = JSON.stringify(this.chunk({ content: '\u0000' }, null)).split('"\\u0000"') as [string, string];
+    const [before, after] = JSON.stringify(this.chunk({ content: '\u0000' }, null)).split('"\\u0000"') as [
+      string,
+      string,
+    ];
     this.content = [`data: ${before}`, `${after}\n\n`];
     this.deltas = windows.open((delta) => this.writeContent(delta));
     res.status(200).setHeader('Content-Type', 'text/event-stream; charset=utf-8');
@@ -149,10 +171,21 @@ class ChunkWriter {
     else this.deltas.now(delta);
   }
 
-  finish(reason: 'stop' | 'length', usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number }): void {
+  finish(
+    reason: 'stop' | 'length',
+    usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number },
+  ): void {
     this.deltas.flush();
     this.write({}, reason);
-    if (this.includeUsage) this.send({ id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [], usage });
+    if (this.includeUsage)
+      this.send({
+        id: this.id,
+        object: 'chat.completion.chunk',
+        created: this.created,
+        model: this.model,
+        choices: [],
+        usage,
+      });
     this.res.end('data: [DONE]\n\n');
   }
 
@@ -164,7 +197,13 @@ class ChunkWriter {
   }
 
   private chunk(delta: Record<string, unknown>, finish: string | null) {
-    return { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] };
+    return {
+      id: this.id,
+      object: 'chat.completion.chunk',
+      created: this.created,
+      model: this.model,
+      choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+    };
   }
 
   private write(delta: Record<string, unknown>, finish: string | null): void {

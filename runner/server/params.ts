@@ -19,7 +19,8 @@ export function sessionIdParam(value: unknown): string {
 export function intQuery(name: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
   const n = typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(n) || n < 1) throw invalid(`query parameter "${name}" must be a positive integer`, { field: name, value });
+  if (!Number.isInteger(n) || n < 1)
+    throw invalid(`query parameter "${name}" must be a positive integer`, { field: name, value });
   return n;
 }
 

@@ -8,5 +8,8 @@ export interface RequestProblem {
 }
 
 export function problemsOf(error: ZodError): RequestProblem[] {
-  return error.issues.map((i) => ({ path: pointer(i.path.map((k) => (typeof k === 'symbol' ? String(k) : k))), message: i.message }));
+  return error.issues.map((i) => ({
+    path: pointer(i.path.map((k) => (typeof k === 'symbol' ? String(k) : k))),
+    message: i.message,
+  }));
 }

@@ -3,7 +3,9 @@ import { AppError } from '../errors.ts';
 import { KeyedBuckets } from './token-bucket.ts';
 
 export const rateLimited = (retryAfterMs: number) =>
-  new AppError('rate_limited', 429, `too many requests; retry in ${Math.ceil(retryAfterMs / 1000)} s`, { retryAfterMs });
+  new AppError('rate_limited', 429, `too many requests; retry in ${Math.ceil(retryAfterMs / 1000)} s`, {
+    retryAfterMs,
+  });
 
 /** Per-tenant token bucket (per address before auth); over the limit → 429 with Retry-After. */
 export function rateLimit(rate: { perSecond: number; burst: number }): RequestHandler {

@@ -11,7 +11,9 @@ const limits = (patch: Record<string, unknown>) => ConfigSchema.parse({ limits: 
 describe('SocketLimits', () => {
   it("shares one event budget among a tenant's sockets, and a new socket gets no fresh one", () => {
     const shared = new SocketLimits(limits({ socketTenant: { perSecond: 10, burst: 4 } }));
-    const sockets = [0, 1, 2].map(() => new SocketRate({ perSecond: 100, burst: 100 }, 0, (now) => shared.takeEvent('acme', now)));
+    const sockets = [0, 1, 2].map(
+      () => new SocketRate({ perSecond: 100, burst: 100 }, 0, (now) => shared.takeEvent('acme', now)),
+    );
     expect([0, 1, 2, 3].map((i) => sockets[i % 3]!.take(0))).toEqual([0, 0, 0, 0]);
     expect(sockets[0]!.take(0)).toBe(100);
     expect(sockets[0]!.refusedBy).toBe('tenant');
@@ -34,7 +36,9 @@ describe('SocketLimits', () => {
   });
 
   it('counts handshakes per tenant with a valid token, and per address without one', () => {
-    const shared = new SocketLimits(limits({ handshakeTenant: { perSecond: 1, burst: 2 }, handshakeAddress: { perSecond: 0.5, burst: 1 } }));
+    const shared = new SocketLimits(
+      limits({ handshakeTenant: { perSecond: 1, burst: 2 }, handshakeAddress: { perSecond: 0.5, burst: 1 } }),
+    );
     expect(shared.takeHandshake('acme', '10.0.0.1', 0)).toBeUndefined();
     expect(shared.takeHandshake('acme', '10.0.0.2', 0)).toBeUndefined();
     expect(shared.takeHandshake('acme', '10.0.0.3', 0)).toEqual({ retryAfterMs: 1000, scope: 'tenant' });
@@ -59,7 +63,9 @@ describe('trustProxy', () => {
         request({ host: '127.0.0.1', port, headers: { 'x-forwarded-for': forwarded } }, (res) => {
           let body = '';
           res.on('data', (c: Buffer) => (body += c)).on('end', () => resolve(body));
-        }).on('error', reject).end();
+        })
+          .on('error', reject)
+          .end();
       });
     } finally {
       server.close();
@@ -75,7 +81,9 @@ describe('trustProxy', () => {
   });
 
   it('names a trustProxy entry that is not an address', () => {
-    expect(() => parseConfig({ trustProxy: ['10.0.0.0/8', 'proxy.example'] })).toThrow(/trustProxy\.1: must be an IP address, a subnet/);
+    expect(() => parseConfig({ trustProxy: ['10.0.0.0/8', 'proxy.example'] })).toThrow(
+      /trustProxy\.1: must be an IP address, a subnet/,
+    );
     expect(() => parseConfig({ trustProxy: true })).toThrow(/trustProxy/);
   });
 });

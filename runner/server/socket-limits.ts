@@ -34,7 +34,8 @@ export class SocketLimits {
 
   /** Counts a handshake: the tenant's when its token is valid, else the address's. */
   takeHandshake(tenant: string | undefined, address: string, now = Date.now()): HandshakeRefusal | undefined {
-    const wait = tenant === undefined ? this.addressHandshakes.take(address, now) : this.tenantHandshakes.take(tenant, now);
+    const wait =
+      tenant === undefined ? this.addressHandshakes.take(address, now) : this.tenantHandshakes.take(tenant, now);
     return wait === 0 ? undefined : { retryAfterMs: wait, scope: tenant === undefined ? 'address' : 'tenant' };
   }
 }
@@ -49,7 +50,9 @@ const MAX_REFUSAL_DELAY_MS = 1000;
 export const refusalDelay = (refusal: HandshakeRefusal) => Math.min(refusal.retryAfterMs, MAX_REFUSAL_DELAY_MS);
 
 /** A refused handshake as the client's `connect_error`: `data` is the API error. */
-export function handshakeRefused(refusal: HandshakeRefusal): Error & { data: { code: string; message: string; details: HandshakeRefusal } } {
+export function handshakeRefused(
+  refusal: HandshakeRefusal,
+): Error & { data: { code: string; message: string; details: HandshakeRefusal } } {
   const whose = refusal.scope === 'tenant' ? 'for this tenant' : 'from this address without a valid token';
   const message = `rate_limited: too many connections ${whose}; retry in ${refusal.retryAfterMs} ms`;
   return Object.assign(new Error(message), { data: { code: 'rate_limited', message, details: refusal } });
@@ -57,4 +60,9 @@ export function handshakeRefused(refusal: HandshakeRefusal): Error & { data: { c
 
 /** An event refused by a socket's rate (see SocketRate). */
 export const eventRefused = (retryAfterMs: number, scope: RateScope) =>
-  new AppError('rate_limited', 429, `too many events from this ${scope === 'tenant' ? "tenant's sockets" : 'socket'}; retry in ${retryAfterMs} ms`, { retryAfterMs, scope });
+  new AppError(
+    'rate_limited',
+    429,
+    `too many events from this ${scope === 'tenant' ? "tenant's sockets" : 'socket'}; retry in ${retryAfterMs} ms`,
+    { retryAfterMs, scope },
+  );

@@ -1,7 +1,15 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type ServerOptions, type Socket } from 'socket.io';
 import type { z } from 'zod';
-import { ClientEvents, isChatEvent, type Ack, type ApiError, type ClientEventName, type EventScope, type ServerEventName } from '../../schemas/protocol.ts';
+import {
+  ClientEvents,
+  isChatEvent,
+  type Ack,
+  type ApiError,
+  type ClientEventName,
+  type EventScope,
+  type ServerEventName,
+} from '../../schemas/protocol.ts';
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
 import { parseRoom, roomOf, roomsOf } from '../sessions/rooms.ts';
@@ -44,7 +52,10 @@ const RECOVERY_MS = 2 * 60_000;
 /** Bytes of events queued for a client that is not reading before it is cut off; a healthy one holds a few messages at most. */
 const MAX_QUEUED_BYTES = 4_000_000;
 
-type Handler<N extends ClientEventName> = (socket: Socket, payload: z.infer<(typeof ClientEvents)[N]>) => Promise<Record<string, unknown>>;
+type Handler<N extends ClientEventName> = (
+  socket: Socket,
+  payload: z.infer<(typeof ClientEvents)[N]>,
+) => Promise<Record<string, unknown>>;
 
 export interface SocketServer {
   io: Server;
@@ -64,7 +75,12 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
     // Recovery only across a cluster, where the Redis Streams adapter keeps the missed events in
     // Redis. In one process Socket.IO would keep every event of every room in memory for the
     // whole window; a client catches up from the transcript instead (session:join afterMessageId).
-    ...(deps.adapter ? { adapter: deps.adapter, connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_MS, skipMiddlewares: true } } : {}),
+    ...(deps.adapter
+      ? {
+          adapter: deps.adapter,
+          connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_MS, skipMiddlewares: true },
+        }
+      : {}),
   });
   const adapter = io.of('/').adapter;
   const limits = new SocketLimits(config.limits);
@@ -87,13 +103,17 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
     }
     const target = parseRoom(room);
     if (!target) return undefined;
-    const ready = sessions.subscribe({ tenant: target.tenant }, target.sessionId, (event: ServerEventName, payload: unknown) => {
-      if (isChatEvent(event, payload as never) !== target.chat) return; // the other room's
-      metrics.countDelivered(event, payload as never);
-      // Not volatile, even for tokens: engine.io marks a websocket unwritable while a send is in
-      // flight, so volatile events emitted in a burst (a token stream) would mostly be dropped.
-      toRooms.push(room, event, payload);
-    });
+    const ready = sessions.subscribe(
+      { tenant: target.tenant },
+      target.sessionId,
+      (event: ServerEventName, payload: unknown) => {
+        if (isChatEvent(event, payload as never) !== target.chat) return; // the other room's
+        metrics.countDelivered(event, payload as never);
+        // Not volatile, even for tokens: engine.io marks a websocket unwritable while a send is in
+        // flight, so volatile events emitted in a burst (a token stream) would mostly be dropped.
+        toRooms.push(room, event, payload);
+      },
+    );
     subscriptions.set(room, { ready });
     ready.catch((err) => {
       subscriptions.delete(room);
@@ -106,13 +126,21 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
     if (!sub) return;
     sub.drop = setTimeout(() => {
       subscriptions.delete(room);
-      void sub.ready.then((unsubscribe) => unsubscribe(), () => undefined);
+      void sub.ready.then(
+        (unsubscribe) => unsubscribe(),
+        () => undefined,
+      );
     }, RECOVERY_MS).unref();
   };
   adapter.on('create-room', (room: string) => void subscribeRoom(room));
   adapter.on('delete-room', (room: string) => releaseRoom(room));
 
-  async function joinRoom(socket: Socket, caller: Caller, sessionId: string, events: EventScope = 'all'): Promise<void> {
+  async function joinRoom(
+    socket: Socket,
+    caller: Caller,
+    sessionId: string,
+    events: EventScope = 'all',
+  ): Promise<void> {
     const rooms = events === 'all' ? roomsOf(caller.tenant, sessionId) : [roomOf(caller.tenant, sessionId)];
     // A socket that joined with `all` and joins again with `chat` stops getting the trace.
     if (events === 'chat') await socket.leave(roomOf(caller.tenant, sessionId, false));
@@ -127,14 +155,18 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
 
   io.use((socket, next) => {
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-    const caller = auth.callerFor(typeof token === 'string' ? token : bearerToken(socket.handshake.headers.authorization));
+    const caller = auth.callerFor(
+      typeof token === 'string' ? token : bearerToken(socket.handshake.headers.authorization),
+    );
     const refused = limits.takeHandshake(caller?.tenant, clientAddress(socket.request, trust));
     if (refused) {
       setTimeout(() => next(handshakeRefused(refused)), refusalDelay(refused)).unref();
       return;
     }
     if (!caller) {
-      const err = new Error('unauthorized: missing or unknown API token (handshake auth.token)') as Error & { data?: ApiError };
+      const err = new Error('unauthorized: missing or unknown API token (handshake auth.token)') as Error & {
+        data?: ApiError;
+      };
       err.data = { code: 'unauthorized', message: err.message };
       next(err);
       return;
@@ -161,7 +193,11 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
       // than the messages the answer brings (a turn that ends in between is in both).
       await sessions.get(caller, p.sessionId);
       await joinRoom(socket, caller, p.sessionId, p.events);
-      const messages = await sessions.transcript(caller, p.sessionId, p.afterMessageId ? { afterMessageId: p.afterMessageId } : {});
+      const messages = await sessions.transcript(
+        caller,
+        p.sessionId,
+        p.afterMessageId ? { afterMessageId: p.afterMessageId } : {},
+      );
       return { session: await sessions.get(caller, p.sessionId), messages };
     },
     'session:leave': async (socket, p) => {
@@ -172,7 +208,9 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
     },
     'session:send': async (socket, p) => {
       const trace = p.traceparent ? p : socket.handshake.headers;
-      const accepted = await withTraceContext(trace, () => sessions.send(callerOf(socket), p.sessionId, { content: p.content, messageId: p.messageId }));
+      const accepted = await withTraceContext(trace, () =>
+        sessions.send(callerOf(socket), p.sessionId, { content: p.content, messageId: p.messageId }),
+      );
       metrics.userMessages.inc();
       return accepted;
     },
@@ -193,16 +231,25 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
     tickFrames.attach(socket);
     metrics.socketConnections.inc();
     socket.on('disconnect', () => metrics.socketConnections.dec());
-    cutOffWhenBacklogged(socket, MAX_QUEUED_BYTES, (bytes) => deps.warn({ code: 'slow_client', socket: socket.id, tenant: callerOf(socket).tenant, queuedBytes: bytes }, 'socket cut off: it stopped reading its events'));
+    cutOffWhenBacklogged(socket, MAX_QUEUED_BYTES, (bytes) =>
+      deps.warn(
+        { code: 'slow_client', socket: socket.id, tenant: callerOf(socket).tenant, queuedBytes: bytes },
+        'socket cut off: it stopped reading its events',
+      ),
+    );
     const tenant = callerOf(socket).tenant;
     const rate = new SocketRate(config.limits.socket, Date.now(), (now) => limits.takeEvent(tenant, now));
 
     const answer = (event: string, ack: ((r: Ack) => void) | undefined, result: Ack) => {
-      metrics.socketEvents.inc({ event: event in ClientEvents ? event : 'unknown', outcome: result.ok ? 'ok' : 'error' });
+      metrics.socketEvents.inc({
+        event: event in ClientEvents ? event : 'unknown',
+        outcome: result.ok ? 'ok' : 'error',
+      });
       if (ack) ack(result);
       else if (!result.ok) socket.emit('error', result.error);
     };
-    const refuse = (event: string, ack: ((r: Ack) => void) | undefined, error: AppError) => answer(event, ack, { ok: false, error: error.toJSON() as ApiError });
+    const refuse = (event: string, ack: ((r: Ack) => void) | undefined, error: AppError) =>
+      answer(event, ack, { ok: false, error: error.toJSON() as ApiError });
     /** Counts the event against the socket's rate; false when it was refused (or the socket cut off) instead. */
     const admit = (event: string, ack: ((r: Ack) => void) | undefined): boolean => {
       if (rate.flooding) return false; // cut off already; what was in the same packets goes unanswered
@@ -213,9 +260,15 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
         holdReading(socket, wait);
         return false;
       }
-      const error = new AppError('flood', 429, `disconnected: ${rate.describe()}`, { perSecond: rate.limit.perSecond, burst: rate.limit.burst });
+      const error = new AppError('flood', 429, `disconnected: ${rate.describe()}`, {
+        perSecond: rate.limit.perSecond,
+        burst: rate.limit.burst,
+      });
       metrics.socketEvents.inc({ event: event in ClientEvents ? event : 'unknown', outcome: 'error' });
-      deps.warn({ code: 'flood', socket: socket.id, tenant: callerOf(socket).tenant }, `socket cut off: ${rate.describe()}`);
+      deps.warn(
+        { code: 'flood', socket: socket.id, tenant: callerOf(socket).tenant },
+        `socket cut off: ${rate.describe()}`,
+      );
       socket.emit('error', error.toJSON() as ApiError);
       // A graceful close: the error event goes out before the connection ends.
       socket.disconnect(true);
@@ -226,20 +279,43 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
       if (typeof event === 'string' && Object.hasOwn(ClientEvents, event)) return;
       const ack = typeof args.at(-1) === 'function' ? (args.at(-1) as (r: Ack) => void) : undefined;
       if (!admit('unknown', ack)) return;
-      refuse(String(event), ack, new AppError('unknown_event', 400, `unknown event "${String(event).slice(0, 100)}"; events are ${Object.keys(ClientEvents).join(', ')}`));
+      refuse(
+        String(event),
+        ack,
+        new AppError(
+          'unknown_event',
+          400,
+          `unknown event "${String(event).slice(0, 100)}"; events are ${Object.keys(ClientEvents).join(', ')}`,
+        ),
+      );
     });
 
     for (const name of Object.keys(ClientEvents) as ClientEventName[]) {
       socket.on(name, async (...args: unknown[]) => {
         const ack = typeof args.at(-1) === 'function' ? (args.pop() as (r: Ack) => void) : undefined;
         if (!admit(name, ack)) return;
-        if (args.length !== 1) return refuse(name, ack, new AppError('invalid', 400, `"${name}" takes exactly one payload object`));
+        if (args.length !== 1)
+          return refuse(name, ack, new AppError('invalid', 400, `"${name}" takes exactly one payload object`));
         const size = payloadSize(args[0]);
         if (size > config.limits.socketPayloadBytes) {
-          return refuse(name, ack, new AppError('payload_too_large', 413, `payload is ${size} bytes; the limit is ${config.limits.socketPayloadBytes}`, { limit: config.limits.socketPayloadBytes }));
+          return refuse(
+            name,
+            ack,
+            new AppError(
+              'payload_too_large',
+              413,
+              `payload is ${size} bytes; the limit is ${config.limits.socketPayloadBytes}`,
+              { limit: config.limits.socketPayloadBytes },
+            ),
+          );
         }
         const parsed = ClientEvents[name].safeParse(args[0]);
-        if (!parsed.success) return refuse(name, ack, new AppError('invalid', 400, `invalid "${name}" payload`, { problems: problemsOf(parsed.error) }));
+        if (!parsed.success)
+          return refuse(
+            name,
+            ack,
+            new AppError('invalid', 400, `invalid "${name}" payload`, { problems: problemsOf(parsed.error) }),
+          );
         try {
           const result = await (handlers[name] as Handler<typeof name>)(socket, parsed.data as never);
           answer(name, ack, { ok: true, ...result });
@@ -261,7 +337,14 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
       const subs = [...subscriptions.values()];
       subscriptions.clear();
       for (const sub of subs) clearTimeout(sub.drop);
-      await Promise.all(subs.map((s) => s.ready.then((unsubscribe) => unsubscribe(), () => undefined)));
+      await Promise.all(
+        subs.map((s) =>
+          s.ready.then(
+            (unsubscribe) => unsubscribe(),
+            () => undefined,
+          ),
+        ),
+      );
     },
   };
 }

@@ -10,5 +10,10 @@ export function streamedAgents(graph: Graph | undefined): Set<string> {
   const byId = new Map(graph.agents.map((a) => [a.id, a.type]));
   const publishes = new Map<string, boolean>();
   for (const p of graph.publications) publishes.set(p.agent, (publishes.get(p.agent) ?? true) && outputs.has(p.topic));
-  return new Set([...publishes].filter(([, only]) => only).map(([id]) => byId.get(id)).filter((t): t is string => !!t));
+  return new Set(
+    [...publishes]
+      .filter(([, only]) => only)
+      .map(([id]) => byId.get(id))
+      .filter((t): t is string => !!t),
+  );
 }

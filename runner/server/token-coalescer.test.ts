@@ -2,7 +2,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ServerEventName, TokenEvent } from '../../schemas/protocol.ts';
 import { MAX_HELD_CHARS, TokenCoalescer } from './token-coalescer.ts';
 
-const token = (delta: string, messageId = 'm1', sessionId = 's1'): TokenEvent => ({ sessionId, turnId: 't1', agent: 'a', messageId, delta });
+const token = (delta: string, messageId = 'm1', sessionId = 's1'): TokenEvent => ({
+  sessionId,
+  turnId: 't1',
+  agent: 'a',
+  messageId,
+  delta,
+});
 
 function recorder(windowMs: number) {
   const sent: Array<{ room: string; event: ServerEventName; payload: unknown }> = [];
@@ -29,16 +35,19 @@ describe('TokenCoalescer', () => {
     expect(deltas()).toEqual(['Hello you', '!']);
   });
 
-  it.each(['message', 'input_request', 'turn_end'] as const)('a %s event sends the held tokens first, at once', (event) => {
-    const { c, sent } = recorder(50);
-    c.push('r', 'token', token('a'));
-    c.push('r', 'token', token('b'));
-    c.push('r', event, { sessionId: 's1' });
-    expect(sent.map((s) => s.event)).toEqual(['token', event]);
-    expect((sent[0]!.payload as TokenEvent).delta).toBe('ab');
-    vi.advanceTimersByTime(100);
-    expect(sent).toHaveLength(2);
-  });
+  it.each(['message', 'input_request', 'turn_end'] as const)(
+    'a %s event sends the held tokens first, at once',
+    (event) => {
+      const { c, sent } = recorder(50);
+      c.push('r', 'token', token('a'));
+      c.push('r', 'token', token('b'));
+      c.push('r', event, { sessionId: 's1' });
+      expect(sent.map((s) => s.event)).toEqual(['token', event]);
+      expect((sent[0]!.payload as TokenEvent).delta).toBe('ab');
+      vi.advanceTimersByTime(100);
+      expect(sent).toHaveLength(2);
+    },
+  );
 
   it('keeps order across messages: a token of another message sends the first message first', () => {
     const { c, sent } = recorder(50);

@@ -17,7 +17,9 @@ describe('the text form of a turn', () => {
 
   it('keeps the quote of a message the client has not seen', () => {
     const question = ask('Approve this draft?\n\nAn internal draft.');
-    expect(turnText(['Something else.'], question)).toBe('Something else.\n\nApprove this draft?\n\nAn internal draft.');
+    expect(turnText(['Something else.'], question)).toBe(
+      'Something else.\n\nApprove this draft?\n\nAn internal draft.',
+    );
     expect(turnText([], question)).toBe('Approve this draft?\n\nAn internal draft.');
   });
 

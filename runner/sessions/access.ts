@@ -18,7 +18,9 @@ export function canAccess(caller: Caller, info: Pick<SessionInfo, 'tenant' | 'us
 export function creatorFor(caller: Caller, user: string | undefined): Caller {
   if (user === undefined || user === caller.user) return caller;
   if (caller.user !== undefined) {
-    throw new AppError('forbidden', 403, `a token bound to user "${caller.user}" cannot act for user "${user}"`, { field: 'user' });
+    throw new AppError('forbidden', 403, `a token bound to user "${caller.user}" cannot act for user "${user}"`, {
+      field: 'user',
+    });
   }
   return { ...caller, user };
 }

@@ -90,16 +90,36 @@ export class AgentContexts {
     const agentUsage = ((s.info.agentUsage ??= {})[agent] ??= zeroUsage());
     addUsage(agentUsage, usage);
     if (turn) addUsage(turn.usage, usage);
-    s.emit('usage', { sessionId: s.id, turnId: turn?.id ?? '', agent, usage: { ...agentUsage }, session: { ...s.info.usage }, call: usage, ...(modelId === undefined ? {} : { model: modelId }) });
+    s.emit('usage', {
+      sessionId: s.id,
+      turnId: turn?.id ?? '',
+      agent,
+      usage: { ...agentUsage },
+      session: { ...s.info.usage },
+      call: usage,
+      ...(modelId === undefined ? {} : { model: modelId }),
+    });
     const budget = s.version?.limits.maxTokensPerSession;
     if (turn && budget !== undefined && totalTokens(s.info.usage) >= budget) {
-      this.deps.endTurn(s, turn, 'token_budget', `the session used ${totalTokens(s.info.usage)} tokens of its budget of ${budget}`);
+      this.deps.endTurn(
+        s,
+        turn,
+        'token_budget',
+        `the session used ${totalTokens(s.info.usage)} tokens of its budget of ${budget}`,
+      );
     }
   }
 
-  private requestInput(s: LiveSession, turnId: string, agent: string, prompt: string, timeoutMs: number): Promise<string> {
+  private requestInput(
+    s: LiveSession,
+    turnId: string,
+    agent: string,
+    prompt: string,
+    timeoutMs: number,
+  ): Promise<string> {
     const turn = s.turn;
-    if (!turn || turn.ended || turn.id !== turnId) return Promise.reject(new AppError('no_turn', 409, 'no turn is running'));
+    if (!turn || turn.ended || turn.id !== turnId)
+      return Promise.reject(new AppError('no_turn', 409, 'no turn is running'));
     const requestId = randomUUID();
     return new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -18,7 +18,12 @@ export function answerPublished(s: LiveSession, turn: Turn, agent: string, conte
       resolve();
     };
     const listener: SessionListener = (event, payload) => {
-      if (event === 'turn_end' ? (payload as ServerEvents['turn_end']).turnId === turn.id : event === 'message' && isAnswer(payload as MessageEvent, turn.id, agent, content)) done();
+      if (
+        event === 'turn_end'
+          ? (payload as ServerEvents['turn_end']).turnId === turn.id
+          : event === 'message' && isAnswer(payload as MessageEvent, turn.id, agent, content)
+      )
+        done();
     };
     const timer = setTimeout(done, ANSWER_PUBLISH_WAIT_MS);
     s.listeners.add(listener);

@@ -8,7 +8,12 @@ import { AppError, invalid, notFound } from '../errors.ts';
 import type { AgentRuntime } from '../runtime/types.ts';
 import type { GraphStore, StoredGraph } from '../store/types.ts';
 
-export type GraphLoader = (runtime: AgentRuntime, graph: Graph, env: AgentEnv, namespace: string) => LoadedGraph | Promise<LoadedGraph>;
+export type GraphLoader = (
+  runtime: AgentRuntime,
+  graph: Graph,
+  env: AgentEnv,
+  namespace: string,
+) => LoadedGraph | Promise<LoadedGraph>;
 
 /** Turn and session bounds: the graph's own, capped by the runner's ceilings. */
 export interface EffectiveLimits {
@@ -96,7 +101,11 @@ export class GraphVersions {
     if (version !== undefined) {
       const stored = await this.deps.graphs.getGraph(tenant, graphId, version);
       if (!stored) throw notFound('graph version', `${graphId}@${version}`);
-      if (stored.draft) throw invalid(`graph "${graphId}" version ${version} is a draft${whyDraft(stored.graph)}: publish it before starting sessions`, { graphId, version });
+      if (stored.draft)
+        throw invalid(
+          `graph "${graphId}" version ${version} is a draft${whyDraft(stored.graph)}: publish it before starting sessions`,
+          { graphId, version },
+        );
       return stored;
     }
     const versions = await this.deps.graphs.listGraphVersions(tenant, graphId);
@@ -108,7 +117,10 @@ export class GraphVersions {
       newest ??= stored;
     }
     const why = newest ? whyDraft(newest.graph) : '';
-    throw invalid(`graph "${graphId}" has only draft versions${why && `; the newest${why}`}: publish one before starting sessions`, { graphId });
+    throw invalid(
+      `graph "${graphId}" has only draft versions${why && `; the newest${why}`}: publish one before starting sessions`,
+      { graphId },
+    );
   }
 
   get(tenant: string, graphId: string, version: number): Promise<GraphVersion> {
@@ -125,15 +137,29 @@ export class GraphVersions {
   async unloadAll(): Promise<void> {
     const all = [...this.loaded.values()];
     this.loaded.clear();
-    for (const entry of all) await entry.then((v) => v.loaded.unload(), () => undefined);
+    for (const entry of all)
+      await entry.then(
+        (v) => v.loaded.unload(),
+        () => undefined,
+      );
   }
 
   private async load(tenant: string, graphId: string, version: number): Promise<GraphVersion> {
     const stored = await this.deps.graphs.getGraph(tenant, graphId, version);
-    if (!stored) throw new AppError('graph_missing', 409, `graph "${graphId}" version ${version} of this session is no longer stored`, { graphId, version });
+    if (!stored)
+      throw new AppError(
+        'graph_missing',
+        409,
+        `graph "${graphId}" version ${version} of this session is no longer stored`,
+        { graphId, version },
+      );
     const result = validateGraph(stored.graph);
     if (!result.ok || !result.graph) {
-      throw invalid(`graph "${graphId}" version ${version} is not valid`, { graphId, version, problems: result.problems.filter((p) => p.severity === 'error') });
+      throw invalid(`graph "${graphId}" version ${version} is not valid`, {
+        graphId,
+        version,
+        problems: result.problems.filter((p) => p.severity === 'error'),
+      });
     }
     const graph = result.graph;
     const namespace = graphNamespace(tenant, graphId, version);
@@ -150,7 +176,8 @@ function whyDraft(graph: Graph): string {
   const problems = validateGraph(graph).problems.filter((p) => p.severity === 'error');
   const first = problems[0];
   if (!first) return '';
-  const node = first.nodeId === undefined ? undefined : [...graph.agents, ...graph.topics].find((n) => n.id === first.nodeId);
+  const node =
+    first.nodeId === undefined ? undefined : [...graph.agents, ...graph.topics].find((n) => n.id === first.nodeId);
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
   return ` with errors: ${node ? `"${node.label || node.type}" ` : ''}${first.message}${more}`;
 }

@@ -1,4 +1,12 @@
-import type { InputRequestEvent, MessageEvent, ServerEventName, ServerEvents, SessionInfo, SessionState, TurnEndReason } from '../../schemas/protocol.ts';
+import type {
+  InputRequestEvent,
+  MessageEvent,
+  ServerEventName,
+  ServerEvents,
+  SessionInfo,
+  SessionState,
+  TurnEndReason,
+} from '../../schemas/protocol.ts';
 import type { SessionContext } from '../agents/env.ts';
 import type { KeySnapshot } from '../runtime/types.ts';
 import { WRITE_OVERLAP } from '../store/session-write.ts';
@@ -234,5 +242,4 @@ export class LiveSession {
       }
     }
   }
-
 }

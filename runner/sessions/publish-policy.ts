@@ -17,7 +17,14 @@ export interface PublishPolicyDeps {
  * transcript and streamed as a `message` event; a paused turn holds its messages.
  */
 export function publishPolicy({ live, endTurn }: PublishPolicyDeps): InterventionHandler {
-  const admit = (s: LiveSession, turn: Turn, message: unknown, sender: AgentId, topicId: TopicId, messageId: string): unknown => {
+  const admit = (
+    s: LiveSession,
+    turn: Turn,
+    message: unknown,
+    sender: AgentId,
+    topicId: TopicId,
+    messageId: string,
+  ): unknown => {
     const version = s.version!;
     // Agents answering each other without yielding starve timers: the wall clock is also read here.
     if (Date.now() > turn.deadline) {
@@ -55,7 +62,11 @@ export function publishPolicy({ live, endTurn }: PublishPolicyDeps): Interventio
     onPublish: (message, ctx) => {
       const { sender, topicId } = ctx;
       if (sender && sender.key !== topicId.source) {
-        throw new AppError('isolation', 403, `agent "${sender.type}" of session "${sender.key}" may not publish into session "${topicId.source}"`);
+        throw new AppError(
+          'isolation',
+          403,
+          `agent "${sender.type}" of session "${sender.key}" may not publish into session "${topicId.source}"`,
+        );
       }
       const s = live.get(topicId.source);
       if (!s || s.closed) throw new AppError('session_closed', 409, `session "${topicId.source}" is not open`);
@@ -63,12 +74,19 @@ export function publishPolicy({ live, endTurn }: PublishPolicyDeps): Interventio
       const turn = s.turn;
       const turnId = (message as Partial<ChatMessage> | null)?.turnId;
       if (!turn || turn.ended || (turnId !== undefined && turnId !== turn.id)) return DROP;
-      if (turn.paused) return new Promise((resolve) => turn.hold(() => resolve(turn.ended ? DROP : admit(s, turn, message, sender, topicId, ctx.messageId))));
+      if (turn.paused)
+        return new Promise((resolve) =>
+          turn.hold(() => resolve(turn.ended ? DROP : admit(s, turn, message, sender, topicId, ctx.messageId))),
+        );
       return admit(s, turn, message, sender, topicId, ctx.messageId);
     },
     onSend: (_message, ctx) => {
       if (ctx.sender && ctx.sender.key !== ctx.recipient.key) {
-        throw new AppError('isolation', 403, `agent "${ctx.sender.type}" of session "${ctx.sender.key}" may not send to session "${ctx.recipient.key}"`);
+        throw new AppError(
+          'isolation',
+          403,
+          `agent "${ctx.sender.type}" of session "${ctx.sender.key}" may not send to session "${ctx.recipient.key}"`,
+        );
       }
       const s = live.get(ctx.recipient.key);
       if (!s || s.closed) throw new AppError('session_closed', 409, `session "${ctx.recipient.key}" is not open`);
@@ -83,7 +101,14 @@ export function handlerErrorEvents(live: ReadonlyMap<string, LiveSession>): (e: 
     const s = live.get(e.agent.key);
     if (!s?.turn) return;
     const agent = s.version?.loaded.agentTypeOf(e.agent.type) ?? e.agent.type;
-    s.emit('agent', { sessionId: s.id, turnId: s.turn.id, agent, phase: 'error', error: describe(e.error), time: Date.now() });
+    s.emit('agent', {
+      sessionId: s.id,
+      turnId: s.turn.id,
+      agent,
+      phase: 'error',
+      error: describe(e.error),
+      time: Date.now(),
+    });
   };
 }
 

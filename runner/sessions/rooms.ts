@@ -9,10 +9,18 @@ import { isChatEvent, type ServerEventName, type ServerEvents } from '../../sche
 export const roomOf = (tenant: string, sessionId: string, chat = true) => `${chat ? 's' : 't'}:${tenant}:${sessionId}`;
 
 /** The room an event of this session goes to. */
-export const roomFor = <E extends ServerEventName>(tenant: string, sessionId: string, event: E, payload: ServerEvents[E]) => roomOf(tenant, sessionId, isChatEvent(event, payload));
+export const roomFor = <E extends ServerEventName>(
+  tenant: string,
+  sessionId: string,
+  event: E,
+  payload: ServerEvents[E],
+) => roomOf(tenant, sessionId, isChatEvent(event, payload));
 
 /** Both rooms of a session. */
-export const roomsOf = (tenant: string, sessionId: string) => [roomOf(tenant, sessionId), roomOf(tenant, sessionId, false)];
+export const roomsOf = (tenant: string, sessionId: string) => [
+  roomOf(tenant, sessionId),
+  roomOf(tenant, sessionId, false),
+];
 
 /** The tenant, session and kind a room name stands for; undefined for any other room. */
 export function parseRoom(room: string): { tenant: string; sessionId: string; chat: boolean } | undefined {

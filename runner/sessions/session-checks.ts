@@ -5,7 +5,8 @@ import { invalid } from '../errors.ts';
 /** The checks the session API makes on what a caller sends, with the protocol's own schemas. */
 
 export function checkSessionId(id: unknown): asserts id is string {
-  if (!SessionId.safeParse(id).success) throw invalid(`session id ${JSON.stringify(id)} is not a session id (UUID)`, { field: 'sessionId' });
+  if (!SessionId.safeParse(id).success)
+    throw invalid(`session id ${JSON.stringify(id)} is not a session id (UUID)`, { field: 'sessionId' });
 }
 
 // Not strict: the session API takes what it needs of a message and leaves the rest.

@@ -6,7 +6,18 @@ import { graphNamespace } from '../agents/graph-names.ts';
 import type { AgentEnv } from '../agents/env.ts';
 import type { ModelSource } from './session-manager.ts';
 import type { Caller } from './types.ts';
-import { approvalGraph, echoGraph, gatherGraph, listen, loopGraph, memoryGraph, putGraph, startRunner, tempDataDir, type Runner } from './test-support.ts';
+import {
+  approvalGraph,
+  echoGraph,
+  gatherGraph,
+  listen,
+  loopGraph,
+  memoryGraph,
+  putGraph,
+  startRunner,
+  tempDataDir,
+  type Runner,
+} from './test-support.ts';
 import { SessionWriter } from './session-writer.ts';
 
 const acme: Caller = { tenant: 'acme', user: 'ann' };
@@ -33,7 +44,14 @@ describe('SessionManager', () => {
     await putGraph(runner.store, 'acme', echoGraph());
     const { manager } = runner;
     const info = await manager.create(acme, { graphId: 'echo' });
-    expect(info).toMatchObject({ tenant: 'acme', user: 'ann', graphId: 'echo', graphVersion: 1, state: 'idle', turns: 0 });
+    expect(info).toMatchObject({
+      tenant: 'acme',
+      user: 'ann',
+      graphId: 'echo',
+      graphVersion: 1,
+      state: 'idle',
+      turns: 0,
+    });
     const ev = await listen(manager, acme, info.id);
     const { messageId, turnId } = await manager.send(acme, info.id, { content: 'hello there' });
     await manager.settled(acme, info.id);
@@ -51,7 +69,10 @@ describe('SessionManager', () => {
     const after = await manager.get(acme, info.id);
     expect(after).toMatchObject({ state: 'idle', turns: 1 });
     expect(after.usage.completionTokens).toBeGreaterThan(0);
-    expect(after.usage.cost).toBeCloseTo((after.usage.promptTokens * 1 + after.usage.completionTokens * 2) / 1_000_000, 12);
+    expect(after.usage.cost).toBeCloseTo(
+      (after.usage.promptTokens * 1 + after.usage.completionTokens * 2) / 1_000_000,
+      12,
+    );
     expect(ev.of('turn_end')[0]?.usage).toEqual(after.usage);
     expect(after.agentUsage?.echo?.completionTokens).toBe(after.usage.completionTokens);
     expect(ev.of('usage')[0]).toMatchObject({ agent: 'echo', turnId, session: after.usage });
@@ -81,12 +102,28 @@ describe('SessionManager', () => {
   it('refuses drafts, invalid graphs and missing graphs with clear errors', async () => {
     const { runner } = await setup();
     await putGraph(runner.store, 'acme', echoGraph('drafty'), 1, true);
-    await expect(runner.manager.create(acme, { graphId: 'drafty' })).rejects.toMatchObject({ code: 'invalid', message: expect.stringContaining('only draft') });
-    await expect(runner.manager.create(acme, { graphId: 'drafty', version: 1 })).rejects.toMatchObject({ code: 'invalid', message: expect.stringContaining('draft') });
+    await expect(runner.manager.create(acme, { graphId: 'drafty' })).rejects.toMatchObject({
+      code: 'invalid',
+      message: expect.stringContaining('only draft'),
+    });
+    await expect(runner.manager.create(acme, { graphId: 'drafty', version: 1 })).rejects.toMatchObject({
+      code: 'invalid',
+      message: expect.stringContaining('draft'),
+    });
     await expect(runner.manager.create(acme, { graphId: 'nope' })).rejects.toMatchObject({ code: 'not_found' });
     const broken = { ...echoGraph('broken'), entry: 'missing-topic' };
-    await runner.store.putGraph({ tenant: 'acme', id: 'broken', version: 1, draft: false, updatedAt: 0, graph: broken as never });
-    await expect(runner.manager.create(acme, { graphId: 'broken' })).rejects.toMatchObject({ code: 'invalid', message: expect.stringContaining('not valid') });
+    await runner.store.putGraph({
+      tenant: 'acme',
+      id: 'broken',
+      version: 1,
+      draft: false,
+      updatedAt: 0,
+      graph: broken as never,
+    });
+    await expect(runner.manager.create(acme, { graphId: 'broken' })).rejects.toMatchObject({
+      code: 'invalid',
+      message: expect.stringContaining('not valid'),
+    });
   });
 
   it('pins a session to its graph version while the graph is updated', async () => {
@@ -118,7 +155,12 @@ describe('SessionManager', () => {
     );
     for (const [i, s] of sessions.entries()) {
       const transcript = await manager.transcript(acme, s.id);
-      expect(transcript.map((m) => m.content).sort()).toEqual([`echo: first-${i}`, `echo: second-${i}`, `first-${i}`, `second-${i}`]);
+      expect(transcript.map((m) => m.content).sort()).toEqual([
+        `echo: first-${i}`,
+        `echo: second-${i}`,
+        `first-${i}`,
+        `second-${i}`,
+      ]);
       expect(transcript.every((m) => m.sessionId === s.id && m.topic.source === s.id)).toBe(true);
       const turnOf = (content: string) => transcript.find((m) => m.content === content)?.turnId;
       expect(turnOf(`echo: first-${i}`)).toBe(turnOf(`first-${i}`));
@@ -141,8 +183,14 @@ describe('SessionManager', () => {
     expect(ev.of('input_request')[1]).toMatchObject({ turnId: second.turnId, prompt: expect.stringContaining('two') });
     await manager.reply(acme, info.id, ev.of('input_request')[1]!.requestId, 'yes to two');
     await manager.settled(acme, info.id);
-    expect(ev.of('turn_end').map((e) => [e.turnId, e.reason])).toEqual([[first.turnId, 'completed'], [second.turnId, 'completed']]);
-    expect((await manager.transcript(acme, info.id)).filter((m) => m.output).map((m) => m.content)).toEqual(['yes to one', 'yes to two']);
+    expect(ev.of('turn_end').map((e) => [e.turnId, e.reason])).toEqual([
+      [first.turnId, 'completed'],
+      [second.turnId, 'completed'],
+    ]);
+    expect((await manager.transcript(acme, info.id)).filter((m) => m.output).map((m) => m.content)).toEqual([
+      'yes to one',
+      'yes to two',
+    ]);
   });
 
   it("lets a turn's end wait for the session's next write (coalesce) only when no message is queued behind it", async () => {
@@ -220,7 +268,9 @@ describe('SessionManager', () => {
     const ev = await listen(manager, acme, info.id);
     await manager.send(acme, info.id, { content: 'a poem' });
     await manager.settled(acme, info.id);
-    expect(ev.of('turn_end')).toEqual([expect.objectContaining({ reason: 'max_messages', detail: expect.stringContaining('6 messages') })]);
+    expect(ev.of('turn_end')).toEqual([
+      expect.objectContaining({ reason: 'max_messages', detail: expect.stringContaining('6 messages') }),
+    ]);
     const transcript = await manager.transcript(acme, info.id);
     expect(transcript.filter((m) => m.sender !== 'user')).toHaveLength(6);
     // the loop really stopped: nothing more arrives and the runtime is idle for this session
@@ -264,7 +314,9 @@ describe('SessionManager', () => {
     await runner.manager.send(acme, info.id, { content: 'x' });
     await runner.manager.settled(acme, info.id);
     expect(ev.of('turn_end')).toEqual([expect.objectContaining({ reason: 'completed' })]);
-    expect((await runner.manager.transcript(acme, info.id)).filter((m) => m.output).map((m) => [m.sender, m.content])).toEqual([['gather', expect.stringContaining('part: x')]]);
+    expect(
+      (await runner.manager.transcript(acme, info.id)).filter((m) => m.output).map((m) => [m.sender, m.content]),
+    ).toEqual([['gather', expect.stringContaining('part: x')]]);
   });
 
   it('checkpoints a turn while it runs', async () => {
@@ -275,13 +327,15 @@ describe('SessionManager', () => {
     await runner.manager.send(acme, info.id, { content: 'go' });
     // The accepted message is stored with the session running, so a restart resumes its turn.
     expect((await runner.store.getSession('acme', info.id))?.info.state).toBe('running');
-    await waitFor(async () => expect((await runner.store.getSession('acme', info.id))?.info.state).toBe('waiting_input'));
+    await waitFor(async () =>
+      expect((await runner.store.getSession('acme', info.id))?.info.state).toBe('waiting_input'),
+    );
     await runner.manager.reply(acme, info.id, ev.of('input_request')[0]!.requestId, 'done');
     await runner.manager.settled(acme, info.id);
     expect((await runner.store.getSession('acme', info.id))?.info.state).toBe('idle');
   });
 
-  it("tells a client that arrives while a turn waits for input what it was asked, until it is answered", async () => {
+  it('tells a client that arrives while a turn waits for input what it was asked, until it is answered', async () => {
     const { runner } = await setup();
     await putGraph(runner.store, 'acme', approvalGraph());
     const info = await runner.manager.create(acme, { graphId: 'approval' });
@@ -308,18 +362,29 @@ describe('SessionManager', () => {
     const second = await runner.manager.send(acme, info.id, { content: 'two' });
     await waitFor(() => expect(ev.of('input_request')).toHaveLength(2));
     // What an agent of the first turn holds, reached the way agents reach it.
-    const session = (runner.manager as unknown as { contexts: { env(t: string, g: unknown): AgentEnv } }).contexts.env('acme', {}).session(info.id);
+    const session = (runner.manager as unknown as { contexts: { env(t: string, g: unknown): AgentEnv } }).contexts
+      .env('acme', {})
+      .session(info.id);
     session.endTurn(first.turnId, 'error', 'a late failure of the first turn');
-    await expect(session.requestInput(first.turnId, 'approver', 'again?', 1000)).rejects.toMatchObject({ code: 'no_turn' });
+    await expect(session.requestInput(first.turnId, 'approver', 'again?', 1000)).rejects.toMatchObject({
+      code: 'no_turn',
+    });
     expect(ev.of('turn_end').map((e) => e.turnId)).toEqual([first.turnId]);
     session.endTurn(second.turnId, 'terminated', 'its own agent ends it');
     await runner.manager.settled(acme, info.id);
-    expect(ev.of('turn_end').map((e) => [e.turnId, e.reason])).toEqual([[first.turnId, 'aborted'], [second.turnId, 'terminated']]);
+    expect(ev.of('turn_end').map((e) => [e.turnId, e.reason])).toEqual([
+      [first.turnId, 'aborted'],
+      [second.turnId, 'terminated'],
+    ]);
   });
 
   it('stops agents that answer each other without yielding at the wall time', async () => {
     const { runner } = await setup();
-    await putGraph(runner.store, 'acme', loopGraph({ maxMessagesPerTurn: 100_000, maxTurnMs: 300, maxTokensPerSession: 1_000_000_000 }));
+    await putGraph(
+      runner.store,
+      'acme',
+      loopGraph({ maxMessagesPerTurn: 100_000, maxTurnMs: 300, maxTokensPerSession: 1_000_000_000 }),
+    );
     const info = await runner.manager.create(acme, { graphId: 'loop' });
     const ev = await listen(runner.manager, acme, info.id);
     await runner.manager.send(acme, info.id, { content: 'go' });
@@ -342,7 +407,11 @@ describe('SessionManager', () => {
     await manager.reply(acme, info.id, request.requestId, 'approved');
     await manager.settled(acme, info.id);
     expect(ev.of('turn_end')[0]).toMatchObject({ reason: 'completed' });
-    expect((await manager.transcript(acme, info.id)).at(-1)).toMatchObject({ sender: 'approver', content: 'approved', output: true });
+    expect((await manager.transcript(acme, info.id)).at(-1)).toMatchObject({
+      sender: 'approver',
+      content: 'approved',
+      output: true,
+    });
   });
 
   it('stores an answer before the reply resolves, while the turn runs on', async () => {
@@ -351,7 +420,10 @@ describe('SessionManager', () => {
     // The answer goes on to a second question, so only the reply itself can have saved it.
     await putGraph(runner.store, 'acme', {
       ...base,
-      agents: [...base.agents, { id: 'confirm', type: 'confirm', kind: 'user', config: { prompt: 'Sure?', timeoutMs: 60_000 } }],
+      agents: [
+        ...base.agents,
+        { id: 'confirm', type: 'confirm', kind: 'user', config: { prompt: 'Sure?', timeoutMs: 60_000 } },
+      ],
       topics: [...base.topics, { id: 'done', type: 'approval.done' }],
       subscriptions: [...base.subscriptions, { id: 's2', topic: 'out', agent: 'confirm' }],
       publications: [...base.publications, { id: 'p2', agent: 'confirm', topic: 'done' }],
@@ -364,12 +436,19 @@ describe('SessionManager', () => {
     await waitFor(() => expect(ev.of('input_request')).toHaveLength(1));
     await manager.reply(acme, info.id, ev.of('input_request')[0]!.requestId, 'approved');
     const stored = await runner.store.getSession('acme', info.id);
-    expect(stored?.transcript.map((m) => [m.sender, m.content])).toEqual([['user', 'ship it?'], ['approver', 'approved']]);
+    expect(stored?.transcript.map((m) => [m.sender, m.content])).toEqual([
+      ['user', 'ship it?'],
+      ['approver', 'approved'],
+    ]);
     // Stored once: the turn's own save later adds nothing twice.
     await waitFor(() => expect(ev.of('input_request')).toHaveLength(2));
     await manager.reply(acme, info.id, ev.of('input_request')[1]!.requestId, 'yes');
     await manager.settled(acme, info.id);
-    expect((await runner.store.getSession('acme', info.id))?.transcript.map((m) => m.content)).toEqual(['ship it?', 'approved', 'yes']);
+    expect((await runner.store.getSession('acme', info.id))?.transcript.map((m) => m.content)).toEqual([
+      'ship it?',
+      'approved',
+      'yes',
+    ]);
   });
 
   it('ends the turn with input_timeout when nobody answers', async () => {
@@ -409,7 +488,9 @@ describe('SessionManager', () => {
     await manager.settled(acme, info.id);
     expect(ev.of('turn_end')[1]).toMatchObject({ reason: 'aborted' });
     await expect(manager.pause(acme, info.id)).rejects.toMatchObject({ code: 'conflict' });
-    await expect(manager.reply(acme, info.id, ev.of('input_request')[1]!.requestId, 'late')).rejects.toMatchObject({ code: 'not_found' });
+    await expect(manager.reply(acme, info.id, ev.of('input_request')[1]!.requestId, 'late')).rejects.toMatchObject({
+      code: 'not_found',
+    });
   });
 
   it('resumes sessions after a restart where they were', async () => {
@@ -430,11 +511,17 @@ describe('SessionManager', () => {
 
     const second = startRunner(data.dir);
     cleanups.push(second.stop);
-    expect((await second.manager.transcript(acme, echo.id)).map((m) => m.content)).toEqual(['before restart', 'echo: before restart']);
+    expect((await second.manager.transcript(acme, echo.id)).map((m) => m.content)).toEqual([
+      'before restart',
+      'echo: before restart',
+    ]);
     await second.manager.send(acme, echo.id, { content: 'after restart' });
     await second.manager.settled(acme, echo.id);
     expect((await second.manager.get(acme, echo.id)).turns).toBe(2);
-    expect((await second.manager.transcript(acme, echo.id)).map((m) => m.content).slice(2)).toEqual(['after restart', 'echo: after restart']);
+    expect((await second.manager.transcript(acme, echo.id)).map((m) => m.content).slice(2)).toEqual([
+      'after restart',
+      'echo: after restart',
+    ]);
 
     // the interrupted turn asks again, then the queued message gets its own turn
     const ev2 = await listen(second.manager, acme, waiting.id);
@@ -444,7 +531,10 @@ describe('SessionManager', () => {
     await waitFor(() => expect(ev2.of('input_request')).toHaveLength(2));
     await second.manager.reply(acme, waiting.id, ev2.of('input_request')[1]!.requestId, 'second ok');
     await second.manager.settled(acme, waiting.id);
-    expect((await second.manager.transcript(acme, waiting.id)).filter((m) => m.output).map((m) => m.content)).toEqual(['approved late', 'second ok']);
+    expect((await second.manager.transcript(acme, waiting.id)).filter((m) => m.output).map((m) => m.content)).toEqual([
+      'approved late',
+      'second ok',
+    ]);
   });
 
   it('frees agent instances after the idle timeout and restores them on the next message', async () => {
@@ -499,7 +589,7 @@ describe('SessionManager', () => {
     expect(await runner.store.getSession('acme', info.id)).toBeUndefined();
   });
 
-  it('reports another tenant\'s session exactly like a missing one', async () => {
+  it("reports another tenant's session exactly like a missing one", async () => {
     const { runner } = await setup();
     await putGraph(runner.store, 'acme', echoGraph());
     await putGraph(runner.store, 'globex', echoGraph());
@@ -519,7 +609,8 @@ describe('SessionManager', () => {
         manager.abort(globex, id),
         manager.settled(globex, id),
       ];
-      for (const attempt of attempts) await expect(attempt).rejects.toMatchObject({ code: 'not_found', message: `session "${id}" not found` });
+      for (const attempt of attempts)
+        await expect(attempt).rejects.toMatchObject({ code: 'not_found', message: `session "${id}" not found` });
     }
     expect(await manager.list(globex)).toEqual([]);
     expect((await manager.transcript(acme, mine.id)).map((m) => m.content)).toEqual(['secret', 'echo: secret']);
@@ -537,9 +628,13 @@ describe('SessionManager', () => {
     const { AgentId } = await import('../runtime/ids.ts');
     const intruder = new AgentId(`${graphNamespace('acme', 'echo', 1)}.echo`, a.id);
     const message = { id: 'x', turnId: 't', role: 'assistant', content: 'leak', sender: 'echo' };
-    await expect(runtime.publishMessage(message, { type: 'echo.out', source: b.id }, { sender: intruder })).rejects.toMatchObject({ code: 'isolation' });
+    await expect(
+      runtime.publishMessage(message, { type: 'echo.out', source: b.id }, { sender: intruder }),
+    ).rejects.toMatchObject({ code: 'isolation' });
     await manager.close(acme, b.id);
-    await expect(runtime.publishMessage(message, { type: 'echo.in', source: b.id }, { sender: null })).rejects.toMatchObject({ code: 'session_closed' });
+    await expect(
+      runtime.publishMessage(message, { type: 'echo.in', source: b.id }, { sender: null }),
+    ).rejects.toMatchObject({ code: 'session_closed' });
     expect(await manager.transcript(acme, b.id)).toEqual([]);
   });
 
@@ -567,7 +662,11 @@ describe('SessionManager', () => {
         return registry.get(tenant, def, credential);
       },
     };
-    const runner = startRunner(data.dir, { credentials: { acme: { API: 'acme-secret' }, globex: { API: 'globex-secret' } } }, models);
+    const runner = startRunner(
+      data.dir,
+      { credentials: { acme: { API: 'acme-secret' }, globex: { API: 'globex-secret' } } },
+      models,
+    );
     cleanups.push(runner.stop);
     await putGraph(runner.store, 'acme', echoGraph());
     process.env.OTHER = 'from-env';
@@ -604,7 +703,12 @@ describe('SessionManager', () => {
       await manager.send(acme, s.id, { content: m });
       await manager.settled(acme, s.id);
     }
-    expect((await runner.store.getSession('acme', s.id))?.transcript.map((m) => m.content)).toEqual(['b', 'echo: b', 'c', 'echo: c']);
+    expect((await runner.store.getSession('acme', s.id))?.transcript.map((m) => m.content)).toEqual([
+      'b',
+      'echo: b',
+      'c',
+      'echo: c',
+    ]);
   });
 
   it('keeps only the end of a long transcript in memory, and still serves all of it', async () => {
@@ -619,17 +723,22 @@ describe('SessionManager', () => {
       await manager.send(acme, s.id, { content: `m${i}` });
       await manager.settled(acme, s.id);
     }
-    const live = (manager as unknown as { live: Map<string, { transcript: unknown[]; transcriptOffset: number }> }).live.get(s.id)!;
+    const live = (
+      manager as unknown as { live: Map<string, { transcript: unknown[]; transcriptOffset: number }> }
+    ).live.get(s.id)!;
     expect(live.transcript.length).toBeLessThan(300);
     expect(live.transcriptOffset).toBeGreaterThan(0);
     const kept = sent.slice(-250);
-    const users = (messages: { sender: string; content: string }[]) => messages.filter((m) => m.sender === 'user').map((m) => m.content);
+    const users = (messages: { sender: string; content: string }[]) =>
+      messages.filter((m) => m.sender === 'user').map((m) => m.content);
     // the retention limit (500 entries) reaches back before the window: read from the store
     expect(users(await manager.transcript(acme, s.id))).toEqual(kept);
     expect(users((await runner.store.getSession('acme', s.id))!.transcript)).toEqual(kept);
     const all = await manager.transcript(acme, s.id);
     const old = all[10]!;
-    expect((await manager.transcript(acme, s.id, { afterMessageId: old.id })).map((m) => m.id)).toEqual(all.slice(11).map((m) => m.id));
+    expect((await manager.transcript(acme, s.id, { afterMessageId: old.id })).map((m) => m.id)).toEqual(
+      all.slice(11).map((m) => m.id),
+    );
     // and a recent id is answered from memory
     expect(await manager.transcript(acme, s.id, { afterMessageId: all.at(-2)!.id })).toEqual([all.at(-1)]);
   });
@@ -654,9 +763,17 @@ describe('SessionManager', () => {
     const { runner } = await setup();
     await putGraph(runner.store, 'acme', echoGraph());
     const s = await runner.manager.create(acme, { graphId: 'echo' });
-    await expect(runner.manager.send(acme, s.id, { content: '' })).rejects.toMatchObject({ code: 'invalid', details: { field: 'content' } });
-    await expect(runner.manager.send(acme, s.id, { content: 'x'.repeat(40_000) })).rejects.toMatchObject({ code: 'invalid' });
-    await expect(runner.manager.send(acme, s.id, { content: 'x', messageId: 'a/b' })).rejects.toMatchObject({ code: 'invalid', details: { field: 'messageId' } });
+    await expect(runner.manager.send(acme, s.id, { content: '' })).rejects.toMatchObject({
+      code: 'invalid',
+      details: { field: 'content' },
+    });
+    await expect(runner.manager.send(acme, s.id, { content: 'x'.repeat(40_000) })).rejects.toMatchObject({
+      code: 'invalid',
+    });
+    await expect(runner.manager.send(acme, s.id, { content: 'x', messageId: 'a/b' })).rejects.toMatchObject({
+      code: 'invalid',
+      details: { field: 'messageId' },
+    });
   });
 
   it('checkpoints a running turn on shutdown and refuses new work', async () => {

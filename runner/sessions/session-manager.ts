@@ -41,7 +41,8 @@ export class SessionManager implements Sessions {
   private readonly residency: Residency;
   private readonly turns: TurnRunner;
   private readonly contexts: AgentContexts;
-  private readonly config: Required<Omit<SessionManagerConfig, 'limits' | 'credentials' | 'retention'>> & SessionManagerConfig;
+  private readonly config: Required<Omit<SessionManagerConfig, 'limits' | 'credentials' | 'retention'>> &
+    SessionManagerConfig;
   private readonly live: Map<string, LiveSession>;
   private retentionTimer: NodeJS.Timeout | undefined;
   private readonly offHandlerError: () => void;
@@ -60,8 +61,13 @@ export class SessionManager implements Sessions {
       // An option given as undefined keeps its default.
       ...Object.fromEntries(Object.entries(deps.config ?? {}).filter(([, value]) => value !== undefined)),
     };
-    const endTurn = (s: LiveSession, turn: Turn, reason: Parameters<TurnRunner['end']>[2], detail?: string) => this.turns.end(s, turn, reason, detail);
-    this.writer = new SessionWriter({ sessions: this.stores.sessions, maxTranscriptEntries: this.config.retention?.maxTranscriptEntries, onSaveError: deps.onSaveError });
+    const endTurn = (s: LiveSession, turn: Turn, reason: Parameters<TurnRunner['end']>[2], detail?: string) =>
+      this.turns.end(s, turn, reason, detail);
+    this.writer = new SessionWriter({
+      sessions: this.stores.sessions,
+      maxTranscriptEntries: this.config.retention?.maxTranscriptEntries,
+      onSaveError: deps.onSaveError,
+    });
     this.residency = new Residency({
       sessions: this.stores.sessions,
       runtime: this.runtime,
@@ -72,14 +78,38 @@ export class SessionManager implements Sessions {
       instruments: deps.instruments,
     });
     this.live = this.residency.live;
-    this.turns = new TurnRunner({ runtime: this.runtime, residency: this.residency, writer: this.writer, versionOf: (s) => this.versionOf(s), checkpointEveryMs: this.config.checkpointEveryMs, instruments: deps.instruments });
-    const contexts = (this.contexts = new AgentContexts({ live: this.live, models: deps.models ?? new ModelRegistry(), mcp: deps.mcp, memory: this.stores.memory, credentials: this.config.credentials, defaultUser: this.config.defaultUser, endTurn }));
-    this.versions = new GraphVersions({ graphs: this.stores.graphs, runtime: this.runtime, loadGraph: deps.loadGraph ?? loadGraph, env: (tenant, graph) => contexts.env(tenant, graph), ceilings: this.config.limits ?? {} });
+    this.turns = new TurnRunner({
+      runtime: this.runtime,
+      residency: this.residency,
+      writer: this.writer,
+      versionOf: (s) => this.versionOf(s),
+      checkpointEveryMs: this.config.checkpointEveryMs,
+      instruments: deps.instruments,
+    });
+    const contexts = (this.contexts = new AgentContexts({
+      live: this.live,
+      models: deps.models ?? new ModelRegistry(),
+      mcp: deps.mcp,
+      memory: this.stores.memory,
+      credentials: this.config.credentials,
+      defaultUser: this.config.defaultUser,
+      endTurn,
+    }));
+    this.versions = new GraphVersions({
+      graphs: this.stores.graphs,
+      runtime: this.runtime,
+      loadGraph: deps.loadGraph ?? loadGraph,
+      env: (tenant, graph) => contexts.env(tenant, graph),
+      ceilings: this.config.limits ?? {},
+    });
     this.runtime.addIntervention(publishPolicy({ live: this.live, endTurn }));
     this.offHandlerError = this.runtime.onHandlerError(handlerErrorEvents(this.live));
     const retention = this.config.retention;
     if (retention && (retention.maxAgeMs !== undefined || retention.maxSessionsPerTenant !== undefined)) {
-      this.retentionTimer = setInterval(() => void this.prune().catch(() => undefined), retention.intervalMs ?? 3_600_000);
+      this.retentionTimer = setInterval(
+        () => void this.prune().catch(() => undefined),
+        retention.intervalMs ?? 3_600_000,
+      );
       this.retentionTimer.unref();
       void this.prune().catch(() => undefined);
     }
@@ -93,7 +123,12 @@ export class SessionManager implements Sessions {
     const version = await this.versions.get(caller.tenant, stored.id, stored.version);
     const info = newSessionInfo(caller, stored);
     const start = startItem(info, version, caller.user ?? this.config.defaultUser, options.context);
-    const s = new LiveSession({ info, transcript: start ? [startEvent(info.id, start, version, info.createdAt)] : [], acceptedMessageIds: [], inbox: start ? [start] : [] });
+    const s = new LiveSession({
+      info,
+      transcript: start ? [startEvent(info.id, start, version, info.createdAt)] : [],
+      acceptedMessageIds: [],
+      inbox: start ? [start] : [],
+    });
     s.version = version;
     // Stored running with its start message queued, as a user message is (see send).
     if (start) s.setState('running');
@@ -123,11 +158,16 @@ export class SessionManager implements Sessions {
   }
 
   async list(caller: Caller, filter: { graphId?: string; state?: string; user?: string } = {}): Promise<SessionInfo[]> {
-    const stored = await this.stores.sessions.listSessions(caller.tenant, caller.user === undefined ? filter : { ...filter, user: caller.user });
-    const fresh = stored.filter((info) => canAccess(caller, info)).map((info) => {
-      const s = this.live.get(info.id);
-      return s && s.info.tenant === caller.tenant ? structuredClone(s.info) : info;
-    });
+    const stored = await this.stores.sessions.listSessions(
+      caller.tenant,
+      caller.user === undefined ? filter : { ...filter, user: caller.user },
+    );
+    const fresh = stored
+      .filter((info) => canAccess(caller, info))
+      .map((info) => {
+        const s = this.live.get(info.id);
+        return s && s.info.tenant === caller.tenant ? structuredClone(s.info) : info;
+      });
     return fresh.filter(
       (s) =>
         (filter.graphId === undefined || s.graphId === filter.graphId) &&
@@ -138,7 +178,8 @@ export class SessionManager implements Sessions {
 
   transcript(caller: Caller, id: string, options: { afterMessageId?: string } = {}): Promise<MessageEvent[]> {
     return this.residency.using(caller, id, async (s) => {
-      const inWindow = options.afterMessageId === undefined ? -1 : s.transcript.findIndex((m) => m.id === options.afterMessageId);
+      const inWindow =
+        options.afterMessageId === undefined ? -1 : s.transcript.findIndex((m) => m.id === options.afterMessageId);
       if (inWindow >= 0 || s.transcriptOffset === 0) return s.transcript.slice(inWindow + 1);
       const all = (await this.writer.olderEntries(s)).concat(s.transcript);
       const after = options.afterMessageId === undefined ? -1 : all.findIndex((m) => m.id === options.afterMessageId);
@@ -146,7 +187,11 @@ export class SessionManager implements Sessions {
     });
   }
 
-  async send(caller: Caller, id: string, message: { content: string; messageId?: string }): Promise<{ messageId: string; turnId: string }> {
+  async send(
+    caller: Caller,
+    id: string,
+    message: { content: string; messageId?: string },
+  ): Promise<{ messageId: string; turnId: string }> {
     this.assertRunning();
     checkMessage(message);
     const { content } = message;
@@ -209,7 +254,11 @@ export class SessionManager implements Sessions {
         await this.writer.persist(s);
       } catch (error) {
         // The agent has the answer already: a retry would find no request. The turn's next save retries the write.
-        throw new AppError('persist_failed', 503, `the answer was passed on to ${pending.request.agent} but could not be stored: ${describe(error)}`);
+        throw new AppError(
+          'persist_failed',
+          503,
+          `the answer was passed on to ${pending.request.agent} but could not be stored: ${describe(error)}`,
+        );
       }
     });
   }
@@ -237,7 +286,9 @@ export class SessionManager implements Sessions {
   }
 
   abort(caller: Caller, id: string): Promise<void> {
-    return this.residency.using(caller, id, async (s) => this.turns.end(s, this.turns.runningTurn(s), 'aborted', 'aborted by the client'));
+    return this.residency.using(caller, id, async (s) =>
+      this.turns.end(s, this.turns.runningTurn(s), 'aborted', 'aborted by the client'),
+    );
   }
 
   close(caller: Caller, id: string): Promise<void> {
@@ -303,7 +354,11 @@ export class SessionManager implements Sessions {
   }
 
   stats(): { liveSessions: number; instances: number; queueDepth: number } {
-    return { liveSessions: this.residency.loaded.size, instances: this.runtime.liveInstances(), queueDepth: this.runtime.queueDepth() };
+    return {
+      liveSessions: this.residency.loaded.size,
+      instances: this.runtime.liveInstances(),
+      queueDepth: this.runtime.queueDepth(),
+    };
   }
 
   async shutdown(): Promise<void> {
@@ -313,7 +368,9 @@ export class SessionManager implements Sessions {
     const running = [...this.live.values()].filter((s) => !s.quiet);
     let grace: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.all(running.map((s) => new Promise<void>((resolve) => (s.quiet ? resolve() : s.settledWaiters.push(resolve))))),
+      Promise.all(
+        running.map((s) => new Promise<void>((resolve) => (s.quiet ? resolve() : s.settledWaiters.push(resolve)))),
+      ),
       // Kept referenced: the process must live until everything is written.
       new Promise((resolve) => (grace = setTimeout(resolve, this.config.shutdownGraceMs))),
     ]);
@@ -346,7 +403,12 @@ export class SessionManager implements Sessions {
       for (const info of await this.stores.sessions.listSessions(tenant)) {
         if (this.residency.stopped) return resumed;
         if (info.state === 'idle' || info.state === 'closed' || this.live.has(info.id)) continue;
-        await this.residency.using({ tenant }, info.id, async () => undefined).then(() => resumed++, () => undefined);
+        await this.residency
+          .using({ tenant }, info.id, async () => undefined)
+          .then(
+            () => resumed++,
+            () => undefined,
+          );
       }
     }
     return resumed;

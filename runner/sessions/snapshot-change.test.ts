@@ -35,16 +35,24 @@ describe('snapshot changes', () => {
     const history = [{ role: 'user', content: 'q' }];
     const snapshot = { agents: { a: { history, replies: 1 } }, pending: [] };
     expect(changeOf(snapshot, snapshot)).toBeUndefined();
-    expect(changeOf(snapshot, { ...snapshot, agents: { a: { history: history.slice(), replies: 1 } } })).toBeUndefined();
+    expect(
+      changeOf(snapshot, { ...snapshot, agents: { a: { history: history.slice(), replies: 1 } } }),
+    ).toBeUndefined();
   });
 
   it('sends a moving window as what left and what came, not as the window', () => {
     const m = Array.from({ length: 6 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: `m${i}` }));
-    expect(changeOf({ history: m.slice(0, 4) }, { history: m.slice(2, 6) })).toEqual({ k: { history: { a: 2, p: [m[4], m[5]] } } });
+    expect(changeOf({ history: m.slice(0, 4) }, { history: m.slice(2, 6) })).toEqual({
+      k: { history: { a: 2, p: [m[4], m[5]] } },
+    });
     // Changed in the middle (not the same object any more): the array is replaced.
-    expect(changeOf({ history: m.slice(0, 3) }, { history: [m[0], { ...m[1]! }, m[2]] })).toEqual({ k: { history: { '=': [m[0], { ...m[1]! }, m[2]] } } });
+    expect(changeOf({ history: m.slice(0, 3) }, { history: [m[0], { ...m[1]! }, m[2]] })).toEqual({
+      k: { history: { '=': [m[0], { ...m[1]! }, m[2]] } },
+    });
     // Nothing kept: the new array itself is shorter than a shift.
-    expect(changeOf({ history: m.slice(0, 2) }, { history: m.slice(3, 4) })).toEqual({ k: { history: { '=': [m[3]] } } });
+    expect(changeOf({ history: m.slice(0, 2) }, { history: m.slice(3, 4) })).toEqual({
+      k: { history: { '=': [m[3]] } },
+    });
   });
 
   it('drops keys that are gone or undefined, as JSON would', () => {

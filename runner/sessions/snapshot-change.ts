@@ -9,7 +9,8 @@
  * items and appends values. Anything else (an array changed in the middle, a value of another
  * type) is replaced whole.
  */
-export type SnapshotChange = { '=': unknown } | { k: Record<string, SnapshotChange>; d?: string[] } | { a: number; p: unknown[] };
+export type SnapshotChange =
+  { '=': unknown } | { k: Record<string, SnapshotChange>; d?: string[] } | { a: number; p: unknown[] };
 
 /** The change from `before` to `after`; undefined when they are the same. */
 export function changeOf(before: unknown, after: unknown): SnapshotChange | undefined {
@@ -23,7 +24,8 @@ export function changeOf(before: unknown, after: unknown): SnapshotChange | unde
 export function applyChange(value: unknown, change: SnapshotChange): unknown {
   if ('=' in change) return change['='];
   if ('a' in change) {
-    if (!Array.isArray(value)) throw new TypeError('a snapshot change shifts an array where the stored snapshot has none');
+    if (!Array.isArray(value))
+      throw new TypeError('a snapshot change shifts an array where the stored snapshot has none');
     return value.slice(change.a).concat(change.p);
   }
   if (!isObject(value)) throw new TypeError('a snapshot change updates an object where the stored snapshot has none');
@@ -41,9 +43,10 @@ function objectChange(before: Record<string, unknown>, after: Record<string, unk
     if (after[key] === undefined) continue;
     const was = own(before, key);
     const inner = was === undefined ? { '=': after[key] } : changeOf(was, after[key]);
-    if (inner) define(keys ??= {}, key, inner);
+    if (inner) define((keys ??= {}), key, inner);
   }
-  for (const key of Object.keys(before)) if (before[key] !== undefined && own(after, key) === undefined) (dropped ??= []).push(key);
+  for (const key of Object.keys(before))
+    if (before[key] !== undefined && own(after, key) === undefined) (dropped ??= []).push(key);
   if (!keys && !dropped) return undefined;
   return dropped ? { k: keys ?? {}, d: dropped } : { k: keys! };
 }
@@ -51,7 +54,11 @@ function objectChange(before: Record<string, unknown>, after: Record<string, unk
 /** The window moved on: the items `after` keeps are the same objects at the end of `before`. */
 function arrayChange(before: unknown[], after: unknown[]): SnapshotChange | undefined {
   // Where the kept items start in `before`: the first place its tail matches `after`'s head.
-  for (let start = after.length ? before.indexOf(after[0]) : before.length; start >= 0 && start <= before.length; start = before.indexOf(after[0], start + 1)) {
+  for (
+    let start = after.length ? before.indexOf(after[0]) : before.length;
+    start >= 0 && start <= before.length;
+    start = before.indexOf(after[0], start + 1)
+  ) {
     const kept = before.length - start;
     if (kept > after.length) continue;
     let same = true;

@@ -17,7 +17,10 @@ function greetingGraph(): GraphInput {
   return {
     ...graph,
     models: [...graph.models!, { id: 'g', provider: 'scripted', fallback: 'welcome: {input}' }],
-    agents: [...graph.agents, { id: 'greeter', type: 'greeter', kind: 'assistant', config: { model: 'g', stream: false } }],
+    agents: [
+      ...graph.agents,
+      { id: 'greeter', type: 'greeter', kind: 'assistant', config: { model: 'g', stream: false } },
+    ],
     topics: [...graph.topics, { id: 'hello', type: 'greet.hello' }],
     subscriptions: [...graph.subscriptions, { id: 's2', topic: 'hello', agent: 'greeter' }],
     publications: [...graph.publications, { id: 'p2', agent: 'greeter', topic: 'out' }],
@@ -42,9 +45,26 @@ describe('the session-start message', () => {
     await runner.manager.settled(ann, info.id);
     const [start, greeting, ...rest] = await runner.manager.transcript(ann, info.id);
     expect(rest).toEqual([]);
-    expect(start).toMatchObject({ sender: 'session', role: 'system', topic: { type: 'greet.hello', source: info.id }, recipients: ['greeter'] });
-    expect(JSON.parse(start!.content)).toEqual({ event: 'session_start', sessionId: info.id, user: 'ann', tenant: 'acme', time: new Date(info.createdAt).toISOString(), context: { plan: 'pro' } });
-    expect(greeting).toMatchObject({ sender: 'greeter', turnId: start!.turnId, output: true, content: `welcome: ${start!.content}` });
+    expect(start).toMatchObject({
+      sender: 'session',
+      role: 'system',
+      topic: { type: 'greet.hello', source: info.id },
+      recipients: ['greeter'],
+    });
+    expect(JSON.parse(start!.content)).toEqual({
+      event: 'session_start',
+      sessionId: info.id,
+      user: 'ann',
+      tenant: 'acme',
+      time: new Date(info.createdAt).toISOString(),
+      context: { plan: 'pro' },
+    });
+    expect(greeting).toMatchObject({
+      sender: 'greeter',
+      turnId: start!.turnId,
+      output: true,
+      content: `welcome: ${start!.content}`,
+    });
     expect(await runner.manager.get(ann, info.id)).toMatchObject({ state: 'idle', turns: 1 });
   });
 
@@ -80,7 +100,15 @@ describe('the session-start message', () => {
     // What a crash right after the acknowledgement leaves: the start message stored, queued, not answered.
     const [start] = record.transcript;
     const crashed = new LowdbStore(dir);
-    await crashed.putSession(recordWrite({ ...record, info: { ...record.info, state: 'running', turns: 0 }, transcript: [start!], inbox: [{ messageId: start!.id, turnId: start!.turnId, content: start!.content, start: true }], snapshot: undefined }));
+    await crashed.putSession(
+      recordWrite({
+        ...record,
+        info: { ...record.info, state: 'running', turns: 0 },
+        transcript: [start!],
+        inbox: [{ messageId: start!.id, turnId: start!.turnId, content: start!.content, start: true }],
+        snapshot: undefined,
+      }),
+    );
     await crashed.close();
 
     const next = startRunner(dir);
@@ -94,11 +122,16 @@ describe('the session-start message', () => {
 
   it('refuses a context that is not a small flat object, and stores nothing', async () => {
     const { runner } = await setup();
-    await expect(runner.manager.create(ann, { graphId: 'greet', context: { notes: 'x'.repeat(5000) } })).rejects.toMatchObject({
+    await expect(
+      runner.manager.create(ann, { graphId: 'greet', context: { notes: 'x'.repeat(5000) } }),
+    ).rejects.toMatchObject({
       code: 'invalid',
       message: 'context: must be at most 4000 characters as JSON',
     });
-    await expect(runner.manager.create(ann, { graphId: 'greet', context: [1] as never })).rejects.toMatchObject({ code: 'invalid', details: { field: 'context' } });
+    await expect(runner.manager.create(ann, { graphId: 'greet', context: [1] as never })).rejects.toMatchObject({
+      code: 'invalid',
+      details: { field: 'context' },
+    });
     expect(await runner.manager.list(ann)).toEqual([]);
   });
 

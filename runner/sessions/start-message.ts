@@ -25,7 +25,12 @@ export interface StartMessageContent {
  * queued like a user message, so it is stored with the session, streamed like any turn and
  * resumed after a crash. Undefined for a graph without a start topic.
  */
-export function startItem(info: SessionInfo, version: GraphVersion, user: string, context: unknown): InboxItem | undefined {
+export function startItem(
+  info: SessionInfo,
+  version: GraphVersion,
+  user: string,
+  context: unknown,
+): InboxItem | undefined {
   const checked = checkContext(context);
   if (version.graph.start === undefined) return undefined;
   const content: StartMessageContent = {
@@ -61,7 +66,13 @@ export function turnInput(item: InboxItem, version: GraphVersion): { topicType: 
   const start = item.start === true;
   return {
     topicType: start ? startTopicType(version) : version.loaded.entryTopicType,
-    message: { id: item.messageId, turnId: item.turnId, role: start ? 'system' : 'user', content: item.content, sender: start ? START_SENDER : 'user' },
+    message: {
+      id: item.messageId,
+      turnId: item.turnId,
+      role: start ? 'system' : 'user',
+      content: item.content,
+      sender: start ? START_SENDER : 'user',
+    },
   };
 }
 
@@ -74,5 +85,11 @@ function checkContext(context: unknown): StartContext | undefined {
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const at = ['context', ...issue.path.map(String)].join('.');
-  throw invalid(`${at}: ${issue.message}`, { field: 'context', problems: parsed.error.issues.map((i) => ({ path: ['context', ...i.path.map(String)].join('.'), message: i.message })) });
+  throw invalid(`${at}: ${issue.message}`, {
+    field: 'context',
+    problems: parsed.error.issues.map((i) => ({
+      path: ['context', ...i.path.map(String)].join('.'),
+      message: i.message,
+    })),
+  });
 }

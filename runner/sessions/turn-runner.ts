@@ -60,7 +60,10 @@ export class TurnRunner {
 
   end(s: LiveSession, turn: Turn, reason: TurnEndReason, detail?: string): void {
     if (turn.ended || s.turn !== turn) return;
-    turn.stop({ reason, ...(detail === undefined ? {} : { detail }) }, () => new AppError(reason, 409, detail ?? `the turn ended: ${reason}`));
+    turn.stop(
+      { reason, ...(detail === undefined ? {} : { detail }) },
+      () => new AppError(reason, 409, detail ?? `the turn ended: ${reason}`),
+    );
     s.turn = undefined;
     if (s.inbox[0] === turn.item) s.inbox.shift();
     s.info.turns += 1;
@@ -68,7 +71,15 @@ export class TurnRunner {
     if (!s.closed) s.setState('idle');
     turnEnded(turn.id, reason);
     const traceId = traceIdOf(turn.id);
-    s.emit('turn_end', { sessionId: s.id, turnId: turn.id, reason, ...(detail === undefined ? {} : { detail }), time: Date.now(), usage: { ...turn.usage }, ...(traceId ? { traceId } : {}) });
+    s.emit('turn_end', {
+      sessionId: s.id,
+      turnId: turn.id,
+      reason,
+      ...(detail === undefined ? {} : { detail }),
+      time: Date.now(),
+      usage: { ...turn.usage },
+      ...(traceId ? { traceId } : {}),
+    });
     this.savingTurn.add(s);
     // The writes that store the turn's end are part of its trace until finishTurnTrace.
     void this.afterEnd(s, reason).finally(() => finishTurnTrace(turn.id));
@@ -77,7 +88,10 @@ export class TurnRunner {
   armWallClock(s: LiveSession, turn: Turn, ms: number): void {
     clearTimeout(turn.wallTimer);
     turn.deadline = Date.now() + ms;
-    turn.wallTimer = setTimeout(() => this.end(s, turn, 'timeout', `the turn ran longer than ${s.version?.limits.maxTurnMs} ms`), ms);
+    turn.wallTimer = setTimeout(
+      () => this.end(s, turn, 'timeout', `the turn ran longer than ${s.version?.limits.maxTurnMs} ms`),
+      ms,
+    );
   }
 
   runningTurn(s: LiveSession): Turn {
@@ -99,14 +113,23 @@ export class TurnRunner {
     turn.checkpointTimer = setInterval(() => void this.checkpoint(s, turn), this.deps.checkpointEveryMs);
     turn.checkpointTimer.unref();
     if (totalTokens(s.info.usage) >= version.limits.maxTokensPerSession) {
-      return this.end(s, turn, 'token_budget', `the session has used its budget of ${version.limits.maxTokensPerSession} tokens`);
+      return this.end(
+        s,
+        turn,
+        'token_budget',
+        `the session has used its budget of ${version.limits.maxTokensPerSession} tokens`,
+      );
     }
     const resumed = await this.restoreAgents(s, turn);
     if (turn.ended) return;
     residency.loaded.add(s.id);
     if (!resumed) {
       const { topicType, message } = turnInput(turn.item, version);
-      await runtime.publishMessage(message, { type: topicType, source: s.id }, { sender: null, messageId: turn.item.messageId, signal: turn.signal });
+      await runtime.publishMessage(
+        message,
+        { type: topicType, source: s.id },
+        { sender: null, messageId: turn.item.messageId, signal: turn.signal },
+      );
     }
     for (;;) {
       await runtime.idle(s.id);
@@ -122,7 +145,8 @@ export class TurnRunner {
    */
   private async restoreAgents(s: LiveSession, turn: Turn): Promise<boolean> {
     const snapshot = s.snapshot;
-    const midTurn = snapshot?.pending.some((p) => (p.message as Partial<ChatMessage> | null)?.turnId === turn.id) ?? false;
+    const midTurn =
+      snapshot?.pending.some((p) => (p.message as Partial<ChatMessage> | null)?.turnId === turn.id) ?? false;
     if (s.restoreNeeded && snapshot) {
       s.restoreNeeded = false;
       await this.deps.runtime.loadKey(midTurn ? snapshot : { ...snapshot, pending: [] });

@@ -22,7 +22,11 @@ export interface Sessions {
   list(caller: Caller, filter?: { graphId?: string; state?: string; user?: string }): Promise<SessionInfo[]>;
   transcript(caller: Caller, id: string, options?: { afterMessageId?: string }): Promise<MessageEvent[]>;
   /** Accepts a user message; resolves once it is persisted (the ack point). */
-  send(caller: Caller, id: string, message: { content: string; messageId?: string }): Promise<{ messageId: string; turnId: string }>;
+  send(
+    caller: Caller,
+    id: string,
+    message: { content: string; messageId?: string },
+  ): Promise<{ messageId: string; turnId: string }>;
   /** Resolves when the session's current turn has ended. */
   settled(caller: Caller, id: string): Promise<void>;
   reply(caller: Caller, id: string, requestId: string, content: string): Promise<void>;

@@ -12,7 +12,12 @@ const MAX_ROUNDS = 5;
  * first, through the session API), then the store's remaining traces and the user's memory.
  * Returns how many sessions went.
  */
-export async function eraseUser(sessions: Sessions, store: Pick<Store, 'eraseUser'>, caller: Caller, user: string): Promise<{ sessions: number }> {
+export async function eraseUser(
+  sessions: Sessions,
+  store: Pick<Store, 'eraseUser'>,
+  caller: Caller,
+  user: string,
+): Promise<{ sessions: number }> {
   requireTenantToken(caller, 'erasing a user');
   userFileName(user); // the same rule as the user's memory: a clear error for a name no store can hold
   let deleted = 0;

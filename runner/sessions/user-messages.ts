@@ -42,5 +42,9 @@ export function userMessageEvent(sessionId: string, version: GraphVersion, item:
 }
 
 export function turnOfMessage(s: LiveSession, messageId: string): string {
-  return s.inbox.find((i) => i.messageId === messageId)?.turnId ?? s.transcript.find((m) => m.id === messageId && m.sender === 'user')?.turnId ?? '';
+  return (
+    s.inbox.find((i) => i.messageId === messageId)?.turnId ??
+    s.transcript.find((m) => m.id === messageId && m.sender === 'user')?.turnId ??
+    ''
+  );
 }

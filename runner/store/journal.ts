@@ -43,7 +43,9 @@ export class Journal {
     const segments = await this.segments();
     const read: Array<{ seq: number; lines: string[] }> = [];
     for (const seq of segments) {
-      const text = await readFile(this.file(seq), 'utf8').catch((error) => Promise.reject(storeError('read', 'the store journal', error)));
+      const text = await readFile(this.file(seq), 'utf8').catch((error) =>
+        Promise.reject(storeError('read', 'the store journal', error)),
+      );
       read.push({ seq, lines: text.split('\n').filter((l) => l.length > 0) });
     }
     this.seq = (segments.at(-1) ?? 0) + 1;
@@ -114,7 +116,9 @@ export class Journal {
   private async openSegment(): Promise<number> {
     await mkdir(this.dir, { recursive: true });
     this.bytes = 0;
-    return new Promise((resolve, reject) => open(this.file(this.seq), 'a', (error, fd) => (error ? reject(error) : resolve(fd))));
+    return new Promise((resolve, reject) =>
+      open(this.file(this.seq), 'a', (error, fd) => (error ? reject(error) : resolve(fd))),
+    );
   }
 
   private closeSegment(): Promise<void> {
@@ -160,6 +164,8 @@ function pending(): Batch {
 async function writeAll(fd: number, buffer: Buffer): Promise<void> {
   let offset = 0;
   while (offset < buffer.length) {
-    offset += await new Promise<number>((resolve, reject) => write(fd, buffer, offset, buffer.length - offset, null, (error, n) => (error ? reject(error) : resolve(n))));
+    offset += await new Promise<number>((resolve, reject) =>
+      write(fd, buffer, offset, buffer.length - offset, null, (error, n) => (error ? reject(error) : resolve(n))),
+    );
   }
 }

@@ -90,7 +90,8 @@ export class JournaledSessions {
     await this.ready();
     const listed = await this.files.list(tenant);
     const byId = new Map(listed.map((s) => [s.id, s]));
-    for (const d of this.dirty.values()) if (d.tenant === tenant) byId.set(d.id, (JSON.parse(d.head) as { info: SessionInfo }).info);
+    for (const d of this.dirty.values())
+      if (d.tenant === tenant) byId.set(d.id, (JSON.parse(d.head) as { info: SessionInfo }).info);
     return [...byId.values()];
   }
 
@@ -103,7 +104,10 @@ export class JournaledSessions {
     const offset = t.kind === 'from' ? t.offset : 0;
     const from = t.kind === 'from' ? t.from : undefined;
     const { length, entries: transcript } = t;
-    if (from !== undefined && (from < offset || from > length)) throw invalid(`session "${id}": a transcript from entry ${from} must lie between the write's first entry (${offset}) and its length (${length})`);
+    if (from !== undefined && (from < offset || from > length))
+      throw invalid(
+        `session "${id}": a transcript from entry ${from} must lie between the write's first entry (${offset}) and its length (${length})`,
+      );
     // The files know the revision of a session no write of this process touched.
     if (write.base !== undefined && !this.dirty.has(k) && !this.revisions.has(k)) await this.learnRevision(tenant, id);
     const head = JSON.stringify({ info, acceptedMessageIds: write.accepted.ids, inbox: write.inbox });
@@ -113,11 +117,21 @@ export class JournaledSessions {
     // A copy: the caller may keep appending to its array, and what was written must not change.
     // Entries before the caller's window are still held from its earlier writes.
     const entries =
-      base >= offset ? transcript.slice(base - offset, length - offset)
-      : before && before.base <= base ? before.entries.slice(base - before.base, offset - before.base).concat(transcript.slice(0, length - offset))
-      : undefined;
-    if (!entries) throw invalid(`session "${id}": the transcript from entry ${offset} on lacks entries ${base}-${offset - 1} the files need`);
-    const snap = snapshot.kind === 'whole' ? `,"snap":${JSON.stringify(snapshot.value ?? null)}` : snapshot.kind === 'change' ? `,"chg":${JSON.stringify(snapshot.change)}` : '';
+      base >= offset
+        ? transcript.slice(base - offset, length - offset)
+        : before && before.base <= base
+          ? before.entries.slice(base - before.base, offset - before.base).concat(transcript.slice(0, length - offset))
+          : undefined;
+    if (!entries)
+      throw invalid(
+        `session "${id}": the transcript from entry ${offset} on lacks entries ${base}-${offset - 1} the files need`,
+      );
+    const snap =
+      snapshot.kind === 'whole'
+        ? `,"snap":${JSON.stringify(snapshot.value ?? null)}`
+        : snapshot.kind === 'change'
+          ? `,"chg":${JSON.stringify(snapshot.change)}`
+          : '';
     const line =
       `{"t":"put","s":${JSON.stringify(tenant)},"id":${JSON.stringify(id)},"from":${from ?? -1},"rev":${JSON.stringify(write.revision)}` +
       `${write.base === undefined ? '' : `,"base":${JSON.stringify(write.base)}`},"head":${head}${snap},"tail":${JSON.stringify(transcript.slice((from ?? 0) - offset, length - offset))}}`;
@@ -133,12 +147,30 @@ export class JournaledSessions {
           return;
         }
         if (!previous && !this.files.hot(tenant, id)) this.cold++;
-        const sinceFold = previous && (previous.sinceFold || this.folding.has(previous)) ? { from: previous.sinceFold ? earliest(previous.sinceFold.from, from) : from } : undefined;
-        this.dirty.set(k, { tenant, id, head, snapshot: snapshot.value, revision: write.revision, entries, base, from: previous ? earliest(previous.from, from) : from, sinceFold });
+        const sinceFold =
+          previous && (previous.sinceFold || this.folding.has(previous))
+            ? { from: previous.sinceFold ? earliest(previous.sinceFold.from, from) : from }
+            : undefined;
+        this.dirty.set(k, {
+          tenant,
+          id,
+          head,
+          snapshot: snapshot.value,
+          revision: write.revision,
+          entries,
+          base,
+          from: previous ? earliest(previous.from, from) : from,
+          sinceFold,
+        });
         this.revisions.set(k, write.revision);
       },
     });
-    if (refused) throw new AppError('store_conflict', 503, `session "${id}" changed in the store since the write this one builds on (or that write failed); the next write sends it whole`);
+    if (refused)
+      throw new AppError(
+        'store_conflict',
+        503,
+        `session "${id}" changed in the store since the write this one builds on (or that write failed); the next write sends it whole`,
+      );
     this.schedule();
   }
 
@@ -152,7 +184,10 @@ export class JournaledSessions {
     await this.ready();
     const k = key(tenant, id);
     const removed = this.journal
-      .append({ line: JSON.stringify({ t: 'del', s: tenant, id }), applied: () => (this.dirty.delete(k), this.revisions.delete(k)) })
+      .append({
+        line: JSON.stringify({ t: 'del', s: tenant, id }),
+        applied: () => (this.dirty.delete(k), this.revisions.delete(k)),
+      })
       .then(() => this.files.remove(tenant, id));
     this.removing.add(removed);
     try {
@@ -180,7 +215,14 @@ export class JournaledSessions {
     clearTimeout(this.timer);
     this.timer = undefined;
     // A read may have started the recovery, which ends with a checkpoint of its own.
-    if (this.recovering && (await this.recovering.then(() => true, () => false))) await this.checkpoint(false).catch(() => undefined);
+    if (
+      this.recovering &&
+      (await this.recovering.then(
+        () => true,
+        () => false,
+      ))
+    )
+      await this.checkpoint(false).catch(() => undefined);
     await this.journal.close();
   }
 
@@ -193,7 +235,12 @@ export class JournaledSessions {
 
   /** Replays what a crash left in the journal, then folds it into the files. */
   private async recover(): Promise<void> {
-    const removed = await replayJournal(await this.journal.open(), this.files, { dirty: this.dirty, revisions: this.revisions }, this.options.onError);
+    const removed = await replayJournal(
+      await this.journal.open(),
+      this.files,
+      { dirty: this.dirty, revisions: this.revisions },
+      this.options.onError,
+    );
     for (const { tenant, id } of removed) await this.files.remove(tenant, id);
     await this.checkpoint(false);
   }
@@ -257,16 +304,18 @@ export class JournaledSessions {
     let failure: unknown;
     try {
       for (let i = 0; i < batch.length; i += CHECKPOINT_CONCURRENCY) {
-        await Promise.all(batch.slice(i, i + CHECKPOINT_CONCURRENCY).map(async ([k, d]) => {
-          try {
-            await this.files.write(writable(d), d.revision, d.from, () => this.dirty.has(k));
-            this.folded(k, d);
-          } catch (error) {
-            // The files still hold their last state whole (atomic renames, appends past the
-            // stored count ignored), so `from` stays right for the next try.
-            failure ??= error;
-          }
-        }));
+        await Promise.all(
+          batch.slice(i, i + CHECKPOINT_CONCURRENCY).map(async ([k, d]) => {
+            try {
+              await this.files.write(writable(d), d.revision, d.from, () => this.dirty.has(k));
+              this.folded(k, d);
+            } catch (error) {
+              // The files still hold their last state whole (atomic renames, appends past the
+              // stored count ignored), so `from` stays right for the next try.
+              failure ??= error;
+            }
+          }),
+        );
       }
     } finally {
       this.folding = new Set();
@@ -274,7 +323,9 @@ export class JournaledSessions {
     }
     if (failure) {
       this.schedule();
-      throw failure instanceof AppError ? failure : new AppError('store_unavailable', 503, `could not checkpoint sessions: ${String(failure)}`);
+      throw failure instanceof AppError
+        ? failure
+        : new AppError('store_unavailable', 503, `could not checkpoint sessions: ${String(failure)}`);
     }
     // A removal whose tombstone is in these segments must have removed the files before they go.
     await Promise.allSettled([...this.removing]);

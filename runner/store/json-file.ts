@@ -17,7 +17,9 @@ export async function readJson<T>(path: string, what: string): Promise<T | undef
     data = await new DataFile<T>(path, format).read();
   } catch (error) {
     if (error instanceof SyntaxError) {
-      throw new AppError('corrupt_record', 500, `${what} is corrupt and cannot be read: ${error.message}`, { file: basename(path) });
+      throw new AppError('corrupt_record', 500, `${what} is corrupt and cannot be read: ${error.message}`, {
+        file: basename(path),
+      });
     }
     throw storeError('read', what, error);
   }
@@ -48,12 +50,21 @@ export function storeError(op: 'read' | 'write' | 'delete', what: string, error:
   if (error instanceof AppError) return error;
   const code = (error as NodeJS.ErrnoException)?.code;
   const reason =
-    code === 'ENOSPC' ? 'the disk is full'
-    : code === 'EACCES' || code === 'EPERM' ? 'the data directory is not writable'
-    : code === 'EROFS' ? 'the file system is read-only'
-    : code === 'EDQUOT' ? 'the disk quota is exceeded'
-    : (error as Error)?.message ?? String(error);
-  return new AppError('store_unavailable', 503, `could not ${op} ${what}: ${reason}`, code ? { errno: code } : undefined);
+    code === 'ENOSPC'
+      ? 'the disk is full'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'the data directory is not writable'
+        : code === 'EROFS'
+          ? 'the file system is read-only'
+          : code === 'EDQUOT'
+            ? 'the disk quota is exceeded'
+            : ((error as Error)?.message ?? String(error));
+  return new AppError(
+    'store_unavailable',
+    503,
+    `could not ${op} ${what}: ${reason}`,
+    code ? { errno: code } : undefined,
+  );
 }
 
 /**
@@ -71,5 +82,7 @@ export async function appendText(path: string, text: string): Promise<void> {
 }
 
 function append(path: string, text: string): Promise<void> {
-  return new Promise((resolve, reject) => appendFile(path, text, 'utf8', (error) => (error ? reject(error) : resolve())));
+  return new Promise((resolve, reject) =>
+    appendFile(path, text, 'utf8', (error) => (error ? reject(error) : resolve())),
+  );
 }

@@ -29,7 +29,11 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
-describeStoreContracts('lowdb', async () => new LowdbStore(await tempDir()), (store) => filesUnder((store as LowdbStore).dir));
+describeStoreContracts(
+  'lowdb',
+  async () => new LowdbStore(await tempDir()),
+  (store) => filesUnder((store as LowdbStore).dir),
+);
 
 /** Every file under `dir` with its size, modification time and content. */
 async function filesUnder(dir: string): Promise<Record<string, string>> {
@@ -39,7 +43,8 @@ async function filesUnder(dir: string): Promise<Record<string, string>> {
     const path = join(entry.parentPath, entry.name);
     // A file removed meanwhile is left out: the comparison then shows it gone.
     const [info, content] = await Promise.all([stat(path), readFile(path)]).catch(() => []);
-    if (info && content) files[relative(dir, path)] = `${info.size} ${info.mtimeMs} ${createHash('sha256').update(content).digest('hex')}`;
+    if (info && content)
+      files[relative(dir, path)] = `${info.size} ${info.mtimeMs} ${createHash('sha256').update(content).digest('hex')}`;
   }
   return files;
 }
@@ -78,7 +83,10 @@ describe('LowdbStore specifics', () => {
     await store.putSession(recordWrite(good));
     await store.flush();
     await writeFile(join(dir, 'tenants', 'acme', 'sessions', `${bad.info.id}.json`), '{"info": {"id": tru');
-    await expect(store.getSession('acme', bad.info.id)).rejects.toMatchObject({ code: 'corrupt_record', message: expect.stringContaining('corrupt') });
+    await expect(store.getSession('acme', bad.info.id)).rejects.toMatchObject({
+      code: 'corrupt_record',
+      message: expect.stringContaining('corrupt'),
+    });
     expect(await store.getSession('acme', good.info.id)).toEqual(good);
     await store.putSession(recordWrite(bad));
     expect(await store.getSession('acme', bad.info.id)).toEqual(bad);
@@ -93,22 +101,36 @@ describe('LowdbStore specifics', () => {
     await store.flush();
     const log = join(dir, 'tenants', 'acme', 'sessions', `${record.info.id}.transcript.jsonl`);
     // an append whose session write never landed, then a torn line
-    await appendFile(log, `${JSON.stringify({ n: CHUNK, e: { ...entries[0], content: 'orphan' } })}\n{"n":${CHUNK + 1},"e":{"tor`);
-    expect((await store.getSession('acme', record.info.id))?.transcript.map((m) => m.content)).toEqual(entries.slice(0, CHUNK + 1).map((e) => e.content));
+    await appendFile(
+      log,
+      `${JSON.stringify({ n: CHUNK, e: { ...entries[0], content: 'orphan' } })}\n{"n":${CHUNK + 1},"e":{"tor`,
+    );
+    expect((await store.getSession('acme', record.info.id))?.transcript.map((m) => m.content)).toEqual(
+      entries.slice(0, CHUNK + 1).map((e) => e.content),
+    );
     await store.putSession(recordWrite({ ...record, transcript: entries }, { from: CHUNK + 1 }));
-    expect((await store.getSession('acme', record.info.id))?.transcript.map((m) => m.content)).toEqual(entries.map((e) => e.content));
+    expect((await store.getSession('acme', record.info.id))?.transcript.map((m) => m.content)).toEqual(
+      entries.map((e) => e.content),
+    );
     await store.close();
-    expect((await storeIn(dir).getSession('acme', record.info.id))?.transcript.map((m) => m.content)).toEqual(entries.map((e) => e.content));
+    expect((await storeIn(dir).getSession('acme', record.info.id))?.transcript.map((m) => m.content)).toEqual(
+      entries.map((e) => e.content),
+    );
   });
 
   it('reports a transcript log with missing entries as corrupt', async () => {
     const dir = await tempDir();
     const store = storeIn(dir);
     const record = sessionRecord('acme');
-    await store.putSession(recordWrite({ ...record, transcript: Array.from({ length: CHUNK }, () => message(record.info.id)) }));
+    await store.putSession(
+      recordWrite({ ...record, transcript: Array.from({ length: CHUNK }, () => message(record.info.id)) }),
+    );
     await store.flush();
     await writeFile(join(dir, 'tenants', 'acme', 'sessions', `${record.info.id}.transcript.jsonl`), '');
-    await expect(store.getSession('acme', record.info.id)).rejects.toMatchObject({ code: 'corrupt_record', message: expect.stringContaining(`${CHUNK} of ${CHUNK} logged entries are missing`) });
+    await expect(store.getSession('acme', record.info.id)).rejects.toMatchObject({
+      code: 'corrupt_record',
+      message: expect.stringContaining(`${CHUNK} of ${CHUNK} logged entries are missing`),
+    });
   });
 
   it('appends hinted writes to a side file at checkpoints, read back by a fresh store, and folds them into a full write now and then', async () => {
@@ -138,7 +160,9 @@ describe('LowdbStore specifics', () => {
     await appendFile(side, '\n{"gen":"x","head":{"inf');
     expect(await fresh()).toBe(5);
     for (let turn = 6; turn <= 40; turn++) await put(turn);
-    expect((await readFile(side, 'utf8').catch(() => '')).trim().split('\n').filter(Boolean).length).toBeLessThanOrEqual(16);
+    expect(
+      (await readFile(side, 'utf8').catch(() => '')).trim().split('\n').filter(Boolean).length,
+    ).toBeLessThanOrEqual(16);
     expect(await fresh()).toBe(40);
     // a write without the hint is a full one, and older side lines no longer count
     await put(41, false);
@@ -185,7 +209,10 @@ describe('LowdbStore specifics', () => {
     await mkdir(obstacle);
     const next = { ...record, info: { ...record.info, turns: 7 } };
     await store.putSession(recordWrite(next));
-    await expect(store.flush()).rejects.toMatchObject({ code: 'store_unavailable', message: expect.stringContaining(`could not write session "${record.info.id}"`) });
+    await expect(store.flush()).rejects.toMatchObject({
+      code: 'store_unavailable',
+      message: expect.stringContaining(`could not write session "${record.info.id}"`),
+    });
     expect(await store.getSession('acme', record.info.id)).toEqual(next);
     await rm(obstacle, { recursive: true });
     await store.flush();
@@ -203,8 +230,12 @@ describe('LowdbStore specifics', () => {
     const record = sessionRecord('acme');
     expect(await store.listSessions('acme')).toEqual([]); // opened: an empty journal, next segment 1
     // Every segment the store could open next is /dev/full: the append fails with ENOSPC.
-    for (let seq = 1; seq <= 3; seq++) await symlink('/dev/full', join(journal, `${String(seq).padStart(12, '0')}.jsonl`));
-    await expect(store.putSession(recordWrite(record))).rejects.toMatchObject({ code: 'store_unavailable', message: `could not write session "${record.info.id}": the disk is full` });
+    for (let seq = 1; seq <= 3; seq++)
+      await symlink('/dev/full', join(journal, `${String(seq).padStart(12, '0')}.jsonl`));
+    await expect(store.putSession(recordWrite(record))).rejects.toMatchObject({
+      code: 'store_unavailable',
+      message: `could not write session "${record.info.id}": the disk is full`,
+    });
     expect(await store.getSession('acme', record.info.id)).toBeUndefined();
     for (let seq = 1; seq <= 3; seq++) await rm(join(journal, `${String(seq).padStart(12, '0')}.jsonl`));
     await store.putSession(recordWrite(record));
@@ -219,7 +250,8 @@ describe('LowdbStore specifics', () => {
     const entries = Array.from({ length: 3 * CHUNK + 5 }, (_, i) => ({ ...message(record.info.id), content: `e${i}` }));
     await store.putSession(recordWrite({ ...record, transcript: entries.slice(0, 2 * CHUNK + 3) }));
     await store.flush();
-    for (let n = 2 * CHUNK + 4; n <= entries.length; n++) await store.putSession(recordWrite({ ...record, transcript: entries.slice(0, n) }, { from: n - 1 }));
+    for (let n = 2 * CHUNK + 4; n <= entries.length; n++)
+      await store.putSession(recordWrite({ ...record, transcript: entries.slice(0, n) }, { from: n - 1 }));
     const contents = entries.map((e) => e.content);
     expect((await store.getSession('acme', record.info.id))?.transcript.map((m) => m.content)).toEqual(contents);
     await store.flush();
@@ -227,7 +259,7 @@ describe('LowdbStore specifics', () => {
     await store.close();
   });
 
-  it('keeps a hot session\'s pending entries short while checkpoints run between its writes', async () => {
+  it("keeps a hot session's pending entries short while checkpoints run between its writes", async () => {
     const dir = await tempDir();
     const store = storeIn(dir);
     const record = sessionRecord('acme');
@@ -248,7 +280,9 @@ describe('LowdbStore specifics', () => {
     expect(pending.size).toBe(0);
     await store.close();
     const reopened = storeIn(dir);
-    expect((await reopened.getSession('acme', record.info.id))?.transcript.map((m) => m.content)).toEqual(transcript.map((m) => m.content));
+    expect((await reopened.getSession('acme', record.info.id))?.transcript.map((m) => m.content)).toEqual(
+      transcript.map((m) => m.content),
+    );
     await reopened.close();
   });
 
@@ -261,7 +295,14 @@ describe('LowdbStore specifics', () => {
       { put: { ...kept, transcript: [message(kept.info.id, 'a'), message(kept.info.id, 'b')] }, options: { from: 0 } },
       { put: gone },
       'flush',
-      { put: { ...kept, info: { ...kept.info, turns: 3 }, transcript: [message(kept.info.id, 'a'), message(kept.info.id, 'b'), message(kept.info.id, 'c')] }, options: { from: 2 } },
+      {
+        put: {
+          ...kept,
+          info: { ...kept.info, turns: 3 },
+          transcript: [message(kept.info.id, 'a'), message(kept.info.id, 'b'), message(kept.info.id, 'c')],
+        },
+        options: { from: 2 },
+      },
       { delete: { tenant: 'acme', id: gone.info.id } },
     ]);
     // the process died mid-way through one more append
@@ -301,14 +342,22 @@ describe('LowdbStore specifics', () => {
     await crashAfter(dir, [
       ...[lost, kept].map((r) => ({ put: { ...r, transcript: [message(r.info.id, 'a')] } })),
       'flush',
-      ...[lost, kept].map((r) => ({ put: { ...r, transcript: [message(r.info.id, 'a'), message(r.info.id, 'b')] }, options: { from: 1 } })),
+      ...[lost, kept].map((r) => ({
+        put: { ...r, transcript: [message(r.info.id, 'a'), message(r.info.id, 'b')] },
+        options: { from: 1 },
+      })),
     ]);
     // the process died, and the lost session's files went with a damaged disk
     await rm(join(dir, 'tenants', 'acme', 'sessions', `${lost.info.id}.json`));
     const errors: unknown[] = [];
     const reopened = storeIn(dir, { onError: (e) => errors.push(e) });
     expect((await reopened.getSession('acme', kept.info.id))?.transcript.map((m) => m.content)).toEqual(['a', 'b']);
-    expect(errors).toEqual([expect.objectContaining({ code: 'corrupt_record', message: expect.stringContaining(`session "${lost.info.id}" of tenant "acme" has no readable files`) })]);
+    expect(errors).toEqual([
+      expect.objectContaining({
+        code: 'corrupt_record',
+        message: expect.stringContaining(`session "${lost.info.id}" of tenant "acme" has no readable files`),
+      }),
+    ]);
     await reopened.close();
   });
 
@@ -317,7 +366,9 @@ describe('LowdbStore specifics', () => {
     const blocker = join(dir, 'file');
     await writeFile(blocker, 'x');
     const store = storeIn(blocker);
-    await expect(store.putSession(recordWrite(sessionRecord('acme')))).rejects.toMatchObject({ code: 'store_unavailable' });
+    await expect(store.putSession(recordWrite(sessionRecord('acme')))).rejects.toMatchObject({
+      code: 'store_unavailable',
+    });
     await expect(store.setMemory('acme', 'ann', 'k', 'v')).rejects.toMatchObject({ code: 'store_unavailable' });
   });
 
@@ -325,7 +376,9 @@ describe('LowdbStore specifics', () => {
     const dir = await tempDir();
     const id = randomUUID();
     for (let round = 0; round < 3; round++) {
-      const child = spawn(process.execPath, ['--import', 'tsx', fixture('crash-writer'), dir, id], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', fixture('crash-writer'), dir, id], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       await new Promise<void>((resolve, reject) => {
         child.stdout.once('data', () => resolve());
         child.once('exit', (code) => reject(new Error(`writer exited early with ${code}`)));

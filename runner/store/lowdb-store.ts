@@ -13,7 +13,6 @@ import type { SessionWrite } from './session-write.ts';
 import type { SessionRecord, Store, StoredGraph } from './types.ts';
 import { checkMemoryEntry, MAX_MEMORY_KEYS, memoryFull } from './memory-limits.ts';
 
-
 export interface LowdbStoreOptions {
   /** A background checkpoint of session writes failed (they stay safe in the journal). */
   onError?: (error: unknown) => void;
@@ -39,7 +38,10 @@ export class LowdbStore implements Store {
   private readonly sessions: JournaledSessions;
   private readonly writes = new InFlight();
 
-  constructor(readonly dir: string, options: LowdbStoreOptions = {}) {
+  constructor(
+    readonly dir: string,
+    options: LowdbStoreOptions = {},
+  ) {
     this.paths = new StorePaths(dir);
     this.files = new SessionFiles(this.paths);
     this.sessions = new JournaledSessions(join(dir, 'journal'), this.files, options);
@@ -78,7 +80,11 @@ export class LowdbStore implements Store {
   deleteGraph(tenant: string, id: string): Promise<void> {
     return this.writes.run(async () => {
       const dir = this.paths.graphDir(tenant, id);
-      await this.lock.run(dir, () => rm(dir, { recursive: true, force: true }).catch((e) => Promise.reject(storeError('delete', `graph "${id}"`, e))));
+      await this.lock.run(dir, () =>
+        rm(dir, { recursive: true, force: true }).catch((e) =>
+          Promise.reject(storeError('delete', `graph "${id}"`, e)),
+        ),
+      );
     });
   }
 
@@ -89,7 +95,10 @@ export class LowdbStore implements Store {
     return await this.sessions.get(tenant, id);
   }
 
-  async listSessions(tenant: string, filter: { graphId?: string; state?: string; user?: string } = {}): Promise<SessionInfo[]> {
+  async listSessions(
+    tenant: string,
+    filter: { graphId?: string; state?: string; user?: string } = {},
+  ): Promise<SessionInfo[]> {
     segment('tenant', tenant);
     return (await this.sessions.list(tenant))
       .filter(
@@ -135,7 +144,10 @@ export class LowdbStore implements Store {
   // ---- memory ----
 
   async getMemory(tenant: string, user: string): Promise<Record<string, string>> {
-    return (await readJson<Record<string, string>>(this.paths.memoryFile(tenant, user), `the memory of user "${user}"`)) ?? {};
+    return (
+      (await readJson<Record<string, string>>(this.paths.memoryFile(tenant, user), `the memory of user "${user}"`)) ??
+      {}
+    );
   }
 
   setMemory(tenant: string, user: string, key: string, value: string): Promise<void> {
@@ -163,7 +175,9 @@ export class LowdbStore implements Store {
     await this.sessions.flush();
     await this.files.forgetRemoved(tenant);
     const path = this.paths.memoryFile(tenant, user);
-    await this.lock.run(path, () => rm(path, { force: true }).catch((e) => Promise.reject(storeError('delete', `the memory of user "${user}"`, e))));
+    await this.lock.run(path, () =>
+      rm(path, { force: true }).catch((e) => Promise.reject(storeError('delete', `the memory of user "${user}"`, e))),
+    );
   }
 
   // ---- retention ----
@@ -199,7 +213,6 @@ export class LowdbStore implements Store {
   }
 
   // ---- helpers ----
-
 
   /** Raises the stored fence to `fence`, or rejects when a newer owner has written. */
   private async checkFence(tenant: string, id: string, fence: number): Promise<void> {

@@ -22,9 +22,11 @@ export function redisKeys(prefix: string) {
     /** That a session exists ("{}"), or its whole record as an older version wrote it. Its parts are in the keys below and `sessionInfo`. */
     session: (tenant: string, id: string) => `${prefix}session:${tenantPart(tenant)}:${segment('session', id)}`,
     /** Hash of a session's inbox and agents' snapshot (JSON), and the revision of its last write (see RedisStore.putSession). */
-    sessionState: (tenant: string, id: string) => `${prefix}session-state:${tenantPart(tenant)}:${segment('session', id)}`,
+    sessionState: (tenant: string, id: string) =>
+      `${prefix}session-state:${tenantPart(tenant)}:${segment('session', id)}`,
     /** List of changes (snapshot-change.ts) to apply in order to the snapshot in `sessionState`, so a turn's write carries only what it changed. */
-    snapshotChanges: (tenant: string, id: string) => `${prefix}snapshot-changes:${tenantPart(tenant)}:${segment('session', id)}`,
+    snapshotChanges: (tenant: string, id: string) =>
+      `${prefix}snapshot-changes:${tenantPart(tenant)}:${segment('session', id)}`,
     /** List of the message ids a session accepted, oldest first, so a write adds only the new ones. */
     accepted: (tenant: string, id: string) => `${prefix}accepted:${tenantPart(tenant)}:${segment('session', id)}`,
     /** List of a session's transcript entries (JSON), kept apart from its record so a turn appends only its own. */

@@ -107,10 +107,13 @@ export function headOf(write: SessionWrite): PutSessionHead {
     revision: write.revision,
     inboxJson: JSON.stringify(write.inbox ?? null),
     snapshot:
-      snapshot.kind === 'unchanged' ? { kind: 'unchanged' }
-      : snapshot.kind === 'change' ? { kind: 'change', json: JSON.stringify(snapshot.change) }
-      : snapshot.value === undefined ? { kind: 'none' }
-      : { kind: 'whole', json: JSON.stringify(snapshot.value) },
+      snapshot.kind === 'unchanged'
+        ? { kind: 'unchanged' }
+        : snapshot.kind === 'change'
+          ? { kind: 'change', json: JSON.stringify(snapshot.change) }
+          : snapshot.value === undefined
+            ? { kind: 'none' }
+            : { kind: 'whole', json: JSON.stringify(snapshot.value) },
     acceptedKept: accepted.keep,
     acceptedAdded: accepted.ids.slice(accepted.keep),
   };
@@ -120,12 +123,32 @@ export function headOf(write: SessionWrite): PutSessionHead {
 export function encodeHead(keys: RedisKeys, head: PutSessionHead): string[] {
   const { tenant, id } = head;
   return [
-    keys.session(tenant, id), keys.sessionInfo(tenant), keys.sessionActive(tenant), keys.fence(id), keys.tenants, keys.transcript(tenant, id), keys.sessionState(tenant, id), keys.accepted(tenant, id), keys.snapshotChanges(tenant, id),
-    head.fence === undefined ? '' : String(head.fence), id, head.infoJson, String(head.activeAt), tenant,
-    head.baseRevision ?? '', head.revision, head.inboxJson,
-    head.snapshot.kind === 'unchanged' || head.snapshot.kind === 'change' ? '' : head.snapshot.kind === 'none' ? '-' : head.snapshot.json,
+    keys.session(tenant, id),
+    keys.sessionInfo(tenant),
+    keys.sessionActive(tenant),
+    keys.fence(id),
+    keys.tenants,
+    keys.transcript(tenant, id),
+    keys.sessionState(tenant, id),
+    keys.accepted(tenant, id),
+    keys.snapshotChanges(tenant, id),
+    head.fence === undefined ? '' : String(head.fence),
+    id,
+    head.infoJson,
+    String(head.activeAt),
+    tenant,
+    head.baseRevision ?? '',
+    head.revision,
+    head.inboxJson,
+    head.snapshot.kind === 'unchanged' || head.snapshot.kind === 'change'
+      ? ''
+      : head.snapshot.kind === 'none'
+        ? '-'
+        : head.snapshot.json,
     head.snapshot.kind === 'change' ? head.snapshot.json : '',
-    String(head.acceptedKept), String(head.acceptedAdded.length), ...head.acceptedAdded,
+    String(head.acceptedKept),
+    String(head.acceptedAdded.length),
+    ...head.acceptedAdded,
   ];
 }
 
@@ -133,7 +156,13 @@ export function encodeHead(keys: RedisKeys, head: PutSessionHead): string[] {
  * The whole argument list: `head`, then where the transcript is new from (undefined: all of it)
  * and the entries from there. `transcript` starts at entry `offset`; entries up to `length` go.
  */
-export function withEntries(head: readonly string[], transcript: readonly unknown[], from: number | undefined, offset: number, length: number): string[] {
+export function withEntries(
+  head: readonly string[],
+  transcript: readonly unknown[],
+  from: number | undefined,
+  offset: number,
+  length: number,
+): string[] {
   const args = head.slice();
   args.push(from === undefined ? '' : String(from));
   for (let i = (from ?? 0) - offset; i < length - offset; i++) args.push(JSON.stringify(transcript[i]));

@@ -24,14 +24,26 @@ afterAll(async () => {
 });
 
 const graph = (tenant: string, id: string, version: number): StoredGraph => ({
-  tenant, id, version, draft: false, updatedAt: version,
+  tenant,
+  id,
+  version,
+  draft: false,
+  updatedAt: version,
   graph: { id, version } as unknown as StoredGraph['graph'],
 });
 
 const session = (tenant: string, patch: Partial<SessionRecord['info']> = {}): SessionRecord => ({
   info: {
-    id: randomUUID(), tenant, graphId: 'g', graphVersion: 1, state: 'idle', createdAt: Date.now(), lastActiveAt: Date.now(), turns: 0,
-    usage: { promptTokens: 0, completionTokens: 0, cost: 0, estimated: false }, ...patch,
+    id: randomUUID(),
+    tenant,
+    graphId: 'g',
+    graphVersion: 1,
+    state: 'idle',
+    createdAt: Date.now(),
+    lastActiveAt: Date.now(),
+    turns: 0,
+    usage: { promptTokens: 0, completionTokens: 0, cost: 0, estimated: false },
+    ...patch,
   },
   transcript: [],
   acceptedMessageIds: [],
@@ -46,15 +58,29 @@ describe('RedisStore specifics', () => {
   });
 
   it('refuses ids that could break out of their key, naming the field', async () => {
-    await expect(store.getSession('a:b', randomUUID())).rejects.toMatchObject({ code: 'invalid', details: { field: 'tenant' } });
-    await expect(store.putGraph(graph('t', 'x:y', 1))).rejects.toMatchObject({ code: 'invalid', details: { field: 'graph' } });
-    await expect(store.putGraph(graph('t', 'x', 0))).rejects.toMatchObject({ code: 'invalid', details: { field: 'version' } });
+    await expect(store.getSession('a:b', randomUUID())).rejects.toMatchObject({
+      code: 'invalid',
+      details: { field: 'tenant' },
+    });
+    await expect(store.putGraph(graph('t', 'x:y', 1))).rejects.toMatchObject({
+      code: 'invalid',
+      details: { field: 'graph' },
+    });
+    await expect(store.putGraph(graph('t', 'x', 0))).rejects.toMatchObject({
+      code: 'invalid',
+      details: { field: 'version' },
+    });
   });
 
   it('keeps a user memory full at its limit, even under concurrent writers', async () => {
-    await Promise.all(Array.from({ length: 1010 }, (_, i) => store.setMemory('t-full', 'u:1', `k${i}`, 'v').catch(() => 'full')));
+    await Promise.all(
+      Array.from({ length: 1010 }, (_, i) => store.setMemory('t-full', 'u:1', `k${i}`, 'v').catch(() => 'full')),
+    );
     expect(Object.keys(await store.getMemory('t-full', 'u:1'))).toHaveLength(1000);
-    await expect(store.setMemory('t-full', 'u:1', 'more', 'v')).rejects.toMatchObject({ code: 'invalid', details: { limit: 1000 } });
+    await expect(store.setMemory('t-full', 'u:1', 'more', 'v')).rejects.toMatchObject({
+      code: 'invalid',
+      details: { limit: 1000 },
+    });
     await store.setMemory('t-full', 'u:1', 'k1', 'replaced');
     expect((await store.getMemory('t-full', 'u:1')).k1).toBe('replaced');
   });
@@ -62,9 +88,15 @@ describe('RedisStore specifics', () => {
   it('rejects a write fenced below the highest fence, atomically under concurrency', async () => {
     const record = session('t-fence');
     await store.putSession(recordWrite(record, { fence: 5 }));
-    await expect(store.putSession(recordWrite({ ...record, transcript: [] }, { fence: 4 }))).rejects.toBeInstanceOf(StaleFenceError);
+    await expect(store.putSession(recordWrite({ ...record, transcript: [] }, { fence: 4 }))).rejects.toBeInstanceOf(
+      StaleFenceError,
+    );
     // Racing writers: whatever order they land in, the stored record is the highest fence's.
-    const writes = Array.from({ length: 20 }, (_, i) => store.putSession(recordWrite({ ...record, info: { ...record.info, turns: 6 + i } }, { fence: 6 + i })).catch(() => 'stale'));
+    const writes = Array.from({ length: 20 }, (_, i) =>
+      store
+        .putSession(recordWrite({ ...record, info: { ...record.info, turns: 6 + i } }, { fence: 6 + i }))
+        .catch(() => 'stale'),
+    );
     await Promise.all(writes);
     expect((await store.getSession('t-fence', record.info.id))?.info.turns).toBe(25);
     expect(await redis.get(store.keys.fence(record.info.id))).toBe('25');
@@ -86,11 +118,21 @@ describe('RedisStore specifics', () => {
     await store.deleteSession('t-del', record.info.id);
     expect(await store.getSession('t-del', record.info.id)).toBeUndefined();
     expect(await store.listSessions('t-del')).toEqual([]);
-    expect(await redis.exists(store.keys.fence(record.info.id), store.keys.sessionActive('t-del'), store.keys.transcript('t-del', record.info.id))).toBe(0);
+    expect(
+      await redis.exists(
+        store.keys.fence(record.info.id),
+        store.keys.sessionActive('t-del'),
+        store.keys.transcript('t-del', record.info.id),
+      ),
+    ).toBe(0);
   });
 
   it('sends a snapshot only when it is a new object, and only the accepted ids the store lacks', async () => {
-    const record = { ...session('t-delta'), snapshot: { key: 'k', agents: { a: { n: 1 } }, pending: [] } as unknown as SessionRecord['snapshot'], acceptedMessageIds: ['m1', 'm2'] };
+    const record = {
+      ...session('t-delta'),
+      snapshot: { key: 'k', agents: { a: { n: 1 } }, pending: [] } as unknown as SessionRecord['snapshot'],
+      acceptedMessageIds: ['m1', 'm2'],
+    };
     const state = store.keys.sessionState('t-delta', record.info.id);
     const writes = new RecordWrites(store);
     await writes.put(record);
@@ -109,8 +151,14 @@ describe('RedisStore specifics', () => {
     expect(stored?.snapshot).toEqual(record.snapshot);
     expect(stored?.acceptedMessageIds).toEqual(['m4', 'm3']);
     // The new snapshot went as its change from the last one; the whole one stays as it was.
-    expect(await redis.lrange(store.keys.snapshotChanges('t-delta', record.info.id), 0, -1)).toEqual([JSON.stringify({ k: { agents: { k: { a: { k: { n: { '=': 2 } } } } } } })]);
-    expect(JSON.parse((await redis.hget(state, 'snapshot'))!)).toEqual({ key: 'k', agents: { a: { n: 1 } }, pending: [] });
+    expect(await redis.lrange(store.keys.snapshotChanges('t-delta', record.info.id), 0, -1)).toEqual([
+      JSON.stringify({ k: { agents: { k: { a: { k: { n: { '=': 2 } } } } } } }),
+    ]);
+    expect(JSON.parse((await redis.hget(state, 'snapshot'))!)).toEqual({
+      key: 'k',
+      agents: { a: { n: 1 } },
+      pending: [],
+    });
     record.snapshot = undefined;
     record.acceptedMessageIds.length = 0;
     await writes.put(record);
@@ -120,7 +168,12 @@ describe('RedisStore specifics', () => {
   it('writes a snapshot as its changes, whole again after 32 of them, and reads back every step', async () => {
     type Message = { role: string; content: string };
     const history: Message[] = [];
-    const snapshotOf = (turn: number) => ({ key: 'k', agents: { 'echo/k': { history: history.slice(), replies: turn } }, pending: [] }) as unknown as SessionRecord['snapshot'];
+    const snapshotOf = (turn: number) =>
+      ({
+        key: 'k',
+        agents: { 'echo/k': { history: history.slice(), replies: turn } },
+        pending: [],
+      }) as unknown as SessionRecord['snapshot'];
     const record = { ...session('t-changes'), snapshot: snapshotOf(0) };
     const changes = store.keys.snapshotChanges('t-changes', record.info.id);
     const writes = new RecordWrites(store);
@@ -139,21 +192,56 @@ describe('RedisStore specifics', () => {
     expect(lengths.at(-1)).toBe(7);
     // A change is the window's move, not the window.
     const last = JSON.parse((await redis.lindex(changes, -1))!);
-    expect(last).toEqual({ k: { agents: { k: { 'echo/k': { k: { history: { a: 2, p: [{ role: 'user', content: 'q40' }, { role: 'assistant', content: 'a40' }] }, replies: { '=': 40 } } } } } } });
+    expect(last).toEqual({
+      k: {
+        agents: {
+          k: {
+            'echo/k': {
+              k: {
+                history: {
+                  a: 2,
+                  p: [
+                    { role: 'user', content: 'q40' },
+                    { role: 'assistant', content: 'a40' },
+                  ],
+                },
+                replies: { '=': 40 },
+              },
+            },
+          },
+        },
+      },
+    });
   });
 
   it('names a session whose stored snapshot changes do not apply', async () => {
-    const record = { ...session('t-corrupt'), snapshot: { key: 'k', agents: { a: { n: 1 } }, pending: [] } as unknown as SessionRecord['snapshot'] };
+    const record = {
+      ...session('t-corrupt'),
+      snapshot: { key: 'k', agents: { a: { n: 1 } }, pending: [] } as unknown as SessionRecord['snapshot'],
+    };
     await store.putSession(recordWrite(record));
-    await redis.rpush(store.keys.snapshotChanges('t-corrupt', record.info.id), JSON.stringify({ k: { pending: { a: 1, p: [] } } }), JSON.stringify({ k: { key: { a: 1, p: [] } } }));
-    await expect(store.getSession('t-corrupt', record.info.id)).rejects.toMatchObject({ code: 'corrupt_record', message: expect.stringContaining(record.info.id) });
+    await redis.rpush(
+      store.keys.snapshotChanges('t-corrupt', record.info.id),
+      JSON.stringify({ k: { pending: { a: 1, p: [] } } }),
+      JSON.stringify({ k: { key: { a: 1, p: [] } } }),
+    );
+    await expect(store.getSession('t-corrupt', record.info.id)).rejects.toMatchObject({
+      code: 'corrupt_record',
+      message: expect.stringContaining(record.info.id),
+    });
   });
 
   it('refuses a write that builds on a revision another writer replaced, and sends the next one whole', async () => {
-    const record = { ...session('t-rev'), acceptedMessageIds: ['m1'], snapshot: { key: 'k', agents: {}, pending: [] } as unknown as SessionRecord['snapshot'] };
+    const record = {
+      ...session('t-rev'),
+      acceptedMessageIds: ['m1'],
+      snapshot: { key: 'k', agents: {}, pending: [] } as unknown as SessionRecord['snapshot'],
+    };
     const writes = new RecordWrites(store);
     await writes.put(record);
-    await store.putSession(recordWrite({ ...record, info: { ...record.info, turns: 7 }, acceptedMessageIds: ['x'], snapshot: undefined }));
+    await store.putSession(
+      recordWrite({ ...record, info: { ...record.info, turns: 7 }, acceptedMessageIds: ['x'], snapshot: undefined }),
+    );
     record.acceptedMessageIds.push('m2');
     await expect(writes.put(record)).rejects.toMatchObject({ code: 'store_conflict' });
     await writes.put(record);
@@ -161,7 +249,12 @@ describe('RedisStore specifics', () => {
   });
 
   it('reads a record an older version stored whole, snapshot and accepted ids inside, and writes it in parts', async () => {
-    const record = { ...session('t-old'), acceptedMessageIds: ['m1'], snapshot: { key: 'k', agents: {}, pending: [] } as unknown as SessionRecord['snapshot'], inbox: [] };
+    const record = {
+      ...session('t-old'),
+      acceptedMessageIds: ['m1'],
+      snapshot: { key: 'k', agents: {}, pending: [] } as unknown as SessionRecord['snapshot'],
+      inbox: [],
+    };
     await redis.set(store.keys.session('t-old', record.info.id), JSON.stringify(record));
     expect(await store.getSession('t-old', record.info.id)).toEqual(record);
     const read = (await store.getSession('t-old', record.info.id))!;
@@ -173,16 +266,29 @@ describe('RedisStore specifics', () => {
 
   it('appends only the new transcript entries, and reads and upgrades a record stored whole by an older version', async () => {
     const record = session('t-append');
-    const entry = (content: string) => ({ type: 'message', id: randomUUID(), sessionId: record.info.id, role: 'user', content, createdAt: 1 }) as unknown as SessionRecord['transcript'][number];
+    const entry = (content: string) =>
+      ({
+        type: 'message',
+        id: randomUUID(),
+        sessionId: record.info.id,
+        role: 'user',
+        content,
+        createdAt: 1,
+      }) as unknown as SessionRecord['transcript'][number];
     const key = store.keys.transcript('t-append', record.info.id);
     const [a, b, c, d] = ['a', 'b', 'c', 'd'].map(entry);
     await store.putSession(recordWrite({ ...record, transcript: [a, b] }));
     await store.putSession(recordWrite({ ...record, transcript: [a, b, c] }, { from: 2 }));
     expect(await redis.llen(key)).toBe(3);
-    expect(JSON.parse((await redis.get(store.keys.session('t-append', record.info.id)))!)).not.toHaveProperty('transcript');
+    expect(JSON.parse((await redis.get(store.keys.session('t-append', record.info.id)))!)).not.toHaveProperty(
+      'transcript',
+    );
     // An older version kept the transcript inside the record; an append to it rewrites it as a list.
     await redis.del(key);
-    await redis.set(store.keys.session('t-append', record.info.id), JSON.stringify({ ...record, transcript: [a, b, c] }));
+    await redis.set(
+      store.keys.session('t-append', record.info.id),
+      JSON.stringify({ ...record, transcript: [a, b, c] }),
+    );
     expect((await store.getSession('t-append', record.info.id))?.transcript).toEqual([a, b, c]);
     await store.putSession(recordWrite({ ...record, transcript: [a, b, c, d] }, { from: 3 }));
     expect((await store.getSession('t-append', record.info.id))?.transcript).toEqual([a, b, c, d]);
@@ -190,7 +296,11 @@ describe('RedisStore specifics', () => {
   });
 });
 
-describeStoreContracts('RedisStore', () => new RedisStore({ redis, prefix }), () => keysUnder(prefix));
+describeStoreContracts(
+  'RedisStore',
+  () => new RedisStore({ redis, prefix }),
+  () => keysUnder(prefix),
+);
 
 /** Every key under `prefix` with its serialized value. */
 async function keysUnder(prefix: string): Promise<Record<string, string>> {

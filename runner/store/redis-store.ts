@@ -58,7 +58,8 @@ export class RedisStore implements Store {
 
   constructor(options: RedisStoreOptions) {
     this.ownsClient = typeof options.redis === 'string';
-    const client = typeof options.redis === 'string' ? new Redis(options.redis, { maxRetriesPerRequest: 3 }) : options.redis;
+    const client =
+      typeof options.redis === 'string' ? new Redis(options.redis, { maxRetriesPerRequest: 3 }) : options.redis;
     client.defineCommand('putSessionScript', { numberOfKeys: PUT_SESSION_KEYS, lua: PUT_SESSION });
     client.defineCommand('putGraphScript', { numberOfKeys: 3, lua: PUT_GRAPH });
     client.defineCommand('setMemoryScript', { numberOfKeys: 1, lua: SET_MEMORY });
@@ -86,11 +87,19 @@ export class RedisStore implements Store {
 
   putGraph(record: StoredGraph): Promise<void> {
     return this.writes.run(async () => {
-      if (!Number.isInteger(record.version) || record.version < 1) throw invalid(`graph version ${JSON.stringify(record.version)} must be a positive integer`, { field: 'version' });
+      if (!Number.isInteger(record.version) || record.version < 1)
+        throw invalid(`graph version ${JSON.stringify(record.version)} must be a positive integer`, {
+          field: 'version',
+        });
       const k = this.keys;
       await this.redis.putGraphScript(
-        k.graphVersions(record.tenant, record.id), k.graphLatest(record.tenant), k.tenants,
-        String(record.version), record.id, JSON.stringify(record), record.tenant,
+        k.graphVersions(record.tenant, record.id),
+        k.graphLatest(record.tenant),
+        k.tenants,
+        String(record.version),
+        record.id,
+        JSON.stringify(record),
+        record.tenant,
       );
     });
   }
@@ -111,7 +120,14 @@ export class RedisStore implements Store {
       .hmget(k.sessionState(tenant, id), 'snapshot', 'inbox')
       .lrange(k.accepted(tenant, id), 0, -1)
       .lrange(k.snapshotChanges(tenant, id), 0, -1)
-      .exec()) as [[unknown, string | null], [unknown, string[]], [unknown, string | null], [unknown, [string | null, string | null]], [unknown, string[]], [unknown, string[]]];
+      .exec()) as [
+      [unknown, string | null],
+      [unknown, string[]],
+      [unknown, string | null],
+      [unknown, [string | null, string | null]],
+      [unknown, string[]],
+      [unknown, string[]],
+    ];
     if (!raw) return undefined;
     const stored = JSON.parse(raw) as Partial<SessionRecord>;
     const transcript = stored.transcript ?? entries.map((e) => JSON.parse(e) as SessionRecord['transcript'][number]);
@@ -137,10 +153,18 @@ export class RedisStore implements Store {
     return indexed ? (JSON.parse(indexed) as SessionInfo) : (await this.getSession(tenant, id))?.info;
   }
 
-  async listSessions(tenant: string, filter: { graphId?: string; state?: string; user?: string } = {}): Promise<SessionInfo[]> {
+  async listSessions(
+    tenant: string,
+    filter: { graphId?: string; state?: string; user?: string } = {},
+  ): Promise<SessionInfo[]> {
     const all = (await this.redis.hvals(this.keys.sessionInfo(tenant))).map((s) => JSON.parse(s) as SessionInfo);
     return all
-      .filter((s) => (filter.graphId === undefined || s.graphId === filter.graphId) && (filter.state === undefined || s.state === filter.state) && (filter.user === undefined || s.user === filter.user))
+      .filter(
+        (s) =>
+          (filter.graphId === undefined || s.graphId === filter.graphId) &&
+          (filter.state === undefined || s.state === filter.state) &&
+          (filter.user === undefined || s.user === filter.user),
+      )
       .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
   }
 
@@ -154,17 +178,33 @@ export class RedisStore implements Store {
     const { length, entries } = transcript;
     const offset = transcript.kind === 'from' ? transcript.offset : 0;
     const from = transcript.kind === 'from' ? transcript.from : undefined;
-    if (from !== undefined && (from < offset || from > length)) throw invalid(`session "${info.id}": a transcript from entry ${from} must lie between the write's first entry (${offset}) and its length (${length})`);
+    if (from !== undefined && (from < offset || from > length))
+      throw invalid(
+        `session "${info.id}": a transcript from entry ${from} must lie between the write's first entry (${offset}) and its length (${length})`,
+      );
     const head = encodeHead(this.keys, headOf(write));
     let reply = decodeReply(await this.redis.putSessionScript(...withEntries(head, entries, from, offset, length)));
     // The stored list is shorter than the writer believes: send what it lacks, if the writer has it.
     if (reply.outcome === 'short') {
-      if (reply.length < offset) throw new AppError('corrupt_record', 500, `session "${info.id}": the stored transcript has ${reply.length} entries, this write starts at ${offset}`);
-      reply = decodeReply(await this.redis.putSessionScript(...withEntries(head, entries, offset === 0 ? undefined : reply.length, offset, length)));
+      if (reply.length < offset)
+        throw new AppError(
+          'corrupt_record',
+          500,
+          `session "${info.id}": the stored transcript has ${reply.length} entries, this write starts at ${offset}`,
+        );
+      reply = decodeReply(
+        await this.redis.putSessionScript(
+          ...withEntries(head, entries, offset === 0 ? undefined : reply.length, offset, length),
+        ),
+      );
     }
     if (reply.outcome === 'written') return;
     if (reply.outcome === 'fenced') throw new StaleFenceError(info.id, write.fence!, reply.current);
-    throw new AppError('store_conflict', 503, `session "${info.id}" changed in the store since the write this one builds on (or that write failed); the next write sends it whole`);
+    throw new AppError(
+      'store_conflict',
+      503,
+      `session "${info.id}" changed in the store since the write this one builds on (or that write failed); the next write sends it whole`,
+    );
   }
 
   deleteSession(tenant: string, id: string): Promise<void> {
@@ -181,7 +221,12 @@ export class RedisStore implements Store {
 
   private async writeMemory(tenant: string, user: string, key: string, value: string): Promise<void> {
     checkMemoryEntry(key, value);
-    const stored = await this.redis.setMemoryScript(this.keys.memory(tenant, user), key, value, String(MAX_MEMORY_KEYS));
+    const stored = await this.redis.setMemoryScript(
+      this.keys.memory(tenant, user),
+      key,
+      value,
+      String(MAX_MEMORY_KEYS),
+    );
     if (stored !== 1) throw memoryFull(user);
   }
 
@@ -202,7 +247,8 @@ export class RedisStore implements Store {
       const active = this.keys.sessionActive(tenant);
       const doomed = new Set<string>();
       if (policy.maxAgeMs !== undefined) {
-        for (const id of await this.redis.zrangebyscore(active, '-inf', `(${Date.now() - policy.maxAgeMs}`)) doomed.add(id);
+        for (const id of await this.redis.zrangebyscore(active, '-inf', `(${Date.now() - policy.maxAgeMs}`))
+          doomed.add(id);
       }
       if (policy.maxSessionsPerTenant !== undefined) {
         const excess = (await this.redis.zcard(active)) - policy.maxSessionsPerTenant;
@@ -223,7 +269,17 @@ export class RedisStore implements Store {
     if (!ids.length) return 0;
     const k = this.keys;
     const tx = this.redis.multi();
-    for (const id of ids) tx.del(k.session(tenant, id)).hdel(k.sessionInfo(tenant), id).zrem(k.sessionActive(tenant), id).del(k.fence(id), k.transcript(tenant, id), k.sessionState(tenant, id), k.accepted(tenant, id), k.snapshotChanges(tenant, id));
+    for (const id of ids)
+      tx.del(k.session(tenant, id))
+        .hdel(k.sessionInfo(tenant), id)
+        .zrem(k.sessionActive(tenant), id)
+        .del(
+          k.fence(id),
+          k.transcript(tenant, id),
+          k.sessionState(tenant, id),
+          k.accepted(tenant, id),
+          k.snapshotChanges(tenant, id),
+        );
     const results = (await tx.exec()) ?? [];
     return results.filter((_, i) => i % 4 === 0).reduce((n, [, deleted]) => n + Number(deleted), 0);
   }
@@ -232,8 +288,15 @@ export class RedisStore implements Store {
 /** The stored snapshot with its changes applied, in order. */
 function changed(id: string, snapshot: SessionRecord['snapshot'], changes: string[]): SessionRecord['snapshot'] {
   try {
-    return changes.reduce((value, change) => applyChange(value, JSON.parse(change) as SnapshotChange), snapshot as unknown) as SessionRecord['snapshot'];
+    return changes.reduce(
+      (value, change) => applyChange(value, JSON.parse(change) as SnapshotChange),
+      snapshot as unknown,
+    ) as SessionRecord['snapshot'];
   } catch (error) {
-    throw new AppError('corrupt_record', 500, `session "${id}": its stored snapshot changes do not apply: ${(error as Error).message}`);
+    throw new AppError(
+      'corrupt_record',
+      500,
+      `session "${id}": its stored snapshot changes do not apply: ${(error as Error).message}`,
+    );
   }
 }

@@ -37,11 +37,18 @@ export class SessionFiles {
   }
 
   /** The record and the revision of the write it holds (undefined when written before revisions). */
-  async readStored(tenant: string, id: string): Promise<{ record: SessionRecord; revision: string | undefined } | undefined> {
+  async readStored(
+    tenant: string,
+    id: string,
+  ): Promise<{ record: SessionRecord; revision: string | undefined } | undefined> {
     const head = await this.heads.read<SessionHead>(this.paths.sessionFile(tenant, id), `session "${id}"`);
     if (!head) return undefined;
     const { logged, recent, rev, ...rest } = head;
-    const transcript = await readTranscript(this.paths.transcriptFile(tenant, id), { logged, recent }, `the transcript of session "${id}"`);
+    const transcript = await readTranscript(
+      this.paths.transcriptFile(tenant, id),
+      { logged, recent },
+      `the transcript of session "${id}"`,
+    );
     return { record: { ...rest, transcript }, revision: rev };
   }
 
@@ -61,15 +68,30 @@ export class SessionFiles {
    * `transcriptFrom`: entries before it are in the files already. `still()` is asked under the
    * session's lock, right before writing: false means the record went stale (deleted meanwhile).
    */
-  async write(record: SessionRecord, revision: string | undefined, transcriptFrom: number | undefined, still: () => boolean = () => true): Promise<boolean> {
+  async write(
+    record: SessionRecord,
+    revision: string | undefined,
+    transcriptFrom: number | undefined,
+    still: () => boolean = () => true,
+  ): Promise<boolean> {
     const { tenant, id } = record.info;
     const path = this.paths.sessionFile(tenant, id);
     const wrote = await this.lock.run(path, async () => {
       if (!still()) return false;
       // Log first: until the session file names the new count, extra log lines are ignored.
       const { transcript, ...rest } = record;
-      const parts = await writeTranscript(this.paths.transcriptFile(tenant, id), transcript, transcriptFrom, `the transcript of session "${id}"`);
-      await this.heads.write(path, { ...rest, ...parts, ...(revision === undefined ? {} : { rev: revision }) }, transcriptFrom !== undefined, `session "${id}"`);
+      const parts = await writeTranscript(
+        this.paths.transcriptFile(tenant, id),
+        transcript,
+        transcriptFrom,
+        `the transcript of session "${id}"`,
+      );
+      await this.heads.write(
+        path,
+        { ...rest, ...parts, ...(revision === undefined ? {} : { rev: revision }) },
+        transcriptFrom !== undefined,
+        `session "${id}"`,
+      );
       return true;
     });
     if (wrote) await this.index.put(tenant, record.info);

@@ -63,9 +63,11 @@ export class SessionHeads {
       } catch {
         continue; // a torn line from an interrupted append
       }
-      if (gen !== undefined && line.gen === gen && typeof line.head === 'object' && line.head !== null) return line.head as T;
+      if (gen !== undefined && line.gen === gen && typeof line.head === 'object' && line.head !== null)
+        return line.head as T;
     }
-    if (typeof head !== 'object') throw new AppError('corrupt_record', 500, `${what} is corrupt and cannot be read: not an object`);
+    if (typeof head !== 'object')
+      throw new AppError('corrupt_record', 500, `${what} is corrupt and cannot be read: not an object`);
     return head as T;
   }
 

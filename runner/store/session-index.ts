@@ -88,7 +88,8 @@ export class SessionIndex {
           state.bytes += Buffer.byteLength(text);
         }
         if (asked) await this.compact(tenant, state);
-        else if (state.bytes > Math.max(MIN_COMPACT_BYTES, 3 * state.bytesAtFold)) await this.compact(tenant, state).catch(() => undefined);
+        else if (state.bytes > Math.max(MIN_COMPACT_BYTES, 3 * state.bytesAtFold))
+          await this.compact(tenant, state).catch(() => undefined);
         for (const w of waiters) w.resolve();
       } catch (error) {
         // A partial append may have reached the disk: the next line starts on a fresh one.
@@ -102,7 +103,15 @@ export class SessionIndex {
 
   private async load(tenant: string): Promise<LogState> {
     const { size, lastByte } = await this.tail(tenant);
-    return { bytes: size, bytesAtFold: size, tornTail: size > 0 && lastByte !== 0x0a, queued: [], waiters: [], flushing: false, compactAsked: false };
+    return {
+      bytes: size,
+      bytesAtFold: size,
+      tornTail: size > 0 && lastByte !== 0x0a,
+      queued: [],
+      waiters: [],
+      flushing: false,
+      compactAsked: false,
+    };
   }
 
   private async tail(tenant: string): Promise<{ size: number; lastByte: number | undefined }> {

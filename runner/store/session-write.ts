@@ -95,7 +95,8 @@ export function recordWrite(
 ): SessionWrite {
   const { transcript } = record;
   const offset = options.offset ?? 0;
-  if (options.from === undefined && offset > 0) throw invalid(`session "${record.info.id}": a transcript from entry ${offset} on can only add to what is stored`);
+  if (options.from === undefined && offset > 0)
+    throw invalid(`session "${record.info.id}": a transcript from entry ${offset} on can only add to what is stored`);
   const length = offset + transcript.length;
   return {
     info: record.info,

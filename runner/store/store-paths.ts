@@ -10,7 +10,9 @@ const SEGMENT = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function segment(kind: string, value: unknown): string {
   if (typeof value !== 'string' || !SEGMENT.test(value)) {
-    throw invalid(`${kind} id ${JSON.stringify(value)} is not allowed: use 1-64 letters, digits, "_" or "-"`, { field: kind });
+    throw invalid(`${kind} id ${JSON.stringify(value)} is not allowed: use 1-64 letters, digits, "_" or "-"`, {
+      field: kind,
+    });
   }
   return value;
 }
@@ -39,7 +41,8 @@ export class StorePaths {
     return join(this.graphsDir(tenant), segment('graph', id));
   }
   graphFile(tenant: string, id: string, version: number): string {
-    if (!Number.isInteger(version) || version < 1) throw invalid(`graph version ${JSON.stringify(version)} must be a positive integer`, { field: 'version' });
+    if (!Number.isInteger(version) || version < 1)
+      throw invalid(`graph version ${JSON.stringify(version)} must be a positive integer`, { field: 'version' });
     return join(this.graphDir(tenant, id), `${version}.json`);
   }
   sessionsDir(tenant: string): string {

@@ -26,7 +26,12 @@ export interface TranscriptParts {
  * Brings the log up to date and returns what the session file keeps. `from`: the entries before
  * it were written (with this same rule) by the last write; undefined rewrites the log whole.
  */
-export async function writeTranscript(path: string, transcript: readonly MessageEvent[], from: number | undefined, what: string): Promise<TranscriptParts> {
+export async function writeTranscript(
+  path: string,
+  transcript: readonly MessageEvent[],
+  from: number | undefined,
+  what: string,
+): Promise<TranscriptParts> {
   const logged = Math.floor(transcript.length / CHUNK) * CHUNK;
   const recent = transcript.slice(logged);
   if (from === undefined || from < 0 || from > transcript.length) {
@@ -74,7 +79,12 @@ export async function readTranscript(path: string, parts: TranscriptParts, what:
     entries[n] = parsed.e;
   }
   if (found !== logged) {
-    throw new AppError('corrupt_record', 500, `${what} is corrupt: ${logged - found} of ${logged} logged entries are missing`, { expected: logged, found });
+    throw new AppError(
+      'corrupt_record',
+      500,
+      `${what} is corrupt: ${logged - found} of ${logged} logged entries are missing`,
+      { expected: logged, found },
+    );
   }
   return entries.concat(recent);
 }

@@ -29,7 +29,10 @@ export function requestAttributes(def: ModelDef, request: ChatRequest): Attribut
   const d = def as { temperature?: number; maxTokens?: number };
   if (d.temperature !== undefined) attributes['gen_ai.request.temperature'] = d.temperature;
   if (d.maxTokens !== undefined) attributes['gen_ai.request.max_tokens'] = d.maxTokens;
-  if (tracing.content) attributes['gen_ai.input.messages'] = JSON.stringify(request.messages.map((m) => ({ role: m.role, content: m.content })));
+  if (tracing.content)
+    attributes['gen_ai.input.messages'] = JSON.stringify(
+      request.messages.map((m) => ({ role: m.role, content: m.content })),
+    );
   return attributes;
 }
 
@@ -42,6 +45,9 @@ export function responseAttributes(def: ModelDef, result: ChatResult): Attribute
   };
   // As the provider answered; nothing is made up when it did not say.
   if (result.finishReason) attributes['gen_ai.response.finish_reasons'] = [result.finishReason];
-  if (tracing.content) attributes['gen_ai.output.messages'] = JSON.stringify([{ role: 'assistant', content: result.content, tool_calls: result.toolCalls }]);
+  if (tracing.content)
+    attributes['gen_ai.output.messages'] = JSON.stringify([
+      { role: 'assistant', content: result.content, tool_calls: result.toolCalls },
+    ]);
   return attributes;
 }

@@ -27,17 +27,73 @@ export class Instruments {
   constructor(registry: Registry) {
     const registers = [registry];
     const buckets = SECONDS;
-    this.turnDuration = new Histogram({ name: 'switchboard_turn_duration_seconds', help: 'Turns from start to end, by graph and end reason', labelNames: ['graph', 'reason'], buckets, registers });
-    this.modelDuration = new Histogram({ name: 'switchboard_model_call_duration_seconds', help: 'Model calls that answered, retries included, by model and provider', labelNames: ['model', 'provider'], buckets, registers });
-    this.modelErrors = new Counter({ name: 'switchboard_model_call_errors_total', help: 'Failed model call attempts (a retried 429 counts too), by model, provider and kind', labelNames: ['model', 'provider', 'kind'], registers });
-    this.toolDuration = new Histogram({ name: 'switchboard_tool_call_duration_seconds', help: 'Tool calls, failed ones included, by tool', labelNames: ['tool'], buckets, registers });
-    this.toolErrors = new Counter({ name: 'switchboard_tool_call_errors_total', help: 'Tool calls that failed, by tool', labelNames: ['tool'], registers });
-    this.storeWriteDuration = new Histogram({ name: 'switchboard_store_write_duration_seconds', help: 'Store writes, by store and operation', labelNames: ['store', 'operation'], buckets, registers });
-    this.tokens = new Counter({ name: 'switchboard_model_tokens_total', help: 'Tokens of model calls, by tenant, model and direction (input, output)', labelNames: ['tenant', 'model', 'direction'], registers });
-    this.cost = new Counter({ name: 'switchboard_model_cost_total', help: "Cost of model calls in the models' pricing currency, by tenant", labelNames: ['tenant'], registers });
-    this.sessionsCreated = new Counter({ name: 'switchboard_sessions_created_total', help: 'Sessions created', registers });
-    this.sessionsClosed = new Counter({ name: 'switchboard_sessions_closed_total', help: 'Sessions closed by a client', registers });
-    this.sessionsTimedOut = new Counter({ name: 'switchboard_sessions_timed_out_total', help: 'Quiet sessions whose agents were freed after the idle timeout', registers });
+    this.turnDuration = new Histogram({
+      name: 'switchboard_turn_duration_seconds',
+      help: 'Turns from start to end, by graph and end reason',
+      labelNames: ['graph', 'reason'],
+      buckets,
+      registers,
+    });
+    this.modelDuration = new Histogram({
+      name: 'switchboard_model_call_duration_seconds',
+      help: 'Model calls that answered, retries included, by model and provider',
+      labelNames: ['model', 'provider'],
+      buckets,
+      registers,
+    });
+    this.modelErrors = new Counter({
+      name: 'switchboard_model_call_errors_total',
+      help: 'Failed model call attempts (a retried 429 counts too), by model, provider and kind',
+      labelNames: ['model', 'provider', 'kind'],
+      registers,
+    });
+    this.toolDuration = new Histogram({
+      name: 'switchboard_tool_call_duration_seconds',
+      help: 'Tool calls, failed ones included, by tool',
+      labelNames: ['tool'],
+      buckets,
+      registers,
+    });
+    this.toolErrors = new Counter({
+      name: 'switchboard_tool_call_errors_total',
+      help: 'Tool calls that failed, by tool',
+      labelNames: ['tool'],
+      registers,
+    });
+    this.storeWriteDuration = new Histogram({
+      name: 'switchboard_store_write_duration_seconds',
+      help: 'Store writes, by store and operation',
+      labelNames: ['store', 'operation'],
+      buckets,
+      registers,
+    });
+    this.tokens = new Counter({
+      name: 'switchboard_model_tokens_total',
+      help: 'Tokens of model calls, by tenant, model and direction (input, output)',
+      labelNames: ['tenant', 'model', 'direction'],
+      registers,
+    });
+    this.cost = new Counter({
+      name: 'switchboard_model_cost_total',
+      help: "Cost of model calls in the models' pricing currency, by tenant",
+      labelNames: ['tenant'],
+      registers,
+    });
+    this.sessionsCreated = new Counter({
+      name: 'switchboard_sessions_created_total',
+      help: 'Sessions created',
+      registers,
+    });
+    this.sessionsClosed = new Counter({
+      name: 'switchboard_sessions_closed_total',
+      help: 'Sessions closed by a client',
+      registers,
+    });
+    this.sessionsTimedOut = new Counter({
+      name: 'switchboard_sessions_timed_out_total',
+      help: 'Quiet sessions whose agents were freed after the idle timeout',
+      registers,
+    });
   }
 }
 

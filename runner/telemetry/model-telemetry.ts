@@ -20,26 +20,34 @@ export class ModelTelemetry {
     const labels = { model: modelNameOf(def), provider: providerOf(def) };
     return {
       chat: (request: ChatRequest) =>
-        inSpan(`chat ${labels.model}`, { kind: SpanKind.CLIENT, attributes: requestAttributes(def, request), ...(request.trace ? { parent: request.trace } : {}) }, async (span, trace) => {
-          const start = performance.now();
-          let result: ChatResult;
-          try {
-            // The provider's HTTP request carries the model call's own context.
-            result = await client.chat(trace ? { ...request, trace } : request);
-          } catch (error) {
-            const kind = callErrorKind(error);
-            if (kind) instruments.modelErrors.inc({ ...labels, kind });
-            failed(span, error);
-            throw error;
-          }
-          instruments.modelDuration.observe(labels, secondsSince(start));
-          const usage = priced(result.usage, def);
-          instruments.tokens.inc({ tenant, model: labels.model, direction: 'input' }, usage.promptTokens);
-          instruments.tokens.inc({ tenant, model: labels.model, direction: 'output' }, usage.completionTokens);
-          if (usage.cost > 0) instruments.cost.inc({ tenant }, usage.cost);
-          span?.setAttributes(responseAttributes(def, result));
-          return result;
-        }),
+        inSpan(
+          `chat ${labels.model}`,
+          {
+            kind: SpanKind.CLIENT,
+            attributes: requestAttributes(def, request),
+            ...(request.trace ? { parent: request.trace } : {}),
+          },
+          async (span, trace) => {
+            const start = performance.now();
+            let result: ChatResult;
+            try {
+              // The provider's HTTP request carries the model call's own context.
+              result = await client.chat(trace ? { ...request, trace } : request);
+            } catch (error) {
+              const kind = callErrorKind(error);
+              if (kind) instruments.modelErrors.inc({ ...labels, kind });
+              failed(span, error);
+              throw error;
+            }
+            instruments.modelDuration.observe(labels, secondsSince(start));
+            const usage = priced(result.usage, def);
+            instruments.tokens.inc({ tenant, model: labels.model, direction: 'input' }, usage.promptTokens);
+            instruments.tokens.inc({ tenant, model: labels.model, direction: 'output' }, usage.completionTokens);
+            if (usage.cost > 0) instruments.cost.inc({ tenant }, usage.cost);
+            span?.setAttributes(responseAttributes(def, result));
+            return result;
+          },
+        ),
     };
   }
 
@@ -64,6 +72,7 @@ function callErrorKind(error: unknown): ModelErrorKind | undefined {
   if (!(error instanceof ModelError)) return 'bad_response';
   if (error.code === 'timeout') return 'timeout';
   if (error.code === 'bad_response') return 'bad_response';
-  if (error.code === 'server_error' && (error.details as { status?: number } | undefined)?.status === undefined) return 'connection';
+  if (error.code === 'server_error' && (error.details as { status?: number } | undefined)?.status === undefined)
+    return 'connection';
   return undefined;
 }

@@ -21,8 +21,16 @@ export function observeStoreWrites<S extends object>(store: S, name: string, ins
         const write = () => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
         // Only inside a trace (a turn, a traced request): a write of its own would be a one-span trace.
         const parent = tracing.enabled ? traceOfWrite(key, args) : undefined;
-        const traced = parent ? inSpan(`store ${key}`, { kind: SpanKind.CLIENT, parent, attributes: { 'db.system.name': name, 'db.operation.name': key } }, write) : write();
-        return traced.finally(() => instruments.storeWriteDuration.observe({ store: name, operation: key }, secondsSince(start)));
+        const traced = parent
+          ? inSpan(
+              `store ${key}`,
+              { kind: SpanKind.CLIENT, parent, attributes: { 'db.system.name': name, 'db.operation.name': key } },
+              write,
+            )
+          : write();
+        return traced.finally(() =>
+          instruments.storeWriteDuration.observe({ store: name, operation: key }, secondsSince(start)),
+        );
       };
     },
   });
@@ -34,6 +42,11 @@ export function observeStoreWrites<S extends object>(store: S, name: string, ins
  */
 function traceOfWrite(method: string, args: unknown[]): Context | undefined {
   if (trace.getActiveSpan()) return context.active();
-  const sessionId = method === 'putSession' ? (args[0] as { info?: { id?: unknown } } | undefined)?.info?.id : method === 'deleteSession' ? args[1] : undefined;
+  const sessionId =
+    method === 'putSession'
+      ? (args[0] as { info?: { id?: unknown } } | undefined)?.info?.id
+      : method === 'deleteSession'
+        ? args[1]
+        : undefined;
   return typeof sessionId === 'string' ? sessionTrace(sessionId) : undefined;
 }

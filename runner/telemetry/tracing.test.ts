@@ -14,13 +14,19 @@ describe('setupTracing from the standard OTEL_* environment', () => {
 
   it('stays off when the SDK is disabled or the exporter is none', () => {
     expect(setupTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1', OTEL_SDK_DISABLED: 'true' })).toBe(false);
-    expect(setupTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1', OTEL_TRACES_EXPORTER: 'none' })).toBe(false);
+    expect(setupTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1', OTEL_TRACES_EXPORTER: 'none' })).toBe(
+      false,
+    );
     expect(tracing.enabled).toBe(false);
   });
 
   it('refuses gRPC with a warning naming the variable', () => {
     const warnings: string[] = [];
-    expect(setupTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, (m) => warnings.push(m))).toBe(false);
+    expect(
+      setupTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, (m) =>
+        warnings.push(m),
+      ),
+    ).toBe(false);
     expect(warnings).toEqual([expect.stringContaining('OTEL_EXPORTER_OTLP_PROTOCOL "grpc" is not supported')]);
   });
 
@@ -36,7 +42,9 @@ describe('setupTracing from the standard OTEL_* environment', () => {
     });
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
     try {
-      expect(setupTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })).toBe(true);
+      expect(
+        setupTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
+      ).toBe(true);
       expect(await inSpan('a span', {}, (span) => span?.isRecording())).toBe(true);
       await flushTraces();
       expect(received).toEqual([{ url: '/v1/traces', type: 'application/x-protobuf', bytes: expect.any(Number) }]);

@@ -19,7 +19,10 @@ let provider: NodeTracerProvider | undefined;
  * environment (OTEL_EXPORTER_OTLP_HEADERS, OTEL_TRACES_SAMPLER...). Once per process: the
  * tracer provider and the context manager are global. With nothing set, no span is made.
  */
-export function setupTracing(env: NodeJS.ProcessEnv = process.env, warn: (message: string) => void = () => {}): boolean {
+export function setupTracing(
+  env: NodeJS.ProcessEnv = process.env,
+  warn: (message: string) => void = () => {},
+): boolean {
   if (provider) return true;
   tracing.content = env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT === 'true';
   const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT;
@@ -28,14 +31,25 @@ export function setupTracing(env: NodeJS.ProcessEnv = process.env, warn: (messag
   const url = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? `${endpoint.replace(/\/+$/, '')}/v1/traces`;
   const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
   if (protocol !== 'http/protobuf' && protocol !== 'http/json') {
-    warn(`traces are not exported: OTEL_EXPORTER_OTLP_PROTOCOL "${protocol}" is not supported; use http/protobuf or http/json`);
+    warn(
+      `traces are not exported: OTEL_EXPORTER_OTLP_PROTOCOL "${protocol}" is not supported; use http/protobuf or http/json`,
+    );
     return false;
   }
-  if (env.OTEL_LOG_LEVEL) diag.setLogger(new DiagConsoleLogger(), DiagLogLevel[env.OTEL_LOG_LEVEL.toUpperCase() as keyof typeof DiagLogLevel] ?? DiagLogLevel.WARN);
+  if (env.OTEL_LOG_LEVEL)
+    diag.setLogger(
+      new DiagConsoleLogger(),
+      DiagLogLevel[env.OTEL_LOG_LEVEL.toUpperCase() as keyof typeof DiagLogLevel] ?? DiagLogLevel.WARN,
+    );
   const resource = defaultResource()
     .merge(resourceFromAttributes({ 'service.name': 'switchboard' }))
     .merge(detectResources({ detectors: [envDetector] }));
-  provider = new NodeTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(protocol === 'http/json' ? new JsonExporter({ url }) : new ProtobufExporter({ url }))] });
+  provider = new NodeTracerProvider({
+    resource,
+    spanProcessors: [
+      new BatchSpanProcessor(protocol === 'http/json' ? new JsonExporter({ url }) : new ProtobufExporter({ url })),
+    ],
+  });
   // Also installs the W3C trace-context propagator. Contexts travel explicitly (sync-context.ts).
   provider.register({ contextManager: new SyncContextManager() });
   tracing.enabled = true;

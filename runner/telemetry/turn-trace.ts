@@ -29,20 +29,28 @@ export function rememberCaller(item: object): void {
 }
 
 /** Opens the turn's root span, a child of the caller's span when the message came with one. */
-export function startTurnTrace(item: object & { turnId: string }, info: SessionInfo, instruments: Instruments | undefined): TurnTrace {
+export function startTurnTrace(
+  item: object & { turnId: string },
+  info: SessionInfo,
+  instruments: Instruments | undefined,
+): TurnTrace {
   const parent = callers.get(item) ?? ROOT_CONTEXT;
   callers.delete(item);
   const span = tracing.enabled
-    ? tracer.startSpan(`turn ${info.graphId}`, {
-        attributes: {
-          'switchboard.tenant': info.tenant,
-          ...(info.user === undefined ? {} : { 'switchboard.user': info.user }),
-          'switchboard.session.id': info.id,
-          'switchboard.graph.id': info.graphId,
-          'switchboard.graph.version': info.graphVersion,
-          'switchboard.turn.id': item.turnId,
+    ? tracer.startSpan(
+        `turn ${info.graphId}`,
+        {
+          attributes: {
+            'switchboard.tenant': info.tenant,
+            ...(info.user === undefined ? {} : { 'switchboard.user': info.user }),
+            'switchboard.session.id': info.id,
+            'switchboard.graph.id': info.graphId,
+            'switchboard.graph.version': info.graphVersion,
+            'switchboard.turn.id': item.turnId,
+          },
         },
-      }, parent)
+        parent,
+      )
     : undefined;
   const traced: TurnTrace = {
     context: span ? trace.setSpan(parent, span) : ROOT_CONTEXT,

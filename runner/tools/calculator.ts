@@ -26,7 +26,10 @@ const FUNCTIONS: Record<string, { arity: [number, number]; fn: (...x: number[]) 
 };
 const CONSTANTS: Record<string, number> = { pi: Math.PI, e: Math.E };
 
-type Token = { kind: 'num'; value: number; pos: number } | { kind: 'id'; value: string; pos: number } | { kind: 'op'; value: string; pos: number };
+type Token =
+  | { kind: 'num'; value: number; pos: number }
+  | { kind: 'id'; value: string; pos: number }
+  | { kind: 'op'; value: string; pos: number };
 
 const TOKEN = /(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_]\w*)|(\*\*|[-+*/%^(),])/y;
 
@@ -88,8 +91,8 @@ export function evaluate(expression: string): number {
   };
   const unary = (): number =>
     nested(() => {
-      if (isOp('-')) return i++, -unary();
-      if (isOp('+')) return i++, unary();
+      if (isOp('-')) return (i++, -unary());
+      if (isOp('+')) return (i++, unary());
       return power();
     });
   const power = (): number => {
@@ -101,7 +104,7 @@ export function evaluate(expression: string): number {
   const primary = (): number => {
     const t = peek();
     if (!t) throw new ToolFailure('unexpected end of expression');
-    if (t.kind === 'num') return i++, t.value;
+    if (t.kind === 'num') return (i++, t.value);
     if (t.kind === 'op' && t.value === '(') {
       i++;
       const v = nested(additive);
@@ -118,16 +121,20 @@ export function evaluate(expression: string): number {
   };
   const call = (name: string, pos: number): number => {
     const f = Object.hasOwn(FUNCTIONS, name) ? FUNCTIONS[name] : undefined;
-    if (!f) throw new ToolFailure(`unknown function "${name}" at position ${pos + 1}; known: ${Object.keys(FUNCTIONS).join(', ')}`);
+    if (!f)
+      throw new ToolFailure(
+        `unknown function "${name}" at position ${pos + 1}; known: ${Object.keys(FUNCTIONS).join(', ')}`,
+      );
     expect('(');
     const args: number[] = [];
     if (!isOp(')')) {
       args.push(nested(additive));
-      while (isOp(',')) i++, args.push(nested(additive));
+      while (isOp(',')) (i++, args.push(nested(additive)));
     }
     expect(')');
     const [lo, hi] = f.arity;
-    if (args.length < lo || args.length > hi) throw new ToolFailure(`${name}() takes ${lo === hi ? lo : `${lo} to ${hi}`} argument(s), got ${args.length}`);
+    if (args.length < lo || args.length > hi)
+      throw new ToolFailure(`${name}() takes ${lo === hi ? lo : `${lo} to ${hi}`} argument(s), got ${args.length}`);
     return f.fn(...args);
   };
 
@@ -139,11 +146,13 @@ export function evaluate(expression: string): number {
 }
 
 /** 12 significant digits hide binary rounding noise (0.1 + 0.2 shows as 0.3). */
-export const formatNumber = (v: number): string => (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(12))));
+export const formatNumber = (v: number): string =>
+  Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(12)));
 
 export const calculator: BuiltinTool<z.ZodObject<{ expression: z.ZodString }>> = {
   name: 'calculator',
-  description: 'Evaluates an arithmetic expression: + - * / % ^, parentheses, pi, e, sqrt, abs, ln, log, exp, sin, cos, tan, floor, ceil, round, min, max, pow.',
+  description:
+    'Evaluates an arithmetic expression: + - * / % ^, parentheses, pi, e, sqrt, abs, ln, log, exp, sin, cos, tan, floor, ceil, round, min, max, pow.',
   args: z.object({ expression: z.string().min(1).max(MAX_LENGTH).describe('The expression, e.g. "(2 + 3) * 4 ^ 2"') }),
   fromText: (content) => ({ expression: content.trim() }),
   run: ({ expression }) => formatNumber(evaluate(expression)),

@@ -30,7 +30,8 @@ function checkUrl(raw: string, ctx: ToolContext): URL {
   } catch {
     throw new ToolFailure(`"${raw}" is not a valid URL`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ToolFailure(`only http and https URLs are allowed, not ${url.protocol}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ToolFailure(`only http and https URLs are allowed, not ${url.protocol}`);
   if (url.username || url.password) throw new ToolFailure('URLs with credentials are not allowed');
   if (!isHostAllowed(url, ctx.allowedHosts))
     throw new ToolFailure(
@@ -64,10 +65,13 @@ async function readCapped(res: Response, maxBytes: number): Promise<string> {
 
 export const httpGet: BuiltinTool<z.ZodObject<{ url: z.ZodString }>> = {
   name: 'http_get',
-  description: "Fetches a URL with HTTP GET and returns the body as text. Only the hosts the graph allows can be reached.",
+  description:
+    'Fetches a URL with HTTP GET and returns the body as text. Only the hosts the graph allows can be reached.',
   args: z.object({ url: z.string().min(1).max(2000).describe('An http(s) URL on an allowed host') }),
   /** With a configured URL template, `{input}` is replaced by the message (URL-encoded). */
-  fromText: (content, argument) => ({ url: argument ? argument.replaceAll('{input}', encodeURIComponent(content.trim())) : content.trim() }),
+  fromText: (content, argument) => ({
+    url: argument ? argument.replaceAll('{input}', encodeURIComponent(content.trim())) : content.trim(),
+  }),
   run: async ({ url }, ctx) => {
     const timeoutMs = ctx.httpTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     const timeout = AbortSignal.timeout(timeoutMs);

@@ -35,7 +35,11 @@ export const toolSpecs = (names: readonly BuiltinToolName[]): ToolSpec[] => name
 const isTool = (name: string): name is BuiltinToolName => Object.hasOwn(TOOLS, name);
 
 /** Arguments for a `tool` agent: a message holding a JSON object is the arguments, else the tool reads the text. */
-export function toolArgsFromMessage(name: BuiltinToolName, content: string, argument: string | undefined): Record<string, unknown> {
+export function toolArgsFromMessage(
+  name: BuiltinToolName,
+  content: string,
+  argument: string | undefined,
+): Record<string, unknown> {
   const text = content.trim();
   // json_path's input is itself a JSON document, never its arguments.
   if (name !== 'json_path' && text.startsWith('{')) {
@@ -53,7 +57,11 @@ export function toolArgsFromMessage(name: BuiltinToolName, content: string, argu
  * Runs a built-in tool. Never throws: a failure comes back as "Error: ..." text the model can
  * read and act on (bad JSON arguments, a refused host, a division by zero...).
  */
-export async function runTool(name: string, args: string | Record<string, unknown>, ctx: ToolContext): Promise<{ ok: boolean; output: string }> {
+export async function runTool(
+  name: string,
+  args: string | Record<string, unknown>,
+  ctx: ToolContext,
+): Promise<{ ok: boolean; output: string }> {
   if (!isTool(name)) return fail(`unknown tool "${name}"; available: ${Object.keys(TOOLS).join(', ')}`);
   const tool = TOOLS[name];
   let raw: unknown = args;
@@ -66,10 +74,18 @@ export async function runTool(name: string, args: string | Record<string, unknow
   }
   const parsed = tool.args.safeParse(raw);
   if (!parsed.success)
-    return fail(`${name}: invalid arguments: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    return fail(
+      `${name}: invalid arguments: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
   try {
     const output = await tool.run(parsed.data, ctx);
-    return { ok: true, output: output.length > MAX_OUTPUT_CHARS ? `${output.slice(0, MAX_OUTPUT_CHARS)}\n[cut at ${MAX_OUTPUT_CHARS} characters]` : output };
+    return {
+      ok: true,
+      output:
+        output.length > MAX_OUTPUT_CHARS
+          ? `${output.slice(0, MAX_OUTPUT_CHARS)}\n[cut at ${MAX_OUTPUT_CHARS} characters]`
+          : output,
+    };
   } catch (e) {
     return fail(`${name}: ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -36,7 +36,9 @@ export function lookup(value: unknown, path: string): unknown {
 }
 
 const Args = z.object({
-  json: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]).describe('The JSON document, as text or as a value'),
+  json: z
+    .union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())])
+    .describe('The JSON document, as text or as a value'),
   path: z.string().max(1000).describe('A path such as "$.items[0].name"'),
 });
 

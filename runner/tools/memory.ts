@@ -11,7 +11,8 @@ const Args = z.object({
 /** Long-term memory of the session's user (per tenant): it outlives the session. */
 export const memory: BuiltinTool<typeof Args> = {
   name: 'memory',
-  description: "Reads or writes the user's long-term memory: {action:'get',key}, {action:'set',key,value} or {action:'list'}.",
+  description:
+    "Reads or writes the user's long-term memory: {action:'get',key}, {action:'set',key,value} or {action:'list'}.",
   args: Args,
   /** Text form: "get <key>", "set <key> <value>" or "list". */
   fromText: (content) => {

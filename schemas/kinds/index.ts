@@ -7,7 +7,14 @@ import { AggregatorAgent } from './aggregator.ts';
 import { TerminatorAgent } from './terminator.ts';
 
 /** Every agent kind a graph can name; adding one means a file here and one in runner/agents. */
-export const agentKinds = [AssistantAgent, UserAgent, RouterAgent, ToolAgent, AggregatorAgent, TerminatorAgent] as const;
+export const agentKinds = [
+  AssistantAgent,
+  UserAgent,
+  RouterAgent,
+  ToolAgent,
+  AggregatorAgent,
+  TerminatorAgent,
+] as const;
 
 export const Agent = z.discriminatedUnion('kind', agentKinds);
 export type Agent = z.infer<typeof Agent>;

@@ -9,7 +9,12 @@ export const UserAgent = z.object({
   config: z
     .object({
       prompt: Text(2000).default('Your input is needed'),
-      timeoutMs: z.number().int().min(1000).max(7 * 24 * 3600_000).default(300_000),
+      timeoutMs: z
+        .number()
+        .int()
+        .min(1000)
+        .max(7 * 24 * 3600_000)
+        .default(300_000),
     })
     .strict(),
 });

@@ -56,7 +56,12 @@ export function migrateV0(doc: unknown): unknown {
     const from = kindOf.get(edge.from);
     const to = kindOf.get(edge.to);
     if (from === 'topic' && to === 'agent') {
-      subscriptions.push({ id: freshId(`sub-${i}`), topic: edge.from, agent: edge.to, kind: edge.prefix ? 'prefix' : 'type' });
+      subscriptions.push({
+        id: freshId(`sub-${i}`),
+        topic: edge.from,
+        agent: edge.to,
+        kind: edge.prefix ? 'prefix' : 'type',
+      });
     } else if (from === 'agent' && to === 'topic') {
       publications.push({ id: freshId(`pub-${i}`), agent: edge.from, topic: edge.to });
     } else {
@@ -66,7 +71,9 @@ export function migrateV0(doc: unknown): unknown {
 
   // fromEntries defines own properties, so an id like "__proto__" cannot reach a prototype.
   const positions = Object.fromEntries(
-    nodes.filter((n) => typeof n.x === 'number' && typeof n.y === 'number').map((n) => [String(n.id), { x: n.x as number, y: n.y as number }]),
+    nodes
+      .filter((n) => typeof n.x === 'number' && typeof n.y === 'number')
+      .map((n) => [String(n.id), { x: n.x as number, y: n.y as number }]),
   );
   return {
     format: GRAPH_FORMAT,
@@ -74,7 +81,9 @@ export function migrateV0(doc: unknown): unknown {
     id: v0.id,
     name: v0.title,
     models: v0.models ?? [],
-    agents: nodes.filter((n) => n.kind !== 'topic').map((n) => ({ id: n.id, type: n.name, kind: n.kind, config: n.config ?? {} })),
+    agents: nodes
+      .filter((n) => n.kind !== 'topic')
+      .map((n) => ({ id: n.id, type: n.name, kind: n.kind, config: n.config ?? {} })),
     topics: nodes.filter((n) => n.kind === 'topic').map((n) => ({ id: n.id, type: n.name })),
     subscriptions,
     publications,

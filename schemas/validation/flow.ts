@@ -46,17 +46,38 @@ export function flowProblems(view: GraphView): Problem[] {
   const entryKnown = view.entry !== undefined && topicType.has(view.entry);
   const entryServed = entryKnown && receivers(view.entry!).length > 0;
   if (entryKnown && !entryServed) {
-    problems.push(problem('error', ['entry'], 'entry_unsubscribed', `no agent subscribes to the entry topic "${view.entry}", so a user's message goes nowhere`, {}, { topic: view.entry ?? '' }));
+    problems.push(
+      problem(
+        'error',
+        ['entry'],
+        'entry_unsubscribed',
+        `no agent subscribes to the entry topic "${view.entry}", so a user's message goes nowhere`,
+        {},
+        { topic: view.entry ?? '' },
+      ),
+    );
   }
 
   const startKnown = view.start !== undefined && topicType.has(view.start);
   if (startKnown && receivers(view.start!).length === 0) {
-    problems.push(problem('warning', ['start'], 'start_unsubscribed', `no agent subscribes to the start topic "${view.start}", so the session-start message goes nowhere`, { nodeId: view.start }, { topic: view.start ?? '' }));
+    problems.push(
+      problem(
+        'warning',
+        ['start'],
+        'start_unsubscribed',
+        `no agent subscribes to the start topic "${view.start}", so the session-start message goes nowhere`,
+        { nodeId: view.start },
+        { topic: view.start ?? '' },
+      ),
+    );
   }
 
   // Agents reached from the start topic are reached too: they greet before the first message.
   const reached = new Set<string>();
-  const queue = [...(entryKnown ? [view.entry!] : []), ...(startKnown && view.start !== view.entry ? [view.start!] : [])];
+  const queue = [
+    ...(entryKnown ? [view.entry!] : []),
+    ...(startKnown && view.start !== view.entry ? [view.start!] : []),
+  ];
   const seenTopics = new Set(queue);
   while (queue.length) {
     for (const agent of receivers(queue.shift()!)) {
@@ -73,23 +94,59 @@ export function flowProblems(view: GraphView): Problem[] {
   for (const { index, item: agent } of view.agents) {
     // Without a working entry every agent would be flagged; the entry problem already says why.
     if (entryServed && !reached.has(agent.id)) {
-      problems.push(problem('error', ['agents', index], 'unreachable', `agent "${agent.id}" cannot be reached from the entry topic: no chain of subscriptions and publications leads to it`, { nodeId: agent.id }, { agent: agent.id }));
+      problems.push(
+        problem(
+          'error',
+          ['agents', index],
+          'unreachable',
+          `agent "${agent.id}" cannot be reached from the entry topic: no chain of subscriptions and publications leads to it`,
+          { nodeId: agent.id },
+          { agent: agent.id },
+        ),
+      );
     }
     if (agent.kind !== 'terminator' && !publishes.has(agent.id)) {
-      problems.push(problem('warning', ['agents', index], 'no_publication', `agent "${agent.id}" publishes to no topic, so its results go nowhere`, { nodeId: agent.id }, { agent: agent.id }));
+      problems.push(
+        problem(
+          'warning',
+          ['agents', index],
+          'no_publication',
+          `agent "${agent.id}" publishes to no topic, so its results go nowhere`,
+          { nodeId: agent.id },
+          { agent: agent.id },
+        ),
+      );
     }
   }
 
   for (const { index, item: pub } of view.publications) {
     if (topicType.has(pub.topic) && receivers(pub.topic).length === 0 && !outputs.has(pub.topic)) {
-      problems.push(problem('warning', ['publications', index, 'topic'], 'no_subscriber', `publishes to topic "${pub.topic}", which no agent subscribes to and which is not an output, so messages there go nowhere`, { edgeId: pub.id }, { topic: pub.topic, agent: pub.agent }));
+      problems.push(
+        problem(
+          'warning',
+          ['publications', index, 'topic'],
+          'no_subscriber',
+          `publishes to topic "${pub.topic}", which no agent subscribes to and which is not an output, so messages there go nowhere`,
+          { edgeId: pub.id },
+          { topic: pub.topic, agent: pub.agent },
+        ),
+      );
     }
   }
 
   const publishedTopics = new Set(view.publications.map(({ item }) => item.topic));
   for (const { index, item: topic } of view.output) {
     if (topicType.has(topic) && !publishedTopics.has(topic) && topic !== view.entry) {
-      problems.push(problem('warning', ['output', index], 'output_unpublished', `no agent publishes to the output topic "${topic}", so the user never sees anything there`, { nodeId: topic }, { topic }));
+      problems.push(
+        problem(
+          'warning',
+          ['output', index],
+          'output_unpublished',
+          `no agent publishes to the output topic "${topic}", so the user never sees anything there`,
+          { nodeId: topic },
+          { topic },
+        ),
+      );
     }
   }
   return problems;

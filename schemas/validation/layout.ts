@@ -9,5 +9,14 @@ export function layoutProblems(view: GraphView): Problem[] {
       const kind = view.declared.get(id);
       return kind !== 'agent' && kind !== 'topic';
     })
-    .map((id) => problem('warning', ['layout', 'nodes', id], 'layout_unknown_node', `has a position for "${id}", which is not an agent or topic of this graph`, {}, { id }));
+    .map((id) =>
+      problem(
+        'warning',
+        ['layout', 'nodes', id],
+        'layout_unknown_node',
+        `has a position for "${id}", which is not an agent or topic of this graph`,
+        {},
+        { id },
+      ),
+    );
 }

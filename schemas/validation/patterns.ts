@@ -19,7 +19,17 @@ export function patternProblems(view: GraphView): Problem[] {
     agent.config.rules.forEach((rule, k) => {
       if (rule.match !== 'regex') return;
       const error = regexError(rule.value, rule.caseSensitive ? '' : 'i');
-      if (error) problems.push(problem('error', ['agents', index, 'config', 'rules', k, 'value'], 'invalid_regex', `is not a valid regular expression: ${error}`, { nodeId: agent.id }, { detail: error }));
+      if (error)
+        problems.push(
+          problem(
+            'error',
+            ['agents', index, 'config', 'rules', k, 'value'],
+            'invalid_regex',
+            `is not a valid regular expression: ${error}`,
+            { nodeId: agent.id },
+            { detail: error },
+          ),
+        );
     });
   }
   for (const { index, item: model } of view.models) {
@@ -27,7 +37,17 @@ export function patternProblems(view: GraphView): Problem[] {
     model.rules.forEach((rule, k) => {
       if (rule.match.regex === undefined) return;
       const error = regexError(rule.match.regex, 'i');
-      if (error) problems.push(problem('error', ['models', index, 'rules', k, 'match', 'regex'], 'invalid_regex', `is not a valid regular expression: ${error}`, {}, { detail: error }));
+      if (error)
+        problems.push(
+          problem(
+            'error',
+            ['models', index, 'rules', k, 'match', 'regex'],
+            'invalid_regex',
+            `is not a valid regular expression: ${error}`,
+            {},
+            { detail: error },
+          ),
+        );
     });
   }
   return problems;

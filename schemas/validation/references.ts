@@ -16,7 +16,9 @@ export function referenceProblems(view: GraphView): Problem[] {
     const message = actual
       ? `refers to "${id}", which is ${article(actual)}, not ${article(expected)}`
       : `refers to unknown ${expected} "${id}"`;
-    problems.push(problem('error', path, `unknown_${expected}`, message, marks, actual ? { id, actual, variant: 'kind' } : { id }));
+    problems.push(
+      problem('error', path, `unknown_${expected}`, message, marks, actual ? { id, actual, variant: 'kind' } : { id }),
+    );
   };
 
   for (const { index, item } of view.subscriptions) {

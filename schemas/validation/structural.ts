@@ -4,7 +4,15 @@ import { OpenAIModel, ScriptedModel, ScriptedRule } from '../models.ts';
 import { article, problem, type PathSegment, type Problem, type ProblemParams } from '../problem.ts';
 
 const describe = (v: unknown): string =>
-  v === undefined ? 'nothing' : v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
+  v === undefined
+    ? 'nothing'
+    : v === null
+      ? 'null'
+      : Array.isArray(v)
+        ? 'an array'
+        : typeof v === 'object'
+          ? 'an object'
+          : `${typeof v} ${JSON.stringify(v)}`;
 
 function valueAt(doc: unknown, path: readonly PathSegment[]): unknown {
   let v = doc;
@@ -28,18 +36,30 @@ export function marksFor(doc: unknown, path: readonly PathSegment[]): Pick<Probl
 
 const isDefaultMessage = (m: string) => /^(Invalid|Too (big|small)|Unrecognized)/.test(m);
 
-function plainMessage(issue: z.core.$ZodIssue, value: unknown): { code: string; message: string; params?: ProblemParams } {
+function plainMessage(
+  issue: z.core.$ZodIssue,
+  value: unknown,
+): { code: string; message: string; params?: ProblemParams } {
   const custom = !isDefaultMessage(issue.message);
   switch (issue.code) {
     case 'invalid_type': {
       const expected = issue.expected === 'int' ? 'whole number' : issue.expected;
-      if (value === undefined) return { code: 'required', message: `is required (${article(expected)})`, params: { expected } };
-      return { code: 'invalid_type', message: `must be ${article(expected)}, not ${describe(value)}`, params: { expected, actual: describe(value) } };
+      if (value === undefined)
+        return { code: 'required', message: `is required (${article(expected)})`, params: { expected } };
+      return {
+        code: 'invalid_type',
+        message: `must be ${article(expected)}, not ${describe(value)}`,
+        params: { expected, actual: describe(value) },
+      };
     }
     case 'invalid_key': {
       const inner = issue.issues[0]?.message;
       const key = issue.path[issue.path.length - 1];
-      return { code: 'invalid_key', message: `the key ${JSON.stringify(String(key))} is not allowed${inner && !isDefaultMessage(inner) ? `: it ${inner}` : ''}`, params: { key: String(key) } };
+      return {
+        code: 'invalid_key',
+        message: `the key ${JSON.stringify(String(key))} is not allowed${inner && !isDefaultMessage(inner) ? `: it ${inner}` : ''}`,
+        params: { key: String(key) },
+      };
     }
     case 'invalid_union': {
       const options = (issue as { options?: unknown[] }).options;
@@ -47,17 +67,33 @@ function plainMessage(issue: z.core.$ZodIssue, value: unknown): { code: string; 
         const list = options.map((o) => JSON.stringify(o)).join(', ');
         return value === undefined
           ? { code: 'required', message: `is required (one of ${list})`, params: { expected: list } }
-          : { code: 'invalid_value', message: `${describe(value)} is not one of ${list}`, params: { allowed: list, actual: describe(value) } };
+          : {
+              code: 'invalid_value',
+              message: `${describe(value)} is not one of ${list}`,
+              params: { allowed: list, actual: describe(value) },
+            };
       }
-      return { code: 'invalid_union', message: `does not match any allowed shape (${describe(value)})`, params: { actual: describe(value) } };
+      return {
+        code: 'invalid_union',
+        message: `does not match any allowed shape (${describe(value)})`,
+        params: { actual: describe(value) },
+      };
     }
     case 'invalid_value': {
       const list = issue.values.map((o) => JSON.stringify(o)).join(', ');
-      return { code: 'invalid_value', message: issue.values.length === 1 ? `must be ${list}, not ${describe(value)}` : `must be one of ${list}, not ${describe(value)}`, params: { allowed: list, actual: describe(value) } };
+      return {
+        code: 'invalid_value',
+        message:
+          issue.values.length === 1
+            ? `must be ${list}, not ${describe(value)}`
+            : `must be one of ${list}, not ${describe(value)}`,
+        params: { allowed: list, actual: describe(value) },
+      };
     }
     case 'too_big':
     case 'too_small': {
-      if (custom) return { code: issue.code, message: issue.message, params: { detail: issue.message, variant: 'detail' } };
+      if (custom)
+        return { code: issue.code, message: issue.message, params: { detail: issue.message, variant: 'detail' } };
       const bound = issue.code === 'too_big' ? 'at most' : 'at least';
       const limit = Number(issue.code === 'too_big' ? issue.maximum : issue.minimum);
       if (issue.code === 'too_small' && limit === 1 && (issue.origin === 'string' || issue.origin === 'array')) {
@@ -65,11 +101,20 @@ function plainMessage(issue: z.core.$ZodIssue, value: unknown): { code: string; 
       }
       const noun = issue.origin === 'array' ? ' item' : issue.origin === 'string' ? ' character' : '';
       const unit = noun && limit !== 1 ? `${noun}s` : noun;
-      return { code: issue.code, message: `must be ${bound} ${limit}${unit}`, params: { limit, ...(noun ? { variant: issue.origin as string } : {}) } };
+      return {
+        code: issue.code,
+        message: `must be ${bound} ${limit}${unit}`,
+        params: { limit, ...(noun ? { variant: issue.origin as string } : {}) },
+      };
     }
     case 'invalid_format':
-      if (custom) return { code: 'invalid_format', message: issue.message, params: { detail: issue.message, variant: 'detail' } };
-      return { code: 'invalid_format', message: `must be a valid ${issue.format === 'url' ? 'URL' : issue.format}`, params: { format: issue.format === 'url' ? 'URL' : issue.format } };
+      if (custom)
+        return { code: 'invalid_format', message: issue.message, params: { detail: issue.message, variant: 'detail' } };
+      return {
+        code: 'invalid_format',
+        message: `must be a valid ${issue.format === 'url' ? 'URL' : issue.format}`,
+        params: { format: issue.format === 'url' ? 'URL' : issue.format },
+      };
     default:
       return { code: issue.code, message: issue.message, params: { detail: issue.message } };
   }
@@ -82,7 +127,11 @@ export function structuralProblems(error: z.ZodError, doc: unknown): Problem[] {
     const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) as PathSegment[];
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        problems.push(problem('error', [...path, key], 'unknown_field', `"${key}" is not a known field here`, marksFor(doc, path), { key }));
+        problems.push(
+          problem('error', [...path, key], 'unknown_field', `"${key}" is not a known field here`, marksFor(doc, path), {
+            key,
+          }),
+        );
       }
       continue;
     }
@@ -114,8 +163,19 @@ export function droppedFieldProblems(doc: unknown): Problem[] {
     if (!isObject(value)) return;
     for (const key of Object.keys(value)) {
       if (allowed.has(key)) continue;
-      const secret = /(api[-_]?key|secret|password|token)$/i.test(key) ? '; secrets belong in the runner config, named by "credential"' : '';
-      problems.push(problem('warning', [...path, key], 'unknown_field', `"${key}" is not a field of ${what} and is dropped${secret}`, marksFor(doc, path), { key, variant: secret ? 'secret' : 'dropped' }));
+      const secret = /(api[-_]?key|secret|password|token)$/i.test(key)
+        ? '; secrets belong in the runner config, named by "credential"'
+        : '';
+      problems.push(
+        problem(
+          'warning',
+          [...path, key],
+          'unknown_field',
+          `"${key}" is not a field of ${what} and is dropped${secret}`,
+          marksFor(doc, path),
+          { key, variant: secret ? 'secret' : 'dropped' },
+        ),
+      );
     }
   };
   const list = (path: PathSegment[]) => {

@@ -11,7 +11,10 @@ const DIST_INDEX = join(ROOT, 'dist/designer/index.html');
 /** Debian's Chromium, installed with apt the first time a suite needs it. */
 export function ensureChromium(): void {
   if (existsSync(CHROMIUM)) return;
-  execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium', { stdio: 'inherit', timeout: 600_000 });
+  execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium', {
+    stdio: 'inherit',
+    timeout: 600_000,
+  });
 }
 
 function newestMtime(dir: string): number {
@@ -28,7 +31,12 @@ export function ensureDesignerBuilt(): void {
   const sources = Math.max(newestMtime(join(ROOT, 'designer')), newestMtime(join(ROOT, 'schemas')));
   if (existsSync(DIST_INDEX) && statSync(DIST_INDEX).mtimeMs >= sources) return;
   // vitest sets NODE_ENV=test, which would make Vite bundle React's slow development build.
-  execSync('npx vite build --logLevel warn', { cwd: ROOT, stdio: 'inherit', timeout: 300_000, env: { ...process.env, NODE_ENV: 'production' } });
+  execSync('npx vite build --logLevel warn', {
+    cwd: ROOT,
+    stdio: 'inherit',
+    timeout: 300_000,
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
 }
 
 export type Browser = { context: BrowserContext; close(): Promise<void> };

@@ -9,7 +9,11 @@ import type { ConfigInput } from '../../runner/config.ts';
  * A runner serving the built designer and one Chromium page for a test file's tests: started
  * before them, closed after them. Read the fields inside tests or hooks, once they are set.
  */
-export function designerPage(config: () => ConfigInput = () => ({})): { readonly runner: TestRunner; readonly browser: Browser; readonly page: Page } {
+export function designerPage(config: () => ConfigInput = () => ({})): {
+  readonly runner: TestRunner;
+  readonly browser: Browser;
+  readonly page: Page;
+} {
   let runner: TestRunner | undefined;
   let browser: Browser | undefined;
   let page: Page | undefined;
@@ -48,5 +52,8 @@ export function screenshotOnFailure(ctx: TestContext, file: string, of: () => Pa
 /** The page as it is now, to test-output/browser-<file><test name>.png. */
 export async function screenshot(ctx: TestContext, file: string, page: Page): Promise<void> {
   mkdirSync('test-output', { recursive: true });
-  await page.screenshot({ path: `test-output/browser-${file}${ctx.task.name.replace(/\W+/g, '-')}.png`, fullPage: true });
+  await page.screenshot({
+    path: `test-output/browser-${file}${ctx.task.name.replace(/\W+/g, '-')}.png`,
+    fullPage: true,
+  });
 }

@@ -36,7 +36,9 @@ async function connect(from: string, to: string) {
 }
 
 async function dropFromPalette(item: string, at: { x: number; y: number }) {
-  await page.dragAndDrop(`[data-testid=palette-${item}]`, '[data-testid=canvas] .react-flow__pane', { targetPosition: at });
+  await page.dragAndDrop(`[data-testid=palette-${item}]`, '[data-testid=canvas] .react-flow__pane', {
+    targetPosition: at,
+  });
 }
 
 const edgeCount = () => page.locator('.react-flow__edge').count();
@@ -61,15 +63,21 @@ describe('designer in Chromium against the real runner', () => {
     await connect('[data-testid=node-topic-topic]', '[data-testid=node-agent-assistant_2]');
     await connect('[data-testid=node-agent-assistant_2]', '[data-testid=node-topic-reply]');
     await expect.poll(edgeCount, POLL).toBe(4);
-    await expect.poll(() => page.locator('[data-testid=node-topic-topic] [data-testid=topic-subscribers]').textContent(), POLL).toBe('1 subscriber');
+    await expect
+      .poll(() => page.locator('[data-testid=node-topic-topic] [data-testid=topic-subscribers]').textContent(), POLL)
+      .toBe('1 subscriber');
     await page.click('[data-testid=tab-problems]');
-    await expect.poll(() => page.locator('[data-testid=validation-panel]').textContent(), POLL).toContain('No problems');
+    await expect
+      .poll(() => page.locator('[data-testid=validation-panel]').textContent(), POLL)
+      .toContain('No problems');
   });
 
   it('refuses an agent → agent connection with a visible hint', async (ctx) => {
     screenshotOnFailure(ctx);
     await connect('[data-testid=node-agent-assistant]', '[data-testid=node-agent-assistant_2]');
-    await expect.poll(() => page.locator('[data-testid=connection-hint]').textContent(), POLL).toContain('agent → topic → agent');
+    await expect
+      .poll(() => page.locator('[data-testid=connection-hint]').textContent(), POLL)
+      .toContain('agent → topic → agent');
     expect(await edgeCount()).toBe(4);
   });
 
@@ -100,7 +108,8 @@ describe('designer in Chromium against the real runner', () => {
       const seen = ((window as unknown as { __pulsed: boolean }).__pulsed = false);
       void seen;
       new MutationObserver(() => {
-        if (document.querySelector('.react-flow__edge-path.pulse')) (window as unknown as { __pulsed: boolean }).__pulsed = true;
+        if (document.querySelector('.react-flow__edge-path.pulse'))
+          (window as unknown as { __pulsed: boolean }).__pulsed = true;
         if (document.querySelector('[data-working]')) (window as unknown as { __worked: boolean }).__worked = true;
       }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['class'], childList: true });
     });
@@ -115,8 +124,12 @@ describe('designer in Chromium against the real runner', () => {
     // Tokens arrived before the final message: the reply replaced a streaming line. (The page
     // renders once per frame, so a stream as fast as the scripted model's may never be painted.)
     expect(await reply.getAttribute('data-streamed')).toBe('true');
-    await expect.poll(() => page.evaluate(() => (window as unknown as { __pulsed: boolean }).__pulsed), POLL).toBe(true);
-    await expect.poll(() => page.evaluate(() => (window as unknown as { __worked: boolean }).__worked), POLL).toBe(true);
+    await expect
+      .poll(() => page.evaluate(() => (window as unknown as { __pulsed: boolean }).__pulsed), POLL)
+      .toBe(true);
+    await expect
+      .poll(() => page.evaluate(() => (window as unknown as { __worked: boolean }).__worked), POLL)
+      .toBe(true);
     await expect.poll(() => page.locator('[data-testid=turn-end]').count(), POLL).toBeGreaterThan(0);
   });
 
@@ -136,7 +149,9 @@ describe('designer in Chromium against the real runner', () => {
     await page.waitForSelector('[data-testid=node-agent-assistant_2]');
     const importedId = /#\/g\/(.+)$/.exec(page.url())![1]!;
 
-    const stored = (await (await fetch(`${runner.url}/api/graphs/${importedId}`)).json()) as { graph: Record<string, unknown> };
+    const stored = (await (await fetch(`${runner.url}/api/graphs/${importedId}`)).json()) as {
+      graph: Record<string, unknown>;
+    };
     const { manifest: _m, id: _exportedId, ...expected } = exported;
     const { id: _importedId, ...actual } = stored.graph;
     expect(actual).toEqual({ ...expected, name: `${GRAPH_NAME} (copy)` });
@@ -161,7 +176,10 @@ describe('designer in Chromium against the real runner', () => {
     await page.press('[data-testid=graph-name]', 'Enter');
     await page.click('[data-testid=save]');
     await expect.poll(() => page.locator('[data-testid=conflict]').textContent(), POLL).toContain('version 3');
-    const stored = (await (await fetch(`${runner.url}/api/graphs/${graphId}`)).json()) as { version: number; graph: { name: string } };
+    const stored = (await (await fetch(`${runner.url}/api/graphs/${graphId}`)).json()) as {
+      version: number;
+      graph: { name: string };
+    };
     expect(stored).toMatchObject({ version: 3, graph: { name: 'Renamed in another tab' } });
 
     // Loading their version replaces these edits in place.
@@ -209,8 +227,12 @@ describe('designer in Chromium against the real runner', () => {
     await page.fill('[data-testid=field-type]', 'finisher');
     await page.press('[data-testid=field-type]', 'Enter');
     await page.click('[data-testid=rerun-test]');
-    await expect.poll(() => page.locator('[data-testid=test-diverged]').textContent(), POLL).toContain('Diverges at step 2');
-    expect(await page.locator('[data-testid=test-diverged] tr.diverged').textContent()).toContain('finisher got: "[scripted stand-in, not an LLM] assistant got: "record me"');
+    await expect
+      .poll(() => page.locator('[data-testid=test-diverged]').textContent(), POLL)
+      .toContain('Diverges at step 2');
+    expect(await page.locator('[data-testid=test-diverged] tr.diverged').textContent()).toContain(
+      'finisher got: "[scripted stand-in, not an LLM] assistant got: "record me"',
+    );
   });
 
   it('replays a finished session on the canvas with a time slider', async (ctx) => {
@@ -244,10 +266,16 @@ describe('designer in Chromium against the real runner', () => {
     await page.fill('[data-testid=graph-search]', 'renamed in another tab');
     const cards = page.locator('[data-testid=graph-card]');
     await expect.poll(() => cards.count(), POLL).toBe(1);
-    await cards.first().getByRole('button', { name: /^Duplicate/ }).click();
+    await cards
+      .first()
+      .getByRole('button', { name: /^Duplicate/ })
+      .click();
     await expect.poll(() => cards.count(), POLL).toBe(2);
     page.once('dialog', (dialog) => void dialog.accept());
-    await page.locator(`[data-testid=graph-card][data-graph-id="${graphId}"]`).getByRole('button', { name: /^Delete/ }).click();
+    await page
+      .locator(`[data-testid=graph-card][data-graph-id="${graphId}"]`)
+      .getByRole('button', { name: /^Delete/ })
+      .click();
     await expect.poll(() => cards.count(), POLL).toBe(1);
     expect(await cards.first().getAttribute('data-graph-id')).toBe(`${graphId}-copy`);
   });

@@ -5,7 +5,6 @@ import { newGraph } from '../../designer/src/model/newGraph.ts';
 import { v0Sketch } from '../../schemas/fixtures.ts';
 import type { TestRunner } from './runner.ts';
 
-
 const opened = designerPage();
 let runner: TestRunner;
 let page: Page;
@@ -22,11 +21,21 @@ const CONTROLS = 'button, input, select, textarea, a[href], [tabindex]:not([tabi
 /** Controls a person can see and use: shown, enabled, not inside a hidden panel. */
 function usableControls(selector: string): Promise<string[]> {
   return page.evaluate((selector) => {
-    const describe = (el: Element) => el.getAttribute('data-testid') ?? `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}[${el.getAttribute('aria-label') ?? el.textContent?.trim().slice(0, 20)}]`;
-    return [...document.querySelectorAll(selector)]
-      // Inactive tabs leave the Tab order on purpose (WAI-ARIA tabs): the arrow keys reach them.
-      .filter((el) => (el as HTMLElement).checkVisibility?.() && !(el as HTMLButtonElement).disabled && el.getAttribute('aria-hidden') !== 'true' && !el.matches('[role=tab][tabindex="-1"]'))
-      .map(describe);
+    const describe = (el: Element) =>
+      el.getAttribute('data-testid') ??
+      `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}[${el.getAttribute('aria-label') ?? el.textContent?.trim().slice(0, 20)}]`;
+    return (
+      [...document.querySelectorAll(selector)]
+        // Inactive tabs leave the Tab order on purpose (WAI-ARIA tabs): the arrow keys reach them.
+        .filter(
+          (el) =>
+            (el as HTMLElement).checkVisibility?.() &&
+            !(el as HTMLButtonElement).disabled &&
+            el.getAttribute('aria-hidden') !== 'true' &&
+            !el.matches('[role=tab][tabindex="-1"]'),
+        )
+        .map(describe)
+    );
   }, selector);
 }
 
@@ -45,10 +54,16 @@ describe('editing without a pointer, and the basics around it', () => {
 
     // The new agent is wired to nothing: the problems are listed and marked on it.
     await page.click('[data-testid=tab-problems]');
-    await expect.poll(() => page.locator('[data-testid=validation-panel] .problem.error').count(), POLL).toBeGreaterThan(0);
-    expect(await page.locator('.agent-node.mark-error, .agent-node.mark-warning, .topic-node.mark-error').count()).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.locator('[data-testid=validation-panel] .problem.error').count(), POLL)
+      .toBeGreaterThan(0);
+    expect(
+      await page.locator('.agent-node.mark-error, .agent-node.mark-warning, .topic-node.mark-error').count(),
+    ).toBeGreaterThan(0);
     await page.click('[data-testid=save]');
-    await expect.poll(() => page.locator('[data-testid=save-status]').textContent(), POLL).toMatch(/^Saved · v\d+ · draft$/);
+    await expect
+      .poll(() => page.locator('[data-testid=save-status]').textContent(), POLL)
+      .toMatch(/^Saved · v\d+ · draft$/);
     expect(await page.locator('[data-testid=start-session]').isDisabled()).toBe(true);
     expect(await page.locator('[data-testid=not-runnable]').isVisible()).toBe(true);
 
@@ -69,10 +84,16 @@ describe('editing without a pointer, and the basics around it', () => {
     await page.selectOption('[data-testid=connect-publish]', { label: '#reply' });
     await expect.poll(() => page.locator('.react-flow__edge').count(), POLL).toBe(2);
     await page.click('[data-testid=tab-problems]');
-    await expect.poll(() => page.locator('[data-testid=validation-panel]').textContent(), POLL).toContain('No problems');
+    await expect
+      .poll(() => page.locator('[data-testid=validation-panel]').textContent(), POLL)
+      .toContain('No problems');
     expect(await page.locator('.mark-error').count()).toBe(0);
-    expect(await page.locator('[data-testid=node-agent-assistant] [data-testid=node-model]').textContent()).toContain('scripted');
-    expect(await page.locator('[data-testid=node-topic-user_input] [data-testid=topic-subscribers]').textContent()).toBe('1 subscriber');
+    expect(await page.locator('[data-testid=node-agent-assistant] [data-testid=node-model]').textContent()).toContain(
+      'scripted',
+    );
+    expect(
+      await page.locator('[data-testid=node-topic-user_input] [data-testid=topic-subscribers]').textContent(),
+    ).toBe('1 subscriber');
     expect(await page.locator('[data-testid=start-session]').isDisabled()).toBe(false);
   });
 
@@ -103,7 +124,17 @@ describe('editing without a pointer, and the basics around it', () => {
     // Nodes off screen are not rendered at all (onlyRenderVisibleElements): all three must be there, inside.
     const inside = async () => {
       const boxes = await Promise.all((await page.locator('.react-flow__node').all()).map((n) => n.boundingBox()));
-      return boxes.length === 3 && boxes.every((b) => b && b.x >= canvas.x && b.y >= canvas.y && b.x + b.width <= canvas.x + canvas.width && b.y + b.height <= canvas.y + canvas.height);
+      return (
+        boxes.length === 3 &&
+        boxes.every(
+          (b) =>
+            b &&
+            b.x >= canvas.x &&
+            b.y >= canvas.y &&
+            b.x + b.width <= canvas.x + canvas.width &&
+            b.y + b.height <= canvas.y + canvas.height,
+        )
+      );
     };
     // Pan the whole graph off to the right, past the canvas edge.
     await page.mouse.move(canvas.x + 20, canvas.y + 20);
@@ -129,7 +160,8 @@ describe('editing without a pointer, and the basics around it', () => {
     await expect.poll(() => page.locator('[data-testid=tab-run]').textContent(), POLL).toBe('运行');
     expect(await page.locator('[data-testid=node-topic-reply]').textContent()).toContain('主题');
     expect(await page.locator('[data-testid=undo]').getAttribute('aria-label')).toBe('撤销');
-    const edgeLabels = () => page.locator('.react-flow__edge').evaluateAll((edges) => edges.map((e) => e.getAttribute('aria-label')).sort());
+    const edgeLabels = () =>
+      page.locator('.react-flow__edge').evaluateAll((edges) => edges.map((e) => e.getAttribute('aria-label')).sort());
     expect(await edgeLabels()).toEqual(['#user_input 投递给 assistant', 'assistant 发布到 #reply']);
     await page.selectOption('[data-testid=language]', 'en');
     await expect.poll(() => page.locator('[data-testid=tab-run]').textContent(), POLL).toBe('Run');
@@ -200,7 +232,10 @@ describe('editing without a pointer, and the basics around it', () => {
       const id = await page.evaluate(() => {
         const el = document.activeElement;
         if (!el || el === document.body) return undefined;
-        return el.getAttribute('data-testid') ?? `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}[${el.getAttribute('aria-label') ?? el.textContent?.trim().slice(0, 20)}]`;
+        return (
+          el.getAttribute('data-testid') ??
+          `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}[${el.getAttribute('aria-label') ?? el.textContent?.trim().slice(0, 20)}]`
+        );
       });
       if (id) reached.add(id);
     }
@@ -222,11 +257,18 @@ describe('editing without a pointer, and the basics around it', () => {
     const v0 = v0Sketch('Old sketch from a file', 'missing-model');
     await page.goto(`${runner.url}/#/`);
     await page.click('[data-testid=import-open]');
-    await page.setInputFiles('[data-testid=import-file]', { name: 'old.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(v0)) });
+    await page.setInputFiles('[data-testid=import-file]', {
+      name: 'old.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(v0)),
+    });
     const result = page.locator('[data-testid=import-result]');
     await expect.poll(() => result.textContent(), POLL).toContain('Old sketch from a file');
     const problems = await page.locator('[data-testid=import-problems] li').allTextContents();
-    expect(problems).toEqual([expect.stringContaining('upgraded from version 0'), expect.stringContaining('unknown model "missing-model"')]);
+    expect(problems).toEqual([
+      expect.stringContaining('upgraded from version 0'),
+      expect.stringContaining('unknown model "missing-model"'),
+    ]);
     await page.click('[data-testid=import-confirm]');
     await page.waitForSelector('[data-testid=node-agent-bot]');
     expect(await page.locator('.agent-node.mark-error').count()).toBe(1);
@@ -244,7 +286,9 @@ describe('editing without a pointer, and the basics around it', () => {
     try {
       await page.click('.react-flow__pane', { position: { x: 20, y: 20 } });
       await page.keyboard.press((await page.locator('[data-testid=palette-topic] kbd').textContent())!);
-      await expect.poll(() => page.locator('[data-testid=save-status]').textContent(), POLL).toMatch(/^Unsaved changes/);
+      await expect
+        .poll(() => page.locator('[data-testid=save-status]').textContent(), POLL)
+        .toMatch(/^Unsaved changes/);
       const here = page.url();
 
       await page.click('[data-testid=back]');

@@ -18,7 +18,10 @@ beforeAll(() => {
   page.on('console', (m) => m.type() === 'error' && troubles.push(`console: ${m.text()}`));
   page.on('pageerror', (e) => troubles.push(`page error: ${e.message}`));
   page.on('requestfailed', (r) => troubles.push(`failed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
-  page.on('response', (r) => r.status() >= 400 && troubles.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`));
+  page.on(
+    'response',
+    (r) => r.status() >= 400 && troubles.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`),
+  );
 });
 afterAll(() => page?.removeAllListeners());
 const screenshotOnFailure = (ctx: TestContext) => shoot(ctx, 'first-hour-', () => page);
@@ -32,7 +35,10 @@ const language = async (code: 'en' | 'zh') => {
 async function offCentre(testId: string): Promise<number> {
   const node = (await page.locator(`[data-testid=${testId}]`).boundingBox())!;
   const canvas = (await page.locator('[data-testid=canvas]').boundingBox())!;
-  return Math.hypot(node.x + node.width / 2 - (canvas.x + canvas.width / 2), node.y + node.height / 2 - (canvas.y + canvas.height / 2));
+  return Math.hypot(
+    node.x + node.width / 2 - (canvas.x + canvas.width / 2),
+    node.y + node.height / 2 - (canvas.y + canvas.height / 2),
+  );
 }
 
 describe('a builder’s first hour', () => {
@@ -99,14 +105,20 @@ describe('a builder’s first hour', () => {
 
     await page.click('[data-testid=tab-problems]');
     const problem = page.locator('[data-testid=problem-no_publication]');
-    await expect.poll(() => problem.locator('[data-testid=problem-text]').textContent(), POLL).toBe('Billing helper publishes to no topic, so its results go nowhere');
+    await expect
+      .poll(() => problem.locator('[data-testid=problem-text]').textContent(), POLL)
+      .toBe('Billing helper publishes to no topic, so its results go nowhere');
     expect(await problem.locator('[data-testid=problem-node] strong').textContent()).toBe('Billing helper');
     expect(await problem.locator('[data-testid=problem-node] small').textContent()).toMatch(/^assistant · a_/);
     await snap('problems-en');
 
     await language('zh');
-    await expect.poll(() => problem.locator('[data-testid=problem-text]').textContent(), POLL).toBe('Billing helper 不发布到任何主题，其结果无处可去');
-    expect(await page.locator('[data-testid=problem-entry_unsubscribed] [data-testid=problem-text]').textContent()).toBe('没有智能体订阅入口主题 user_input，用户的消息无处可去');
+    await expect
+      .poll(() => problem.locator('[data-testid=problem-text]').textContent(), POLL)
+      .toBe('Billing helper 不发布到任何主题，其结果无处可去');
+    expect(
+      await page.locator('[data-testid=problem-entry_unsubscribed] [data-testid=problem-text]').textContent(),
+    ).toBe('没有智能体订阅入口主题 user_input，用户的消息无处可去');
     await snap('problems-zh');
     await page.click('[data-testid=tab-models]');
     await page.click('[data-testid=model-open-scripted]');
@@ -121,7 +133,9 @@ describe('a builder’s first hour', () => {
     await page.click('.react-flow__pane', { position: { x: 20, y: 20 } });
     for (let i = 0; i < 3; i++) await page.keyboard.press('1');
     await expect.poll(() => page.locator('.agent-node').count(), POLL).toBe(4);
-    const boxes = await page.locator('.react-flow__node').evaluateAll((nodes) => nodes.map((n) => n.getBoundingClientRect().toJSON() as DOMRect));
+    const boxes = await page
+      .locator('.react-flow__node')
+      .evaluateAll((nodes) => nodes.map((n) => n.getBoundingClientRect().toJSON() as DOMRect));
     for (let i = 0; i < boxes.length; i++) {
       for (let j = i + 1; j < boxes.length; j++) {
         const [a, b] = [boxes[i]!, boxes[j]!];
@@ -140,7 +154,10 @@ describe('a builder’s first hour', () => {
   it('asks what to do when an imported file’s id is stored: a new version of it, or a copy', async (ctx) => {
     screenshotOnFailure(ctx);
     const graphId = /#\/g\/(.+)$/.exec(page.url())![1]!;
-    const stored = (await (await fetch(`${runner.url}/api/graphs/${graphId}`)).json()) as { version: number; graph: Record<string, unknown> };
+    const stored = (await (await fetch(`${runner.url}/api/graphs/${graphId}`)).json()) as {
+      version: number;
+      graph: Record<string, unknown>;
+    };
     const file = JSON.stringify({ ...stored.graph, description: 'edited elsewhere' });
 
     await page.click('[data-testid=import-open]');
@@ -151,12 +168,24 @@ describe('a builder’s first hour', () => {
     await snap('import-clash-zh');
     await language('en');
     await snap('import-clash-en');
-    expect(await page.locator('[data-testid=import-as-version]').textContent()).toBe(`Save as version ${stored.version + 1} of it`);
+    expect(await page.locator('[data-testid=import-as-version]').textContent()).toBe(
+      `Save as version ${stored.version + 1} of it`,
+    );
     await page.click('[data-testid=import-as-version]');
-    await expect.poll(async () => ((await (await fetch(`${runner.url}/api/graphs/${graphId}`)).json()) as { version: number }).version, POLL).toBe(stored.version + 1);
-    const after = (await (await fetch(`${runner.url}/api/graphs/${graphId}`)).json()) as { graph: { description: string } };
+    await expect
+      .poll(
+        async () =>
+          ((await (await fetch(`${runner.url}/api/graphs/${graphId}`)).json()) as { version: number }).version,
+        POLL,
+      )
+      .toBe(stored.version + 1);
+    const after = (await (await fetch(`${runner.url}/api/graphs/${graphId}`)).json()) as {
+      graph: { description: string };
+    };
     expect(after.graph.description).toBe('edited elsewhere');
-    const { graphs } = (await (await fetch(`${runner.url}/api/graphs`)).json()) as { graphs: { id: string; name: string }[] };
+    const { graphs } = (await (await fetch(`${runner.url}/api/graphs`)).json()) as {
+      graphs: { id: string; name: string }[];
+    };
     expect(graphs.filter((g) => g.name.includes('(copy)'))).toEqual([]);
   });
 
@@ -165,9 +194,13 @@ describe('a builder’s first hour', () => {
     await page.click('[data-testid=back]');
     const cards = page.locator('[data-testid=graph-card]');
     await expect.poll(() => cards.count(), POLL).toBe(2);
-    expect(await page.locator('[data-testid=graph-card] [data-testid=graph-thumbnail] rect').count()).toBeGreaterThan(6);
+    expect(await page.locator('[data-testid=graph-card] [data-testid=graph-thumbnail] rect').count()).toBeGreaterThan(
+      6,
+    );
     await page.selectOption('[data-testid=graph-sort]', 'name');
-    expect(await cards.locator('.card-title').allTextContents()).toEqual(['Customer support', 'Untitled graph'].sort((a, b) => a.localeCompare(b)));
+    expect(await cards.locator('.card-title').allTextContents()).toEqual(
+      ['Customer support', 'Untitled graph'].sort((a, b) => a.localeCompare(b)),
+    );
     await page.selectOption('[data-testid=graph-sort]', 'agents');
     const metas = await cards.locator('.card-meta').allTextContents();
     const agents = metas.map((m) => Number(/^(\d+) agents? · \d+ topics?/.exec(m)![1]));

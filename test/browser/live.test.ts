@@ -4,7 +4,6 @@ import { designerPage, POLL, screenshot, screenshotOnFailure as shoot } from './
 import type { TestRunner } from './runner.ts';
 import type { Browser } from './chromium.ts';
 
-
 const opened = designerPage();
 let runner: TestRunner;
 let browser: Browser;
@@ -58,16 +57,22 @@ describe('running the human-approval example live from the canvas', () => {
     graphUrl = page.url();
 
     a = await startAndSend('dark mode');
-    await expect.poll(() => a.chat.locator('[data-testid=input-request]').textContent(), POLL).toContain('Approve this draft?');
+    await expect
+      .poll(() => a.chat.locator('[data-testid=input-request]').textContent(), POLL)
+      .toContain('Approve this draft?');
     b = await startAndSend('offline sync');
-    await expect.poll(() => b.chat.locator('[data-testid=input-request]').textContent(), POLL).toContain('Approve this draft?');
+    await expect
+      .poll(() => b.chat.locator('[data-testid=input-request]').textContent(), POLL)
+      .toContain('Approve this draft?');
     expect(a.id).not.toBe(b.id);
 
     expect(await texts(a.chat, 'msg-user')).toEqual(['dark mode']);
     expect(await texts(b.chat, 'msg-user')).toEqual(['offline sync']);
     expect(await texts(a.chat, 'msg-output')).toEqual([expect.stringContaining('"dark mode" is now available')]);
     expect(await texts(b.chat, 'msg-output')).toEqual([expect.stringContaining('"offline sync" is now available')]);
-    await expect.poll(() => a.chat.locator('[data-testid=session-state]').textContent(), POLL).toBe('waiting for input');
+    await expect
+      .poll(() => a.chat.locator('[data-testid=session-state]').textContent(), POLL)
+      .toBe('waiting for input');
   });
 
   it('lists every message in the trace, filtered by session, sender and text', async (ctx) => {
@@ -83,11 +88,15 @@ describe('running the human-approval example live from the canvas', () => {
     // The drafter's messages, and the user's messages delivered to it.
     expect(await page.locator('[data-testid=trace-row][data-sender=drafter]').count()).toBe(2);
     await page.fill('[data-testid=trace-filter-text]', 'OFFLINE');
-    expect(await page.locator('[data-testid=trace-row][data-sender=drafter] .trace-content').allTextContents()).toEqual([expect.stringContaining('"offline sync" is now available')]);
+    expect(await page.locator('[data-testid=trace-row][data-sender=drafter] .trace-content').allTextContents()).toEqual(
+      [expect.stringContaining('"offline sync" is now available')],
+    );
     const route = await page.locator('[data-testid=trace-row][data-sender=drafter] .trace-route').textContent();
     // Topics by their labels too, the type name in the tooltip.
     expect(route).toContain('#Draft');
-    expect(await page.locator('[data-testid=trace-row][data-sender=drafter] .trace-topic').getAttribute('title')).toBe('approval.draft');
+    expect(await page.locator('[data-testid=trace-row][data-sender=drafter] .trace-topic').getAttribute('title')).toBe(
+      'approval.draft',
+    );
     // Recipients by their labels, as on the canvas.
     expect(route).toContain('Reviewer (you)');
     await page.fill('[data-testid=trace-filter-text]', '');
@@ -123,7 +132,9 @@ describe('running the human-approval example live from the canvas', () => {
     await page.click('[data-testid=tab-run]');
     await a.chat.locator('[data-testid=input-answer]').fill('approve');
     await a.chat.locator('[data-testid=input-answer]').press('Enter');
-    await expect.poll(() => texts(a.chat, 'msg-output'), POLL).toEqual([expect.stringContaining('"dark mode" is now available'), expect.stringContaining('Published:')]);
+    await expect
+      .poll(() => texts(a.chat, 'msg-output'), POLL)
+      .toEqual([expect.stringContaining('"dark mode" is now available'), expect.stringContaining('Published:')]);
     await expect.poll(() => texts(a.chat, 'turn-end'), POLL).toEqual(['Turn ended (completed)']);
     expect(await a.chat.locator('[data-testid=input-request]').count()).toBe(0);
     // The other session is still waiting for its reviewer.
@@ -145,7 +156,10 @@ describe('running the human-approval example live from the canvas', () => {
   it('attaches another tab to a session: its transcript so far, then live events in both tabs', async (ctx) => {
     const { theirs } = await attachInAnotherTab(ctx);
     await expect.poll(() => texts(theirs, 'msg-user'), POLL).toEqual(['dark mode']);
-    expect(await texts(theirs, 'msg-output')).toEqual([expect.stringContaining('"dark mode" is now available'), expect.stringContaining('Published:')]);
+    expect(await texts(theirs, 'msg-output')).toEqual([
+      expect.stringContaining('"dark mode" is now available'),
+      expect.stringContaining('Published:'),
+    ]);
     expect(await theirs.locator('[data-testid=turn-end]').count()).toBe(1);
     expect(await theirs.locator('[data-testid=session-state]').textContent()).toBe('idle');
 
@@ -158,9 +172,13 @@ describe('running the human-approval example live from the canvas', () => {
 
   it('attaches a tab while the session waits for input: the prompt is shown there, and answering it there ends the turn in both tabs', async (ctx) => {
     // The request was asked before this tab existed: only the join's answer can bring it.
-    await expect.poll(() => a.chat.locator('[data-testid=session-state]').textContent(), POLL).toBe('waiting for input');
+    await expect
+      .poll(() => a.chat.locator('[data-testid=session-state]').textContent(), POLL)
+      .toBe('waiting for input');
     const { theirs } = await attachInAnotherTab(ctx);
-    await expect.poll(() => theirs.locator('[data-testid=input-request]').textContent(), POLL).toContain('Approve this draft?');
+    await expect
+      .poll(() => theirs.locator('[data-testid=input-request]').textContent(), POLL)
+      .toContain('Approve this draft?');
     expect(await theirs.locator('[data-testid=input-request]').count()).toBe(1);
     expect(await texts(theirs, 'msg-user')).toEqual(['dark mode', 'one more']);
     expect(await theirs.locator('[data-testid=session-state]').textContent()).toBe('waiting for input');
@@ -175,8 +193,12 @@ describe('running the human-approval example live from the canvas', () => {
     ];
     await expect.poll(() => texts(theirs, 'msg-output'), POLL).toEqual(replies);
     await expect.poll(() => texts(a.chat, 'msg-output'), POLL).toEqual(replies);
-    await expect.poll(() => texts(theirs, 'turn-end'), POLL).toEqual(['Turn ended while this tab was not connected', 'Turn ended (completed)']);
-    await expect.poll(() => texts(a.chat, 'turn-end'), POLL).toEqual(['Turn ended (completed)', 'Turn ended (completed)']);
+    await expect
+      .poll(() => texts(theirs, 'turn-end'), POLL)
+      .toEqual(['Turn ended while this tab was not connected', 'Turn ended (completed)']);
+    await expect
+      .poll(() => texts(a.chat, 'turn-end'), POLL)
+      .toEqual(['Turn ended (completed)', 'Turn ended (completed)']);
     expect(await theirs.locator('[data-testid=input-request]').count()).toBe(0);
     // The first tab heard the question but not the answer: the turn's end closes it there.
     expect(await a.chat.locator('[data-testid=input-request]').count()).toBe(0);

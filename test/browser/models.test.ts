@@ -12,7 +12,9 @@ beforeAll(async () => {
 afterAll(() => fake?.close());
 
 // The runner holds two credentials for the local tenant: one the fake server takes, one it refuses.
-const opened = designerPage(() => ({ tenants: { local: { credentials: { 'fake-right': KEY, 'fake-wrong': 'sk-wrong' } } } }));
+const opened = designerPage(() => ({
+  tenants: { local: { credentials: { 'fake-right': KEY, 'fake-wrong': 'sk-wrong' } } },
+}));
 let runner: TestRunner;
 let page: Page;
 beforeAll(() => {
@@ -29,7 +31,9 @@ describe('models set in forms', () => {
     await page.click('.react-flow__pane', { position: { x: 20, y: 20 } });
     await page.keyboard.press('1');
     await page.waitForSelector('[data-testid=node-agent-assistant] [data-testid=scripted-badge]');
-    expect(await page.locator('[data-testid=node-agent-assistant] [data-testid=scripted-badge]').textContent()).toBe('offline · scripted');
+    expect(await page.locator('[data-testid=node-agent-assistant] [data-testid=scripted-badge]').textContent()).toBe(
+      'offline · scripted',
+    );
 
     // Wire input → assistant → output by the inspector's pickers, then run one turn.
     await page.click('[data-testid=node-agent-assistant]');
@@ -40,7 +44,9 @@ describe('models set in forms', () => {
     await chat.locator('[data-testid=scripted-badge]').waitFor();
     await page.fill('[data-testid=chat-input]', 'what is 2+2?');
     await page.click('[data-testid=chat-send]');
-    await expect.poll(() => chat.textContent(), POLL).toContain('[scripted stand-in, not an LLM] assistant got: "what is 2+2?"');
+    await expect
+      .poll(() => chat.textContent(), POLL)
+      .toContain('[scripted stand-in, not an LLM] assistant got: "what is 2+2?"');
     expect(await chat.textContent()).toContain('Models panel');
   });
 

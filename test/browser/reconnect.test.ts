@@ -4,7 +4,6 @@ import { designerPage, POLL, screenshotOnFailure } from './designer-page.ts';
 import type { TestRunner } from './runner.ts';
 import type { Browser } from './chromium.ts';
 
-
 const opened = designerPage();
 let runner: TestRunner;
 let browser: Browser;
@@ -40,7 +39,9 @@ describe('designer after its socket reconnects', () => {
     const sessionId = (await chat.getAttribute('data-session'))!;
     await page.fill('[data-testid=chat-input]', 'hello there');
     await page.click('[data-testid=chat-send]');
-    await expect.poll(() => texts('msg-output'), POLL).toEqual([expect.stringContaining('I am the Switchboard greeter')]);
+    await expect
+      .poll(() => texts('msg-output'), POLL)
+      .toEqual([expect.stringContaining('I am the Switchboard greeter')]);
     // A reload would lose this mark: the catch-up has to happen in the same document.
     await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
 
@@ -59,13 +60,25 @@ describe('designer after its socket reconnects', () => {
 
     await browser.context.setOffline(false);
     await expect.poll(() => texts('msg-user'), POLL).toEqual(['hello there', 'sent while away']);
-    await expect.poll(() => texts('msg-output'), POLL).toEqual([expect.stringContaining('I am the Switchboard greeter'), expect.stringContaining('You said: sent while away')]);
+    await expect
+      .poll(() => texts('msg-output'), POLL)
+      .toEqual([
+        expect.stringContaining('I am the Switchboard greeter'),
+        expect.stringContaining('You said: sent while away'),
+      ]);
     expect(sockets.length).toBeGreaterThan(1);
     // That turn's turn_end was sent while the page was away: the rejoin ends it anyway, in place,
     // and nothing on the canvas is left working.
-    const lines = () => page.locator('[data-testid=chat] .chat-items > ol > li > *').evaluateAll((items) => items.map((line) => line.getAttribute('data-testid')));
-    await expect.poll(lines, POLL).toEqual(['msg-user', 'msg-output', 'turn-end', 'msg-user', 'msg-output', 'turn-end']);
-    expect(await page.locator('[data-testid=chat] [data-testid=turn-end]').last().textContent()).toBe('Turn ended while this tab was not connected');
+    const lines = () =>
+      page
+        .locator('[data-testid=chat] .chat-items > ol > li > *')
+        .evaluateAll((items) => items.map((line) => line.getAttribute('data-testid')));
+    await expect
+      .poll(lines, POLL)
+      .toEqual(['msg-user', 'msg-output', 'turn-end', 'msg-user', 'msg-output', 'turn-end']);
+    expect(await page.locator('[data-testid=chat] [data-testid=turn-end]').last().textContent()).toBe(
+      'Turn ended while this tab was not connected',
+    );
     expect(await page.locator('[data-testid=chat] [data-testid=session-state]').textContent()).toBe('idle');
     expect(await page.locator('[data-working]').count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
@@ -73,11 +86,13 @@ describe('designer after its socket reconnects', () => {
     // The reply to this one reaches the page only through the session's room.
     await page.fill('[data-testid=chat-input]', 'bye for now');
     await page.click('[data-testid=chat-send]');
-    await expect.poll(() => texts('msg-output'), POLL).toEqual([
-      expect.stringContaining('I am the Switchboard greeter'),
-      expect.stringContaining('You said: sent while away'),
-      expect.stringContaining('Goodbye, and thanks for trying Switchboard.'),
-    ]);
+    await expect
+      .poll(() => texts('msg-output'), POLL)
+      .toEqual([
+        expect.stringContaining('I am the Switchboard greeter'),
+        expect.stringContaining('You said: sent while away'),
+        expect.stringContaining('Goodbye, and thanks for trying Switchboard.'),
+      ]);
     expect(await texts('msg-user')).toEqual(['hello there', 'sent while away', 'bye for now']);
     await expect.poll(() => page.locator('[data-testid=chat] [data-testid=turn-end]').count(), POLL).toBe(3);
   });
@@ -92,7 +107,9 @@ describe('designer after its socket reconnects', () => {
     await dropSocket();
     expect((await fetch(`${runner.url}/api/sessions/${goneId}`, { method: 'DELETE' })).status).toBe(204);
     await browser.context.setOffline(false);
-    await expect.poll(() => gone.locator('[data-testid=chat-error]').textContent(), POLL).toContain('Could not rejoin this session after reconnecting');
+    await expect
+      .poll(() => gone.locator('[data-testid=chat-error]').textContent(), POLL)
+      .toContain('Could not rejoin this session after reconnecting');
     expect(await chats.first().locator('[data-testid=chat-error]').count()).toBe(0);
     // The first session was rejoined: it still answers live.
     await chats.first().locator('[data-testid=chat-input]').fill('still there?');

@@ -13,7 +13,9 @@ export type TestRunner = { url: string; close(): Promise<void> };
  */
 export async function startTestRunner(config: ConfigInput = {}): Promise<TestRunner> {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-browser-'));
-  const runner = await startRunner({ config: parseConfig({ ...config, port: 0, host: '127.0.0.1', dataDir, logLevel: 'error' }) });
+  const runner = await startRunner({
+    config: parseConfig({ ...config, port: 0, host: '127.0.0.1', dataDir, logLevel: 'error' }),
+  });
   return {
     url: runner.url,
     async close() {

@@ -17,9 +17,9 @@ describe('the session-start message in the designer', () => {
     await page.click('[data-testid=tab-run]');
     await page.click('[data-testid=start-session]');
     const chat = page.locator('[data-testid=chat]').first();
-    await expect.poll(() => chat.locator('[data-testid=msg-output]').allTextContents(), POLL).toEqual([
-      expect.stringContaining('Hello anonymous, welcome to support!'),
-    ]);
+    await expect
+      .poll(() => chat.locator('[data-testid=msg-output]').allTextContents(), POLL)
+      .toEqual([expect.stringContaining('Hello anonymous, welcome to support!')]);
     // The start message itself is the runner's, not something the user said.
     expect(await chat.locator('[data-testid=msg-user]').count()).toBe(0);
   });

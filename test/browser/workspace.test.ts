@@ -18,8 +18,23 @@ beforeAll(() => {
 });
 const screenshotOnFailure = (ctx: TestContext) => shoot(ctx, 'workspace-', () => page);
 
-const base = (id: string, name: string): Pick<Graph, 'format' | 'version' | 'id' | 'name' | 'description' | 'meta'> => ({ format: GRAPH_FORMAT, version: GRAPH_VERSION, id, name, description: '', meta: { tags: [] } });
-const limits = (maxMessagesPerTurn: number): Graph['limits'] => ({ maxMessagesPerTurn, maxTurnMs: 60_000, maxTokensPerSession: 1_000_000, allowedHosts: [] });
+const base = (
+  id: string,
+  name: string,
+): Pick<Graph, 'format' | 'version' | 'id' | 'name' | 'description' | 'meta'> => ({
+  format: GRAPH_FORMAT,
+  version: GRAPH_VERSION,
+  id,
+  name,
+  description: '',
+  meta: { tags: [] },
+});
+const limits = (maxMessagesPerTurn: number): Graph['limits'] => ({
+  maxMessagesPerTurn,
+  maxTurnMs: 60_000,
+  maxTokensPerSession: 1_000_000,
+  allowedHosts: [],
+});
 const assistant = (id: string, label: string | undefined, model: string) => ({
   id,
   type: id,
@@ -31,8 +46,26 @@ const assistant = (id: string, label: string | undefined, model: string) => ({
 /** A planner (labelled) drafts, a person reviews: one model call, then a wait for input. */
 const REVIEWED: Graph = {
   ...base('ws-reviewed', 'Reviewed plan'),
-  models: [{ id: 'planner-model', provider: 'scripted', label: 'Scripted planner', rules: [], fallback: 'Plan for {input}: research, write, review.', tokenSize: 4 }],
-  agents: [assistant('planner_bot', 'Planner', 'planner-model'), { id: 'checker', type: 'checker', label: 'Checker', kind: 'user', config: { prompt: 'Approve the plan?', timeoutMs: 600_000 } }],
+  models: [
+    {
+      id: 'planner-model',
+      provider: 'scripted',
+      label: 'Scripted planner',
+      rules: [],
+      fallback: 'Plan for {input}: research, write, review.',
+      tokenSize: 4,
+    },
+  ],
+  agents: [
+    assistant('planner_bot', 'Planner', 'planner-model'),
+    {
+      id: 'checker',
+      type: 'checker',
+      label: 'Checker',
+      kind: 'user',
+      config: { prompt: 'Approve the plan?', timeoutMs: 600_000 },
+    },
+  ],
   topics: [
     { id: 'ask', type: 'ask' },
     { id: 'draft', type: 'draft' },
@@ -49,7 +82,15 @@ const REVIEWED: Graph = {
   entry: 'ask',
   output: ['done', 'draft'],
   limits: limits(100),
-  layout: { nodes: { ask: { x: 0, y: 0 }, planner_bot: { x: 240, y: 0 }, draft: { x: 480, y: 0 }, checker: { x: 720, y: 0 }, done: { x: 960, y: 0 } } },
+  layout: {
+    nodes: {
+      ask: { x: 0, y: 0 },
+      planner_bot: { x: 240, y: 0 },
+      draft: { x: 480, y: 0 },
+      checker: { x: 720, y: 0 },
+      done: { x: 960, y: 0 },
+    },
+  },
 };
 
 /** Two agents answering each other forever: only the message limit ends a turn. */
@@ -76,14 +117,24 @@ const PING_PONG: Graph = {
 };
 
 async function store(graph: Graph): Promise<void> {
-  const res = await fetch(`${runner.url}/api/graphs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ graph }) });
+  const res = await fetch(`${runner.url}/api/graphs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ graph }),
+  });
   if (!res.ok) throw new Error(`storing ${graph.id}: ${res.status} ${await res.text()}`);
 }
 
 const chats = () => page.locator('[data-testid=chat]');
 const control = (chat: Locator, name: string) => chat.locator(`[data-testid=${name}]`);
 const disabled = async (chat: Locator) =>
-  Object.fromEntries(await Promise.all(['chat-pause', 'chat-resume', 'chat-abort', 'replay-session', 'chat-end'].map(async (c) => [c, await control(chat, c).isDisabled()] as const)));
+  Object.fromEntries(
+    await Promise.all(
+      ['chat-pause', 'chat-resume', 'chat-abort', 'replay-session', 'chat-end'].map(
+        async (c) => [c, await control(chat, c).isDisabled()] as const,
+      ),
+    ),
+  );
 
 async function startSession(): Promise<Locator> {
   const before = await chats().count();
@@ -111,16 +162,34 @@ describe('the run area as a workspace', () => {
     await page.waitForSelector('[data-testid=node-agent-planner_bot]');
     chat = await startSession();
     // Idle, nothing said yet: no turn to pause, resume or abort, nothing to replay.
-    expect(await disabled(chat)).toEqual({ 'chat-pause': true, 'chat-resume': true, 'chat-abort': true, 'replay-session': true, 'chat-end': false });
+    expect(await disabled(chat)).toEqual({
+      'chat-pause': true,
+      'chat-resume': true,
+      'chat-abort': true,
+      'replay-session': true,
+      'chat-end': false,
+    });
     expect(await control(chat, 'chat-pause').getAttribute('title')).toBe('Pause');
 
     await send(chat, 'the launch');
     await expect.poll(() => chat.locator('[data-testid=session-state]').textContent(), POLL).toBe('waiting for input');
-    expect(await disabled(chat)).toEqual({ 'chat-pause': false, 'chat-resume': true, 'chat-abort': false, 'replay-session': false, 'chat-end': false });
+    expect(await disabled(chat)).toEqual({
+      'chat-pause': false,
+      'chat-resume': true,
+      'chat-abort': false,
+      'replay-session': false,
+      'chat-end': false,
+    });
 
     await control(chat, 'chat-pause').click();
     await expect.poll(() => chat.locator('[data-testid=session-state]').textContent(), POLL).toBe('paused');
-    expect(await disabled(chat)).toEqual({ 'chat-pause': true, 'chat-resume': false, 'chat-abort': false, 'replay-session': false, 'chat-end': false });
+    expect(await disabled(chat)).toEqual({
+      'chat-pause': true,
+      'chat-resume': false,
+      'chat-abort': false,
+      'replay-session': false,
+      'chat-end': false,
+    });
     await control(chat, 'chat-resume').click();
     await expect.poll(() => chat.locator('[data-testid=session-state]').textContent(), POLL).toBe('waiting for input');
 
@@ -128,7 +197,13 @@ describe('the run area as a workspace', () => {
     await chat.locator('[data-testid=input-answer]').press('Enter');
     await expect.poll(() => chat.locator('[data-testid=turn-end]').textContent(), POLL).toBe('Turn ended (completed)');
     await expect.poll(() => chat.locator('[data-testid=session-state]').textContent(), POLL).toBe('idle');
-    expect(await disabled(chat)).toEqual({ 'chat-pause': true, 'chat-resume': true, 'chat-abort': true, 'replay-session': false, 'chat-end': false });
+    expect(await disabled(chat)).toEqual({
+      'chat-pause': true,
+      'chat-resume': true,
+      'chat-abort': true,
+      'replay-session': false,
+      'chat-end': false,
+    });
   });
 
   it('shows the nodes’ labels in the chat, with the type name as secondary text', async (ctx) => {
@@ -137,7 +212,10 @@ describe('the run area as a workspace', () => {
     expect(await who.locator('.who-label').textContent()).toBe('Planner');
     expect(await who.locator('.who-secondary').textContent()).toBe('planner_bot');
     expect(await who.getAttribute('title')).toBe('planner_bot · planner_bot');
-    expect(await chat.locator('[data-testid=msg-output]').allTextContents()).toEqual([expect.stringMatching(/^Plannerplanner_bot → #draftPlan for the launch/), expect.stringMatching(/^Checkerchecker → #doneyes/)]);
+    expect(await chat.locator('[data-testid=msg-output]').allTextContents()).toEqual([
+      expect.stringMatching(/^Plannerplanner_bot → #draftPlan for the launch/),
+      expect.stringMatching(/^Checkerchecker → #doneyes/),
+    ]);
   });
 
   it('shows a waterfall per turn in the trace: each call’s start, duration, tokens and model, the messages between, totals per agent', async (ctx) => {
@@ -157,27 +235,53 @@ describe('the run area as a workspace', () => {
     expect(await checker.locator('[data-testid=call-tokens]').textContent()).toBe('0 tokens');
 
     // In time order: the user's message, the planner's call and its draft, the checker's call and its answer.
-    const order = await page.locator('[data-testid=trace-call], [data-testid=trace-row]').evaluateAll((rows) => rows.map((r) => `${r.getAttribute('data-testid')}:${r.getAttribute('data-agent') ?? r.getAttribute('data-sender')}`));
-    expect(order).toEqual(['trace-row:user', 'trace-call:planner_bot', 'trace-row:planner_bot', 'trace-call:checker', 'trace-row:checker']);
+    const order = await page
+      .locator('[data-testid=trace-call], [data-testid=trace-row]')
+      .evaluateAll((rows) =>
+        rows.map(
+          (r) => `${r.getAttribute('data-testid')}:${r.getAttribute('data-agent') ?? r.getAttribute('data-sender')}`,
+        ),
+      );
+    expect(order).toEqual([
+      'trace-row:user',
+      'trace-call:planner_bot',
+      'trace-row:planner_bot',
+      'trace-call:checker',
+      'trace-row:checker',
+    ]);
 
     const turn = page.locator('[data-testid=trace-turn]');
     expect(await turn.textContent()).toContain('Turn 1');
     expect(await turn.locator('.reason-completed').textContent()).toBe('completed');
     const plannerTokens = (await planner.locator('[data-testid=call-tokens]').textContent())!;
-    expect(await turn.locator('[data-testid=turn-totals] [data-agent=planner_bot]').textContent()).toMatch(new RegExp(`^Planner · 1 call · \\d+ ms · ${plannerTokens} · —$`));
-    expect(await page.locator('[data-testid=session-totals] [data-agent=planner_bot]').textContent()).toContain(plannerTokens);
+    expect(await turn.locator('[data-testid=turn-totals] [data-agent=planner_bot]').textContent()).toMatch(
+      new RegExp(`^Planner · 1 call · \\d+ ms · ${plannerTokens} · —$`),
+    );
+    expect(await page.locator('[data-testid=session-totals] [data-agent=planner_bot]').textContent()).toContain(
+      plannerTokens,
+    );
     await screenshot(ctx, 'workspace-', page);
   });
 
   it('filters the trace by agent, and selects an agent’s node from its row', async (ctx) => {
     screenshotOnFailure(ctx);
     await page.selectOption('[data-testid=trace-filter-agent]', 'checker');
-    expect(await page.locator('[data-testid=trace-call]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-agent')))).toEqual(['checker']);
+    expect(
+      await page
+        .locator('[data-testid=trace-call]')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-agent'))),
+    ).toEqual(['checker']);
     // The checker's answer, and the draft delivered to it.
-    expect(await page.locator('[data-testid=trace-row]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-sender')))).toEqual(['planner_bot', 'checker']);
+    expect(
+      await page
+        .locator('[data-testid=trace-row]')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-sender'))),
+    ).toEqual(['planner_bot', 'checker']);
     await page.selectOption('[data-testid=trace-filter-agent]', '');
     await page.locator('[data-testid=trace-call][data-agent=planner_bot]').click();
-    await expect.poll(() => page.locator('.react-flow__node.selected [data-testid=node-agent-planner_bot]').count(), POLL).toBe(1);
+    await expect
+      .poll(() => page.locator('.react-flow__node.selected [data-testid=node-agent-planner_bot]').count(), POLL)
+      .toBe(1);
     await expect.poll(() => page.locator('[data-testid=inspector-agent]').count(), POLL).toBe(1);
   });
 
@@ -202,7 +306,9 @@ describe('the run area as a workspace', () => {
     await expect.poll(async () => (await box('[data-testid=canvas]')).height, POLL).toBeLessThan(2);
     expect((await box('[data-testid=run-area]')).height).toBeGreaterThan(700);
     await page.click('[data-testid=run-area-maximise]');
-    await expect.poll(async () => Math.round((await box('[data-testid=run-area]')).height), POLL).toBe(Math.round(after.height));
+    await expect
+      .poll(async () => Math.round((await box('[data-testid=run-area]')).height), POLL)
+      .toBe(Math.round(after.height));
   });
 
   it('fits three sessions side by side without horizontal clipping', async (ctx) => {
@@ -210,7 +316,10 @@ describe('the run area as a workspace', () => {
     for (let i = 0; i < 3; i++) await startSession();
     expect(await chats().count()).toBe(3);
     const strip = page.locator('.chats');
-    const { scrollWidth, clientWidth } = await strip.evaluate((el) => ({ scrollWidth: el.scrollWidth, clientWidth: el.clientWidth }));
+    const { scrollWidth, clientWidth } = await strip.evaluate((el) => ({
+      scrollWidth: el.scrollWidth,
+      clientWidth: el.clientWidth,
+    }));
     expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
     const area = await strip.boundingBox();
     for (const chat of await chats().all()) {
@@ -231,7 +340,9 @@ describe('the run area as a workspace', () => {
     await page.waitForSelector('[data-testid=node-agent-ping]');
     const pingPong = await startSession();
     await send(pingPong, 'serve');
-    await expect.poll(() => pingPong.locator('[data-testid=turn-end]').textContent(), POLL).toMatch(/^Turn ended \(message limit\)/);
+    await expect
+      .poll(() => pingPong.locator('[data-testid=turn-end]').textContent(), POLL)
+      .toMatch(/^Turn ended \(message limit\)/);
     // Calls stopped by the limit come after the turn's end: give them time to arrive.
     await page.waitForTimeout(500);
     expect(await pingPong.locator('[data-testid=chat-error]').count()).toBe(0);

@@ -49,7 +49,11 @@ beforeAll(async () => {
   otlp = await startOtlpReceiver();
   await Promise.all([startMember('runner-a'), startMember('runner-b')]);
   expect((await api(members[0]!.url, 'POST', '/api/graphs', { body: { graph: echoGraph() } })).status).toBe(201);
-  await eventually(async () => (await api(members[0]!.url, 'GET', '/api/cluster')).json.processes as unknown[], (list) => list.length === 2, 'two members');
+  await eventually(
+    async () => (await api(members[0]!.url, 'GET', '/api/cluster')).json.processes as unknown[],
+    (list) => list.length === 2,
+    'two members',
+  );
 });
 
 afterAll(async () => {
@@ -63,7 +67,8 @@ afterAll(async () => {
 
 describe('trace context across processes', () => {
   it('a message sent to a non-owner is forwarded, and the owner’s turn continues the caller’s trace', async () => {
-    const session = (await api(members[0]!.url, 'POST', '/api/sessions', { body: { graphId: 'echo' } })).json as SessionInfo;
+    const session = (await api(members[0]!.url, 'POST', '/api/sessions', { body: { graphId: 'echo' } }))
+      .json as SessionInfo;
     const ownerId = (await api(members[0]!.url, 'GET', `/api/sessions/${session.id}`)).json.owner as string;
     const ownerMember = members.find((m) => m.id === ownerId)!;
     expect(ownerMember, `owner ${ownerId} of ${members.map((m) => m.id)}`).toBeDefined();
@@ -71,11 +76,18 @@ describe('trace context across processes', () => {
 
     const traceId = randomBytes(16).toString('hex');
     const spanId = randomBytes(8).toString('hex');
-    const sent = await api(other.url, 'POST', `/api/sessions/${session.id}/messages`, { body: { content: 'over there', wait: true }, headers: { traceparent: `00-${traceId}-${spanId}-01` } });
+    const sent = await api(other.url, 'POST', `/api/sessions/${session.id}/messages`, {
+      body: { content: 'over there', wait: true },
+      headers: { traceparent: `00-${traceId}-${spanId}-01` },
+    });
     expect(sent.status, JSON.stringify(sent.json)).toBe(200);
     expect(sent.json.messages.map((m: { content: string }) => m.content)).toContain('echo: over there');
 
-    const spans = await otlp.waitFor((all) => all.some((s) => s.traceId === traceId && s.name === 'turn echo') && all.some((s) => s.traceId === traceId && s.name.startsWith('chat ')));
+    const spans = await otlp.waitFor(
+      (all) =>
+        all.some((s) => s.traceId === traceId && s.name === 'turn echo') &&
+        all.some((s) => s.traceId === traceId && s.name.startsWith('chat ')),
+    );
     const ofTrace = spans.filter((s) => s.traceId === traceId);
     const turn = ofTrace.find((s) => s.name === 'turn echo')!;
     // The turn ran in the owner process, under the caller's span that reached the other one.

@@ -21,23 +21,40 @@ const prefix = testPrefix('cluster');
 /** Two agents answering each other until the turn's message budget stops them: pure CPU. */
 function spinGraph() {
   return {
-    format: 'switchboard/graph', version: 1, id: 'spin', name: 'Spin',
+    format: 'switchboard/graph',
+    version: 1,
+    id: 'spin',
+    name: 'Spin',
     models: [{ id: 'm', provider: 'scripted', fallback: '{agent} #{call}' }],
     agents: [
       { id: 'ping', type: 'ping', kind: 'assistant', config: { model: 'm', stream: false, contextWindow: 2 } },
       { id: 'pong', type: 'pong', kind: 'assistant', config: { model: 'm', stream: false, contextWindow: 2 } },
     ],
-    topics: [{ id: 'in', type: 'spin.in' }, { id: 'a', type: 'spin.a' }, { id: 'b', type: 'spin.b' }],
-    subscriptions: [{ id: 's1', topic: 'in', agent: 'ping' }, { id: 's2', topic: 'b', agent: 'ping' }, { id: 's3', topic: 'a', agent: 'pong' }],
-    publications: [{ id: 'p1', agent: 'ping', topic: 'a' }, { id: 'p2', agent: 'pong', topic: 'b' }],
-    entry: 'in', output: ['a'],
+    topics: [
+      { id: 'in', type: 'spin.in' },
+      { id: 'a', type: 'spin.a' },
+      { id: 'b', type: 'spin.b' },
+    ],
+    subscriptions: [
+      { id: 's1', topic: 'in', agent: 'ping' },
+      { id: 's2', topic: 'b', agent: 'ping' },
+      { id: 's3', topic: 'a', agent: 'pong' },
+    ],
+    publications: [
+      { id: 'p1', agent: 'ping', topic: 'a' },
+      { id: 'p2', agent: 'pong', topic: 'b' },
+    ],
+    entry: 'in',
+    output: ['a'],
     limits: { maxMessagesPerTurn: 2000, maxTurnMs: 120_000, maxTokensPerSession: 100_000_000, allowedHosts: [] },
   };
 }
 
 beforeAll(async () => {
   redis = await connectTestRedis();
-  fixture = await startCluster({ name: 'redis', redisUrl: TEST_REDIS_URL, env: { REDIS_PREFIX: prefix } }, 3, [spinGraph()]);
+  fixture = await startCluster({ name: 'redis', redisUrl: TEST_REDIS_URL, env: { REDIS_PREFIX: prefix } }, 3, [
+    spinGraph(),
+  ]);
 });
 
 afterAll(async () => {
@@ -59,9 +76,18 @@ describe('cluster mode, three runner processes on one Redis', () => {
     for (const c of clients) ok(await call(c, 'session:join', { sessionId: session.id }));
 
     ok(await call(clients[1], 'session:send', { sessionId: session.id, content: 'hello cluster' }));
-    const ends = await Promise.all(ended.map((e) => Promise.race([e, new Promise<never>((_, no) => setTimeout(() => no(new Error('no turn_end')), 20_000))])));
+    const ends = await Promise.all(
+      ended.map((e) =>
+        Promise.race([e, new Promise<never>((_, no) => setTimeout(() => no(new Error('no turn_end')), 20_000))]),
+      ),
+    );
     expect(ends.map((e) => e.reason)).toEqual(['completed', 'completed']);
-    await eventually(async () => seen.map((s) => s.length), (n) => n.every((x) => x === 2), 'both clients to see both messages', 5000);
+    await eventually(
+      async () => seen.map((s) => s.length),
+      (n) => n.every((x) => x === 2),
+      'both clients to see both messages',
+      5000,
+    );
     expect(seen[0].map((m) => [m.id, m.content])).toEqual(seen[1].map((m) => [m.id, m.content]));
     expect(seen[0].map((m) => m.content)).toEqual(['hello cluster', 'echo: hello cluster']);
   });
@@ -71,11 +97,15 @@ describe('cluster mode, three runner processes on one Redis', () => {
     const [a, b] = members;
     let session: SessionInfo;
     let attempts = 0;
-    do session = await createSession(a, 'echo'); // created by a request to its owner: no other process knows it
+    do
+      session = await createSession(a, 'echo'); // created by a request to its owner: no other process knows it
     while (session.owner !== a.id && ++attempts < 50);
     expect(session.owner).toBe(a.id);
     const stream = `${prefix}socket.io`;
-    const streamed = async (after: string) => (await redis.xrange(stream, `(${after}`, '+')).map(([, fields]) => fields.join(' ')).filter((e) => e.includes(session.id));
+    const streamed = async (after: string) =>
+      (await redis.xrange(stream, `(${after}`, '+'))
+        .map(([, fields]) => fields.join(' '))
+        .filter((e) => e.includes(session.id));
     const last = async () => (await redis.xrevrange(stream, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
     const local = await connect(a.url);
     sockets.push(local);
@@ -97,7 +127,11 @@ describe('cluster mode, three runner processes on one Redis', () => {
     ended = nextEvent(remote, 'turn_end');
     ok(await call(local, 'session:send', { sessionId: session.id, content: 'watched' }));
     await ended;
-    await eventually(async () => states, (s) => s.includes('running') && s.at(-1) === 'idle', 'the remote client to see the states of the turn');
+    await eventually(
+      async () => states,
+      (s) => s.includes('running') && s.at(-1) === 'idle',
+      'the remote client to see the states of the turn',
+    );
     expect((await streamed(from)).join()).toContain('["session",');
     expect((await streamed(from)).join()).toContain('turn_end');
   });
@@ -111,15 +145,24 @@ describe('cluster mode, three runner processes on one Redis', () => {
     socket.on('session', (e: ServerEvents['session']) => states.push(e.state));
     let session: SessionInfo;
     let attempts = 0;
-    do session = ok(await call<{ session: SessionInfo }>(socket, 'session:create', { graphId: 'echo', events: 'all' })).session;
+    do
+      session = ok(
+        await call<{ session: SessionInfo }>(socket, 'session:create', { graphId: 'echo', events: 'all' }),
+      ).session;
     while (session.owner === b.id && ++attempts < 50);
     expect(session.owner).not.toBe(b.id);
     const ended = nextEvent(socket, 'turn_end', (e) => e.sessionId === session.id);
     // Sent to the owner directly: nothing but the join told the owner of the socket here.
-    const res = await api(memberOf(session.owner)!.url, 'POST', `/api/sessions/${session.id}/messages`, { body: { content: 'placed elsewhere' } });
+    const res = await api(memberOf(session.owner)!.url, 'POST', `/api/sessions/${session.id}/messages`, {
+      body: { content: 'placed elsewhere' },
+    });
     expect(res.status).toBe(202);
     await ended;
-    await eventually(async () => states, (s) => s.includes('running') && s.at(-1) === 'idle', 'the states of the turn on the socket that created the session');
+    await eventually(
+      async () => states,
+      (s) => s.includes('running') && s.at(-1) === 'idle',
+      'the states of the turn on the socket that created the session',
+    );
   });
 
   failoverCases(() => fixture);
@@ -130,11 +173,22 @@ describe('cluster mode, three runner processes on one Redis', () => {
     const live = alive();
     // Equal load first: a process that has just started (or was just starved) reports event-loop
     // lag for a while, and placement rightly weighs it, which is not what "even" is about.
-    await eventually(() => cluster(live[0]), (list) => list.length === live.length && list.every((p) => p.eventLoopLagMs <= LAG_NOISE_MS && p.eventLoopUtilization <= UTILIZATION_HEADROOM), 'every process to report calm event loops', 30_000);
+    await eventually(
+      () => cluster(live[0]),
+      (list) =>
+        list.length === live.length &&
+        list.every((p) => p.eventLoopLagMs <= LAG_NOISE_MS && p.eventLoopUtilization <= UTILIZATION_HEADROOM),
+      'every process to report calm event loops',
+      30_000,
+    );
     const countsBefore = new Map((await cluster(live[0])).map((p) => [p.id, p.ownedSessions]));
     const created: SessionInfo[] = [];
     for (let batch = 0; batch < 30; batch++) {
-      created.push(...(await Promise.all(Array.from({ length: 10 }, (_, i) => createSession(live[(batch + i) % live.length], 'echo')))));
+      created.push(
+        ...(await Promise.all(
+          Array.from({ length: 10 }, (_, i) => createSession(live[(batch + i) % live.length], 'echo')),
+        )),
+      );
     }
     expect(created).toHaveLength(300);
     const processes = await cluster(live[0]);
@@ -152,15 +206,31 @@ describe('cluster mode, three runner processes on one Redis', () => {
     }
     let stop = false;
     const drivers = loops.map(async (s, i) => {
-      for (let n = 0; !stop; n++) await api(busy.url, 'POST', `/api/sessions/${s.id}/messages`, { body: { content: `spin ${i}.${n}`, wait: true } });
+      for (let n = 0; !stop; n++)
+        await api(busy.url, 'POST', `/api/sessions/${s.id}/messages`, {
+          body: { content: `spin ${i}.${n}`, wait: true },
+        });
     });
     try {
-      await eventually(() => cluster(live[0]), (list) => (list.find((p) => p.id === busy.id)?.eventLoopUtilization ?? 0) > 0.75, 'the busy process to publish its load');
+      await eventually(
+        () => cluster(live[0]),
+        (list) => (list.find((p) => p.id === busy.id)?.eventLoopUtilization ?? 0) > 0.75,
+        'the busy process to publish its load',
+      );
       const placed: SessionInfo[] = [];
       for (let i = 0; i < 30; i++) placed.push(await createSession(live[i % 2], 'echo'));
       const onBusy = placed.filter((s) => s.owner === busy.id).length;
-      const loads = (await cluster(live[0])).map((p) => ({ id: p.id, owned: p.ownedSessions, lag: p.eventLoopLagMs, busy: p.eventLoopUtilization, queue: p.queueDepth }));
-      expect(onBusy, `${onBusy} of 30 new sessions went to the busy process ${busy.id}; loads now ${JSON.stringify(loads)}`).toBeLessThanOrEqual(3);
+      const loads = (await cluster(live[0])).map((p) => ({
+        id: p.id,
+        owned: p.ownedSessions,
+        lag: p.eventLoopLagMs,
+        busy: p.eventLoopUtilization,
+        queue: p.queueDepth,
+      }));
+      expect(
+        onBusy,
+        `${onBusy} of 30 new sessions went to the busy process ${busy.id}; loads now ${JSON.stringify(loads)}`,
+      ).toBeLessThanOrEqual(3);
     } finally {
       stop = true;
       await Promise.all(drivers);

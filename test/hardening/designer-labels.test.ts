@@ -81,7 +81,9 @@ describe('HTML and script in labels render as text in the designer', () => {
     await page.waitForTimeout(500);
     count({ cases: PAYLOADS.length });
     // No element was built from the payloads anywhere on the page: they stayed text.
-    expect(await page.locator('img[src="x"], iframe, svg[onload], script:not([src]), a[href^="javascript:"]').count()).toBe(0);
+    expect(
+      await page.locator('img[src="x"], iframe, svg[onload], script:not([src]), a[href^="javascript:"]').count(),
+    ).toBe(0);
     expect(await pwned()).toBeUndefined();
     expect(dialogs).toEqual([]);
   });
@@ -93,7 +95,9 @@ describe('HTML and script in labels render as text in the designer', () => {
           const probe = document.createElement('div');
           probe.innerHTML = html;
           const img = probe.querySelector('img')!;
-          img.addEventListener('error', () => setTimeout(() => resolve(document.querySelectorAll('img[src="x"]').length), 100));
+          img.addEventListener('error', () =>
+            setTimeout(() => resolve(document.querySelectorAll('img[src="x"]').length), 100),
+          );
           document.body.append(probe);
         }),
       PAYLOADS[0]!,

@@ -41,7 +41,17 @@ function record(id: string, contents: string[]): SessionRecord {
     time: i,
   }));
   return {
-    info: { id, tenant: TENANT, graphId: 'echo', graphVersion: 1, state: 'idle', createdAt: 1, lastActiveAt: 1, turns: contents.length, usage: { promptTokens: 0, completionTokens: 0, cost: 0, estimated: false } },
+    info: {
+      id,
+      tenant: TENANT,
+      graphId: 'echo',
+      graphVersion: 1,
+      state: 'idle',
+      createdAt: 1,
+      lastActiveAt: 1,
+      turns: contents.length,
+      usage: { promptTokens: 0, completionTokens: 0, cost: 0, estimated: false },
+    },
     transcript,
     acceptedMessageIds: transcript.map((m) => m.id),
   };
@@ -63,7 +73,12 @@ describe('disk faults at the embedded store', () => {
     count({ faults: 1 });
 
     const failed = await rejection(() => store.putSession(recordWrite(record(id, ['first', 'second']))));
-    expect(failed).toMatchObject({ code: 'store_unavailable', status: 503, message: `could not write session "${id}": the disk is full`, details: { errno: 'ENOSPC' } });
+    expect(failed).toMatchObject({
+      code: 'store_unavailable',
+      status: 503,
+      message: `could not write session "${id}": the disk is full`,
+      details: { errno: 'ENOSPC' },
+    });
     expect(await readFile(sessionFile(id), 'utf8')).toBe(before);
     const kept = await store.getSession(TENANT, id);
     expect(kept?.transcript.map((m) => m.content)).toEqual(['first']);
@@ -89,7 +104,11 @@ describe('disk faults at the embedded store', () => {
     count({ faults: 1 });
 
     await store.putSession(recordWrite(record(id, ['first', 'second'])));
-    expect(await rejection(() => store.flush())).toMatchObject({ code: 'store_unavailable', status: 503, message: `could not write session "${id}": the disk is full` });
+    expect(await rejection(() => store.flush())).toMatchObject({
+      code: 'store_unavailable',
+      status: 503,
+      message: `could not write session "${id}": the disk is full`,
+    });
     expect(await readFile(sessionFile(id), 'utf8')).toBe(before);
     expect((await store.getSession(TENANT, id))?.transcript.map((m) => m.content)).toEqual(['first', 'second']);
     count({ checked: 2 });
@@ -109,7 +128,11 @@ describe('disk faults at the embedded store', () => {
     count({ faults: 1 });
 
     await store.putSession(recordWrite(record(id, ['kept', 'also kept'])));
-    expect(await rejection(() => store.flush())).toMatchObject({ code: 'store_unavailable', status: 503, message: expect.stringMatching(new RegExp(`^could not write session "${id}": `)) });
+    expect(await rejection(() => store.flush())).toMatchObject({
+      code: 'store_unavailable',
+      status: 503,
+      message: expect.stringMatching(new RegExp(`^could not write session "${id}": `)),
+    });
     const kept = await store.getSession(TENANT, id);
     expect(kept?.transcript.map((m) => m.content)).toEqual(['kept', 'also kept']);
     count({ checked: 2 });
@@ -127,7 +150,11 @@ describe('disk faults at the embedded store', () => {
 
     const id = randomUUID();
     await store.putSession(recordWrite(record(id, ['x'])));
-    expect(await rejection(() => store.flush())).toMatchObject({ code: 'store_unavailable', status: 503, message: expect.stringMatching(new RegExp(`^could not write session "${id}": `)) });
+    expect(await rejection(() => store.flush())).toMatchObject({
+      code: 'store_unavailable',
+      status: 503,
+      message: expect.stringMatching(new RegExp(`^could not write session "${id}": `)),
+    });
     expect((await store.getSession(TENANT, id))?.transcript.map((m) => m.content)).toEqual(['x']);
     count({ checked: 1 });
     await store.putGraph({ tenant: TENANT, id: 'g', version: 1, graph: {} as never, draft: true, updatedAt: 1 });

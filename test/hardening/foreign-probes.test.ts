@@ -48,7 +48,8 @@ async function probe(sessionId: string, stop: () => boolean): Promise<Refusals> 
   const socket = await connect(runner.url, GLOBEX);
   const rest = async () => {
     const res = await api(runner.url, 'GET', `/api/sessions/${sessionId}`, { token: GLOBEX });
-    if (res.status === 404 && res.json?.error?.code === 'not_found' && NOT_FOUND.test(res.json.error.message)) seen.rest++;
+    if (res.status === 404 && res.json?.error?.code === 'not_found' && NOT_FOUND.test(res.json.error.message))
+      seen.rest++;
     else seen.wrong.push(`REST ${res.status} ${res.text}`);
   };
   const join = async () => {
@@ -58,7 +59,11 @@ async function probe(sessionId: string, stop: () => boolean): Promise<Refusals> 
   };
   const v1 = async () => {
     const body = { model: 'echo', messages: [{ role: 'user', content: 'let me in' }] };
-    const res = await api(runner.url, 'POST', '/v1/chat/completions', { token: GLOBEX, body, headers: { 'x-switchboard-session': sessionId } });
+    const res = await api(runner.url, 'POST', '/v1/chat/completions', {
+      token: GLOBEX,
+      body,
+      headers: { 'x-switchboard-session': sessionId },
+    });
     if (res.status === 404 && res.json?.error?.code === 'not_found') seen.v1++;
     else seen.wrong.push(`/v1 ${res.status} ${res.text}`);
   };
@@ -66,7 +71,9 @@ async function probe(sessionId: string, stop: () => boolean): Promise<Refusals> 
     while (!stop()) await attempt();
   };
   try {
-    await Promise.all([rest, join, v1].flatMap((attempt) => Array.from({ length: PROBES_IN_FLIGHT }, () => loop(attempt))));
+    await Promise.all(
+      [rest, join, v1].flatMap((attempt) => Array.from({ length: PROBES_IN_FLIGHT }, () => loop(attempt))),
+    );
   } finally {
     socket.disconnect();
   }
@@ -83,9 +90,13 @@ describe('a foreign tenant probing a live session', () => {
     const failures: string[] = [];
     try {
       for (let turn = 0; turn < TURNS; turn++) {
-        const sent = await api(runner.url, 'POST', `/api/sessions/${id}/messages`, { token: ACME, body: { content: `turn ${turn}`, wait: true } });
+        const sent = await api(runner.url, 'POST', `/api/sessions/${id}/messages`, {
+          token: ACME,
+          body: { content: `turn ${turn}`, wait: true },
+        });
         if (sent.status !== 200) failures.push(`turn ${turn}: send ${sent.status} ${sent.text}`);
-        else if (!sent.json.messages.some((m: { content: string }) => m.content === `echo: turn ${turn}`)) failures.push(`turn ${turn}: no answer in ${sent.text}`);
+        else if (!sent.json.messages.some((m: { content: string }) => m.content === `echo: turn ${turn}`))
+          failures.push(`turn ${turn}: no answer in ${sent.text}`);
         const read = await api(runner.url, 'GET', `/api/sessions/${id}`, { token: ACME });
         if (read.status !== 200) failures.push(`turn ${turn}: get ${read.status} ${read.text}`);
       }

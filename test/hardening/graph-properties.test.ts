@@ -11,7 +11,9 @@ import { echoGraph } from './fixtures/graphs.ts';
 const RUNS = 500;
 
 function wellFormed(problems: Problem[]): boolean {
-  return problems.every((p) => typeof p.code === 'string' && p.code.length > 0 && /^(\/[^/]*)*$/.test(p.path) && p.message.length > 0);
+  return problems.every(
+    (p) => typeof p.code === 'string' && p.code.length > 0 && /^(\/[^/]*)*$/.test(p.path) && p.message.length > 0,
+  );
 }
 const checked = (result: ReturnType<typeof validateGraph>) => {
   // validateGraph turns its own exceptions into an internal_error problem: that is a bug too.
@@ -23,15 +25,66 @@ const checked = (result: ReturnType<typeof validateGraph>) => {
 
 /** A path into the echo graph and a hostile value to put there. */
 const hostileValue = fc.oneof(
-  fc.anything({ withNullPrototype: true, withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withSparseArray: true }),
-  fc.constantFrom('..', '../x', 'a/b', '\u0000', '__proto__', '<script>alert(1)</script>', '', ' ', '\u202e', 'x'.repeat(70_000)),
+  fc.anything({
+    withNullPrototype: true,
+    withBigInt: true,
+    withDate: true,
+    withMap: true,
+    withSet: true,
+    withTypedArray: true,
+    withSparseArray: true,
+  }),
+  fc.constantFrom(
+    '..',
+    '../x',
+    'a/b',
+    '\u0000',
+    '__proto__',
+    '<script>alert(1)</script>',
+    '',
+    ' ',
+    '\u202e',
+    'x'.repeat(70_000),
+  ),
   fc.constantFrom(Number.NaN, Infinity, -0, 2 ** 53, -1, 0.5),
 );
-const edit = fc.record({ path: fc.array(fc.oneof(fc.constantFrom('agents', 'topics', 'subscriptions', 'publications', 'models', 'config', 'id', 'type', 'kind', 'topic', 'agent', 'limits', 'layout', 'nodes', 'entry', 'output', 'version', 'format', '__proto__', 'constructor'), fc.nat(3)), { minLength: 1, maxLength: 5 }), value: hostileValue });
+const edit = fc.record({
+  path: fc.array(
+    fc.oneof(
+      fc.constantFrom(
+        'agents',
+        'topics',
+        'subscriptions',
+        'publications',
+        'models',
+        'config',
+        'id',
+        'type',
+        'kind',
+        'topic',
+        'agent',
+        'limits',
+        'layout',
+        'nodes',
+        'entry',
+        'output',
+        'version',
+        'format',
+        '__proto__',
+        'constructor',
+      ),
+      fc.nat(3),
+    ),
+    { minLength: 1, maxLength: 5 },
+  ),
+  value: hostileValue,
+});
 
 /** Only plain containers are edited; a random value may be a typed array or a Map. */
 const editable = (v: unknown): v is Record<string | number, unknown> =>
-  v !== null && typeof v === 'object' && (Array.isArray(v) || [Object.prototype, null].includes(Object.getPrototypeOf(v)));
+  v !== null &&
+  typeof v === 'object' &&
+  (Array.isArray(v) || [Object.prototype, null].includes(Object.getPrototypeOf(v)));
 const put = (at: Record<string | number, unknown>, key: string | number, value: unknown) =>
   Object.defineProperty(at, key, { value, enumerable: true, writable: true, configurable: true });
 
@@ -48,9 +101,19 @@ function applyEdit(doc: any, path: (string | number)[], value: unknown) {
 describe('validator properties', () => {
   it('any value at all: never throws, answers with located problems', () => {
     fc.assert(
-      fc.property(fc.anything({ withBigInt: true, withDate: true, withMap: true, withNullPrototype: true, withObjectString: true, maxDepth: 6 }), (value) => {
-        checked(validateGraph(value));
-      }),
+      fc.property(
+        fc.anything({
+          withBigInt: true,
+          withDate: true,
+          withMap: true,
+          withNullPrototype: true,
+          withObjectString: true,
+          maxDepth: 6,
+        }),
+        (value) => {
+          checked(validateGraph(value));
+        },
+      ),
       { numRuns: RUNS },
     );
     count({ cases: RUNS });
@@ -71,11 +134,19 @@ describe('validator properties', () => {
   it('any text, and JSON text cut or spliced at a random point: the parser never throws', () => {
     const valid = JSON.stringify(echoGraph());
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.tuple(fc.nat(valid.length), fc.string({ maxLength: 5 })).map(([at, junk]) => valid.slice(0, at) + junk + valid.slice(at + junk.length))), (text) => {
-        const parsed = parseGraphText(text);
-        if (parsed.ok) checked(validateGraph(parsed.value));
-        else expect(wellFormed(parsed.problems)).toBe(true);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: 'binary', maxLength: 300 }),
+          fc
+            .tuple(fc.nat(valid.length), fc.string({ maxLength: 5 }))
+            .map(([at, junk]) => valid.slice(0, at) + junk + valid.slice(at + junk.length)),
+        ),
+        (text) => {
+          const parsed = parseGraphText(text);
+          if (parsed.ok) checked(validateGraph(parsed.value));
+          else expect(wellFormed(parsed.problems)).toBe(true);
+        },
+      ),
       { numRuns: RUNS },
     );
     count({ cases: RUNS });

@@ -49,7 +49,14 @@ describe('leaks', () => {
     const core = createCore(parseConfig({ dataDir: dir, logLevel: 'silent' }));
     try {
       const graph = validateGraph(echoGraph()).graph!;
-      await core.store.putGraph({ tenant: caller.tenant, id: 'echo', version: 1, graph, draft: false, updatedAt: Date.now() });
+      await core.store.putGraph({
+        tenant: caller.tenant,
+        id: 'echo',
+        version: 1,
+        graph,
+        draft: false,
+        updatedAt: Date.now(),
+      });
       // Warm up: module caches, JIT, the store's index and the graph's loaded version.
       await runSessions(core, 2 * BATCH);
       const start = settledHeap();

@@ -30,9 +30,25 @@ describe('a graph that names a stdio command', () => {
   };
   hostileCases<GraphInput>(
     [
-      { name: 'command', input: withCommand({ command: '/bin/sh' }), expect: { code: 'mcp_stdio_command', path: '/mcpServers/0/command', message: /may not name a program to run \("command"\)/ } },
-      { name: 'args only', input: withCommand({ args: ['-c', 'rm -rf /'] }), expect: { code: 'mcp_stdio_command', path: '/mcpServers/0/args' } },
-      { name: 'env only', input: withCommand({ env: { LD_PRELOAD: '/tmp/x.so' } }), expect: { code: 'mcp_stdio_command', path: '/mcpServers/0/env' } },
+      {
+        name: 'command',
+        input: withCommand({ command: '/bin/sh' }),
+        expect: {
+          code: 'mcp_stdio_command',
+          path: '/mcpServers/0/command',
+          message: /may not name a program to run \("command"\)/,
+        },
+      },
+      {
+        name: 'args only',
+        input: withCommand({ args: ['-c', 'rm -rf /'] }),
+        expect: { code: 'mcp_stdio_command', path: '/mcpServers/0/args' },
+      },
+      {
+        name: 'env only',
+        input: withCommand({ env: { LD_PRELOAD: '/tmp/x.so' } }),
+        expect: { code: 'mcp_stdio_command', path: '/mcpServers/0/env' },
+      },
     ],
     firstError,
   );
@@ -46,11 +62,19 @@ describe('a graph that names a stdio command', () => {
   });
 
   hostileCases<GraphInput>(
-    [{ name: 'is refused by REST, naming the field', input: withCommand({ command: 'node', args: ['-e', 'process.exit(9)'] }), expect: { status: 400, code: 'invalid', path: '/mcpServers/0/command' } }],
+    [
+      {
+        name: 'is refused by REST, naming the field',
+        input: withCommand({ command: 'node', args: ['-e', 'process.exit(9)'] }),
+        expect: { status: 400, code: 'invalid', path: '/mcpServers/0/command' },
+      },
+    ],
     async (graph) => {
       const res = await api(runner.url, 'POST', '/api/graphs', { body: { graph } });
       const problem = res.json?.error?.details?.problems?.find((p: { severity: string }) => p.severity === 'error');
-      return res.status === 201 ? undefined : { status: res.status, code: res.json?.error?.code, path: problem?.path, message: problem?.message };
+      return res.status === 201
+        ? undefined
+        : { status: res.status, code: res.json?.error?.code, path: problem?.path, message: problem?.message };
     },
   );
 });
@@ -62,7 +86,9 @@ describe('MCP servers at run time', () => {
     // Answers every request with 200 and a body that is no MCP message at all.
     garbageHttp = createServer((req, res) => {
       req.resume();
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"jsonrpc":"2.0","id":"x","result":<html>not json');
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end('{"jsonrpc":"2.0","id":"x","result":<html>not json');
     });
     await new Promise<void>((ok) => garbageHttp.listen(0, '127.0.0.1', ok));
     garbageUrl = `http://127.0.0.1:${(garbageHttp.address() as AddressInfo).port}/mcp`;
@@ -73,7 +99,11 @@ describe('MCP servers at run time', () => {
 
   /** Runs `graph` twice (the second turn shows the session is still fine) and returns the events. */
   async function twoTurns(graph: GraphInput, config: Record<string, unknown> = {}): Promise<AnyEvent[]> {
-    const core = await mcpCore({ tenants: { local: { mcpServers: { faulty: faultyStdio(), garbage: faultyStdio('garbage') } } }, mcpClient: { connectTimeoutMs: 20_000 }, ...config });
+    const core = await mcpCore({
+      tenants: { local: { mcpServers: { faulty: faultyStdio(), garbage: faultyStdio('garbage') } } },
+      mcpClient: { connectTimeoutMs: 20_000 },
+      ...config,
+    });
     try {
       const events = await runTurns(core, graph, ['go', 'go']);
       expect(ofType(events, 'turn_end').map((e) => e.reason)).toEqual(['completed', 'completed']);
@@ -86,34 +116,65 @@ describe('MCP servers at run time', () => {
     const w = ofType(events, 'warning').find((e) => e.code.startsWith('mcp_'));
     return w && { code: w.code, message: w.message };
   };
-  const http = (url: string, hosts: string[]) => ({ ...mcpGraph({ id: 'remote', transport: 'http', url }, [{ contains: 'go', tool: 'echo', args: { message: 'hi' } }]), limits: { allowedHosts: hosts } });
+  const http = (url: string, hosts: string[]) => ({
+    ...mcpGraph({ id: 'remote', transport: 'http', url }, [{ contains: 'go', tool: 'echo', args: { message: 'hi' } }]),
+    limits: { allowedHosts: hosts },
+  });
 
   hostileCases<() => Promise<AnyEvent[]>>(
     [
       {
         name: 'a URL outside the runner allow-list',
-        input: () => () => twoTurns(http('http://127.0.0.1:9/mcp', ['127.0.0.1:9']), { mcpClient: { allowedHosts: ['mcp.example.com'] } }),
-        expect: { code: 'mcp_unavailable', message: /host "127\.0\.0\.1:9" is not in the runner's mcpClient\.allowedHosts/ },
+        input: () => () =>
+          twoTurns(http('http://127.0.0.1:9/mcp', ['127.0.0.1:9']), {
+            mcpClient: { allowedHosts: ['mcp.example.com'] },
+          }),
+        expect: {
+          code: 'mcp_unavailable',
+          message: /host "127\.0\.0\.1:9" is not in the runner's mcpClient\.allowedHosts/,
+        },
       },
       {
         name: 'a URL outside the graph allow-list',
-        input: () => () => twoTurns(http('http://169.254.169.254/mcp', ['127.0.0.1']), { mcpClient: { allowedHosts: ['169.254.169.254'] } }),
-        expect: { code: 'mcp_unavailable', message: /host "169\.254\.169\.254" is not in the graph's limits\.allowedHosts/ },
+        input: () => () =>
+          twoTurns(http('http://169.254.169.254/mcp', ['127.0.0.1']), {
+            mcpClient: { allowedHosts: ['169.254.169.254'] },
+          }),
+        expect: {
+          code: 'mcp_unavailable',
+          message: /host "169\.254\.169\.254" is not in the graph's limits\.allowedHosts/,
+        },
       },
       {
         name: 'an HTTP server answering garbage',
-        input: () => () => twoTurns(http(garbageUrl, [new URL(garbageUrl).host]), { mcpClient: { allowedHosts: ['127.0.0.1'] } }),
+        input: () => () =>
+          twoTurns(http(garbageUrl, [new URL(garbageUrl).host]), { mcpClient: { allowedHosts: ['127.0.0.1'] } }),
         expect: { code: 'mcp_unavailable', message: /cannot connect to MCP server "remote"/ },
       },
       {
         name: 'a stdio server answering garbage',
-        input: () => () => twoTurns(mcpGraph({ id: 'junk', transport: 'stdio', server: 'garbage' }, [{ contains: 'go', tool: 'echo', args: { message: 'hi' } }])),
+        input: () => () =>
+          twoTurns(
+            mcpGraph({ id: 'junk', transport: 'stdio', server: 'garbage' }, [
+              { contains: 'go', tool: 'echo', args: { message: 'hi' } },
+            ]),
+          ),
         expect: { code: 'mcp_unavailable', message: /cannot connect to MCP server "junk"/ },
       },
       {
         name: 'a server tool named like a built-in',
-        input: () => () => twoTurns(mcpGraph({ id: 'faulty', transport: 'stdio', server: 'faulty' }, [{ contains: 'go', tool: 'calculator', args: { expression: '6*7' } }], ['calculator'])),
-        expect: { code: 'mcp_tool_collision', message: /tool "calculator" left out: the name is already taken by a built-in tool/ },
+        input: () => () =>
+          twoTurns(
+            mcpGraph(
+              { id: 'faulty', transport: 'stdio', server: 'faulty' },
+              [{ contains: 'go', tool: 'calculator', args: { expression: '6*7' } }],
+              ['calculator'],
+            ),
+          ),
+        expect: {
+          code: 'mcp_tool_collision',
+          message: /tool "calculator" left out: the name is already taken by a built-in tool/,
+        },
       },
     ],
     async (run) => warningOf(await run()),
@@ -121,7 +182,13 @@ describe('MCP servers at run time', () => {
 
   it('a colliding tool never stands in for the built-in; the model still gets the built-in answer', async () => {
     count({ cases: 1 });
-    const events = await twoTurns(mcpGraph({ id: 'faulty', transport: 'stdio', server: 'faulty' }, [{ contains: 'go', tool: 'calculator', args: { expression: '6*7' } }], ['calculator']));
+    const events = await twoTurns(
+      mcpGraph(
+        { id: 'faulty', transport: 'stdio', server: 'faulty' },
+        [{ contains: 'go', tool: 'calculator', args: { expression: '6*7' } }],
+        ['calculator'],
+      ),
+    );
     expect(outputs(events)).toEqual(['result: 42', 'result: 42']);
     // The server was reached (its tools were listed) and its "calculator" was never called.
     expect(ofType(events, 'warning').filter((w) => w.code === 'mcp_tool_collision')).toHaveLength(2);
@@ -130,7 +197,11 @@ describe('MCP servers at run time', () => {
 
   it('a model calling a tool of an unreachable server gets a tool error, not a failed turn', async () => {
     count({ cases: 1 });
-    const events = await twoTurns(mcpGraph({ id: 'junk', transport: 'stdio', server: 'garbage' }, [{ contains: 'go', tool: 'echo', args: { message: 'hi' } }]));
+    const events = await twoTurns(
+      mcpGraph({ id: 'junk', transport: 'stdio', server: 'garbage' }, [
+        { contains: 'go', tool: 'echo', args: { message: 'hi' } },
+      ]),
+    );
     expect(outputs(events)[0]).toMatch(/^result: Error: tool "echo" is not enabled for this agent/);
   });
 
@@ -140,7 +211,10 @@ describe('MCP servers at run time', () => {
       { contains: 'garble', tool: 'garble', args: {} },
       { contains: 'echo', tool: 'echo', args: { message: 'fine' } },
     ]);
-    const core = await mcpCore({ tenants: { local: { mcpServers: { faulty: faultyStdio() } } }, mcpClient: { connectTimeoutMs: 20_000, callTimeoutMs: 60_000 } });
+    const core = await mcpCore({
+      tenants: { local: { mcpServers: { faulty: faultyStdio() } } },
+      mcpClient: { connectTimeoutMs: 20_000, callTimeoutMs: 60_000 },
+    });
     try {
       const events = await runTurns(core, graph, ['garble', 'echo']);
       expect(outputs(events)[0]).toMatch(/^result: Error: MCP tool "garble" on "faulty" failed/);

@@ -35,7 +35,9 @@ let acmeEchoSession: string;
 let globexSession: string;
 
 async function connect(token: string) {
-  const transport = new StreamableHTTPClientTransport(new URL(`${runner.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } });
+  const transport = new StreamableHTTPClientTransport(new URL(`${runner.url}/mcp`), {
+    requestInit: { headers: { authorization: `Bearer ${token}` } },
+  });
   const client = new Client({ name: 'hostile', version: '1.0.0' });
   await client.connect(transport);
   return { client, transport };
@@ -49,14 +51,19 @@ beforeAll(async () => {
     ],
     limits: { bodyBytes: 100_000 },
   });
-  for (const [token, id] of [[ACME, 'echo'], [ACME, 'other'], [GLOBEX, 'secret']] as const) {
+  for (const [token, id] of [
+    [ACME, 'echo'],
+    [ACME, 'other'],
+    [GLOBEX, 'secret'],
+  ] as const) {
     const created = await api(runner.url, 'POST', '/api/graphs', { token, body: { graph: echoGraph(id) } });
     expect(created.status, created.text).toBe(201);
   }
   acme = await connect(ACME);
   const result = await acme.client.callTool({ name: 'echo', arguments: { message: 'hi' } });
   acmeEchoSession = (result.structuredContent as { session: string }).session;
-  globexSession = (await api(runner.url, 'POST', '/api/sessions', { token: GLOBEX, body: { graphId: 'secret' } })).json.id;
+  globexSession = (await api(runner.url, 'POST', '/api/sessions', { token: GLOBEX, body: { graphId: 'secret' } })).json
+    .id;
 });
 afterAll(async () => {
   await acme?.client.close();
@@ -84,32 +91,99 @@ async function httpRefusal(request: HttpRequest): Promise<ObservedError> {
   if (res.status < 400) return undefined;
   const error = res.json?.error;
   expect(error, res.text).toBeDefined();
-  const code = typeof error.code === 'number' ? CODES[error.code] ?? String(error.code) : error.code;
+  const code = typeof error.code === 'number' ? (CODES[error.code] ?? String(error.code)) : error.code;
   return { status: res.status, code, message: error.message };
 }
 
-const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: PROTOCOL, capabilities: {}, clientInfo: { name: 'x', version: '1' } } };
+const initialize = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: PROTOCOL, capabilities: {}, clientInfo: { name: 'x', version: '1' } },
+};
 const toolsList = { jsonrpc: '2.0', id: 2, method: 'tools/list' };
-const bigCall = () => JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'echo', arguments: { message: 'x'.repeat(200_000) } } });
+const bigCall = () =>
+  JSON.stringify({
+    jsonrpc: '2.0',
+    id: 3,
+    method: 'tools/call',
+    params: { name: 'echo', arguments: { message: 'x'.repeat(200_000) } },
+  });
 
 describe('hostile HTTP requests to /mcp', () => {
   hostileCases<HttpRequest>(
     [
-      { name: 'malformed JSON-RPC (not JSON)', input: { inSession: true, raw: '{"jsonrpc": "2.0", "method": ' }, expect: { status: 400, code: 'parse_error', message: /^request body is not valid JSON/ } },
-      { name: 'a bare JSON string', input: { inSession: true, raw: '"tools/list"' }, expect: { status: 400, code: 'parse_error' } },
-      { name: 'JSON that is not a JSON-RPC message', input: { inSession: true, body: { hello: 'world' } }, expect: { status: 400, code: 'parse_error' } },
-      { name: 'a request with no session and no initialize', input: { body: toolsList }, expect: { status: 400, code: 'invalid_request', message: /missing mcp-session-id header/ } },
-      { name: 'a made-up session id', input: { sessionId: 'x'.repeat(43), body: toolsList }, expect: { status: 404, code: 'session_not_found' } },
-      { name: "another tenant's session id", input: { token: GLOBEX, inSession: true, body: toolsList }, expect: { status: 404, code: 'session_not_found' } },
-      { name: 'body over the size limit', input: { inSession: true, raw: bigCall }, expect: { status: 413, code: 'invalid_request', message: 'request body is larger than 100000 bytes' } },
+      {
+        name: 'malformed JSON-RPC (not JSON)',
+        input: { inSession: true, raw: '{"jsonrpc": "2.0", "method": ' },
+        expect: { status: 400, code: 'parse_error', message: /^request body is not valid JSON/ },
+      },
+      {
+        name: 'a bare JSON string',
+        input: { inSession: true, raw: '"tools/list"' },
+        expect: { status: 400, code: 'parse_error' },
+      },
+      {
+        name: 'JSON that is not a JSON-RPC message',
+        input: { inSession: true, body: { hello: 'world' } },
+        expect: { status: 400, code: 'parse_error' },
+      },
+      {
+        name: 'a request with no session and no initialize',
+        input: { body: toolsList },
+        expect: { status: 400, code: 'invalid_request', message: /missing mcp-session-id header/ },
+      },
+      {
+        name: 'a made-up session id',
+        input: { sessionId: 'x'.repeat(43), body: toolsList },
+        expect: { status: 404, code: 'session_not_found' },
+      },
+      {
+        name: "another tenant's session id",
+        input: { token: GLOBEX, inSession: true, body: toolsList },
+        expect: { status: 404, code: 'session_not_found' },
+      },
+      {
+        name: 'body over the size limit',
+        input: { inSession: true, raw: bigCall },
+        expect: { status: 413, code: 'invalid_request', message: 'request body is larger than 100000 bytes' },
+      },
       { name: 'no token', input: { token: null, body: initialize }, expect: { status: 401, code: 'unauthorized' } },
-      { name: 'an unknown token', input: { token: 'not-a-token-0123456789abcdef', body: initialize }, expect: { status: 401, code: 'unauthorized' } },
-      { name: 'a foreign Origin', input: { headers: { origin: 'http://evil.example.com' }, body: initialize }, expect: { status: 403, code: 'refused', message: /Origin "http:\/\/evil.example.com" is not allowed/ } },
-      { name: 'an Origin that is not a URL', input: { headers: { origin: 'null' }, body: initialize }, expect: { status: 403, code: 'refused' } },
-      { name: 'text/plain body', input: { inSession: true, raw: JSON.stringify(toolsList), headers: { 'content-type': 'text/plain' } }, expect: { status: 415, code: 'refused', message: /Content-Type must be application\/json/ } },
-      { name: 'Accept without event streams', input: { inSession: true, body: toolsList, headers: { accept: 'application/json' } }, expect: { status: 406, code: 'refused', message: /must accept both/ } },
-      { name: 'an unsupported protocol version', input: { inSession: true, body: toolsList, headers: { 'mcp-protocol-version': '1999-01-01' } }, expect: { status: 400, code: 'refused', message: /Unsupported protocol version/ } },
-      { name: 'initialize again on an open session', input: { inSession: true, body: initialize }, expect: { status: 400, code: 'invalid_request' } },
+      {
+        name: 'an unknown token',
+        input: { token: 'not-a-token-0123456789abcdef', body: initialize },
+        expect: { status: 401, code: 'unauthorized' },
+      },
+      {
+        name: 'a foreign Origin',
+        input: { headers: { origin: 'http://evil.example.com' }, body: initialize },
+        expect: { status: 403, code: 'refused', message: /Origin "http:\/\/evil.example.com" is not allowed/ },
+      },
+      {
+        name: 'an Origin that is not a URL',
+        input: { headers: { origin: 'null' }, body: initialize },
+        expect: { status: 403, code: 'refused' },
+      },
+      {
+        name: 'text/plain body',
+        input: { inSession: true, raw: JSON.stringify(toolsList), headers: { 'content-type': 'text/plain' } },
+        expect: { status: 415, code: 'refused', message: /Content-Type must be application\/json/ },
+      },
+      {
+        name: 'Accept without event streams',
+        input: { inSession: true, body: toolsList, headers: { accept: 'application/json' } },
+        expect: { status: 406, code: 'refused', message: /must accept both/ },
+      },
+      {
+        name: 'an unsupported protocol version',
+        input: { inSession: true, body: toolsList, headers: { 'mcp-protocol-version': '1999-01-01' } },
+        expect: { status: 400, code: 'refused', message: /Unsupported protocol version/ },
+      },
+      {
+        name: 'initialize again on an open session',
+        input: { inSession: true, body: initialize },
+        expect: { status: 400, code: 'invalid_request' },
+      },
       { name: 'GET without a session', input: { method: 'GET' }, expect: { status: 400, code: 'invalid_request' } },
       { name: 'PUT', input: { method: 'PUT', body: toolsList }, expect: { status: 405, code: 'refused' } },
     ],
@@ -136,17 +210,61 @@ async function toolRefusal(call: ToolCall | (() => ToolCall)): Promise<ObservedE
 describe('hostile tool calls in an MCP session', () => {
   hostileCases<ToolCall | (() => ToolCall)>(
     [
-      { name: 'an unknown tool', input: { name: 'no-such-graph', arguments: { message: 'x' } }, expect: { code: 'invalid_params', message: /unknown tool "no-such-graph"/ } },
-      { name: "another tenant's graph", input: { name: 'secret', arguments: { message: 'x' } }, expect: { code: 'invalid_params', message: /unknown tool "secret"/ } },
-      { name: 'a tool name with a path in it', input: { name: '../../etc/passwd', arguments: { message: 'x' } }, expect: { code: 'invalid_params', message: /unknown tool/ } },
-      { name: 'no message', input: { name: 'echo', arguments: {} }, expect: { code: 'invalid_params', message: /\/message/ } },
-      { name: 'an empty message', input: { name: 'echo', arguments: { message: '' } }, expect: { code: 'invalid_params', message: /must not be empty/ } },
-      { name: 'a message that is not a string', input: { name: 'echo', arguments: { message: { $gt: '' } } }, expect: { code: 'invalid_params', message: /\/message/ } },
-      { name: 'an unknown argument', input: { name: 'echo', arguments: { message: 'x', admin: true } }, expect: { code: 'invalid_params', message: /admin/ } },
-      { name: 'a malformed session id', input: { name: 'echo', arguments: { message: 'x', session: '../../x' } }, expect: { code: 'invalid_params', message: /argument "session": malformed session id/ } },
-      { name: 'an unknown session id', input: () => ({ name: 'echo', arguments: { message: 'x', session: randomUUID() } }), expect: { code: 'invalid_params', message: /argument "session":.*not found/ } },
-      { name: "another tenant's session id", input: () => ({ name: 'echo', arguments: { message: 'x', session: globexSession } }), expect: { code: 'invalid_params', message: /argument "session":.*not found/ } },
-      { name: "another graph's session id", input: () => ({ name: 'other', arguments: { message: 'x', session: acmeEchoSession } }), expect: { code: 'invalid_params', message: /runs graph "echo", not "other"/ } },
+      {
+        name: 'an unknown tool',
+        input: { name: 'no-such-graph', arguments: { message: 'x' } },
+        expect: { code: 'invalid_params', message: /unknown tool "no-such-graph"/ },
+      },
+      {
+        name: "another tenant's graph",
+        input: { name: 'secret', arguments: { message: 'x' } },
+        expect: { code: 'invalid_params', message: /unknown tool "secret"/ },
+      },
+      {
+        name: 'a tool name with a path in it',
+        input: { name: '../../etc/passwd', arguments: { message: 'x' } },
+        expect: { code: 'invalid_params', message: /unknown tool/ },
+      },
+      {
+        name: 'no message',
+        input: { name: 'echo', arguments: {} },
+        expect: { code: 'invalid_params', message: /\/message/ },
+      },
+      {
+        name: 'an empty message',
+        input: { name: 'echo', arguments: { message: '' } },
+        expect: { code: 'invalid_params', message: /must not be empty/ },
+      },
+      {
+        name: 'a message that is not a string',
+        input: { name: 'echo', arguments: { message: { $gt: '' } } },
+        expect: { code: 'invalid_params', message: /\/message/ },
+      },
+      {
+        name: 'an unknown argument',
+        input: { name: 'echo', arguments: { message: 'x', admin: true } },
+        expect: { code: 'invalid_params', message: /admin/ },
+      },
+      {
+        name: 'a malformed session id',
+        input: { name: 'echo', arguments: { message: 'x', session: '../../x' } },
+        expect: { code: 'invalid_params', message: /argument "session": malformed session id/ },
+      },
+      {
+        name: 'an unknown session id',
+        input: () => ({ name: 'echo', arguments: { message: 'x', session: randomUUID() } }),
+        expect: { code: 'invalid_params', message: /argument "session":.*not found/ },
+      },
+      {
+        name: "another tenant's session id",
+        input: () => ({ name: 'echo', arguments: { message: 'x', session: globexSession } }),
+        expect: { code: 'invalid_params', message: /argument "session":.*not found/ },
+      },
+      {
+        name: "another graph's session id",
+        input: () => ({ name: 'other', arguments: { message: 'x', session: acmeEchoSession } }),
+        expect: { code: 'invalid_params', message: /runs graph "echo", not "other"/ },
+      },
     ],
     toolRefusal,
   );

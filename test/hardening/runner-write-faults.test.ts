@@ -16,8 +16,16 @@ import { echoGraph } from './fixtures/graphs.ts';
  * every acknowledged message.
  */
 const FAULTS = [
-  { name: 'a folder the runner cannot write to (EISDIR)', block: (path: string) => mkdir(path), reason: /^could not write session "[0-9a-f-]{36}": EISDIR: illegal operation on a directory/ },
-  { name: 'a full disk (ENOSPC via /dev/full)', block: (path: string) => symlink('/dev/full', path), reason: /^could not write session "[0-9a-f-]{36}": the disk is full$/ },
+  {
+    name: 'a folder the runner cannot write to (EISDIR)',
+    block: (path: string) => mkdir(path),
+    reason: /^could not write session "[0-9a-f-]{36}": EISDIR: illegal operation on a directory/,
+  },
+  {
+    name: 'a full disk (ENOSPC via /dev/full)',
+    block: (path: string) => symlink('/dev/full', path),
+    reason: /^could not write session "[0-9a-f-]{36}": the disk is full$/,
+  },
 ] as const;
 
 let dir: ReturnType<typeof tempDir> | undefined;
@@ -41,15 +49,24 @@ const SEGMENT = /^(\d+)\.jsonl$/;
  * write appends to the open segment; once the store's checkpoint has closed it (within about half
  * a second of a write), the next write must open a new one, and fails.
  */
-async function blockJournal(journalDir: string, block: (path: string) => Promise<void>, poke: () => Promise<unknown>): Promise<string[]> {
-  const segments = async () => (await readdir(journalDir).catch(() => [] as string[])).flatMap((n) => (SEGMENT.test(n) ? [Number(SEGMENT.exec(n)![1])] : []));
+async function blockJournal(
+  journalDir: string,
+  block: (path: string) => Promise<void>,
+  poke: () => Promise<unknown>,
+): Promise<string[]> {
+  const segments = async () =>
+    (await readdir(journalDir).catch(() => [] as string[])).flatMap((n) =>
+      SEGMENT.test(n) ? [Number(SEGMENT.exec(n)![1])] : [],
+    );
   let open = await segments();
   while (!open.length) {
     await poke(); // a write opens a segment
     open = await segments();
   }
   const current = Math.max(...open);
-  const blocked = Array.from({ length: 50 }, (_, i) => join(journalDir, `${String(current + 1 + i).padStart(12, '0')}.jsonl`));
+  const blocked = Array.from({ length: 50 }, (_, i) =>
+    join(journalDir, `${String(current + 1 + i).padStart(12, '0')}.jsonl`),
+  );
   for (const path of blocked) await block(path);
   await expect.poll(async () => (await segments()).includes(current), { timeout: 10_000 }).toBe(false);
   return blocked;
@@ -62,7 +79,8 @@ async function start() {
   const log = { text: '' };
   server.child.stderr!.on('data', (d) => (log.text += d));
   socket = await connect(server.url);
-  const create = async (graphId: string) => ok(await call<{ session: { id: string } }>(socket!, 'session:create', { graphId })).session.id;
+  const create = async (graphId: string) =>
+    ok(await call<{ session: { id: string } }>(socket!, 'session:create', { graphId })).session.id;
   const turn = async (sessionId: string, content: string) => {
     const end = nextEvent(socket!, 'turn_end', (e) => e.sessionId === sessionId);
     ok(await call(socket!, 'session:send', { sessionId, content }));
@@ -98,7 +116,10 @@ describe.each(FAULTS)('writes failing under a running runner: $name', ({ block, 
     // The message is persisted before the ack, so the send itself fails: not acknowledged, not kept.
     const during = await call(socket!, 'session:send', { sessionId: faulty, content: 'during the fault' });
     expect(during.ok).toBe(false);
-    expect((during as Extract<Ack, { ok: false }>).error).toMatchObject({ code: 'store_unavailable', message: expect.stringMatching(reason) });
+    expect((during as Extract<Ack, { ok: false }>).error).toMatchObject({
+      code: 'store_unavailable',
+      message: expect.stringMatching(reason),
+    });
     await expect.poll(() => log.text).toMatch(/"msg":"request failed"/);
     expect(log.text).toMatch(/could not write session/);
 
@@ -108,7 +129,10 @@ describe.each(FAULTS)('writes failing under a running runner: $name', ({ block, 
 
     const users = (messages: MessageEvent[]) => messages.filter((m) => m.sender === 'user').map((m) => m.content);
     const [storedAfter, faultyAfter] = await restartAndRead([stored, faulty]);
-    expect(users(storedAfter!).filter((c) => !c.startsWith('a turn that opens'))).toEqual(['stored before the fault', 'stored after the fault']);
+    expect(users(storedAfter!).filter((c) => !c.startsWith('a turn that opens'))).toEqual([
+      'stored before the fault',
+      'stored after the fault',
+    ]);
     expect(users(faultyAfter!)).toEqual(['after the fault']);
     count({ checked: 3 });
   });
@@ -116,8 +140,13 @@ describe.each(FAULTS)('writes failing under a running runner: $name', ({ block, 
   it("a turn's save that fails is logged and reaches the client as a persist_failed warning; the next save brings it all back", async () => {
     const { log, create, turn, journal } = await start();
     // A human in the loop holds the turn open, so the fault can start between the send's save and the turn's.
-    const asking = echoGraph('ask', { agents: [{ id: 'ask', type: 'ask', kind: 'user', config: { prompt: 'go on?', timeoutMs: 60_000 } }], subscriptions: [{ id: 's1', topic: 'in', agent: 'ask' }], publications: [{ id: 'p1', agent: 'ask', topic: 'out' }] });
-    for (const graph of [echoGraph('echo'), asking]) expect((await api(server!.url, 'POST', '/api/graphs', { body: { graph } })).status).toBe(201);
+    const asking = echoGraph('ask', {
+      agents: [{ id: 'ask', type: 'ask', kind: 'user', config: { prompt: 'go on?', timeoutMs: 60_000 } }],
+      subscriptions: [{ id: 's1', topic: 'in', agent: 'ask' }],
+      publications: [{ id: 'p1', agent: 'ask', topic: 'out' }],
+    });
+    for (const graph of [echoGraph('echo'), asking])
+      expect((await api(server!.url, 'POST', '/api/graphs', { body: { graph } })).status).toBe(201);
     const poker = await create('echo');
     const session = await create('ask');
     const warnings: WarningEvent[] = [];
@@ -129,7 +158,11 @@ describe.each(FAULTS)('writes failing under a running runner: $name', ({ block, 
     const { requestId } = await asked;
     const blocked = await blockJournal(journal, block, () => turn(poker, 'a turn that opens a journal segment'));
     // An answer is acknowledged once stored: this one reached the agent but says it is not stored.
-    const answer = await call(socket!, 'session:input', { sessionId: session, requestId, content: 'answered during the fault' });
+    const answer = await call(socket!, 'session:input', {
+      sessionId: session,
+      requestId,
+      content: 'answered during the fault',
+    });
     expect(answer).toMatchObject({ ok: false, error: { code: 'persist_failed' } });
     const said = 'the answer was passed on to ask but could not be stored: ';
     const { message } = (answer as { error: { message: string } }).error;
@@ -139,14 +172,22 @@ describe.each(FAULTS)('writes failing under a running runner: $name', ({ block, 
     expect(await end).toMatchObject({ reason: 'completed' });
     await expect.poll(() => warnings.map((w) => w.code)).toContain('persist_failed');
     expect(warnings.find((w) => w.code === 'persist_failed')!.message).toMatch(reason);
-    await expect.poll(() => log.text).toMatch(new RegExp(`"sessionId":"${session}","code":"persist_failed","msg":"could not save a session after its turn`));
+    await expect
+      .poll(() => log.text)
+      .toMatch(
+        new RegExp(`"sessionId":"${session}","code":"persist_failed","msg":"could not save a session after its turn`),
+      );
 
     for (const path of blocked) await rm(path, { recursive: true, force: true });
     // The next send is saved before its ack, with every entry before it: the answer the failed save missed too.
     ok(await call(socket!, 'session:send', { sessionId: session, content: 'asked after the fault' }));
 
     const [transcript] = await restartAndRead([session]);
-    expect(transcript!.map((m) => m.content)).toEqual(['asked before the fault', 'answered during the fault', 'asked after the fault']);
+    expect(transcript!.map((m) => m.content)).toEqual([
+      'asked before the fault',
+      'answered during the fault',
+      'asked after the fault',
+    ]);
     count({ checked: 3 });
   });
 });

@@ -26,7 +26,8 @@ function memory(): number {
   const m = process.memoryUsage();
   return m.heapUsed + m.external;
 }
-const connections = async () => Number(/^switchboard_socket_connections (\d+)/m.exec((await api(runner.url, 'GET', '/metrics')).text)![1]);
+const connections = async () =>
+  Number(/^switchboard_socket_connections (\d+)/m.exec((await api(runner.url, 'GET', '/metrics')).text)![1]);
 
 /** Joins a session over raw Engine.IO polling, then never polls again. */
 async function stalledClient(url: string, sessionId: string): Promise<void> {
@@ -34,7 +35,8 @@ async function stalledClient(url: string, sessionId: string): Promise<void> {
   const open = await (await fetch(base)).text();
   const sid = (JSON.parse(open.slice(1)) as { sid: string }).sid;
   const poll = `${base}&sid=${sid}`;
-  const post = (body: string) => fetch(poll, { method: 'POST', body, headers: { 'content-type': 'text/plain;charset=UTF-8' } });
+  const post = (body: string) =>
+    fetch(poll, { method: 'POST', body, headers: { 'content-type': 'text/plain;charset=UTF-8' } });
   await post('40');
   expect(await (await fetch(poll)).text()).toMatch(/^40/);
   await post(`420${JSON.stringify(['session:join', { sessionId }])}`);
@@ -48,7 +50,9 @@ describe('a slow client that never reads', () => {
     // Four agents answer every message with ~96 KB each: ~400 KB of events per turn, ~12 MB in all.
     const agents = ['a1', 'a2', 'a3', 'a4'];
     const graph = echoGraph('chatty', {
-      models: [{ id: 'script', provider: 'scripted', rules: [{ match: { regex: '.' }, reply: REPLY }], tokenSize: 1_000 }],
+      models: [
+        { id: 'script', provider: 'scripted', rules: [{ match: { regex: '.' }, reply: REPLY }], tokenSize: 1_000 },
+      ],
       agents: agents.map((id) => ({ id, type: id, kind: 'assistant', config: { model: 'script', stream: true } })),
       subscriptions: agents.map((id) => ({ id: `s-${id}`, topic: 'in', agent: id })),
       publications: agents.map((id) => ({ id: `p-${id}`, agent: id, topic: 'out' })),
@@ -72,12 +76,21 @@ describe('a slow client that never reads', () => {
     const before = memory();
 
     for (let turn = 0; turn < TURNS; turn++) {
-      const res = await api(runner.url, 'POST', `/api/sessions/${sessionId}/messages`, { body: { content: `turn ${turn}`, wait: true } });
+      const res = await api(runner.url, 'POST', `/api/sessions/${sessionId}/messages`, {
+        body: { content: `turn ${turn}`, wait: true },
+      });
       expect(res.status, res.text).toBe(200);
     }
     expect(await connections()).toBe(1);
     // Logged as a warning naming the cause, not as an error of the runner's.
-    expect(logged.lines.filter((l) => l.code === 'slow_client')).toEqual([expect.objectContaining({ level: 40, tenant: 'local', msg: 'socket cut off: it stopped reading its events', queuedBytes: expect.any(Number) })]);
+    expect(logged.lines.filter((l) => l.code === 'slow_client')).toEqual([
+      expect.objectContaining({
+        level: 40,
+        tenant: 'local',
+        msg: 'socket cut off: it stopped reading its events',
+        queuedBytes: expect.any(Number),
+      }),
+    ]);
     expect(logged.lines.filter((l) => l.level >= 50)).toEqual([]);
     const growth = memory() - before;
     expect(growth, `the runner grew by ${Math.round(growth / 1e6)} MB`).toBeLessThan(32e6);

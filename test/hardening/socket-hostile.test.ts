@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ack, MessageEvent } from '../../schemas/protocol.ts';
-import { api, call, connect, memoryLog, nextEvent, ok, startTestRunner, type TestRunner } from '../integration/helpers.ts';
+import {
+  api,
+  call,
+  connect,
+  memoryLog,
+  nextEvent,
+  ok,
+  startTestRunner,
+  type TestRunner,
+} from '../integration/helpers.ts';
 import { hostileCases, type ObservedError } from './harness/cases.ts';
 import { count } from './harness/tally.ts';
 import { echoGraph } from './fixtures/graphs.ts';
@@ -37,15 +46,27 @@ async function open(token = ACME): Promise<Socket> {
 }
 
 beforeAll(async () => {
-  runner = await startTestRunner({
-    tokens: [
-      { token: ACME, tenant: 'acme' },
-      { token: GLOBEX, tenant: 'globex' },
-      { token: EXPIRED, tenant: 'acme', expiresAt: '2020-01-01T00:00:00Z' },
-    ],
-    limits: { socketPayloadBytes: PAYLOAD_LIMIT, socket: { perSecond: 50, burst: 100 }, socketTenant: TENANT_EVENTS, handshakeTenant: HANDSHAKES, handshakeAddress: ANONYMOUS_HANDSHAKES },
-  }, logged.log);
-  for (const token of [ACME, GLOBEX]) expect((await api(runner.url, 'POST', '/api/graphs', { token, body: { graph: echoGraph('echo') } })).status).toBe(201);
+  runner = await startTestRunner(
+    {
+      tokens: [
+        { token: ACME, tenant: 'acme' },
+        { token: GLOBEX, tenant: 'globex' },
+        { token: EXPIRED, tenant: 'acme', expiresAt: '2020-01-01T00:00:00Z' },
+      ],
+      limits: {
+        socketPayloadBytes: PAYLOAD_LIMIT,
+        socket: { perSecond: 50, burst: 100 },
+        socketTenant: TENANT_EVENTS,
+        handshakeTenant: HANDSHAKES,
+        handshakeAddress: ANONYMOUS_HANDSHAKES,
+      },
+    },
+    logged.log,
+  );
+  for (const token of [ACME, GLOBEX])
+    expect((await api(runner.url, 'POST', '/api/graphs', { token, body: { graph: echoGraph('echo') } })).status).toBe(
+      201,
+    );
   attacker = await open(ACME);
   acmeSession = ok(await call<{ session: { id: string } }>(attacker, 'session:create', { graphId: 'echo' })).session.id;
   const globex = await open(GLOBEX);
@@ -60,7 +81,12 @@ afterAll(async () => {
 async function joinAsTold(socket: Socket, sessionId: string) {
   let join = await call(socket, 'session:join', { sessionId });
   for (let wait = 0; wait < 3 && !join.ok && join.error.code === 'rate_limited'; wait++) {
-    await new Promise((r) => setTimeout(r, Number((join as { error: { details?: { retryAfterMs?: number } } }).error.details?.retryAfterMs ?? 1000) + 50));
+    await new Promise((r) =>
+      setTimeout(
+        r,
+        Number((join as { error: { details?: { retryAfterMs?: number } } }).error.details?.retryAfterMs ?? 1000) + 50,
+      ),
+    );
     join = await call(socket, 'session:join', { sessionId });
   }
   return join;
@@ -103,7 +129,8 @@ function bystander() {
   const contents: string[] = [];
   const done = (async () => {
     const socket = await open(GLOBEX);
-    const session = ok(await call<{ session: { id: string } }>(socket, 'session:create', { graphId: 'echo' })).session.id;
+    const session = ok(await call<{ session: { id: string } }>(socket, 'session:create', { graphId: 'echo' })).session
+      .id;
     const seen: MessageEvent[] = [];
     socket.on('message', (m: MessageEvent) => seen.push(m));
     for (let turn = 0; !stop || turn < 3; turn++) {
@@ -139,7 +166,9 @@ async function refusal({ event, args }: Attempt): Promise<ObservedError> {
 /** Another tenant's session answers exactly like one that does not exist. */
 const NO_SUCH_SESSION = /^session "[0-9a-f-]{36}" not found$/;
 
-const send = (sessionId: () => string, content: unknown, extra: Record<string, unknown> = {}): (() => Attempt) => () => ({ event: 'session:send', args: [{ sessionId: sessionId(), content, ...extra }] });
+const send =
+  (sessionId: () => string, content: unknown, extra: Record<string, unknown> = {}): (() => Attempt) =>
+  () => ({ event: 'session:send', args: [{ sessionId: sessionId(), content, ...extra }] });
 
 describe('hostile Socket.IO events', () => {
   let watcher: ReturnType<typeof bystander>;
@@ -149,33 +178,209 @@ describe('hostile Socket.IO events', () => {
 
   hostileCases<Attempt | (() => Attempt)>(
     [
-      { name: 'an unknown event', input: { event: 'admin:shutdown', args: [{}] }, expect: { code: 'unknown_event', message: /^unknown event "admin:shutdown"; events are session:create/ } },
-      { name: 'an event named like a prototype method', input: { event: 'toString', args: [{}] }, expect: { code: 'unknown_event', message: /^unknown event "toString"; / } },
-      { name: 'an event named __proto__', input: { event: '__proto__', args: [{}] }, expect: { code: 'unknown_event', message: /^unknown event "__proto__"; / } },
-      { name: 'a string instead of an object', input: { event: 'session:create', args: ['echo'] }, expect: { code: 'invalid', message: 'invalid "session:create" payload', details: { problems: [{ path: '', message: 'Invalid input: expected object, received string' }] } } },
-      { name: 'null payload', input: { event: 'session:join', args: [null] }, expect: { code: 'invalid', message: 'invalid "session:join" payload', details: { problems: [{ path: '', message: 'Invalid input: expected object, received null' }] } } },
-      { name: 'an array payload', input: { event: 'session:send', args: [[acmeSession, 'hi']] }, expect: { code: 'invalid', message: 'invalid "session:send" payload', details: { problems: [{ path: '', message: 'Invalid input: expected object, received array' }] } } },
-      { name: 'no payload at all', input: { event: 'session:create', args: [] }, expect: { code: 'invalid', message: '"session:create" takes exactly one payload object' } },
-      { name: 'two payloads', input: { event: 'session:create', args: [{ graphId: 'echo' }, { graphId: 'echo' }] }, expect: { code: 'invalid', message: '"session:create" takes exactly one payload object' } },
-      { name: 'a binary payload', input: { event: 'session:create', args: [Buffer.from('graphId')] }, expect: { code: 'invalid', message: 'invalid "session:create" payload', details: { problems: expect.arrayContaining([{ path: '/graphId', message: 'Invalid input: expected string, received undefined' }]) } } },
-      { name: 'a graph id with a path', input: { event: 'session:create', args: [{ graphId: '../../etc' }] }, expect: { code: 'invalid', message: 'invalid "session:create" payload', details: { problems: [{ path: '/graphId', message: 'may only contain letters, digits, "_" and "-"' }] } } },
-      { name: 'an unknown field', input: { event: 'session:create', args: [{ graphId: 'echo', tenant: 'globex' }] }, expect: { code: 'invalid', message: 'invalid "session:create" payload', details: { problems: [{ path: '', message: 'Unrecognized key: "tenant"' }] } } },
-      { name: 'a __proto__ field', input: () => ({ event: 'session:create', args: [JSON.parse('{"graphId":"echo","__proto__":{"admin":true}}')] }), expect: { code: 'invalid', message: 'invalid "session:create" payload', details: { problems: [{ path: '', message: 'Unrecognized key: "__proto__"' }] } } },
-      { name: 'a version that is not a number', input: { event: 'session:create', args: [{ graphId: 'echo', version: '1' }] }, expect: { code: 'invalid', message: 'invalid "session:create" payload', details: { problems: [{ path: '/version', message: 'Invalid input: expected number, received string' }] } } },
-      { name: "a graph of another tenant's only", input: { event: 'session:create', args: [{ graphId: 'nothing-here' }] }, expect: { code: 'not_found', message: 'graph "nothing-here" not found' } },
-      { name: 'joining a malformed session id', input: { event: 'session:join', args: [{ sessionId: '../../x' }] }, expect: { code: 'invalid', message: 'invalid "session:join" payload', details: { problems: [{ path: '/sessionId', message: 'must be a session id (UUID)' }] } } },
-      { name: 'joining a session that does not exist', input: () => ({ event: 'session:join', args: [{ sessionId: randomUUID() }] }), expect: { code: 'not_found', message: NO_SUCH_SESSION } },
-      { name: "joining another tenant's session", input: () => ({ event: 'session:join', args: [{ sessionId: globexSession }] }), expect: { code: 'not_found', message: NO_SUCH_SESSION } },
-      { name: "sending into another tenant's session", input: send(() => globexSession, 'hijack'), expect: { code: 'not_found', message: NO_SUCH_SESSION } },
-      { name: "closing another tenant's session", input: () => ({ event: 'session:close', args: [{ sessionId: globexSession }] }), expect: { code: 'not_found', message: NO_SUCH_SESSION } },
-      { name: "aborting another tenant's turn", input: () => ({ event: 'turn:abort', args: [{ sessionId: globexSession }] }), expect: { code: 'not_found', message: NO_SUCH_SESSION } },
-      { name: "answering another tenant's input request", input: () => ({ event: 'session:input', args: [{ sessionId: globexSession, requestId: 'r1', content: 'yes' }] }), expect: { code: 'not_found', message: NO_SUCH_SESSION } },
-      { name: 'an empty message', input: send(() => acmeSession, ''), expect: { code: 'invalid', message: 'invalid "session:send" payload', details: { problems: [{ path: '/content', message: 'must not be empty' }] } } },
-      { name: 'a message over 32,000 characters', input: send(() => acmeSession, 'x'.repeat(32_001)), expect: { code: 'invalid', message: 'invalid "session:send" payload', details: { problems: [{ path: '/content', message: 'must be at most 32000 characters' }] } } },
-      { name: 'a message that is an object', input: send(() => acmeSession, { $gt: '' }), expect: { code: 'invalid', message: 'invalid "session:send" payload', details: { problems: [{ path: '/content', message: 'Invalid input: expected string, received object' }] } } },
-      { name: 'a message id with a path', input: send(() => acmeSession, 'hi', { messageId: '../x' }), expect: { code: 'invalid', message: 'invalid "session:send" payload', details: { problems: [{ path: '/messageId', message: expect.stringMatching(/^Invalid string: must match pattern/) }] } } },
-      { name: 'a payload over the size limit', input: send(() => acmeSession, 'x'.repeat(30_000), { padding: 'y'.repeat(PAYLOAD_LIMIT) }), expect: { code: 'payload_too_large', message: 'payload is 80078 bytes; the limit is 50000', details: { limit: 50_000 } } },
-      { name: 'an answer to an input request nobody made', input: () => ({ event: 'session:input', args: [{ sessionId: acmeSession, requestId: 'never-asked', content: 'yes' }] }), expect: { code: 'not_found', message: 'input request "never-asked" not found' } },
+      {
+        name: 'an unknown event',
+        input: { event: 'admin:shutdown', args: [{}] },
+        expect: { code: 'unknown_event', message: /^unknown event "admin:shutdown"; events are session:create/ },
+      },
+      {
+        name: 'an event named like a prototype method',
+        input: { event: 'toString', args: [{}] },
+        expect: { code: 'unknown_event', message: /^unknown event "toString"; / },
+      },
+      {
+        name: 'an event named __proto__',
+        input: { event: '__proto__', args: [{}] },
+        expect: { code: 'unknown_event', message: /^unknown event "__proto__"; / },
+      },
+      {
+        name: 'a string instead of an object',
+        input: { event: 'session:create', args: ['echo'] },
+        expect: {
+          code: 'invalid',
+          message: 'invalid "session:create" payload',
+          details: { problems: [{ path: '', message: 'Invalid input: expected object, received string' }] },
+        },
+      },
+      {
+        name: 'null payload',
+        input: { event: 'session:join', args: [null] },
+        expect: {
+          code: 'invalid',
+          message: 'invalid "session:join" payload',
+          details: { problems: [{ path: '', message: 'Invalid input: expected object, received null' }] },
+        },
+      },
+      {
+        name: 'an array payload',
+        input: { event: 'session:send', args: [[acmeSession, 'hi']] },
+        expect: {
+          code: 'invalid',
+          message: 'invalid "session:send" payload',
+          details: { problems: [{ path: '', message: 'Invalid input: expected object, received array' }] },
+        },
+      },
+      {
+        name: 'no payload at all',
+        input: { event: 'session:create', args: [] },
+        expect: { code: 'invalid', message: '"session:create" takes exactly one payload object' },
+      },
+      {
+        name: 'two payloads',
+        input: { event: 'session:create', args: [{ graphId: 'echo' }, { graphId: 'echo' }] },
+        expect: { code: 'invalid', message: '"session:create" takes exactly one payload object' },
+      },
+      {
+        name: 'a binary payload',
+        input: { event: 'session:create', args: [Buffer.from('graphId')] },
+        expect: {
+          code: 'invalid',
+          message: 'invalid "session:create" payload',
+          details: {
+            problems: expect.arrayContaining([
+              { path: '/graphId', message: 'Invalid input: expected string, received undefined' },
+            ]),
+          },
+        },
+      },
+      {
+        name: 'a graph id with a path',
+        input: { event: 'session:create', args: [{ graphId: '../../etc' }] },
+        expect: {
+          code: 'invalid',
+          message: 'invalid "session:create" payload',
+          details: { problems: [{ path: '/graphId', message: 'may only contain letters, digits, "_" and "-"' }] },
+        },
+      },
+      {
+        name: 'an unknown field',
+        input: { event: 'session:create', args: [{ graphId: 'echo', tenant: 'globex' }] },
+        expect: {
+          code: 'invalid',
+          message: 'invalid "session:create" payload',
+          details: { problems: [{ path: '', message: 'Unrecognized key: "tenant"' }] },
+        },
+      },
+      {
+        name: 'a __proto__ field',
+        input: () => ({ event: 'session:create', args: [JSON.parse('{"graphId":"echo","__proto__":{"admin":true}}')] }),
+        expect: {
+          code: 'invalid',
+          message: 'invalid "session:create" payload',
+          details: { problems: [{ path: '', message: 'Unrecognized key: "__proto__"' }] },
+        },
+      },
+      {
+        name: 'a version that is not a number',
+        input: { event: 'session:create', args: [{ graphId: 'echo', version: '1' }] },
+        expect: {
+          code: 'invalid',
+          message: 'invalid "session:create" payload',
+          details: { problems: [{ path: '/version', message: 'Invalid input: expected number, received string' }] },
+        },
+      },
+      {
+        name: "a graph of another tenant's only",
+        input: { event: 'session:create', args: [{ graphId: 'nothing-here' }] },
+        expect: { code: 'not_found', message: 'graph "nothing-here" not found' },
+      },
+      {
+        name: 'joining a malformed session id',
+        input: { event: 'session:join', args: [{ sessionId: '../../x' }] },
+        expect: {
+          code: 'invalid',
+          message: 'invalid "session:join" payload',
+          details: { problems: [{ path: '/sessionId', message: 'must be a session id (UUID)' }] },
+        },
+      },
+      {
+        name: 'joining a session that does not exist',
+        input: () => ({ event: 'session:join', args: [{ sessionId: randomUUID() }] }),
+        expect: { code: 'not_found', message: NO_SUCH_SESSION },
+      },
+      {
+        name: "joining another tenant's session",
+        input: () => ({ event: 'session:join', args: [{ sessionId: globexSession }] }),
+        expect: { code: 'not_found', message: NO_SUCH_SESSION },
+      },
+      {
+        name: "sending into another tenant's session",
+        input: send(() => globexSession, 'hijack'),
+        expect: { code: 'not_found', message: NO_SUCH_SESSION },
+      },
+      {
+        name: "closing another tenant's session",
+        input: () => ({ event: 'session:close', args: [{ sessionId: globexSession }] }),
+        expect: { code: 'not_found', message: NO_SUCH_SESSION },
+      },
+      {
+        name: "aborting another tenant's turn",
+        input: () => ({ event: 'turn:abort', args: [{ sessionId: globexSession }] }),
+        expect: { code: 'not_found', message: NO_SUCH_SESSION },
+      },
+      {
+        name: "answering another tenant's input request",
+        input: () => ({
+          event: 'session:input',
+          args: [{ sessionId: globexSession, requestId: 'r1', content: 'yes' }],
+        }),
+        expect: { code: 'not_found', message: NO_SUCH_SESSION },
+      },
+      {
+        name: 'an empty message',
+        input: send(() => acmeSession, ''),
+        expect: {
+          code: 'invalid',
+          message: 'invalid "session:send" payload',
+          details: { problems: [{ path: '/content', message: 'must not be empty' }] },
+        },
+      },
+      {
+        name: 'a message over 32,000 characters',
+        input: send(() => acmeSession, 'x'.repeat(32_001)),
+        expect: {
+          code: 'invalid',
+          message: 'invalid "session:send" payload',
+          details: { problems: [{ path: '/content', message: 'must be at most 32000 characters' }] },
+        },
+      },
+      {
+        name: 'a message that is an object',
+        input: send(() => acmeSession, { $gt: '' }),
+        expect: {
+          code: 'invalid',
+          message: 'invalid "session:send" payload',
+          details: { problems: [{ path: '/content', message: 'Invalid input: expected string, received object' }] },
+        },
+      },
+      {
+        name: 'a message id with a path',
+        input: send(() => acmeSession, 'hi', { messageId: '../x' }),
+        expect: {
+          code: 'invalid',
+          message: 'invalid "session:send" payload',
+          details: {
+            problems: [{ path: '/messageId', message: expect.stringMatching(/^Invalid string: must match pattern/) }],
+          },
+        },
+      },
+      {
+        name: 'a payload over the size limit',
+        input: send(() => acmeSession, 'x'.repeat(30_000), { padding: 'y'.repeat(PAYLOAD_LIMIT) }),
+        expect: {
+          code: 'payload_too_large',
+          message: 'payload is 80078 bytes; the limit is 50000',
+          details: { limit: 50_000 },
+        },
+      },
+      {
+        name: 'an answer to an input request nobody made',
+        input: () => ({
+          event: 'session:input',
+          args: [{ sessionId: acmeSession, requestId: 'never-asked', content: 'yes' }],
+        }),
+        expect: { code: 'not_found', message: 'input request "never-asked" not found' },
+      },
     ],
     async (input) => refusal(typeof input === 'function' ? input() : input),
   );
@@ -192,7 +397,9 @@ describe('hostile Socket.IO events', () => {
     const leaked: unknown[] = [];
     early.onAny((event) => leaked.push(event));
     const ended = nextEvent(attacker, 'turn_end', (e) => e.sessionId === acmeSession);
-    const accepted = ok(await call<{ turnId: string }>(early, 'session:send', { sessionId: acmeSession, content: 'sent before joining' }));
+    const accepted = ok(
+      await call<{ turnId: string }>(early, 'session:send', { sessionId: acmeSession, content: 'sent before joining' }),
+    );
     count({ cases: 1 });
     expect(await ended).toMatchObject({ turnId: accepted.turnId, reason: 'completed' });
     expect(leaked).toEqual([]);
@@ -213,7 +420,9 @@ describe('hostile Socket.IO events', () => {
     // The test before spent 3 of this address's 6; the runner trusts no proxy, so the header is the client's own word.
     const attempts = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
-        connect(runner.url, 'forged-token-0123456789abcdef', { extraHeaders: { 'x-forwarded-for': `203.0.113.${i + 1}` } }).then(
+        connect(runner.url, 'forged-token-0123456789abcdef', {
+          extraHeaders: { 'x-forwarded-for': `203.0.113.${i + 1}` },
+        }).then(
           (s) => (s.disconnect(), undefined),
           (e: Error & { data?: { code: string; details?: unknown } }) => e.data,
         ),
@@ -223,20 +432,29 @@ describe('hostile Socket.IO events', () => {
     expect(attempts.filter((a) => a?.code === 'unauthorized')).toHaveLength(3);
     const limited = attempts.filter((a) => a?.code === 'rate_limited');
     expect(limited).toHaveLength(3);
-    expect(limited[0]).toMatchObject({ message: expect.stringMatching(/^rate_limited: too many connections from this address without a valid token; retry in \d+ ms$/), details: { scope: 'address', retryAfterMs: expect.any(Number) } });
+    expect(limited[0]).toMatchObject({
+      message: expect.stringMatching(
+        /^rate_limited: too many connections from this address without a valid token; retry in \d+ ms$/,
+      ),
+      details: { scope: 'address', retryAfterMs: expect.any(Number) },
+    });
     (await open(GLOBEX)).disconnect();
   });
 
   it('a burst past the limit is rate limited with acks, then the socket recovers', async () => {
     const flooder = await open(ACME);
     // Half a burst over: refused, not cut off (that takes more refusals than a burst within a second).
-    const acks = await Promise.all(Array.from({ length: 150 }, () => call(flooder, 'session:join', { sessionId: acmeSession }, 30_000)));
+    const acks = await Promise.all(
+      Array.from({ length: 150 }, () => call(flooder, 'session:join', { sessionId: acmeSession }, 30_000)),
+    );
     count({ cases: acks.length });
     const refused = acks.filter((a) => !a.ok);
     expect(refused.length).toBeGreaterThan(0);
     expect(refused.every((a) => !a.ok && a.error.code === 'rate_limited')).toBe(true);
     await new Promise((r) => setTimeout(r, 2_500));
-    expect(ok(await call(flooder, 'session:join', { sessionId: acmeSession }))).toMatchObject({ session: { id: acmeSession } });
+    expect(ok(await call(flooder, 'session:join', { sessionId: acmeSession }))).toMatchObject({
+      session: { id: acmeSession },
+    });
     expect(flooder.connected).toBe(true);
   });
 
@@ -256,7 +474,11 @@ describe('hostile Socket.IO events', () => {
     expect(codes.at(-1)).toBe('flood');
     expect(codes.filter((c) => c === 'rate_limited').length).toBeGreaterThanOrEqual(100);
     expect(new Set(codes)).toEqual(new Set(['unknown_event', 'rate_limited', 'flood']));
-    expect(errors.at(-1)).toEqual({ code: 'flood', message: 'disconnected: more than 100 events refused within one second (the limit is 50/s, burst 100)', details: { perSecond: 50, burst: 100 } });
+    expect(errors.at(-1)).toEqual({
+      code: 'flood',
+      message: 'disconnected: more than 100 events refused within one second (the limit is 50/s, burst 100)',
+      details: { perSecond: 50, burst: 100 },
+    });
     // Another socket of the flooder's tenant shares its drained budget: it may be told to retry
     // (rate_limited with a wait), but it stays connected and is served once it waits as told.
     const join = await joinAsTold(attacker, acmeSession);
@@ -264,7 +486,14 @@ describe('hostile Socket.IO events', () => {
     expect(ok(join)).toMatchObject({ session: { id: acmeSession } });
     // The runner's log: one warning naming the socket and tenant, no error and no stack (a flooder is not the runner's fault).
     const cutOff = logged.lines.filter((l) => l.code === 'flood');
-    expect(cutOff).toEqual([expect.objectContaining({ level: 40, socket: flooderId, tenant: 'acme', msg: 'socket cut off: more than 100 events refused within one second (the limit is 50/s, burst 100)' })]);
+    expect(cutOff).toEqual([
+      expect.objectContaining({
+        level: 40,
+        socket: flooderId,
+        tenant: 'acme',
+        msg: 'socket cut off: more than 100 events refused within one second (the limit is 50/s, burst 100)',
+      }),
+    ]);
     expect(JSON.stringify(cutOff)).not.toContain('stack');
     expect(logged.lines.filter((l) => l.level >= 50)).toEqual([]);
   });
@@ -300,7 +529,8 @@ describe('a sustained flood that reconnects', () => {
 
   it("a flooder in another process that keeps reopening its sockets for a fresh budget gets none: its tenant's events and handshakes are limited across them, another tenant's turns stay within 1.5× of their speed, and a client of its tenant at its limit is never cut off", async () => {
     const socket = await open(GLOBEX);
-    const session = ok(await call<{ session: { id: string } }>(socket, 'session:create', { graphId: 'echo' })).session.id;
+    const session = ok(await call<{ session: { id: string } }>(socket, 'session:create', { graphId: 'echo' })).session
+      .id;
     const timedTurn = async (content: string) => {
       const started = performance.now();
       const ended = nextEvent(socket, 'turn_end', (e) => e.sessionId === session);
@@ -333,7 +563,10 @@ describe('a sustained flood that reconnects', () => {
         { event: 'session:join', args: [{ sessionId: '../../x' }] },
         { event: 'session:join', args: [{ sessionId: globexSession }] },
         { event: 'session:send', args: [{ sessionId: globexSession, content: 'hijack' }] },
-        { event: 'session:send', args: [{ sessionId: acmeSession, content: 'x'.repeat(30_000), padding: 'y'.repeat(PAYLOAD_LIMIT) }] },
+        {
+          event: 'session:send',
+          args: [{ sessionId: acmeSession, content: 'x'.repeat(30_000), padding: 'y'.repeat(PAYLOAD_LIMIT) }],
+        },
         { event: 'turn:abort', args: [{ sessionId: randomUUID() }] },
       ],
       reconnect: true,
@@ -364,7 +597,9 @@ describe('a sustained flood that reconnects', () => {
     // was) fits in its tenant's budget for the whole flood.
     const { rate_limited: rateLimited = 0, ...admitted } = result.refusals;
     expect(rateLimited).toBeGreaterThan(0);
-    expect(Object.values(admitted).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(TENANT_EVENTS.burst + Math.ceil(floodSeconds * TENANT_EVENTS.perSecond));
+    expect(Object.values(admitted).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(
+      TENANT_EVENTS.burst + Math.ceil(floodSeconds * TENANT_EVENTS.perSecond),
+    );
     // A socket cut off was told why (the cut-off itself: 'a socket that keeps sending past its limit…').
     expect(result.errors.flood?.count ?? 0).toBe(result.disconnected);
     expect(Object.keys(result.errors).filter((code) => code !== 'flood')).toEqual([]);
@@ -376,6 +611,9 @@ describe('a sustained flood that reconnects', () => {
     expect(politeTally.rateLimited).toBeGreaterThan(0);
     expect(politeTally.disconnected).toBe(false);
     const [before, during] = [median(quiet), median(underFlood)];
-    expect(during, `median turn ${during.toFixed(2)} ms under a flood of ${result.sent} events and ${result.connected} connections (${quiet.length}/${underFlood.length} turns), ${before.toFixed(2)} ms in between`).toBeLessThanOrEqual(SLOWDOWN * before);
+    expect(
+      during,
+      `median turn ${during.toFixed(2)} ms under a flood of ${result.sent} events and ${result.connected} connections (${quiet.length}/${underFlood.length} turns), ${before.toFixed(2)} ms in between`,
+    ).toBeLessThanOrEqual(SLOWDOWN * before);
   });
 });

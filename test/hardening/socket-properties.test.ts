@@ -22,12 +22,21 @@ const sessions: Record<Tenant, string[]> = { acme: [], globex: [] };
 const received: Record<Tenant, { event: string; payload: any }[]> = { acme: [], globex: [] };
 
 beforeAll(async () => {
-  runner = await startTestRunner({ tokens: TENANTS.map((tenant) => ({ token: TOKENS[tenant], tenant })), limits: { socket: { perSecond: 1000, burst: 1000 } } });
+  runner = await startTestRunner({
+    tokens: TENANTS.map((tenant) => ({ token: TOKENS[tenant], tenant })),
+    limits: { socket: { perSecond: 1000, burst: 1000 } },
+  });
   for (const tenant of TENANTS) {
-    expect((await api(runner.url, 'POST', '/api/graphs', { token: TOKENS[tenant], body: { graph: echoGraph('echo') } })).status).toBe(201);
+    expect(
+      (await api(runner.url, 'POST', '/api/graphs', { token: TOKENS[tenant], body: { graph: echoGraph('echo') } }))
+        .status,
+    ).toBe(201);
     sockets[tenant] = await connect(runner.url, TOKENS[tenant]);
     sockets[tenant].onAny((event: string, payload: unknown) => received[tenant].push({ event, payload }));
-    for (let i = 0; i < 2; i++) sessions[tenant].push(ok(await call<{ session: { id: string } }>(sockets[tenant], 'session:create', { graphId: 'echo' })).session.id);
+    for (let i = 0; i < 2; i++)
+      sessions[tenant].push(
+        ok(await call<{ session: { id: string } }>(sockets[tenant], 'session:create', { graphId: 'echo' })).session.id,
+      );
   }
 });
 afterAll(async () => {
@@ -79,10 +88,12 @@ describe('random event sequences', () => {
         for (const s of steps) {
           // Contents are tagged with the sending tenant, so a leak is recognisable wherever it lands.
           const fields = s.extra as Record<string, unknown>;
-          const extra = typeof fields.content === 'string' ? { ...fields, content: `[${s.from}] ${fields.content}` } : fields;
+          const extra =
+            typeof fields.content === 'string' ? { ...fields, content: `[${s.from}] ${fields.content}` } : fields;
           const payload = s.raw ?? payloadFor(s.from, s.ref, extra);
           const ack = (await sockets[s.from].timeout(10_000).emitWithAck(s.event, payload)) as Ack;
-          if (ack.ok && s.event === 'session:create') sessions[s.from].push((ack as unknown as { session: { id: string } }).session.id);
+          if (ack.ok && s.event === 'session:create')
+            sessions[s.from].push((ack as unknown as { session: { id: string } }).session.id);
           if (!ack.ok) expect(typeof ack.error.code).toBe('string');
         }
         count({ cases: steps.length });
@@ -95,7 +106,9 @@ describe('random event sequences', () => {
       for (const id of sessions[tenant]) {
         const res = await api(runner.url, 'GET', `/api/sessions/${id}/transcript`, { token: TOKENS[tenant] });
         expect(res.status).toBe(200);
-        expect(res.json.messages.filter((m: { content: string }) => m.content.includes(`[${other(tenant)}]`))).toEqual([]);
+        expect(res.json.messages.filter((m: { content: string }) => m.content.includes(`[${other(tenant)}]`))).toEqual(
+          [],
+        );
       }
     }
   });

@@ -40,16 +40,52 @@ const notAllowed = (kind: string, value: string) => ({
 describe('hostile ids at the embedded store', () => {
   hostileCases<() => Promise<unknown>>(
     [
-      { name: 'session id "../../etc/passwd"', input: () => () => store.getSession('t1', '../../etc/passwd'), expect: notAllowed('session', '../../etc/passwd') },
+      {
+        name: 'session id "../../etc/passwd"',
+        input: () => () => store.getSession('t1', '../../etc/passwd'),
+        expect: notAllowed('session', '../../etc/passwd'),
+      },
       { name: 'session id ".."', input: () => () => store.getSession('t1', '..'), expect: notAllowed('session', '..') },
-      { name: 'session id with a backslash', input: () => () => store.deleteSession('t1', '..\\x'), expect: notAllowed('session', '..\\x') },
-      { name: 'session id with a NUL byte', input: () => () => store.getSession('t1', 'a\u0000b'), expect: notAllowed('session', 'a\u0000b') },
-      { name: 'tenant "../other"', input: () => () => store.listSessions('../other'), expect: notAllowed('tenant', '../other') },
-      { name: 'tenant "/" on a graph read', input: () => () => store.getGraph('/', 'g'), expect: notAllowed('tenant', '/') },
-      { name: 'graph id "../../x" on delete', input: () => () => store.deleteGraph('t1', '../../x'), expect: notAllowed('graph', '../../x') },
-      { name: 'graph version 0', input: () => () => store.getGraph('t1', 'g', 0), expect: { code: 'invalid', status: 400, message: 'graph version 0 must be a positive integer' } },
-      { name: 'graph version 1.5', input: () => () => store.getGraph('t1', 'g', 1.5), expect: { code: 'invalid', status: 400, message: 'graph version 1.5 must be a positive integer' } },
-      { name: 'empty memory user', input: () => () => store.getMemory('t1', ''), expect: { code: 'invalid', status: 400, message: 'user "" is not allowed: use 1-200 characters' } },
+      {
+        name: 'session id with a backslash',
+        input: () => () => store.deleteSession('t1', '..\\x'),
+        expect: notAllowed('session', '..\\x'),
+      },
+      {
+        name: 'session id with a NUL byte',
+        input: () => () => store.getSession('t1', 'a\u0000b'),
+        expect: notAllowed('session', 'a\u0000b'),
+      },
+      {
+        name: 'tenant "../other"',
+        input: () => () => store.listSessions('../other'),
+        expect: notAllowed('tenant', '../other'),
+      },
+      {
+        name: 'tenant "/" on a graph read',
+        input: () => () => store.getGraph('/', 'g'),
+        expect: notAllowed('tenant', '/'),
+      },
+      {
+        name: 'graph id "../../x" on delete',
+        input: () => () => store.deleteGraph('t1', '../../x'),
+        expect: notAllowed('graph', '../../x'),
+      },
+      {
+        name: 'graph version 0',
+        input: () => () => store.getGraph('t1', 'g', 0),
+        expect: { code: 'invalid', status: 400, message: 'graph version 0 must be a positive integer' },
+      },
+      {
+        name: 'graph version 1.5',
+        input: () => () => store.getGraph('t1', 'g', 1.5),
+        expect: { code: 'invalid', status: 400, message: 'graph version 1.5 must be a positive integer' },
+      },
+      {
+        name: 'empty memory user',
+        input: () => () => store.getMemory('t1', ''),
+        expect: { code: 'invalid', status: 400, message: 'user "" is not allowed: use 1-200 characters' },
+      },
     ],
     (attempt) => rejection(attempt),
   );

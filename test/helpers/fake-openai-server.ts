@@ -47,14 +47,20 @@ export interface FakeError {
 }
 
 /** Never answers (the request stays open until the client gives up or the server closes). */
-export interface FakeHang { hang: true }
+export interface FakeHang {
+  hang: true;
+}
 
 /**
  * Streams part of `reply` and then breaks off: `end` closes the response cleanly without a finish
  * reason or [DONE], `destroy` cuts the socket, `stall` keeps the connection open and silent.
  * Non-streaming requests get the same treatment before any body is sent.
  */
-export interface FakeTruncate { truncate: 'end' | 'destroy' | 'stall'; reply: FakeReply; afterChunks?: number }
+export interface FakeTruncate {
+  truncate: 'end' | 'destroy' | 'stall';
+  reply: FakeReply;
+  afterChunks?: number;
+}
 
 export type FakeBehaviour = FakeReply | FakeError | FakeHang | FakeTruncate;
 
@@ -85,7 +91,8 @@ export interface FakeOpenAIOptions {
 
 const lastUserText = (body: any): string => {
   const messages: any[] = Array.isArray(body?.messages) ? body.messages : [];
-  for (let i = messages.length - 1; i >= 0; i--) if (messages[i]?.role === 'user') return String(messages[i].content ?? '');
+  for (let i = messages.length - 1; i >= 0; i--)
+    if (messages[i]?.role === 'user') return String(messages[i].content ?? '');
   return '';
 };
 
@@ -123,8 +130,12 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     if (options.apiKey && req.headers.authorization !== `Bearer ${options.apiKey}`)
       return sendError(res, { status: 401, message: 'Incorrect API key provided' });
     if (req.method === 'GET' && path === '/v1/models')
-      return sendJson(res, 200, { object: 'list', data: [{ id: 'fake-model', object: 'model', created: 0, owned_by: 'fake' }] });
-    if (req.method !== 'POST' || path !== '/v1/chat/completions') return sendError(res, { status: 404, message: `no route ${req.method} ${path}` });
+      return sendJson(res, 200, {
+        object: 'list',
+        data: [{ id: 'fake-model', object: 'model', created: 0, owned_by: 'fake' }],
+      });
+    if (req.method !== 'POST' || path !== '/v1/chat/completions')
+      return sendError(res, { status: 404, message: `no route ${req.method} ${path}` });
     if (!body || !Array.isArray(body.messages)) return sendError(res, { status: 400, message: 'messages: required' });
 
     const behaviour = queue.shift() ?? fake.fallback(recorded);
@@ -153,7 +164,12 @@ function sendError(res: ServerResponse, e: FakeError) {
   const headers: Record<string, string> = {};
   if (e.retryAfter !== undefined) headers['retry-after'] = String(e.retryAfter);
   if (e.retryAfterMs !== undefined) headers['retry-after-ms'] = String(e.retryAfterMs);
-  sendJson(res, e.status, { error: { message: e.message ?? `fake error ${e.status}`, type: 'fake_error', code: null } }, headers);
+  sendJson(
+    res,
+    e.status,
+    { error: { message: e.message ?? `fake error ${e.status}`, type: 'fake_error', code: null } },
+    headers,
+  );
 }
 
 const finishReason = (r: FakeReply) => r.finishReason ?? (r.toolCalls?.length ? 'tool_calls' : 'stop');
@@ -181,7 +197,13 @@ function completion(r: FakeReply, id: string, model: string) {
           content: r.content ?? (r.toolCalls?.length ? null : ''),
           refusal: null,
           ...(r.toolCalls?.length
-            ? { tool_calls: r.toolCalls.map((c, i) => ({ id: toolCallId(c, i), type: 'function', function: { name: c.name, arguments: c.arguments } })) }
+            ? {
+                tool_calls: r.toolCalls.map((c, i) => ({
+                  id: toolCallId(c, i),
+                  type: 'function',
+                  function: { name: c.name, arguments: c.arguments },
+                })),
+              }
             : {}),
         },
         finish_reason: finishReason(r),
@@ -207,7 +229,11 @@ function replyChunks(r: FakeReply, id: string, model: string): unknown[] {
   const content = r.content ?? '';
   for (let i = 0; i < content.length; i += size) out.push(chunk({ content: content.slice(i, i + size) }));
   (r.toolCalls ?? []).forEach((c, index) => {
-    out.push(chunk({ tool_calls: [{ index, id: toolCallId(c, index), type: 'function', function: { name: c.name, arguments: '' } }] }));
+    out.push(
+      chunk({
+        tool_calls: [{ index, id: toolCallId(c, index), type: 'function', function: { name: c.name, arguments: '' } }],
+      }),
+    );
     const half = Math.ceil(c.arguments.length / 2);
     for (const part of [c.arguments.slice(0, half), c.arguments.slice(half)])
       if (part) out.push(chunk({ tool_calls: [{ index, function: { arguments: part } }] }));
@@ -228,7 +254,8 @@ async function streamReply(res: ServerResponse, r: FakeReply, id: string, model:
     res.write(sse(c));
   }
   const usage = usageOf(r);
-  if (includeUsage && usage) res.write(sse({ id, object: 'chat.completion.chunk', created: 0, model, choices: [], usage }));
+  if (includeUsage && usage)
+    res.write(sse({ id, object: 'chat.completion.chunk', created: 0, model, choices: [], usage }));
   res.end('data: [DONE]\n\n');
 }
 

@@ -9,10 +9,19 @@ export const EVERYTHING_BIN = join(ROOT, 'node_modules/@modelcontextprotocol/ser
 const FAULTY = join(ROOT, 'test/helpers/mcp-faulty-server.ts');
 
 /** The everything server over stdio, as a runner config defines it. */
-export const everythingStdio = (): McpStdioServerConfig => ({ command: process.execPath, args: [EVERYTHING_BIN, 'stdio'], env: {} });
+export const everythingStdio = (): McpStdioServerConfig => ({
+  command: process.execPath,
+  args: [EVERYTHING_BIN, 'stdio'],
+  env: {},
+});
 
 /** The fixture server with tools that hang, die, flood or collide (see mcp-faulty-server.ts). */
-export const faultyStdio = (mode: 'tools' | 'garbage' = 'tools'): McpStdioServerConfig => ({ command: process.execPath, args: ['--import', 'tsx', FAULTY, mode], env: {}, cwd: ROOT });
+export const faultyStdio = (mode: 'tools' | 'garbage' = 'tools'): McpStdioServerConfig => ({
+  command: process.execPath,
+  args: ['--import', 'tsx', FAULTY, mode],
+  env: {},
+  cwd: ROOT,
+});
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -31,7 +40,11 @@ export interface HttpMcpServer {
 /** The everything server over Streamable HTTP on a free loopback port, or on `port` to bring one back (it reads PORT). */
 export async function startEverythingHttp(port?: number): Promise<HttpMcpServer> {
   port ??= await freePort();
-  const child = spawn(process.execPath, [EVERYTHING_BIN, 'streamableHttp'], { cwd: ROOT, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [EVERYTHING_BIN, 'streamableHttp'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
   await new Promise<void>((ok, fail) => {
     let err = '';

@@ -37,7 +37,13 @@ export interface OtlpReceiver {
   close(): Promise<void>;
 }
 
-type OtlpValue = { stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean; arrayValue?: { values?: OtlpValue[] } };
+type OtlpValue = {
+  stringValue?: string;
+  intValue?: string | number;
+  doubleValue?: number;
+  boolValue?: boolean;
+  arrayValue?: { values?: OtlpValue[] };
+};
 type OtlpAttribute = { key: string; value: OtlpValue };
 
 function decodeValue(v: OtlpValue | undefined): AttributeValue {
@@ -50,7 +56,8 @@ function decodeValue(v: OtlpValue | undefined): AttributeValue {
   return undefined;
 }
 
-const decodeAttributes = (list: OtlpAttribute[] | undefined) => Object.fromEntries((list ?? []).map((a) => [a.key, decodeValue(a.value)]));
+const decodeAttributes = (list: OtlpAttribute[] | undefined) =>
+  Object.fromEntries((list ?? []).map((a) => [a.key, decodeValue(a.value)]));
 
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
@@ -91,7 +98,10 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     async waitFor(done, timeoutMs = 15_000) {
       const until = Date.now() + timeoutMs;
       while (!done(spans)) {
-        if (Date.now() > until) throw new Error(`the receiver did not get the expected spans within ${timeoutMs} ms; got: ${spans.map((s) => s.name).join(', ')}`);
+        if (Date.now() > until)
+          throw new Error(
+            `the receiver did not get the expected spans within ${timeoutMs} ms; got: ${spans.map((s) => s.name).join(', ')}`,
+          );
         await new Promise((r) => setTimeout(r, 50));
       }
       return spans;

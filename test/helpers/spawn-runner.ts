@@ -4,12 +4,19 @@ import { join, resolve } from 'node:path';
 const ROOT = resolve(import.meta.dirname, '../..');
 
 /** `switchboard serve` as a child process; resolves once it prints its URL. */
-export async function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ url: string; child: ChildProcess; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'runner/cli.ts'), 'serve', '--port', '0', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, REDIS_URL: '', LOG_LEVEL: 'error', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export async function spawnServer(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ url: string; child: ChildProcess; exited: Promise<number | null> }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'runner/cli.ts'), 'serve', '--port', '0', ...args],
+    {
+      cwd: ROOT,
+      env: { ...process.env, REDIS_URL: '', LOG_LEVEL: 'error', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const exited = new Promise<number | null>((ok) => child.on('exit', (code) => ok(code)));
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));

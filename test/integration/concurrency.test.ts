@@ -12,7 +12,13 @@ describe('200 concurrent sessions of one graph', () => {
 
   beforeAll(async () => {
     // 200 clients of one tenant connect at once: more than the default handshake burst.
-    runner = await startTestRunner({ limits: { http: { perSecond: 5000, burst: 5000 }, handshakeTenant: { perSecond: 1000, burst: 1000 }, socketTenant: { perSecond: 5000, burst: 5000 } } });
+    runner = await startTestRunner({
+      limits: {
+        http: { perSecond: 5000, burst: 5000 },
+        handshakeTenant: { perSecond: 1000, burst: 1000 },
+        socketTenant: { perSecond: 5000, burst: 5000 },
+      },
+    });
     expect((await api(runner.url, 'POST', '/api/graphs', { body: { graph: exampleGraph('hello') } })).status).toBe(201);
   });
   afterAll(async () => {
@@ -50,7 +56,11 @@ describe('200 concurrent sessions of one graph', () => {
     );
     // Round-robin: message j of every session goes out before message j+1 of any session.
     for (let j = 0; j < MESSAGES; j++) {
-      await Promise.all(clients.map((c) => call(c.socket, 'session:send', { sessionId: c.session.id, content: `marker-${c.i}-${j}` }).then(ok)));
+      await Promise.all(
+        clients.map((c) =>
+          call(c.socket, 'session:send', { sessionId: c.session.id, content: `marker-${c.i}-${j}` }).then(ok),
+        ),
+      );
     }
     await allEnded;
 
@@ -62,7 +72,9 @@ describe('200 concurrent sessions of one graph', () => {
       const markers = text.match(/marker-\d+-\d+/g) ?? [];
       expect(new Set(markers.map((m) => m.split('-')[1]))).toEqual(new Set([String(c.i)]));
       expect(messages.every((m) => m.sessionId === c.session.id && m.topic.source === c.session.id)).toBe(true);
-      expect(messages.filter((m) => m.sender === 'user').map((m) => m.content)).toEqual(Array.from({ length: MESSAGES }, (_, j) => `marker-${c.i}-${j}`));
+      expect(messages.filter((m) => m.sender === 'user').map((m) => m.content)).toEqual(
+        Array.from({ length: MESSAGES }, (_, j) => `marker-${c.i}-${j}`),
+      );
       expect(messages.filter((m) => m.output && m.sender !== 'user')).toHaveLength(MESSAGES);
       expect(c.live.every((m) => m.sessionId === c.session.id)).toBe(true);
       expect(c.ends.every((e) => e.sessionId === c.session.id && e.reason === 'completed')).toBe(true);

@@ -27,7 +27,10 @@ describe('npm run dev', () => {
     child.stderr!.on('data', (d) => (stderr += d));
     designer = await new Promise<string>((ok, fail) => {
       let out = '';
-      const timer = setTimeout(() => fail(new Error(`npm run dev printed no designer URL in 60 s: ${out} ${stderr}`)), 60_000);
+      const timer = setTimeout(
+        () => fail(new Error(`npm run dev printed no designer URL in 60 s: ${out} ${stderr}`)),
+        60_000,
+      );
       child.stdout!.on('data', (d) => {
         out += d;
         const url = /^designer (http:\/\/\S+)/m.exec(out)?.[1];
@@ -72,7 +75,10 @@ describe('npm run dev', () => {
         socket.once('connect', () => ok());
         socket.once('connect_error', fail);
       });
-      const ack = (await socket.timeout(10_000).emitWithAck('session:join', { sessionId: 'not-a-session' })) as { ok: boolean; error?: { code: string } };
+      const ack = (await socket.timeout(10_000).emitWithAck('session:join', { sessionId: 'not-a-session' })) as {
+        ok: boolean;
+        error?: { code: string };
+      };
       // The runner answered: the id is refused by its rules, not by the proxy.
       expect(ack.ok).toBe(false);
       expect(ack.error?.code).toBeDefined();

@@ -5,7 +5,8 @@ const LAG = ['min', 'max', 'mean', 'p50', 'p90', 'p99'] as const;
 
 async function lag(url: string): Promise<Record<(typeof LAG)[number], number>> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const read = (stat: string) => Number(new RegExp(`^switchboard_nodejs_eventloop_lag_${stat}_seconds (\\S+)$`, 'm').exec(text)?.[1]);
+  const read = (stat: string) =>
+    Number(new RegExp(`^switchboard_nodejs_eventloop_lag_${stat}_seconds (\\S+)$`, 'm').exec(text)?.[1]);
   return Object.fromEntries(LAG.map((stat) => [stat, read(stat)])) as Record<(typeof LAG)[number], number>;
 }
 

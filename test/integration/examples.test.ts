@@ -7,7 +7,12 @@ import { api, call, connect, exampleGraph, EXAMPLES, ok, runCli, startTestRunner
 const CASES = [
   { name: 'hello', message: 'hi there', expectOutput: 'Switchboard greeter' },
   { name: 'support', message: 'I need a refund for a double charge', expectOutput: 'R-1042' },
-  { name: 'writer-critic', message: 'a tagline for Switchboard', expectOutput: 'APPROVED', reasons: ['terminated', 'completed'] },
+  {
+    name: 'writer-critic',
+    message: 'a tagline for Switchboard',
+    expectOutput: 'APPROVED',
+    reasons: ['terminated', 'completed'],
+  },
   { name: 'research', message: 'electric cargo bikes', expectOutput: 'Research brief' },
   { name: 'approval', message: 'dark mode', reply: 'approve', expectSender: 'publisher' },
 ] as const;
@@ -25,10 +30,20 @@ function checkOutputs(c: Case, messages: MessageEvent[]) {
 describe('every example runs on the scripted model', () => {
   describe.each(CASES)('from the CLI: $name', (c) => {
     it('prints the event stream as JSON lines and exits 0', async () => {
-      const args = ['run', `${EXAMPLES}/${c.name}.json`, '--message', c.message, '--json', ...('reply' in c ? ['--reply', c.reply] : [])];
+      const args = [
+        'run',
+        `${EXAMPLES}/${c.name}.json`,
+        '--message',
+        c.message,
+        '--json',
+        ...('reply' in c ? ['--reply', c.reply] : []),
+      ];
       const result = await runCli(args);
       expect(result.code, result.stderr).toBe(0);
-      const events = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string } & Record<string, unknown>);
+      const events = result.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { event: string } & Record<string, unknown>);
       const ends = events.filter((e) => e.event === 'turn_end') as unknown as TurnEndEvent[];
       expect(ends).toHaveLength(1);
       expect(okReasons(c)).toContain(ends[0].reason);
@@ -49,7 +64,10 @@ describe('every example runs on the scripted model', () => {
     let socket: Socket;
     beforeAll(async () => {
       runner = await startTestRunner();
-      for (const c of CASES) expect((await api(runner.url, 'POST', '/api/graphs', { body: { graph: exampleGraph(c.name) } })).status).toBe(201);
+      for (const c of CASES)
+        expect((await api(runner.url, 'POST', '/api/graphs', { body: { graph: exampleGraph(c.name) } })).status).toBe(
+          201,
+        );
       socket = await connect(runner.url);
     });
     afterAll(async () => {
@@ -63,20 +81,26 @@ describe('every example runs on the scripted model', () => {
       const onMessage = (m: MessageEvent) => m.sessionId === session.id && messages.push(m);
       socket.on('message', onMessage);
       const onInput = (r: InputRequestEvent) => {
-        if (r.sessionId === session.id && 'reply' in c) void call(socket, 'session:input', { sessionId: session.id, requestId: r.requestId, content: c.reply });
+        if (r.sessionId === session.id && 'reply' in c)
+          void call(socket, 'session:input', { sessionId: session.id, requestId: r.requestId, content: c.reply });
       };
       socket.on('input_request', onInput);
       // A graph with a start topic is in its greeting turn already: the message's own turn counts.
       const ends: TurnEndEvent[] = [];
       const onEnd = (e: TurnEndEvent) => e.sessionId === session.id && ends.push(e);
       socket.on('turn_end', onEnd);
-      const { turnId } = ok(await call<{ turnId: string }>(socket, 'session:send', { sessionId: session.id, content: c.message }));
+      const { turnId } = ok(
+        await call<{ turnId: string }>(socket, 'session:send', { sessionId: session.id, content: c.message }),
+      );
       await expect.poll(() => ends.find((e) => e.turnId === turnId), { timeout: 30_000 }).toBeDefined();
       expect(okReasons(c)).toContain(ends.find((e) => e.turnId === turnId)!.reason);
       socket.off('message', onMessage);
       socket.off('input_request', onInput);
       socket.off('turn_end', onEnd);
-      checkOutputs(c, messages.filter((m) => m.turnId === turnId));
+      checkOutputs(
+        c,
+        messages.filter((m) => m.turnId === turnId),
+      );
     });
   });
 });
@@ -103,7 +127,9 @@ describe('switchboard validate', () => {
       writeFileSync(notJson, '{ nope');
       const bad = await runCli(['validate', notJson]);
       expect(bad.code).toBe(2);
-      expect(bad.stderr).toMatch(/not\.json cannot be read as a graph: error \/: invalid JSON at line 1, column 3 .*\[invalid_json\]/);
+      expect(bad.stderr).toMatch(
+        /not\.json cannot be read as a graph: error \/: invalid JSON at line 1, column 3 .*\[invalid_json\]/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -11,7 +11,13 @@ import { api, exampleGraph, ROOT, startTestRunner, tempDir, type TestRunner } fr
  * sends no token). The others need test tools (test_image_content, test_reconnection…),
  * resources, prompts, logging or completion, which /mcp does not serve.
  */
-const SCENARIOS = ['server-initialize', 'ping', 'tools-list', 'server-sse-multiple-streams', 'dns-rebinding-protection'];
+const SCENARIOS = [
+  'server-initialize',
+  'ping',
+  'tools-list',
+  'server-sse-multiple-streams',
+  'dns-rebinding-protection',
+];
 const CLI = join(ROOT, 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
 const NODE20_SHIM = join(ROOT, 'test/helpers/conformance-on-node20.mjs');
 
@@ -44,7 +50,18 @@ describe('MCP conformance server scenarios against /mcp', () => {
 
   it.each(SCENARIOS)('%s passes', async (scenario) => {
     const out = join(results.path, scenario);
-    const args = ['--import', NODE20_SHIM, CLI, 'server', '--url', `${runner.url}/mcp`, '--scenario', scenario, '--output-dir', out];
+    const args = [
+      '--import',
+      NODE20_SHIM,
+      CLI,
+      'server',
+      '--url',
+      `${runner.url}/mcp`,
+      '--scenario',
+      scenario,
+      '--output-dir',
+      out,
+    ];
     const run = await promisify(execFile)(process.execPath, args, { cwd: results.path, timeout: 60_000 }).then(
       (r) => ({ code: 0, stdout: r.stdout }),
       (e: { code?: number; stdout?: string }) => ({ code: e.code ?? -1, stdout: e.stdout ?? '' }),

@@ -21,7 +21,12 @@ export async function mcpCore(config: ConfigInput): Promise<Core & { stop(): Pro
 }
 
 /** Saves the graph (it must validate without errors), opens a session and runs one turn per message. */
-export async function runTurns(core: Core, input: GraphInput | Graph, messages: string[], hooks: { onEvent?(e: AnyEvent, sessionId: string): void } = {}): Promise<AnyEvent[]> {
+export async function runTurns(
+  core: Core,
+  input: GraphInput | Graph,
+  messages: string[],
+  hooks: { onEvent?(e: AnyEvent, sessionId: string): void } = {},
+): Promise<AnyEvent[]> {
   const checked = validateGraph(input);
   if (!checked.ok) throw new Error(`graph does not validate: ${JSON.stringify(checked.problems)}`);
   const graph = Graph.parse(input);
@@ -30,11 +35,15 @@ export async function runTurns(core: Core, input: GraphInput | Graph, messages: 
   await core.store.putGraph({ tenant: 'local', id: graph.id, version, graph, draft: false, updatedAt: Date.now() });
   const session = await core.sessions.create(caller, { graphId: graph.id, version });
   const events: AnyEvent[] = [];
-  const off = await core.sessions.subscribe(caller, session.id, <E extends ServerEventName>(event: E, payload: ServerEvents[E]) => {
-    const e = { event, ...payload } as AnyEvent;
-    events.push(e);
-    hooks.onEvent?.(e, session.id);
-  });
+  const off = await core.sessions.subscribe(
+    caller,
+    session.id,
+    <E extends ServerEventName>(event: E, payload: ServerEvents[E]) => {
+      const e = { event, ...payload } as AnyEvent;
+      events.push(e);
+      hooks.onEvent?.(e, session.id);
+    },
+  );
   for (const content of messages) {
     await core.sessions.send(caller, session.id, { content });
     await core.sessions.settled(caller, session.id);
@@ -43,19 +52,42 @@ export async function runTurns(core: Core, input: GraphInput | Graph, messages: 
   return events;
 }
 
-export const outputs = (events: AnyEvent[]) => events.filter((e) => e.event === 'message' && e.output && e.sender !== 'user').map((e) => e.content as string);
-export const ofType = <E extends ServerEventName>(events: AnyEvent[], name: E) => events.filter((e) => e.event === name) as unknown as ServerEvents[E][];
+export const outputs = (events: AnyEvent[]) =>
+  events.filter((e) => e.event === 'message' && e.output && e.sender !== 'user').map((e) => e.content as string);
+export const ofType = <E extends ServerEventName>(events: AnyEvent[], name: E) =>
+  events.filter((e) => e.event === name) as unknown as ServerEvents[E][];
 
 /** One assistant whose scripted model calls `calls` (one rule per message keyword) on MCP server `server`. */
-export function mcpGraph(server: NonNullable<GraphInput['mcpServers']>[number], rules: Array<{ contains: string; tool: string; args: Record<string, unknown> }>, tools: Array<'calculator'> = []): GraphInput {
+export function mcpGraph(
+  server: NonNullable<GraphInput['mcpServers']>[number],
+  rules: Array<{ contains: string; tool: string; args: Record<string, unknown> }>,
+  tools: Array<'calculator'> = [],
+): GraphInput {
   return {
     format: 'switchboard/graph',
     version: 1,
     id: 'mcp-test',
     name: 'MCP test',
-    models: [{ id: 'm', provider: 'scripted', rules: rules.map((r) => ({ match: { contains: r.contains }, toolCalls: [{ name: r.tool, arguments: r.args }], reply: 'result: {tool}' })) }],
+    models: [
+      {
+        id: 'm',
+        provider: 'scripted',
+        rules: rules.map((r) => ({
+          match: { contains: r.contains },
+          toolCalls: [{ name: r.tool, arguments: r.args }],
+          reply: 'result: {tool}',
+        })),
+      },
+    ],
     mcpServers: [server],
-    agents: [{ id: 'a', type: 'assistant', kind: 'assistant', config: { model: 'm', tools, mcpServers: [server.id], stream: false } }],
+    agents: [
+      {
+        id: 'a',
+        type: 'assistant',
+        kind: 'assistant',
+        config: { model: 'm', tools, mcpServers: [server.id], stream: false },
+      },
+    ],
     topics: [
       { id: 'in', type: 'in' },
       { id: 'out', type: 'out' },

@@ -27,14 +27,24 @@ function exampleOver(transport: 'stdio' | 'http'): GraphInput {
   const graph = example();
   if (transport === 'stdio') return graph;
   const port = new URL(http.url).port;
-  return { ...graph, mcpServers: [{ id: 'everything', transport: 'http', url: http.url, allowedTools: ['echo', 'get-sum', 'get-tiny-image'] }], limits: { allowedHosts: [`127.0.0.1:${port}`] } };
+  return {
+    ...graph,
+    mcpServers: [
+      { id: 'everything', transport: 'http', url: http.url, allowedTools: ['echo', 'get-sum', 'get-tiny-image'] },
+    ],
+    limits: { allowedHosts: [`127.0.0.1:${port}`] },
+  };
 }
 
 describe.each(['stdio', 'http'] as const)('MCP tools over %s', (transport) => {
-  it('runs examples/mcp-tools.json: the assistant calls the server\'s tools on the scripted model', async () => {
+  it("runs examples/mcp-tools.json: the assistant calls the server's tools on the scripted model", async () => {
     const core = await mcpCore(stdioConfig());
     try {
-      const events = await runTurns(core, exampleOver(transport), ['hello there', 'please add these', 'a picture please']);
+      const events = await runTurns(core, exampleOver(transport), [
+        'hello there',
+        'please add these',
+        'a picture please',
+      ]);
       const said = outputs(events);
       expect(said[0]).toBe('The MCP server says: Echo: hello there');
       expect(said[1]).toContain('The sum of 20 and 22 is 42');
@@ -58,8 +68,15 @@ describe.each(['stdio', 'http'] as const)('MCP tools over %s', (transport) => {
   it('cuts an oversized result at the cap, with a marker', async () => {
     const core = await mcpCore(stdioConfig({ maxResultChars: 1000 }));
     try {
-      const server = transport === 'stdio' ? ({ id: 'big', transport: 'stdio', server: 'everything' } as const) : ({ id: 'big', transport: 'http', url: http.url } as const);
-      const events = await runTurns(core, mcpGraph(server, [{ contains: 'go', tool: 'echo', args: { message: 'y'.repeat(50_000) } }]), ['go']);
+      const server =
+        transport === 'stdio'
+          ? ({ id: 'big', transport: 'stdio', server: 'everything' } as const)
+          : ({ id: 'big', transport: 'http', url: http.url } as const);
+      const events = await runTurns(
+        core,
+        mcpGraph(server, [{ contains: 'go', tool: 'echo', args: { message: 'y'.repeat(50_000) } }]),
+        ['go'],
+      );
       const [said] = outputs(events);
       expect(said).toContain('[truncated: 1000 of 50006 characters]');
       expect(said.length).toBeLessThan(1200);
@@ -72,8 +89,14 @@ describe.each(['stdio', 'http'] as const)('MCP tools over %s', (transport) => {
   it('gives up on a server that hangs after the call timeout; the turn goes on', async () => {
     const core = await mcpCore(stdioConfig({ callTimeoutMs: 400 }));
     try {
-      const server = transport === 'stdio' ? ({ id: 'slow', transport: 'stdio', server: 'faulty' } as const) : ({ id: 'slow', transport: 'http', url: http.url } as const);
-      const call = transport === 'stdio' ? { tool: 'hang', args: {} } : { tool: 'trigger-long-running-operation', args: { duration: 30, steps: 1 } };
+      const server =
+        transport === 'stdio'
+          ? ({ id: 'slow', transport: 'stdio', server: 'faulty' } as const)
+          : ({ id: 'slow', transport: 'http', url: http.url } as const);
+      const call =
+        transport === 'stdio'
+          ? { tool: 'hang', args: {} }
+          : { tool: 'trigger-long-running-operation', args: { duration: 30, steps: 1 } };
       const events = await runTurns(core, mcpGraph(server, [{ contains: 'go', ...call }]), ['go']);
       expect(outputs(events)[0]).toContain('no answer within 400 ms');
       expect(ofType(events, 'tool_call')[0]).toMatchObject({ ok: false, tool: call.tool });
@@ -106,7 +129,9 @@ describe('MCP tools', () => {
     const own = await startEverythingHttp();
     const core = await mcpCore(stdioConfig());
     try {
-      const graph = mcpGraph({ id: 'dying', transport: 'http', url: own.url }, [{ contains: 'go', tool: 'trigger-long-running-operation', args: { duration: 30, steps: 1 } }]);
+      const graph = mcpGraph({ id: 'dying', transport: 'http', url: own.url }, [
+        { contains: 'go', tool: 'trigger-long-running-operation', args: { duration: 30, steps: 1 } },
+      ]);
       const events = await runTurns(core, graph, ['go'], {
         onEvent: (e) => {
           // The model asked for the tool: the server is killed while it runs.
@@ -128,7 +153,9 @@ describe('MCP tools', () => {
   it('cancels the call when the turn is aborted', async () => {
     const core = await mcpCore(stdioConfig({ callTimeoutMs: 60_000 }));
     try {
-      const graph = mcpGraph({ id: 'slow', transport: 'stdio', server: 'faulty' }, [{ contains: 'go', tool: 'hang', args: {} }]);
+      const graph = mcpGraph({ id: 'slow', transport: 'stdio', server: 'faulty' }, [
+        { contains: 'go', tool: 'hang', args: {} },
+      ]);
       const started = Date.now();
       const events = await runTurns(core, graph, ['go'], {
         onEvent: (e, sessionId) => {
@@ -163,7 +190,14 @@ describe('MCP tools', () => {
       const graph: GraphInput = {
         ...mcpGraph({ id: 'everything', transport: 'stdio', server: 'everything' }, []),
         models: [],
-        agents: [{ id: 'a', type: 'echoer', kind: 'tool', config: { mcp: { server: 'everything', tool: 'echo' }, argument: 'message' } }],
+        agents: [
+          {
+            id: 'a',
+            type: 'echoer',
+            kind: 'tool',
+            config: { mcp: { server: 'everything', tool: 'echo' }, argument: 'message' },
+          },
+        ],
       };
       const events = await runTurns(core, graph, ['plain text', '{"message":"as JSON"}']);
       expect(outputs(events)).toEqual(['Echo: plain text', 'Echo: as JSON']);
@@ -173,13 +207,24 @@ describe('MCP tools', () => {
     }
   });
 
-  it('starts a stdio server with env from the tenant credentials only, never the runner\'s own environment', async () => {
+  it("starts a stdio server with env from the tenant credentials only, never the runner's own environment", async () => {
     process.env.SB_RUNNER_ONLY_SECRET = 'runner-only-value';
     const core = await mcpCore({
-      tenants: { local: { credentials: { 'server-token': 'tenant-secret' }, mcpServers: { env: { ...everythingStdio(), env: { SERVER_TOKEN: 'server-token' } } } } },
+      tenants: {
+        local: {
+          credentials: { 'server-token': 'tenant-secret' },
+          mcpServers: { env: { ...everythingStdio(), env: { SERVER_TOKEN: 'server-token' } } },
+        },
+      },
     });
     try {
-      const [said] = outputs(await runTurns(core, mcpGraph({ id: 'env', transport: 'stdio', server: 'env' }, [{ contains: 'go', tool: 'get-env', args: {} }]), ['go']));
+      const [said] = outputs(
+        await runTurns(
+          core,
+          mcpGraph({ id: 'env', transport: 'stdio', server: 'env' }, [{ contains: 'go', tool: 'get-env', args: {} }]),
+          ['go'],
+        ),
+      );
       const env = JSON.parse(said!.replace(/^result: /, '')) as Record<string, string>;
       expect(env.SERVER_TOKEN).toBe('tenant-secret');
       expect(env.SB_RUNNER_ONLY_SECRET).toBeUndefined();
@@ -198,9 +243,16 @@ describe('MCP tools', () => {
     });
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
-    const core = await mcpCore({ tenants: { local: { credentials: { 'remote-key': 'k-123' } } }, mcpClient: { allowedHosts: ['127.0.0.1'] } });
+    const core = await mcpCore({
+      tenants: { local: { credentials: { 'remote-key': 'k-123' } } },
+      mcpClient: { allowedHosts: ['127.0.0.1'] },
+    });
     try {
-      const graph = { ...mcpGraph({ id: 'remote', transport: 'http', url, credential: 'remote-key' }, [{ contains: 'go', tool: 'echo', args: {} }]) };
+      const graph = {
+        ...mcpGraph({ id: 'remote', transport: 'http', url, credential: 'remote-key' }, [
+          { contains: 'go', tool: 'echo', args: {} },
+        ]),
+      };
       const events = await runTurns(core, graph, ['go']);
       expect(seen[0]).toBe('Bearer k-123');
       expect(ofType(events, 'warning').map((w) => w.code)).toContain('mcp_unavailable');
@@ -212,12 +264,30 @@ describe('MCP tools', () => {
   });
 
   it('runs examples/mcp-tools.json from the CLI', async () => {
-    const result = await runCli(['run', join(EXAMPLES, 'mcp-tools.json'), '--config', join(EXAMPLES, 'config/mcp-everything.json'), '--message', 'please add', '--json'], { cwd: ROOT } as never);
+    const result = await runCli(
+      [
+        'run',
+        join(EXAMPLES, 'mcp-tools.json'),
+        '--config',
+        join(EXAMPLES, 'config/mcp-everything.json'),
+        '--message',
+        'please add',
+        '--json',
+      ],
+      { cwd: ROOT } as never,
+    );
     expect(result.code, result.stderr).toBe(0);
-    const events = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string } & Record<string, unknown>);
-    expect(events.filter((e) => e.event === 'message' && e.output && e.sender !== 'user').map((e) => e.content)).toEqual([
-      'The MCP server added it up: The sum of 20 and 22 is 42.',
-    ]);
-    expect(events.find((e) => e.event === 'tool_call')).toMatchObject({ server: 'everything', tool: 'get-sum', ok: true });
+    const events = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string } & Record<string, unknown>);
+    expect(
+      events.filter((e) => e.event === 'message' && e.output && e.sender !== 'user').map((e) => e.content),
+    ).toEqual(['The MCP server added it up: The sum of 20 and 22 is 42.']);
+    expect(events.find((e) => e.event === 'tool_call')).toMatchObject({
+      server: 'everything',
+      tool: 'get-sum',
+      ok: true,
+    });
   });
 });

@@ -20,7 +20,14 @@ describe('models API: credential names, default model, test connection', () => {
   let runner: TestRunner;
   let fake: FakeOpenAI;
   const acme = (method: string, path: string, body?: unknown) => api(runner.url, method, path, { token: ACME, body });
-  const model = (over: Record<string, unknown> = {}) => ({ id: 'gpt', provider: 'openai', model: 'fake-model', baseUrl: fake.baseURL, credential: 'fake-right', ...over });
+  const model = (over: Record<string, unknown> = {}) => ({
+    id: 'gpt',
+    provider: 'openai',
+    model: 'fake-model',
+    baseUrl: fake.baseURL,
+    credential: 'fake-right',
+    ...over,
+  });
 
   beforeAll(async () => {
     fake = await startFakeOpenAI({ apiKey: KEY });
@@ -29,7 +36,10 @@ describe('models API: credential names, default model, test connection', () => {
         { token: ACME, tenant: 'acme' },
         { token: GLOBEX, tenant: 'globex' },
       ],
-      tenants: { acme: { credentials: { 'fake-right': KEY, 'fake-wrong': 'sk-wrong' } }, globex: { credentials: { other: 'sk-other' } } },
+      tenants: {
+        acme: { credentials: { 'fake-right': KEY, 'fake-wrong': 'sk-wrong' } },
+        globex: { credentials: { other: 'sk-other' } },
+      },
       defaultModel: { id: 'gpt', provider: 'openai', model: 'gpt-4o-mini', credential: 'fake-right' },
     });
   });

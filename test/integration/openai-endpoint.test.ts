@@ -17,7 +17,9 @@ describe('OpenAI-compatible endpoint with the openai package as client', () => {
       ],
     });
     for (const name of ['hello', 'support']) {
-      expect((await api(runner.url, 'POST', '/api/graphs', { token: ACME, body: { graph: exampleGraph(name) } })).status).toBe(201);
+      expect(
+        (await api(runner.url, 'POST', '/api/graphs', { token: ACME, body: { graph: exampleGraph(name) } })).status,
+      ).toBe(201);
     }
     client = new OpenAI({ baseURL: `${runner.url}/v1`, apiKey: ACME, maxRetries: 0 });
   });
@@ -40,13 +42,18 @@ describe('OpenAI-compatible endpoint with the openai package as client', () => {
     expect(first.data.usage!.total_tokens).toBeGreaterThan(0);
 
     const second = await client.chat.completions
-      .create({ model: 'support', messages: [{ role: 'user', content: 'I cannot log in' }] }, { headers: { 'x-switchboard-session': sessionId! } })
+      .create(
+        { model: 'support', messages: [{ role: 'user', content: 'I cannot log in' }] },
+        { headers: { 'x-switchboard-session': sessionId! } },
+      )
       .withResponse();
     expect(second.response.headers.get('x-switchboard-session')).toBe(sessionId);
     expect(second.data.choices[0].message.content).toContain('Forgot password');
 
     const transcript = await api(runner.url, 'GET', `/api/sessions/${sessionId}/transcript`, { token: ACME });
-    const userMessages = transcript.json.messages.filter((m: { sender: string }) => m.sender === 'user').map((m: { content: string }) => m.content);
+    const userMessages = transcript.json.messages
+      .filter((m: { sender: string }) => m.sender === 'user')
+      .map((m: { content: string }) => m.content);
     expect(userMessages).toEqual(['I want a refund for last month', 'I cannot log in']);
   });
 
@@ -77,10 +84,15 @@ describe('OpenAI-compatible endpoint with the openai package as client', () => {
   });
 
   it('keeps one streaming session across requests through the header', async () => {
-    const first = await client.chat.completions.create({ model: 'hello', messages: [{ role: 'user', content: 'first' }], stream: true }).withResponse();
+    const first = await client.chat.completions
+      .create({ model: 'hello', messages: [{ role: 'user', content: 'first' }], stream: true })
+      .withResponse();
     const sessionId = first.response.headers.get('x-switchboard-session')!;
     for await (const _ of first.data) void _;
-    const second = await client.chat.completions.create({ model: 'hello', messages: [{ role: 'user', content: 'bye now' }], stream: true }, { headers: { 'x-switchboard-session': sessionId } });
+    const second = await client.chat.completions.create(
+      { model: 'hello', messages: [{ role: 'user', content: 'bye now' }], stream: true },
+      { headers: { 'x-switchboard-session': sessionId } },
+    );
     let text = '';
     for await (const chunk of second) text += chunk.choices[0]?.delta.content ?? '';
     expect(text).toContain('Goodbye');
@@ -89,15 +101,26 @@ describe('OpenAI-compatible endpoint with the openai package as client', () => {
   });
 
   it('refuses unknown models, foreign sessions and bad requests with API errors', async () => {
-    await expect(client.chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({ status: 404 });
+    await expect(
+      client.chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'x' }] }),
+    ).rejects.toMatchObject({ status: 404 });
     const other = new OpenAI({ baseURL: `${runner.url}/v1`, apiKey: GLOBEX, maxRetries: 0 });
-    await expect(other.chat.completions.create({ model: 'hello', messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({ status: 404 });
-    const own = await client.chat.completions.create({ model: 'hello', messages: [{ role: 'user', content: 'x' }] }).withResponse();
+    await expect(
+      other.chat.completions.create({ model: 'hello', messages: [{ role: 'user', content: 'x' }] }),
+    ).rejects.toMatchObject({ status: 404 });
+    const own = await client.chat.completions
+      .create({ model: 'hello', messages: [{ role: 'user', content: 'x' }] })
+      .withResponse();
     const sessionId = own.response.headers.get('x-switchboard-session')!;
     await expect(
-      other.chat.completions.create({ model: 'hello', messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-switchboard-session': sessionId } }),
+      other.chat.completions.create(
+        { model: 'hello', messages: [{ role: 'user', content: 'x' }] },
+        { headers: { 'x-switchboard-session': sessionId } },
+      ),
     ).rejects.toMatchObject({ status: 404 });
-    await expect(client.chat.completions.create({ model: 'hello', messages: [{ role: 'system', content: 'only system' }] })).rejects.toMatchObject({ status: 400 });
+    await expect(
+      client.chat.completions.create({ model: 'hello', messages: [{ role: 'system', content: 'only system' }] }),
+    ).rejects.toMatchObject({ status: 400 });
     const bad = new OpenAI({ baseURL: `${runner.url}/v1`, apiKey: 'not-a-token-0123456789', maxRetries: 0 });
     await expect(bad.models.list()).rejects.toMatchObject({ status: 401 });
   });
@@ -107,13 +130,19 @@ describe('OpenAI endpoint with a human in the loop', () => {
   it("returns a user agent's question and answers it with the next request on the session", async () => {
     const runner = await startTestRunner();
     try {
-      expect((await api(runner.url, 'POST', '/api/graphs', { body: { graph: exampleGraph('approval') } })).status).toBe(201);
+      expect((await api(runner.url, 'POST', '/api/graphs', { body: { graph: exampleGraph('approval') } })).status).toBe(
+        201,
+      );
       const client = new OpenAI({ baseURL: `${runner.url}/v1`, apiKey: 'unused-in-no-auth-mode', maxRetries: 0 });
-      const asked = await client.chat.completions.create({ model: 'approval', messages: [{ role: 'user', content: 'dark mode' }] }).withResponse();
+      const asked = await client.chat.completions
+        .create({ model: 'approval', messages: [{ role: 'user', content: 'dark mode' }] })
+        .withResponse();
       const sessionId = asked.response.headers.get('x-switchboard-session')!;
       const text = asked.data.choices[0].message.content!;
       // The draft (an output) and the question that quotes it: the draft is in the text once.
-      expect(text).toBe('Draft announcement: "dark mode" is now available to every customer, starting today.\n\nApprove this draft? Answer "approve", or "reject" followed by what to change.');
+      expect(text).toBe(
+        'Draft announcement: "dark mode" is now available to every customer, starting today.\n\nApprove this draft? Answer "approve", or "reject" followed by what to change.',
+      );
       const answered = await client.chat.completions.create(
         { model: 'approval', messages: [{ role: 'user', content: 'approve' }] },
         { headers: { 'x-switchboard-session': sessionId } },
@@ -123,7 +152,9 @@ describe('OpenAI endpoint with a human in the loop', () => {
       expect(info.json).toMatchObject({ state: 'idle', turns: 1 });
 
       // Streamed, the question comes in the same text form as the non-streaming answer.
-      const streamed = await client.chat.completions.create({ model: 'approval', messages: [{ role: 'user', content: 'dark mode' }], stream: true }).withResponse();
+      const streamed = await client.chat.completions
+        .create({ model: 'approval', messages: [{ role: 'user', content: 'dark mode' }], stream: true })
+        .withResponse();
       let streamedText = '';
       for await (const chunk of streamed.data) streamedText += chunk.choices[0]?.delta.content ?? '';
       expect(streamedText).toBe(text);

@@ -6,7 +6,8 @@ const GLOBEX = 'globex-token-0123456789';
 
 describe('REST API', () => {
   let runner: TestRunner;
-  const as = (token: string) => (method: string, path: string, body?: unknown, raw?: string) => api(runner.url, method, path, { token, body, raw });
+  const as = (token: string) => (method: string, path: string, body?: unknown, raw?: string) =>
+    api(runner.url, method, path, { token, body, raw });
   let acme: ReturnType<typeof as>;
   let globex: ReturnType<typeof as>;
 
@@ -65,7 +66,11 @@ describe('REST API', () => {
 
     const copy = await acme('POST', '/api/graphs/hello/duplicate', {});
     expect(copy.status).toBe(201);
-    expect(copy.json).toMatchObject({ id: 'hello-copy', version: 1, graph: { id: 'hello-copy', name: 'Hello 2 (copy)' } });
+    expect(copy.json).toMatchObject({
+      id: 'hello-copy',
+      version: 1,
+      graph: { id: 'hello-copy', name: 'Hello 2 (copy)' },
+    });
 
     expect((await acme('DELETE', '/api/graphs/hello-copy')).status).toBe(204);
     expect((await acme('GET', '/api/graphs/hello-copy')).status).toBe(404);
@@ -74,7 +79,10 @@ describe('REST API', () => {
   it('exports credential names and never their values', async () => {
     const graph = exampleGraph('hello') as any;
     graph.id = 'with-key';
-    graph.models = [...graph.models, { id: 'gpt', provider: 'openai', model: 'gpt-4o-mini', credential: 'acme-openai' }];
+    graph.models = [
+      ...graph.models,
+      { id: 'gpt', provider: 'openai', model: 'gpt-4o-mini', credential: 'acme-openai' },
+    ];
     const saved = await acme('POST', '/api/graphs', { graph });
     expect(saved.status).toBe(201);
     const exported = await acme('GET', '/api/graphs/with-key/export');
@@ -105,14 +113,18 @@ describe('REST API', () => {
   it('keeps tenants apart: another tenant’s ids are not found', async () => {
     expect((await globex('GET', '/api/graphs/hello')).status).toBe(404);
     expect((await globex('GET', '/api/graphs')).json.graphs).toEqual([]);
-    expect((await globex('PUT', '/api/graphs/hello', { graph: exampleGraph('hello'), baseVersion: 2 })).status).toBe(404);
+    expect((await globex('PUT', '/api/graphs/hello', { graph: exampleGraph('hello'), baseVersion: 2 })).status).toBe(
+      404,
+    );
     expect((await globex('DELETE', '/api/graphs/hello')).status).toBe(404);
     expect((await acme('GET', '/api/graphs/hello')).status).toBe(200);
   });
 
   it('lists and opens the examples', async () => {
     const list = await acme('GET', '/api/examples');
-    expect(list.json.examples.map((e: { name: string }) => e.name)).toEqual(expect.arrayContaining(['hello', 'support', 'writer-critic', 'research', 'approval']));
+    expect(list.json.examples.map((e: { name: string }) => e.name)).toEqual(
+      expect.arrayContaining(['hello', 'support', 'writer-critic', 'research', 'approval']),
+    );
     const one = await acme('GET', '/api/examples/support');
     expect(one.json.graph.id).toBe('support');
     expect((await acme('GET', '/api/examples/nope')).status).toBe(404);
@@ -124,8 +136,16 @@ describe('REST API', () => {
       [acme('PATCH', '/api/graphs/hello'), 405, 'method_not_allowed'],
       [acme('GET', '/api/graphs/validate'), 405, 'method_not_allowed'],
       [acme('POST', '/api/graphs', undefined, '{"graph": '), 400, 'invalid_json'],
-      [acme('POST', '/api/graphs', { graph: exampleGraph('hello'), junk: 'x'.repeat(70_000) }), 413, 'payload_too_large'],
-      [api(runner.url, 'POST', '/api/graphs', { token: ACME, raw: 'hi', headers: { 'content-type': 'text/plain' } }), 415, 'unsupported_media_type'],
+      [
+        acme('POST', '/api/graphs', { graph: exampleGraph('hello'), junk: 'x'.repeat(70_000) }),
+        413,
+        'payload_too_large',
+      ],
+      [
+        api(runner.url, 'POST', '/api/graphs', { token: ACME, raw: 'hi', headers: { 'content-type': 'text/plain' } }),
+        415,
+        'unsupported_media_type',
+      ],
       [acme('GET', '/api/graphs/not%20an%20id'), 400, 'invalid'],
       [acme('GET', '/api/graphs/hello?version=abc'), 400, 'invalid'],
       [acme('GET', '/api/sessions/not-a-uuid'), 400, 'invalid'],
@@ -170,7 +190,11 @@ describe('REST API', () => {
     const id = created.json.id as string;
     const turn = await acme('POST', `/api/sessions/${id}/messages`, { content: 'hello there', wait: true });
     expect(turn.status).toBe(200);
-    expect(turn.json.messages.some((m: { output: boolean; content: string }) => m.output && m.content.includes('Switchboard greeter'))).toBe(true);
+    expect(
+      turn.json.messages.some(
+        (m: { output: boolean; content: string }) => m.output && m.content.includes('Switchboard greeter'),
+      ),
+    ).toBe(true);
 
     const transcript = await acme('GET', `/api/sessions/${id}/transcript`);
     expect(transcript.json.messages.length).toBeGreaterThanOrEqual(2);
@@ -178,7 +202,9 @@ describe('REST API', () => {
     const after = await acme('GET', `/api/sessions/${id}/transcript?after=${first}`);
     expect(after.json.messages.length).toBe(transcript.json.messages.length - 1);
 
-    expect((await acme('GET', '/api/sessions?graphId=hello')).json.sessions.map((s: { id: string }) => s.id)).toContain(id);
+    expect((await acme('GET', '/api/sessions?graphId=hello')).json.sessions.map((s: { id: string }) => s.id)).toContain(
+      id,
+    );
     expect((await globex('GET', `/api/sessions/${id}`)).status).toBe(404);
     expect((await globex('GET', `/api/sessions/${id}/transcript`)).status).toBe(404);
     expect((await globex('POST', `/api/sessions/${id}/messages`, { content: 'intrusion' })).status).toBe(404);
@@ -211,7 +237,9 @@ describe('designer hosting', () => {
       writeFileSync(join(dir.path, 'index.html'), '<!doctype html><title>designer</title>');
       writeFileSync(join(dir.path, 'assets', 'app.js'), 'console.log(1)');
       expect((await api(built.url, 'GET', '/')).text).toContain('<title>designer</title>');
-      expect((await api(built.url, 'GET', '/graphs/support/edit', { headers: { accept: 'text/html' } })).text).toContain('<title>designer</title>');
+      expect(
+        (await api(built.url, 'GET', '/graphs/support/edit', { headers: { accept: 'text/html' } })).text,
+      ).toContain('<title>designer</title>');
       expect((await api(built.url, 'GET', '/assets/app.js')).text).toBe('console.log(1)');
       const apiMiss = await api(built.url, 'GET', '/api/nope', { headers: { accept: 'text/html' } });
       expect(apiMiss.status).toBe(404);

@@ -10,7 +10,15 @@ const TOKENS = 40;
 const REPLY = Array.from({ length: TOKENS }, (_, i) => `t${String(i).padStart(2, '0')} `).join('');
 
 const PACED = echoGraph('paced', {
-  models: [{ id: 'script', provider: 'scripted', fallback: REPLY, tokenSize: 4, pace: { tokensPerSecond: 200, chunkTokens: 1 } }],
+  models: [
+    {
+      id: 'script',
+      provider: 'scripted',
+      fallback: REPLY,
+      tokenSize: 4,
+      pace: { tokensPerSecond: 200, chunkTokens: 1 },
+    },
+  ],
   agents: [{ id: 'echo', type: 'writer', kind: 'assistant', config: { model: 'script', stream: true } }],
 });
 
@@ -37,7 +45,10 @@ async function socketTurn(url: string): Promise<Array<{ event: ServerEventName; 
         if (event === 'turn_end') done();
       }),
     );
-    const created = await call<{ session: SessionInfo }>(socket, 'session:create', { graphId: 'paced', events: 'chat' });
+    const created = await call<{ session: SessionInfo }>(socket, 'session:create', {
+      graphId: 'paced',
+      events: 'chat',
+    });
     if (!created.ok) throw new Error(created.error.message);
     expect((await call(socket, 'session:send', { sessionId: created.session.id, content: 'go' })).ok).toBe(true);
     await ended;
@@ -80,7 +91,11 @@ describe('token streaming over Socket.IO', () => {
 describe('token streaming over the OpenAI-compatible SSE endpoint', () => {
   async function sseChunks(url: string) {
     const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused-in-no-auth-mode', maxRetries: 0 });
-    const stream = await client.chat.completions.create({ model: 'paced', messages: [{ role: 'user', content: 'go' }], stream: true });
+    const stream = await client.chat.completions.create({
+      model: 'paced',
+      messages: [{ role: 'user', content: 'go' }],
+      stream: true,
+    });
     const contents: string[] = [];
     let finish: string | null = null;
     for await (const chunk of stream) {

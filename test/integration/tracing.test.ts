@@ -48,7 +48,13 @@ describe('OpenTelemetry traces of a turn, exported over OTLP/HTTP (JSON) to a lo
       models: [{ id: 'gpt', provider: 'openai', model: 'gpt-test', baseUrl: fake.baseURL, maxRetries: 0 }],
       agents: [
         { id: 'asker', type: 'asker', kind: 'assistant', label: 'Asker', config: { model: 'gpt' } },
-        { id: 'fetcher', type: 'fetcher', kind: 'tool', label: 'Fetcher', config: { tool: 'http_get', argument: `http://${pageHost}/?q={input}` } },
+        {
+          id: 'fetcher',
+          type: 'fetcher',
+          kind: 'tool',
+          label: 'Fetcher',
+          config: { tool: 'http_get', argument: `http://${pageHost}/?q={input}` },
+        },
       ],
       subscriptions: [
         { id: 'in-asker', topic: 'inbox', agent: 'asker', kind: 'type' },
@@ -61,7 +67,8 @@ describe('OpenTelemetry traces of a turn, exported over OTLP/HTTP (JSON) to a lo
       limits: { allowedHosts: [pageHost] },
       layout: undefined,
     };
-    for (const graph of [exampleGraph('research'), hello, outbound]) expect((await api(runner.url, 'POST', '/api/graphs', { body: { graph } })).status).toBe(201);
+    for (const graph of [exampleGraph('research'), hello, outbound])
+      expect((await api(runner.url, 'POST', '/api/graphs', { body: { graph } })).status).toBe(201);
   });
   afterAll(async () => {
     await runner?.stop();
@@ -76,15 +83,22 @@ describe('OpenTelemetry traces of a turn, exported over OTLP/HTTP (JSON) to a lo
   /** Every span of `traceId` once the turn's root span (and, asked for, a store write of it) arrived. */
   async function trace(traceId: string, withWrite = false): Promise<ReceivedSpan[]> {
     await flushTraces();
-    const has = (all: ReceivedSpan[], name: (n: string) => boolean) => all.some((s) => s.traceId === traceId && name(s.name));
-    const spans = await otlp.waitFor((all) => has(all, (n) => n.startsWith('turn ')) && (!withWrite || has(all, (n) => n.startsWith('store '))));
+    const has = (all: ReceivedSpan[], name: (n: string) => boolean) =>
+      all.some((s) => s.traceId === traceId && name(s.name));
+    const spans = await otlp.waitFor(
+      (all) => has(all, (n) => n.startsWith('turn ')) && (!withWrite || has(all, (n) => n.startsWith('store '))),
+    );
     return spans.filter((s) => s.traceId === traceId);
   }
 
   it('one research turn over REST: turn → agents → model calls and tools, store writes under the turn', async () => {
     const caller = callerTrace();
-    const session = (await api(runner.url, 'POST', '/api/sessions', { body: { graphId: 'research' } })).json as SessionInfo;
-    const sent = await api(runner.url, 'POST', `/api/sessions/${session.id}/messages`, { body: { content: 'electric cargo bikes', wait: true }, headers: { traceparent: caller.traceparent } });
+    const session = (await api(runner.url, 'POST', '/api/sessions', { body: { graphId: 'research' } }))
+      .json as SessionInfo;
+    const sent = await api(runner.url, 'POST', `/api/sessions/${session.id}/messages`, {
+      body: { content: 'electric cargo bikes', wait: true },
+      headers: { traceparent: caller.traceparent },
+    });
     expect(sent.status).toBe(200);
     const spans = await trace(caller.traceId, true);
     const byId = new Map(spans.map((s) => [s.spanId, s]));
@@ -106,8 +120,16 @@ describe('OpenTelemetry traces of a turn, exported over OTLP/HTTP (JSON) to a lo
     for (const a of agents) expect(a.parentSpanId).toBe(turn.spanId);
     const agent = (type: string) => agents.filter((a) => a.attributes['switchboard.agent.type'] === type);
     expect(agent('research-lead')).toHaveLength(1);
-    expect(agent('research-lead')[0]!.attributes).toMatchObject({ 'switchboard.agent.id': 'lead', 'switchboard.agent.kind': 'assistant', 'switchboard.topic.in': 'research.question', 'switchboard.topics.out': ['research.brief'] });
-    expect(agent('market-researcher')[0]!.attributes).toMatchObject({ 'switchboard.topic.in': 'research.brief', 'switchboard.topics.out': ['research.findings'] });
+    expect(agent('research-lead')[0]!.attributes).toMatchObject({
+      'switchboard.agent.id': 'lead',
+      'switchboard.agent.kind': 'assistant',
+      'switchboard.topic.in': 'research.question',
+      'switchboard.topics.out': ['research.brief'],
+    });
+    expect(agent('market-researcher')[0]!.attributes).toMatchObject({
+      'switchboard.topic.in': 'research.brief',
+      'switchboard.topics.out': ['research.findings'],
+    });
     expect(agent('tech-researcher')).toHaveLength(1);
     // The aggregator handles both findings; the second one publishes the report.
     const combine = agent('findings-aggregator');
@@ -117,7 +139,12 @@ describe('OpenTelemetry traces of a turn, exported over OTLP/HTTP (JSON) to a lo
 
     const models = spans.filter((s) => s.attributes['gen_ai.operation.name'] === 'chat');
     // The lead calls its model twice (tools, then the brief); each researcher once.
-    expect(models.map((m) => parentOf(m)?.attributes['switchboard.agent.type']).sort()).toEqual(['market-researcher', 'research-lead', 'research-lead', 'tech-researcher']);
+    expect(models.map((m) => parentOf(m)?.attributes['switchboard.agent.type']).sort()).toEqual([
+      'market-researcher',
+      'research-lead',
+      'research-lead',
+      'tech-researcher',
+    ]);
     for (const m of models) {
       expect(m.kind).toBe(3); // CLIENT
       expect(m.attributes['gen_ai.provider.name']).toBe('switchboard.scripted');
@@ -150,7 +177,9 @@ describe('OpenTelemetry traces of a turn, exported over OTLP/HTTP (JSON) to a lo
     afterAll(() => socket?.disconnect());
 
     it('a send continues the handshake trace, and turn_end names the trace id', async () => {
-      const { session } = ok(await call<{ session: SessionInfo }>(socket, 'session:create', { graphId: 'hello', user: 'ada' }));
+      const { session } = ok(
+        await call<{ session: SessionInfo }>(socket, 'session:create', { graphId: 'hello', user: 'ada' }),
+      );
       const ended = nextEvent(socket, 'turn_end', (e) => e.sessionId === session.id);
       ok(await call(socket, 'session:send', { sessionId: session.id, content: 'hi' }));
       const end: TurnEndEvent = await ended;
@@ -172,13 +201,27 @@ describe('OpenTelemetry traces of a turn, exported over OTLP/HTTP (JSON) to a lo
 
   it('model calls and http_get send the trace on: traceparent names their own span', async () => {
     const caller = callerTrace();
-    const session = (await api(runner.url, 'POST', '/api/sessions', { body: { graphId: 'outbound' } })).json as SessionInfo;
+    const session = (await api(runner.url, 'POST', '/api/sessions', { body: { graphId: 'outbound' } }))
+      .json as SessionInfo;
     // A reason the runner could not guess: the span must carry the provider's own.
     fake.enqueue({ content: 'cut sh', finishReason: 'length' });
-    expect((await api(runner.url, 'POST', `/api/sessions/${session.id}/messages`, { body: { content: 'hi', wait: true }, headers: { traceparent: caller.traceparent } })).status).toBe(200);
+    expect(
+      (
+        await api(runner.url, 'POST', `/api/sessions/${session.id}/messages`, {
+          body: { content: 'hi', wait: true },
+          headers: { traceparent: caller.traceparent },
+        })
+      ).status,
+    ).toBe(200);
     const spans = await trace(caller.traceId);
     const chat = spans.find((s) => s.name === 'chat gpt-test')!;
-    expect(chat.attributes).toMatchObject({ 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-test', 'gen_ai.usage.input_tokens': 10, 'gen_ai.usage.output_tokens': 5, 'gen_ai.response.finish_reasons': ['length'] });
+    expect(chat.attributes).toMatchObject({
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': 'gpt-test',
+      'gen_ai.usage.input_tokens': 10,
+      'gen_ai.usage.output_tokens': 5,
+      'gen_ai.response.finish_reasons': ['length'],
+    });
     const sentToModel = fake.requests.at(-1)!.headers.traceparent;
     expect(sentToModel).toBe(`00-${caller.traceId}-${chat.spanId}-01`);
     const tool = spans.find((s) => s.name === 'execute_tool http_get')!;
@@ -187,17 +230,23 @@ describe('OpenTelemetry traces of a turn, exported over OTLP/HTTP (JSON) to a lo
 
   it('/v1/chat/completions continues the caller trace', async () => {
     const caller = callerTrace();
-    const res = await api(runner.url, 'POST', '/v1/chat/completions', { body: { model: 'hello', messages: [{ role: 'user', content: 'hi' }] }, headers: { traceparent: caller.traceparent } });
+    const res = await api(runner.url, 'POST', '/v1/chat/completions', {
+      body: { model: 'hello', messages: [{ role: 'user', content: 'hi' }] },
+      headers: { traceparent: caller.traceparent },
+    });
     expect(res.status).toBe(200);
     const turn = (await trace(caller.traceId)).find((s) => s.name === 'turn hello')!;
     expect(turn.parentSpanId).toBe(caller.spanId);
   });
 
   it('a turn without a caller trace starts its own', async () => {
-    const session = (await api(runner.url, 'POST', '/api/sessions', { body: { graphId: 'hello' } })).json as SessionInfo;
+    const session = (await api(runner.url, 'POST', '/api/sessions', { body: { graphId: 'hello' } }))
+      .json as SessionInfo;
     await api(runner.url, 'POST', `/api/sessions/${session.id}/messages`, { body: { content: 'hi', wait: true } });
     await flushTraces();
-    const turns = await otlp.waitFor((all) => all.some((s) => s.attributes['switchboard.session.id'] === session.id && s.name === 'turn hello'));
+    const turns = await otlp.waitFor((all) =>
+      all.some((s) => s.attributes['switchboard.session.id'] === session.id && s.name === 'turn hello'),
+    );
     const turn = turns.find((s) => s.attributes['switchboard.session.id'] === session.id)!;
     expect(turn.parentSpanId).toBeUndefined();
     expect(turn.traceId).toMatch(/^[0-9a-f]{32}$/);

@@ -23,7 +23,6 @@ const TOKENS = [
 ];
 const NOT_FOUND = (id: string) => ({ code: 'not_found', message: `session "${id}" not found` });
 
-
 async function setUp(runner: TestRunner): Promise<void> {
   for (const token of [TENANT, GLOBEX]) {
     const created = await api(runner.url, 'POST', '/api/graphs', { token, body: { graph: memoryToolGraph } });
@@ -32,7 +31,10 @@ async function setUp(runner: TestRunner): Promise<void> {
 }
 
 async function createSession(runner: TestRunner, token: string, user?: string): Promise<string> {
-  const res = await api(runner.url, 'POST', '/api/sessions', { token, body: { graphId: 'mem', ...(user ? { user } : {}) } });
+  const res = await api(runner.url, 'POST', '/api/sessions', {
+    token,
+    body: { graphId: 'mem', ...(user ? { user } : {}) },
+  });
   expect(res.status, res.text).toBe(201);
   return res.json.id;
 }
@@ -85,7 +87,11 @@ describe('users inside a tenant (embedded store)', () => {
       const ofUser = await api(runner.url, method, `/api/sessions/${bobSession}${path}`, { token: ANN, body });
       const ofTenant = await api(runner.url, method, `/api/sessions/${globexSession}${path}`, { token: ANN, body });
       const unbound = await api(runner.url, method, `/api/sessions/${tenantSession}${path}`, { token: ANN, body });
-      for (const [res, id] of [[ofUser, bobSession], [ofTenant, globexSession], [unbound, tenantSession]] as const) {
+      for (const [res, id] of [
+        [ofUser, bobSession],
+        [ofTenant, globexSession],
+        [unbound, tenantSession],
+      ] as const) {
         expect(res.status, `${method} ${path}`).toBe(404);
         expect(res.json.error).toEqual(NOT_FOUND(id));
       }
@@ -95,7 +101,10 @@ describe('users inside a tenant (embedded store)', () => {
   });
 
   it('REST: the list shows a user token its own sessions only, a tenant token all of them', async () => {
-    const ids = async (token: string, query = '') => (await api(runner.url, 'GET', `/api/sessions${query}`, { token })).json.sessions.map((s: { id: string }) => s.id).sort();
+    const ids = async (token: string, query = '') =>
+      (await api(runner.url, 'GET', `/api/sessions${query}`, { token })).json.sessions
+        .map((s: { id: string }) => s.id)
+        .sort();
     expect(await ids(ANN)).toEqual([annSession]);
     expect(await ids(ANN, '?user=bob')).toEqual([]);
     expect(await ids(BOB)).toEqual([bobSession]);
@@ -115,8 +124,13 @@ describe('users inside a tenant (embedded store)', () => {
   it('a user token may not create a session for another user', async () => {
     const res = await api(runner.url, 'POST', '/api/sessions', { token: ANN, body: { graphId: 'mem', user: 'bob' } });
     expect(res.status).toBe(403);
-    expect(res.json.error).toMatchObject({ code: 'forbidden', message: 'a token bound to user "ann" cannot act for user "bob"' });
-    expect((await api(runner.url, 'POST', '/api/sessions', { token: ANN, body: { graphId: 'mem', user: 'ann' } })).status).toBe(201);
+    expect(res.json.error).toMatchObject({
+      code: 'forbidden',
+      message: 'a token bound to user "ann" cannot act for user "bob"',
+    });
+    expect(
+      (await api(runner.url, 'POST', '/api/sessions', { token: ANN, body: { graphId: 'mem', user: 'ann' } })).status,
+    ).toBe(201);
   });
 
   it("memory is the session user's only", async () => {
@@ -127,7 +141,13 @@ describe('users inside a tenant (embedded store)', () => {
 
   it("Socket.IO: another user's session cannot be joined, sent to or controlled", async () => {
     const ann = await open(ANN);
-    for (const [event, extra] of [['session:join', {}], ['session:send', { content: 'hi' }], ['turn:pause', {}], ['session:close', {}], ['session:input', { requestId: 'r', content: 'x' }]] as const) {
+    for (const [event, extra] of [
+      ['session:join', {}],
+      ['session:send', { content: 'hi' }],
+      ['turn:pause', {}],
+      ['session:close', {}],
+      ['session:input', { requestId: 'r', content: 'x' }],
+    ] as const) {
       for (const id of [bobSession, globexSession]) {
         const ack = await call(ann, event, { sessionId: id, ...extra });
         expect(ack, event).toEqual({ ok: false, error: NOT_FOUND(id) });
@@ -144,7 +164,11 @@ describe('users inside a tenant (embedded store)', () => {
 
   it("/v1: another user's session is not found, and a user token speaks only for its user", async () => {
     const body = { model: 'mem', messages: [{ role: 'user', content: 'get color' }] };
-    const foreign = await api(runner.url, 'POST', '/v1/chat/completions', { token: ANN, body, headers: { 'x-switchboard-session': bobSession } });
+    const foreign = await api(runner.url, 'POST', '/v1/chat/completions', {
+      token: ANN,
+      body,
+      headers: { 'x-switchboard-session': bobSession },
+    });
     expect(foreign.status).toBe(404);
     expect(foreign.json.error).toMatchObject(NOT_FOUND(bobSession));
     const asBob = await api(runner.url, 'POST', '/v1/chat/completions', { token: ANN, body: { ...body, user: 'bob' } });
@@ -154,7 +178,10 @@ describe('users inside a tenant (embedded store)', () => {
     expect(own.status, own.text).toBe(200);
     expect(own.json.choices[0].message.content).toBe('(nothing stored under "color")');
     // A tenant token names the user: it reads that user's memory.
-    const forBob = await api(runner.url, 'POST', '/v1/chat/completions', { token: TENANT, body: { ...body, user: 'bob' } });
+    const forBob = await api(runner.url, 'POST', '/v1/chat/completions', {
+      token: TENANT,
+      body: { ...body, user: 'bob' },
+    });
     expect(forBob.json.choices[0].message.content).toBe('blue');
   });
 });
@@ -183,11 +210,15 @@ describe('DELETE /api/users/:user', () => {
   async function erase(runner: TestRunner, ids: string[], bobSession: string): Promise<void> {
     const refused = await api(runner.url, 'DELETE', `/api/users/${USER}`, { token: BOB });
     expect(refused.status).toBe(403);
-    expect(refused.json.error).toMatchObject({ code: 'forbidden', message: 'erasing a user needs a tenant token; this token is bound to user "bob"' });
+    expect(refused.json.error).toMatchObject({
+      code: 'forbidden',
+      message: 'erasing a user needs a tenant token; this token is bound to user "bob"',
+    });
     const erased = await api(runner.url, 'DELETE', `/api/users/${USER}`, { token: TENANT });
     expect(erased.status, erased.text).toBe(200);
     expect(erased.json).toEqual({ user: USER, deletedSessions: 2 });
-    for (const id of ids) expect((await api(runner.url, 'GET', `/api/sessions/${id}`, { token: TENANT })).status).toBe(404);
+    for (const id of ids)
+      expect((await api(runner.url, 'GET', `/api/sessions/${id}`, { token: TENANT })).status).toBe(404);
     expect((await api(runner.url, 'GET', `/api/sessions?user=${USER}`, { token: TENANT })).json.sessions).toEqual([]);
     // Others keep theirs.
     expect(await say(runner, BOB, bobSession, 'get color')).toBe('blue');
@@ -238,12 +269,19 @@ describe('DELETE /api/users/:user', () => {
 
 async function contents(redis: Redis, key: string): Promise<unknown> {
   switch (await redis.type(key)) {
-    case 'string': return redis.get(key);
-    case 'hash': return redis.hgetall(key);
-    case 'list': return redis.lrange(key, 0, -1);
-    case 'set': return redis.smembers(key);
-    case 'zset': return redis.zrange(key, '0', '-1');
-    case 'stream': return redis.xrange(key, '-', '+');
-    default: return null;
+    case 'string':
+      return redis.get(key);
+    case 'hash':
+      return redis.hgetall(key);
+    case 'list':
+      return redis.lrange(key, 0, -1);
+    case 'set':
+      return redis.smembers(key);
+    case 'zset':
+      return redis.zrange(key, '0', '-1');
+    case 'stream':
+      return redis.xrange(key, '-', '+');
+    default:
+      return null;
   }
 }

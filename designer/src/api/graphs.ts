@@ -43,13 +43,16 @@ export interface ExampleSummary {
 const enc = encodeURIComponent;
 
 export const graphsApi = {
-  list: (q?: string) => request<{ graphs: GraphSummary[] }>('GET', `/graphs${q ? `?q=${enc(q)}` : ''}`).then((r) => r.graphs),
+  list: (q?: string) =>
+    request<{ graphs: GraphSummary[] }>('GET', `/graphs${q ? `?q=${enc(q)}` : ''}`).then((r) => r.graphs),
   get: (id: string) => request<GraphVersion>('GET', `/graphs/${enc(id)}`),
   create: (graph: Graph, draft: boolean) => request<GraphVersion>('POST', '/graphs', { graph, draft }),
   /** Refused with 409 when another tab saved first: `baseVersion` is the version this edit started from. */
-  update: (graph: Graph, baseVersion: number, draft: boolean) => request<GraphVersion>('PUT', `/graphs/${enc(graph.id)}`, { graph, baseVersion, draft }),
+  update: (graph: Graph, baseVersion: number, draft: boolean) =>
+    request<GraphVersion>('PUT', `/graphs/${enc(graph.id)}`, { graph, baseVersion, draft }),
   remove: (id: string) => request<void>('DELETE', `/graphs/${enc(id)}`),
   duplicate: (id: string) => request<GraphVersion>('POST', `/graphs/${enc(id)}/duplicate`, {}),
   examples: () => request<{ examples: ExampleSummary[] }>('GET', '/examples').then((r) => r.examples),
-  example: (name: string) => request<{ name: string; graph: unknown }>('GET', `/examples/${enc(name)}`).then((r) => r.graph),
+  example: (name: string) =>
+    request<{ name: string; graph: unknown }>('GET', `/examples/${enc(name)}`).then((r) => r.graph),
 };

@@ -30,7 +30,10 @@ export async function request<T>(method: string, path: string, body?: unknown): 
     json = undefined;
   }
   if (!response.ok) {
-    const error = (json as { error?: ApiError } | undefined)?.error ?? { code: `http_${response.status}`, message: text.slice(0, 300) || response.statusText };
+    const error = (json as { error?: ApiError } | undefined)?.error ?? {
+      code: `http_${response.status}`,
+      message: text.slice(0, 300) || response.statusText,
+    };
     throw new ApiFailure(response.status, error);
   }
   return json as T;

@@ -15,7 +15,8 @@ export interface McpToolList {
 }
 
 /** Every tool of `server`, reached under the graph's allowed hosts and the runner's own rules. */
-export const listMcpTools = (server: McpServer, allowedHosts: readonly string[]) => request<McpToolList>('POST', '/mcp/tools', { server, allowedHosts });
+export const listMcpTools = (server: McpServer, allowedHosts: readonly string[]) =>
+  request<McpToolList>('POST', '/mcp/tools', { server, allowedHosts });
 
 /** What an MCP server form picks from (GET /api/mcp/options): names only, never values or commands. */
 export interface McpOptions {

@@ -1,5 +1,12 @@
 import { io, type Socket } from 'socket.io-client';
-import type { Ack, ClientEventName, MessageEvent, ServerEventName, ServerEvents, SessionInfo } from '../../../schemas/protocol.ts';
+import type {
+  Ack,
+  ClientEventName,
+  MessageEvent,
+  ServerEventName,
+  ServerEvents,
+  SessionInfo,
+} from '../../../schemas/protocol.ts';
 import { ApiFailure } from './http.ts';
 
 type Listener<E extends ServerEventName> = (payload: ServerEvents[E]) => void;
@@ -19,12 +26,19 @@ export function runnerSocket(): Socket {
 }
 
 /** Emits a client event and resolves with its ack, or rejects with the runner's error. */
-export function call<T = Record<string, unknown>>(event: ClientEventName, payload: object, timeoutMs = 15_000): Promise<T> {
+export function call<T = Record<string, unknown>>(
+  event: ClientEventName,
+  payload: object,
+  timeoutMs = 15_000,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     runnerSocket()
       .timeout(timeoutMs)
       .emit(event, payload, (err: Error | null, ack: Ack<T>) => {
-        if (err) reject(new ApiFailure(0, { code: 'timeout', message: `${event}: no answer from the runner in ${timeoutMs} ms` }));
+        if (err)
+          reject(
+            new ApiFailure(0, { code: 'timeout', message: `${event}: no answer from the runner in ${timeoutMs} ms` }),
+          );
         else if (!ack.ok) reject(new ApiFailure(0, ack.error));
         else resolve(ack as T);
       });
@@ -39,10 +53,14 @@ export function onServer<E extends ServerEventName>(event: E, listener: Listener
 
 export const sessionCalls = {
   /** `messages`: what a graph with a start topic said before the socket joined. */
-  create: (graphId: string, version?: number) => call<{ session: SessionInfo; messages?: MessageEvent[] }>('session:create', { graphId, version }),
-  join: (sessionId: string, afterMessageId?: string) => call<{ session: SessionInfo; messages: MessageEvent[] }>('session:join', { sessionId, afterMessageId }),
-  send: (sessionId: string, content: string, messageId?: string) => call<{ messageId: string; turnId: string }>('session:send', { sessionId, content, messageId }),
-  input: (sessionId: string, requestId: string, content: string) => call('session:input', { sessionId, requestId, content }),
+  create: (graphId: string, version?: number) =>
+    call<{ session: SessionInfo; messages?: MessageEvent[] }>('session:create', { graphId, version }),
+  join: (sessionId: string, afterMessageId?: string) =>
+    call<{ session: SessionInfo; messages: MessageEvent[] }>('session:join', { sessionId, afterMessageId }),
+  send: (sessionId: string, content: string, messageId?: string) =>
+    call<{ messageId: string; turnId: string }>('session:send', { sessionId, content, messageId }),
+  input: (sessionId: string, requestId: string, content: string) =>
+    call('session:input', { sessionId, requestId, content }),
   pause: (sessionId: string) => call('turn:pause', { sessionId }),
   resume: (sessionId: string) => call('turn:resume', { sessionId }),
   abort: (sessionId: string) => call('turn:abort', { sessionId }),

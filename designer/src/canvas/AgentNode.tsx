@@ -15,9 +15,20 @@ export const AgentNode = memo(function AgentNode({ data, selected }: NodeProps<A
   const { t } = useTranslation();
   const { agent, modelLabel, scripted, mark } = data;
   const working = useWorking(agent.type);
-  const classes = ['node', 'agent-node', `kind-${agent.kind}`, selected ? 'selected' : '', working ? 'working' : '', mark ? `mark-${mark.severity}` : ''];
+  const classes = [
+    'node',
+    'agent-node',
+    `kind-${agent.kind}`,
+    selected ? 'selected' : '',
+    working ? 'working' : '',
+    mark ? `mark-${mark.severity}` : '',
+  ];
   return (
-    <div className={classes.filter(Boolean).join(' ')} data-testid={`node-agent-${agent.type}`} data-working={working || undefined}>
+    <div
+      className={classes.filter(Boolean).join(' ')}
+      data-testid={`node-agent-${agent.type}`}
+      data-working={working || undefined}
+    >
       <Handle type="target" position={Position.Left} id="in" aria-label={t('canvas.handleIn')} />
       <div className="node-head">
         <KindIcon kind={agent.kind} />
@@ -25,7 +36,9 @@ export const AgentNode = memo(function AgentNode({ data, selected }: NodeProps<A
         {working && <span className="working-dot" aria-label={t('canvas.working')} role="status" />}
         <MarkBadge mark={mark} />
       </div>
-      <div className="node-title" title={agent.type}>{agent.label || agent.type}</div>
+      <div className="node-title" title={agent.type}>
+        {agent.label || agent.type}
+      </div>
       {agent.label && <div className="node-sub">{agent.type}</div>}
       {modelLabel && (
         <div className="node-meta" data-testid="node-model">

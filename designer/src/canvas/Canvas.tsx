@@ -80,7 +80,8 @@ export function Canvas({ marks }: Props) {
       const sizes: Record<string, Size> = {};
       let selected: Set<string> | undefined;
       for (const change of changes) {
-        if (change.type === 'position' && change.position) positions[change.id] = { x: Math.round(change.position.x), y: Math.round(change.position.y) };
+        if (change.type === 'position' && change.position)
+          positions[change.id] = { x: Math.round(change.position.x), y: Math.round(change.position.y) };
         else if (change.type === 'dimensions' && change.dimensions) sizes[change.id] = change.dimensions;
         else if (change.type === 'select') {
           selected ??= new Set(state.selection.nodes);
@@ -114,7 +115,15 @@ export function Canvas({ marks }: Props) {
   const hint = useCallback(
     (reason: string, source: string, target: string) => {
       const graph = store.getState().graph;
-      toast('hint', t('connectNamed.refused', { from: nodeName(graph, source), to: nodeName(graph, target), reason: t(`connect.refused.${reason}`) }), 'connection-hint');
+      toast(
+        'hint',
+        t('connectNamed.refused', {
+          from: nodeName(graph, source),
+          to: nodeName(graph, target),
+          reason: t(`connect.refused.${reason}`),
+        }),
+        'connection-hint',
+      );
     },
     [store, t, toast],
   );
@@ -136,7 +145,10 @@ export function Canvas({ marks }: Props) {
   const onConnectEnd: OnConnectEnd = useCallback(
     (_event, state) => {
       if (state.isValid || !state.fromNode || !state.toNode || state.fromNode.id === state.toNode.id) return;
-      const [source, target] = state.fromHandle?.type === 'target' ? [state.toNode.id, state.fromNode.id] : [state.fromNode.id, state.toNode.id];
+      const [source, target] =
+        state.fromHandle?.type === 'target'
+          ? [state.toNode.id, state.fromNode.id]
+          : [state.fromNode.id, state.toNode.id];
       const verdict = classifyConnection(store.getState().graph, source, target);
       if (!verdict.ok) hint(verdict.reason, source, target);
     },
@@ -190,7 +202,15 @@ export function Canvas({ marks }: Props) {
         aria-label={t('canvas.label')}
       >
         <Background gap={20} />
-        {minimap && minimapOpen && <MiniMap pannable zoomable style={{ marginBottom: 48 }} ariaLabel={t('canvas.minimap')} nodeClassName={(n) => String(n.type)} />}
+        {minimap && minimapOpen && (
+          <MiniMap
+            pannable
+            zoomable
+            style={{ marginBottom: 48 }}
+            ariaLabel={t('canvas.minimap')}
+            nodeClassName={(n) => String(n.type)}
+          />
+        )}
         <Panel position="bottom-right" className="minimap-toggle">
           <button
             type="button"

@@ -21,8 +21,18 @@ export function FindNode({ onClose }: { onClose: () => void }) {
   const hits = useMemo<Hit[]>(() => {
     const needle = query.trim().toLowerCase();
     const all: (Hit & { words: string[] })[] = [
-      ...graph.agents.map((a) => ({ id: a.id, title: a.label || a.type, detail: `${t(`kinds.${a.kind}.name`)} · ${a.type} · ${a.id}`, words: [a.label ?? '', a.type, a.id, a.kind, t(`kinds.${a.kind}.name`)] })),
-      ...graph.topics.map((tp) => ({ id: tp.id, title: tp.label || `#${tp.type}`, detail: `${t('canvas.topic')} · ${tp.type} · ${tp.id}`, words: [tp.label ?? '', tp.type, tp.id, 'topic', t('canvas.topic')] })),
+      ...graph.agents.map((a) => ({
+        id: a.id,
+        title: a.label || a.type,
+        detail: `${t(`kinds.${a.kind}.name`)} · ${a.type} · ${a.id}`,
+        words: [a.label ?? '', a.type, a.id, a.kind, t(`kinds.${a.kind}.name`)],
+      })),
+      ...graph.topics.map((tp) => ({
+        id: tp.id,
+        title: tp.label || `#${tp.type}`,
+        detail: `${t('canvas.topic')} · ${tp.type} · ${tp.id}`,
+        words: [tp.label ?? '', tp.type, tp.id, 'topic', t('canvas.topic')],
+      })),
     ];
     return all.filter((h) => !needle || h.words.some((w) => w.toLowerCase().includes(needle))).slice(0, SHOWN);
   }, [graph.agents, graph.topics, query, t]);
@@ -64,7 +74,12 @@ export function FindNode({ onClose }: { onClose: () => void }) {
         <ul id="find-results" className="find-results" role="listbox" aria-label={t('find.results')}>
           {hits.map((h, i) => (
             <li key={h.id} role="option" aria-selected={i === active}>
-              <button type="button" className={i === active ? 'active' : ''} onClick={() => choose(h)} data-testid={`find-hit-${h.id}`}>
+              <button
+                type="button"
+                className={i === active ? 'active' : ''}
+                onClick={() => choose(h)}
+                data-testid={`find-hit-${h.id}`}
+              >
                 <strong>{h.title}</strong> <small className="muted">{h.detail}</small>
               </button>
             </li>

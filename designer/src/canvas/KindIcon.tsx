@@ -11,5 +11,9 @@ const glyphs: Record<AgentKind, string> = {
 
 /** A glyph per kind; unknown future kinds still render. */
 export function KindIcon({ kind }: { kind: AgentKind }) {
-  return <span className={`kind-icon kind-${kind}`} aria-hidden>{glyphs[kind] ?? '●'}</span>;
+  return (
+    <span className={`kind-icon kind-${kind}`} aria-hidden>
+      {glyphs[kind] ?? '●'}
+    </span>
+  );
 }

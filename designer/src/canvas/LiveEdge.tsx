@@ -7,7 +7,25 @@ import type { FlowEdge } from './types.ts';
 /** A bezier edge that lights up on its own when a live message travels it (the edge object stays as it is). */
 export const LiveEdge = memo(function LiveEdge(props: EdgeProps<FlowEdge>) {
   countRender('LiveEdge', props.id);
-  const { id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, label, labelStyle, labelShowBg, labelBgStyle, labelBgPadding, labelBgBorderRadius, style, markerEnd, markerStart, interactionWidth } = props;
+  const {
+    id,
+    sourceX,
+    sourceY,
+    targetX,
+    targetY,
+    sourcePosition,
+    targetPosition,
+    label,
+    labelStyle,
+    labelShowBg,
+    labelBgStyle,
+    labelBgPadding,
+    labelBgBorderRadius,
+    style,
+    markerEnd,
+    markerStart,
+    interactionWidth,
+  } = props;
   const pulsing = usePulsing(id);
   const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, sourcePosition, targetX, targetY, targetPosition });
   return (

@@ -12,7 +12,12 @@ export function MarkBadge({ mark }: { mark?: Mark }) {
   const graph = store.getState().graph;
   const text = mark.problems.map((p) => problemText(p, graph, t)).join('\n');
   return (
-    <span className={`mark-badge ${mark.severity}`} title={text} aria-label={text} data-testid={`mark-${mark.severity}`}>
+    <span
+      className={`mark-badge ${mark.severity}`}
+      title={text}
+      aria-label={text}
+      data-testid={`mark-${mark.severity}`}
+    >
       {mark.severity === 'error' ? '!' : '?'}
       {mark.problems.length > 1 ? mark.problems.length : ''}
     </span>

@@ -10,20 +10,45 @@ export const TopicNode = memo(function TopicNode({ data, selected }: NodeProps<T
   countRender('TopicNode', data.topic.id);
   const { t } = useTranslation();
   const { topic, subscribers, entry, start, output, mark } = data;
-  const classes = ['node', 'topic-node', selected ? 'selected' : '', entry ? 'entry' : '', output ? 'output' : '', mark ? `mark-${mark.severity}` : ''];
+  const classes = [
+    'node',
+    'topic-node',
+    selected ? 'selected' : '',
+    entry ? 'entry' : '',
+    output ? 'output' : '',
+    mark ? `mark-${mark.severity}` : '',
+  ];
   return (
     <div className={classes.filter(Boolean).join(' ')} data-testid={`node-topic-${topic.type}`}>
       <Handle type="target" position={Position.Left} id="in" aria-label={t('canvas.handleIn')} />
       <div className="node-head">
-        <span className="topic-icon" aria-hidden>#</span>
+        <span className="topic-icon" aria-hidden>
+          #
+        </span>
         <span className="node-kind">{t('canvas.topic')}</span>
-        {entry && <span className="flag flag-entry" data-testid="flag-entry">{t('canvas.entry')}</span>}
-        {start && <span className="flag flag-start" data-testid="flag-start" title={t('canvas.startHelp')}>{t('canvas.start')}</span>}
-        {output && <span className="flag flag-output" data-testid="flag-output">{t('canvas.output')}</span>}
+        {entry && (
+          <span className="flag flag-entry" data-testid="flag-entry">
+            {t('canvas.entry')}
+          </span>
+        )}
+        {start && (
+          <span className="flag flag-start" data-testid="flag-start" title={t('canvas.startHelp')}>
+            {t('canvas.start')}
+          </span>
+        )}
+        {output && (
+          <span className="flag flag-output" data-testid="flag-output">
+            {t('canvas.output')}
+          </span>
+        )}
         <MarkBadge mark={mark} />
       </div>
-      <div className="node-title" title={topic.type}>{topic.label || topic.type}</div>
-      <div className="node-meta" data-testid="topic-subscribers">{t('canvas.subscribers', { count: subscribers })}</div>
+      <div className="node-title" title={topic.type}>
+        {topic.label || topic.type}
+      </div>
+      <div className="node-meta" data-testid="topic-subscribers">
+        {t('canvas.subscribers', { count: subscribers })}
+      </div>
       <Handle type="source" position={Position.Right} id="out" aria-label={t('canvas.handleOut')} />
     </div>
   );

@@ -6,8 +6,18 @@ import type { AgentFlowNode, FlowEdge, FlowNode, Mark, TopicFlowNode } from './t
 
 export type Marks = { nodes: Record<string, Mark>; edges: Record<string, Mark> };
 /** The words on edges, in the interface's language: a new object when the language changes. */
-export type EdgeText = { subscription(topic: string, agent: string): string; publication(agent: string, topic: string): string; prefix: string };
-export type ProjectInput = { graph: Graph; selection: Selection; measured: Record<string, Size>; marks: Marks; text: EdgeText };
+export type EdgeText = {
+  subscription(topic: string, agent: string): string;
+  publication(agent: string, topic: string): string;
+  prefix: string;
+};
+export type ProjectInput = {
+  graph: Graph;
+  selection: Selection;
+  measured: Record<string, Size>;
+  marks: Marks;
+  text: EdgeText;
+};
 
 const GRID_FALLBACK = 40;
 /** Sizes assumed until React Flow has measured a node. */
@@ -23,7 +33,15 @@ function handlesFor(size: Size): NodeHandle[] {
   const y = size.height / 2 - HANDLE / 2;
   return [
     { id: 'in', type: 'target', position: Position.Left, x: -HANDLE / 2, y, width: HANDLE, height: HANDLE },
-    { id: 'out', type: 'source', position: Position.Right, x: size.width - HANDLE / 2, y, width: HANDLE, height: HANDLE },
+    {
+      id: 'out',
+      type: 'source',
+      position: Position.Right,
+      x: size.width - HANDLE / 2,
+      y,
+      width: HANDLE,
+      height: HANDLE,
+    },
   ];
 }
 
@@ -44,7 +62,10 @@ export function createProjector() {
     return value;
   }
 
-  return function project({ graph, selection, measured, marks, text }: ProjectInput): { nodes: FlowNode[]; edges: FlowEdge[] } {
+  return function project({ graph, selection, measured, marks, text }: ProjectInput): {
+    nodes: FlowNode[];
+    edges: FlowEdge[];
+  } {
     const selectedNodes = new Set(selection.nodes);
     const selectedEdges = new Set(selection.edges);
     const subscribers = new Map<string, number>();
@@ -58,29 +79,57 @@ export function createProjector() {
     const nodes: FlowNode[] = [];
     // One builder for both node types: what differs is the data (built only on a cache miss) and
     // what it depends on.
-    const place = <N extends FlowNode>(type: N['type'] & keyof typeof ESTIMATED, id: string, index: number, depends: unknown[], data: () => N['data']) => {
+    const place = <N extends FlowNode>(
+      type: N['type'] & keyof typeof ESTIMATED,
+      id: string,
+      index: number,
+      depends: unknown[],
+      data: () => N['data'],
+    ) => {
       const pos = position(id, index);
       const size = measured[id] ?? ESTIMATED[type];
       const selected = selectedNodes.has(id);
       const key = [...depends, pos, selected, measured[id], marks.nodes[id]];
-      nodes.push(reuse(nodeCache as never, id, key, () => ({ id, type, position: pos, selected, measured: size, handles: handlesFor(size), data: data() }) as N));
+      nodes.push(
+        reuse(
+          nodeCache as never,
+          id,
+          key,
+          () => ({ id, type, position: pos, selected, measured: size, handles: handlesFor(size), data: data() }) as N,
+        ),
+      );
     };
     graph.topics.forEach((topic, index) => {
       const count = subscribers.get(topic.id) ?? 0;
       const entry = graph.entry === topic.id;
       const start = graph.start === topic.id;
       const output = outputs.has(topic.id);
-      place<TopicFlowNode>('topic', topic.id, index, [topic, count, entry, start, output], () => ({ topic, subscribers: count, entry, start, output, mark: marks.nodes[topic.id] }));
+      place<TopicFlowNode>('topic', topic.id, index, [topic, count, entry, start, output], () => ({
+        topic,
+        subscribers: count,
+        entry,
+        start,
+        output,
+        mark: marks.nodes[topic.id],
+      }));
     });
     graph.agents.forEach((agent, index) => {
       const model = agentModel(agent);
       const modelLabel = model ? (modelLabels.get(model) ?? model) : undefined;
       const scripted = model !== undefined && scriptedModels.has(model);
-      place<AgentFlowNode>('agent', agent.id, index + graph.topics.length, [agent, modelLabel, scripted], () => ({ agent, modelLabel, scripted, mark: marks.nodes[agent.id] }));
+      place<AgentFlowNode>('agent', agent.id, index + graph.topics.length, [agent, modelLabel, scripted], () => ({
+        agent,
+        modelLabel,
+        scripted,
+        mark: marks.nodes[agent.id],
+      }));
     });
 
     const edges: FlowEdge[] = [];
-    const names = new Map<string, string>([...graph.agents.map((a) => [a.id, a.type] as const), ...graph.topics.map((tp) => [tp.id, tp.type] as const)]);
+    const names = new Map<string, string>([
+      ...graph.agents.map((a) => [a.id, a.type] as const),
+      ...graph.topics.map((tp) => [tp.id, tp.type] as const),
+    ]);
     const edge = (id: string, source: string, target: string, kind: 'subscription' | 'publication', label?: string) => {
       const mark = marks.edges[id];
       const selected = selectedEdges.has(id);
@@ -101,7 +150,8 @@ export function createProjector() {
         })),
       );
     };
-    for (const s of graph.subscriptions) edge(s.id, s.topic, s.agent, 'subscription', s.kind === 'prefix' ? text.prefix : undefined);
+    for (const s of graph.subscriptions)
+      edge(s.id, s.topic, s.agent, 'subscription', s.kind === 'prefix' ? text.prefix : undefined);
     for (const p of graph.publications) edge(p.id, p.agent, p.topic, 'publication');
 
     pruneCache(nodeCache, nodes);

@@ -49,12 +49,16 @@ function literalKeys(): Set<string> {
 }
 
 function fieldNames(schema: FieldSchema): string[] {
-  return Object.entries(schema.properties ?? {}).flatMap(([name, field]) => [name, ...(field.items?.properties ? fieldNames(field.items) : [])]);
+  return Object.entries(schema.properties ?? {}).flatMap(([name, field]) => [
+    name,
+    ...(field.items?.properties ? fieldNames(field.items) : []),
+  ]);
 }
 
 describe('i18n', () => {
   it('has the same keys in English and Chinese (plural forms aside)', () => {
-    const normalise = (lang: Map<string, string>) => [...new Set([...lang.keys()].map((k) => k.replace(PLURAL, '')))].sort();
+    const normalise = (lang: Map<string, string>) =>
+      [...new Set([...lang.keys()].map((k) => k.replace(PLURAL, '')))].sort();
     expect(normalise(languages.zh)).toEqual(normalise(languages.en));
   });
 
@@ -83,15 +87,32 @@ describe('i18n', () => {
       ...[...Object.values(configSchemas), toFieldSchema(Limits)].flatMap(fieldNames).map((n) => `fields.${n}`),
       ...['agent_to_agent', 'topic_to_topic', 'duplicate', 'unknown_node'].map((r) => `connect.refused.${r}`),
       ...['idle', 'running', 'paused', 'waiting_input', 'closed'].map((s) => `state.${s}`),
-      ...['completed', 'terminated', 'max_messages', 'token_budget', 'timeout', 'aborted', 'input_timeout', 'error'].map((r) => `reasons.${r}`),
+      ...[
+        'completed',
+        'terminated',
+        'max_messages',
+        'token_budget',
+        'timeout',
+        'aborted',
+        'input_timeout',
+        'error',
+      ].map((r) => `reasons.${r}`),
       'validation.error',
       'validation.warning',
-      ...Object.entries(PROBLEM_CODES).flatMap(([code, variants]) => [`problems.${code}`, ...variants.map((v) => `problems.${code}_${v}`)]),
+      ...Object.entries(PROBLEM_CODES).flatMap(([code, variants]) => [
+        `problems.${code}`,
+        ...variants.map((v) => `problems.${code}_${v}`),
+      ]),
       ...['openai', 'azure', 'ollama', 'compatible', 'scripted'].map((p) => `models.provider.${p}`),
-      ...['unauthorized', 'unknown_model', 'unreachable', 'timeout', 'refused', 'no_credential', 'failed'].map((r) => `models.reason.${r}`),
+      ...['unauthorized', 'unknown_model', 'unreachable', 'timeout', 'refused', 'no_credential', 'failed'].map(
+        (r) => `models.reason.${r}`,
+      ),
     ];
     for (const [name, lang] of Object.entries(languages)) {
-      expect(dynamic.filter((k) => !has(lang, k)), `missing in ${name}`).toEqual([]);
+      expect(
+        dynamic.filter((k) => !has(lang, k)),
+        `missing in ${name}`,
+      ).toEqual([]);
     }
   });
 });

@@ -514,5 +514,13 @@ export const zh = {
     output: '回复',
   },
   // Issue 12 second pass (t12b): the trace waterfall's column names.
-  traceColumns: { agent: '智能体', start: '开始', duration: '耗时', tokens: '令牌', cost: '费用', model: '模型', timeline: '本轮时间线' },
+  traceColumns: {
+    agent: '智能体',
+    start: '开始',
+    duration: '耗时',
+    tokens: '令牌',
+    cost: '费用',
+    model: '模型',
+    timeline: '本轮时间线',
+  },
 } satisfies Record<keyof typeof en, unknown>;

@@ -20,7 +20,10 @@ function layoutWorker(): Worker {
 }
 
 /** New positions for every node, computed by ELK in a Web Worker. */
-export function autoLayout(graph: Graph, measured: Record<string, Size>): Promise<Record<string, { x: number; y: number }>> {
+export function autoLayout(
+  graph: Graph,
+  measured: Record<string, Size>,
+): Promise<Record<string, { x: number; y: number }>> {
   const id = ++seq;
   return new Promise<ElkNode>((resolve, reject) => {
     pending.set(id, { resolve, reject });

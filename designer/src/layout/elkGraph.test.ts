@@ -11,7 +11,12 @@ function chain(agents: number) {
   for (let i = 1; i <= agents; i++) {
     const to = i === agents ? 'output' : `t${i}`;
     if (to !== 'output') g.topics.push({ id: to, type: to });
-    g.agents.push({ id: `a${i}`, type: `a${i}`, kind: 'assistant', config: { model: 'scripted', systemMessage: '', tools: [], contextWindow: 20, maxToolRounds: 5, stream: true } } as Agent);
+    g.agents.push({
+      id: `a${i}`,
+      type: `a${i}`,
+      kind: 'assistant',
+      config: { model: 'scripted', systemMessage: '', tools: [], contextWindow: 20, maxToolRounds: 5, stream: true },
+    } as Agent);
     g.subscriptions.push({ id: `s${i}`, topic: from, agent: `a${i}`, kind: 'type' });
     g.publications.push({ id: `p${i}`, agent: `a${i}`, topic: to });
     from = to;

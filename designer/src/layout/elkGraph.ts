@@ -33,5 +33,7 @@ export function toElk(graph: Graph, measured: Record<string, Size>): ElkNode {
 }
 
 export function positionsOf(laid: ElkNode): Record<string, { x: number; y: number }> {
-  return Object.fromEntries((laid.children ?? []).map((c) => [c.id, { x: Math.round(c.x ?? 0), y: Math.round(c.y ?? 0) }]));
+  return Object.fromEntries(
+    (laid.children ?? []).map((c) => [c.id, { x: Math.round(c.x ?? 0), y: Math.round(c.y ?? 0) }]),
+  );
 }

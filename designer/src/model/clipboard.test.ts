@@ -8,12 +8,22 @@ describe('clipboard JSON', () => {
   it('pastes nodes copied from one graph into another, models and router rules included', () => {
     const source = createEditorStore(newGraph('source'));
     const s = () => source.getState();
-    s().updateGraph({ models: [...s().graph.models, { id: 'critic-model', provider: 'scripted', rules: [], fallback: 'ok', tokenSize: 4 }] });
+    s().updateGraph({
+      models: [
+        ...s().graph.models,
+        { id: 'critic-model', provider: 'scripted', rules: [], fallback: 'ok', tokenSize: 4 },
+      ],
+    });
     const critic = s().addAgent('assistant', { x: 10, y: 10 });
-    s().updateAgent(critic, { type: 'critic', config: { ...(s().graph.agents[0]!.config as object), model: 'critic-model' } as never });
+    s().updateAgent(critic, {
+      type: 'critic',
+      config: { ...(s().graph.agents[0]!.config as object), model: 'critic-model' } as never,
+    });
     const router = s().addAgent('router', { x: 200, y: 10 });
     const topic = s().addTopic({ x: 100, y: 100 });
-    s().updateAgent(router, { config: { mode: 'rules', rules: [{ match: 'keyword', value: 'x', caseSensitive: false, topic }] } as never });
+    s().updateAgent(router, {
+      config: { mode: 'rules', rules: [{ match: 'keyword', value: 'x', caseSensitive: false, topic }] } as never,
+    });
     s().connect(critic, topic);
     s().setSelection({ nodes: [critic, router, topic], edges: [] });
     const text = serializeClipboard(s().copy()!);

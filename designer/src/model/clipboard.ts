@@ -35,7 +35,9 @@ export function copySelection(graph: Graph, nodeIds: readonly string[]): Clipboa
     subscriptions: graph.subscriptions.filter((s) => ids.has(s.topic) && ids.has(s.agent)),
     publications: graph.publications.filter((p) => ids.has(p.agent) && ids.has(p.topic)),
     models: graph.models.filter((m) => usedModels.has(m.id)),
-    positions: Object.fromEntries([...ids].filter((id) => graph.layout.nodes[id]).map((id) => [id, graph.layout.nodes[id]!])),
+    positions: Object.fromEntries(
+      [...ids].filter((id) => graph.layout.nodes[id]).map((id) => [id, graph.layout.nodes[id]!]),
+    ),
   };
 }
 
@@ -63,7 +65,11 @@ export function parseClipboard(text: string): { ok: true; payload: ClipboardPayl
  * Pastes with fresh ids and non-clashing type names, shifted by `offset`; router rules and
  * edges are rewired to the new ids. Returns the new node ids so they can become the selection.
  */
-export function pasteInto(graph: Graph, payload: ClipboardPayload, offset: Position): { graph: Graph; nodeIds: string[] } {
+export function pasteInto(
+  graph: Graph,
+  payload: ClipboardPayload,
+  offset: Position,
+): { graph: Graph; nodeIds: string[] } {
   const rename = new Map<string, string>();
   const taken = takenTypes(graph);
   const fresh = (id: string, prefix: string) => {
@@ -102,11 +108,21 @@ export function pasteInto(graph: Graph, payload: ClipboardPayload, offset: Posit
       topics: [...graph.topics, ...topics],
       subscriptions: [
         ...graph.subscriptions,
-        ...payload.subscriptions.map((s) => ({ ...s, id: newId('s'), topic: rename.get(s.topic)!, agent: rename.get(s.agent)! })),
+        ...payload.subscriptions.map((s) => ({
+          ...s,
+          id: newId('s'),
+          topic: rename.get(s.topic)!,
+          agent: rename.get(s.agent)!,
+        })),
       ],
       publications: [
         ...graph.publications,
-        ...payload.publications.map((p) => ({ ...p, id: newId('p'), agent: rename.get(p.agent)!, topic: rename.get(p.topic)! })),
+        ...payload.publications.map((p) => ({
+          ...p,
+          id: newId('p'),
+          agent: rename.get(p.agent)!,
+          topic: rename.get(p.topic)!,
+        })),
       ],
       layout: { ...graph.layout, nodes: { ...graph.layout.nodes, ...positions } },
     },

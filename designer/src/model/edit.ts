@@ -33,7 +33,11 @@ export function connect(
   if (!verdict.ok) return verdict;
   if (verdict.kind === 'publication') {
     const id = newId('p');
-    return { ok: true, id, graph: { ...graph, publications: [...graph.publications, { id, agent: source, topic: target }] } };
+    return {
+      ok: true,
+      id,
+      graph: { ...graph, publications: [...graph.publications, { id, agent: source, topic: target }] },
+    };
   }
   const id = newId('s');
   const subscription: Subscription = { id, topic: source, agent: target, kind: 'type' };
@@ -76,7 +80,9 @@ export function setEntry(graph: Graph, topicId: string): Graph {
 }
 
 export function toggleOutput(graph: Graph, topicId: string): Graph {
-  const output = graph.output.includes(topicId) ? graph.output.filter((id) => id !== topicId) : [...graph.output, topicId];
+  const output = graph.output.includes(topicId)
+    ? graph.output.filter((id) => id !== topicId)
+    : [...graph.output, topicId];
   return { ...graph, output };
 }
 

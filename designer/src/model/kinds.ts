@@ -7,13 +7,16 @@ export const configSchemas: Record<AgentKind, FieldSchema> = Object.fromEntries(
   agentKinds.map((kind) => [kind.shape.kind.value, toFieldSchema(kind.shape.config)]),
 ) as Record<AgentKind, FieldSchema>;
 
-const configParsers = Object.fromEntries(agentKinds.map((kind) => [kind.shape.kind.value, kind.shape.config])) as Record<
-  AgentKind,
-  (typeof agentKinds)[number]['shape']['config']
->;
+const configParsers = Object.fromEntries(
+  agentKinds.map((kind) => [kind.shape.kind.value, kind.shape.config]),
+) as Record<AgentKind, (typeof agentKinds)[number]['shape']['config']>;
 
 /** Config fields that hold the id of another part of the graph, rendered as pickers. */
-export const referenceFields: Record<string, 'model' | 'topic'> = { model: 'model', topic: 'topic', defaultTopic: 'topic' };
+export const referenceFields: Record<string, 'model' | 'topic'> = {
+  model: 'model',
+  topic: 'topic',
+  defaultTopic: 'topic',
+};
 
 /**
  * A valid starting config for a new agent of `kind`: the schema's defaults, plus the first

@@ -16,7 +16,10 @@ describe('validation marks', () => {
     const broken = validate(s().graph);
     expect(broken.runnable).toBe(false);
     expect(broken.problems).toContainEqual(expect.objectContaining({ code: 'unknown_model', nodeId: a }));
-    expect(broken.marks.nodes[a]).toEqual({ severity: 'error', problems: [expect.objectContaining({ message: expect.stringContaining('nope') })] });
+    expect(broken.marks.nodes[a]).toEqual({
+      severity: 'error',
+      problems: [expect.objectContaining({ message: expect.stringContaining('nope') })],
+    });
 
     store.temporal.getState().undo();
     expect(validate(s().graph).marks.nodes[a]).toBeUndefined();

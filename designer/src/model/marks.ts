@@ -40,5 +40,9 @@ export function marksFor(graph: Graph, problems: readonly Problem[]): Marks {
 function add(into: Record<string, Mark>, id: string, problem: Problem) {
   const mark = into[id];
   if (!mark) into[id] = { severity: problem.severity, problems: [problem] };
-  else into[id] = { severity: mark.severity === 'error' || problem.severity === 'error' ? 'error' : 'warning', problems: [...mark.problems, problem] };
+  else
+    into[id] = {
+      severity: mark.severity === 'error' || problem.severity === 'error' ? 'error' : 'warning',
+      problems: [...mark.problems, problem],
+    };
 }

@@ -21,7 +21,11 @@ describe('placing a new node', () => {
     const at = freeSpot(g, {}, center, size);
     const box = { x: at.x, y: at.y, width: size.width, height: size.height };
     const agent = { x: 300, y: 100, width: 190, height: 84 };
-    const apart = box.x + box.width <= agent.x || agent.x + agent.width <= box.x || box.y + box.height <= agent.y || agent.y + agent.height <= box.y;
+    const apart =
+      box.x + box.width <= agent.x ||
+      agent.x + agent.width <= box.x ||
+      box.y + box.height <= agent.y ||
+      agent.y + agent.height <= box.y;
     expect(apart).toBe(true);
     // The edges run along y = 153 (topic middle) to 142 (agent middle): the new node is clear of that band.
     expect(box.y > 160 || box.y + box.height < 130).toBe(true);

@@ -5,7 +5,10 @@ type Size = { width: number; height: number };
 type Box = { x: number; y: number; width: number; height: number };
 
 /** Sizes assumed for nodes not measured yet (as the canvas projection assumes). */
-const ESTIMATED: Record<'agent' | 'topic', Size> = { agent: { width: 190, height: 84 }, topic: { width: 170, height: 66 } };
+const ESTIMATED: Record<'agent' | 'topic', Size> = {
+  agent: { width: 190, height: 84 },
+  topic: { width: 170, height: 66 },
+};
 /** Air kept around a new node, so it does not touch its neighbours or their edges. */
 const MARGIN = 24;
 const STEP = 40;
@@ -24,13 +27,25 @@ export function freeSpot(graph: Graph, measured: Record<string, Size>, center: P
   ].flatMap(([from, to]) => {
     const a = byId.get(from);
     const b = byId.get(to);
-    return a && b ? [[{ x: a.x + a.width, y: a.y + a.height / 2 }, { x: b.x, y: b.y + b.height / 2 }] as const] : [];
+    return a && b
+      ? [
+          [
+            { x: a.x + a.width, y: a.y + a.height / 2 },
+            { x: b.x, y: b.y + b.height / 2 },
+          ] as const,
+        ]
+      : [];
   });
   const start = { x: Math.round(center.x - size.width / 2), y: Math.round(center.y - size.height / 2) };
   for (let ring = 0; ring <= RINGS; ring++) {
     for (const offset of ringOffsets(ring)) {
       const at = { x: start.x + offset.x * STEP, y: start.y + offset.y * STEP };
-      const padded = { x: at.x - MARGIN, y: at.y - MARGIN, width: size.width + 2 * MARGIN, height: size.height + 2 * MARGIN };
+      const padded = {
+        x: at.x - MARGIN,
+        y: at.y - MARGIN,
+        width: size.width + 2 * MARGIN,
+        height: size.height + 2 * MARGIN,
+      };
       if (boxes.some((b) => overlaps(b, padded))) continue;
       if (segments.some(([p, q]) => crosses(p, q, padded))) continue;
       return at;
@@ -53,11 +68,13 @@ function nodeBoxes(graph: Graph, measured: Record<string, Size>): (Box & { id: s
 function ringOffsets(r: number): Point[] {
   if (r === 0) return [{ x: 0, y: 0 }];
   const out: Point[] = [];
-  for (let x = -r; x <= r; x++) for (let y = -r; y <= r; y++) if (Math.max(Math.abs(x), Math.abs(y)) === r) out.push({ x, y });
+  for (let x = -r; x <= r; x++)
+    for (let y = -r; y <= r; y++) if (Math.max(Math.abs(x), Math.abs(y)) === r) out.push({ x, y });
   return out.sort((a, b) => Math.hypot(a.x, a.y) - Math.hypot(b.x, b.y));
 }
 
-const overlaps = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+const overlaps = (a: Box, b: Box) =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
 const inside = (p: Point, r: Box) => p.x >= r.x && p.x <= r.x + r.width && p.y >= r.y && p.y <= r.y + r.height;
 

@@ -25,7 +25,11 @@ export function problemText(problem: Problem, graph: Graph | undefined, t: TFunc
   }
   const { variant, ...values } = params;
   // i18next's context picks "problems.<code>_<variant>", falling back to "problems.<code>".
-  return t(key, { ...values, context: variant === undefined ? undefined : String(variant), defaultValue: problem.message });
+  return t(key, {
+    ...values,
+    context: variant === undefined ? undefined : String(variant),
+    defaultValue: problem.message,
+  });
 }
 
 /** A problem as one line outside the Problems list: the node's name first, when it concerns one. */

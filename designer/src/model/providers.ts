@@ -21,7 +21,11 @@ export function providerOf(model: ModelDef): Provider {
 }
 
 /** Azure OpenAI's v1 API takes the OpenAI protocol at <resource>/openai/v1 with the deployment as model. */
-export const azureBaseUrl = (resource: string): string => `${resource.trim().replace(/\/+$/, '').replace(/\/openai\/v1$/i, '')}/openai/v1`;
+export const azureBaseUrl = (resource: string): string =>
+  `${resource
+    .trim()
+    .replace(/\/+$/, '')
+    .replace(/\/openai\/v1$/i, '')}/openai/v1`;
 export const azureResource = (baseUrl: string | undefined): string => (baseUrl ?? '').replace(/\/openai\/v1\/?$/i, '');
 
 /** A first definition for a provider; `id` must be unique in the graph. */
@@ -33,14 +37,19 @@ export function newModel(provider: Provider, id: string, credential?: string): M
     case 'openai':
       return { ...common, provider: 'openai', model: 'gpt-4o-mini', ...(credential ? { credential } : {}) };
     case 'azure':
-      return { ...common, provider: 'openai', model: 'my-deployment', baseUrl: 'https://my-resource.openai.azure.com/openai/v1', ...(credential ? { credential } : {}) };
+      return {
+        ...common,
+        provider: 'openai',
+        model: 'my-deployment',
+        baseUrl: 'https://my-resource.openai.azure.com/openai/v1',
+        ...(credential ? { credential } : {}),
+      };
     case 'ollama':
       return { ...common, provider: 'openai', model: 'llama3.2', baseUrl: OLLAMA_URL };
     case 'compatible':
       return { ...common, provider: 'openai', model: 'my-model', baseUrl: 'http://127.0.0.1:8000/v1' };
   }
 }
-
 
 /** `base`, `base-2`, `base-3`…: the first id no model has. */
 export function freeModelId(models: readonly ModelDef[], base: string): string {

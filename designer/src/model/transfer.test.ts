@@ -15,7 +15,13 @@ function builtGraph() {
   s().connect(a, t);
   s().connect(t, r);
   s().connect(r, 'output');
-  s().updateAgent(r, { config: { mode: 'rules', rules: [{ match: 'keyword', value: 'refund', caseSensitive: false, topic: 'output' }], defaultTopic: 'output' } as never });
+  s().updateAgent(r, {
+    config: {
+      mode: 'rules',
+      rules: [{ match: 'keyword', value: 'refund', caseSensitive: false, topic: 'output' }],
+      defaultTopic: 'output',
+    } as never,
+  });
   return s().graph;
 }
 
@@ -30,13 +36,29 @@ describe('export and import', () => {
   it('lists what the graph needs in the manifest: models, credential names (never values) and tools', () => {
     const store = createEditorStore(builtGraph());
     const s = () => store.getState();
-    s().updateGraph({ models: [...s().graph.models, { id: 'gpt', provider: 'openai', model: 'gpt-4o-mini', credential: 'TEAM_OPENAI_KEY', maxRetries: 3, timeoutMs: 60_000 } as never] });
+    s().updateGraph({
+      models: [
+        ...s().graph.models,
+        {
+          id: 'gpt',
+          provider: 'openai',
+          model: 'gpt-4o-mini',
+          credential: 'TEAM_OPENAI_KEY',
+          maxRetries: 3,
+          timeoutMs: 60_000,
+        } as never,
+      ],
+    });
     const assistant = s().graph.agents.find((a) => a.kind === 'assistant')!;
-    s().updateAgent(assistant.id, { config: { ...(assistant.config as object), model: 'gpt', tools: ['calculator'] } as never });
+    s().updateAgent(assistant.id, {
+      config: { ...(assistant.config as object), model: 'gpt', tools: ['calculator'] } as never,
+    });
     const doc = exportDocument(s().graph);
     expect(doc.manifest).toMatchObject({
       agentKinds: ['assistant', 'router'],
-      models: expect.arrayContaining([{ id: 'gpt', provider: 'openai', model: 'gpt-4o-mini', credential: 'TEAM_OPENAI_KEY' }]),
+      models: expect.arrayContaining([
+        { id: 'gpt', provider: 'openai', model: 'gpt-4o-mini', credential: 'TEAM_OPENAI_KEY' },
+      ]),
       credentials: ['TEAM_OPENAI_KEY'],
       tools: ['calculator'],
     });

@@ -10,7 +10,11 @@ export function exportDocument(graph: Graph): Graph {
 }
 
 export function exportFileName(graph: Graph): string {
-  const slug = graph.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || graph.id;
+  const slug =
+    graph.name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || graph.id;
   return `${slug}.switchboard.json`;
 }
 
@@ -40,7 +44,8 @@ export function importDocument(text: string): ImportResult {
 }
 
 function unwrapBundle(value: unknown): unknown {
-  if (value && typeof value === 'object' && !('format' in value) && 'graph' in value) return (value as { graph: unknown }).graph;
+  if (value && typeof value === 'object' && !('format' in value) && 'graph' in value)
+    return (value as { graph: unknown }).graph;
   return value;
 }
 

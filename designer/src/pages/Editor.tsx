@@ -75,10 +75,17 @@ export function Editor() {
       const draft = !validate(current).runnable;
       setSaving(true);
       try {
-        const saved = base === undefined ? await graphsApi.create(current, draft) : await graphsApi.update(current, options.overwrite ?? base, draft);
+        const saved =
+          base === undefined
+            ? await graphsApi.create(current, draft)
+            : await graphsApi.update(current, options.overwrite ?? base, draft);
         store.getState().markSaved(current, saved.version);
         setConflict(undefined);
-        toast('info', draft ? t('editor.savedDraft', { version: saved.version }) : t('editor.saved', { version: saved.version }), 'save-toast');
+        toast(
+          'info',
+          draft ? t('editor.savedDraft', { version: saved.version }) : t('editor.saved', { version: saved.version }),
+          'save-toast',
+        );
         return saved.version;
       } catch (e) {
         if (e instanceof ApiFailure && e.status === 409) {
@@ -125,7 +132,12 @@ export function Editor() {
   // A node added by key or click lands on free space near the view's centre, off nodes and edges.
   const add = (item: PaletteItem) => {
     const { graph: current, measured } = store.getState();
-    const position = freeSpot(current, measured, viewportCenter(), newNodeSize(item.type === 'topic' ? 'topic' : 'agent'));
+    const position = freeSpot(
+      current,
+      measured,
+      viewportCenter(),
+      newNodeSize(item.type === 'topic' ? 'topic' : 'agent'),
+    );
     if (item.type === 'topic') store.getState().addTopic(position);
     else store.getState().addAgent(item.kind, position);
   };
@@ -225,9 +237,15 @@ export function Editor() {
       {conflict && (
         <div className="banner conflict" role="alert" data-testid="conflict">
           <span>{t('editor.conflict', { version: conflict.currentVersion ?? '?' })}</span>
-          <button type="button" onClick={() => void resolveConflict.reload()} data-testid="conflict-reload">{t('editor.conflictReload')}</button>
-          <button type="button" onClick={() => void resolveConflict.copy()}>{t('editor.conflictCopy')}</button>
-          <button type="button" className="danger" onClick={resolveConflict.overwrite} data-testid="conflict-overwrite">{t('editor.conflictOverwrite')}</button>
+          <button type="button" onClick={() => void resolveConflict.reload()} data-testid="conflict-reload">
+            {t('editor.conflictReload')}
+          </button>
+          <button type="button" onClick={() => void resolveConflict.copy()}>
+            {t('editor.conflictCopy')}
+          </button>
+          <button type="button" className="danger" onClick={resolveConflict.overwrite} data-testid="conflict-overwrite">
+            {t('editor.conflictOverwrite')}
+          </button>
         </div>
       )}
       {replaying && <div className="banner replaying">{t('replay.banner')}</div>}
@@ -242,7 +260,12 @@ export function Editor() {
           onChange={setSide}
           tabs={[
             { id: 'inspector', label: t('inspector.title'), testId: 'tab-inspector' },
-            { id: 'problems', label: t('validation.titleCount', { count: problemCount }), className: validation.runnable ? '' : 'has-errors', testId: 'tab-problems' },
+            {
+              id: 'problems',
+              label: t('validation.titleCount', { count: problemCount }),
+              className: validation.runnable ? '' : 'has-errors',
+              testId: 'tab-problems',
+            },
             { id: 'models', label: t('models.tab'), testId: 'tab-models' },
           ]}
         />
@@ -254,13 +277,27 @@ export function Editor() {
       </aside>
       <RunArea
         panels={{
-          run: () => <RunPanel graphId={graph.id} runnable={validation.runnable} onStart={() => void start()} busy={starting} blocker={blocker} onShowProblems={() => setSide('problems')} />,
+          run: () => (
+            <RunPanel
+              graphId={graph.id}
+              runnable={validation.runnable}
+              onStart={() => void start()}
+              busy={starting}
+              blocker={blocker}
+              onShowProblems={() => setSide('problems')}
+            />
+          ),
           trace: () => <TracePanel />,
           sessions: () => <SessionsList graphId={graph.id} active />,
           tests: () => <TestsPanel graphId={graph.id} ensureSaved={ensureSaved} />,
         }}
       />
-      {importing && <ImportDialog onClose={() => setImporting(false)} mayLeave={() => !dirty || window.confirm(t('editor.leaveUnsaved'))} />}
+      {importing && (
+        <ImportDialog
+          onClose={() => setImporting(false)}
+          mayLeave={() => !dirty || window.confirm(t('editor.leaveUnsaved'))}
+        />
+      )}
       {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
       {finding && <FindNode onClose={() => setFinding(false)} />}
     </div>

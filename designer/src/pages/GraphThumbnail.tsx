@@ -21,14 +21,28 @@ export function GraphThumbnail({ thumbnail }: { thumbnail?: Thumbnail }) {
     return [x + side * BOX[k].width, y + BOX[k].height / 2] as const;
   };
   return (
-    <svg className="thumb" viewBox={viewBox} preserveAspectRatio="xMidYMid meet" aria-hidden data-testid="graph-thumbnail">
+    <svg
+      className="thumb"
+      viewBox={viewBox}
+      preserveAspectRatio="xMidYMid meet"
+      aria-hidden
+      data-testid="graph-thumbnail"
+    >
       {(thumbnail?.edges ?? []).map(([a, b], i) => {
         const [x1, y1] = mid(a, 1);
         const [x2, y2] = mid(b, 0);
         return <line key={i} x1={x1} y1={y1} x2={x2} y2={y2} className="thumb-edge" />;
       })}
       {nodes.map(([x, y, k], i) => (
-        <rect key={i} x={x} y={y} width={BOX[k].width} height={BOX[k].height} rx={k ? 12 : 33} className={k ? 'thumb-agent' : 'thumb-topic'} />
+        <rect
+          key={i}
+          x={x}
+          y={y}
+          width={BOX[k].width}
+          height={BOX[k].height}
+          rx={k ? 12 : 33}
+          className={k ? 'thumb-agent' : 'thumb-topic'}
+        />
       ))}
     </svg>
   );

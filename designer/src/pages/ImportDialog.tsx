@@ -66,12 +66,24 @@ export function ImportDialog({ onClose, mayLeave = () => true }: { onClose: () =
           />
         </label>
         <label htmlFor="import-text">{t('import.paste')}</label>
-        <textarea id="import-text" className="code" rows={10} value={text} onChange={(e) => check(e.target.value)} data-testid="import-text" placeholder='{"format":"switchboard/graph", …}' />
+        <textarea
+          id="import-text"
+          className="code"
+          rows={10}
+          value={text}
+          onChange={(e) => check(e.target.value)}
+          data-testid="import-text"
+          placeholder='{"format":"switchboard/graph", …}'
+        />
         {result && (
           <div className={`import-result ${result.ok ? 'ok' : 'bad'}`} data-testid="import-result">
             {result.graph ? (
               <p>
-                {t('import.summary', { name: result.graph.name, agents: t('counts.agents', { count: result.graph.agents.length }), topics: t('counts.topics', { count: result.graph.topics.length }) })}
+                {t('import.summary', {
+                  name: result.graph.name,
+                  agents: t('counts.agents', { count: result.graph.agents.length }),
+                  topics: t('counts.topics', { count: result.graph.topics.length }),
+                })}
               </p>
             ) : (
               <p role="alert">{t('import.unreadable')}</p>
@@ -90,14 +102,26 @@ export function ImportDialog({ onClose, mayLeave = () => true }: { onClose: () =
         {clash && (
           <div className="import-clash" role="alert" data-testid="import-clash">
             <p>{t('importClash.question', { name: clash.name, version: clash.version })}</p>
-            <button type="button" disabled={busy} onClick={() => void asVersion()} data-testid="import-as-version">{t('importClash.asVersion', { version: clash.version + 1 })}</button>
-            <button type="button" disabled={busy} onClick={() => void asCopy()} data-testid="import-as-copy">{t('importClash.asCopy')}</button>
+            <button type="button" disabled={busy} onClick={() => void asVersion()} data-testid="import-as-version">
+              {t('importClash.asVersion', { version: clash.version + 1 })}
+            </button>
+            <button type="button" disabled={busy} onClick={() => void asCopy()} data-testid="import-as-copy">
+              {t('importClash.asCopy')}
+            </button>
           </div>
         )}
         <footer>
-          <button type="button" onClick={onClose}>{t('import.cancel')}</button>
+          <button type="button" onClick={onClose}>
+            {t('import.cancel')}
+          </button>
           {!clash && (
-            <button type="button" className="primary" disabled={!result?.graph || busy} onClick={() => void open()} data-testid="import-confirm">
+            <button
+              type="button"
+              className="primary"
+              disabled={!result?.graph || busy}
+              onClick={() => void open()}
+              data-testid="import-confirm"
+            >
               {result?.graph && !result.ok ? t('import.openDraft') : t('import.open')}
             </button>
           )}

@@ -9,9 +9,16 @@ export function Preferences() {
   const setTheme = useUi((s) => s.setTheme);
   return (
     <div className="prefs">
-      <select aria-label={t('prefs.language')} value={i18n.language} onChange={(e) => setLanguage(e.target.value as Language)} data-testid="language">
+      <select
+        aria-label={t('prefs.language')}
+        value={i18n.language}
+        onChange={(e) => setLanguage(e.target.value as Language)}
+        data-testid="language"
+      >
         {LANGUAGES.map((l) => (
-          <option key={l.code} value={l.code}>{l.label}</option>
+          <option key={l.code} value={l.code}>
+            {l.label}
+          </option>
         ))}
       </select>
       <button

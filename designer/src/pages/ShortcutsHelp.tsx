@@ -23,7 +23,9 @@ export function ShortcutsHelp({ onClose }: { onClose: () => void }) {
       <dl className="shortcuts">
         {KEYS.map(([keys, label]) => (
           <div key={keys}>
-            <dt><kbd>{keys}</kbd></dt>
+            <dt>
+              <kbd>{keys}</kbd>
+            </dt>
             <dd>{t(label)}</dd>
           </div>
         ))}

@@ -50,7 +50,13 @@ export function StartPage() {
     act(async () => {
       const { defaultModel } = await modelsApi.info().catch(() => ({ defaultModel: null }));
       const model = defaultModel ?? undefined;
-      const graph = starter ? starterGraph(t('starter.name'), { agent: t('starter.agent'), input: t('starter.input'), output: t('starter.output') }, model) : newGraph(t('start.untitled'), model);
+      const graph = starter
+        ? starterGraph(
+            t('starter.name'),
+            { agent: t('starter.agent'), input: t('starter.input'), output: t('starter.output') },
+            model,
+          )
+        : newGraph(t('start.untitled'), model);
       navigate({ page: 'editor', graphId: await storeNewGraph(graph) });
     });
   const openExample = (name: string) =>
@@ -72,35 +78,68 @@ export function StartPage() {
 
   const needle = query.trim().toLowerCase();
   const shown = sortGraphs(
-    (graphs ?? []).filter((g) => !needle || [g.name, g.description, g.id, ...g.tags].some((s) => s.toLowerCase().includes(needle))),
+    (graphs ?? []).filter(
+      (g) => !needle || [g.name, g.description, g.id, ...g.tags].some((s) => s.toLowerCase().includes(needle)),
+    ),
     sort,
   );
 
   return (
     <div className="start">
       <header className="topbar">
-        <span className="brand"><span className="logo" aria-hidden>⌬</span> Switchboard</span>
+        <span className="brand">
+          <span className="logo" aria-hidden>
+            ⌬
+          </span>{' '}
+          Switchboard
+        </span>
         <span className="tagline">{t('start.tagline')}</span>
         <span className="spacer" />
         <Preferences />
       </header>
       <main className="start-main">
         <section className="start-actions">
-          <button type="button" className="primary big" onClick={() => void create()} data-testid="new-graph">+ {t('start.new')}</button>
-          <button type="button" className="big" onClick={() => void create(true)} title={t('starter.hint')} data-testid="new-starter">{t('starter.button')}</button>
-          <button type="button" className="big" onClick={() => setImporting(true)} data-testid="import-open">{t('start.import')}</button>
-          <input type="search" className="search" placeholder={t('start.search')} aria-label={t('start.search')} value={query} onChange={(e) => setQuery(e.target.value)} data-testid="graph-search" />
+          <button type="button" className="primary big" onClick={() => void create()} data-testid="new-graph">
+            + {t('start.new')}
+          </button>
+          <button
+            type="button"
+            className="big"
+            onClick={() => void create(true)}
+            title={t('starter.hint')}
+            data-testid="new-starter"
+          >
+            {t('starter.button')}
+          </button>
+          <button type="button" className="big" onClick={() => setImporting(true)} data-testid="import-open">
+            {t('start.import')}
+          </button>
+          <input
+            type="search"
+            className="search"
+            placeholder={t('start.search')}
+            aria-label={t('start.search')}
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
+            data-testid="graph-search"
+          />
           <label className="sort">
             {t('startSort.label')}{' '}
             <select value={sort} onChange={(e) => setSort(e.target.value as GraphSort)} data-testid="graph-sort">
               {GRAPH_SORTS.map((s) => (
-                <option key={s} value={s}>{t(`startSort.${s}`)}</option>
+                <option key={s} value={s}>
+                  {t(`startSort.${s}`)}
+                </option>
               ))}
             </select>
           </label>
         </section>
         <h2>{t('start.graphs')}</h2>
-        {error && <p className="field-error" role="alert">{t('start.loadFailed', { error })}</p>}
+        {error && (
+          <p className="field-error" role="alert">
+            {t('start.loadFailed', { error })}
+          </p>
+        )}
         {graphs === undefined && !error && <p className="muted">{t('editor.loading')}</p>}
         <ul className="cards" data-testid="graph-list">
           {shown.map((g) => (
@@ -108,15 +147,32 @@ export function StartPage() {
               <a href={`#/g/${g.id}`} className="card-main">
                 <GraphThumbnail thumbnail={g.thumbnail} />
                 <strong className="card-title">{g.name}</strong>
-                <span className="card-desc" title={g.description}>{g.description ? <Described text={g.description} /> : '\u00a0'}</span>
+                <span className="card-desc" title={g.description}>
+                  {g.description ? <Described text={g.description} /> : '\u00a0'}
+                </span>
                 <span className="card-meta">
                   {t('counts.agents', { count: g.agents })} · {t('counts.topics', { count: g.topics })} · v{g.version}
-                  {g.draft && <span className="draft"> · {t('editor.draft')}</span>} · {new Date(g.updatedAt).toLocaleString()}
+                  {g.draft && <span className="draft"> · {t('editor.draft')}</span>} ·{' '}
+                  {new Date(g.updatedAt).toLocaleString()}
                 </span>
               </a>
               <div className="card-actions">
-                <button type="button" className="small" onClick={() => void duplicate(g.id)} aria-label={t('start.duplicateNamed', { name: g.name })}>{t('start.duplicate')}</button>
-                <button type="button" className="small danger" onClick={() => void remove(g)} aria-label={t('start.deleteNamed', { name: g.name })}>{t('start.delete')}</button>
+                <button
+                  type="button"
+                  className="small"
+                  onClick={() => void duplicate(g.id)}
+                  aria-label={t('start.duplicateNamed', { name: g.name })}
+                >
+                  {t('start.duplicate')}
+                </button>
+                <button
+                  type="button"
+                  className="small danger"
+                  onClick={() => void remove(g)}
+                  aria-label={t('start.deleteNamed', { name: g.name })}
+                >
+                  {t('start.delete')}
+                </button>
               </div>
             </li>
           ))}
@@ -126,10 +182,19 @@ export function StartPage() {
         <ul className="cards examples" data-testid="example-list">
           {examples.map((x) => (
             <li key={x.name} className="card">
-              <button type="button" className="card-main" onClick={() => void openExample(x.name)} data-testid={`example-${x.name}`}>
+              <button
+                type="button"
+                className="card-main"
+                onClick={() => void openExample(x.name)}
+                data-testid={`example-${x.name}`}
+              >
                 <strong className="card-title">{x.title}</strong>
-                <span className="card-desc" title={x.description}>{x.description ? <Described text={x.description} /> : '\u00a0'}</span>
-                <span className="card-meta">{t('counts.agents', { count: x.agents })} · {t('counts.topics', { count: x.topics })}</span>
+                <span className="card-desc" title={x.description}>
+                  {x.description ? <Described text={x.description} /> : '\u00a0'}
+                </span>
+                <span className="card-meta">
+                  {t('counts.agents', { count: x.agents })} · {t('counts.topics', { count: x.topics })}
+                </span>
               </button>
             </li>
           ))}

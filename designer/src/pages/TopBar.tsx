@@ -18,8 +18,21 @@ type Props = {
 
 export function TopBar(p: Props) {
   const { t } = useTranslation();
-  const icon = (label: string, glyph: string, onClick: () => void, options: { disabled?: boolean; testId?: string; keys?: string } = {}) => (
-    <button type="button" className="icon" aria-label={label} title={options.keys ? `${label} (${options.keys})` : label} onClick={onClick} disabled={options.disabled} data-testid={options.testId}>
+  const icon = (
+    label: string,
+    glyph: string,
+    onClick: () => void,
+    options: { disabled?: boolean; testId?: string; keys?: string } = {},
+  ) => (
+    <button
+      type="button"
+      className="icon"
+      aria-label={label}
+      title={options.keys ? `${label} (${options.keys})` : label}
+      onClick={onClick}
+      disabled={options.disabled}
+      data-testid={options.testId}
+    >
       {glyph}
     </button>
   );
@@ -34,9 +47,14 @@ export function TopBar(p: Props) {
         }}
         data-testid="back"
       >
-        <span className="logo" aria-hidden>⌬</span> Switchboard
+        <span className="logo" aria-hidden>
+          ⌬
+        </span>{' '}
+        Switchboard
       </a>
-      <span className="graph-name" data-testid="graph-title">{p.name}</span>
+      <span className="graph-name" data-testid="graph-title">
+        {p.name}
+      </span>
       <span className={`status ${p.status}`} data-testid="save-status">
         {p.status === 'dirty' ? t('editor.unsaved') : t('editor.version', { version: p.version ?? '—' })}
         {!p.runnable && <span className="draft"> · {t('editor.draft')}</span>}
@@ -44,13 +62,28 @@ export function TopBar(p: Props) {
       <span className="spacer" />
       <div className="toolbar" role="toolbar" aria-label={t('editor.toolbar')}>
         {icon(t('editor.undo'), '↶', p.history.undo, { disabled: !p.history.canUndo, testId: 'undo', keys: 'Ctrl+Z' })}
-        {icon(t('editor.redo'), '↷', p.history.redo, { disabled: !p.history.canRedo, testId: 'redo', keys: 'Ctrl+Shift+Z' })}
+        {icon(t('editor.redo'), '↷', p.history.redo, {
+          disabled: !p.history.canRedo,
+          testId: 'redo',
+          keys: 'Ctrl+Shift+Z',
+        })}
         {icon(t('editor.layout'), '⊞', p.onLayout, { testId: 'auto-layout', keys: 'L' })}
         {icon(t('editor.fit'), '⤢', p.onFit, { testId: 'fit-view', keys: 'F' })}
         {icon(t('editor.shortcuts'), '⌨', p.onHelp, { keys: '?' })}
-        <button type="button" onClick={p.onImport} data-testid="import-open">{t('editor.import')}</button>
-        <button type="button" onClick={p.onExport} data-testid="export">{t('editor.export')}</button>
-        <button type="button" className="primary" onClick={p.onSave} disabled={p.saving} data-testid="save" title="Ctrl+S">
+        <button type="button" onClick={p.onImport} data-testid="import-open">
+          {t('editor.import')}
+        </button>
+        <button type="button" onClick={p.onExport} data-testid="export">
+          {t('editor.export')}
+        </button>
+        <button
+          type="button"
+          className="primary"
+          onClick={p.onSave}
+          disabled={p.saving}
+          data-testid="save"
+          title="Ctrl+S"
+        >
           {p.saving ? t('editor.saving') : t('editor.save')}
         </button>
       </div>

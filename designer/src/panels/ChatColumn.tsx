@@ -15,7 +15,8 @@ import { countRender } from '../run/renderCount.ts';
 
 type Props = { session: SessionView; graphId: string };
 
-const shown = (item: ChatItem, internal: boolean) => internal || item.kind !== 'message' || item.message.output || item.message.sender === 'user';
+const shown = (item: ChatItem, internal: boolean) =>
+  internal || item.kind !== 'message' || item.message.output || item.message.sender === 'user';
 /**
  * A short list renders whole (each line is memoised, so it renders once); past this length only
  * what is on screen is mounted, so a long session costs no more per line than a short one.
@@ -39,7 +40,10 @@ export const ChatColumn = memo(function ChatColumn({ session, graphId }: Props) 
   const lines = useRef<HTMLOListElement>(null);
   const follow = useRef<ReturnType<typeof followEnd>>(undefined);
   const short = session.id.slice(0, 8);
-  const items = useMemo(() => (internal ? session.items : session.items.filter((i) => shown(i, false))), [session.items, internal]);
+  const items = useMemo(
+    () => (internal ? session.items : session.items.filter((i) => shown(i, false))),
+    [session.items, internal],
+  );
 
   const list = useVirtualizer({
     count: items.length,
@@ -74,15 +78,29 @@ export const ChatColumn = memo(function ChatColumn({ session, graphId }: Props) 
     <section className="chat" data-testid="chat" data-session={session.id} aria-label={t('run.session', { id: short })}>
       <header className="chat-head">
         <strong title={session.id}>{t('run.session', { id: short })}</strong>
-        <span className={`state state-${session.state}`} data-testid="session-state">{t(`state.${session.state}`)}</span>
+        <span className={`state state-${session.state}`} data-testid="session-state">
+          {t(`state.${session.state}`)}
+        </span>
         <span className="muted">{t('run.tokens', { count: tokens })}</span>
         <GraphScriptedBadge />
-        <ChatControls id={session.id} state={session.state} recorded={session.trace.length > 0} graphId={graphId} internal={internal} onInternal={setInternal} />
+        <ChatControls
+          id={session.id}
+          state={session.state}
+          recorded={session.trace.length > 0}
+          graphId={graphId}
+          internal={internal}
+          onInternal={setInternal}
+        />
       </header>
       <div className="chat-items" ref={scroller}>
         <ol aria-live="polite" style={{ height: total }} ref={lines}>
           {list.getVirtualItems().map((row) => (
-            <li key={row.key} data-index={row.index} ref={list.measureElement} style={{ transform: `translateY(${row.start}px)` }}>
+            <li
+              key={row.key}
+              data-index={row.index}
+              ref={list.measureElement}
+              style={{ transform: `translateY(${row.start}px)` }}
+            >
               <ChatLine item={items[row.index]!} sessionId={session.id} names={names} />
             </li>
           ))}
@@ -96,24 +114,52 @@ export const ChatColumn = memo(function ChatColumn({ session, graphId }: Props) 
           send();
         }}
       >
-        <input value={text} onChange={(e) => setText(e.target.value)} placeholder={t('run.placeholder')} aria-label={t('run.placeholder')} data-testid="chat-input" disabled={session.state === 'closed'} />
-        <button type="submit" data-testid="chat-send" disabled={session.state === 'closed'}>{t('run.send')}</button>
+        <input
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          placeholder={t('run.placeholder')}
+          aria-label={t('run.placeholder')}
+          data-testid="chat-input"
+          disabled={session.state === 'closed'}
+        />
+        <button type="submit" data-testid="chat-send" disabled={session.state === 'closed'}>
+          {t('run.send')}
+        </button>
       </form>
     </section>
   );
 });
 
-const ChatLine = memo(function ChatLine({ item, sessionId, names }: { item: ChatItem; sessionId: string; names: (type: string) => AgentName }) {
+const ChatLine = memo(function ChatLine({
+  item,
+  sessionId,
+  names,
+}: {
+  item: ChatItem;
+  sessionId: string;
+  names: (type: string) => AgentName;
+}) {
   countRender('ChatLine', item.id);
   const { t } = useTranslation();
   const topics = useTopicNames();
   switch (item.kind) {
     case 'message': {
       const m = item.message;
-      if (m.sender === 'user') return <div className="bubble user" data-testid="msg-user">{m.content}</div>;
+      if (m.sender === 'user')
+        return (
+          <div className="bubble user" data-testid="msg-user">
+            {m.content}
+          </div>
+        );
       return (
-        <div className={m.output ? 'bubble agent' : 'internal'} data-testid={m.output ? 'msg-output' : 'msg-internal'} data-streamed={item.streamed || undefined}>
-          <span className="who"><Who name={names(m.sender)} /> → <TopicName type={m.topic.type} names={topics} /></span>
+        <div
+          className={m.output ? 'bubble agent' : 'internal'}
+          data-testid={m.output ? 'msg-output' : 'msg-internal'}
+          data-streamed={item.streamed || undefined}
+        >
+          <span className="who">
+            <Who name={names(m.sender)} /> → <TopicName type={m.topic.type} names={topics} />
+          </span>
           <span className="text">{m.content}</span>
         </div>
       );
@@ -121,7 +167,9 @@ const ChatLine = memo(function ChatLine({ item, sessionId, names }: { item: Chat
     case 'stream':
       return (
         <div className="bubble agent streaming" data-testid="msg-stream">
-          <span className="who"><Who name={names(item.agent)} /></span>
+          <span className="who">
+            <Who name={names(item.agent)} />
+          </span>
           <span className="text">{item.text}</span>
         </div>
       );
@@ -129,16 +177,26 @@ const ChatLine = memo(function ChatLine({ item, sessionId, names }: { item: Chat
       return <InputRequest item={item} sessionId={sessionId} asker={names(item.request.agent)} />;
     case 'turn_end': {
       const { event } = item;
-      if (!event) return <div className="turn-end inferred" data-testid="turn-end" data-turn={item.turnId}>{t('run.turnEndedAway')}</div>;
+      if (!event)
+        return (
+          <div className="turn-end inferred" data-testid="turn-end" data-turn={item.turnId}>
+            {t('run.turnEndedAway')}
+          </div>
+        );
       return (
-        <div className={`turn-end reason-${event.reason}`} data-testid="turn-end" data-turn={item.turnId} title={event.detail}>
+        <div
+          className={`turn-end reason-${event.reason}`}
+          data-testid="turn-end"
+          data-turn={item.turnId}
+          title={event.detail}
+        >
           {t('run.turnEnd', { reason: t(`reasons.${event.reason}`) })}
           {event.detail && event.reason !== 'completed' ? (
             <span className="turn-end-detail">
               : <LabelledText text={event.detail} names={names} />
             </span>
           ) : null}
-        <TraceId traceId={event.traceId} />
+          <TraceId traceId={event.traceId} />
         </div>
       );
     }
@@ -156,12 +214,30 @@ const ChatLine = memo(function ChatLine({ item, sessionId, names }: { item: Chat
   }
 });
 
-function InputRequest({ item, sessionId, asker }: { item: Extract<ChatItem, { kind: 'input' }>; sessionId: string; asker: AgentName }) {
+function InputRequest({
+  item,
+  sessionId,
+  asker,
+}: {
+  item: Extract<ChatItem, { kind: 'input' }>;
+  sessionId: string;
+  asker: AgentName;
+}) {
   const { t } = useTranslation();
   const toast = useUi((s) => s.toast);
   const [answer, setAnswer] = useDraft(answerKey(sessionId, item.request.requestId));
-  if (item.answer !== undefined) return <div className="input-request answered">{item.request.prompt} → {item.answer}</div>;
-  if (item.closed) return <div className="input-request answered" data-testid="input-closed">{item.request.prompt} → {t('run.inputClosed')}</div>;
+  if (item.answer !== undefined)
+    return (
+      <div className="input-request answered">
+        {item.request.prompt} → {item.answer}
+      </div>
+    );
+  if (item.closed)
+    return (
+      <div className="input-request answered" data-testid="input-closed">
+        {item.request.prompt} → {t('run.inputClosed')}
+      </div>
+    );
   return (
     <div className="input-request" data-testid="input-request">
       <span className="who">{t('run.inputFrom', { agent: asker.label })}</span>
@@ -178,7 +254,12 @@ function InputRequest({ item, sessionId, asker }: { item: Extract<ChatItem, { ki
             .catch((err: Error) => toast('error', err.message));
         }}
       >
-        <input value={answer} onChange={(e) => setAnswer(e.target.value)} aria-label={item.request.prompt} data-testid="input-answer" />
+        <input
+          value={answer}
+          onChange={(e) => setAnswer(e.target.value)}
+          aria-label={item.request.prompt}
+          data-testid="input-answer"
+        />
         <button type="submit">{t('run.answer')}</button>
       </form>
     </div>

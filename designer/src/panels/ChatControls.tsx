@@ -1,6 +1,16 @@
 import { memo } from 'react';
 import { useTranslation } from 'react-i18next';
-import { CirclePower, FlaskConical, History, MessagesSquare, Pause, Play, Square, X, type LucideIcon } from 'lucide-react';
+import {
+  CirclePower,
+  FlaskConical,
+  History,
+  MessagesSquare,
+  Pause,
+  Play,
+  Square,
+  X,
+  type LucideIcon,
+} from 'lucide-react';
 import type { SessionState } from '../../../schemas/protocol.ts';
 import { sessionCalls } from '../api/socket.ts';
 import { sessionsApi } from '../api/sessions.ts';
@@ -17,7 +27,15 @@ const TURN_OPEN: ReadonlySet<SessionState> = new Set(['running', 'waiting_input'
 // The ids older tests know these two by.
 const TEST_IDS: Record<string, string> = { replay: 'replay-session', 'save-test': 'save-test' };
 
-type Control = { id: string; icon: LucideIcon; label: string; enabled: boolean; run: () => unknown; danger?: boolean; pressed?: boolean };
+type Control = {
+  id: string;
+  icon: LucideIcon;
+  label: string;
+  enabled: boolean;
+  run: () => unknown;
+  danger?: boolean;
+  pressed?: boolean;
+};
 
 type Props = {
   id: string;
@@ -53,20 +71,62 @@ export const ChatControls = memo(function ChatControls({ id, state, recorded, gr
   };
 
   const controls: Control[] = [
-    { id: 'pause', icon: Pause, label: t('run.pause'), enabled: TURN_RUNNING.has(state), run: () => act(() => sessionCalls.pause(id)) },
-    { id: 'resume', icon: Play, label: t('run.resume'), enabled: state === 'paused', run: () => act(() => sessionCalls.resume(id)) },
-    { id: 'abort', icon: Square, label: t('run.abort'), enabled: TURN_OPEN.has(state), run: () => act(() => sessionCalls.abort(id)) },
+    {
+      id: 'pause',
+      icon: Pause,
+      label: t('run.pause'),
+      enabled: TURN_RUNNING.has(state),
+      run: () => act(() => sessionCalls.pause(id)),
+    },
+    {
+      id: 'resume',
+      icon: Play,
+      label: t('run.resume'),
+      enabled: state === 'paused',
+      run: () => act(() => sessionCalls.resume(id)),
+    },
+    {
+      id: 'abort',
+      icon: Square,
+      label: t('run.abort'),
+      enabled: TURN_OPEN.has(state),
+      run: () => act(() => sessionCalls.abort(id)),
+    },
     { id: 'replay', icon: History, label: t('workspace.replay'), enabled: recorded, run: replay },
     { id: 'save-test', icon: FlaskConical, label: t('run.saveTest'), enabled: recorded, run: saveAsTest },
-    { id: 'end', icon: CirclePower, label: t('run.end'), enabled: state !== 'closed', run: () => act(() => sessionCalls.close(id)), danger: true },
-    { id: 'internal', icon: MessagesSquare, label: t('run.showInternal'), enabled: true, run: () => onInternal(!internal), pressed: internal },
+    {
+      id: 'end',
+      icon: CirclePower,
+      label: t('run.end'),
+      enabled: state !== 'closed',
+      run: () => act(() => sessionCalls.close(id)),
+      danger: true,
+    },
+    {
+      id: 'internal',
+      icon: MessagesSquare,
+      label: t('run.showInternal'),
+      enabled: true,
+      run: () => onInternal(!internal),
+      pressed: internal,
+    },
     { id: 'dismiss', icon: X, label: t('run.dismiss'), enabled: true, run: () => useRun.getState().dismiss(id) },
   ];
 
   return (
     <div className="chat-controls" role="toolbar" aria-label={t('workspace.controls')}>
       {controls.map(({ id: control, icon, label, enabled, run, danger, pressed }) => (
-        <IconButton key={control} icon={icon} label={label} disabled={!enabled} onClick={run} danger={danger} pressed={pressed} text={control === 'replay' ? t('workspace.replayShort') : undefined} testId={TEST_IDS[control] ?? `chat-${control}`} />
+        <IconButton
+          key={control}
+          icon={icon}
+          label={label}
+          disabled={!enabled}
+          onClick={run}
+          danger={danger}
+          pressed={pressed}
+          text={control === 'replay' ? t('workspace.replayShort') : undefined}
+          testId={TEST_IDS[control] ?? `chat-${control}`}
+        />
       ))}
     </div>
   );

@@ -9,7 +9,9 @@ import { modelsApi, type ProbeResult } from '../api/models.ts';
  */
 export function ConnectionTest({ model, onPick }: { model: ModelDef; onPick: (name: string) => void }) {
   const { t } = useTranslation();
-  const [result, setResult] = useState<ProbeResult | { ok: false; reason: 'failed'; message: string; models: string[] }>();
+  const [result, setResult] = useState<
+    ProbeResult | { ok: false; reason: 'failed'; message: string; models: string[] }
+  >();
   const [busy, setBusy] = useState(false);
 
   const test = async () => {
@@ -31,18 +33,33 @@ export function ConnectionTest({ model, onPick }: { model: ModelDef; onPick: (na
         {busy ? t('models.testing') : t('models.test')}
       </button>
       {result && (
-        <p className={`test-result ${result.ok ? 'ok' : 'bad'}`} role="status" data-testid="model-test-result" data-ok={result.ok}>
-          {result.ok ? (result.scripted ? t('models.testScripted') : t('models.testOk')) : t(`models.reason.${result.reason}`, { status: 'status' in result ? result.status : '' })}
+        <p
+          className={`test-result ${result.ok ? 'ok' : 'bad'}`}
+          role="status"
+          data-testid="model-test-result"
+          data-ok={result.ok}
+        >
+          {result.ok
+            ? result.scripted
+              ? t('models.testScripted')
+              : t('models.testOk')
+            : t(`models.reason.${result.reason}`, { status: 'status' in result ? result.status : '' })}
           {!result.ok && <small className="provider-words">{result.message}</small>}
         </p>
       )}
       {result && result.models.length > 0 && (
         <label className="field">
           {t('models.pick')}
-          <select value={result.models.includes(current) ? current : ''} onChange={(e) => e.target.value && onPick(e.target.value)} data-testid="model-pick">
+          <select
+            value={result.models.includes(current) ? current : ''}
+            onChange={(e) => e.target.value && onPick(e.target.value)}
+            data-testid="model-pick"
+          >
             <option value="">{t('inspector.choose')}</option>
             {result.models.map((m) => (
-              <option key={m} value={m}>{m}</option>
+              <option key={m} value={m}>
+                {m}
+              </option>
             ))}
           </select>
         </label>

@@ -45,7 +45,9 @@ describe('Inspector', () => {
       router = store.getState().addAgent('router', { x: 0, y: 0 });
     });
     fireEvent.click(screen.getByTestId('config-rules-add'));
-    expect(store.getState().graph.agents[0]!.config).toMatchObject({ rules: [{ match: 'keyword', topic: 'input', caseSensitive: false }] });
+    expect(store.getState().graph.agents[0]!.config).toMatchObject({
+      rules: [{ match: 'keyword', topic: 'input', caseSensitive: false }],
+    });
 
     act(() => {
       const result = store.getState().connect('input', router);
@@ -81,7 +83,9 @@ describe('Inspector', () => {
     fireEvent.change(mention, { target: { value: 'DONE' } });
     fireEvent.blur(mention);
     expect(store.getState().graph.agents[1]!.config).toEqual({ maxMessages: 12, mention: 'DONE' });
-    expect(store.getState().graph.agents.find((a) => a.id === assistant)!.config).toMatchObject({ tools: ['calculator', 'http_get'] });
+    expect(store.getState().graph.agents.find((a) => a.id === assistant)!.config).toMatchObject({
+      tools: ['calculator', 'http_get'],
+    });
   });
 
   it('marks a topic as entry or output', () => {

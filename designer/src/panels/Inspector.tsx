@@ -19,7 +19,9 @@ export function Inspector() {
   const graph = useEditor((s) => s.graph);
   const selection = useEditor((s) => s.selection);
   // Undo can remove what was selected: only what still exists counts.
-  const nodes = selection.nodes.filter((id) => graph.agents.some((a) => a.id === id) || graph.topics.some((tp) => tp.id === id));
+  const nodes = selection.nodes.filter(
+    (id) => graph.agents.some((a) => a.id === id) || graph.topics.some((tp) => tp.id === id),
+  );
   const count = nodes.length + selection.edges.length;
 
   let body;
@@ -27,7 +29,11 @@ export function Inspector() {
   else if (nodes.length === 1) {
     const agent = graph.agents.find((a) => a.id === nodes[0]);
     const topic = graph.topics.find((tp) => tp.id === nodes[0]);
-    body = agent ? <AgentForm key={agent.id} agent={agent} graph={graph} /> : topic ? <TopicForm key={topic.id} topic={topic} graph={graph} /> : null;
+    body = agent ? (
+      <AgentForm key={agent.id} agent={agent} graph={graph} />
+    ) : topic ? (
+      <TopicForm key={topic.id} topic={topic} graph={graph} />
+    ) : null;
   } else if (selection.edges.length === 1) body = <EdgeForm id={selection.edges[0]!} graph={graph} />;
   body ??= <GraphForm graph={graph} />;
 
@@ -64,10 +70,25 @@ function AgentForm({ agent, graph }: { agent: Agent; graph: Graph }) {
         {(id) => <TextInput id={id} testId="field-type" value={agent.type} onCommit={(type) => update({ type })} />}
       </Row>
       <Row label={t('fields.label')}>
-        {(id) => <TextInput id={id} testId="field-label" value={agent.label ?? ''} onCommit={(label) => update({ label: label || undefined })} />}
+        {(id) => (
+          <TextInput
+            id={id}
+            testId="field-label"
+            value={agent.label ?? ''}
+            onCommit={(label) => update({ label: label || undefined })}
+          />
+        )}
       </Row>
       <Row label={t('fields.description')}>
-        {(id) => <TextInput id={id} multiline testId="field-description" value={agent.description ?? ''} onCommit={(description) => update({ description: description || undefined })} />}
+        {(id) => (
+          <TextInput
+            id={id}
+            multiline
+            testId="field-description"
+            value={agent.description ?? ''}
+            onCommit={(description) => update({ description: description || undefined })}
+          />
+        )}
       </Row>
       <h4>{t('inspector.config')}</h4>
       <SchemaForm
@@ -94,19 +115,46 @@ function TopicForm({ topic, graph }: { topic: Topic; graph: Graph }) {
         {(id) => <TextInput id={id} testId="field-type" value={topic.type} onCommit={(type) => update({ type })} />}
       </Row>
       <Row label={t('fields.label')}>
-        {(id) => <TextInput id={id} testId="field-label" value={topic.label ?? ''} onCommit={(label) => update({ label: label || undefined })} />}
+        {(id) => (
+          <TextInput
+            id={id}
+            testId="field-label"
+            value={topic.label ?? ''}
+            onCommit={(label) => update({ label: label || undefined })}
+          />
+        )}
       </Row>
       <Row label={t('fields.description')}>
-        {(id) => <TextInput id={id} multiline value={topic.description ?? ''} onCommit={(description) => update({ description: description || undefined })} />}
+        {(id) => (
+          <TextInput
+            id={id}
+            multiline
+            value={topic.description ?? ''}
+            onCommit={(description) => update({ description: description || undefined })}
+          />
+        )}
       </Row>
       <div className="field field-check">
         <label>
-          <input type="radio" name="entry" data-testid="mark-entry" checked={graph.entry === topic.id} onChange={() => store.getState().setEntry(topic.id)} /> {t('inspector.entry')}
+          <input
+            type="radio"
+            name="entry"
+            data-testid="mark-entry"
+            checked={graph.entry === topic.id}
+            onChange={() => store.getState().setEntry(topic.id)}
+          />{' '}
+          {t('inspector.entry')}
         </label>
       </div>
       <div className="field field-check">
         <label>
-          <input type="checkbox" data-testid="mark-output" checked={graph.output.includes(topic.id)} onChange={() => store.getState().toggleOutput(topic.id)} /> {t('inspector.output')}
+          <input
+            type="checkbox"
+            data-testid="mark-output"
+            checked={graph.output.includes(topic.id)}
+            onChange={() => store.getState().toggleOutput(topic.id)}
+          />{' '}
+          {t('inspector.output')}
         </label>
       </div>
       <Connections id={topic.id} graph={graph} />
@@ -126,10 +174,21 @@ function Connections({ id, graph }: { id: string; graph: Graph }) {
   const isAgent = graph.agents.some((a) => a.id === id);
   const subs = graph.subscriptions.filter((s) => s.agent === id || s.topic === id);
   const pubs = graph.publications.filter((p) => p.agent === id || p.topic === id);
-  const others = isAgent ? graph.topics.map((tp) => ({ id: tp.id, text: `#${labelled(tp)}` })) : graph.agents.map((a) => ({ id: a.id, text: labelled(a) }));
+  const others = isAgent
+    ? graph.topics.map((tp) => ({ id: tp.id, text: `#${labelled(tp)}` }))
+    : graph.agents.map((a) => ({ id: a.id, text: labelled(a) }));
   const connect = (source: string, target: string) => {
     const result = store.getState().connect(source, target);
-    if (!result.ok) toast('hint', t('connectNamed.refused', { from: nodeName(graph, source), to: nodeName(graph, target), reason: t(`connect.refused.${result.reason}`) }), 'connection-hint');
+    if (!result.ok)
+      toast(
+        'hint',
+        t('connectNamed.refused', {
+          from: nodeName(graph, source),
+          to: nodeName(graph, target),
+          reason: t(`connect.refused.${result.reason}`),
+        }),
+        'connection-hint',
+      );
   };
   const remove = (edgeId: string) => store.getState().removeEdge(edgeId);
   const picker = (label: string, testId: string, onPick: (other: string) => void) => (
@@ -138,7 +197,9 @@ function Connections({ id, graph }: { id: string; graph: Graph }) {
         <select id={fieldId} data-testid={testId} value="" onChange={(e) => e.target.value && onPick(e.target.value)}>
           <option value="">{t('inspector.choose')}</option>
           {others.map((o) => (
-            <option key={o.id} value={o.id}>{o.text}</option>
+            <option key={o.id} value={o.id}>
+              {o.text}
+            </option>
           ))}
         </select>
       )}
@@ -152,13 +213,29 @@ function Connections({ id, graph }: { id: string; graph: Graph }) {
         {subs.map((s) => (
           <li key={s.id}>
             ⇢ {t('inspector.subscriptionLine', { topic: name(s.topic), agent: name(s.agent), kind: s.kind })}{' '}
-            <button type="button" className="ghost small" aria-label={t('inspector.disconnect')} title={t('inspector.disconnect')} onClick={() => remove(s.id)}>✕</button>
+            <button
+              type="button"
+              className="ghost small"
+              aria-label={t('inspector.disconnect')}
+              title={t('inspector.disconnect')}
+              onClick={() => remove(s.id)}
+            >
+              ✕
+            </button>
           </li>
         ))}
         {pubs.map((p) => (
           <li key={p.id}>
             ⇠ {t('inspector.publicationLine', { topic: name(p.topic), agent: name(p.agent) })}{' '}
-            <button type="button" className="ghost small" aria-label={t('inspector.disconnect')} title={t('inspector.disconnect')} onClick={() => remove(p.id)}>✕</button>
+            <button
+              type="button"
+              className="ghost small"
+              aria-label={t('inspector.disconnect')}
+              title={t('inspector.disconnect')}
+              onClick={() => remove(p.id)}
+            >
+              ✕
+            </button>
           </li>
         ))}
       </ul>
@@ -187,10 +264,21 @@ function EdgeForm({ id, graph }: { id: string; graph: Graph }) {
     return (
       <div className="inspector-body" data-testid="inspector-subscription">
         <h3>{t('inspector.subscription')}</h3>
-        <p>{t('inspector.subscriptionLine', { topic: name(subscription.topic), agent: name(subscription.agent), kind: subscription.kind })}</p>
+        <p>
+          {t('inspector.subscriptionLine', {
+            topic: name(subscription.topic),
+            agent: name(subscription.agent),
+            kind: subscription.kind,
+          })}
+        </p>
         <Row label={t('fields.kind')} hint={t('inspector.kindHint')}>
           {(fieldId) => (
-            <select id={fieldId} data-testid="field-subscription-kind" value={subscription.kind} onChange={(e) => store.getState().updateSubscription(id, { kind: e.target.value as 'type' | 'prefix' })}>
+            <select
+              id={fieldId}
+              data-testid="field-subscription-kind"
+              value={subscription.kind}
+              onChange={(e) => store.getState().updateSubscription(id, { kind: e.target.value as 'type' | 'prefix' })}
+            >
               <option value="type">{t('inspector.kindType')}</option>
               <option value="prefix">{t('inspector.kindPrefix')}</option>
             </select>
@@ -217,13 +305,33 @@ function GraphForm({ graph }: { graph: Graph }) {
     <div className="inspector-body" data-testid="inspector-graph">
       <h3>{t('inspector.graph')}</h3>
       <Row label={t('fields.name')}>
-        {(id) => <TextInput id={id} testId="graph-name" value={graph.name} onCommit={(name) => store.getState().updateGraph({ name })} />}
+        {(id) => (
+          <TextInput
+            id={id}
+            testId="graph-name"
+            value={graph.name}
+            onCommit={(name) => store.getState().updateGraph({ name })}
+          />
+        )}
       </Row>
       <Row label={t('fields.description')}>
-        {(id) => <TextInput id={id} multiline value={graph.description} onCommit={(description) => store.getState().updateGraph({ description })} />}
+        {(id) => (
+          <TextInput
+            id={id}
+            multiline
+            value={graph.description}
+            onCommit={(description) => store.getState().updateGraph({ description })}
+          />
+        )}
       </Row>
       <h4>{t('inspector.limits')}</h4>
-      <SchemaForm schema={limitsSchema} value={graph.limits} graph={graph} testPrefix="limits" onChange={(limits) => store.getState().updateGraph({ limits: limits as Graph['limits'] })} />
+      <SchemaForm
+        schema={limitsSchema}
+        value={graph.limits}
+        graph={graph}
+        testPrefix="limits"
+        onChange={(limits) => store.getState().updateGraph({ limits: limits as Graph['limits'] })}
+      />
       <h4>{t('inspector.models')}</h4>
       <p className="field-hint">{t('inspector.modelsHint')}</p>
       <h4>{t('mcp.title')}</h4>
@@ -233,4 +341,5 @@ function GraphForm({ graph }: { graph: Graph }) {
 }
 
 /** A node in a picker: its label, with its type name when the label differs. */
-const labelled = (node: { type: string; label?: string }) => (node.label && node.label !== node.type ? `${node.label} (${node.type})` : node.type);
+const labelled = (node: { type: string; label?: string }) =>
+  node.label && node.label !== node.type ? `${node.label} (${node.type})` : node.type;

@@ -12,7 +12,10 @@ function useCredentials(): string[] {
   const [names, setNames] = useState<string[]>([]);
   useEffect(() => {
     let live = true;
-    modelsApi.info().then((info) => live && setNames(info.credentials), () => live && setNames([]));
+    modelsApi.info().then(
+      (info) => live && setNames(info.credentials),
+      () => live && setNames([]),
+    );
     return () => {
       live = false;
     };
@@ -30,7 +33,8 @@ export function ModelsEditor() {
   const [adding, setAdding] = useState<Provider>('openai');
   const [open, setOpen] = useState<string>();
 
-  const replace = (id: string, model: ModelDef) => store.getState().updateGraph({ models: models.map((m) => (m.id === id ? model : m)) });
+  const replace = (id: string, model: ModelDef) =>
+    store.getState().updateGraph({ models: models.map((m) => (m.id === id ? model : m)) });
   const remove = (id: string) => store.getState().updateGraph({ models: models.filter((m) => m.id !== id) });
   const add = () => {
     const model = newModel(adding, freeModelId(models, adding === 'scripted' ? 'scripted' : adding), credentials[0]);
@@ -47,27 +51,51 @@ export function ModelsEditor() {
         {models.map((m) => (
           <li key={m.id} className="model-card" data-testid={`model-card-${m.id}`}>
             <div className="model-head">
-              <button type="button" className="link" aria-expanded={open === m.id} onClick={() => setOpen(open === m.id ? undefined : m.id)} data-testid={`model-open-${m.id}`}>
-                <strong>{m.label ?? m.id}</strong> <span className="muted">{t(`models.provider.${providerOf(m)}`)}</span>
+              <button
+                type="button"
+                className="link"
+                aria-expanded={open === m.id}
+                onClick={() => setOpen(open === m.id ? undefined : m.id)}
+                data-testid={`model-open-${m.id}`}
+              >
+                <strong>{m.label ?? m.id}</strong>{' '}
+                <span className="muted">{t(`models.provider.${providerOf(m)}`)}</span>
               </button>
               {m.provider === 'scripted' && <ScriptedBadge />}
               <span className="muted">{t('models.usedBy', { count: users(m.id) })}</span>
-              <button type="button" className="small danger" onClick={() => remove(m.id)} aria-label={t('models.removeNamed', { name: m.id })}>{t('inspector.remove')}</button>
+              <button
+                type="button"
+                className="small danger"
+                onClick={() => remove(m.id)}
+                aria-label={t('models.removeNamed', { name: m.id })}
+              >
+                {t('inspector.remove')}
+              </button>
             </div>
-            {open === m.id && <ModelForm model={m} credentials={credentials} onChange={(next) => replace(m.id, next)} />}
+            {open === m.id && (
+              <ModelForm model={m} credentials={credentials} onChange={(next) => replace(m.id, next)} />
+            )}
           </li>
         ))}
       </ul>
       <div className="model-add">
         <label>
           {t('models.provider.label')}{' '}
-          <select value={adding} onChange={(e) => setAdding(e.target.value as Provider)} data-testid="model-add-provider">
+          <select
+            value={adding}
+            onChange={(e) => setAdding(e.target.value as Provider)}
+            data-testid="model-add-provider"
+          >
             {PROVIDERS.map((p) => (
-              <option key={p} value={p}>{t(`models.provider.${p}`)}</option>
+              <option key={p} value={p}>
+                {t(`models.provider.${p}`)}
+              </option>
             ))}
           </select>
         </label>
-        <button type="button" className="primary" onClick={add} data-testid="model-add">{t('models.add')}</button>
+        <button type="button" className="primary" onClick={add} data-testid="model-add">
+          {t('models.add')}
+        </button>
       </div>
     </div>
   );

@@ -14,7 +14,9 @@ export function Palette({ onAdd }: Props) {
   const blurb = (item: PaletteItem) => (item.type === 'topic' ? t('palette.topicHelp') : t(`kinds.${item.kind}.help`));
   const visible = paletteItems
     .map((item, index) => ({ item, shortcut: index + 1 }))
-    .filter(({ item }) => !needle || `${label(item)} ${blurb(item)} ${paletteKey(item)}`.toLowerCase().includes(needle));
+    .filter(
+      ({ item }) => !needle || `${label(item)} ${blurb(item)} ${paletteKey(item)}`.toLowerCase().includes(needle),
+    );
 
   return (
     <aside className="palette panel" aria-label={t('palette.title')} data-testid="palette">
@@ -46,7 +48,13 @@ export function Palette({ onAdd }: Props) {
               title={blurb(item)}
               data-testid={`palette-${paletteKey(item).replace(':', '-')}`}
             >
-              {item.type === 'topic' ? <span className="topic-icon" aria-hidden>#</span> : <KindIcon kind={item.kind} />}
+              {item.type === 'topic' ? (
+                <span className="topic-icon" aria-hidden>
+                  #
+                </span>
+              ) : (
+                <KindIcon kind={item.kind} />
+              )}
               <span className="palette-text">
                 <span className="palette-name">{label(item)}</span>
                 <span className="palette-help">{blurb(item)}</span>

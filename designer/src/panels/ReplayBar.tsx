@@ -24,10 +24,25 @@ export function ReplayBar() {
   return (
     <div className="replay" data-testid="replay" data-playing={replay.playing || undefined}>
       <strong>{t('replay.title', { id: replay.sessionId.slice(0, 8) })}</strong>
-      <button type="button" className="icon" aria-label={replay.playing ? t('workspace.pausePlayback') : t('workspace.play')} title={replay.playing ? t('workspace.pausePlayback') : t('workspace.play')} onClick={() => run.playReplay(!replay.playing)} data-testid="replay-play">
+      <button
+        type="button"
+        className="icon"
+        aria-label={replay.playing ? t('workspace.pausePlayback') : t('workspace.play')}
+        title={replay.playing ? t('workspace.pausePlayback') : t('workspace.play')}
+        onClick={() => run.playReplay(!replay.playing)}
+        data-testid="replay-play"
+      >
         {replay.playing ? <Pause size={14} aria-hidden /> : <Play size={14} aria-hidden />}
       </button>
-      <button type="button" className="icon" aria-label={t('replay.back')} title={t('replay.back')} onClick={() => run.seekReplay(replay.index - 1)}><ChevronLeft size={14} aria-hidden /></button>
+      <button
+        type="button"
+        className="icon"
+        aria-label={t('replay.back')}
+        title={t('replay.back')}
+        onClick={() => run.seekReplay(replay.index - 1)}
+      >
+        <ChevronLeft size={14} aria-hidden />
+      </button>
       <input
         type="range"
         min={0}
@@ -37,12 +52,26 @@ export function ReplayBar() {
         aria-label={t('replay.slider')}
         data-testid="replay-slider"
       />
-      <button type="button" className="icon" aria-label={t('replay.forward')} title={t('replay.forward')} onClick={() => run.seekReplay(replay.index + 1)}><ChevronRight size={14} aria-hidden /></button>
+      <button
+        type="button"
+        className="icon"
+        aria-label={t('replay.forward')}
+        title={t('replay.forward')}
+        onClick={() => run.seekReplay(replay.index + 1)}
+      >
+        <ChevronRight size={14} aria-hidden />
+      </button>
       <span className="mono">
         {replay.index + 1}/{replay.messages.length} · +{current ? ((current.time - start) / 1000).toFixed(2) : '0.00'}s
       </span>
-      {current && <span className="replay-now">{names(current.sender).label} → #{topics(current.topic.type)}</span>}
-      <button type="button" onClick={() => run.stopReplay()} data-testid="replay-stop"><Square size={12} aria-hidden /> {t('replay.stop')}</button>
+      {current && (
+        <span className="replay-now">
+          {names(current.sender).label} → #{topics(current.topic.type)}
+        </span>
+      )}
+      <button type="button" onClick={() => run.stopReplay()} data-testid="replay-stop">
+        <Square size={12} aria-hidden /> {t('replay.stop')}
+      </button>
     </div>
   );
 }

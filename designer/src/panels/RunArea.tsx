@@ -47,7 +47,13 @@ export function RunArea({ panels }: Props) {
   };
 
   return (
-    <section className="bottom run-area panel" aria-label={t('editor.bottomPanel')} ref={section} data-testid="run-area" style={{ height: open && !maximised ? height : undefined }}>
+    <section
+      className="bottom run-area panel"
+      aria-label={t('editor.bottomPanel')}
+      ref={section}
+      data-testid="run-area"
+      style={{ height: open && !maximised ? height : undefined }}
+    >
       <div
         className="run-area-handle"
         role="separator"
@@ -75,10 +81,25 @@ export function RunArea({ panels }: Props) {
             { id: 'tests', label: t('tests.title'), testId: 'tab-tests' },
           ]}
         />
-        <button type="button" className="icon" aria-label={maximised ? t('workspace.restore') : t('workspace.maximise')} title={maximised ? t('workspace.restore') : t('workspace.maximise')} aria-pressed={maximised} onClick={area.toggleMaximised} data-testid="run-area-maximise">
+        <button
+          type="button"
+          className="icon"
+          aria-label={maximised ? t('workspace.restore') : t('workspace.maximise')}
+          title={maximised ? t('workspace.restore') : t('workspace.maximise')}
+          aria-pressed={maximised}
+          onClick={area.toggleMaximised}
+          data-testid="run-area-maximise"
+        >
           {maximised ? <Minimize2 size={14} aria-hidden /> : <Maximize2 size={14} aria-hidden />}
         </button>
-        <button type="button" className="icon" aria-label={open ? t('editor.collapse') : t('editor.expand')} title={open ? t('editor.collapse') : t('editor.expand')} aria-expanded={open} onClick={area.toggleOpen}>
+        <button
+          type="button"
+          className="icon"
+          aria-label={open ? t('editor.collapse') : t('editor.expand')}
+          title={open ? t('editor.collapse') : t('editor.expand')}
+          aria-expanded={open}
+          onClick={area.toggleOpen}
+        >
           {open ? <ChevronDown size={14} aria-hidden /> : <ChevronUp size={14} aria-hidden />}
         </button>
       </div>

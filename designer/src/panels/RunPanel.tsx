@@ -21,13 +21,21 @@ export function RunPanel({ graphId, runnable, onStart, busy, blocker, onShowProb
   return (
     <div className="run-panel" data-testid="run-panel">
       <div className="run-toolbar">
-        <button type="button" className="primary" onClick={onStart} disabled={!runnable || busy} data-testid="start-session">
+        <button
+          type="button"
+          className="primary"
+          onClick={onStart}
+          disabled={!runnable || busy}
+          data-testid="start-session"
+        >
           <Play size={14} aria-hidden /> {t('run.start')}
         </button>
         {!runnable && (
           <span className="not-runnable" role="status" data-testid="not-runnable">
             {blocker ? t('runBlocked.because', { problem: blocker.text, count: blocker.more }) : t('run.notRunnable')}{' '}
-            <button type="button" className="link" onClick={onShowProblems} data-testid="show-problems">{t('runBlocked.show')}</button>
+            <button type="button" className="link" onClick={onShowProblems} data-testid="show-problems">
+              {t('runBlocked.show')}
+            </button>
           </span>
         )}
       </div>

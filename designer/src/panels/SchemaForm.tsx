@@ -40,7 +40,15 @@ export function SchemaForm({ schema, value, onChange, graph, testPrefix }: Props
   );
 }
 
-function SchemaField({ name, field, value, optional, onChange, graph, testId }: {
+function SchemaField({
+  name,
+  field,
+  value,
+  optional,
+  onChange,
+  graph,
+  testId,
+}: {
   name: string;
   field: FieldSchema;
   value: unknown;
@@ -56,14 +64,24 @@ function SchemaField({ name, field, value, optional, onChange, graph, testId }: 
   if (name === 'mcp' || name === 'mcpServers') return null;
 
   if (reference) {
-    const options = reference === 'model' ? graph.models.map((m) => ({ id: m.id, text: m.label ?? m.id })) : graph.topics.map((tp) => ({ id: tp.id, text: tp.label ?? tp.type }));
+    const options =
+      reference === 'model'
+        ? graph.models.map((m) => ({ id: m.id, text: m.label ?? m.id }))
+        : graph.topics.map((tp) => ({ id: tp.id, text: tp.label ?? tp.type }));
     return (
       <Row label={label}>
         {(id) => (
-          <select id={id} data-testid={testId} value={typeof value === 'string' ? value : ''} onChange={(e) => onChange(e.target.value || undefined)}>
+          <select
+            id={id}
+            data-testid={testId}
+            value={typeof value === 'string' ? value : ''}
+            onChange={(e) => onChange(e.target.value || undefined)}
+          >
             {(optional || !options.some((o) => o.id === value)) && <option value="">{t('inspector.none')}</option>}
             {options.map((o) => (
-              <option key={o.id} value={o.id}>{o.text}</option>
+              <option key={o.id} value={o.id}>
+                {o.text}
+              </option>
             ))}
           </select>
         )}
@@ -75,10 +93,17 @@ function SchemaField({ name, field, value, optional, onChange, graph, testId }: 
     return (
       <Row label={label}>
         {(id) => (
-          <select id={id} data-testid={testId} value={typeof value === 'string' ? value : ''} onChange={(e) => onChange(e.target.value || undefined)}>
+          <select
+            id={id}
+            data-testid={testId}
+            value={typeof value === 'string' ? value : ''}
+            onChange={(e) => onChange(e.target.value || undefined)}
+          >
             {optional && <option value="">{t('inspector.none')}</option>}
             {field.enum!.map((option) => (
-              <option key={option} value={option}>{option}</option>
+              <option key={option} value={option}>
+                {option}
+              </option>
             ))}
           </select>
         )}
@@ -91,7 +116,13 @@ function SchemaField({ name, field, value, optional, onChange, graph, testId }: 
       return (
         <div className="field field-check">
           <label>
-            <input type="checkbox" data-testid={testId} checked={value === true} onChange={(e) => onChange(e.target.checked)} /> {label}
+            <input
+              type="checkbox"
+              data-testid={testId}
+              checked={value === true}
+              onChange={(e) => onChange(e.target.checked)}
+            />{' '}
+            {label}
           </label>
         </div>
       );
@@ -99,7 +130,17 @@ function SchemaField({ name, field, value, optional, onChange, graph, testId }: 
     case 'number':
       return (
         <Row label={label} hint={rangeHint(field)}>
-          {(id) => <NumberInput id={id} testId={testId} value={typeof value === 'number' ? value : undefined} min={field.minimum} max={field.maximum} optional={optional} onCommit={onChange} />}
+          {(id) => (
+            <NumberInput
+              id={id}
+              testId={testId}
+              value={typeof value === 'number' ? value : undefined}
+              min={field.minimum}
+              max={field.maximum}
+              optional={optional}
+              onCommit={onChange}
+            />
+          )}
         </Row>
       );
     case 'string':
@@ -117,13 +158,31 @@ function SchemaField({ name, field, value, optional, onChange, graph, testId }: 
         </Row>
       );
     case 'array':
-      return <ArrayField name={name} label={label} field={field} value={Array.isArray(value) ? value : []} onChange={onChange} graph={graph} testId={testId} />;
+      return (
+        <ArrayField
+          name={name}
+          label={label}
+          field={field}
+          value={Array.isArray(value) ? value : []}
+          onChange={onChange}
+          graph={graph}
+          testId={testId}
+        />
+      );
     default:
       return null;
   }
 }
 
-function ArrayField({ name, label, field, value, onChange, graph, testId }: {
+function ArrayField({
+  name,
+  label,
+  field,
+  value,
+  onChange,
+  graph,
+  testId,
+}: {
   name: string;
   label: string;
   field: FieldSchema;
@@ -164,12 +223,22 @@ function ArrayField({ name, label, field, value, onChange, graph, testId }: {
               testPrefix={`${testId}-${index}`}
               onChange={(next) => onChange(value.map((v, i) => (i === index ? next : v)))}
             />
-            <button type="button" className="ghost small" aria-label={t('inspector.removeItem', { name: label, index: index + 1 })} onClick={() => onChange(value.filter((_, i) => i !== index))}>
+            <button
+              type="button"
+              className="ghost small"
+              aria-label={t('inspector.removeItem', { name: label, index: index + 1 })}
+              onClick={() => onChange(value.filter((_, i) => i !== index))}
+            >
               {t('inspector.remove')}
             </button>
           </div>
         ))}
-        <button type="button" className="small" data-testid={`${testId}-add`} onClick={() => onChange([...value, seedItem(items, graph)])}>
+        <button
+          type="button"
+          className="small"
+          data-testid={`${testId}-add`}
+          onClick={() => onChange([...value, seedItem(items, graph)])}
+        >
           + {t('inspector.addItem', { name: t(`fields.${name}`) })}
         </button>
       </fieldset>
@@ -183,7 +252,14 @@ function ArrayField({ name, label, field, value, onChange, graph, testId }: {
           testId={testId}
           multiline
           value={value.map(String).join('\n')}
-          onCommit={(text) => onChange(text.split('\n').map((s) => s.trim()).filter(Boolean))}
+          onCommit={(text) =>
+            onChange(
+              text
+                .split('\n')
+                .map((s) => s.trim())
+                .filter(Boolean),
+            )
+          }
         />
       )}
     </Row>

@@ -35,9 +35,20 @@ export function ScriptedRules({ model, onChange }: { model: Scripted; onChange: 
     <div className="field">
       <label>
         {t('models.rules')}
-        <textarea className="code" rows={4} value={draft} onChange={(e) => setDraft(e.target.value)} onBlur={commit} data-testid={`model-${model.id}-rules`} />
+        <textarea
+          className="code"
+          rows={4}
+          value={draft}
+          onChange={(e) => setDraft(e.target.value)}
+          onBlur={commit}
+          data-testid={`model-${model.id}-rules`}
+        />
       </label>
-      {error && <small className="field-error" role="alert">{error}</small>}
+      {error && (
+        <small className="field-error" role="alert">
+          {error}
+        </small>
+      )}
       <small className="field-hint">{t('models.rulesHint')}</small>
     </div>
   );

@@ -54,7 +54,11 @@ export function SessionsList({ graphId, active }: { graphId: string; active: boo
 
   return (
     <div className="sessions" data-testid="sessions-list">
-      {error && <p className="field-error" role="alert">{error}</p>}
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
       <table>
         <thead>
           <tr>
@@ -69,17 +73,48 @@ export function SessionsList({ graphId, active }: { graphId: string; active: boo
         <tbody>
           {sessions.map((s) => (
             <tr key={s.id} data-testid="session-row" data-session={s.id}>
-              <td className="mono" title={s.id}>{s.id.slice(0, 8)}</td>
-              <td><span className={`state state-${s.state}`} data-testid="session-row-state">{t(`state.${s.state}`)}</span></td>
+              <td className="mono" title={s.id}>
+                {s.id.slice(0, 8)}
+              </td>
+              <td>
+                <span className={`state state-${s.state}`} data-testid="session-row-state">
+                  {t(`state.${s.state}`)}
+                </span>
+              </td>
               <td>{s.owner ?? s.user ?? '—'}</td>
               <td>{idle(t, now - s.lastActiveAt)}</td>
               <td>{s.usage.promptTokens + s.usage.completionTokens}</td>
               <td className="actions">
                 <div>
-                <IconButton icon={MessageSquarePlus} label={t('sessionsList.attach')} text={t('sessions.attach')} onClick={() => act(() => attachSession(s))} testId="session-attach" />
-                <IconButton icon={Pause} label={t('run.pause')} onClick={() => act(() => sessionCalls.pause(s.id).then(refresh))} disabled={s.state !== 'running' && s.state !== 'waiting_input'} testId="session-pause" />
-                <IconButton icon={Play} label={t('run.resume')} onClick={() => act(() => sessionCalls.resume(s.id).then(refresh))} disabled={s.state !== 'paused'} testId="session-resume" />
-                <IconButton icon={CirclePower} label={t('run.end')} danger onClick={() => act(() => sessionCalls.close(s.id).then(refresh))} disabled={s.state === 'closed'} testId="session-end" />
+                  <IconButton
+                    icon={MessageSquarePlus}
+                    label={t('sessionsList.attach')}
+                    text={t('sessions.attach')}
+                    onClick={() => act(() => attachSession(s))}
+                    testId="session-attach"
+                  />
+                  <IconButton
+                    icon={Pause}
+                    label={t('run.pause')}
+                    onClick={() => act(() => sessionCalls.pause(s.id).then(refresh))}
+                    disabled={s.state !== 'running' && s.state !== 'waiting_input'}
+                    testId="session-pause"
+                  />
+                  <IconButton
+                    icon={Play}
+                    label={t('run.resume')}
+                    onClick={() => act(() => sessionCalls.resume(s.id).then(refresh))}
+                    disabled={s.state !== 'paused'}
+                    testId="session-resume"
+                  />
+                  <IconButton
+                    icon={CirclePower}
+                    label={t('run.end')}
+                    danger
+                    onClick={() => act(() => sessionCalls.close(s.id).then(refresh))}
+                    disabled={s.state === 'closed'}
+                    testId="session-end"
+                  />
                 </div>
               </td>
             </tr>

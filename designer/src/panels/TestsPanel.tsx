@@ -36,7 +36,12 @@ export function TestsPanel({ graphId, ensureSaved }: Props) {
     setCases(next);
   };
 
-  if (cases.length === 0) return <p className="muted empty" data-testid="tests-panel">{t('tests.none')}</p>;
+  if (cases.length === 0)
+    return (
+      <p className="muted empty" data-testid="tests-panel">
+        {t('tests.none')}
+      </p>
+    );
   return (
     <div className="tests" data-testid="tests-panel">
       {cases.map((test) => {
@@ -45,12 +50,25 @@ export function TestsPanel({ graphId, ensureSaved }: Props) {
           <article key={test.id} className="test-case" data-testid="test-case">
             <header>
               <strong>{test.name}</strong>
-              <span className="muted">{t('tests.summary', { messages: t('counts.userMessages', { count: test.userMessages.length }), steps: t('counts.replies', { count: test.expected.length }) })}</span>
+              <span className="muted">
+                {t('tests.summary', {
+                  messages: t('counts.userMessages', { count: test.userMessages.length }),
+                  steps: t('counts.replies', { count: test.expected.length }),
+                })}
+              </span>
               <span className="spacer" />
-              <button type="button" className="small" onClick={() => void rerun(test)} disabled={result === 'running'} data-testid="rerun-test">
+              <button
+                type="button"
+                className="small"
+                onClick={() => void rerun(test)}
+                disabled={result === 'running'}
+                data-testid="rerun-test"
+              >
                 {result === 'running' ? t('tests.running') : t('tests.rerun')}
               </button>
-              <button type="button" className="small ghost" onClick={() => remove(test.id)}>{t('inspector.remove')}</button>
+              <button type="button" className="small ghost" onClick={() => remove(test.id)}>
+                {t('inspector.remove')}
+              </button>
             </header>
             {result && result !== 'running' && <Diff comparison={result} />}
           </article>
@@ -63,7 +81,12 @@ export function TestsPanel({ graphId, ensureSaved }: Props) {
 function Diff({ comparison }: { comparison: Comparison }) {
   const { t } = useTranslation();
   const { actual, expected, divergesAt } = comparison;
-  if (divergesAt === undefined) return <p className="pass" data-testid="test-pass">✓ {t('tests.pass', { count: expected.length })}</p>;
+  if (divergesAt === undefined)
+    return (
+      <p className="pass" data-testid="test-pass">
+        ✓ {t('tests.pass', { count: expected.length })}
+      </p>
+    );
   const rows = Math.max(actual.length, expected.length);
   return (
     <div data-testid="test-diverged">

@@ -10,7 +10,12 @@ import { TraceId } from '../run/TraceId.tsx';
 import { useEditorStore } from '../store/editorContext.tsx';
 
 // Made once: building a formatter per row was a visible part of a live event's cost.
-const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+const clock = new Intl.DateTimeFormat(undefined, {
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hour12: false,
+});
 const time = (ms: number) => `${clock.format(ms)}.${String(ms % 1000).padStart(3, '0')}`;
 const duration = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`);
 const tokens = (u: Usage | undefined) => (u ? u.promptTokens + u.completionTokens : 0);
@@ -41,7 +46,13 @@ export const TraceLine = memo(function TraceLine({ row, names }: Props) {
       return (
         <div className="trace-session" data-testid="trace-session">
           <strong>{t('run.session', { id: row.sessionId.slice(0, 8) })}</strong>
-          <Totals label={t('workspace.sessionTotals')} totals={row.totals} names={names} t={t} testId="session-totals" />
+          <Totals
+            label={t('workspace.sessionTotals')}
+            totals={row.totals}
+            names={names}
+            t={t}
+            testId="session-totals"
+          />
         </div>
       );
     case 'turn':
@@ -51,7 +62,11 @@ export const TraceLine = memo(function TraceLine({ row, names }: Props) {
           <span className="mono">{time(row.start)}</span>
           <span>{duration(row.end - row.start)}</span>
           {row.ended && <span className={`reason-${row.ended.reason}`}>{t(`reasons.${row.ended.reason}`)}</span>}
-          {row.ended?.usage && <span>{t('run.tokens', { count: tokens(row.ended.usage) })} · {cost(row.ended.usage)}</span>}
+          {row.ended?.usage && (
+            <span>
+              {t('run.tokens', { count: tokens(row.ended.usage) })} · {cost(row.ended.usage)}
+            </span>
+          )}
           <TraceId traceId={row.ended?.traceId} />
           <Totals label={t('workspace.turnTotals')} totals={row.totals} names={names} t={t} testId="turn-totals" />
         </div>
@@ -62,11 +77,26 @@ export const TraceLine = memo(function TraceLine({ row, names }: Props) {
       const left = ((call.start - row.turnStart) / row.span) * 100;
       const width = Math.max(0.5, (ms / row.span) * 100);
       return (
-        <button type="button" className={`trace-call outcome-${call.outcome}`} onClick={() => select(call.agent)} data-testid="trace-call" data-agent={call.agent} title={call.error}>
-          <span className="trace-agent"><Who name={names(call.agent)} /></span>
-          <span className="mono" data-testid="call-start">+{duration(call.start - row.turnStart)}</span>
-          <span className="mono" data-testid="call-duration">{call.outcome === 'running' ? t('workspace.running') : duration(ms)}</span>
-          <span className="mono" data-testid="call-tokens">{t('run.tokens', { count: tokens(call.usage) })}</span>
+        <button
+          type="button"
+          className={`trace-call outcome-${call.outcome}`}
+          onClick={() => select(call.agent)}
+          data-testid="trace-call"
+          data-agent={call.agent}
+          title={call.error}
+        >
+          <span className="trace-agent">
+            <Who name={names(call.agent)} />
+          </span>
+          <span className="mono" data-testid="call-start">
+            +{duration(call.start - row.turnStart)}
+          </span>
+          <span className="mono" data-testid="call-duration">
+            {call.outcome === 'running' ? t('workspace.running') : duration(ms)}
+          </span>
+          <span className="mono" data-testid="call-tokens">
+            {t('run.tokens', { count: tokens(call.usage) })}
+          </span>
           <span className="mono">{cost(call.usage)}</span>
           <span className="trace-model">{models(call.model) ?? '—'}</span>
           <span className="trace-bar" aria-hidden>
@@ -80,7 +110,13 @@ export const TraceLine = memo(function TraceLine({ row, names }: Props) {
     case 'message': {
       const m = row.message;
       return (
-        <button type="button" className="trace-message" onClick={() => m.sender !== 'user' && select(m.sender)} data-testid="trace-row" data-sender={m.sender}>
+        <button
+          type="button"
+          className="trace-message"
+          onClick={() => m.sender !== 'user' && select(m.sender)}
+          data-testid="trace-row"
+          data-sender={m.sender}
+        >
           <span className="mono">+{duration(m.time - row.turnStart)}</span>
           <span className="trace-route">
             <Who name={names(m.sender)} /> → <TopicName type={m.topic.type} names={topics} />
@@ -93,13 +129,26 @@ export const TraceLine = memo(function TraceLine({ row, names }: Props) {
   }
 });
 
-function Totals({ label, totals, names, t, testId }: { label: string; totals: AgentTotals[]; names: (type: string) => AgentName; t: TFunction; testId: string }) {
+function Totals({
+  label,
+  totals,
+  names,
+  t,
+  testId,
+}: {
+  label: string;
+  totals: AgentTotals[];
+  names: (type: string) => AgentName;
+  t: TFunction;
+  testId: string;
+}) {
   if (totals.length === 0) return null;
   return (
     <span className="trace-totals" aria-label={label} data-testid={testId}>
       {totals.map((x) => (
         <span key={x.agent} className="chip" data-agent={x.agent}>
-          {names(x.agent).label} · {t('workspace.calls', { count: x.calls })} · {duration(x.ms)} · {t('run.tokens', { count: tokens(x.usage) })} · {cost(x.usage)}
+          {names(x.agent).label} · {t('workspace.calls', { count: x.calls })} · {duration(x.ms)} ·{' '}
+          {t('run.tokens', { count: tokens(x.usage) })} · {cost(x.usage)}
         </span>
       ))}
     </span>

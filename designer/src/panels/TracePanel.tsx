@@ -43,34 +43,74 @@ export function TracePanel() {
   const rows = useMemo(() => traceRows(sources, filter), [sources, filter]);
   const all = useMemo(() => sources.flatMap((s) => s.trace), [sources]);
   const topics = useMemo(() => [...new Set(all.map((m) => m.topic.type))].sort(), [all]);
-  const agents = useMemo(() => [...new Set([...all.map((m) => m.sender), ...sources.flatMap((s) => s.calls.map((c) => c.agent))])].filter((a) => a !== 'user').sort(), [all, sources]);
+  const agents = useMemo(
+    () =>
+      [...new Set([...all.map((m) => m.sender), ...sources.flatMap((s) => s.calls.map((c) => c.agent))])]
+        .filter((a) => a !== 'user')
+        .sort(),
+    [all, sources],
+  );
   const messageCount = rows.filter((r) => r.kind === 'message').length;
 
-  const list = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => 28, overscan: overscanFor(rows.length), getItemKey: (i) => rows[i]!.key });
+  const list = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => 28,
+    overscan: overscanFor(rows.length),
+    getItemKey: (i) => rows[i]!.key,
+  });
 
   return (
     <div className="trace" data-testid="trace-panel">
       {replay && <ReplayBar />}
       <div className="filters" role="group" aria-label={t('trace.filters')}>
-        <select aria-label={t('trace.session')} value={filter.sessionId} onChange={(e) => setFilter({ sessionId: e.target.value })} data-testid="trace-filter-session">
+        <select
+          aria-label={t('trace.session')}
+          value={filter.sessionId}
+          onChange={(e) => setFilter({ sessionId: e.target.value })}
+          data-testid="trace-filter-session"
+        >
           <option value="">{t('trace.allSessions')}</option>
           {Object.keys(sessions).map((id) => (
-            <option key={id} value={id}>{id.slice(0, 8)}</option>
+            <option key={id} value={id}>
+              {id.slice(0, 8)}
+            </option>
           ))}
         </select>
-        <select aria-label={t('workspace.agent')} value={filter.agent} onChange={(e) => setFilter({ agent: e.target.value })} data-testid="trace-filter-agent">
+        <select
+          aria-label={t('workspace.agent')}
+          value={filter.agent}
+          onChange={(e) => setFilter({ agent: e.target.value })}
+          data-testid="trace-filter-agent"
+        >
           <option value="">{t('workspace.allAgents')}</option>
           {agents.map((x) => (
-            <option key={x} value={x}>{names(x).label}</option>
+            <option key={x} value={x}>
+              {names(x).label}
+            </option>
           ))}
         </select>
-        <select aria-label={t('trace.topic')} value={filter.topic} onChange={(e) => setFilter({ topic: e.target.value })} data-testid="trace-filter-topic">
+        <select
+          aria-label={t('trace.topic')}
+          value={filter.topic}
+          onChange={(e) => setFilter({ topic: e.target.value })}
+          data-testid="trace-filter-topic"
+        >
           <option value="">{t('trace.allTopics')}</option>
           {topics.map((x) => (
-            <option key={x} value={x}>#{topicNames(x)}</option>
+            <option key={x} value={x}>
+              #{topicNames(x)}
+            </option>
           ))}
         </select>
-        <input type="search" placeholder={t('trace.search')} aria-label={t('trace.search')} value={filter.text} onChange={(e) => setFilter({ text: e.target.value })} data-testid="trace-filter-text" />
+        <input
+          type="search"
+          placeholder={t('trace.search')}
+          aria-label={t('trace.search')}
+          value={filter.text}
+          onChange={(e) => setFilter({ text: e.target.value })}
+          data-testid="trace-filter-text"
+        />
         <span className="muted">{t('trace.count', { count: messageCount })}</span>
       </div>
       <div className="trace-call trace-columns" aria-hidden data-testid="trace-columns">
@@ -81,7 +121,14 @@ export function TracePanel() {
       <div className="trace-rows" ref={scroller} role="list" aria-label={t('trace.title')}>
         <div style={{ height: list.getTotalSize(), position: 'relative' }}>
           {list.getVirtualItems().map((v) => (
-            <div key={v.key} data-index={v.index} ref={list.measureElement} className="trace-slot" style={{ transform: `translateY(${v.start}px)` }} role="listitem">
+            <div
+              key={v.key}
+              data-index={v.index}
+              ref={list.measureElement}
+              className="trace-slot"
+              style={{ transform: `translateY(${v.start}px)` }}
+              role="listitem"
+            >
               <TraceLine row={rows[v.index]!} names={names} />
             </div>
           ))}

@@ -38,7 +38,12 @@ export function ValidationPanel({ problems }: { problems: Problem[] }) {
           const named = agent ?? topic;
           return (
             <li key={i}>
-              <button type="button" className={`problem ${p.severity}`} onClick={() => focus(p)} data-testid={`problem-${p.code}`}>
+              <button
+                type="button"
+                className={`problem ${p.severity}`}
+                onClick={() => focus(p)}
+                data-testid={`problem-${p.code}`}
+              >
                 <span className="sev">{t(`validation.${p.severity}`)}</span>
                 {named && (
                   <span className="who" data-testid="problem-node">
@@ -46,7 +51,9 @@ export function ValidationPanel({ problems }: { problems: Problem[] }) {
                     <small className="muted">{named.label ? `${named.type} · ${named.id}` : named.id}</small>
                   </span>
                 )}
-                <span className="msg" data-testid="problem-text">{problemText(p, graph, t)}</span>
+                <span className="msg" data-testid="problem-text">
+                  {problemText(p, graph, t)}
+                </span>
                 <code className="path">{p.path || '/'}</code>
               </button>
             </li>

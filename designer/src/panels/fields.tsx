@@ -16,7 +16,14 @@ export function Row({ label, children, hint }: { label: string; hint?: string; c
  * Text that commits on blur or Enter, so typing a sentence is one undo step rather than one per
  * key; it follows outside changes (undo, another selection) while not being edited.
  */
-export function TextInput({ id, value, onCommit, multiline, testId, placeholder }: {
+export function TextInput({
+  id,
+  value,
+  onCommit,
+  multiline,
+  testId,
+  placeholder,
+}: {
   id: string;
   value: string;
   onCommit: (value: string) => void;
@@ -45,7 +52,15 @@ export function TextInput({ id, value, onCommit, multiline, testId, placeholder 
   );
 }
 
-export function NumberInput({ id, value, onCommit, min, max, testId, optional }: {
+export function NumberInput({
+  id,
+  value,
+  onCommit,
+  min,
+  max,
+  testId,
+  optional,
+}: {
   id: string;
   value: number | undefined;
   onCommit: (value: number | undefined) => void;

@@ -53,7 +53,11 @@ export function turnEnded(sessionId: string, turnId: string, timeoutMs = 120_000
 }
 
 /** Sends each message in turn, waiting for every turn to end; returns the whole transcript. */
-export async function playScript(graphId: string, version: number | undefined, messages: readonly string[]): Promise<{ sessionId: string; trace: MessageEvent[] }> {
+export async function playScript(
+  graphId: string,
+  version: number | undefined,
+  messages: readonly string[],
+): Promise<{ sessionId: string; trace: MessageEvent[] }> {
   const sessionId = await startSession(graphId, version);
   for (const content of messages) {
     const { turnId } = await sessionCalls.send(sessionId, content);

@@ -46,7 +46,9 @@ export function TopicName({ type, names }: { type: string; names: (type: string)
 export function useModelNames(): (id: string | undefined) => string | undefined {
   const models = useEditor((s) => s.graph.models);
   return useMemo(() => {
-    const byId = new Map(models.map((m) => [m.id, m.label ?? ('model' in m && typeof m.model === 'string' ? m.model : m.id)]));
+    const byId = new Map(
+      models.map((m) => [m.id, m.label ?? ('model' in m && typeof m.model === 'string' ? m.model : m.id)]),
+    );
     return (id) => (id === undefined ? undefined : (byId.get(id) ?? id));
   }, [models]);
 }

@@ -1,16 +1,39 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentEvent, MessageEvent, UsageEvent } from '../../../schemas/protocol.ts';
-import { applyAgentEvent, applyUsage, totalsByAgent, withLiveMessageCall, withMessageCalls, type AgentCall } from './calls.ts';
+import {
+  applyAgentEvent,
+  applyUsage,
+  totalsByAgent,
+  withLiveMessageCall,
+  withMessageCalls,
+  type AgentCall,
+} from './calls.ts';
 import { traceRows } from './traceRows.ts';
 
 const SID = 's1';
-const agent = (name: string, phase: AgentEvent['phase'], time: number, turnId = 't1'): AgentEvent => ({ sessionId: SID, turnId, agent: name, phase, time, ...(phase === 'error' ? { error: 'model "m": call aborted' } : {}) });
+const agent = (name: string, phase: AgentEvent['phase'], time: number, turnId = 't1'): AgentEvent => ({
+  sessionId: SID,
+  turnId,
+  agent: name,
+  phase,
+  time,
+  ...(phase === 'error' ? { error: 'model "m": call aborted' } : {}),
+});
 const usage = (name: string, tokens: number): UsageEvent => {
   const u = { promptTokens: tokens, completionTokens: tokens, cost: tokens / 1000, estimated: false };
   return { sessionId: SID, turnId: 't1', agent: name, usage: u, session: u, call: u, model: 'gpt' };
 };
 const message = (id: string, sender: string, time: number, recipients: string[] = []): MessageEvent => ({
-  sessionId: SID, id, turnId: 't1', topic: { type: 'x', source: SID }, sender, recipients, role: 'assistant', content: `${sender} says`, output: false, time,
+  sessionId: SID,
+  id,
+  turnId: 't1',
+  topic: { type: 'x', source: SID },
+  sender,
+  recipients,
+  role: 'assistant',
+  content: `${sender} says`,
+  output: false,
+  time,
 });
 
 function play(...steps: ((calls: AgentCall[]) => AgentCall[])[]): AgentCall[] {
@@ -34,7 +57,9 @@ describe('agent calls from live events', () => {
       ['critic', 150, 170, 'finished', undefined, undefined],
       ['planner', 180, 200, 'finished', undefined, undefined],
     ]);
-    expect(totalsByAgent(calls).map((t) => [t.agent, t.calls, t.ms, t.usage.promptTokens + t.usage.completionTokens])).toEqual([
+    expect(
+      totalsByAgent(calls).map((t) => [t.agent, t.calls, t.ms, t.usage.promptTokens + t.usage.completionTokens]),
+    ).toEqual([
       ['planner', 2, 60, 30],
       ['critic', 1, 20, 0],
     ]);
@@ -58,12 +83,20 @@ describe('trace rows', () => {
 
   it('orders a turn causally within one millisecond: delivered, call, published', () => {
     const rows = traceRows([source], all);
-    expect(rows.map((r) => (r.kind === 'call' ? `call:${r.call.agent}` : r.kind === 'message' ? `msg:${r.message.sender}` : r.kind))).toEqual(['session', 'turn', 'msg:user', 'call:planner', 'msg:planner']);
+    expect(
+      rows.map((r) =>
+        r.kind === 'call' ? `call:${r.call.agent}` : r.kind === 'message' ? `msg:${r.message.sender}` : r.kind,
+      ),
+    ).toEqual(['session', 'turn', 'msg:user', 'call:planner', 'msg:planner']);
   });
 
   it('filters by agent: its calls, what it sent and what was delivered to it', () => {
     const rows = traceRows([source], { ...all, agent: 'critic' });
-    expect(rows.map((r) => r.kind + (r.kind === 'message' ? `:${r.message.sender}` : ''))).toEqual(['session', 'turn', 'message:planner']);
+    expect(rows.map((r) => r.kind + (r.kind === 'message' ? `:${r.message.sender}` : ''))).toEqual([
+      'session',
+      'turn',
+      'message:planner',
+    ]);
   });
 });
 
@@ -75,12 +108,15 @@ describe('agent calls from the transcript', () => {
   });
 
   it('rebuilds each call from the messages that carry it, once, ending at its last message', () => {
-    const calls = withMessageCalls([], [
-      message('m0', 'user', 90),
-      carried('m1', 'planner', 130, 100, 4),
-      carried('m2', 'planner', 140, 100, 6), // one call published twice; its later message saw more tokens
-      carried('m3', 'fetch', 170, 150),
-    ]);
+    const calls = withMessageCalls(
+      [],
+      [
+        message('m0', 'user', 90),
+        carried('m1', 'planner', 130, 100, 4),
+        carried('m2', 'planner', 140, 100, 6), // one call published twice; its later message saw more tokens
+        carried('m3', 'fetch', 170, 150),
+      ],
+    );
     expect(calls.map((c) => [c.agent, c.start, c.end, c.outcome, c.usage?.promptTokens, c.model])).toEqual([
       ['planner', 100, 140, 'finished', 6, 'gpt'],
       ['fetch', 150, 170, 'finished', undefined, undefined],

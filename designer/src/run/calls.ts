@@ -28,15 +28,31 @@ function openCall(calls: readonly AgentCall[], turnId: string, agent: string, ru
   return -1;
 }
 
-const replaced = (calls: readonly AgentCall[], at: number, call: AgentCall) => calls.map((c, i) => (i === at ? call : c));
+const replaced = (calls: readonly AgentCall[], at: number, call: AgentCall) =>
+  calls.map((c, i) => (i === at ? call : c));
 
 /** Applies an `agent` event; `turnOver` says its turn had already ended when it came. */
 export function applyAgentEvent(calls: readonly AgentCall[], event: AgentEvent, turnOver: boolean): AgentCall[] {
-  if (event.phase === 'start') return [...calls, { key: `${event.turnId}-${event.agent}-${event.time}-${calls.length}`, turnId: event.turnId, agent: event.agent, start: event.time, outcome: 'running' }];
+  if (event.phase === 'start')
+    return [
+      ...calls,
+      {
+        key: `${event.turnId}-${event.agent}-${event.time}-${calls.length}`,
+        turnId: event.turnId,
+        agent: event.agent,
+        start: event.time,
+        outcome: 'running',
+      },
+    ];
   const at = openCall(calls, event.turnId, event.agent);
   if (at < 0) return calls as AgentCall[];
   const outcome = event.phase === 'finish' ? 'finished' : turnOver ? 'cut' : 'error';
-  return replaced(calls, at, { ...calls[at]!, end: event.time, outcome, ...(event.error ? { error: event.error } : {}) });
+  return replaced(calls, at, {
+    ...calls[at]!,
+    end: event.time,
+    outcome,
+    ...(event.error ? { error: event.error } : {}),
+  });
 }
 
 const add = (a: Usage | undefined, b: Usage): Usage => ({
@@ -53,7 +69,11 @@ export function applyUsage(calls: readonly AgentCall[], event: UsageEvent): Agen
   if (at < 0) at = openCall(calls, event.turnId, event.agent, false);
   if (at < 0) return calls as AgentCall[];
   const call = calls[at]!;
-  return replaced(calls, at, { ...call, usage: add(call.usage, event.call), ...(event.model ? { model: event.model } : {}) });
+  return replaced(calls, at, {
+    ...call,
+    usage: add(call.usage, event.call),
+    ...(event.model ? { model: event.model } : {}),
+  });
 }
 
 /**
@@ -78,7 +98,7 @@ export function withMessageCalls(calls: readonly AgentCall[], messages: readonly
       outcome: 'finished',
       // A later message of the call has seen at least as many model rounds.
       ...(m.call.usage ? { usage: m.call.usage } : seen?.usage ? { usage: seen.usage } : {}),
-      ...(m.call.model ?? seen?.model ? { model: m.call.model ?? seen?.model } : {}),
+      ...((m.call.model ?? seen?.model) ? { model: m.call.model ?? seen?.model } : {}),
     });
   }
   if (found.size === 0) return calls as AgentCall[];
@@ -95,7 +115,8 @@ export function withLiveMessageCall(calls: readonly AgentCall[], message: Messag
   if (!call) return calls as AgentCall[];
   for (let i = calls.length - 1; i >= 0 && calls[i]!.start >= call.start; i--) {
     const c = calls[i]!;
-    if (c.start === call.start && c.agent === message.sender && c.turnId === message.turnId) return calls as AgentCall[];
+    if (c.start === call.start && c.agent === message.sender && c.turnId === message.turnId)
+      return calls as AgentCall[];
   }
   return withMessageCalls(calls, [message]);
 }
@@ -106,7 +127,12 @@ export type AgentTotals = { agent: string; calls: number; ms: number; usage: Usa
 export function totalsByAgent(calls: readonly AgentCall[]): AgentTotals[] {
   const totals = new Map<string, AgentTotals>();
   for (const c of calls) {
-    const t = totals.get(c.agent) ?? { agent: c.agent, calls: 0, ms: 0, usage: { promptTokens: 0, completionTokens: 0, cost: 0, estimated: false } };
+    const t = totals.get(c.agent) ?? {
+      agent: c.agent,
+      calls: 0,
+      ms: 0,
+      usage: { promptTokens: 0, completionTokens: 0, cost: 0, estimated: false },
+    };
     t.calls += 1;
     t.ms += (c.end ?? c.start) - c.start;
     if (c.usage) t.usage = add(t.usage, c.usage);

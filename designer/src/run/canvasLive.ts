@@ -25,7 +25,12 @@ function liveOf(graph: Wiring, run: ReturnType<typeof useRun.getState>): Live {
   if (run.replay) {
     const message = run.replay.messages[run.replay.index];
     if (!message) return { working: NONE, pulsing: NONE };
-    return { working: new Set(message.recipients), pulsing: new Set(edgesOfHop(graph, { sender: message.sender, topic: message.topic.type, recipients: message.recipients })) };
+    return {
+      working: new Set(message.recipients),
+      pulsing: new Set(
+        edgesOfHop(graph, { sender: message.sender, topic: message.topic.type, recipients: message.recipients }),
+      ),
+    };
   }
   const working = new Set<string>();
   for (const id of run.order) for (const agent of run.sessions[id]?.working ?? []) working.add(agent);

@@ -16,7 +16,11 @@ const push = (map: Map<string, string[]>, k: string, id: string) => {
 export type Wiring = Pick<Graph, 'agents' | 'topics' | 'subscriptions' | 'publications'>;
 // Built once per wiring (edits replace these lists), so a live message costs lookups for its own hop, not a pass over the graph.
 let last: { wiring: Wiring; index: HopIndex } | undefined;
-const sameWiring = (a: Wiring, b: Wiring) => a.agents === b.agents && a.topics === b.topics && a.subscriptions === b.subscriptions && a.publications === b.publications;
+const sameWiring = (a: Wiring, b: Wiring) =>
+  a.agents === b.agents &&
+  a.topics === b.topics &&
+  a.subscriptions === b.subscriptions &&
+  a.publications === b.publications;
 
 function hopIndex(graph: Wiring): HopIndex {
   if (last && sameWiring(last.wiring, graph)) return last.index;
@@ -29,9 +33,18 @@ function hopIndex(graph: Wiring): HopIndex {
   }
   for (const s of graph.subscriptions) {
     const [topic, agent] = [topicType.get(s.topic), agentType.get(s.agent)];
-    if (agent !== undefined && topic !== undefined) push(s.kind === 'prefix' ? index.prefix : index.exact, key(topic, agent), s.id);
+    if (agent !== undefined && topic !== undefined)
+      push(s.kind === 'prefix' ? index.prefix : index.exact, key(topic, agent), s.id);
   }
-  last = { wiring: { agents: graph.agents, topics: graph.topics, subscriptions: graph.subscriptions, publications: graph.publications }, index };
+  last = {
+    wiring: {
+      agents: graph.agents,
+      topics: graph.topics,
+      subscriptions: graph.subscriptions,
+      publications: graph.publications,
+    },
+    index,
+  };
   return index;
 }
 
@@ -44,7 +57,8 @@ export function edgesOfHop(graph: Wiring, hop: Hop): string[] {
   const ids = [...(index.publications.get(key(hop.sender, hop.topic)) ?? [])];
   for (const recipient of new Set(hop.recipients)) {
     ids.push(...(index.exact.get(key(hop.topic, recipient)) ?? []));
-    for (let k = 1; k <= hop.topic.length; k++) ids.push(...(index.prefix.get(key(hop.topic.slice(0, k), recipient)) ?? []));
+    for (let k = 1; k <= hop.topic.length; k++)
+      ids.push(...(index.prefix.get(key(hop.topic.slice(0, k), recipient)) ?? []));
   }
   return ids;
 }

@@ -28,7 +28,9 @@ describe('run store', () => {
     run.open({ id: SID, state: 'idle' });
     run.onToken({ sessionId: SID, turnId: 't1', agent: 'assistant', messageId: 'm1', delta: 'Hel' });
     run.onToken({ sessionId: SID, turnId: 't1', agent: 'assistant', messageId: 'm1', delta: 'lo' });
-    expect(useRun.getState().sessions[SID]!.items).toEqual([{ kind: 'stream', id: 'm1', agent: 'assistant', text: 'Hello' }]);
+    expect(useRun.getState().sessions[SID]!.items).toEqual([
+      { kind: 'stream', id: 'm1', agent: 'assistant', text: 'Hello' },
+    ]);
     run.onMessage(message({ content: 'Hello' }));
     run.onMessage(message({ content: 'Hello' }));
     const session = useRun.getState().sessions[SID]!;
@@ -41,8 +43,11 @@ describe('run store', () => {
   it('renders coalesced deltas (several tokens in one event) like the per-token stream', () => {
     const run = useRun.getState();
     run.open({ id: SID, state: 'idle' });
-    for (const delta of ['One two ', 'three', ' four.']) run.onToken({ sessionId: SID, turnId: 't1', agent: 'assistant', messageId: 'm1', delta });
-    expect(useRun.getState().sessions[SID]!.items).toEqual([{ kind: 'stream', id: 'm1', agent: 'assistant', text: 'One two three four.' }]);
+    for (const delta of ['One two ', 'three', ' four.'])
+      run.onToken({ sessionId: SID, turnId: 't1', agent: 'assistant', messageId: 'm1', delta });
+    expect(useRun.getState().sessions[SID]!.items).toEqual([
+      { kind: 'stream', id: 'm1', agent: 'assistant', text: 'One two three four.' },
+    ]);
   });
 
   it('shows recipients as working until they publish or the turn ends, even without agent events', () => {
@@ -62,7 +67,14 @@ describe('run store', () => {
     run.onAgent({ sessionId: SID, turnId: 't1', agent: 'planner', phase: 'start', time: 1 });
     expect(useRun.getState().sessions[SID]!.working).toEqual(['planner']);
     run.onAgent({ sessionId: SID, turnId: 't1', agent: 'planner', phase: 'error', error: 'model refused', time: 2 });
-    run.onInputRequest({ sessionId: SID, turnId: 't1', requestId: 'r1', agent: 'reviewer', prompt: 'OK?', timeoutMs: 1000 });
+    run.onInputRequest({
+      sessionId: SID,
+      turnId: 't1',
+      requestId: 'r1',
+      agent: 'reviewer',
+      prompt: 'OK?',
+      timeoutMs: 1000,
+    });
     run.answered(SID, 'r1', 'yes');
     const session = useRun.getState().sessions[SID]!;
     expect(session.working).toEqual([]);
@@ -72,7 +84,10 @@ describe('run store', () => {
     ]);
     // The turn's end by that failure does not say it again.
     run.onTurnEnd({ sessionId: SID, turnId: 't1', reason: 'error', detail: 'planner: model refused', time: 3 });
-    expect(useRun.getState().sessions[SID]!.items.at(-1)).toMatchObject({ kind: 'turn_end', event: { reason: 'error', detail: undefined } });
+    expect(useRun.getState().sessions[SID]!.items.at(-1)).toMatchObject({
+      kind: 'turn_end',
+      event: { reason: 'error', detail: undefined },
+    });
   });
 
   it('ignores events of sessions not open in this tab, keeping sessions isolated', () => {
@@ -95,15 +110,29 @@ describe('run store', () => {
     const sub2 = s().connect('output', b);
     if (!sub.ok || !pub.ok || !sub2.ok) throw new Error('connect failed');
     expect(edgesOfHop(s().graph, { sender: 'user', topic: 'user_input', recipients: ['assistant'] })).toEqual([sub.id]);
-    expect(edgesOfHop(s().graph, { sender: 'assistant', topic: 'reply', recipients: ['assistant_2'] }).sort()).toEqual([pub.id, sub2.id].sort());
+    expect(edgesOfHop(s().graph, { sender: 'assistant', topic: 'reply', recipients: ['assistant_2'] }).sort()).toEqual(
+      [pub.id, sub2.id].sort(),
+    );
   });
 });
 
 describe('run store after a rejoin', () => {
   const ids = () => useRun.getState().sessions[SID]!.trace.map((m) => m.id);
   const chat = () =>
-    useRun.getState().sessions[SID]!.items.map((i) => (i.kind === 'turn_end' ? `end:${i.turnId}:${i.event?.reason ?? 'inferred'}` : `${i.kind}:${i.id}`));
-  const user = (id: string, turnId: string, time: number) => message({ id, turnId, time, sender: 'user', recipients: ['assistant'], topic: { type: 'user_input', source: SID } });
+    useRun
+      .getState()
+      .sessions[SID]!.items.map((i) =>
+        i.kind === 'turn_end' ? `end:${i.turnId}:${i.event?.reason ?? 'inferred'}` : `${i.kind}:${i.id}`,
+      );
+  const user = (id: string, turnId: string, time: number) =>
+    message({
+      id,
+      turnId,
+      time,
+      sender: 'user',
+      recipients: ['assistant'],
+      topic: { type: 'user_input', source: SID },
+    });
   const reply = (id: string, turnId: string, time: number) => message({ id, turnId, time });
 
   it('puts a live message that overtook the catch-up after the messages the catch-up brings', () => {
@@ -141,13 +170,23 @@ describe('run store after a rejoin', () => {
   it('ends a turn whose turn_end was missed when the rejoined session is idle', () => {
     const run = useRun.getState();
     run.open({ id: SID, state: 'running' }, [user('u1', 't1', 1)]);
-    run.onMessage(message({ id: 'x', turnId: 't1', time: 2, sender: 'assistant', recipients: ['critic'], output: false }));
+    run.onMessage(
+      message({ id: 'x', turnId: 't1', time: 2, sender: 'assistant', recipients: ['critic'], output: false }),
+    );
     expect(useRun.getState().sessions[SID]!.working).toEqual(['critic']);
     run.catchUp({ id: SID, state: 'idle' }, 'x', [reply('a1', 't1', 3), user('u2', 't2', 4), reply('a2', 't2', 5)]);
     const session = useRun.getState().sessions[SID]!;
     expect(session.state).toBe('idle');
     expect(session.working).toEqual([]);
-    expect(chat()).toEqual(['message:u1', 'message:x', 'message:a1', 'end:t1:inferred', 'message:u2', 'message:a2', 'end:t2:inferred']);
+    expect(chat()).toEqual([
+      'message:u1',
+      'message:x',
+      'message:a1',
+      'end:t1:inferred',
+      'message:u2',
+      'message:a2',
+      'end:t2:inferred',
+    ]);
     // Nothing hops on the canvas for history.
     expect(useRun.getState().hops).toHaveLength(1);
   });
@@ -155,11 +194,25 @@ describe('run store after a rejoin', () => {
   it('leaves the turn in flight open when the session is still running, and ends the ones before it', () => {
     const run = useRun.getState();
     run.open({ id: SID, state: 'running' }, [user('u1', 't1', 1)]);
-    run.catchUp({ id: SID, state: 'running' }, 'u1', [reply('a1', 't1', 2), user('u2', 't2', 3), user('u3', 't3', 4), reply('a2', 't2', 5)]);
+    run.catchUp({ id: SID, state: 'running' }, 'u1', [
+      reply('a1', 't1', 2),
+      user('u2', 't2', 3),
+      user('u3', 't3', 4),
+      reply('a2', 't2', 5),
+    ]);
     expect(chat()).toEqual(['message:u1', 'message:a1', 'end:t1:inferred', 'message:u2', 'message:u3', 'message:a2']);
     // The received end replaces nothing it should not, and marks the turns asked before it as over.
     run.onTurnEnd({ sessionId: SID, turnId: 't3', reason: 'aborted', time: 9 });
-    expect(chat()).toEqual(['message:u1', 'message:a1', 'end:t1:inferred', 'message:u2', 'message:u3', 'message:a2', 'end:t2:inferred', 'end:t3:aborted']);
+    expect(chat()).toEqual([
+      'message:u1',
+      'message:a1',
+      'end:t1:inferred',
+      'message:u2',
+      'message:u3',
+      'message:a2',
+      'end:t2:inferred',
+      'end:t3:aborted',
+    ]);
   });
 
   it('replaces an inferred end with the received one, after the replies that came since', () => {
@@ -173,12 +226,25 @@ describe('run store after a rejoin', () => {
   });
 });
 
-
 describe('run store input requests from a join’s answer', () => {
-  const ask = (requestId: string, turnId = 't1'): InputRequestEvent => ({ sessionId: SID, turnId, requestId, agent: 'reviewer', prompt: `${requestId}?`, timeoutMs: 60_000 });
+  const ask = (requestId: string, turnId = 't1'): InputRequestEvent => ({
+    sessionId: SID,
+    turnId,
+    requestId,
+    agent: 'reviewer',
+    prompt: `${requestId}?`,
+    timeoutMs: 60_000,
+  });
   const inputs = () =>
-    useRun.getState().sessions[SID]!.items.flatMap((i) => (i.kind === 'input' ? [`${i.id}:${i.answer ?? (i.closed ? 'closed' : 'open')}`] : []));
-  const asked = [message({ id: 'u1', sender: 'user', recipients: ['drafter'], topic: { type: 'user_input', source: SID } }), message({ id: 'd1', sender: 'drafter', recipients: ['reviewer'], time: 2 })];
+    useRun
+      .getState()
+      .sessions[SID]!.items.flatMap((i) =>
+        i.kind === 'input' ? [`${i.id}:${i.answer ?? (i.closed ? 'closed' : 'open')}`] : [],
+      );
+  const asked = [
+    message({ id: 'u1', sender: 'user', recipients: ['drafter'], topic: { type: 'user_input', source: SID } }),
+    message({ id: 'd1', sender: 'drafter', recipients: ['reviewer'], time: 2 }),
+  ];
 
   it('shows the requests a session waits on when a tab attaches, as a live input_request would', () => {
     const run = useRun.getState();
@@ -234,11 +300,23 @@ describe('run store input requests from a join’s answer', () => {
       message({ id: 'u1', sender: 'user', time: 10 }),
       message({ id: 'a1', time: 30, call: { start: 12, usage, model: 'gpt' } }),
     ]);
-    expect(useRun.getState().sessions[SID]!.calls).toEqual([expect.objectContaining({ turnId: 't1', agent: 'assistant', start: 12, end: 30, outcome: 'finished', usage, model: 'gpt' })]);
+    expect(useRun.getState().sessions[SID]!.calls).toEqual([
+      expect.objectContaining({
+        turnId: 't1',
+        agent: 'assistant',
+        start: 12,
+        end: 30,
+        outcome: 'finished',
+        usage,
+        model: 'gpt',
+      }),
+    ]);
     // Heard live, then brought again by a rejoin: one call, as heard.
     run.onAgent({ sessionId: SID, turnId: 't2', agent: 'assistant', phase: 'start', time: 40 });
     run.onAgent({ sessionId: SID, turnId: 't2', agent: 'assistant', phase: 'finish', time: 55 });
-    run.catchUp({ id: SID, state: 'idle' }, 'a1', [message({ id: 'a2', turnId: 't2', time: 50, call: { start: 40, usage } })]);
+    run.catchUp({ id: SID, state: 'idle' }, 'a1', [
+      message({ id: 'a2', turnId: 't2', time: 50, call: { start: 40, usage } }),
+    ]);
     expect(useRun.getState().sessions[SID]!.calls.map((c) => [c.turnId, c.start, c.end])).toEqual([
       ['t1', 12, 30],
       ['t2', 40, 55],

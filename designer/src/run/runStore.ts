@@ -12,7 +12,15 @@ import type {
 } from '../../../schemas/protocol.ts';
 import type { Hop } from './flow.ts';
 import { applyAgentEvent, applyUsage, withLiveMessageCall, withMessageCalls } from './calls.ts';
-import { addInputRequests, addLiveMessage, addTurnEnd, mergeCatchUp, settleTurns, type ChatItem, type SessionView } from './transcript.ts';
+import {
+  addInputRequests,
+  addLiveMessage,
+  addTurnEnd,
+  mergeCatchUp,
+  settleTurns,
+  type ChatItem,
+  type SessionView,
+} from './transcript.ts';
 
 export type { ChatItem, SessionView } from './transcript.ts';
 
@@ -68,9 +76,20 @@ const total = (u: Usage | undefined) => (u ? u.promptTokens + u.completionTokens
 /** A session's usage only grows: a join's answer older than a live usage event does not undo it. */
 const later = (shown: Usage | undefined, joined: Usage | undefined) => (total(joined) > total(shown) ? joined : shown);
 
-function caughtUp(view: SessionView, info: Joined, afterId: string | undefined, messages: readonly MessageEvent[]): Partial<SessionView> {
+function caughtUp(
+  view: SessionView,
+  info: Joined,
+  afterId: string | undefined,
+  messages: readonly MessageEvent[],
+): Partial<SessionView> {
   const next = settleTurns(mergeCatchUp(view, afterId, messages), info.state);
-  return { ...next, items: addInputRequests(next.items, info.inputRequests ?? []), state: info.state, calls: withMessageCalls(view.calls, messages), usage: later(view.usage, info.usage) };
+  return {
+    ...next,
+    items: addInputRequests(next.items, info.inputRequests ?? []),
+    state: info.state,
+    calls: withMessageCalls(view.calls, messages),
+    usage: later(view.usage, info.usage),
+  };
 }
 
 /**
@@ -114,7 +133,10 @@ export const useRun = create<RunState>((set, get) => {
     open(info, history = []) {
       if (get().sessions[info.id]) return get().catchUp(info, undefined, history);
       const view: SessionView = { id: info.id, state: info.state, items: [], trace: [], working: [], calls: [] };
-      set({ sessions: { ...get().sessions, [info.id]: { ...view, ...caughtUp(view, info, undefined, history) } }, order: [...get().order, info.id] });
+      set({
+        sessions: { ...get().sessions, [info.id]: { ...view, ...caughtUp(view, info, undefined, history) } },
+        order: [...get().order, info.id],
+      });
     },
     catchUp(info, afterId, messages) {
       update(info.id, (s) => caughtUp(s, info, afterId, messages));
@@ -134,15 +156,27 @@ export const useRun = create<RunState>((set, get) => {
       if (!change) return;
       update(message.sessionId, () => ({ ...change, calls: withLiveMessageCall(session.calls, message) }));
       const until = Date.now() + PULSE_MS;
-      const hop: LiveHop = { key: ++hopSeq, sessionId: message.sessionId, sender: message.sender, topic: message.topic.type, recipients: message.recipients, until };
+      const hop: LiveHop = {
+        key: ++hopSeq,
+        sessionId: message.sessionId,
+        sender: message.sender,
+        topic: message.topic.type,
+        recipients: message.recipients,
+        until,
+      };
       set({ hops: [...get().hops.filter((h) => h.until > Date.now()), hop] });
       hopExpiry ??= setTimeout(expireHops, PULSE_MS + 50);
     },
     onToken(event) {
       update(event.sessionId, (s) => {
         const at = s.items.findIndex((i) => i.kind === 'stream' && i.id === event.messageId);
-        if (at < 0) return { items: [...s.items, { kind: 'stream', id: event.messageId, agent: event.agent, text: event.delta }] };
-        return { items: s.items.map((i, n) => (n === at && i.kind === 'stream' ? { ...i, text: i.text + event.delta } : i)) };
+        if (at < 0)
+          return {
+            items: [...s.items, { kind: 'stream', id: event.messageId, agent: event.agent, text: event.delta }],
+          };
+        return {
+          items: s.items.map((i, n) => (n === at && i.kind === 'stream' ? { ...i, text: i.text + event.delta } : i)),
+        };
       });
     },
     onAgent(event) {
@@ -150,19 +184,39 @@ export const useRun = create<RunState>((set, get) => {
         const others = s.working.filter((a) => a !== event.agent);
         // A call stopped because its turn had ended (a message limit, an abort) is no agent error:
         // the turn's end says why, once, instead of a red line per stopped call.
-        const over = event.phase === 'error' && s.items.findLast((i) => i.kind === 'turn_end' && i.turnId === event.turnId) !== undefined;
-        const errors: ChatItem[] = event.phase === 'error' && !over ? [{ kind: 'error', id: `err-${event.agent}-${event.time}`, agent: event.agent, text: event.error ?? 'failed' }] : [];
-        return { working: event.phase === 'start' ? [...others, event.agent] : others, items: errors.length ? [...s.items, ...errors] : s.items, calls: applyAgentEvent(s.calls, event, over) };
+        const over =
+          event.phase === 'error' &&
+          s.items.findLast((i) => i.kind === 'turn_end' && i.turnId === event.turnId) !== undefined;
+        const errors: ChatItem[] =
+          event.phase === 'error' && !over
+            ? [
+                {
+                  kind: 'error',
+                  id: `err-${event.agent}-${event.time}`,
+                  agent: event.agent,
+                  text: event.error ?? 'failed',
+                },
+              ]
+            : [];
+        return {
+          working: event.phase === 'start' ? [...others, event.agent] : others,
+          items: errors.length ? [...s.items, ...errors] : s.items,
+          calls: applyAgentEvent(s.calls, event, over),
+        };
       });
     },
     onInputRequest(request) {
       update(request.sessionId, (s) => ({ items: addInputRequests(s.items, [request]) }));
     },
     answered(sessionId, requestId, answer) {
-      update(sessionId, (s) => ({ items: s.items.map((i) => (i.kind === 'input' && i.id === requestId ? { ...i, answer } : i)) }));
+      update(sessionId, (s) => ({
+        items: s.items.map((i) => (i.kind === 'input' && i.id === requestId ? { ...i, answer } : i)),
+      }));
     },
     onTurnEnd(event) {
-      update(event.sessionId, (s) => addTurnEnd(s, saidAlready(s.items, event) ? { ...event, detail: undefined } : event));
+      update(event.sessionId, (s) =>
+        addTurnEnd(s, saidAlready(s.items, event) ? { ...event, detail: undefined } : event),
+      );
     },
     onUsage(event) {
       update(event.sessionId, (s) => ({ usage: event.session, calls: applyUsage(s.calls, event) }));

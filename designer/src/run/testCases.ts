@@ -33,7 +33,8 @@ export function compareRun(test: TestCase, trace: readonly MessageEvent[]): Comp
   for (let i = 0; i < length; i++) {
     const a = actual[i];
     const e = test.expected[i];
-    if (!a || !e || a.sender !== e.sender || a.topic !== e.topic || a.content !== e.content) return { actual, expected: test.expected, divergesAt: i };
+    if (!a || !e || a.sender !== e.sender || a.topic !== e.topic || a.content !== e.content)
+      return { actual, expected: test.expected, divergesAt: i };
   }
   return { actual, expected: test.expected, divergesAt: undefined };
 }

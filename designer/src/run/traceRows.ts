@@ -5,7 +5,17 @@ import type { SessionView } from './transcript.ts';
 /** What the trace lists for the chosen sessions: per session, per turn, the calls and the messages between them. */
 export type TraceRow =
   | { kind: 'session'; key: string; sessionId: string; totals: AgentTotals[] }
-  | { kind: 'turn'; key: string; sessionId: string; turnId: string; index: number; start: number; end: number; ended?: TurnEndEvent; totals: AgentTotals[] }
+  | {
+      kind: 'turn';
+      key: string;
+      sessionId: string;
+      turnId: string;
+      index: number;
+      start: number;
+      end: number;
+      ended?: TurnEndEvent;
+      totals: AgentTotals[];
+    }
   | { kind: 'call'; key: string; call: AgentCall; turnStart: number; span: number }
   | { kind: 'message'; key: string; message: MessageEvent; turnStart: number };
 
@@ -35,7 +45,9 @@ function sessionRows(source: Source, filter: TraceFilter): TraceRow[] {
   for (const c of source.calls) turn(c.turnId).calls.push(c);
   const ends = turnEnds(source.items);
 
-  const rows: TraceRow[] = [{ kind: 'session', key: `s-${source.id}`, sessionId: source.id, totals: totalsByAgent(source.calls) }];
+  const rows: TraceRow[] = [
+    { kind: 'session', key: `s-${source.id}`, sessionId: source.id, totals: totalsByAgent(source.calls) },
+  ];
   let index = 0;
   for (const [turnId, { messages, calls }] of turns) {
     index++;
@@ -45,11 +57,31 @@ function sessionRows(source: Source, filter: TraceFilter): TraceRow[] {
     const end = Math.max(...times, ended?.time ?? 0);
     const span = Math.max(1, end - start);
     const body: TraceRow[] = [
-      ...calls.filter(keepCall).map((call): TraceRow => ({ kind: 'call', key: `c-${call.key}`, call, turnStart: start, span })),
-      ...messages.filter(keepMessage).map((message): TraceRow => ({ kind: 'message', key: `m-${source.id}-${message.id}`, message, turnStart: start })),
+      ...calls
+        .filter(keepCall)
+        .map((call): TraceRow => ({ kind: 'call', key: `c-${call.key}`, call, turnStart: start, span })),
+      ...messages.filter(keepMessage).map((message): TraceRow => ({
+        kind: 'message',
+        key: `m-${source.id}-${message.id}`,
+        message,
+        turnStart: start,
+      })),
     ].sort(byTime);
     if (body.length === 0) continue;
-    rows.push({ kind: 'turn', key: `t-${source.id}-${turnId}`, sessionId: source.id, turnId, index, start, end, ended, totals: totalsByAgent(calls) }, ...body);
+    rows.push(
+      {
+        kind: 'turn',
+        key: `t-${source.id}-${turnId}`,
+        sessionId: source.id,
+        turnId,
+        index,
+        start,
+        end,
+        ended,
+        totals: totalsByAgent(calls),
+      },
+      ...body,
+    );
   }
   return rows;
 }

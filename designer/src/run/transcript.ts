@@ -51,7 +51,12 @@ function livePosition(trace: readonly MessageEvent[], message: MessageEvent): nu
  * the end: their messages are published when the stream is complete, so they come after
  * anything delivered meanwhile.
  */
-function placeItem(items: readonly ChatItem[], item: ChatItem, nextMessageId: string | undefined, floor = 0): ChatItem[] {
+function placeItem(
+  items: readonly ChatItem[],
+  item: ChatItem,
+  nextMessageId: string | undefined,
+  floor = 0,
+): ChatItem[] {
   let at = nextMessageId === undefined ? -1 : items.findIndex((i) => i.kind === 'message' && i.id === nextMessageId);
   if (at < 0) {
     at = items.length;
@@ -62,14 +67,19 @@ function placeItem(items: readonly ChatItem[], item: ChatItem, nextMessageId: st
 }
 
 // Agent events are sent lossy; a message itself says who now has work: its recipients.
-const workingAfter = (working: readonly string[], message: MessageEvent) => [...new Set([...working.filter((a) => a !== message.sender), ...message.recipients])];
+const workingAfter = (working: readonly string[], message: MessageEvent) => [
+  ...new Set([...working.filter((a) => a !== message.sender), ...message.recipients]),
+];
 
 /** Inserts a message not yet in the view at transcript index `at`. */
 function insertMessage(view: Change, message: MessageEvent, at: number): Change {
   const trace = [...view.trace.slice(0, at), message, ...view.trace.slice(at)];
   const streamed = view.items.findIndex((i) => i.kind === 'stream' && i.id === message.id);
   const item: ChatItem = { kind: 'message', id: message.id, message, streamed: streamed >= 0 };
-  const items = streamed >= 0 ? view.items.map((i, n) => (n === streamed ? item : i)) : placeItem(view.items, item, trace[at + 1]?.id);
+  const items =
+    streamed >= 0
+      ? view.items.map((i, n) => (n === streamed ? item : i))
+      : placeItem(view.items, item, trace[at + 1]?.id);
   return { items, trace, working: workingAfter(view.working, message) };
 }
 
@@ -85,7 +95,11 @@ export function addLiveMessage(view: SessionView, message: MessageEvent): Change
  * reads the transcript): they keep their place and each missing message goes right after its
  * predecessor in the catch-up, so the result follows the transcript instead of arrival order.
  */
-export function mergeCatchUp(view: SessionView, afterId: string | undefined, messages: readonly MessageEvent[]): Change {
+export function mergeCatchUp(
+  view: SessionView,
+  afterId: string | undefined,
+  messages: readonly MessageEvent[],
+): Change {
   // A first look at a session (attaching to it) takes the transcript as it is, in one pass rather
   // than one insertion per message; what came live before it (input requests, errors) is newer.
   if (view.trace.length === 0 && !view.items.some((i) => i.kind === 'stream')) {
@@ -137,10 +151,13 @@ function placeEnds(view: Change, ends: readonly TurnEndItem[]): ChatItem[] {
   }
   // An ended turn's questions can no longer be answered.
   const over = new Set(ends.map((e) => e.turnId));
-  return items.map((i) => (i.kind === 'input' && i.answer === undefined && over.has(i.request.turnId) ? { ...i, closed: true } : i));
+  return items.map((i) =>
+    i.kind === 'input' && i.answer === undefined && over.has(i.request.turnId) ? { ...i, closed: true } : i,
+  );
 }
 
-const endedTurns = (items: readonly ChatItem[]) => new Set(items.flatMap((i) => (i.kind === 'turn_end' ? [i.turnId] : [])));
+const endedTurns = (items: readonly ChatItem[]) =>
+  new Set(items.flatMap((i) => (i.kind === 'turn_end' ? [i.turnId] : [])));
 
 /**
  * Shows the questions a user agent waits on, from a live `input_request` or from a join's answer
@@ -169,8 +186,23 @@ export function settleTurns(view: Change, state: SessionState): Change {
   const ended = endedTurns(view.items);
   const open = [...turnsOf(view.trace)].filter(([id]) => !ended.has(id));
   const active = ACTIVE.has(state);
-  const over = active ? open.slice(0, Math.max(0, open.findLastIndex(([, turn]) => turn.answered))) : open;
-  return { ...view, items: placeEnds(view, over.map(([id]) => inferredEnd(id))), working: active ? view.working : [] };
+  const over = active
+    ? open.slice(
+        0,
+        Math.max(
+          0,
+          open.findLastIndex(([, turn]) => turn.answered),
+        ),
+      )
+    : open;
+  return {
+    ...view,
+    items: placeEnds(
+      view,
+      over.map(([id]) => inferredEnd(id)),
+    ),
+    working: active ? view.working : [],
+  };
 }
 
 /**

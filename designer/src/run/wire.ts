@@ -19,10 +19,12 @@ export function wireRunnerEvents(): void {
   onServer('turn_end', (e) => later(() => run().onTurnEnd(e)));
   onServer('usage', (e) => later(() => run().onUsage(e)));
   onServer('session', (e) => later(() => run().onState(e.sessionId, e.state)));
-  onServer('warning', (e) => later(() => {
-    if (e.sessionId && run().sessions[e.sessionId]) run().onError(e.sessionId, `⚠ ${e.message}`);
-    else useUi.getState().toast('info', e.message);
-  }));
+  onServer('warning', (e) =>
+    later(() => {
+      if (e.sessionId && run().sessions[e.sessionId]) run().onError(e.sessionId, `⚠ ${e.message}`);
+      else useUi.getState().toast('info', e.message);
+    }),
+  );
   onServer('error', (e) => useUi.getState().toast('error', `${e.code}: ${e.message}`));
   // A reconnected socket is in no room, and the runner keeps no replay buffer per connection:
   // each open session is joined again from the last message seen here. The catch-up is merged

@@ -22,5 +22,10 @@ export function useHistory() {
   const store = useEditorStore();
   const canUndo = useStore(store.temporal, (s) => s.pastStates.length > 0);
   const canRedo = useStore(store.temporal, (s) => s.futureStates.length > 0);
-  return { canUndo, canRedo, undo: () => store.temporal.getState().undo(), redo: () => store.temporal.getState().redo() };
+  return {
+    canUndo,
+    canRedo,
+    undo: () => store.temporal.getState().undo(),
+    redo: () => store.temporal.getState().redo(),
+  };
 }

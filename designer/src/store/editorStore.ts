@@ -65,7 +65,12 @@ export function createEditorStore(initial: Graph): EditorStore {
           dragOrigin: undefined,
 
           load(graph, saved) {
-            set({ graph, selection: { nodes: [], edges: [] }, savedGraph: saved?.persisted ? graph : undefined, savedVersion: saved?.version });
+            set({
+              graph,
+              selection: { nodes: [], edges: [] },
+              savedGraph: saved?.persisted ? graph : undefined,
+              savedVersion: saved?.version,
+            });
             store.temporal.getState().clear();
           },
           markSaved(graph, version) {

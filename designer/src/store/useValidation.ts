@@ -25,6 +25,20 @@ export function useValidation(graph: Graph): Validation {
   return useMemo(
     () => (g ? validate(g) : PENDING),
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [g?.id, g?.name, g?.description, g?.models, g?.agents, g?.topics, g?.subscriptions, g?.publications, g?.entry, g?.output, g?.limits, g?.meta, g?.manifest],
+    [
+      g?.id,
+      g?.name,
+      g?.description,
+      g?.models,
+      g?.agents,
+      g?.topics,
+      g?.subscriptions,
+      g?.publications,
+      g?.entry,
+      g?.output,
+      g?.limits,
+      g?.meta,
+      g?.manifest,
+    ],
   );
 }

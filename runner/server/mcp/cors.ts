@@ -13,7 +13,10 @@ export const mcpCors: RequestHandler = (req, res, next) => {
   res.setHeader('Access-Control-Expose-Headers', 'Mcp-Session-Id');
   if (req.method !== 'OPTIONS') return next();
   res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE');
-  res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID');
+  res.setHeader(
+    'Access-Control-Allow-Headers',
+    'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID',
+  );
   res.setHeader('Access-Control-Max-Age', '600');
   res.status(204).end();
 };

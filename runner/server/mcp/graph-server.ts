@@ -14,7 +14,8 @@ export const SERVER_INFO = { name: 'switchboard', version: '0.1.0' };
 export function graphServer(deps: ToolCallDeps, session: () => McpSession): Server {
   const server = new Server(SERVER_INFO, {
     capabilities: { tools: {} },
-    instructions: 'Each tool is a Switchboard multi-agent team. Call it with a chat message; calls in one MCP session continue the conversation.',
+    instructions:
+      'Each tool is a Switchboard multi-agent team. Call it with a chat message; calls in one MCP session continue the conversation.',
   });
   server.setRequestHandler(ListToolsRequestSchema, async () => {
     const graphs = await runnableGraphs(deps.store, session().caller.tenant);

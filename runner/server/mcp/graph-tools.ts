@@ -12,7 +12,8 @@ export const TOOL_INPUT_SCHEMA: Tool['inputSchema'] = {
     message: { type: 'string', minLength: 1, description: 'The chat message to send to the team.' },
     session: {
       type: 'string',
-      description: 'A Switchboard session id (from an earlier result) to continue. Without it, calls in one MCP session continue one conversation per graph.',
+      description:
+        'A Switchboard session id (from an earlier result) to continue. Without it, calls in one MCP session continue one conversation per graph.',
     },
   },
   required: ['message'],
@@ -23,7 +24,10 @@ export const TOOL_OUTPUT_SCHEMA: Tool['outputSchema'] = {
   type: 'object',
   properties: {
     session: { type: 'string', description: 'The Switchboard session that ran the turn.' },
-    waitingForAnswer: { type: 'boolean', description: 'A person in the team asked a question; the next call answers it.' },
+    waitingForAnswer: {
+      type: 'boolean',
+      description: 'A person in the team asked a question; the next call answers it.',
+    },
   },
   required: ['session', 'waitingForAnswer'],
 };

@@ -26,7 +26,12 @@ export const SESSION_ID_HEADER = 'mcp-session-id';
 /** 256 random bits: an MCP session id cannot be guessed, and a leaked one only works with its own token. */
 const newSessionId = () => randomBytes(32).toString('base64url');
 
-export function mcpEndpoint(deps: { config: Config; store: GraphStore; sessions: Sessions; log: (err: unknown) => void }): McpEndpoint {
+export function mcpEndpoint(deps: {
+  config: Config;
+  store: GraphStore;
+  sessions: Sessions;
+  log: (err: unknown) => void;
+}): McpEndpoint {
   const { config } = deps;
   const registry = new McpSessions({ perTenant: config.mcp.maxSessionsPerTenant, idleMs: config.idleTimeoutMs });
   const toolDeps = { store: deps.store, sessions: deps.sessions };
@@ -36,18 +41,34 @@ export function mcpEndpoint(deps: { config: Config; store: GraphStore; sessions:
   const existing = (req: Request, res: Response): McpSession | undefined => {
     const id = req.header(SESSION_ID_HEADER);
     if (id === undefined) {
-      sendJsonRpcError(res, 400, JSON_RPC.invalidRequest, `missing ${SESSION_ID_HEADER} header: start a session with "initialize" first`);
+      sendJsonRpcError(
+        res,
+        400,
+        JSON_RPC.invalidRequest,
+        `missing ${SESSION_ID_HEADER} header: start a session with "initialize" first`,
+      );
       return undefined;
     }
     const session = registry.find(id, callerOf(req));
-    if (!session) sendJsonRpcError(res, 404, JSON_RPC.sessionNotFound, 'MCP session not found (expired, closed, or opened with another token): initialize a new one');
+    if (!session)
+      sendJsonRpcError(
+        res,
+        404,
+        JSON_RPC.sessionNotFound,
+        'MCP session not found (expired, closed, or opened with another token): initialize a new one',
+      );
     return session;
   };
 
   const start = async (req: Request, res: Response) => {
     const caller = callerOf(req);
     if (!(await registry.roomFor(caller.tenant))) {
-      sendJsonRpcError(res, 429, JSON_RPC.refused, `too many open MCP sessions for this tenant (limit ${config.mcp.maxSessionsPerTenant}); close one with DELETE /mcp`);
+      sendJsonRpcError(
+        res,
+        429,
+        JSON_RPC.refused,
+        `too many open MCP sessions for this tenant (limit ${config.mcp.maxSessionsPerTenant}); close one with DELETE /mcp`,
+      );
       return;
     }
     let session: McpSession | undefined;
@@ -84,7 +105,12 @@ export function mcpEndpoint(deps: { config: Config; store: GraphStore; sessions:
     })
     .all((_req, res) => {
       res.setHeader('Allow', 'GET, POST, DELETE');
-      sendJsonRpcError(res, 405, JSON_RPC.refused, 'use POST for messages, GET for the event stream, DELETE to end the session');
+      sendJsonRpcError(
+        res,
+        405,
+        JSON_RPC.refused,
+        'use POST for messages, GET for the event stream, DELETE to end the session',
+      );
     });
   router.use(jsonRpcErrors(deps.log));
 
@@ -96,9 +122,12 @@ function jsonRpcErrors(log: (err: unknown) => void): ErrorRequestHandler {
   return (err, _req, res, next) => {
     if (res.headersSent) return next(err);
     const e = err as { type?: string; limit?: number; message?: string };
-    if (e?.type === 'entity.parse.failed') return sendJsonRpcError(res, 400, JSON_RPC.parseError, `request body is not valid JSON: ${e.message}`);
-    if (e?.type === 'entity.too.large') return sendJsonRpcError(res, 413, JSON_RPC.invalidRequest, `request body is larger than ${e.limit} bytes`);
-    if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return sendJsonRpcError(res, 415, JSON_RPC.invalidRequest, e.message ?? 'unsupported body encoding');
+    if (e?.type === 'entity.parse.failed')
+      return sendJsonRpcError(res, 400, JSON_RPC.parseError, `request body is not valid JSON: ${e.message}`);
+    if (e?.type === 'entity.too.large')
+      return sendJsonRpcError(res, 413, JSON_RPC.invalidRequest, `request body is larger than ${e.limit} bytes`);
+    if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported')
+      return sendJsonRpcError(res, 415, JSON_RPC.invalidRequest, e.message ?? 'unsupported body encoding');
     log(err);
     sendJsonRpcError(res, 500, -32603, 'internal error');
   };

@@ -10,7 +10,9 @@ function check(config: ConfigInput, request: { peer: string; host?: string; orig
   let refusal: { status: number; message: string } | undefined;
   const res = {
     status(status: number) {
-      return { json: (body: { error: { message: string } }) => void (refusal = { status, message: body.error.message }) };
+      return {
+        json: (body: { error: { message: string } }) => void (refusal = { status, message: body.error.message }),
+      };
     },
   } as unknown as Response;
   let passed = false;
@@ -26,20 +28,34 @@ describe('originGuard', () => {
     expect(check({}, { peer: '127.0.0.1' })).toBeUndefined();
     expect(check({}, { peer: '::ffff:127.0.0.1', host: '127.0.0.1:9' })).toBeUndefined();
     expect(check({}, { peer: '::1', host: '[::1]:8787' })).toBeUndefined();
-    expect(check({}, { peer: '10.0.0.7' })).toEqual({ status: 403, message: 'the no-auth /mcp endpoint only answers loopback clients' });
-    expect(check({}, { peer: '127.0.0.1', host: 'evil.example.com' })?.message).toMatch(/^Host "evil.example.com" is not a loopback name/);
+    expect(check({}, { peer: '10.0.0.7' })).toEqual({
+      status: 403,
+      message: 'the no-auth /mcp endpoint only answers loopback clients',
+    });
+    expect(check({}, { peer: '127.0.0.1', host: 'evil.example.com' })?.message).toMatch(
+      /^Host "evil.example.com" is not a loopback name/,
+    );
     expect(check({}, { peer: '127.0.0.1', host: 'localhost.evil.example.com:80' })?.status).toBe(403);
   });
 
   it('with tokens accepts any peer and Host, and checks only the Origin', () => {
     expect(check(TOKENS, { peer: '10.0.0.7', host: 'switchboard.example.com' })).toBeUndefined();
     expect(check(TOKENS, { peer: '10.0.0.7', origin: 'http://localhost:5173' })).toBeUndefined();
-    expect(check(TOKENS, { peer: '10.0.0.7', origin: 'https://evil.example.com' })?.message).toMatch(/add it to mcp.allowedOrigins/);
-    expect(check({ ...TOKENS, mcp: { allowedOrigins: ['https://app.example.com'] } }, { peer: '10.0.0.7', origin: 'https://app.example.com' })).toBeUndefined();
+    expect(check(TOKENS, { peer: '10.0.0.7', origin: 'https://evil.example.com' })?.message).toMatch(
+      /add it to mcp.allowedOrigins/,
+    );
+    expect(
+      check(
+        { ...TOKENS, mcp: { allowedOrigins: ['https://app.example.com'] } },
+        { peer: '10.0.0.7', origin: 'https://app.example.com' },
+      ),
+    ).toBeUndefined();
     expect(check(TOKENS, { peer: '10.0.0.7', origin: 'null' })?.status).toBe(403);
   });
 
   it('refuses allowed origins that are not bare origins in the config', () => {
-    expect(() => parseConfig({ mcp: { allowedOrigins: ['https://app.example.com/path'] } })).toThrow(/mcp.allowedOrigins.0: must be an origin/);
+    expect(() => parseConfig({ mcp: { allowedOrigins: ['https://app.example.com/path'] } })).toThrow(
+      /mcp.allowedOrigins.0: must be an origin/,
+    );
   });
 });

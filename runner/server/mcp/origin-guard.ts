@@ -11,9 +11,11 @@ export function originGuard(config: Config): RequestHandler {
   const allowed = new Set(config.mcp.allowedOrigins);
   return (req, res, next) => {
     if (config.noAuth) {
-      if (!isLoopbackPeer(req.socket.remoteAddress)) return refuse(res, 'the no-auth /mcp endpoint only answers loopback clients');
+      if (!isLoopbackPeer(req.socket.remoteAddress))
+        return refuse(res, 'the no-auth /mcp endpoint only answers loopback clients');
       const host = hostnameOf(req.headers.host);
-      if (!host || !isLoopback(host)) return refuse(res, `Host "${req.headers.host ?? ''}" is not a loopback name (DNS-rebinding protection)`);
+      if (!host || !isLoopback(host))
+        return refuse(res, `Host "${req.headers.host ?? ''}" is not a loopback name (DNS-rebinding protection)`);
     }
     const origin = req.headers.origin;
     if (origin !== undefined && !allowed.has(origin) && !isLoopbackOrigin(origin)) {

@@ -1,5 +1,12 @@
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import { ElicitResultSchema, ErrorCode, McpError, type CallToolResult, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ElicitResultSchema,
+  ErrorCode,
+  McpError,
+  type CallToolResult,
+  type ServerNotification,
+  type ServerRequest,
+} from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { SessionInfo, TurnEndReason } from '../../../schemas/protocol.ts';
 import { AppError } from '../../errors.ts';
@@ -30,15 +37,30 @@ const Arguments = z.strictObject({ message: z.string().min(1, 'must not be empty
 /** Endings that are not the team's answer: the result is marked as a tool error. */
 const FAILED = new Set<TurnEndReason>(['timeout', 'aborted', 'input_timeout', 'error']);
 
-export async function callGraphTool(deps: ToolCallDeps, mcp: McpSession, name: string, args: unknown, extra: Extra, canElicit: boolean): Promise<CallToolResult> {
+export async function callGraphTool(
+  deps: ToolCallDeps,
+  mcp: McpSession,
+  name: string,
+  args: unknown,
+  extra: Extra,
+  canElicit: boolean,
+): Promise<CallToolResult> {
   const { sessions } = deps;
   const caller = mcp.caller;
   const stored = (await runnableGraphs(deps.store, caller.tenant)).find((g) => g.id === name);
-  if (!stored) throw new McpError(ErrorCode.InvalidParams, `unknown tool "${name}": this tenant has no runnable graph with that id`);
+  if (!stored)
+    throw new McpError(
+      ErrorCode.InvalidParams,
+      `unknown tool "${name}": this tenant has no runnable graph with that id`,
+    );
   const parsed = Arguments.safeParse(args ?? {});
   if (!parsed.success) {
     const problems = problemsOf(parsed.error);
-    throw new McpError(ErrorCode.InvalidParams, `invalid arguments for "${name}": ${problems.map((p) => `${p.path || '(arguments)'}: ${p.message}`).join('; ')}`, { problems });
+    throw new McpError(
+      ErrorCode.InvalidParams,
+      `invalid arguments for "${name}": ${problems.map((p) => `${p.path || '(arguments)'}: ${p.message}`).join('; ')}`,
+      { problems },
+    );
   }
   const session = await conversation(deps, mcp, name, parsed.data.session);
   const progress = progressSender(extra);
@@ -59,7 +81,9 @@ export async function callGraphTool(deps: ToolCallDeps, mcp: McpSession, name: s
   }
   if (turn.question) answer?.question(turn.question, turn.outputs);
   const failed = turn.end && FAILED.has(turn.end.reason);
-  const ending = failed ? `The turn ended early (${turn.end!.reason}${turn.end!.detail ? `: ${turn.end!.detail}` : ''}).` : '';
+  const ending = failed
+    ? `The turn ended early (${turn.end!.reason}${turn.end!.detail ? `: ${turn.end!.detail}` : ''}).`
+    : '';
   const text = [turnText(turn.outputs, turn.question), ending].filter(Boolean).join(MESSAGE_SEPARATOR);
   return {
     content: [{ type: 'text', text }],
@@ -69,18 +93,26 @@ export async function callGraphTool(deps: ToolCallDeps, mcp: McpSession, name: s
 }
 
 /** The Switchboard session a call runs in: the one named, the one this MCP session holds, or a new one. */
-async function conversation({ sessions }: ToolCallDeps, mcp: McpSession, graphId: string, named: string | undefined): Promise<SessionInfo> {
+async function conversation(
+  { sessions }: ToolCallDeps,
+  mcp: McpSession,
+  graphId: string,
+  named: string | undefined,
+): Promise<SessionInfo> {
   const caller = mcp.caller;
   if (named !== undefined) {
     const info = await asInvalidParams(async () => sessions.get(caller, sessionIdParam(named)));
-    if (info.graphId !== graphId) throw new McpError(ErrorCode.InvalidParams, `session ${info.id} runs graph "${info.graphId}", not "${graphId}"`);
+    if (info.graphId !== graphId)
+      throw new McpError(ErrorCode.InvalidParams, `session ${info.id} runs graph "${info.graphId}", not "${graphId}"`);
     mcp.conversations.set(graphId, info.id);
     return info;
   }
   const held = mcp.conversations.get(graphId);
   if (held) {
     // Deleted or expired by retention since the last call: a new conversation starts.
-    const info = await sessions.get(caller, held).catch((e: unknown) => (e instanceof AppError && e.status === 404 ? undefined : Promise.reject(e)));
+    const info = await sessions
+      .get(caller, held)
+      .catch((e: unknown) => (e instanceof AppError && e.status === 404 ? undefined : Promise.reject(e)));
     if (info) return info;
   }
   const info = await sessions.create(caller, { graphId });
@@ -93,7 +125,8 @@ async function asInvalidParams<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (e) {
-    if (e instanceof AppError && e.status < 500) throw new McpError(ErrorCode.InvalidParams, `argument "session": ${e.message}`);
+    if (e instanceof AppError && e.status < 500)
+      throw new McpError(ErrorCode.InvalidParams, `argument "session": ${e.message}`);
     throw e;
   }
 }
@@ -107,7 +140,12 @@ function progressSender(extra: Extra): ((delta: string) => void) | undefined {
     // Progress must grow with every notification.
     if (!delta) return;
     sent += delta.length;
-    extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: sent, message: delta } }).catch(() => undefined);
+    extra
+      .sendNotification({
+        method: 'notifications/progress',
+        params: { progressToken: token, progress: sent, message: delta },
+      })
+      .catch(() => undefined);
   };
 }
 
@@ -119,7 +157,11 @@ async function elicit(extra: Extra, question: OpenQuestion): Promise<string | un
         method: 'elicitation/create',
         params: {
           message: question.prompt,
-          requestedSchema: { type: 'object', properties: { answer: { type: 'string', title: 'Answer', description: 'Your answer to the team.' } }, required: ['answer'] },
+          requestedSchema: {
+            type: 'object',
+            properties: { answer: { type: 'string', title: 'Answer', description: 'Your answer to the team.' } },
+            required: ['answer'],
+          },
         },
       },
       ElicitResultSchema,

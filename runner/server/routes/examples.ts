@@ -22,12 +22,22 @@ export function examplesRouter(dir: string): Router {
     .route('/')
     .get(async (_req, res) => {
       const files = await readdir(dir).catch(() => [] as string[]);
-      const names = files.filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).filter((n) => Id.safeParse(n).success).sort();
+      const names = files
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => f.slice(0, -5))
+        .filter((n) => Id.safeParse(n).success)
+        .sort();
       const examples = await Promise.all(
         names.map(async (name) => {
           const g = await read(name);
           const count = (k: string) => (Array.isArray(g[k]) ? (g[k] as unknown[]).length : 0);
-          return { name, title: typeof g.name === 'string' ? g.name : name, description: typeof g.description === 'string' ? g.description : '', agents: count('agents'), topics: count('topics') };
+          return {
+            name,
+            title: typeof g.name === 'string' ? g.name : name,
+            description: typeof g.description === 'string' ? g.description : '',
+            agents: count('agents'),
+            topics: count('topics'),
+          };
         }),
       );
       res.json({ examples });

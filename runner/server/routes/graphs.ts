@@ -14,13 +14,22 @@ import { graphIdParam, intQuery, stringQuery } from '../params.ts';
 import type { Problem } from '../../../schemas/problem.ts';
 
 const CreateBody = z.object({ graph: z.unknown(), draft: z.boolean().optional() }).strict();
-const UpdateBody = z.object({ graph: z.unknown(), draft: z.boolean().optional(), baseVersion: z.number().int().min(1) }).strict();
+const UpdateBody = z
+  .object({ graph: z.unknown(), draft: z.boolean().optional(), baseVersion: z.number().int().min(1) })
+  .strict();
 const ValidateBody = z.object({ graph: z.unknown() }).strict();
 const DuplicateBody = z.object({ id: Id.optional(), name: Text(200).min(1).optional() }).strict();
 
 /** What the API returns for one graph version. */
 export function graphView(stored: StoredGraph, problems: Problem[] = checkGraph(stored.graph).problems) {
-  return { id: stored.id, version: stored.version, draft: stored.draft, updatedAt: stored.updatedAt, graph: stored.graph, problems };
+  return {
+    id: stored.id,
+    version: stored.version,
+    draft: stored.draft,
+    updatedAt: stored.updatedAt,
+    graph: stored.graph,
+    problems,
+  };
 }
 
 function summary(stored: StoredGraph) {
@@ -43,15 +52,25 @@ function summary(stored: StoredGraph) {
  * Decides how a submitted graph is saved: valid graphs as runnable versions, invalid ones only
  * when the client asks for a draft (then sessions refuse them until fixed).
  */
-function prepare(input: unknown, id: string, wantDraft: boolean | undefined): { graph: Graph; draft: boolean; problems: Problem[] } {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalid('"graph" must be a JSON object', { problems: [{ path: '/graph', message: 'must be an object' }] });
+function prepare(
+  input: unknown,
+  id: string,
+  wantDraft: boolean | undefined,
+): { graph: Graph; draft: boolean; problems: Problem[] } {
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw invalid('"graph" must be a JSON object', { problems: [{ path: '/graph', message: 'must be an object' }] });
   const claimed = (input as { id?: unknown }).id;
-  if (claimed !== undefined && claimed !== id) throw invalid(`graph.id "${String(claimed)}" does not match "${id}"`, { problems: [{ path: '/graph/id', message: `must be "${id}"` }] });
+  if (claimed !== undefined && claimed !== id)
+    throw invalid(`graph.id "${String(claimed)}" does not match "${id}"`, {
+      problems: [{ path: '/graph/id', message: `must be "${id}"` }],
+    });
   const withId = { ...(input as object), id };
   const check = checkGraph(withId);
   if (check.graph) return { graph: check.graph, draft: wantDraft === true, problems: check.problems };
   if (wantDraft !== true) {
-    throw invalid('the graph is not valid; fix the problems or save it with "draft": true', { problems: check.problems });
+    throw invalid('the graph is not valid; fix the problems or save it with "draft": true', {
+      problems: check.problems,
+    });
   }
   return { graph: withId as Graph, draft: true, problems: check.problems };
 }
@@ -89,7 +108,10 @@ export function graphsRouter(store: GraphStore): Router {
         if (!seen || seen.version < g.version) newest.set(g.id, g);
       }
       let graphs = [...newest.values()].map(summary);
-      if (q) graphs = graphs.filter((g) => [g.id, g.name, g.description, ...g.tags].some((s) => s.toLowerCase().includes(q)));
+      if (q)
+        graphs = graphs.filter((g) =>
+          [g.id, g.name, g.description, ...g.tags].some((s) => s.toLowerCase().includes(q)),
+        );
       graphs.sort((a, b) => b.updatedAt - a.updatedAt || a.id.localeCompare(b.id));
       res.json({ graphs });
     })
@@ -98,9 +120,13 @@ export function graphsRouter(store: GraphStore): Router {
       const body = CreateBody.parse(req.body);
       const rawId = (body.graph as { id?: unknown } | null)?.id;
       const id = Id.safeParse(rawId);
-      if (!id.success) throw invalid('graph.id is missing or malformed', { problems: [{ path: '/graph/id', message: id.error.issues[0].message }] });
+      if (!id.success)
+        throw invalid('graph.id is missing or malformed', {
+          problems: [{ path: '/graph/id', message: id.error.issues[0].message }],
+        });
       const view = await lock.run(`${tenant}/${id.data}`, async () => {
-        if (await store.getGraph(tenant, id.data)) throw conflict(`graph "${id.data}" already exists; update it with PUT`, { id: id.data });
+        if (await store.getGraph(tenant, id.data))
+          throw conflict(`graph "${id.data}" already exists; update it with PUT`, { id: id.data });
         const { graph, draft, problems } = prepare(body.graph, id.data, body.draft);
         const stored: StoredGraph = { tenant, id: id.data, version: 1, graph, draft, updatedAt: Date.now() };
         await store.putGraph(stored);
@@ -185,7 +211,14 @@ export function graphsRouter(store: GraphStore): Router {
       res.setHeader('Content-Disposition', `attachment; filename="${id}.json"`);
       res.json({
         graph: runnable ? exportGraph(runnable) : stored.graph,
-        manifest: { format: 'switchboard/export', exportedAt: new Date().toISOString(), graphId: id, version: stored.version, draft: stored.draft, ...needs },
+        manifest: {
+          format: 'switchboard/export',
+          exportedAt: new Date().toISOString(),
+          graphId: id,
+          version: stored.version,
+          draft: stored.draft,
+          ...needs,
+        },
       });
     })
     .all(methodNotAllowed(['GET']));
@@ -202,7 +235,14 @@ export function graphsRouter(store: GraphStore): Router {
         if (await store.getGraph(tenant, newId)) throw conflict(`graph "${newId}" already exists`, { id: newId });
         const name = body.name ?? `${(source.graph as Partial<Graph>).name ?? id} (copy)`.slice(0, 200);
         const graph = { ...source.graph, id: newId, name } as Graph;
-        const stored: StoredGraph = { tenant, id: newId, version: 1, graph, draft: source.draft, updatedAt: Date.now() };
+        const stored: StoredGraph = {
+          tenant,
+          id: newId,
+          version: 1,
+          graph,
+          draft: source.draft,
+          updatedAt: Date.now(),
+        };
         await store.putGraph(stored);
         return graphView(stored);
       });

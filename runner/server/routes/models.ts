@@ -35,7 +35,12 @@ export function modelsRouter(config: Config, fallbackApiKey: string | undefined)
       if (model.provider === 'openai') {
         const values = credentialsOf(tenant);
         try {
-          apiKey = apiKeyFor(tenant, model, (name) => (Object.hasOwn(values, name) ? values[name] : undefined), fallbackApiKey);
+          apiKey = apiKeyFor(
+            tenant,
+            model,
+            (name) => (Object.hasOwn(values, name) ? values[name] : undefined),
+            fallbackApiKey,
+          );
         } catch (e) {
           res.json({ ok: false, reason: 'no_credential', message: (e as AppError).message, models: [] });
           return;

@@ -29,7 +29,11 @@ export function sessionsRouter(sessions: Sessions, onUserMessage: () => void): R
     .post(async (req, res) => {
       const body = CreateSession.parse(req.body);
       const caller = creatorFor(callerOf(req), body.user);
-      const info = await sessions.create(caller, { graphId: body.graphId, version: body.version, context: body.context });
+      const info = await sessions.create(caller, {
+        graphId: body.graphId,
+        version: body.version,
+        context: body.context,
+      });
       res.status(201).location(`/api/sessions/${info.id}`).json(info);
     })
     .all(methodNotAllowed(['GET', 'POST']));
@@ -49,7 +53,11 @@ export function sessionsRouter(sessions: Sessions, onUserMessage: () => void): R
     .route('/:id/transcript')
     .get(async (req, res) => {
       const after = stringQuery('after', req.query.after, 100);
-      const messages = await sessions.transcript(callerOf(req), sessionIdParam(req.params.id), after ? { afterMessageId: after } : {});
+      const messages = await sessions.transcript(
+        callerOf(req),
+        sessionIdParam(req.params.id),
+        after ? { afterMessageId: after } : {},
+      );
       res.json({ messages });
     })
     .all(methodNotAllowed(['GET']));

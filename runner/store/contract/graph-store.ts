@@ -16,7 +16,10 @@ export function describeGraphStoreContract(name: string, make: MakeSubject<Graph
         expect((await store.getGraph(tenant, 'g1'))?.version).toBe(2);
         expect((await store.getGraph(tenant, 'g1', 1))?.draft).toBe(false);
         expect((await store.getGraph(tenant, 'g1', 2))?.draft).toBe(true);
-        expect((await store.listGraphs(tenant)).map((g) => [g.id, g.version])).toEqual([['g1', 2], ['g2', 1]]);
+        expect((await store.listGraphs(tenant)).map((g) => [g.id, g.version])).toEqual([
+          ['g1', 2],
+          ['g2', 1],
+        ]);
         expect(await store.getGraph(tenant, 'nope')).toBeUndefined();
         expect(await store.getGraph(tenant, 'g1', 9)).toBeUndefined();
       });

@@ -20,7 +20,12 @@ export function describeSessionStoreContract(name: string, make: MakeSubject<Ses
         const record = sessionRecord(tenant);
         await store.putSession(recordWrite(record));
         expect(await store.getSession(tenant, record.info.id)).toEqual(record);
-        const next = { ...record, info: { ...record.info, turns: 1, state: 'running' as const }, transcript: [message(record.info.id, 'hello')], acceptedMessageIds: ['m1'] };
+        const next = {
+          ...record,
+          info: { ...record.info, turns: 1, state: 'running' as const },
+          transcript: [message(record.info.id, 'hello')],
+          acceptedMessageIds: ['m1'],
+        };
         await store.putSession(recordWrite(next));
         expect(await store.getSession(tenant, record.info.id)).toEqual(next);
         expect(await store.getSession(tenant, randomUUID())).toBeUndefined();
@@ -65,13 +70,22 @@ export function describeSessionStoreContract(name: string, make: MakeSubject<Ses
           transcript.push(message(record.info.id, `q${turn}`), message(record.info.id, `a${turn}`));
           // the writer keeps WRITE_OVERLAP entries before what it adds, like a live session
           const offset = Math.max(0, from - WRITE_OVERLAP);
-          await store.putSession(recordWrite({ ...record, transcript: transcript.slice(offset) }, { from: from, offset: offset }));
+          await store.putSession(
+            recordWrite({ ...record, transcript: transcript.slice(offset) }, { from: from, offset: offset }),
+          );
         }
-        expect((await store.getSession(tenant, record.info.id))?.transcript.map((m) => m.content)).toEqual(transcript.map((m) => m.content));
+        expect((await store.getSession(tenant, record.info.id))?.transcript.map((m) => m.content)).toEqual(
+          transcript.map((m) => m.content),
+        );
         // a write from an entry before its own first one would lose the entries between
         const write = recordWrite(record);
         const entries = transcript.slice(100);
-        await expect(store.putSession({ ...write, transcript: { kind: 'from', from: 90, offset: 100, entries, length: 100 + entries.length } })).rejects.toMatchObject({ code: 'invalid' });
+        await expect(
+          store.putSession({
+            ...write,
+            transcript: { kind: 'from', from: 90, offset: 100, entries, length: 100 + entries.length },
+          }),
+        ).rejects.toMatchObject({ code: 'invalid' });
         expect((await store.getSession(tenant, record.info.id))?.transcript).toHaveLength(transcript.length);
       });
 
@@ -115,7 +129,12 @@ export function describeSessionStoreContract(name: string, make: MakeSubject<Ses
       it('holds many concurrent writes to many sessions', async () => {
         const { store, tenant } = current();
         const records = Array.from({ length: 60 }, () => sessionRecord(tenant));
-        await Promise.all(records.flatMap((r) => [store.putSession(recordWrite(r)), store.putSession(recordWrite({ ...r, info: { ...r.info, turns: 2 } }))]));
+        await Promise.all(
+          records.flatMap((r) => [
+            store.putSession(recordWrite(r)),
+            store.putSession(recordWrite({ ...r, info: { ...r.info, turns: 2 } })),
+          ]),
+        );
         const listed = await store.listSessions(tenant);
         expect(listed).toHaveLength(60);
         expect(listed.every((s) => s.turns === 2)).toBe(true);
@@ -127,11 +146,17 @@ export function describeSessionStoreContract(name: string, make: MakeSubject<Ses
         const record = sessionRecord(tenant);
         await store.putSession(recordWrite(record, { fence: 5 }));
         await store.putSession(recordWrite({ ...record, info: { ...record.info, turns: 1 } }, { fence: 5 }));
-        await expect(store.putSession(recordWrite({ ...record, info: { ...record.info, turns: 9 } }, { fence: 4 }))).rejects.toMatchObject({ code: 'stale_fence' });
+        await expect(
+          store.putSession(recordWrite({ ...record, info: { ...record.info, turns: 9 } }, { fence: 4 })),
+        ).rejects.toMatchObject({ code: 'stale_fence' });
         await store.putSession(recordWrite({ ...record, info: { ...record.info, turns: 2 } }));
-        await expect(store.putSession(recordWrite(record, { fence: 3 }))).rejects.toMatchObject({ code: 'stale_fence' });
+        await expect(store.putSession(recordWrite(record, { fence: 3 }))).rejects.toMatchObject({
+          code: 'stale_fence',
+        });
         await store.putSession(recordWrite({ ...record, info: { ...record.info, turns: 3 } }, { fence: 6 }));
-        await expect(store.putSession(recordWrite(record, { fence: 5 }))).rejects.toMatchObject({ code: 'stale_fence' });
+        await expect(store.putSession(recordWrite(record, { fence: 5 }))).rejects.toMatchObject({
+          code: 'stale_fence',
+        });
         expect((await store.getSession(tenant, record.info.id))?.info.turns).toBe(3);
       });
 
@@ -139,13 +164,20 @@ export function describeSessionStoreContract(name: string, make: MakeSubject<Ses
         const { store, tenant } = current();
         const now = Date.now();
         const old = sessionRecord(tenant, { lastActiveAt: now - 10 * 86_400_000 });
-        const fresh = Array.from({ length: 4 }, (_, i) => sessionRecord(tenant, { lastActiveAt: now - (4 - i) * 1000 }));
+        const fresh = Array.from({ length: 4 }, (_, i) =>
+          sessionRecord(tenant, { lastActiveAt: now - (4 - i) * 1000 }),
+        );
         for (const r of [old, ...fresh]) await store.putSession(recordWrite(r));
         expect(await store.prune({ maxAgeMs: 86_400_000 })).toBeGreaterThanOrEqual(1);
         expect(await store.getSession(tenant, old.info.id)).toBeUndefined();
         expect(await store.listSessions(tenant)).toHaveLength(4);
         expect(await store.prune({ maxSessionsPerTenant: 2 })).toBeGreaterThanOrEqual(2);
-        expect((await store.listSessions(tenant)).map((s) => s.id).sort()).toEqual(fresh.slice(2).map((r) => r.info.id).sort());
+        expect((await store.listSessions(tenant)).map((s) => s.id).sort()).toEqual(
+          fresh
+            .slice(2)
+            .map((r) => r.info.id)
+            .sort(),
+        );
         expect(await store.getSession(tenant, fresh[0]!.info.id)).toBeUndefined();
       });
     });

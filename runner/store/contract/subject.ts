@@ -21,7 +21,10 @@ export function ofBackend(make: () => Promise<Store> | Store): MakeSubject<Store
  * Runs `body` with a fresh subject and a tenant of its own per test, so implementations backed
  * by a shared server can run the suites too.
  */
-export function withSubject<T>(make: MakeSubject<T>, body: (current: () => { store: T; tenant: string }) => void): void {
+export function withSubject<T>(
+  make: MakeSubject<T>,
+  body: (current: () => { store: T; tenant: string }) => void,
+): void {
   let subject: Subject<T>;
   let tenant: string;
   beforeEach(async () => {

@@ -128,7 +128,9 @@ export class PostgresStore implements Store {
       SELECT s.info, s.snapshot, s.inbox, s.accepted,
         (SELECT coalesce(json_agg(t.entry ORDER BY t.seq), '[]') FROM transcript_entries t WHERE t.tenant = s.tenant AND t.session_id = s.id) AS transcript,
         (SELECT json_agg(c.change ORDER BY c.seq) FROM snapshot_changes c WHERE c.tenant = s.tenant AND c.session_id = s.id) AS changes
-      FROM sessions s WHERE s.tenant = ${tenant} AND s.id = ${id}`.catch((error: unknown) => Promise.reject(unavailable(`read session "${id}"`, error)));
+      FROM sessions s WHERE s.tenant = ${tenant} AND s.id = ${id}`.catch((error: unknown) =>
+      Promise.reject(unavailable(`read session "${id}"`, error)),
+    );
     if (!row) return undefined;
     return {
       info: row.info,
@@ -147,7 +149,9 @@ export class PostgresStore implements Store {
 
   /** The session's summary alone (the cluster's access check of a session owned elsewhere). */
   async getSessionInfo(tenant: string, id: string): Promise<SessionInfo | undefined> {
-    const [row] = await this.sql<{ info: SessionInfo }[]>`SELECT info FROM sessions WHERE tenant = ${tenant} AND id = ${id}`;
+    const [row] = await this.sql<
+      { info: SessionInfo }[]
+    >`SELECT info FROM sessions WHERE tenant = ${tenant} AND id = ${id}`;
     return row?.info;
   }
 

@@ -48,7 +48,8 @@ export async function startGatedModel(): Promise<GatedModel> {
     async waitForRequests(n, timeoutMs = 30_000) {
       const until = Date.now() + timeoutMs;
       while (received < n) {
-        if (Date.now() > until) throw new Error(`the model got ${received} requests, expected ${n}, within ${timeoutMs} ms`);
+        if (Date.now() > until)
+          throw new Error(`the model got ${received} requests, expected ${n}, within ${timeoutMs} ms`);
         await new Promise<void>((wake) => {
           waiters.push(wake);
           setTimeout(wake, 200);
@@ -68,9 +69,16 @@ export async function startGatedModel(): Promise<GatedModel> {
 function reply(res: ServerResponse, model: string, content: string): void {
   if (res.destroyed) return;
   res.writeHead(200, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({
-    id: `chatcmpl-gated-${Date.now()}`, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model,
-    choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: 'stop', logprobs: null }],
-    usage: { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 },
-  }));
+  res.end(
+    JSON.stringify({
+      id: `chatcmpl-gated-${Date.now()}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model,
+      choices: [
+        { index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: 'stop', logprobs: null },
+      ],
+      usage: { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 },
+    }),
+  );
 }

@@ -39,11 +39,17 @@ export interface FloodResult {
 }
 
 type ToChild = { plan: FloodPlan } | { pause: boolean } | { stop: true };
-type FromChild = { ready: true } | { paused: number } | { resumed: true } | { result: FloodResult } | { failed: string };
+type FromChild =
+  { ready: true } | { paused: number } | { resumed: true } | { result: FloodResult } | { failed: string };
 
 /** Starts the flood in a child process; resolves once every socket is connected and sending. */
-export async function startFlood(plan: FloodPlan): Promise<{ pause(): Promise<number>; resume(): Promise<void>; stop(): Promise<FloodResult> }> {
-  const child = fork(import.meta.filename, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export async function startFlood(
+  plan: FloodPlan,
+): Promise<{ pause(): Promise<number>; resume(): Promise<void>; stop(): Promise<FloodResult> }> {
+  const child = fork(import.meta.filename, [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const next = () =>
     new Promise<FromChild>((resolve, reject) => {
       const onMessage = (m: unknown) => {
@@ -104,7 +110,14 @@ function connect(url: string, token: string): Promise<Socket> {
 }
 
 /** Lanes wait on `gate` while the flood is paused; `inFlight` counts the events awaiting their ack. */
-const control = { flooding: true, paused: false, reported: false, inFlight: 0, gate: Promise.resolve() as Promise<void>, open: () => {} };
+const control = {
+  flooding: true,
+  paused: false,
+  reported: false,
+  inFlight: 0,
+  gate: Promise.resolve() as Promise<void>,
+  open: () => {},
+};
 const reportIfPaused = () => {
   if (!control.paused || control.reported || control.inFlight > 0) return;
   control.reported = true;
@@ -113,7 +126,16 @@ const reportIfPaused = () => {
 const sent = { count: 0 };
 
 async function flood(plan: FloodPlan): Promise<FloodResult> {
-  const result: FloodResult = { sent: 0, refusals: {}, accepted: {}, disconnected: 0, connected: 0, handshakeRefusals: {}, errors: {}, unanswered: 0 };
+  const result: FloodResult = {
+    sent: 0,
+    refusals: {},
+    accepted: {},
+    disconnected: 0,
+    connected: 0,
+    handshakeRefusals: {},
+    errors: {},
+    unanswered: 0,
+  };
   const open = new Set<Socket>();
   let stopping = false;
   /**
