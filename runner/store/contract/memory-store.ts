@@ -21,6 +21,19 @@ export function describeMemoryStoreContract(name: string, make: MakeSubject<Memo
         await store.setMemory(tenant, 'ann@example.com', 'k', 'v');
         expect(await store.getMemory(tenant, 'ann@example.com')).toEqual({ k: 'v' });
       });
+      it('keeps a user memory full at its limit, even under concurrent writers', async () => {
+        const { store, tenant } = current();
+        await Promise.all(
+          Array.from({ length: 1010 }, (_, i) => store.setMemory(tenant, 'u:1', `k${i}`, 'v').catch(() => 'full')),
+        );
+        expect(Object.keys(await store.getMemory(tenant, 'u:1'))).toHaveLength(1000);
+        await expect(store.setMemory(tenant, 'u:1', 'more', 'v')).rejects.toMatchObject({
+          code: 'invalid',
+          details: { limit: 1000 },
+        });
+        await store.setMemory(tenant, 'u:1', 'k1', 'replaced');
+        expect((await store.getMemory(tenant, 'u:1')).k1).toBe('replaced');
+      }, 30_000); // 1010 writes to one user's memory take their turns under its lock
     });
   });
 }
