@@ -24,6 +24,22 @@ export interface SessionManagerConfig {
   defaultUser?: string;
 }
 
+/** The config with its defaults in: ceilings, credentials and retention have none. */
+export type ResolvedConfig = Required<Omit<SessionManagerConfig, 'limits' | 'credentials' | 'retention'>> &
+  SessionManagerConfig;
+
+export function withDefaults(config: SessionManagerConfig = {}): ResolvedConfig {
+  return {
+    idleTimeoutMs: 15 * 60_000,
+    pageOutMs: 0,
+    checkpointEveryMs: 5000,
+    shutdownGraceMs: 10_000,
+    defaultUser: 'anonymous',
+    // An option given as undefined keeps its default.
+    ...Object.fromEntries(Object.entries(config).filter(([, value]) => value !== undefined)),
+  };
+}
+
 export interface SessionManagerDeps {
   /** Graphs, sessions and user memory: one backend or several (app.ts wires them). */
   stores: Stores;

@@ -32,7 +32,8 @@ export interface TurnRunnerDeps {
  * Turn execution: one turn at a time per session, from the first inbox message. A turn publishes
  * the message to the graph's entry topic (or continues from a checkpoint), runs until the
  * runtime is idle for the session and no agent holds it open, and ends once: completed, on a
- * limit, or stopped. Its end is saved, then the next message's turn starts.
+ * limit, or stopped. Its end is saved, then the next message's turn starts. A client may pause,
+ * resume or abort it; a runner letting go of the session halts it for the next runner to resume.
  */
 export class TurnRunner {
   /** Sessions whose ended turn is not saved yet: not settled, though no turn runs. */
@@ -85,7 +86,50 @@ export class TurnRunner {
     void this.afterEnd(s, reason).finally(() => finishTurnTrace(turn.id));
   }
 
-  armWallClock(s: LiveSession, turn: Turn, ms: number): void {
+  /**
+   * Stops the running turn where it stands without ending it: marked ended first, so nothing the
+   * agents do while stopping can close it. It stays in the inbox and whichever runner holds the
+   * session next resumes it. False when no turn runs.
+   */
+  halt(s: LiveSession, detail: string, error: () => AppError): boolean {
+    const turn = s.turn;
+    if (!turn || turn.ended) return false;
+    const stopped = error();
+    turn.stop({ reason: 'aborted', detail }, () => stopped);
+    finishTurnTrace(turn.id);
+    return true;
+  }
+
+  /** Holds the turn for a person: its wall clock stops, its messages wait (publish-policy.ts). */
+  pause(s: LiveSession): void {
+    const turn = this.runningTurn(s);
+    if (turn.paused) return;
+    turn.paused = true;
+    turn.remainingMs = Math.max(0, turn.deadline - Date.now());
+    clearTimeout(turn.wallTimer);
+    s.setState('paused');
+  }
+
+  resume(s: LiveSession): void {
+    const turn = this.runningTurn(s);
+    if (!turn.paused) return;
+    turn.paused = false;
+    this.armWallClock(s, turn, turn.remainingMs);
+    s.setState(turn.inputs.size ? 'waiting_input' : 'running');
+    turn.releaseHeld();
+  }
+
+  abort(s: LiveSession): void {
+    this.end(s, this.runningTurn(s), 'aborted', 'aborted by the client');
+  }
+
+  wakeSettled(s: LiveSession): void {
+    const waiters = s.settledWaiters;
+    s.settledWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  private armWallClock(s: LiveSession, turn: Turn, ms: number): void {
     clearTimeout(turn.wallTimer);
     turn.deadline = Date.now() + ms;
     turn.wallTimer = setTimeout(
@@ -94,15 +138,9 @@ export class TurnRunner {
     );
   }
 
-  runningTurn(s: LiveSession): Turn {
+  private runningTurn(s: LiveSession): Turn {
     if (!s.turn || s.turn.ended) throw conflict(`session "${s.id}" has no turn running`);
     return s.turn;
-  }
-
-  wakeSettled(s: LiveSession): void {
-    const waiters = s.settledWaiters;
-    s.settledWaiters = [];
-    for (const wake of waiters) wake();
   }
 
   private async run(s: LiveSession, turn: Turn): Promise<void> {

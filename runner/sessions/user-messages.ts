@@ -1,10 +1,79 @@
 import { randomUUID } from 'node:crypto';
 import type { MessageEvent, SessionInfo } from '../../schemas/protocol.ts';
+import { AppError } from '../errors.ts';
 import type { InboxItem, StoredGraph } from '../store/types.ts';
+import { rememberCaller } from '../telemetry/turn-trace.ts';
 import type { GraphVersion } from './graph-versions.ts';
 import type { LiveSession } from './live-session.ts';
+import type { Residency } from './residency.ts';
+import type { SessionWriter } from './session-writer.ts';
+import type { TurnRunner } from './turn-runner.ts';
 import type { Caller } from './types.ts';
 import { zeroUsage } from './usage.ts';
+
+export interface UserMessagesDeps {
+  writer: Pick<SessionWriter, 'persist'>;
+  residency: Pick<Residency, 'forgetTimers'>;
+  turns: Pick<TurnRunner, 'pump'>;
+  versionOf(s: LiveSession): Promise<GraphVersion>;
+}
+
+/**
+ * A user message accepted into a session: queued in its inbox and transcript and stored with it
+ * (the acknowledgement point), then streamed and its turn started when none runs. A resend of a
+ * message accepted already is acknowledged again, and nothing else happens.
+ */
+export class UserMessages {
+  constructor(private readonly deps: UserMessagesDeps) {}
+
+  /**
+   * `messageId`: the client's own id, for resends; `inCallerTrace` runs code in the caller's trace
+   * context, kept from before the session was loaded.
+   */
+  async accept(
+    s: LiveSession,
+    content: string,
+    messageId: string | undefined,
+    inCallerTrace: <T>(fn: () => T) => T,
+  ): Promise<{ messageId: string; turnId: string }> {
+    if (s.closed) throw new AppError('session_closed', 409, `session "${s.id}" is closed`);
+    if (messageId !== undefined && s.hasAccepted(messageId)) return { messageId, turnId: turnOfMessage(s, messageId) };
+    const item = { messageId: messageId ?? randomUUID(), turnId: randomUUID(), content };
+    inCallerTrace(() => rememberCaller(item));
+    const event = userMessageEvent(s.id, await this.deps.versionOf(s), item);
+    await this.queue(s, item, event, messageId !== undefined);
+    s.emit('message', event);
+    this.deps.turns.pump(s);
+    return { messageId: item.messageId, turnId: item.turnId };
+  }
+
+  /**
+   * Into the inbox and the transcript, and stored. When the write fails the message is taken out
+   * again: not acknowledged, so not accepted. `byClient`: the client chose the id.
+   */
+  private async queue(s: LiveSession, item: InboxItem, event: MessageEvent, byClient: boolean): Promise<void> {
+    s.inbox.push(item);
+    // Only a client's own ids can come back in a resend.
+    if (byClient) s.accept(item.messageId);
+    s.transcript.push(event);
+    s.info.lastActiveAt = event.time;
+    // Stored as running together with the message, so a runner restarting after a crash finds
+    // the turn it owes (resumeInterrupted) without reading every session.
+    const started = !s.turn && s.setState('running');
+    this.deps.residency.forgetTimers(s.id);
+    try {
+      await this.deps.writer.persist(s);
+    } catch (error) {
+      if (started && !s.turn) s.setState('idle');
+      // A retry with the same id must go through.
+      s.inbox.splice(s.inbox.indexOf(item), 1);
+      if (byClient) s.forget(item.messageId);
+      // A new array: another write of this session may still read the old one (see LiveSession.record).
+      s.transcript = s.transcript.filter((m) => m !== event);
+      throw error;
+    }
+  }
+}
 
 /** A new session's summary: idle, no turns, no usage. */
 export function newSessionInfo(caller: Caller, stored: Pick<StoredGraph, 'id' | 'version'>): SessionInfo {
@@ -25,7 +94,7 @@ export function newSessionInfo(caller: Caller, stored: Pick<StoredGraph, 'id' | 
 }
 
 /** A user message as the transcript and the clients see it: published to the graph's entry topic. */
-export function userMessageEvent(sessionId: string, version: GraphVersion, item: InboxItem): MessageEvent {
+function userMessageEvent(sessionId: string, version: GraphVersion, item: InboxItem): MessageEvent {
   const entry = version.loaded.entryTopicType;
   return {
     sessionId,
@@ -41,7 +110,8 @@ export function userMessageEvent(sessionId: string, version: GraphVersion, item:
   };
 }
 
-export function turnOfMessage(s: LiveSession, messageId: string): string {
+/** The turn a message accepted earlier belongs to, for its resend's acknowledgement. */
+function turnOfMessage(s: LiveSession, messageId: string): string {
   return (
     s.inbox.find((i) => i.messageId === messageId)?.turnId ??
     s.transcript.find((m) => m.id === messageId && m.sender === 'user')?.turnId ??
