@@ -1,5 +1,6 @@
 import type { AgentId } from './ids.ts';
-import type { Agent, MessageContext } from './types.ts';
+import { SingleThreadedAgentRuntime } from './single-threaded-runtime.ts';
+import type { Agent, HandlerError, MessageContext } from './types.ts';
 
 export interface Delivery {
   agent: string;
@@ -51,6 +52,25 @@ export class RecordingAgent implements Agent {
   close(): void {
     this.closed = true;
   }
+}
+
+/**
+ * A runtime whose agents record what they handle: `register` adds a type of recording agents
+ * (each one also in `made`, in creation order), `errors` collects the handler errors it reports.
+ */
+export function recordingRuntime() {
+  const runtime = new SingleThreadedAgentRuntime();
+  const log = new DeliveryLog();
+  const made: RecordingAgent[] = [];
+  const register = (type: string, behaviour?: Behaviour) =>
+    runtime.registerFactory(type, (id) => {
+      const agent = new RecordingAgent(id, log, behaviour);
+      made.push(agent);
+      return agent;
+    });
+  const errors: HandlerError[] = [];
+  runtime.onHandlerError((e) => errors.push(e));
+  return { runtime, log, made, register, errors };
 }
 
 export const tick = (ms = 0): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -5,6 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, vi } from 'vitest';
 import { Graph, type GraphInput } from '../../schemas/graph.ts';
 import type { ServerEventName, ServerEvents } from '../../schemas/protocol.ts';
 import { loadGraph } from '../agents/load-graph.ts';
@@ -20,6 +21,31 @@ export interface Runner {
   runtime: SingleThreadedAgentRuntime;
   store: LowdbStore;
   stop(): Promise<void>;
+}
+
+export const acme: Caller = { tenant: 'acme', user: 'ann' };
+export const globex: Caller = { tenant: 'globex', user: 'gus' };
+
+/** Retries a check for up to 10 s: what a turn does after `send` resolved shows up later. */
+export const waitFor = (check: () => void | Promise<void>) => vi.waitFor(check, { timeout: 10_000, interval: 10 });
+
+/**
+ * Runners for a test file, each with its own data dir. What a test pushes onto `cleanups` (its
+ * runners' stop and its dirs' removal, as `setup` does) runs after that test, last pushed first.
+ */
+export function runnersPerTest() {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const clean of cleanups.splice(0).reverse()) await clean();
+  });
+  async function setup(config: SessionManagerConfig = {}): Promise<{ dir: string; runner: Runner }> {
+    const data = await tempDataDir();
+    cleanups.push(data.remove);
+    const runner = startRunner(data.dir, config);
+    cleanups.push(runner.stop);
+    return { dir: data.dir, runner };
+  }
+  return { cleanups, setup };
 }
 
 export async function tempDataDir(): Promise<{ dir: string; remove(): Promise<void> }> {

@@ -1,174 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Ack, MessageEvent } from '../../schemas/protocol.ts';
-import {
-  api,
-  call,
-  connect,
-  memoryLog,
-  nextEvent,
-  ok,
-  startTestRunner,
-  type TestRunner,
-} from '../integration/helpers.ts';
-import { hostileCases, type ObservedError } from './harness/cases.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { api, call, connect, nextEvent, ok, type TestRunner } from '../integration/helpers.ts';
+import { hostileCases } from './harness/cases.ts';
 import { count } from './harness/tally.ts';
-import { echoGraph } from './fixtures/graphs.ts';
-import { startFlood, type FloodResult } from './helpers/flooder.ts';
+import {
+  ACME,
+  EXPIRED,
+  GLOBEX,
+  hostileSocketTarget,
+  joinAsTold,
+  NO_SUCH_SESSION,
+  PAYLOAD_LIMIT,
+  send,
+  TENANT_EVENTS,
+  type Attempt,
+} from './helpers/hostile-socket.ts';
 
 /**
  * Hostile Socket.IO traffic against a real runner. Every bad event gets an error ack (or an
  * `error` event when the client asked for no ack); the server never crashes, and a bystander
  * session of another tenant keeps completing turns with only its own messages meanwhile.
  */
-const ACME = 'acme-token-0123456789abcdef';
-const GLOBEX = 'globex-token-0123456789abcdef';
-const EXPIRED = 'acme-expired-0123456789abcdef';
-const PAYLOAD_LIMIT = 50_000;
-/** Per tenant: enough for the sockets this file opens, few enough that a reconnecting flood is held to them. */
-const HANDSHAKES = { perSecond: 2, burst: 10 };
-/** Per client address, without a valid token. */
-const ANONYMOUS_HANDSHAKES = { perSecond: 0.5, burst: 6 };
-/** The tenant's events, summed over its sockets. */
-const TENANT_EVENTS = { perSecond: 50, burst: 100 };
+const target = hostileSocketTarget();
+const { logged, open, bystander, refusal } = target;
 let runner: TestRunner;
-const logged = memoryLog('warn');
 let attacker: Socket;
 let acmeSession: string;
 let globexSession: string;
-const opened: Socket[] = [];
-
-async function open(token = ACME): Promise<Socket> {
-  const socket = await connect(runner.url, token);
-  opened.push(socket);
-  return socket;
-}
-
-beforeAll(async () => {
-  runner = await startTestRunner(
-    {
-      tokens: [
-        { token: ACME, tenant: 'acme' },
-        { token: GLOBEX, tenant: 'globex' },
-        { token: EXPIRED, tenant: 'acme', expiresAt: '2020-01-01T00:00:00Z' },
-      ],
-      limits: {
-        socketPayloadBytes: PAYLOAD_LIMIT,
-        socket: { perSecond: 50, burst: 100 },
-        socketTenant: TENANT_EVENTS,
-        handshakeTenant: HANDSHAKES,
-        handshakeAddress: ANONYMOUS_HANDSHAKES,
-      },
-    },
-    logged.log,
-  );
-  for (const token of [ACME, GLOBEX])
-    expect((await api(runner.url, 'POST', '/api/graphs', { token, body: { graph: echoGraph('echo') } })).status).toBe(
-      201,
-    );
-  attacker = await open(ACME);
-  acmeSession = ok(await call<{ session: { id: string } }>(attacker, 'session:create', { graphId: 'echo' })).session.id;
-  const globex = await open(GLOBEX);
-  globexSession = ok(await call<{ session: { id: string } }>(globex, 'session:create', { graphId: 'echo' })).session.id;
-});
-afterAll(async () => {
-  for (const s of opened) s.disconnect();
-  await runner?.stop();
-});
-
-/** Joins, waiting as told while its tenant's event budget is drained (at most three waits). */
-async function joinAsTold(socket: Socket, sessionId: string) {
-  let join = await call(socket, 'session:join', { sessionId });
-  for (let wait = 0; wait < 3 && !join.ok && join.error.code === 'rate_limited'; wait++) {
-    await new Promise((r) =>
-      setTimeout(
-        r,
-        Number((join as { error: { details?: { retryAfterMs?: number } } }).error.details?.retryAfterMs ?? 1000) + 50,
-      ),
-    );
-    join = await call(socket, 'session:join', { sessionId });
-  }
-  return join;
-}
-
-/**
- * A client at its limit that plays by the rules: one event at a time, as fast as acks come, and
- * after a refusal it waits the retryAfterMs it was given.
- */
-async function politeClient(sessionId: string) {
-  let stop = false;
-  const tally = { ok: 0, rateLimited: 0, disconnected: false };
-  const socket = await open(ACME);
-  const done = (async () => {
-    socket.once('disconnect', () => (tally.disconnected = true));
-    while (!stop && socket.connected) {
-      const ack = await call<{ session: { id: string } }>(socket, 'session:join', { sessionId });
-      if (ack.ok) tally.ok++;
-      else {
-        expect(ack.error.code).toBe('rate_limited');
-        tally.rateLimited++;
-        await new Promise((r) => setTimeout(r, (ack.error.details as { retryAfterMs: number }).retryAfterMs));
-      }
-    }
-    socket.off('disconnect');
-    socket.disconnect();
-  })();
-  return {
-    async finish() {
-      stop = true;
-      await done;
-      return tally;
-    },
-  };
-}
-
-/** A bystander: another tenant's client that keeps running turns while the attacks go on. */
-function bystander() {
-  let stop = false;
-  const contents: string[] = [];
-  const done = (async () => {
-    const socket = await open(GLOBEX);
-    const session = ok(await call<{ session: { id: string } }>(socket, 'session:create', { graphId: 'echo' })).session
-      .id;
-    const seen: MessageEvent[] = [];
-    socket.on('message', (m: MessageEvent) => seen.push(m));
-    for (let turn = 0; !stop || turn < 3; turn++) {
-      const content = `bystander turn ${turn}`;
-      const ended = nextEvent(socket, 'turn_end', (e) => e.sessionId === session);
-      ok(await call(socket, 'session:send', { sessionId: session, content }));
-      expect(await ended).toMatchObject({ reason: 'completed' });
-      contents.push(content);
-      // A person's pace, well under the per-socket event limit.
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return { session, seen };
-  })();
-  return {
-    async finish() {
-      stop = true;
-      const { session, seen } = await done;
-      expect(seen.every((m) => m.sessionId === session && m.topic.source === session)).toBe(true);
-      expect(seen.filter((m) => m.sender === 'user').map((m) => m.content)).toEqual(contents);
-      return contents.length;
-    },
-  };
-}
-
-type Attempt = { event: string; args: unknown[] };
-
-/** Emits with an ack and reports the error it carried. */
-async function refusal({ event, args }: Attempt): Promise<ObservedError> {
-  const ack = (await attacker.timeout(10_000).emitWithAck(event, ...args)) as Ack;
-  return ack.ok ? undefined : { ...ack.error, status: undefined };
-}
-
-/** Another tenant's session answers exactly like one that does not exist. */
-const NO_SUCH_SESSION = /^session "[0-9a-f-]{36}" not found$/;
-
-const send =
-  (sessionId: () => string, content: unknown, extra: Record<string, unknown> = {}): (() => Attempt) =>
-  () => ({ event: 'session:send', args: [{ sessionId: sessionId(), content, ...extra }] });
+beforeAll(() => ({ runner, attacker, acmeSession, globexSession } = target));
 
 describe('hostile Socket.IO events', () => {
   let watcher: ReturnType<typeof bystander>;
@@ -514,109 +374,5 @@ describe('hostile Socket.IO events', () => {
   it('the bystander session completed every turn with only its own messages', async () => {
     expect(await watcher.finish()).toBeGreaterThanOrEqual(3);
     expect((await api(runner.url, 'GET', '/api/health')).status).toBe(200);
-  });
-});
-
-describe('a sustained flood that reconnects', () => {
-  /**
-   * Fairness without a timing threshold: the bystander's median turn under the flood is compared
-   * with its own median in the quiet phases between, in the same runner, with phases alternating
-   * so whatever else loads the machine weighs on both alike. The flood's budgets are its tenant's
-   * (events summed over its sockets, handshakes), so reconnecting buys it nothing; what it still
-   * costs is the parse and ack of what it sends within them.
-   */
-  const SLOWDOWN = 1.5;
-  const ROUNDS = 6;
-  const PHASE_MS = 2000;
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-  it("a flooder in another process that keeps reopening its sockets for a fresh budget gets none: its tenant's events and handshakes are limited across them, another tenant's turns stay within 1.5× of their speed, and a client of its tenant at its limit is never cut off", async () => {
-    const socket = await open(GLOBEX);
-    const session = ok(await call<{ session: { id: string } }>(socket, 'session:create', { graphId: 'echo' })).session
-      .id;
-    const timedTurn = async (content: string) => {
-      const started = performance.now();
-      const ended = nextEvent(socket, 'turn_end', (e) => e.sessionId === session);
-      ok(await call(socket, 'session:send', { sessionId: session, content }));
-      expect(await ended).toMatchObject({ reason: 'completed' });
-      return performance.now() - started;
-    };
-    /** Turns at a steady pace for one phase, well within the bystander's own event limit. */
-    const phase = async (label: string, into: number[]) => {
-      const until = performance.now() + PHASE_MS;
-      for (let i = 0; performance.now() < until; i++) {
-        into.push(await timedTurn(`${label} ${i}`));
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
-    for (let i = 0; i < 5; i++) await timedTurn(`warm-up ${i}`);
-    // Connected before the flood: once it starts, the tenant's handshake budget is the flooder's.
-    const polite = await politeClient(acmeSession);
-
-    // Every one of these is refused; a flooding socket gets rate_limited once its tenant's budget is spent.
-    const started = performance.now();
-    const flood = await startFlood({
-      url: runner.url,
-      token: ACME,
-      sockets: 4,
-      inFlight: 5,
-      attempts: [
-        { event: 'admin:shutdown', args: [{}] },
-        { event: 'session:create', args: ['echo'] },
-        { event: 'session:join', args: [{ sessionId: '../../x' }] },
-        { event: 'session:join', args: [{ sessionId: globexSession }] },
-        { event: 'session:send', args: [{ sessionId: globexSession, content: 'hijack' }] },
-        {
-          event: 'session:send',
-          args: [{ sessionId: acmeSession, content: 'x'.repeat(30_000), padding: 'y'.repeat(PAYLOAD_LIMIT) }],
-        },
-        { event: 'turn:abort', args: [{ sessionId: randomUUID() }] },
-      ],
-      reconnect: true,
-      reconnectEvery: 10,
-    });
-    const quiet: number[] = [];
-    const underFlood: number[] = [];
-    let result: FloodResult;
-    try {
-      await flood.pause();
-      for (let round = 0; round < ROUNDS; round++) {
-        await phase(`quiet ${round}`, quiet);
-        await flood.resume();
-        await phase(`under flood ${round}`, underFlood);
-        await flood.pause();
-      }
-    } finally {
-      result = await flood.stop();
-    }
-    const floodSeconds = (performance.now() - started) / 1000;
-    const politeTally = await polite.finish();
-    count({ cases: result.sent + Object.values(result.handshakeRefusals).reduce((a, b) => a + b, 0) });
-
-    // No flood event went through; each was refused, or was in flight when its socket was cut off.
-    expect(result.accepted).toEqual({});
-    expect(Object.values(result.refusals).reduce((a, b) => a + b, 0) + result.unanswered).toBe(result.sent);
-    // Reconnecting bought it no fresh budget: what got past the rate (to be refused for what it
-    // was) fits in its tenant's budget for the whole flood.
-    const { rate_limited: rateLimited = 0, ...admitted } = result.refusals;
-    expect(rateLimited).toBeGreaterThan(0);
-    expect(Object.values(admitted).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(
-      TENANT_EVENTS.burst + Math.ceil(floodSeconds * TENANT_EVENTS.perSecond),
-    );
-    // A socket cut off was told why (the cut-off itself: 'a socket that keeps sending past its limit…').
-    expect(result.errors.flood?.count ?? 0).toBe(result.disconnected);
-    expect(Object.keys(result.errors).filter((code) => code !== 'flood')).toEqual([]);
-    // Its reconnects were refused past its tenant's handshake budget (a burst, then the rate).
-    expect(result.handshakeRefusals.rate_limited).toBeGreaterThan(0);
-    expect(Object.keys(result.handshakeRefusals)).toEqual(['rate_limited']);
-    expect(result.connected).toBeLessThanOrEqual(HANDSHAKES.burst + Math.ceil(floodSeconds * HANDSHAKES.perSecond));
-    // The client at its limit was refused now and then, and never cut off.
-    expect(politeTally.rateLimited).toBeGreaterThan(0);
-    expect(politeTally.disconnected).toBe(false);
-    const [before, during] = [median(quiet), median(underFlood)];
-    expect(
-      during,
-      `median turn ${during.toFixed(2)} ms under a flood of ${result.sent} events and ${result.connected} connections (${quiet.length}/${underFlood.length} turns), ${before.toFixed(2)} ms in between`,
-    ).toBeLessThanOrEqual(SLOWDOWN * before);
   });
 });
