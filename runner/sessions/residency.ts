@@ -148,6 +148,7 @@ export class Residency {
     if (!s.quiet || s.busy || s.listeners.size || this.live.get(id) !== s) return;
     this.forgetTimers(id);
     this.live.delete(id);
+    this.deps.writer.release(s);
     if (this.loaded.delete(id)) await this.deps.runtime.closeKey(id);
   }
 }

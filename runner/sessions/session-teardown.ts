@@ -66,6 +66,7 @@ export class SessionTeardown {
   private async letGo(s: LiveSession, meanwhile?: () => Promise<void>): Promise<void> {
     await this.deps.residency.remove(s);
     if (meanwhile) await meanwhile();
+    this.deps.writer.release(s);
     this.deps.turns.wakeSettled(s);
     s.listeners.clear();
   }

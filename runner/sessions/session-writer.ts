@@ -96,6 +96,12 @@ export class SessionWriter {
     return done;
   }
 
+  /** The session left memory with every write landed: its next write, from a new copy, starts whole. */
+  release(s: LiveSession): void {
+    s.sent = undefined;
+    this.deps.sessions.release?.(s.info.tenant, s.id);
+  }
+
   /** A save after the ack point failed: the session's clients get a warning, the operator the error. */
   saveFailed(s: LiveSession, code: SaveErrorCode, error: unknown): void {
     s.emit('warning', { sessionId: s.id, code, message: describe(error) });

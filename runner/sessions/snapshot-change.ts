@@ -77,7 +77,10 @@ function own(object: Record<string, unknown>, key: string): unknown {
 }
 
 function define(object: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  // Only "__proto__" has a setter on Object.prototype; defining every key would cost each write.
+  if (key === '__proto__')
+    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  else object[key] = value;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

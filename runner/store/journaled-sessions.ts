@@ -174,6 +174,11 @@ export class JournaledSessions {
     this.schedule();
   }
 
+  /** See SessionStore.release: a session in memory for long keeps its entry; one that left gives it up. */
+  release(tenant: string, id: string): void {
+    this.revisions.delete(key(tenant, id));
+  }
+
   private async learnRevision(tenant: string, id: string): Promise<void> {
     const stored = await this.files.readStored(tenant, id).catch(() => undefined);
     const k = key(tenant, id);

@@ -114,6 +114,10 @@ export class LowdbStore implements Store {
     return this.writes.run(() => this.writeSession(write));
   }
 
+  release(tenant: string, id: string): void {
+    this.sessions.release(tenant, id);
+  }
+
   private async writeSession(write: SessionWrite): Promise<void> {
     const { tenant, id } = write.info;
     sessionIds(tenant, id);

@@ -64,6 +64,11 @@ export interface SessionStore {
    * (Redis); not where writes in flight already share one append (the embedded journal). Omitted: 0.
    */
   readonly coalesceMs?: number;
+  /**
+   * The writer will build no write on this session's last one (the session left memory): what the
+   * store keeps to check a write's `base` can go. Its next write starts a new chain (no `base`).
+   */
+  release?(tenant: string, id: string): void;
   deleteSession(tenant: string, id: string): Promise<void>;
   /** Drops transcripts and sessions past the retention policy; returns how many were pruned. */
   prune(policy: { maxAgeMs?: number; maxSessionsPerTenant?: number }): Promise<number>;

@@ -135,6 +135,25 @@ export function describeSessionWriteForms(name: string, make: MakeSubject<Sessio
         await store.putSession(next(first.revision));
         expect(await store.getSession(tenant, record.info.id)).toEqual(json(changed));
       });
+
+      it('checks the base of a write that follows a release against what is stored', async () => {
+        const { store, tenant } = current();
+        const record = { ...sessionRecord(tenant), snapshot: snapshotOf({ n: 1 }) };
+        const id = record.info.id;
+        const first = recordWrite(record);
+        await store.putSession(first);
+        store.release?.(tenant, id);
+        const second = { ...recordWrite(record), base: first.revision };
+        await store.putSession(second);
+        // Where the store keeps sessions in memory until a checkpoint, the release comes after it too.
+        await (store as Partial<{ flush(): Promise<void> }>).flush?.();
+        store.release?.(tenant, id);
+        await expect(store.putSession({ ...recordWrite(record), base: first.revision })).rejects.toMatchObject({
+          code: 'store_conflict',
+        });
+        await store.putSession({ ...recordWrite(record), base: second.revision });
+        expect(await store.getSession(tenant, id)).toEqual(json(record));
+      });
     });
   });
 }
