@@ -34,6 +34,7 @@ function liveOf(graph: Wiring, run: ReturnType<typeof useRun.getState>): Live {
   }
   const working = new Set<string>();
   for (const id of run.order) for (const agent of run.sessions[id]?.working ?? []) working.add(agent);
+  for (const glow of run.glows) working.add(glow.agent);
   const pulsing = new Set<string>();
   for (const hop of run.hops) for (const edge of edgesOfHop(graph, hop)) pulsing.add(edge);
   return { working, pulsing };

@@ -1,6 +1,6 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { InputRequestEvent, MessageEvent } from '../../../schemas/protocol.ts';
-import { useRun } from './runStore.ts';
+import { GLOW_MS, PULSE_MS, useRun } from './runStore.ts';
 import { edgesOfHop } from './flow.ts';
 import { createEditorStore } from '../store/editorStore.ts';
 import { newGraph } from '../model/newGraph.ts';
@@ -21,6 +21,7 @@ const message = (over: Partial<MessageEvent>): MessageEvent => ({
 });
 
 beforeEach(() => useRun.getState().reset());
+afterEach(() => vi.useRealTimers());
 
 describe('run store', () => {
   it('turns streamed tokens into one chat line that the final message replaces', () => {
@@ -321,5 +322,22 @@ describe('run store input requests from a join’s answer', () => {
       ['t1', 12, 30],
       ['t2', 40, 55],
     ]);
+  });
+
+  it('shows an agent that started as working for a moment, even when it finished in the same frame', () => {
+    vi.useFakeTimers();
+    const run = useRun.getState();
+    run.open({ id: SID, state: 'running' });
+    run.onAgent({ sessionId: SID, turnId: 't1', agent: 'planner', phase: 'start', time: 1 });
+    run.onMessage(message({ sender: 'planner' }));
+    run.onAgent({ sessionId: SID, turnId: 't1', agent: 'planner', phase: 'finish', time: 2 });
+    expect(useRun.getState().sessions[SID]!.working).toEqual([]);
+    expect(useRun.getState().glows.map((g) => g.agent)).toEqual(['planner']);
+    // The glow ends on its own time, before the pulse of the message it sent.
+    vi.advanceTimersByTime(GLOW_MS + 100);
+    expect(useRun.getState().glows).toEqual([]);
+    expect(useRun.getState().hops).toHaveLength(1);
+    vi.advanceTimersByTime(PULSE_MS);
+    expect(useRun.getState().hops).toEqual([]);
   });
 });

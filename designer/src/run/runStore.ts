@@ -26,6 +26,8 @@ export type { ChatItem, SessionView } from './transcript.ts';
 
 /** A hop shown on the canvas until `until` (ms since epoch). */
 export type LiveHop = Hop & { key: number; sessionId: string; until: number };
+/** An agent that started working lately, shown working until `until` even if it is done sooner. */
+export type LiveGlow = { sessionId: string; agent: string; until: number };
 
 export interface Replay {
   sessionId: string;
@@ -43,6 +45,7 @@ interface RunState {
   sessions: Record<string, SessionView>;
   order: string[];
   hops: LiveHop[];
+  glows: LiveGlow[];
   replay: Replay | undefined;
   /** Shows a session with its transcript so far; for a session already shown, merges it in as a catch-up. */
   open(info: Joined, history?: MessageEvent[]): void;
@@ -104,8 +107,14 @@ function saidAlready(items: readonly ChatItem[], event: TurnEndEvent): boolean {
 /** How long an edge keeps pulsing after a message travelled it. */
 export const PULSE_MS = 2500;
 let hopSeq = 0;
-/** The one timer that ends the oldest pulses; a burst of messages shares it instead of a timer each. */
-let hopExpiry: ReturnType<typeof setTimeout> | undefined;
+/**
+ * How long an agent shows as working at the least. A fast agent's start and end can land in one
+ * frame; without this the canvas would never show it working.
+ */
+export const GLOW_MS = 600;
+/** The one timer that ends the oldest pulses and glows; a burst of messages shares it instead of a timer each. */
+let expiry: ReturnType<typeof setTimeout> | undefined;
+let expiryAt = Infinity;
 
 export const useRun = create<RunState>((set, get) => {
   const update = (id: string, change: (s: SessionView) => Partial<SessionView>) => {
@@ -114,20 +123,41 @@ export const useRun = create<RunState>((set, get) => {
     set({ sessions: { ...get().sessions, [id]: { ...session, ...change(session) } } });
   };
 
-  // Hops are added in time order, so the first one is always the next to end.
-  const expireHops = () => {
-    hopExpiry = undefined;
+  // Hops and glows are added in time order, so the first of each is the next of its kind to end.
+  const expire = () => {
+    expiry = undefined;
+    expiryAt = Infinity;
     const now = Date.now();
-    const hops = get().hops;
-    const live = hops.filter((h) => h.until > now);
-    if (live.length !== hops.length) set({ hops: live });
-    if (live.length) hopExpiry = setTimeout(expireHops, live[0]!.until - now + 50);
+    const { hops, glows } = get();
+    const liveHops = hops.filter((h) => h.until > now);
+    const liveGlows = glows.filter((g) => g.until > now);
+    if (liveHops.length !== hops.length || liveGlows.length !== glows.length) set({ hops: liveHops, glows: liveGlows });
+    const next = Math.min(liveHops[0]?.until ?? Infinity, liveGlows[0]?.until ?? Infinity);
+    if (next !== Infinity) expireBy(next);
+  };
+  /** The timer fires once the earliest of what is live has ended (a glow ends before the pulses before it). */
+  const expireBy = (until: number) => {
+    if (until >= expiryAt) return;
+    clearTimeout(expiry);
+    expiryAt = until;
+    expiry = setTimeout(expire, Math.max(0, until - Date.now()) + 50);
+  };
+
+  const glow = (sessionId: string, agents: readonly string[]) => {
+    if (!agents.length) return;
+    const until = Date.now() + GLOW_MS;
+    const glows = get().glows.filter(
+      (g) => g.until > Date.now() && !(g.sessionId === sessionId && agents.includes(g.agent)),
+    );
+    set({ glows: [...glows, ...agents.map((agent) => ({ sessionId, agent, until }))] });
+    expireBy(until);
   };
 
   return {
     sessions: {},
     order: [],
     hops: [],
+    glows: [],
     replay: undefined,
 
     open(info, history = []) {
@@ -146,9 +176,10 @@ export const useRun = create<RunState>((set, get) => {
       set({ sessions: rest, order: get().order.filter((x) => x !== id) });
     },
     reset() {
-      clearTimeout(hopExpiry);
-      hopExpiry = undefined;
-      set({ sessions: {}, order: [], hops: [], replay: undefined });
+      clearTimeout(expiry);
+      expiry = undefined;
+      expiryAt = Infinity;
+      set({ sessions: {}, order: [], hops: [], glows: [], replay: undefined });
     },
     onMessage(message) {
       const session = get().sessions[message.sessionId];
@@ -165,7 +196,9 @@ export const useRun = create<RunState>((set, get) => {
         until,
       };
       set({ hops: [...get().hops.filter((h) => h.until > Date.now()), hop] });
-      hopExpiry ??= setTimeout(expireHops, PULSE_MS + 50);
+      expireBy(until);
+      // Its recipients work on it now; a chat socket hears no agent events, so this is when they start.
+      glow(message.sessionId, message.recipients);
     },
     onToken(event) {
       update(event.sessionId, (s) => {
@@ -180,6 +213,7 @@ export const useRun = create<RunState>((set, get) => {
       });
     },
     onAgent(event) {
+      if (event.phase === 'start' && get().sessions[event.sessionId]) glow(event.sessionId, [event.agent]);
       update(event.sessionId, (s) => {
         const others = s.working.filter((a) => a !== event.agent);
         // A call stopped because its turn had ended (a message limit, an abort) is no agent error:
