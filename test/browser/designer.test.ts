@@ -111,7 +111,12 @@ describe('designer in Chromium against the real runner', () => {
         if (document.querySelector('.react-flow__edge-path.pulse'))
           (window as unknown as { __pulsed: boolean }).__pulsed = true;
         if (document.querySelector('[data-working]')) (window as unknown as { __worked: boolean }).__worked = true;
-      }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['class'], childList: true });
+      }).observe(document.body, {
+        subtree: true,
+        attributes: true,
+        attributeFilter: ['class', 'data-working'],
+        childList: true,
+      });
     });
     await page.click('[data-testid=tab-run]');
     await page.click('[data-testid=start-session]');

@@ -27,6 +27,14 @@ async function runTurn(content: string): Promise<Counts> {
   await chat.locator('[data-testid=chat-input]').fill(content);
   await chat.locator('[data-testid=chat-send]').click();
   await expect.poll(() => turnEnds.length, POLL).toBe(ends + 1);
+  // The listener can hear the end before the page has drawn the turn: wait until its pulses were drawn.
+  await expect
+    .poll(
+      () =>
+        page.evaluate(() => Object.keys((window as unknown as { __renders: Counts }).__renders.LiveEdge ?? {}).length),
+      POLL,
+    )
+    .toBeGreaterThan(0);
   // Until the last pulse has faded and no agent works: those renders belong to the turn too.
   await expect.poll(() => page.locator('.react-flow__edge-path.pulse, [data-working]').count(), POLL).toBe(0);
   return page.evaluate(() => (window as unknown as { __renders: Counts }).__renders);

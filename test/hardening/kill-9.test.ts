@@ -57,11 +57,12 @@ describe('kill -9 during turns', () => {
         socket.on('message', (m: MessageEvent) => m.sender === 'user' && accepted++);
         socket.on('turn_end', () => ended++);
         // Messages go out back to back until the kill, so it lands while turns run and messages queue.
+        // Three at a time: one after another, a fast turn ends in the frame that brings its message.
         let killed = false;
         const gone = new Promise<undefined>((r) => socket.once('disconnect', () => r(undefined)));
-        const sending = (async () => {
+        const lane = async (lane: number) => {
           for (let n = 0; !killed; n++) {
-            const content = `run ${run} message ${n}`;
+            const content = `run ${run} message ${lane}.${n}`;
             // An ack still in flight when the process dies never comes: stop waiting at the disconnect.
             const ack = await Promise.race([
               call(socket, 'session:send', { sessionId, content }).catch(() => undefined),
@@ -71,7 +72,8 @@ describe('kill -9 during turns', () => {
             if (ack?.ok) acknowledged.push(content);
             if (!ack) break;
           }
-        })();
+        };
+        const sending = Promise.all([0, 1, 2].map(lane));
         await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 250)));
         // On a fast machine a turn is over in a moment and a random point mostly falls between two:
         // wait (at most 2 s) until one runs, so the kill lands mid-turn.
