@@ -143,14 +143,11 @@ export const useRun = create<RunState>((set, get) => {
     expiry = setTimeout(expire, Math.max(0, until - Date.now()) + 50);
   };
 
-  const glow = (sessionId: string, agents: readonly string[]) => {
-    if (!agents.length) return;
-    const until = Date.now() + GLOW_MS;
-    const glows = get().glows.filter(
-      (g) => g.until > Date.now() && !(g.sessionId === sessionId && agents.includes(g.agent)),
-    );
-    set({ glows: [...glows, ...agents.map((agent) => ({ sessionId, agent, until }))] });
-    expireBy(until);
+  /** The glows with `agents` of this session (re)started now; the caller sets them and calls expireBy. */
+  const glowing = (sessionId: string, agents: readonly string[]): LiveGlow[] => {
+    const now = Date.now();
+    const kept = get().glows.filter((g) => g.until > now && !(g.sessionId === sessionId && agents.includes(g.agent)));
+    return [...kept, ...agents.map((agent) => ({ sessionId, agent, until: now + GLOW_MS }))];
   };
 
   return {
@@ -195,10 +192,13 @@ export const useRun = create<RunState>((set, get) => {
         recipients: message.recipients,
         until,
       };
-      set({ hops: [...get().hops.filter((h) => h.until > Date.now()), hop] });
-      expireBy(until);
       // Its recipients work on it now; a chat socket hears no agent events, so this is when they start.
-      glow(message.sessionId, message.recipients);
+      // One set for the pulse and the glows: the canvas syncs once per change of the store.
+      set({
+        hops: [...get().hops.filter((h) => h.until > Date.now()), hop],
+        ...(message.recipients.length ? { glows: glowing(message.sessionId, message.recipients) } : {}),
+      });
+      expireBy(message.recipients.length ? Math.min(until, Date.now() + GLOW_MS) : until);
     },
     onToken(event) {
       update(event.sessionId, (s) => {
@@ -213,7 +213,10 @@ export const useRun = create<RunState>((set, get) => {
       });
     },
     onAgent(event) {
-      if (event.phase === 'start' && get().sessions[event.sessionId]) glow(event.sessionId, [event.agent]);
+      if (event.phase === 'start' && get().sessions[event.sessionId]) {
+        set({ glows: glowing(event.sessionId, [event.agent]) });
+        expireBy(Date.now() + GLOW_MS);
+      }
       update(event.sessionId, (s) => {
         const others = s.working.filter((a) => a !== event.agent);
         // A call stopped because its turn had ended (a message limit, an abort) is no agent error:
