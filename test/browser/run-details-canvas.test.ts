@@ -12,7 +12,7 @@ let runner: TestRunner;
 let page: Page;
 beforeAll(() => ({ runner, page } = opened));
 const screenshotOnFailure = (ctx: TestContext) => shoot(ctx, 'run-details-canvas-', () => page);
-const { snap, store, open } = runDetailsSteps(opened);
+const { snap, store, open, language } = runDetailsSteps(opened);
 
 /** Five nodes in a row: a wide graph, fitted into a canvas made short by a tall run area. */
 const CHAIN: Graph = {
@@ -115,5 +115,32 @@ describe('a new graph that answers at once', () => {
     expect(await reply.locator('.who-label').textContent()).toBe('Assistant');
     expect(await reply.locator('.text').textContent()).toMatch(/scripted stand-in/);
     await snap('starter-en');
+  });
+});
+
+describe('the live canvas on a fast turn', () => {
+  it('shows each agent the turn ran as working, though the turn is over within a frame, in English and Chinese', async (ctx) => {
+    screenshotOnFailure(ctx);
+    const graph: Graph = { ...CHAIN, id: 'rd_glow', name: 'Glow' };
+    await store(graph);
+    await open(graph);
+    await page.click('[data-testid=tab-run]');
+    await page.click('[data-testid=start-session]');
+    const chat = page.locator('[data-testid=chat]').last();
+    for (const [code, name] of [
+      ['en', 'Working'],
+      ['zh', '处理中'],
+    ] as const) {
+      await language(code);
+      await chat.locator('[data-testid=chat-input]').fill(`hello in ${code}`);
+      await chat.locator('[data-testid=chat-send]').click();
+      const working = page.locator('[data-testid=node-agent-rd_chain_review][data-working]');
+      await working.waitFor({ timeout: POLL.timeout });
+      expect(await working.locator('.working-dot').getAttribute('aria-label')).toBe(name);
+      await snap(`working-glow-${code}`);
+      // The glow ends by itself once the turn is over.
+      await expect.poll(() => page.locator('[data-working]').count(), POLL).toBe(0);
+    }
+    await language('en');
   });
 });

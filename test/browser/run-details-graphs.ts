@@ -1,4 +1,5 @@
-import { GRAPH_FORMAT, GRAPH_VERSION, type Graph } from '../../schemas/graph.ts';
+import type { Graph } from '../../schemas/graph.ts';
+import { graphHead } from './graph-head.ts';
 
 // The graphs of the run-details tests: their ids start with "rd_".
 
@@ -6,12 +7,7 @@ const base = (
   id: string,
   name: string,
 ): Pick<Graph, 'format' | 'version' | 'id' | 'name' | 'description' | 'meta' | 'limits'> => ({
-  format: GRAPH_FORMAT,
-  version: GRAPH_VERSION,
-  id,
-  name,
-  description: '',
-  meta: { tags: [] },
+  ...graphHead(id, name),
   limits: { maxMessagesPerTurn: 20, maxTurnMs: 60_000, maxTokensPerSession: 1_000_000, allowedHosts: [] },
 });
 export const assistant = (id: string, label: string, model: string) => ({

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { GRAPH_FORMAT, GRAPH_VERSION, type Graph } from '../../schemas/graph.ts';
+import type { Graph } from '../../schemas/graph.ts';
+import { graphHead as base } from './graph-head.ts';
 import { designerPage, POLL, screenshot, screenshotOnFailure as shoot } from './designer-page.ts';
 import type { TestRunner } from './runner.ts';
 
@@ -18,17 +19,6 @@ beforeAll(() => {
 });
 const screenshotOnFailure = (ctx: TestContext) => shoot(ctx, 'workspace-', () => page);
 
-const base = (
-  id: string,
-  name: string,
-): Pick<Graph, 'format' | 'version' | 'id' | 'name' | 'description' | 'meta'> => ({
-  format: GRAPH_FORMAT,
-  version: GRAPH_VERSION,
-  id,
-  name,
-  description: '',
-  meta: { tags: [] },
-});
 const limits = (maxMessagesPerTurn: number): Graph['limits'] => ({
   maxMessagesPerTurn,
   maxTurnMs: 60_000,
