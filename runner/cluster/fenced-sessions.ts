@@ -20,6 +20,7 @@ export function fencedSessions(
   };
   return {
     getSession: (tenant, id) => store.getSession(tenant, id),
+    loadSession: (tenant, id) => store.loadSession(tenant, id),
     listSessions: (tenant, filter) => store.listSessions(tenant, filter),
     putSession: (write) =>
       store.putSession({ ...write, fence: write.fence ?? tokenOf(write.info.id) ?? 0 }).catch(failed),

@@ -109,12 +109,17 @@ export class Residency {
   }
 
   private async loadFromStore(tenant: string, id: string): Promise<LiveSession | undefined> {
-    const record = await this.deps.sessions.getSession(tenant, id);
-    if (!record) return undefined;
+    const loaded = await this.deps.sessions.loadSession(tenant, id);
+    if (!loaded) return undefined;
     const existing = this.live.get(id);
     if (existing) return existing;
-    const s = new LiveSession(record);
-    if (s.closed) return s;
+    const s = new LiveSession(loaded.record);
+    this.deps.writer.adopt(s, loaded);
+    // Read, not kept: nothing writes a closed session from memory.
+    if (s.closed) {
+      this.deps.writer.release(s);
+      return s;
+    }
     this.live.set(id, s);
     // A turn interrupted by a restart or a shutdown continues; waiting messages follow it.
     if (s.info.state !== 'idle') s.setState('idle');

@@ -81,6 +81,25 @@ describe('SessionManager', () => {
     expect(await manager.get(acme, info.id)).toMatchObject({ state: 'idle', turns: 1 });
   });
 
+  it('writes a session read back from the store as a change of what it read, not whole', async () => {
+    const { runner } = await setup();
+    await putGraph(runner.store, 'acme', echoGraph());
+    const { manager, store } = runner;
+    const info = await manager.create(acme, { graphId: 'echo' });
+    await manager.send(acme, info.id, { content: 'one' });
+    await manager.settled(acme, info.id);
+    // Nobody listens: the session left memory after its turn, and comes back from the store.
+    const writes = vi.spyOn(store, 'putSession');
+    await manager.send(acme, info.id, { content: 'two' });
+    await manager.settled(acme, info.id);
+    const [accept, end] = writes.mock.calls.map(([w]) => w);
+    expect(accept).toMatchObject({ snapshot: { kind: 'unchanged' }, base: expect.any(String) });
+    expect(end).toMatchObject({ snapshot: { kind: 'change' }, base: accept!.revision });
+    const stored = await store.getSession('acme', info.id);
+    expect(stored?.transcript.map((m) => m.content)).toEqual(['one', 'echo: one', 'two', 'echo: two']);
+    expect(JSON.stringify(stored?.snapshot)).toContain('two');
+  });
+
   it('checkpoints a turn while it runs', async () => {
     const { runner } = await setup({ checkpointEveryMs: 50 });
     await putGraph(runner.store, 'acme', approvalGraph());

@@ -8,7 +8,7 @@ import {
   type SnapshotWrite,
   type TranscriptWrite,
 } from '../store/session-write.ts';
-import type { InboxItem, SessionStore } from '../store/types.ts';
+import type { InboxItem, LoadedSession, SessionStore } from '../store/types.ts';
 import type { LiveSession } from './live-session.ts';
 import { changeOf } from './snapshot-change.ts';
 
@@ -96,7 +96,21 @@ export class SessionWriter {
     return done;
   }
 
-  /** The session left memory with every write landed: its next write, from a new copy, starts whole. */
+  /** A session just read from the store: its next write builds on the revision read (see SessionStore.loadSession). */
+  adopt(s: LiveSession, { record, revision, snapshotChanges }: LoadedSession): void {
+    s.sent =
+      revision === undefined
+        ? undefined
+        : {
+            revision,
+            snapshot: record.snapshot,
+            changes: snapshotChanges,
+            accepted: record.acceptedMessageIds,
+            length: record.transcript.length,
+          };
+  }
+
+  /** The session left memory with every write landed: the store may forget its revision. */
   release(s: LiveSession): void {
     s.sent = undefined;
     this.deps.sessions.release?.(s.info.tenant, s.id);

@@ -6,7 +6,7 @@ import { earliest, headOf, key, writable, type Dirty } from './journal-versions.
 import { CHUNK } from './transcript-log.ts';
 import type { SessionFiles } from './session-files.ts';
 import type { SessionWrite } from './session-write.ts';
-import type { SessionRecord } from './types.ts';
+import type { LoadedSession, SessionRecord } from './types.ts';
 
 /**
  * A checkpoint runs once writes have paused this long, so a runner that goes quiet has its files
@@ -84,6 +84,23 @@ export class JournaledSessions {
     await this.ready();
     const d = this.dirty.get(key(tenant, id));
     return d ? this.recordOf(d) : this.files.read(tenant, id);
+  }
+
+  /** See SessionStore.loadSession: the revision read is kept until `release`, so the next write's check needs no read. */
+  async load(tenant: string, id: string): Promise<LoadedSession | undefined> {
+    await this.ready();
+    const k = key(tenant, id);
+    const d = this.dirty.get(k);
+    if (d) {
+      // A checkpoint may fold `d` before the next write comes: the files then hold this revision.
+      if (!this.revisions.has(k)) this.revisions.set(k, d.revision);
+      return { record: await this.recordOf(d), revision: d.revision, snapshotChanges: 0 };
+    }
+    const stored = await this.files.readStored(tenant, id);
+    if (!stored) return undefined;
+    // A write applied while the files were read knows a newer revision.
+    if (!this.dirty.has(k) && !this.revisions.has(k)) this.revisions.set(k, stored.revision);
+    return { ...stored, snapshotChanges: 0 };
   }
 
   async list(tenant: string): Promise<SessionInfo[]> {

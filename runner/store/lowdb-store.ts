@@ -10,7 +10,7 @@ import { readJson, storeError, writeJson } from './json-file.ts';
 import { SessionFiles } from './session-files.ts';
 import { StorePaths, segment } from './store-paths.ts';
 import type { SessionWrite } from './session-write.ts';
-import type { SessionRecord, Store, StoredGraph } from './types.ts';
+import type { LoadedSession, SessionRecord, Store, StoredGraph } from './types.ts';
 import { checkMemoryEntry, MAX_MEMORY_KEYS, memoryFull } from './memory-limits.ts';
 
 export interface LowdbStoreOptions {
@@ -93,6 +93,11 @@ export class LowdbStore implements Store {
   async getSession(tenant: string, id: string): Promise<SessionRecord | undefined> {
     sessionIds(tenant, id); // refuses ids that could leave the data dir
     return await this.sessions.get(tenant, id);
+  }
+
+  async loadSession(tenant: string, id: string): Promise<LoadedSession | undefined> {
+    sessionIds(tenant, id);
+    return await this.sessions.load(tenant, id);
   }
 
   async listSessions(

@@ -8,7 +8,7 @@ import { applyChange, type SnapshotChange } from '../sessions/snapshot-change.ts
 import { decodeReply, encodeHead, headOf, PUT_SESSION, PUT_SESSION_KEYS, withEntries } from './redis-put-session.ts';
 import type { SessionWrite } from './session-write.ts';
 import { segment } from './store-paths.ts';
-import type { SessionRecord, Store, StoredGraph } from './types.ts';
+import type { LoadedSession, SessionRecord, Store, StoredGraph } from './types.ts';
 import { checkMemoryEntry, MAX_MEMORY_KEYS, memoryFull } from './memory-limits.ts';
 
 /**
@@ -111,34 +111,44 @@ export class RedisStore implements Store {
   }
 
   async getSession(tenant: string, id: string): Promise<SessionRecord | undefined> {
+    return (await this.loadSession(tenant, id))?.record;
+  }
+
+  async loadSession(tenant: string, id: string): Promise<LoadedSession | undefined> {
     const k = this.keys;
-    const [[, raw], [, entries], [, info], [, [snapshot, inbox]], [, accepted], [, changes]] = (await this.redis
-      .multi()
-      .get(k.session(tenant, id))
-      .lrange(k.transcript(tenant, id), 0, -1)
-      .hget(k.sessionInfo(tenant), id)
-      .hmget(k.sessionState(tenant, id), 'snapshot', 'inbox')
-      .lrange(k.accepted(tenant, id), 0, -1)
-      .lrange(k.snapshotChanges(tenant, id), 0, -1)
-      .exec()) as [
-      [unknown, string | null],
-      [unknown, string[]],
-      [unknown, string | null],
-      [unknown, [string | null, string | null]],
-      [unknown, string[]],
-      [unknown, string[]],
-    ];
+    const [[, raw], [, entries], [, info], [, [snapshot, inbox, revision]], [, accepted], [, changes]] =
+      (await this.redis
+        .multi()
+        .get(k.session(tenant, id))
+        .lrange(k.transcript(tenant, id), 0, -1)
+        .hget(k.sessionInfo(tenant), id)
+        .hmget(k.sessionState(tenant, id), 'snapshot', 'inbox', 'rev')
+        .lrange(k.accepted(tenant, id), 0, -1)
+        .lrange(k.snapshotChanges(tenant, id), 0, -1)
+        .exec()) as [
+        [unknown, string | null],
+        [unknown, string[]],
+        [unknown, string | null],
+        [unknown, [string | null, string | null, string | null]],
+        [unknown, string[]],
+        [unknown, string[]],
+      ];
     if (!raw) return undefined;
     const stored = JSON.parse(raw) as Partial<SessionRecord>;
     const transcript = stored.transcript ?? entries.map((e) => JSON.parse(e) as SessionRecord['transcript'][number]);
     // A record stored whole by an older version has everything in it.
-    if (stored.info) return { ...stored, transcript } as SessionRecord;
+    if (stored.info)
+      return { record: { ...stored, transcript } as SessionRecord, revision: undefined, snapshotChanges: 0 };
     return {
-      info: JSON.parse(info!) as SessionInfo,
-      transcript,
-      ...(snapshot ? { snapshot: changed(id, JSON.parse(snapshot) as SessionRecord['snapshot'], changes) } : {}),
-      acceptedMessageIds: accepted,
-      ...(inbox && inbox !== 'null' ? { inbox: JSON.parse(inbox) as SessionRecord['inbox'] } : {}),
+      record: {
+        info: JSON.parse(info!) as SessionInfo,
+        transcript,
+        ...(snapshot ? { snapshot: changed(id, JSON.parse(snapshot) as SessionRecord['snapshot'], changes) } : {}),
+        acceptedMessageIds: accepted,
+        ...(inbox && inbox !== 'null' ? { inbox: JSON.parse(inbox) as SessionRecord['inbox'] } : {}),
+      },
+      revision: revision ?? undefined,
+      snapshotChanges: changes.length,
     };
   }
 

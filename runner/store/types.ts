@@ -29,6 +29,15 @@ export interface SessionRecord {
   inbox?: InboxItem[];
 }
 
+/** A record as read by the session's writer, with what its next write can build on (see SessionWrite). */
+export interface LoadedSession {
+  record: SessionRecord;
+  /** The revision of the write the record holds; undefined: written before revisions. */
+  revision: string | undefined;
+  /** Changes the stored snapshot has had since it was written whole (a store that reads them applies each). */
+  snapshotChanges: number;
+}
+
 /** An accepted user message waiting for (or driving) its turn. */
 export interface InboxItem {
   messageId: string;
@@ -54,6 +63,12 @@ export interface GraphStore {
  */
 export interface SessionStore {
   getSession(tenant: string, id: string): Promise<SessionRecord | undefined>;
+  /**
+   * The record for a writer that will write it next: its next write builds on the stored revision
+   * and sends only what changed, not the snapshot it just read. What the store keeps to check
+   * that write's `base` stays until `release`.
+   */
+  loadSession(tenant: string, id: string): Promise<LoadedSession | undefined>;
   /** Session ids and summaries, from an index rather than by reading every record. */
   listSessions(tenant: string, filter?: { graphId?: string; state?: string; user?: string }): Promise<SessionInfo[]>;
   /** Applies one write of a session, all of it or nothing (see SessionWrite). */
@@ -66,7 +81,7 @@ export interface SessionStore {
   readonly coalesceMs?: number;
   /**
    * The writer will build no write on this session's last one (the session left memory): what the
-   * store keeps to check a write's `base` can go. Its next write starts a new chain (no `base`).
+   * store keeps to check a write's `base` can go. Its next write starts from a new `loadSession`.
    */
   release?(tenant: string, id: string): void;
   deleteSession(tenant: string, id: string): Promise<void>;

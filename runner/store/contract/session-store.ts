@@ -3,16 +3,18 @@ import { randomUUID } from 'node:crypto';
 import type { MessageEvent, SessionInfo } from '../../../schemas/protocol.ts';
 import type { SessionStore } from '../types.ts';
 import { message, sessionRecord } from './records.ts';
+import { describeSessionLoad } from './session-load.ts';
 import { describeSessionWriteForms } from './session-write-forms.ts';
 import { withSubject, type MakeSubject } from './subject.ts';
 import { recordWrite, WRITE_OVERLAP } from '../session-write.ts';
 
 /**
  * What every SessionStore does: records round-trip, partial transcript writes, listing, fences,
- * retention, and every form of a SessionWrite (session-write-forms.ts).
+ * retention, every form of a SessionWrite (session-write-forms.ts) and a writer's loads (session-load.ts).
  */
 export function describeSessionStoreContract(name: string, make: MakeSubject<SessionStore>): void {
   describeSessionWriteForms(name, make);
+  describeSessionLoad(name, make);
   describe(`SessionStore contract: ${name}`, () => {
     withSubject(make, (current) => {
       it('round-trips a session record and replaces it on the next write', async () => {

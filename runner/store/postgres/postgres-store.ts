@@ -5,7 +5,7 @@ import { InFlight } from '../in-flight.ts';
 import { applyChange, type SnapshotChange } from '../../sessions/snapshot-change.ts';
 import { segment, userFileName } from '../store-paths.ts';
 import type { SessionWrite } from '../session-write.ts';
-import type { SessionRecord, Store, StoredGraph } from '../types.ts';
+import type { LoadedSession, SessionRecord, Store, StoredGraph } from '../types.ts';
 import { connectPostgres, type PostgresConnection } from './connect.ts';
 import { migrate } from './migrate.ts';
 import { toPgJson, toPgText } from './pg-text.ts';
@@ -29,6 +29,7 @@ interface SessionRow {
   accepted: string[];
   transcript: SessionRecord['transcript'];
   changes: SnapshotChange[] | null;
+  revision: string;
 }
 
 /**
@@ -122,22 +123,31 @@ export class PostgresStore implements Store {
   // ---- sessions ----
 
   async getSession(tenant: string, id: string): Promise<SessionRecord | undefined> {
+    return (await this.loadSession(tenant, id))?.record;
+  }
+
+  async loadSession(tenant: string, id: string): Promise<LoadedSession | undefined> {
     segment('tenant', tenant);
     segment('session', id);
     const [row] = await this.sql<SessionRow[]>`
-      SELECT s.info, s.snapshot, s.inbox, s.accepted,
+      SELECT s.info, s.snapshot, s.inbox, s.accepted, s.revision,
         (SELECT coalesce(json_agg(t.entry ORDER BY t.seq), '[]') FROM transcript_entries t WHERE t.tenant = s.tenant AND t.session_id = s.id) AS transcript,
         (SELECT json_agg(c.change ORDER BY c.seq) FROM snapshot_changes c WHERE c.tenant = s.tenant AND c.session_id = s.id) AS changes
       FROM sessions s WHERE s.tenant = ${tenant} AND s.id = ${id}`.catch((error: unknown) =>
       Promise.reject(unavailable(`read session "${id}"`, error)),
     );
     if (!row) return undefined;
+    const changes = row.changes ?? [];
     return {
-      info: row.info,
-      transcript: row.transcript,
-      ...(row.snapshot !== null ? { snapshot: changed(id, row.snapshot, row.changes ?? []) } : {}),
-      acceptedMessageIds: row.accepted,
-      ...(row.inbox !== null ? { inbox: row.inbox } : {}),
+      record: {
+        info: row.info,
+        transcript: row.transcript,
+        ...(row.snapshot !== null ? { snapshot: changed(id, row.snapshot, changes) } : {}),
+        acceptedMessageIds: row.accepted,
+        ...(row.inbox !== null ? { inbox: row.inbox } : {}),
+      },
+      revision: row.revision,
+      snapshotChanges: changes.length,
     };
   }
 
