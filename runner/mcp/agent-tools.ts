@@ -7,7 +7,7 @@ import type { McpGraphTools } from './graph-tools.ts';
 export interface Toolbox {
   specs: ToolSpec[];
   /** MCP tool name → server id. */
-  mcp: Map<string, string>;
+  mcp: ReadonlyMap<string, string>;
 }
 
 /**
@@ -16,14 +16,29 @@ export interface Toolbox {
  * can never stand in for a built-in the graph relies on. A server that cannot be reached or is
  * refused is left out with a warning too: the model answers without it.
  */
-export async function assistantToolbox(
+export function assistantToolbox(
+  builtins: ToolSpec[],
+  serverIds: readonly string[],
+  mcp: McpGraphTools | undefined,
+  session: SessionContext,
+  agent: string,
+): Toolbox | Promise<Toolbox> {
+  // Most agents name no server: their toolbox is ready without a wait.
+  return serverIds.length === 0
+    ? { specs: builtins, mcp: NO_MCP_TOOLS }
+    : withMcpTools(builtins, serverIds, mcp, session, agent);
+}
+
+const NO_MCP_TOOLS: ReadonlyMap<string, string> = new Map();
+
+async function withMcpTools(
   builtins: readonly ToolSpec[],
   serverIds: readonly string[],
   mcp: McpGraphTools | undefined,
   session: SessionContext,
   agent: string,
 ): Promise<Toolbox> {
-  const box: Toolbox = { specs: [...builtins], mcp: new Map() };
+  const box = { specs: [...builtins], mcp: new Map<string, string>() };
   const taken = new Set(builtins.map((s) => s.name));
   const warn = (code: string, message: string) =>
     session.emit('warning', { code, message: `agent "${agent}": ${message}` });

@@ -8,19 +8,21 @@ import { addUsage, zeroUsage } from './usage.ts';
  * from the store too, without a log of its own to write.
  */
 export class CallLog {
-  /** Turn and agent → the call; an agent handles one message at a time, so one call each. */
-  private readonly open = new Map<string, MessageCall>();
+  /** Turn → agent → the call; an agent handles one message at a time, so one call each. */
+  private readonly open = new Map<string, Map<string, MessageCall>>();
 
   note(event: 'agent' | 'usage', payload: AgentEvent | UsageEvent): void {
-    const key = `${payload.turnId}\u0000${payload.agent}`;
+    const calls = this.open.get(payload.turnId);
     if (event === 'agent') {
-      const phase = (payload as AgentEvent).phase;
-      if (phase === 'start') this.open.set(key, { start: (payload as AgentEvent).time });
-      else this.open.delete(key);
+      const { phase, time } = payload as AgentEvent;
+      if (phase === 'start') {
+        if (calls) calls.set(payload.agent, { start: time });
+        else this.open.set(payload.turnId, new Map([[payload.agent, { start: time }]]));
+      } else calls?.delete(payload.agent);
       return;
     }
     const { call, model } = payload as UsageEvent;
-    const running = this.open.get(key);
+    const running = calls?.get(payload.agent);
     if (!running || !call) return;
     running.usage = addUsage(running.usage ?? zeroUsage(), call);
     if (model !== undefined) running.model = model;
@@ -28,12 +30,12 @@ export class CallLog {
 
   /** The sender's running call as it stands now (a copy: later model rounds add to the live one). */
   of(turnId: string, agent: string): MessageCall | undefined {
-    const call = this.open.get(`${turnId}\u0000${agent}`);
+    const call = this.open.get(turnId)?.get(agent);
     return call && { ...call, ...(call.usage ? { usage: { ...call.usage } } : {}) };
   }
 
   /** A turn's end: its calls will not finish. */
   endTurn(turnId: string): void {
-    for (const key of this.open.keys()) if (key.startsWith(`${turnId}\u0000`)) this.open.delete(key);
+    this.open.delete(turnId);
   }
 }
