@@ -165,10 +165,12 @@ export class LiveSession {
   private readonly accepted: string[];
   private readonly acceptedSet: Set<string>;
 
-  constructor(record: SessionRecord) {
+  /** `transcriptOffset`: the record's transcript starts at this entry; the store holds the ones before. */
+  constructor(record: SessionRecord, transcriptOffset = 0) {
     this.info = structuredClone(record.info);
     this.transcript = record.transcript;
-    this.persistedTranscript = record.transcript.length;
+    this.transcriptOffset = transcriptOffset;
+    this.persistedTranscript = transcriptOffset + record.transcript.length;
     this.inbox = record.inbox ?? [];
     this.snapshot = record.snapshot;
     this.restoreNeeded = record.snapshot !== undefined;

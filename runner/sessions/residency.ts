@@ -113,7 +113,7 @@ export class Residency {
     if (!loaded) return undefined;
     const existing = this.live.get(id);
     if (existing) return existing;
-    const s = new LiveSession(loaded.record);
+    const s = new LiveSession(loaded.record, loaded.transcriptOffset);
     this.deps.writer.adopt(s, loaded);
     // Read, not kept: nothing writes a closed session from memory.
     if (s.closed) {

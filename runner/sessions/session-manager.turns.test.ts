@@ -103,6 +103,28 @@ describe('SessionManager', () => {
     expect((await manager.get(acme, info.id)).turns).toBe(1);
   });
 
+  it('answers a resend of an old message with its turn after the session came back with only its recent entries', async () => {
+    const { runner } = await setup();
+    await putGraph(runner.store, 'acme', echoGraph());
+    const { manager, store } = runner;
+    const info = await manager.create(acme, { graphId: 'echo' });
+    const first = await manager.send(acme, info.id, { content: 'm0', messageId: 'client-0' });
+    await manager.settled(acme, info.id);
+    for (let i = 1; i < 10; i++) {
+      await manager.send(acme, info.id, { content: `m${i}`, messageId: `client-${i}` });
+      await manager.settled(acme, info.id);
+      // The files hold the first turns; the journal the last ones, which a load reads alone.
+      if (i === 7) await store.flush();
+    }
+    const loaded = await store.loadSession('acme', info.id);
+    expect(loaded?.transcriptOffset).toBeGreaterThan(0);
+    expect(await manager.send(acme, info.id, { content: 'm0', messageId: 'client-0' })).toEqual(first);
+    const transcript = await manager.transcript(acme, info.id);
+    expect(transcript.map((m) => m.content)).toEqual(
+      Array.from({ length: 10 }, (_, i) => [`m${i}`, `echo: m${i}`]).flat(),
+    );
+  });
+
   it('keeps a turn open while an agent holds it (aggregator waiting for its timeout)', async () => {
     const { runner } = await setup();
     await putGraph(runner.store, 'acme', gatherGraph(200));

@@ -97,7 +97,7 @@ export class SessionWriter {
   }
 
   /** A session just read from the store: its next write builds on the revision read (see SessionStore.loadSession). */
-  adopt(s: LiveSession, { record, revision, snapshotChanges }: LoadedSession): void {
+  adopt(s: LiveSession, { record, transcriptOffset, revision, snapshotChanges }: LoadedSession): void {
     s.sent =
       revision === undefined
         ? undefined
@@ -106,7 +106,7 @@ export class SessionWriter {
             snapshot: record.snapshot,
             changes: snapshotChanges,
             accepted: record.acceptedMessageIds,
-            length: record.transcript.length,
+            length: transcriptOffset + record.transcript.length,
           };
   }
 

@@ -12,7 +12,7 @@ import type { Caller } from './types.ts';
 import { zeroUsage } from './usage.ts';
 
 export interface UserMessagesDeps {
-  writer: Pick<SessionWriter, 'persist'>;
+  writer: Pick<SessionWriter, 'persist' | 'olderEntries'>;
   residency: Pick<Residency, 'forgetTimers'>;
   turns: Pick<TurnRunner, 'pump'>;
   versionOf(s: LiveSession): Promise<GraphVersion>;
@@ -37,7 +37,8 @@ export class UserMessages {
     inCallerTrace: <T>(fn: () => T) => T,
   ): Promise<{ messageId: string; turnId: string }> {
     if (s.closed) throw new AppError('session_closed', 409, `session "${s.id}" is closed`);
-    if (messageId !== undefined && s.hasAccepted(messageId)) return { messageId, turnId: turnOfMessage(s, messageId) };
+    if (messageId !== undefined && s.hasAccepted(messageId))
+      return { messageId, turnId: await this.turnOfMessage(s, messageId) };
     const item = { messageId: messageId ?? randomUUID(), turnId: randomUUID(), content };
     inCallerTrace(() => rememberCaller(item));
     const event = userMessageEvent(s.id, await this.deps.versionOf(s), item);
@@ -45,6 +46,14 @@ export class UserMessages {
     s.emit('message', event);
     this.deps.turns.pump(s);
     return { messageId: item.messageId, turnId: item.turnId };
+  }
+
+  /** The turn a message accepted earlier belongs to, for its resend's acknowledgement. */
+  private async turnOfMessage(s: LiveSession, messageId: string): Promise<string> {
+    const isIt = (m: MessageEvent) => m.id === messageId && m.sender === 'user';
+    const turnId = s.inbox.find((i) => i.messageId === messageId)?.turnId ?? s.transcript.find(isIt)?.turnId;
+    if (turnId !== undefined || s.transcriptOffset === 0) return turnId ?? '';
+    return (await this.deps.writer.olderEntries(s)).find(isIt)?.turnId ?? '';
   }
 
   /**
@@ -108,13 +117,4 @@ function userMessageEvent(sessionId: string, version: GraphVersion, item: InboxI
     output: version.outputs.has(entry),
     time: Date.now(),
   };
-}
-
-/** The turn a message accepted earlier belongs to, for its resend's acknowledgement. */
-function turnOfMessage(s: LiveSession, messageId: string): string {
-  return (
-    s.inbox.find((i) => i.messageId === messageId)?.turnId ??
-    s.transcript.find((m) => m.id === messageId && m.sender === 'user')?.turnId ??
-    ''
-  );
 }

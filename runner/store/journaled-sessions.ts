@@ -94,13 +94,15 @@ export class JournaledSessions {
     if (d) {
       // A checkpoint may fold `d` before the next write comes: the files then hold this revision.
       if (!this.revisions.has(k)) this.revisions.set(k, d.revision);
-      return { record: await this.recordOf(d), revision: d.revision, snapshotChanges: 0 };
+      // The entries the files hold are not read again: the writer needs only those after them.
+      const record = { ...headOf(d), transcript: d.entries.slice() };
+      return { record, transcriptOffset: d.base, revision: d.revision, snapshotChanges: 0 };
     }
     const stored = await this.files.readStored(tenant, id);
     if (!stored) return undefined;
     // A write applied while the files were read knows a newer revision.
     if (!this.dirty.has(k) && !this.revisions.has(k)) this.revisions.set(k, stored.revision);
-    return { ...stored, snapshotChanges: 0 };
+    return { ...stored, transcriptOffset: 0, snapshotChanges: 0 };
   }
 
   async list(tenant: string): Promise<SessionInfo[]> {

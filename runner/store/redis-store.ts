@@ -138,7 +138,12 @@ export class RedisStore implements Store {
     const transcript = stored.transcript ?? entries.map((e) => JSON.parse(e) as SessionRecord['transcript'][number]);
     // A record stored whole by an older version has everything in it.
     if (stored.info)
-      return { record: { ...stored, transcript } as SessionRecord, revision: undefined, snapshotChanges: 0 };
+      return {
+        record: { ...stored, transcript } as SessionRecord,
+        transcriptOffset: 0,
+        revision: undefined,
+        snapshotChanges: 0,
+      };
     return {
       record: {
         info: JSON.parse(info!) as SessionInfo,
@@ -147,6 +152,7 @@ export class RedisStore implements Store {
         acceptedMessageIds: accepted,
         ...(inbox && inbox !== 'null' ? { inbox: JSON.parse(inbox) as SessionRecord['inbox'] } : {}),
       },
+      transcriptOffset: 0,
       revision: revision ?? undefined,
       snapshotChanges: changes.length,
     };

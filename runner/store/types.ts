@@ -31,7 +31,9 @@ export interface SessionRecord {
 
 /** A record as read by the session's writer, with what its next write can build on (see SessionWrite). */
 export interface LoadedSession {
+  /** Its transcript holds the entries from `transcriptOffset` on; the store has the ones before. */
   record: SessionRecord;
+  transcriptOffset: number;
   /** The revision of the write the record holds; undefined: written before revisions. */
   revision: string | undefined;
   /** Changes the stored snapshot has had since it was written whole (a store that reads them applies each). */

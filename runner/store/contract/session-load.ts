@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { KeySnapshot } from '../../runtime/types.ts';
 import { recordWrite, type SessionWrite } from '../session-write.ts';
 import type { SessionRecord, SessionStore } from '../types.ts';
-import { sessionRecord } from './records.ts';
+import { message, sessionRecord } from './records.ts';
 import { withSubject, type MakeSubject } from './subject.ts';
 
 const json = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
@@ -56,6 +56,21 @@ export function describeSessionLoad(name: string, make: MakeSubject<SessionStore
         // A store that keeps changes apart counts this one; one that applies them on write, none.
         expect([0, 1]).toContain(last?.snapshotChanges);
         expect(last!.record).toEqual(json(changed));
+      });
+
+      it('loads a long transcript whole or its end, with the entry it starts at', async () => {
+        const { store, tenant } = current();
+        const record = sessionRecord(tenant);
+        const id = record.info.id;
+        const all = Array.from({ length: 40 }, (_, i) => message(id, `m${i}`));
+        const first = recordWrite({ ...record, transcript: all.slice(0, 30) });
+        await store.putSession(first);
+        await flush(store);
+        await store.putSession({ ...recordWrite({ ...record, transcript: all }, { from: 30 }), base: first.revision });
+        const loaded = await store.loadSession(tenant, id);
+        expect(loaded!.transcriptOffset).toBeGreaterThanOrEqual(0);
+        expect(loaded!.transcriptOffset).toBeLessThanOrEqual(30);
+        expect(loaded!.record.transcript).toEqual(json(all.slice(loaded!.transcriptOffset)));
       });
 
       it('refuses a write built on a load that another write overtook', async () => {

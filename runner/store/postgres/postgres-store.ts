@@ -146,6 +146,7 @@ export class PostgresStore implements Store {
         acceptedMessageIds: row.accepted,
         ...(row.inbox !== null ? { inbox: row.inbox } : {}),
       },
+      transcriptOffset: 0,
       revision: row.revision,
       snapshotChanges: changes.length,
     };
