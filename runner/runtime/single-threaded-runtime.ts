@@ -246,14 +246,17 @@ export class SingleThreadedAgentRuntime extends RoutingRuntime implements AgentR
     this.queued -= home.queued;
     this.running -= home.running;
     this.inflight -= home.inflight;
-    const closed = new KeyClosedError(key);
+    // Made only for a caller to reject: an error's stack costs more than closing a quiet key.
+    let closed: KeyClosedError | undefined;
+    const refuse = (call: { reject(error: unknown): void } | null | undefined) =>
+      call?.reject((closed ??= new KeyClosedError(key)));
     const closing: Array<Promise<void>> = [];
     for (const box of home.instances.values()) {
       box.closed = true;
-      for (const envelope of box.clear()) envelope.call?.reject(closed);
-      box.current?.call?.reject(closed);
+      for (const envelope of box.clear()) refuse(envelope.call);
+      refuse(box.current?.call);
       box.current = null;
-      if (box.agent !== null) closing.push(this.closeAgent(box.id, box.agent));
+      if (box.agent?.close) closing.push(this.closeAgent(box.id, box.agent));
       box.agent = null;
     }
     home.instances.clear();
@@ -266,7 +269,7 @@ export class SingleThreadedAgentRuntime extends RoutingRuntime implements AgentR
 
   private async closeAgent(id: AgentId, agent: Agent): Promise<void> {
     try {
-      await agent.close?.();
+      await agent.close!();
     } catch (error) {
       this.handlerErrors.report({ error, agent: id, messageId: '', topicId: null });
     }

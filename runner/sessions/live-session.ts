@@ -167,7 +167,8 @@ export class LiveSession {
 
   /** `transcriptOffset`: the record's transcript starts at this entry; the store holds the ones before. */
   constructor(record: SessionRecord, transcriptOffset = 0) {
-    this.info = structuredClone(record.info);
+    // The record is ours (see SessionStore.loadSession): a session changes its info in place.
+    this.info = record.info;
     this.transcript = record.transcript;
     this.transcriptOffset = transcriptOffset;
     this.persistedTranscript = transcriptOffset + record.transcript.length;

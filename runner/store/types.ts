@@ -68,7 +68,8 @@ export interface SessionStore {
   /**
    * The record for a writer that will write it next: its next write builds on the stored revision
    * and sends only what changed, not the snapshot it just read. What the store keeps to check
-   * that write's `base` stays until `release`.
+   * that write's `base` stays until `release`. The record is the caller's to change: the store
+   * keeps no reference to it, except to the snapshot and the transcript's entries, which nobody changes.
    */
   loadSession(tenant: string, id: string): Promise<LoadedSession | undefined>;
   /** Session ids and summaries, from an index rather than by reading every record. */

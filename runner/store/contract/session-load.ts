@@ -73,6 +73,28 @@ export function describeSessionLoad(name: string, make: MakeSubject<SessionStore
         expect(loaded!.record.transcript).toEqual(json(all.slice(loaded!.transcriptOffset)));
       });
 
+      it("hands out a record the caller may change without changing the store's", async () => {
+        const { store, tenant } = current();
+        const record: SessionRecord = {
+          ...sessionRecord(tenant),
+          acceptedMessageIds: ['m1'],
+          inbox: [{ messageId: 'm1', turnId: 't1', content: 'hi' }],
+        };
+        await store.putSession(recordWrite(record));
+        for (const read of [
+          await store.loadSession(tenant, record.info.id),
+          await store.loadSession(tenant, record.info.id),
+        ]) {
+          const mine = read!.record;
+          mine.info.turns = 99;
+          mine.info.usage.promptTokens = 99;
+          mine.inbox!.push({ messageId: 'm2', turnId: 't2', content: 'x' });
+          mine.acceptedMessageIds.push('m2');
+          mine.transcript.push(message(record.info.id, 'x'));
+        }
+        expect(await store.getSession(tenant, record.info.id)).toEqual(json(record));
+      });
+
       it('refuses a write built on a load that another write overtook', async () => {
         const { store, tenant } = current();
         const record: SessionRecord = { ...sessionRecord(tenant), snapshot: snapshotOf({ n: 1 }) };
