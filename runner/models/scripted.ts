@@ -50,7 +50,6 @@ export class ScriptedModelClient implements ModelClient {
     if (request.signal?.aborted) throw new ModelError('aborted', `model "${this.def.id}": call aborted`);
     const turn = readTurn(request.messages, request.call);
     const rule = this.rules.find((r) => matches(r, turn));
-    const fill = (template: string) => fillTemplate(template, request.agent, turn);
 
     let content: string;
     let toolCalls: ToolCall[] = [];
@@ -59,10 +58,12 @@ export class ScriptedModelClient implements ModelClient {
       toolCalls = rule.toolCalls.map((c, i) => ({
         id: `call_${turn.call}_${i + 1}`,
         name: c.name,
-        arguments: JSON.stringify(c.arguments, (_k, v) => (typeof v === 'string' ? fill(v) : v)),
+        arguments: JSON.stringify(c.arguments, (_k, v) =>
+          typeof v === 'string' ? fillTemplate(v, request.agent, turn) : v,
+        ),
       }));
     } else {
-      content = fill(rule ? rule.reply : this.def.fallback);
+      content = fillTemplate(rule ? rule.reply : this.def.fallback, request.agent, turn);
     }
 
     if (request.onToken && content) {

@@ -148,21 +148,27 @@ export abstract class MailboxRuntime {
 
   /** First message of an instance: make the agent (maybe asynchronously), then handle the message. */
   private create(box: Mailbox, envelope: Envelope, message: unknown): void {
-    const proceed = (agent: Agent): void => {
-      if (box.closed) return;
-      if (this.handle(box, agent, envelope, message)) this.drain(box);
-    };
-    const failure = (error: unknown): void => {
-      this.failed(box, error);
-      this.drain(box);
-    };
     try {
       const made = this.instantiate(box);
-      if (made instanceof Promise) made.then(proceed, failure);
-      else proceed(made);
+      if (made instanceof Promise)
+        made.then(
+          (agent) => this.proceed(box, agent, envelope, message),
+          (error: unknown) => this.failure(box, error),
+        );
+      else this.proceed(box, made, envelope, message);
     } catch (error) {
-      failure(error);
+      this.failure(box, error);
     }
+  }
+
+  private proceed(box: Mailbox, agent: Agent, envelope: Envelope, message: unknown): void {
+    if (box.closed) return;
+    if (this.handle(box, agent, envelope, message)) this.drain(box);
+  }
+
+  private failure(box: Mailbox, error: unknown): void {
+    this.failed(box, error);
+    this.drain(box);
   }
 
   // Both count the message as finished before telling anyone: a listener or an intervention may

@@ -28,6 +28,7 @@ export interface AgentContextDeps {
 }
 
 const NO_TURN = AbortSignal.abort(new AppError('no_turn', 409, 'no turn is running'));
+const NO_HOLD = () => undefined;
 
 /**
  * What agents see of the runner: per graph version its models, and per session its turn, user
@@ -54,32 +55,57 @@ export class AgentContexts {
     };
   }
 
+  /**
+   * Made each time a session comes into memory, so its functions are methods: under tsx, which
+   * keeps function names, each arrow function made here would cost a property definition.
+   */
   private sessionContext(s: LiveSession): SessionContext {
     const { memory: store, defaultUser, endTurn } = this.deps;
     const user = s.info.user ?? defaultUser;
+    const contexts = this;
     const memory: UserMemory = {
-      get: async (key) => (await store.getMemory(s.info.tenant, user))[key],
-      set: (key, value) => store.setMemory(s.info.tenant, user, key, value),
-      list: () => store.getMemory(s.info.tenant, user),
+      async get(key) {
+        return (await store.getMemory(s.info.tenant, user))[key];
+      },
+      set(key, value) {
+        return store.setMemory(s.info.tenant, user, key, value);
+      },
+      list() {
+        return store.getMemory(s.info.tenant, user);
+      },
     };
     return {
       sessionId: s.id,
       tenant: s.info.tenant,
       ...(s.info.user === undefined ? {} : { user: s.info.user }),
-      turnId: () => s.turn?.id ?? '',
+      turnId() {
+        return s.turn?.id ?? '';
+      },
       get signal() {
         return s.turn?.signal ?? NO_TURN;
       },
-      emit: (event, payload) => s.emit(event, { ...payload, sessionId: s.id } as never),
-      recordUsage: (agent, usage, modelId) => this.recordUsage(s, agent, usage, modelId),
-      requestInput: (turnId, agent, prompt, timeoutMs) => this.requestInput(s, turnId, agent, prompt, timeoutMs),
-      endTurn: (turnId, reason, detail) => {
+      emit(event, payload) {
+        s.emit(event, { ...payload, sessionId: s.id } as never);
+      },
+      recordUsage(agent, usage, modelId) {
+        contexts.recordUsage(s, agent, usage, modelId);
+      },
+      requestInput(turnId, agent, prompt, timeoutMs) {
+        return contexts.requestInput(s, turnId, agent, prompt, timeoutMs);
+      },
+      endTurn(turnId, reason, detail) {
         if (s.turn?.id === turnId) endTurn(s, s.turn, reason, detail);
       },
-      credential: (name) => this.credential(s.info.tenant, name),
+      credential(name) {
+        return contexts.credential(s.info.tenant, name);
+      },
       memory,
-      turnTokens: () => (s.turn ? totalTokens(s.turn.usage) : 0),
-      holdTurn: () => (s.turn && !s.turn.ended ? s.turn.holdOpen() : () => undefined),
+      turnTokens() {
+        return s.turn ? totalTokens(s.turn.usage) : 0;
+      },
+      holdTurn() {
+        return s.turn && !s.turn.ended ? s.turn.holdOpen() : NO_HOLD;
+      },
     };
   }
 

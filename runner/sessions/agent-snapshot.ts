@@ -5,9 +5,10 @@ const SNAPSHOT_TIMEOUT_MS = 2000;
 
 /** The session's agents and undelivered messages, or undefined when that took too long or failed. */
 export async function snapshotOf(runtime: AgentRuntime, id: string): Promise<KeySnapshot | undefined> {
-  let wake = () => {};
-  const timeout = new Promise<undefined>((resolve) => (wake = () => resolve(undefined)));
-  const timer = setTimeout(wake, SNAPSHOT_TIMEOUT_MS);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, SNAPSHOT_TIMEOUT_MS, undefined);
+  });
   try {
     return await Promise.race([runtime.saveKey(id), timeout]);
   } catch {

@@ -9,8 +9,10 @@ export class InFlight {
   run<T>(work: () => Promise<T>): Promise<T> {
     const done = work();
     this.running.add(done);
-    const forget = () => this.running.delete(done);
-    done.then(forget, forget);
+    done.then(
+      () => this.running.delete(done),
+      () => this.running.delete(done),
+    );
     return done;
   }
 

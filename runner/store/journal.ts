@@ -52,10 +52,10 @@ export class Journal {
     return read;
   }
 
-  /** Appends the entries' lines as one write; resolves once they are on disk and applied. */
-  append(entry: JournalEntry): Promise<void> {
+  /** Appends the line; resolves once it is on disk and `applied` ran. */
+  append(line: string, applied: () => void): Promise<void> {
     const batch = (this.queued ??= pending());
-    batch.entries.push(entry);
+    batch.entries.push({ line, applied });
     if (!this.writing) void this.drain();
     return batch.done;
   }

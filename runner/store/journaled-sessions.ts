@@ -155,34 +155,31 @@ export class JournaledSessions {
       `{"t":"put","s":${JSON.stringify(tenant)},"id":${JSON.stringify(id)},"from":${from ?? -1},"rev":${JSON.stringify(write.revision)}` +
       `${write.base === undefined ? '' : `,"base":${JSON.stringify(write.base)}`},"head":${head}${snap},"tail":${JSON.stringify(transcript.slice((from ?? 0) - offset, length - offset))}}`;
     let refused = false;
-    await this.journal.append({
-      line,
-      applied: () => {
-        // A checkpoint may have folded the previous version into the files since this line was built.
-        const previous = this.dirty.get(k);
-        // An earlier write this one builds on failed (or another came between): replay skips this line too.
-        if (write.base !== undefined && write.base !== (previous ? previous.revision : this.revisions.get(k))) {
-          refused = true;
-          return;
-        }
-        if (!previous && !this.files.hot(tenant, id)) this.cold++;
-        const sinceFold =
-          previous && (previous.sinceFold || this.folding.has(previous))
-            ? { from: previous.sinceFold ? earliest(previous.sinceFold.from, from) : from }
-            : undefined;
-        this.dirty.set(k, {
-          tenant,
-          id,
-          head,
-          snapshot: snapshot.value,
-          revision: write.revision,
-          entries,
-          base,
-          from: previous ? earliest(previous.from, from) : from,
-          sinceFold,
-        });
-        this.revisions.set(k, write.revision);
-      },
+    await this.journal.append(line, () => {
+      // A checkpoint may have folded the previous version into the files since this line was built.
+      const previous = this.dirty.get(k);
+      // An earlier write this one builds on failed (or another came between): replay skips this line too.
+      if (write.base !== undefined && write.base !== (previous ? previous.revision : this.revisions.get(k))) {
+        refused = true;
+        return;
+      }
+      if (!previous && !this.files.hot(tenant, id)) this.cold++;
+      const sinceFold =
+        previous && (previous.sinceFold || this.folding.has(previous))
+          ? { from: previous.sinceFold ? earliest(previous.sinceFold.from, from) : from }
+          : undefined;
+      this.dirty.set(k, {
+        tenant,
+        id,
+        head,
+        snapshot: snapshot.value,
+        revision: write.revision,
+        entries,
+        base,
+        from: previous ? earliest(previous.from, from) : from,
+        sinceFold,
+      });
+      this.revisions.set(k, write.revision);
     });
     if (refused)
       throw new AppError(
@@ -208,10 +205,7 @@ export class JournaledSessions {
     await this.ready();
     const k = key(tenant, id);
     const removed = this.journal
-      .append({
-        line: JSON.stringify({ t: 'del', s: tenant, id }),
-        applied: () => (this.dirty.delete(k), this.revisions.delete(k)),
-      })
+      .append(JSON.stringify({ t: 'del', s: tenant, id }), () => (this.dirty.delete(k), this.revisions.delete(k)))
       .then(() => this.files.remove(tenant, id));
     this.removing.add(removed);
     try {
