@@ -248,13 +248,11 @@ export class SingleThreadedAgentRuntime extends RoutingRuntime implements AgentR
     this.inflight -= home.inflight;
     // Made only for a caller to reject: an error's stack costs more than closing a quiet key.
     let closed: KeyClosedError | undefined;
-    const refuse = (call: { reject(error: unknown): void } | null | undefined) =>
-      call?.reject((closed ??= new KeyClosedError(key)));
     const closing: Array<Promise<void>> = [];
     for (const box of home.instances.values()) {
       box.closed = true;
-      for (const envelope of box.clear()) refuse(envelope.call);
-      refuse(box.current?.call);
+      for (const { call } of box.clear()) call?.reject((closed ??= new KeyClosedError(key)));
+      box.current?.call?.reject((closed ??= new KeyClosedError(key)));
       box.current = null;
       if (box.agent?.close) closing.push(this.closeAgent(box.id, box.agent));
       box.agent = null;
