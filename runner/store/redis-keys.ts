@@ -21,7 +21,7 @@ export function redisKeys(prefix: string) {
     graphVersions: (tenant: string, id: string) => `${prefix}graph:${tenantPart(tenant)}:${segment('graph', id)}`,
     /** That a session exists ("{}"), or its whole record as an older version wrote it. Its parts are in the keys below and `sessionInfo`. */
     session: (tenant: string, id: string) => `${prefix}session:${tenantPart(tenant)}:${segment('session', id)}`,
-    /** Hash of a session's inbox and agents' snapshot (JSON), and the revision of its last write (see RedisStore.putSession). */
+    /** Hash of a session's inbox and agents' snapshot (JSON), the revision of its last write (see RedisStore.putSession) and its score in `sessionActive`. */
     sessionState: (tenant: string, id: string) =>
       `${prefix}session-state:${tenantPart(tenant)}:${segment('session', id)}`,
     /** List of changes (snapshot-change.ts) to apply in order to the snapshot in `sessionState`, so a turn's write carries only what it changed. */
