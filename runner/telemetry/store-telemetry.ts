@@ -12,13 +12,18 @@ const WRITES = new Set(['putSession', 'deleteSession', 'putGraph', 'deleteGraph'
  * trace, in a span under whatever is active (the turn, for a turn's writes). `name` labels the store.
  */
 export function observeStoreWrites<S extends object>(store: S, name: string, instruments: Instruments): S {
+  // One wrapper per method, made on first use: a store is read many times a turn.
+  const wrappers = new Map<string, (...args: unknown[]) => Promise<unknown>>();
   return new Proxy(store, {
     get(target, key, receiver) {
       const value = Reflect.get(target, key, receiver);
       if (typeof key !== 'string' || !WRITES.has(key) || typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
+      let wrapper = wrappers.get(key);
+      if (wrapper) return wrapper;
+      wrapper = (...args: unknown[]) => {
         const start = performance.now();
-        const write = () => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        // Bound, not a named arrow: under tsx a named one costs a property definition per write.
+        const write = (value as (...a: unknown[]) => Promise<unknown>).bind(target, ...args);
         // Only inside a trace (a turn, a traced request): a write of its own would be a one-span trace.
         const parent = tracing.enabled ? traceOfWrite(key, args) : undefined;
         const traced = parent
@@ -32,6 +37,8 @@ export function observeStoreWrites<S extends object>(store: S, name: string, ins
           instruments.storeWriteDuration.observe({ store: name, operation: key }, secondsSince(start)),
         );
       };
+      wrappers.set(key, wrapper);
+      return wrapper;
     },
   });
 }
