@@ -1,5 +1,7 @@
-import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Gauge, type Registry } from 'prom-client';
+import { atNextWork, workSeen } from './loop-work.ts';
+import { runningTurns } from './turn-trace.ts';
 
 /**
  * Sampling period of the lag monitor. A libuv timer (no JavaScript runs) fires this often and
@@ -7,12 +9,10 @@ import { Gauge, type Registry } from 'prom-client';
  * sampled in proportion to their length, which is what a percentile needs.
  */
 export const LAG_RESOLUTION_MS = 100;
-/** How often the monitor is switched on or off by how busy the loop was. */
+/** How often a sampling monitor checks whether work still comes in. */
 const GATE_MS = 1000;
-/** Below this much work in a gate period the loop counts as idle (an idle runner does ~0.5 ms a second). */
-const BUSY_MS = 5;
-/** Idle periods in a row before the monitor stops, so a scrape's window and a short pause keep it on. */
-const IDLE_PERIODS = 3;
+/** Quiet periods in a row before the monitor stops, so a scrape's window and a short pause keep it on. */
+const QUIET_PERIODS = 3;
 
 const STATS = ['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99'] as const;
 
@@ -22,33 +22,45 @@ const STATS = ['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99'] as const;
  * the period is subtracted: an idle loop reads ~0, not ~the period, and a 300 ms stall reads
  * ~0.3 s. Replaces prom-client's gauges of the same names, which report the raw interval.
  *
- * The monitor's ten wake-ups a second cost an idle process ~4 ms of CPU per 10 s, so it samples
- * only while the loop works: a timer once a second switches it on when the last second held
- * work (or on a scrape) and off after three idle seconds. An idle runner reads 0, which is its
- * lag. A stall that starts after three idle seconds is seen from the next second on, not itself.
+ * The monitor's ten wake-ups a second cost an idle process ~5 ms of CPU per 10 s, and a check
+ * once a second ~2 ms, so it samples only while the runner works: from a request, a socket
+ * event, a turn's start or a scrape (loop-work.ts) until three seconds in which none came and no
+ * turn ran. Then nothing runs for it until the next. An idle runner reads 0, which is its lag.
+ * Returns what stops it for good (the runner closes).
  */
-export function registerEventLoopLag(registry: Registry, prefix: string): void {
+export function registerEventLoopLag(registry: Registry, prefix: string): () => void {
   for (const stat of STATS) registry.removeSingleMetric(`${prefix}nodejs_eventloop_lag_${stat}_seconds`);
   const monitor = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
-  let on = false;
-  let idle = 0;
-  const start = () => {
-    idle = 0;
-    if (!on) monitor.enable();
-    on = true;
-  };
-  let last: EventLoopUtilization = performance.eventLoopUtilization();
-  const gate = setInterval(() => {
-    const now = performance.eventLoopUtilization();
-    const busy = now.active - last.active >= BUSY_MS;
-    last = now;
-    if (busy) start();
-    else if (on && ++idle >= IDLE_PERIODS) {
-      monitor.disable();
-      on = false;
+  let gate: NodeJS.Timeout | undefined;
+  let cancelWake: (() => void) | undefined;
+  let quiet = 0;
+  let seen = workSeen();
+  const check = () => {
+    if (workSeen() !== seen || runningTurns() > 0) {
+      seen = workSeen();
+      quiet = 0;
+    } else if (++quiet >= QUIET_PERIODS) {
+      stop();
+      cancelWake = atNextWork(start);
     }
-  }, GATE_MS);
-  gate.unref();
+  };
+  const start = () => {
+    quiet = 0;
+    if (gate) return;
+    cancelWake?.();
+    cancelWake = undefined;
+    seen = workSeen();
+    monitor.enable();
+    gate = setInterval(check, GATE_MS);
+    gate.unref();
+  };
+  const stop = () => {
+    monitor.disable();
+    clearInterval(gate);
+    gate = undefined;
+    cancelWake?.();
+    cancelWake = undefined;
+  };
   start();
 
   const lagOf = (ns: number) => (Number.isFinite(ns) ? Math.max(0, ns / 1e9 - LAG_RESOLUTION_MS / 1000) : 0);
@@ -80,4 +92,5 @@ export function registerEventLoopLag(registry: Registry, prefix: string): void {
         ...(i === 0 ? { collect } : {}),
       }),
   );
+  return stop;
 }
