@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Gauge, type Registry } from 'prom-client';
+import { joinReadings, LAG_STATS, type LagReading } from './lag-reading.ts';
 import { atNextWork, workSeen } from './loop-work.ts';
 import { runningTurns } from './turn-trace.ts';
 
@@ -14,8 +15,6 @@ const GATE_MS = 1000;
 /** Quiet periods in a row before the monitor stops, so a scrape's window and a short pause keep it on. */
 const QUIET_PERIODS = 3;
 
-const STATS = ['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99'] as const;
-
 /**
  * Event-loop lag gauges (`<prefix>nodejs_eventloop_lag_<stat>_seconds`) since the last scrape.
  * Node's monitor records the whole interval between two firings (the period plus the lag), so
@@ -26,15 +25,18 @@ const STATS = ['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99'] as const;
  * once a second ~2 ms, so it samples only while the runner works: from a request, a socket
  * event, a turn's start or a scrape (loop-work.ts) until three seconds in which none came and no
  * turn ran. Then nothing runs for it until the next. An idle runner reads 0, which is its lag.
- * Returns what stops it for good (the runner closes).
+ * A restarted monitor records from its second tick on, so a stall in the first 0.1 s of work
+ * after a quiet spell is not seen. Returns what stops it for good (the runner closes).
  */
 export function registerEventLoopLag(registry: Registry, prefix: string): () => void {
-  for (const stat of STATS) registry.removeSingleMetric(`${prefix}nodejs_eventloop_lag_${stat}_seconds`);
+  for (const stat of LAG_STATS) registry.removeSingleMetric(`${prefix}nodejs_eventloop_lag_${stat}_seconds`);
   const monitor = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
   let gate: NodeJS.Timeout | undefined;
   let cancelWake: (() => void) | undefined;
   let quiet = 0;
   let seen = workSeen();
+  /** This window's samples from before the monitor last stopped. */
+  let held: LagReading | undefined;
   const check = () => {
     if (workSeen() !== seen || runningTurns() > 0) {
       seen = workSeen();
@@ -55,7 +57,10 @@ export function registerEventLoopLag(registry: Registry, prefix: string): () => 
     gate.unref();
   };
   const stop = () => {
+    held = joinReadings(held, reading());
     monitor.disable();
+    // A restarted monitor would record the whole pause as one late tick.
+    monitor.reset();
     clearInterval(gate);
     gate = undefined;
     cancelWake?.();
@@ -64,26 +69,32 @@ export function registerEventLoopLag(registry: Registry, prefix: string): () => 
   start();
 
   const lagOf = (ns: number) => (Number.isFinite(ns) ? Math.max(0, ns / 1e9 - LAG_RESOLUTION_MS / 1000) : 0);
-  const read: Record<(typeof STATS)[number], () => number> = {
-    min: () => lagOf(monitor.min),
-    max: () => lagOf(monitor.max),
-    mean: () => lagOf(monitor.mean),
-    // A spread, not a delay: the period is not in it.
-    stddev: () => (Number.isFinite(monitor.stddev) ? monitor.stddev / 1e9 : 0),
-    p50: () => lagOf(monitor.percentile(50)),
-    p90: () => lagOf(monitor.percentile(90)),
-    p99: () => lagOf(monitor.percentile(99)),
-  };
+  function reading(): LagReading | undefined {
+    if (monitor.count === 0) return undefined;
+    return {
+      count: monitor.count,
+      min: lagOf(monitor.min),
+      max: lagOf(monitor.max),
+      mean: lagOf(monitor.mean),
+      // A spread, not a delay: the period is not in it.
+      stddev: monitor.stddev / 1e9,
+      p50: lagOf(monitor.percentile(50)),
+      p90: lagOf(monitor.percentile(90)),
+      p99: lagOf(monitor.percentile(99)),
+    };
+  }
   // The first gauge reads every statistic at once (gauges collect in registration order), then
   // the window starts again.
   const collect = () => {
+    const window = joinReadings(held, reading());
+    held = undefined;
     // No sample yet (a scrape right after the last one, or an idle loop): the loop was not late.
-    STATS.forEach((stat, i) => gauges[i]!.set(monitor.count > 0 ? read[stat]() : 0));
+    LAG_STATS.forEach((stat, i) => gauges[i]!.set(window?.[stat] ?? 0));
     monitor.reset();
     // Whoever scrapes is about to ask again: sample the next window.
     start();
   };
-  const gauges: Gauge[] = STATS.map(
+  const gauges: Gauge[] = LAG_STATS.map(
     (stat, i) =>
       new Gauge({
         name: `${prefix}nodejs_eventloop_lag_${stat}_seconds`,
