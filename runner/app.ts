@@ -257,6 +257,7 @@ export async function startRunner(options: RunnerOptions = {}): Promise<Runner> 
       await mcp.close();
       await new Promise<void>((ok) => socket.io.close(() => ok()));
       http.closeAllConnections();
+      metrics.close();
       await core.close();
     })());
 

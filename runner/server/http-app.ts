@@ -21,6 +21,7 @@ import type { McpPool } from '../mcp/pool.ts';
 import { modelsRouter } from './routes/models.ts';
 import { sessionsRouter } from './routes/sessions.ts';
 import { usersRouter } from './routes/users.ts';
+import { loopWorks } from '../telemetry/loop-work.ts';
 
 export interface HttpDeps {
   config: Config;
@@ -63,6 +64,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   // container, where that directive would send the designer's asset requests to https.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use((req, res, next) => {
+    loopWorks();
     res.on('finish', () => metrics.httpRequests.inc({ method: req.method, status: String(res.statusCode) }));
     next();
   });

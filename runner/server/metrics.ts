@@ -3,6 +3,9 @@ import type { ServerEventName, ServerEvents } from '../../schemas/protocol.ts';
 import type { Sessions } from '../sessions/types.ts';
 import { registerEventLoopLag } from '../telemetry/event-loop-lag.ts';
 
+/** The longest timer period libuv is given (~24.8 days). */
+const NEVER_MS = 2 ** 31 - 1;
+
 /**
  * Prometheus metrics of one runner. Gauges read their values at scrape time, so nothing runs
  * between scrapes; each runner has its own registry (tests start several in one process).
@@ -14,6 +17,8 @@ export class Metrics {
   readonly userMessages: Counter;
   readonly turns: Counter<'reason'>;
   readonly messages: Counter;
+  /** Stops the event-loop lag monitor (the runner closes). */
+  readonly close: () => void;
 
   /** `registry` may already hold the turn instruments (telemetry/instruments.ts), made before the sessions. */
   constructor(
@@ -22,9 +27,13 @@ export class Metrics {
   ) {
     const registers = [this.registry];
     // prom-client's event-loop lag statistics are replaced (see registerEventLoopLag); its own
-    // monitor then ticks once a second, for nothing, rather than at its 10 ms default.
-    collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_', eventLoopMonitoringPrecision: 1000 });
-    registerEventLoopLag(this.registry, 'switchboard_');
+    // monitor, which only they read, always runs: at the longest period it as good as never fires.
+    collectDefaultMetrics({
+      register: this.registry,
+      prefix: 'switchboard_',
+      eventLoopMonitoringPrecision: NEVER_MS,
+    });
+    this.close = registerEventLoopLag(this.registry, 'switchboard_');
     new Gauge({
       name: 'switchboard_live_sessions',
       help: 'Sessions with agents in memory',

@@ -24,6 +24,7 @@ import { holdReading } from './read-hold.ts';
 import { clientAddress, trustOf } from './client-address.ts';
 import { eventRefused, handshakeRefused, refusalDelay, SocketLimits } from './socket-limits.ts';
 import { SocketRate } from './socket-rate.ts';
+import { loopWorks } from '../telemetry/loop-work.ts';
 import { withTraceContext } from '../telemetry/propagation.ts';
 import { TokenCoalescer } from './token-coalescer.ts';
 import { TickFrames } from './tick-frames.ts';
@@ -252,6 +253,7 @@ export function attachSocketServer(http: HttpServer, deps: SocketDeps): SocketSe
       answer(event, ack, { ok: false, error: error.toJSON() as ApiError });
     /** Counts the event against the socket's rate; false when it was refused (or the socket cut off) instead. */
     const admit = (event: string, ack: ((r: Ack) => void) | undefined): boolean => {
+      loopWorks();
       if (rate.flooding) return false; // cut off already; what was in the same packets goes unanswered
       const wait = rate.take();
       if (wait === 0) return true;

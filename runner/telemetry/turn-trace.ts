@@ -1,6 +1,7 @@
 import { context, ROOT_CONTEXT, trace, type Context, type Span } from '@opentelemetry/api';
 import type { SessionInfo, TurnEndReason } from '../../schemas/protocol.ts';
 import { secondsSince, type Instruments } from './instruments.ts';
+import { loopWorks } from './loop-work.ts';
 import { tracer } from './spans.ts';
 import { tracing } from './tracing.ts';
 
@@ -63,8 +64,12 @@ export function startTurnTrace(
   };
   turns.set(item.turnId, traced);
   bySession.set(info.id, traced);
+  loopWorks();
   return traced;
 }
+
+/** Turns started and not yet finished, in every runner of the process. */
+export const runningTurns = (): number => turns.size;
 
 export const turnTrace = (turnId: string): TurnTrace | undefined => turns.get(turnId);
 
