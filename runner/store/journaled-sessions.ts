@@ -100,8 +100,7 @@ export class JournaledSessions {
     }
     const stored = await this.files.readStored(tenant, id);
     if (!stored) return undefined;
-    // A write applied while the files were read knows a newer revision.
-    if (!this.dirty.has(k) && !this.revisions.has(k)) this.revisions.set(k, stored.revision);
+    this.learned(k, stored.revision);
     return { ...stored, transcriptOffset: 0, snapshotChanges: 0 };
   }
 
@@ -197,8 +196,12 @@ export class JournaledSessions {
 
   private async learnRevision(tenant: string, id: string): Promise<void> {
     const stored = await this.files.readStored(tenant, id).catch(() => undefined);
-    const k = key(tenant, id);
-    if (!this.dirty.has(k) && !this.revisions.has(k)) this.revisions.set(k, stored?.revision);
+    this.learned(key(tenant, id), stored?.revision);
+  }
+
+  /** The files' revision, read just now: a write applied while they were read knows a newer one. */
+  private learned(k: string, revision: string | undefined): void {
+    if (!this.dirty.has(k) && !this.revisions.has(k)) this.revisions.set(k, revision);
   }
 
   async remove(tenant: string, id: string): Promise<void> {
